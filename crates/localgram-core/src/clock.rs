@@ -1,0 +1,168 @@
+//! Time, injected. Every expiry rule reads a [`Clock`]; nothing else in Localgram may read the
+//! system time (see `clippy.toml`).
+//!
+//! [`EmulatorClock`] is the clock the server runs on: it follows the system time plus an offset,
+//! and can be frozen, set and advanced through the `/_localgram/clock` control endpoints. The test
+//! clock is a product feature, not only a test device.
+
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+/// A source of the current time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time, in UTC.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place that reads the system time
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// What `/_localgram/clock` reports and accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockState {
+    /// The clock's current reading.
+    pub now: OffsetDateTime,
+    /// Whether the clock stands still (it only moves when set or advanced).
+    pub frozen: bool,
+    /// Seconds between the clock and the system time.
+    pub offset_seconds: i64,
+}
+
+#[derive(Debug)]
+enum Mode {
+    /// System time plus an offset in nanoseconds.
+    Running { offset_ns: i128 },
+    /// A fixed instant.
+    Frozen { at: OffsetDateTime },
+}
+
+/// The emulator's controllable clock: the system time shifted by an offset, or frozen.
+#[derive(Debug)]
+pub struct EmulatorClock {
+    mode: Mutex<Mode>,
+}
+
+impl Default for EmulatorClock {
+    fn default() -> Self {
+        Self {
+            mode: Mutex::new(Mode::Running { offset_ns: 0 }),
+        }
+    }
+}
+
+impl EmulatorClock {
+    /// A clock that follows the system time.
+    pub fn running() -> Self {
+        Self::default()
+    }
+
+    /// A clock frozen at `at`.
+    pub fn frozen_at(at: OffsetDateTime) -> Self {
+        Self {
+            mode: Mutex::new(Mode::Frozen { at }),
+        }
+    }
+
+    fn system(&self) -> OffsetDateTime {
+        SystemClock.now()
+    }
+
+    /// The clock's reading and mode.
+    pub fn state(&self) -> ClockState {
+        let system = self.system();
+        let mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
+        match *mode {
+            Mode::Running { offset_ns } => {
+                let now = system + time::Duration::nanoseconds_i128(offset_ns);
+                ClockState {
+                    now,
+                    frozen: false,
+                    offset_seconds: (offset_ns / 1_000_000_000) as i64,
+                }
+            }
+            Mode::Frozen { at } => ClockState {
+                now: at,
+                frozen: true,
+                offset_seconds: (at - system).whole_seconds(),
+            },
+        }
+    }
+
+    /// Sets the clock to `now`; `frozen` decides whether it then stands still or runs on.
+    pub fn set(&self, now: OffsetDateTime, frozen: bool) {
+        let system = self.system();
+        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
+        *mode = if frozen {
+            Mode::Frozen { at: now }
+        } else {
+            Mode::Running {
+                offset_ns: (now - system).whole_nanoseconds(),
+            }
+        };
+    }
+
+    /// Moves the clock forward (or backward, for a negative amount) by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *mode {
+            Mode::Running { offset_ns } => *offset_ns += i128::from(seconds) * 1_000_000_000,
+            Mode::Frozen { at } => *at += time::Duration::seconds(seconds),
+        }
+    }
+}
+
+impl Clock for EmulatorClock {
+    fn now(&self) -> OffsetDateTime {
+        self.state().now
+    }
+}
+
+/// Epoch milliseconds, the form timestamps take in the stores.
+pub fn to_millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The inverse of [`to_millis`]; out-of-range values saturate to the Unix epoch.
+pub fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn frozen_clock_moves_only_when_advanced() {
+        let clock = EmulatorClock::frozen_at(datetime!(2026-05-01 18:10 UTC));
+        assert_eq!(clock.now(), datetime!(2026-05-01 18:10 UTC));
+        clock.advance(3600);
+        assert_eq!(clock.now(), datetime!(2026-05-01 19:10 UTC));
+        assert!(clock.state().frozen);
+    }
+
+    #[test]
+    fn running_clock_keeps_its_offset() {
+        let clock = EmulatorClock::running();
+        clock.set(datetime!(2030-01-01 00:00 UTC), false);
+        let now = clock.now();
+        assert!(now >= datetime!(2030-01-01 00:00 UTC));
+        assert!(now < datetime!(2030-01-01 00:01 UTC));
+        assert!(!clock.state().frozen);
+    }
+
+    #[test]
+    fn millis_round_trip() {
+        let t = datetime!(2026-05-01 18:10:00.123 UTC);
+        assert_eq!(from_millis(to_millis(t)), t);
+    }
+}

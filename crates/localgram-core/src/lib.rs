@@ -1,0 +1,26 @@
+//! Localgram's domain and use cases: OAuth (authorize, login and consent, code exchange,
+//! short-to-long exchange, refresh, PKCE, scopes), tokens, the Graph model, the world file, the
+//! store traits, and the injected [`clock::Clock`] and [`rng::Rng`].
+//!
+//! This crate knows nothing of HTTP or SQL: `localgram-server` maps its errors to wire bodies, and
+//! the store crates implement [`store::Store`].
+
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod oauth;
+pub mod params;
+pub mod pkce;
+pub mod platform;
+pub mod profile;
+pub mod redirect;
+pub mod rng;
+pub mod scope;
+pub mod secret;
+pub mod store;
+pub mod timefmt;
+pub mod tokens;
+pub mod world;
+pub mod world_load;
+
+pub use platform::{Platform, Settings};

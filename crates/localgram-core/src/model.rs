@@ -1,0 +1,477 @@
+//! The records Localgram keeps: apps, accounts, media, Pages, codes and tokens. Plain data, free of
+//! HTTP and SQL; the stores convert them to and from rows.
+
+use time::OffsetDateTime;
+
+/// Whether an app is in development mode (only app-role users and accepted testers may authorize
+/// it) or live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppMode {
+    /// Only app-role users and accepted Instagram testers may authorize the app.
+    Development,
+    /// Anyone may authorize the app.
+    Live,
+}
+
+impl AppMode {
+    /// The world-file and store spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Live => "live",
+        }
+    }
+
+    /// Parses the world-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "development" => Some(Self::Development),
+            "live" => Some(Self::Live),
+            _ => None,
+        }
+    }
+}
+
+/// The Meta products an app has added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Product {
+    /// Instagram Basic Display.
+    InstagramBasicDisplay,
+    /// Instagram API with Instagram Login.
+    InstagramLogin,
+    /// Facebook Login.
+    FacebookLogin,
+}
+
+impl Product {
+    /// The world-file and store spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstagramBasicDisplay => "instagram_basic_display",
+            Self::InstagramLogin => "instagram_login",
+            Self::FacebookLogin => "facebook_login",
+        }
+    }
+
+    /// Parses the world-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "instagram_basic_display" => Some(Self::InstagramBasicDisplay),
+            "instagram_login" => Some(Self::InstagramLogin),
+            "facebook_login" => Some(Self::FacebookLogin),
+            _ => None,
+        }
+    }
+}
+
+/// The shape of the Instagram Login code-exchange response (api-contract.md D1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenResponseShape {
+    /// `{"access_token", "user_id", "permissions": [...]}`.
+    Flat,
+    /// `{"data": [{"access_token", "user_id": "…", "permissions": "a,b"}]}`.
+    Wrapped,
+}
+
+impl TokenResponseShape {
+    /// The world-file and store spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Flat => "flat",
+            Self::Wrapped => "wrapped",
+        }
+    }
+
+    /// Parses the world-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "flat" => Some(Self::Flat),
+            "wrapped" => Some(Self::Wrapped),
+            _ => None,
+        }
+    }
+}
+
+/// A Meta app (its Instagram app id and Facebook app id are the same in Localgram).
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    /// The app id, a string of digits.
+    pub id: String,
+    /// The app's display name.
+    pub name: String,
+    /// SHA-256 of the app secret; the secret itself is never stored.
+    pub secret_hash: String,
+    /// Development or live.
+    pub mode: AppMode,
+    /// Products added to the app.
+    pub products: Vec<Product>,
+    /// "Valid OAuth Redirect URIs", matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// Whether Graph calls must carry `appsecret_proof`.
+    pub require_appsecret_proof: bool,
+    /// The Instagram Login code-exchange response shape.
+    pub token_response_shape: TokenResponseShape,
+    /// The maximum number of Facebook test users.
+    pub test_user_limit: i64,
+}
+
+/// An Instagram tester's invitation state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TesterStatus {
+    /// Invited, not yet accepted: cannot authorize a development-mode app.
+    Invited,
+    /// Accepted: may authorize a development-mode app.
+    Accepted,
+}
+
+impl TesterStatus {
+    /// The store spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invited => "invited",
+            Self::Accepted => "accepted",
+        }
+    }
+
+    /// Parses the store spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "invited" => Some(Self::Invited),
+            "accepted" => Some(Self::Accepted),
+            _ => None,
+        }
+    }
+}
+
+/// An Instagram tester of an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTester {
+    /// The app.
+    pub app_id: String,
+    /// The Instagram user.
+    pub ig_user_id: String,
+    /// Invited or accepted.
+    pub status: TesterStatus,
+}
+
+/// A Facebook app role (admin, developer or tester).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRole {
+    /// The app.
+    pub app_id: String,
+    /// The Facebook user.
+    pub fb_user_id: String,
+    /// `admin`, `developer` or `tester`.
+    pub role: String,
+}
+
+/// An emulated Instagram account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgUser {
+    /// The account id.
+    pub id: String,
+    /// Unique username.
+    pub username: String,
+    /// argon2 hash of the login password.
+    pub password_hash: String,
+    /// `PERSONAL`, `BUSINESS` or `MEDIA_CREATOR`.
+    pub account_type: String,
+    /// Display name.
+    pub name: String,
+    /// Profile biography.
+    pub biography: String,
+    /// Profile website.
+    pub website: String,
+    /// Whether the account is private.
+    pub is_private: bool,
+    /// Follower count.
+    pub followers_count: i64,
+    /// Follows count.
+    pub follows_count: i64,
+    /// Path of the profile picture file, if the world gave one.
+    pub profile_picture: Option<String>,
+}
+
+/// A media object of an Instagram account (a post, a reel, a story, an album or an album child).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgMedia {
+    /// The media id.
+    pub id: String,
+    /// The owning account.
+    pub owner_id: String,
+    /// The album this media is a child of.
+    pub parent_id: Option<String>,
+    /// Position among the album's children (0 for top-level media).
+    pub position: i64,
+    /// `IMAGE`, `VIDEO` or `CAROUSEL_ALBUM`.
+    pub media_type: String,
+    /// Caption, if any.
+    pub caption: Option<String>,
+    /// Publish time.
+    pub timestamp: OffsetDateTime,
+    /// Path of the media file, if the world gave one.
+    pub file: Option<String>,
+    /// Path of the video thumbnail, if the world gave one.
+    pub thumbnail_file: Option<String>,
+    /// The permalink's short code.
+    pub shortcode: String,
+    /// Copyright-flagged media lose `permalink` (and `media_url` for VIDEO).
+    pub copyright_flagged: bool,
+    /// `FEED`, `REELS`, `STORY` or `AD`.
+    pub media_product_type: String,
+    /// Reels only.
+    pub is_shared_to_feed: Option<bool>,
+}
+
+/// An emulated Facebook user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FbUser {
+    /// The user id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Login email.
+    pub email: Option<String>,
+    /// argon2 hash of the login password, if the user can log in.
+    pub password_hash: Option<String>,
+    /// Only test users may create Pages.
+    pub test_user: bool,
+    /// Graph calls with this user's tokens answer code 459.
+    pub checkpointed: bool,
+    /// Writes answer code 368.
+    pub blocked: bool,
+}
+
+/// A city of the gazetteer used by Page creation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct City {
+    /// The city id.
+    pub id: String,
+    /// City name.
+    pub name: String,
+    /// State or region (may be empty).
+    pub state: String,
+    /// Country name.
+    pub country: String,
+    /// Latitude of the centre.
+    pub latitude: f64,
+    /// Longitude of the centre.
+    pub longitude: f64,
+    /// Radius within which coordinates count as inside the city.
+    pub radius_km: f64,
+}
+
+/// A Facebook Page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The Page id.
+    pub id: String,
+    /// Page name.
+    pub name: String,
+    /// The category's `api_enum`.
+    pub category_enum: String,
+    /// Short description.
+    pub about: String,
+    /// Long description.
+    pub description: String,
+    /// Phone number.
+    pub phone: String,
+    /// Website.
+    pub website: String,
+    /// Whether the Page is a place.
+    pub is_place: bool,
+    /// Whether the Page can be promoted.
+    pub is_promotable: bool,
+    /// Non-empty: the Page is reached through this business.
+    pub business_id: String,
+    /// The linked professional Instagram account, if any.
+    pub instagram_business_account: Option<String>,
+    /// Location and any other attributes, as a JSON object.
+    pub extra: serde_json::Value,
+}
+
+/// A user's tasks on a Page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRole {
+    /// The Page.
+    pub page_id: String,
+    /// The Facebook user.
+    pub fb_user_id: String,
+    /// `ANALYZE`, `ADVERTISE`, `MODERATE`, `CREATE_CONTENT`, `MANAGE`, `MESSAGING`.
+    pub tasks: Vec<String>,
+}
+
+/// Whose grant a code or token carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// An Instagram account, by id.
+    Instagram(String),
+    /// A Facebook user, by id.
+    Facebook(String),
+    /// No user: an app token.
+    App,
+}
+
+impl Subject {
+    /// `instagram`, `facebook` or `app`: the store's `user_kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Instagram(_) => "instagram",
+            Self::Facebook(_) => "facebook",
+            Self::App => "app",
+        }
+    }
+
+    /// The user id, if any.
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Self::Instagram(id) | Self::Facebook(id) => Some(id),
+            Self::App => None,
+        }
+    }
+
+    /// Rebuilds a subject from the store's `user_kind` and `user_id` columns.
+    pub fn from_parts(kind: &str, user_id: Option<String>) -> Option<Self> {
+        match (kind, user_id) {
+            ("instagram", Some(id)) => Some(Self::Instagram(id)),
+            ("facebook", Some(id)) => Some(Self::Facebook(id)),
+            ("app", _) => Some(Self::App),
+            _ => None,
+        }
+    }
+}
+
+/// The PKCE challenge method (RFC 7636).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PkceMethod {
+    /// `S256`: the challenge is base64url(SHA-256(verifier)).
+    S256,
+    /// `plain`: the challenge is the verifier.
+    Plain,
+}
+
+impl PkceMethod {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::S256 => "S256",
+            Self::Plain => "plain",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "S256" => Some(Self::S256),
+            "plain" => Some(Self::Plain),
+            _ => None,
+        }
+    }
+}
+
+/// An authorization code as stored (its value only as a hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthCode {
+    /// Row id, generated in Rust.
+    pub id: String,
+    /// SHA-256 of the code.
+    pub code_hash: String,
+    /// The app the code was issued to.
+    pub app_id: String,
+    /// The user who consented.
+    pub subject: Subject,
+    /// The redirect URI used at authorize, byte for byte.
+    pub redirect_uri: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// PKCE challenge, if one was sent.
+    pub code_challenge: Option<String>,
+    /// PKCE method, if a challenge was sent.
+    pub code_challenge_method: Option<PkceMethod>,
+    /// When the code was issued.
+    pub issued_at: OffsetDateTime,
+    /// When it stops being redeemable.
+    pub expires_at: OffsetDateTime,
+    /// When it was redeemed, if it was.
+    pub consumed_at: Option<OffsetDateTime>,
+}
+
+/// What kind of token a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Instagram user token, 1 hour.
+    InstagramShortLived,
+    /// Instagram user token, 60 days, refreshable.
+    InstagramLongLived,
+    /// Facebook user token, about 2 hours.
+    FacebookUser,
+    /// Facebook user token, 60 days.
+    FacebookUserLongLived,
+    /// Facebook Page token.
+    Page,
+    /// App token.
+    App,
+}
+
+impl TokenKind {
+    /// The world-file and store spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstagramShortLived => "instagram_short_lived",
+            Self::InstagramLongLived => "instagram_long_lived",
+            Self::FacebookUser => "facebook_user",
+            Self::FacebookUserLongLived => "facebook_user_long_lived",
+            Self::Page => "page",
+            Self::App => "app",
+        }
+    }
+
+    /// Parses the world-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "instagram_short_lived" => Some(Self::InstagramShortLived),
+            "instagram_long_lived" => Some(Self::InstagramLongLived),
+            "facebook_user" => Some(Self::FacebookUser),
+            "facebook_user_long_lived" => Some(Self::FacebookUserLongLived),
+            "page" => Some(Self::Page),
+            "app" => Some(Self::App),
+            _ => None,
+        }
+    }
+
+    /// Whether the token belongs to graph.instagram.com (as opposed to graph.facebook.com).
+    pub fn is_instagram(self) -> bool {
+        matches!(self, Self::InstagramShortLived | Self::InstagramLongLived)
+    }
+}
+
+/// A token as stored (its value only as a hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// Row id, generated in Rust.
+    pub id: String,
+    /// SHA-256 of the token string.
+    pub token_hash: String,
+    /// The app the token belongs to.
+    pub app_id: String,
+    /// What kind of token it is.
+    pub kind: TokenKind,
+    /// Whose grant it carries.
+    pub subject: Subject,
+    /// For Page tokens, the Page.
+    pub page_id: Option<String>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// When it was issued.
+    pub issued_at: OffsetDateTime,
+    /// When it expires; `None` never.
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// The authorization code it descends from, if any (revoked together on code replay).
+    pub code_id: Option<String>,
+    /// The token it was exchanged or refreshed from, if any.
+    pub parent_id: Option<String>,
+    /// When it was exchanged or refreshed into a new token (each token derives at most once).
+    pub derived_at: Option<OffsetDateTime>,
+}

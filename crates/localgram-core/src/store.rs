@@ -1,0 +1,173 @@
+//! The store port: use-case-shaped traits, one per aggregate, bundled in [`Store`]. Each backend
+//! crate (`localgram-store-sqlite`, `localgram-store-postgres`) implements all of them; every
+//! method owns its transaction, and no transaction or pool type crosses the trait.
+//!
+//! Errors: [`StoreError`] only. `sqlx::Error` never crosses the trait; each backend maps it.
+
+use crate::model::{
+    App, AppRole, AppTester, AuthCode, City, FbUser, IgMedia, IgUser, Page, PageRole, TesterStatus,
+    TokenRecord,
+};
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+/// The store's error.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; `what` names the object.
+    #[error("conflict: {what}")]
+    Conflict {
+        /// What collided, in words for the user (for example `instagram user username "jane"`).
+        what: String,
+    },
+    /// The database cannot be reached (pool timeout, connection refused, disk full).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// Anything else.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Apps, their testers and their roles.
+#[async_trait]
+pub trait AppStore: Send + Sync {
+    /// The app with this id.
+    async fn find_app(&self, id: &str) -> Result<Option<App>>;
+    /// The tester status of an Instagram account for an app, if it was invited.
+    async fn find_tester_status(
+        &self,
+        app_id: &str,
+        ig_user_id: &str,
+    ) -> Result<Option<TesterStatus>>;
+    /// The Facebook app role of a user, if any.
+    async fn find_app_role(&self, app_id: &str, fb_user_id: &str) -> Result<Option<AppRole>>;
+}
+
+/// Instagram accounts, their media, and Facebook users.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// The Instagram account with this id.
+    async fn find_ig_user(&self, id: &str) -> Result<Option<IgUser>>;
+    /// The Instagram account with this username.
+    async fn find_ig_user_by_username(&self, username: &str) -> Result<Option<IgUser>>;
+    /// The number of top-level media of an account (album children not counted).
+    async fn count_media(&self, owner_id: &str) -> Result<i64>;
+    /// The Facebook user with this id.
+    async fn find_fb_user(&self, id: &str) -> Result<Option<FbUser>>;
+    /// The Facebook user with this login email.
+    async fn find_fb_user_by_email(&self, email: &str) -> Result<Option<FbUser>>;
+}
+
+/// Authorization codes.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Stores a freshly issued code.
+    async fn insert_code(&self, code: &AuthCode) -> Result<()>;
+    /// The code with this hash, consumed or not.
+    async fn find_code(&self, code_hash: &str) -> Result<Option<AuthCode>>;
+    /// In one transaction: marks code `code_id` consumed at `now` if it is unconsumed and
+    /// unexpired at `now`, and inserts `token`. Returns `false` (and writes nothing) when the
+    /// code was already consumed or has expired — exactly one of any number of concurrent calls
+    /// for the same code returns `true`.
+    async fn redeem_code(
+        &self,
+        code_id: &str,
+        now: OffsetDateTime,
+        token: &TokenRecord,
+    ) -> Result<bool>;
+    /// Revokes, at `now`, every unrevoked token descending from code `code_id`. Returns how many.
+    async fn revoke_tokens_of_code(&self, code_id: &str, now: OffsetDateTime) -> Result<u64>;
+}
+
+/// Access tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Stores a token. A token whose hash already exists is left as it is.
+    async fn insert_token(&self, token: &TokenRecord) -> Result<()>;
+    /// The token with this hash.
+    async fn find_token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    /// In one transaction: marks token `parent_id` derived at `now` if it was not derived yet,
+    /// and inserts `child`. Returns `false` (and writes nothing) when the parent was already
+    /// derived — exactly one of any number of concurrent calls returns `true`.
+    async fn derive_token(
+        &self,
+        parent_id: &str,
+        now: OffsetDateTime,
+        child: &TokenRecord,
+    ) -> Result<bool>;
+}
+
+/// Browser-session state shared by every instance: CSRF tokens and the server's signing keys.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a CSRF token (by hash) bound to a browser id.
+    async fn insert_csrf(
+        &self,
+        token_hash: &str,
+        browser_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()>;
+    /// Consumes a CSRF token: `true` when it existed for this browser, was unused and unexpired
+    /// at `now`; it cannot be used again.
+    async fn consume_csrf(
+        &self,
+        token_hash: &str,
+        browser_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// The value of server secret `name`; when none is stored yet, stores `candidate` and returns
+    /// it. Concurrent instances all end up with the same value.
+    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// Everything a world file declares, ready to write: validated, references resolved to ids,
+/// secrets already hashed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorldPlan {
+    /// Apps, upserted by id.
+    pub apps: Vec<App>,
+    /// Instagram testers; an app of the plan gets exactly this tester set.
+    pub testers: Vec<AppTester>,
+    /// Facebook app roles; an app of the plan gets exactly this role set.
+    pub app_roles: Vec<AppRole>,
+    /// Instagram accounts, upserted by id.
+    pub ig_users: Vec<IgUser>,
+    /// Media (album children included), upserted by id.
+    pub media: Vec<IgMedia>,
+    /// Facebook users, upserted by id.
+    pub fb_users: Vec<FbUser>,
+    /// Cities, upserted by id.
+    pub cities: Vec<City>,
+    /// Pages, upserted by id.
+    pub pages: Vec<Page>,
+    /// Page roles; a Page of the plan gets exactly this role set.
+    pub page_roles: Vec<PageRole>,
+    /// Ready-made tokens, inserted unless their hash exists already.
+    pub tokens: Vec<TokenRecord>,
+}
+
+/// Loading worlds.
+#[async_trait]
+pub trait WorldStore: Send + Sync {
+    /// Whether the store holds no app and no account (a fresh database).
+    async fn is_empty(&self) -> Result<bool>;
+    /// Writes a whole plan in one transaction: all of it or nothing.
+    async fn apply_world(&self, plan: &WorldPlan) -> Result<()>;
+}
+
+/// Every store capability, as one trait object.
+#[async_trait]
+pub trait Store:
+    AppStore + AccountStore + GrantStore + TokenStore + SessionStore + WorldStore
+{
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+    /// The backend's name (`sqlite` or `postgres`), for logs and health.
+    fn backend(&self) -> &'static str;
+}

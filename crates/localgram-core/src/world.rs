@@ -1,0 +1,1159 @@
+//! The world file (docs/world-file.md, a public interface): parsing TOML or JSON, validating it
+//! with errors that name the object and the field, and turning it into a [`WorldPlan`] the store
+//! writes in one transaction.
+
+use crate::model::{
+    App, AppMode, AppRole, AppTester, City, FbUser, IgMedia, IgUser, Page, PageRole, Product,
+    Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
+};
+use crate::rng::{Rng, RngExt};
+use crate::secret::{SecretHash, hash_password};
+use crate::store::WorldPlan;
+use crate::timefmt::parse_timestamp;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// The built-in demo world, loaded on an empty database unless `--no-demo` is given.
+pub const DEMO_WORLD: &str = include_str!("demo_world.toml");
+
+/// Why a world file was refused. The message names the object and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorldError {
+    /// The file is not valid TOML/JSON for the schema (unknown key, wrong type, …).
+    #[error("world file: {0}")]
+    Syntax(String),
+    /// A value breaks a rule.
+    #[error("world file: {object}: field `{field}`: {message}")]
+    Invalid {
+        /// The object, e.g. `apps[0] (id "990602627938098")`.
+        object: String,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn invalid(object: impl Into<String>, field: &str, message: impl Into<String>) -> WorldError {
+    WorldError::Invalid {
+        object: object.into(),
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The format of a world file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.toml`.
+    Toml,
+    /// `.json`.
+    Json,
+}
+
+impl Format {
+    /// The format named by a file's extension (TOML unless it ends in `.json`).
+    pub fn from_path(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Self::Json,
+            _ => Self::Toml,
+        }
+    }
+
+    /// Guesses the format of a body: JSON when it starts with `{`.
+    pub fn sniff(body: &str) -> Self {
+        if body.trim_start().starts_with('{') {
+            Self::Json
+        } else {
+            Self::Toml
+        }
+    }
+}
+
+/// A world file, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// Schema version; 1.
+    pub version: u32,
+    /// Apps.
+    #[serde(default)]
+    pub apps: Vec<WorldApp>,
+    /// Instagram accounts.
+    #[serde(default)]
+    pub instagram_users: Vec<WorldIgUser>,
+    /// Facebook users.
+    #[serde(default)]
+    pub facebook_users: Vec<WorldFbUser>,
+    /// City gazetteer.
+    #[serde(default)]
+    pub cities: Vec<WorldCity>,
+    /// Pages.
+    #[serde(default)]
+    pub pages: Vec<WorldPage>,
+    /// Ready-made tokens.
+    #[serde(default)]
+    pub tokens: Vec<WorldToken>,
+}
+
+/// `[[apps]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldApp {
+    /// App id.
+    pub id: String,
+    /// App secret (stored hashed).
+    pub secret: String,
+    /// Name.
+    pub name: String,
+    /// `development` | `live`.
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    /// Products.
+    #[serde(default = "default_products")]
+    pub products: Vec<String>,
+    /// Valid OAuth redirect URIs.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Accepted testers (usernames).
+    #[serde(default)]
+    pub instagram_testers: Vec<String>,
+    /// Invited testers (usernames).
+    #[serde(default)]
+    pub instagram_tester_invites: Vec<String>,
+    /// Whether `appsecret_proof` is required.
+    #[serde(default)]
+    pub require_appsecret_proof: bool,
+    /// `flat` | `wrapped`.
+    #[serde(default = "default_shape")]
+    pub token_response_shape: String,
+    /// Test user limit.
+    #[serde(default = "default_test_user_limit")]
+    pub test_user_limit: i64,
+    /// Facebook app roles.
+    #[serde(default)]
+    pub roles: Vec<WorldAppRole>,
+}
+
+fn default_mode() -> String {
+    "development".into()
+}
+fn default_products() -> Vec<String> {
+    vec![
+        "instagram_basic_display".into(),
+        "instagram_login".into(),
+        "facebook_login".into(),
+    ]
+}
+fn default_shape() -> String {
+    "flat".into()
+}
+fn default_test_user_limit() -> i64 {
+    10
+}
+
+/// `[[apps.roles]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldAppRole {
+    /// Facebook user id.
+    pub user: String,
+    /// `admin` | `developer` | `tester`.
+    pub role: String,
+}
+
+/// `[[instagram_users]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldIgUser {
+    /// Id.
+    pub id: String,
+    /// Username.
+    pub username: String,
+    /// Login password (stored hashed).
+    pub password: String,
+    /// `PERSONAL` | `BUSINESS` | `MEDIA_CREATOR`.
+    #[serde(default = "default_account_type")]
+    pub account_type: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Biography.
+    #[serde(default)]
+    pub biography: String,
+    /// Website.
+    #[serde(default)]
+    pub website: String,
+    /// Private account.
+    #[serde(default)]
+    pub is_private: bool,
+    /// Followers.
+    #[serde(default)]
+    pub followers_count: i64,
+    /// Follows.
+    #[serde(default)]
+    pub follows_count: i64,
+    /// Profile picture file.
+    #[serde(default)]
+    pub profile_picture: Option<String>,
+    /// Media.
+    #[serde(default)]
+    pub media: Vec<WorldMedia>,
+}
+
+fn default_account_type() -> String {
+    "PERSONAL".into()
+}
+
+/// `[[instagram_users.media]]` and `[[instagram_users.media.children]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldMedia {
+    /// Id.
+    pub id: String,
+    /// `IMAGE` | `VIDEO` | `CAROUSEL_ALBUM`.
+    pub media_type: String,
+    /// Caption.
+    #[serde(default)]
+    pub caption: Option<String>,
+    /// Publish time (required on top-level media; children default to their album's).
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// Media file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Video thumbnail file.
+    #[serde(default)]
+    pub thumbnail_file: Option<String>,
+    /// Permalink short code.
+    #[serde(default)]
+    pub shortcode: Option<String>,
+    /// Copyright flag.
+    #[serde(default)]
+    pub copyright_flagged: bool,
+    /// `FEED` | `REELS` | `STORY` | `AD`.
+    #[serde(default = "default_product_type")]
+    pub media_product_type: String,
+    /// Reels only.
+    #[serde(default)]
+    pub is_shared_to_feed: Option<bool>,
+    /// Album children.
+    #[serde(default)]
+    pub children: Vec<WorldMedia>,
+}
+
+fn default_product_type() -> String {
+    "FEED".into()
+}
+
+/// `[[facebook_users]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldFbUser {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Password (stored hashed).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Test user.
+    #[serde(default)]
+    pub test_user: bool,
+    /// Checkpointed.
+    #[serde(default)]
+    pub checkpointed: bool,
+    /// Blocked.
+    #[serde(default)]
+    pub blocked: bool,
+}
+
+/// `[[cities]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldCity {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// State.
+    #[serde(default)]
+    pub state: String,
+    /// Country.
+    pub country: String,
+    /// Latitude.
+    pub latitude: f64,
+    /// Longitude.
+    pub longitude: f64,
+    /// Radius in km.
+    #[serde(default = "default_radius")]
+    pub radius_km: f64,
+}
+
+fn default_radius() -> f64 {
+    25.0
+}
+
+/// `[[pages]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldPage {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Category enum.
+    #[serde(default = "default_category")]
+    pub category_enum: String,
+    /// About.
+    #[serde(default)]
+    pub about: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Phone.
+    #[serde(default)]
+    pub phone: String,
+    /// Website.
+    #[serde(default)]
+    pub website: String,
+    /// Place.
+    #[serde(default)]
+    pub is_place: bool,
+    /// Promotable.
+    #[serde(default = "default_true")]
+    pub is_promotable: bool,
+    /// Business.
+    #[serde(default)]
+    pub business_id: String,
+    /// Linked Instagram account.
+    #[serde(default)]
+    pub instagram_business_account: Option<String>,
+    /// Location.
+    #[serde(default)]
+    pub location: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Roles.
+    #[serde(default)]
+    pub roles: Vec<WorldPageRole>,
+}
+
+fn default_category() -> String {
+    "COMMUNITY_SERVICES".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// `[[pages.roles]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldPageRole {
+    /// Facebook user id.
+    pub user: String,
+    /// Tasks.
+    #[serde(default)]
+    pub tasks: Vec<String>,
+}
+
+/// `[[tokens]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldToken {
+    /// The token string.
+    pub value: String,
+    /// App id.
+    pub app: String,
+    /// Instagram username or Facebook user id (empty for app tokens).
+    #[serde(default)]
+    pub user: String,
+    /// Kind.
+    pub kind: String,
+    /// Page id for Page tokens.
+    #[serde(default)]
+    pub page: String,
+    /// Scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Issue time (default: now).
+    #[serde(default)]
+    pub issued_at: Option<String>,
+}
+
+/// Parses a world file body.
+pub fn parse(body: &str, format: Format) -> Result<World, WorldError> {
+    let world: World = match format {
+        Format::Toml => toml::from_str(body).map_err(|e| WorldError::Syntax(e.to_string()))?,
+        Format::Json => {
+            serde_json::from_str(body).map_err(|e| WorldError::Syntax(e.to_string()))?
+        }
+    };
+    if world.version != 1 {
+        return Err(invalid(
+            "world",
+            "version",
+            format!(
+                "unsupported version {}; this Localgram reads version 1",
+                world.version
+            ),
+        ));
+    }
+    Ok(world)
+}
+
+/// Lifetimes used to compute the expiry of ready-made tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Instagram short-lived tokens.
+    pub short_lived: time::Duration,
+    /// Instagram and Facebook long-lived tokens.
+    pub long_lived: time::Duration,
+    /// Facebook short-lived user tokens.
+    pub facebook_user: time::Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            short_lived: time::Duration::hours(1),
+            long_lived: time::Duration::seconds(5_184_000),
+            facebook_user: time::Duration::hours(2),
+        }
+    }
+}
+
+/// Looks up objects that a world may reference without declaring them (they exist already).
+pub trait Existing {
+    /// The id of an existing Instagram account with this username.
+    fn ig_user_id_by_username(&self, username: &str) -> Option<String>;
+    /// Whether an Instagram account with this id exists.
+    fn ig_user_exists(&self, id: &str) -> bool;
+    /// Whether a Facebook user exists.
+    fn fb_user_exists(&self, id: &str) -> bool;
+    /// Whether an app exists.
+    fn app_exists(&self, id: &str) -> bool;
+    /// Whether a Page exists.
+    fn page_exists(&self, id: &str) -> bool;
+}
+
+/// Nothing exists outside the world itself.
+pub struct NothingExisting;
+
+impl Existing for NothingExisting {
+    fn ig_user_id_by_username(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn ig_user_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn fb_user_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn app_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn page_exists(&self, _: &str) -> bool {
+        false
+    }
+}
+
+fn check_id(object: &str, field: &str, id: &str) -> Result<(), WorldError> {
+    if id.is_empty() || id.len() > 30 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(
+            object,
+            field,
+            format!("{id:?} is not an id (a string of 1 to 30 digits)"),
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_file(base: Option<&Path>, file: &Option<String>) -> Option<String> {
+    let file = file.as_ref().filter(|f| !f.is_empty())?;
+    let path = PathBuf::from(file);
+    let full = match base {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path,
+    };
+    Some(full.to_string_lossy().into_owned())
+}
+
+/// Everything needed to turn a [`World`] into a [`WorldPlan`].
+pub struct PlanContext<'a> {
+    /// Hashes passwords (argon2 salts) and makes missing shortcodes.
+    pub rng: &'a dyn Rng,
+    /// Default issue time of ready-made tokens.
+    pub now: OffsetDateTime,
+    /// Token lifetimes.
+    pub lifetimes: Lifetimes,
+    /// The directory relative file paths are resolved against.
+    pub base_dir: Option<&'a Path>,
+    /// Objects already in the store.
+    pub existing: &'a dyn Existing,
+}
+
+/// Validates a world and builds the plan: references resolved, secrets hashed, defaults filled.
+pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError> {
+    let mut plan = WorldPlan::default();
+
+    // Instagram users first: apps and tokens refer to them by username.
+    let mut usernames: HashMap<String, String> = HashMap::new();
+    let mut ig_ids = HashSet::new();
+    let mut media_ids = HashSet::new();
+    for (i, u) in world.instagram_users.iter().enumerate() {
+        let obj = format!("instagram_users[{i}] (id {:?})", u.id);
+        check_id(&obj, "id", &u.id)?;
+        if !ig_ids.insert(u.id.clone()) {
+            return Err(invalid(&obj, "id", "declared twice"));
+        }
+        if u.username.is_empty()
+            || u.username.len() > 30
+            || !u
+                .username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        {
+            return Err(invalid(
+                &obj,
+                "username",
+                "must be 1 to 30 letters, digits, '.' or '_'",
+            ));
+        }
+        if usernames.insert(u.username.clone(), u.id.clone()).is_some() {
+            return Err(invalid(
+                &obj,
+                "username",
+                format!("{:?} is used by another account", u.username),
+            ));
+        }
+        if u.password.is_empty() {
+            return Err(invalid(&obj, "password", "must not be empty"));
+        }
+        if !["PERSONAL", "BUSINESS", "MEDIA_CREATOR"].contains(&u.account_type.as_str()) {
+            return Err(invalid(
+                &obj,
+                "account_type",
+                "must be PERSONAL, BUSINESS or MEDIA_CREATOR",
+            ));
+        }
+        let password_hash = hash_password(cx.rng, &u.password)
+            .map_err(|e| invalid(&obj, "password", e.to_string()))?;
+        plan.ig_users.push(IgUser {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            password_hash,
+            account_type: u.account_type.clone(),
+            name: u.name.clone(),
+            biography: u.biography.clone(),
+            website: u.website.clone(),
+            is_private: u.is_private,
+            followers_count: u.followers_count,
+            follows_count: u.follows_count,
+            profile_picture: resolve_file(cx.base_dir, &u.profile_picture),
+        });
+        for (j, m) in u.media.iter().enumerate() {
+            let mobj = format!("instagram_users[{i}].media[{j}] (id {:?})", m.id);
+            plan_media(
+                &mut plan,
+                &mut media_ids,
+                cx,
+                &mobj,
+                m,
+                &u.id,
+                None,
+                0,
+                None,
+            )?;
+        }
+    }
+    let ig_id_of = |username: &str| -> Option<String> {
+        usernames
+            .get(username)
+            .cloned()
+            .or_else(|| cx.existing.ig_user_id_by_username(username))
+    };
+
+    let mut fb_ids = HashSet::new();
+    let mut emails = HashSet::new();
+    for (i, u) in world.facebook_users.iter().enumerate() {
+        let obj = format!("facebook_users[{i}] (id {:?})", u.id);
+        check_id(&obj, "id", &u.id)?;
+        if !fb_ids.insert(u.id.clone()) {
+            return Err(invalid(&obj, "id", "declared twice"));
+        }
+        if u.name.is_empty() {
+            return Err(invalid(&obj, "name", "must not be empty"));
+        }
+        if let Some(email) = &u.email {
+            if !email.contains('@') {
+                return Err(invalid(
+                    &obj,
+                    "email",
+                    format!("{email:?} is not an email address"),
+                ));
+            }
+            if !emails.insert(email.to_ascii_lowercase()) {
+                return Err(invalid(
+                    &obj,
+                    "email",
+                    format!("{email:?} is used by another user"),
+                ));
+            }
+        }
+        let password_hash = match &u.password {
+            Some(p) if !p.is_empty() => Some(
+                hash_password(cx.rng, p).map_err(|e| invalid(&obj, "password", e.to_string()))?,
+            ),
+            _ => None,
+        };
+        plan.fb_users.push(FbUser {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            email: u.email.as_ref().map(|e| e.to_ascii_lowercase()),
+            password_hash,
+            test_user: u.test_user,
+            checkpointed: u.checkpointed,
+            blocked: u.blocked,
+        });
+    }
+    let fb_exists = |id: &str| fb_ids.contains(id) || cx.existing.fb_user_exists(id);
+
+    let mut app_ids = HashSet::new();
+    for (i, a) in world.apps.iter().enumerate() {
+        let obj = format!("apps[{i}] (id {:?})", a.id);
+        check_id(&obj, "id", &a.id)?;
+        if !app_ids.insert(a.id.clone()) {
+            return Err(invalid(&obj, "id", "declared twice"));
+        }
+        if a.secret.len() < 8 {
+            return Err(invalid(&obj, "secret", "must be at least 8 characters"));
+        }
+        if a.name.trim().is_empty() {
+            return Err(invalid(&obj, "name", "must not be empty"));
+        }
+        let mode = AppMode::parse(&a.mode).ok_or_else(|| {
+            invalid(
+                &obj,
+                "mode",
+                format!("{:?} is not development or live", a.mode),
+            )
+        })?;
+        let mut products = Vec::new();
+        for p in &a.products {
+            let product = Product::parse(p).ok_or_else(|| {
+                invalid(
+                    &obj,
+                    "products",
+                    format!(
+                        "{p:?} is not instagram_basic_display, instagram_login or facebook_login"
+                    ),
+                )
+            })?;
+            if !products.contains(&product) {
+                products.push(product);
+            }
+        }
+        for uri in &a.redirect_uris {
+            crate::redirect::validate_registration(uri)
+                .map_err(|e| invalid(&obj, "redirect_uris", format!("{uri:?} {e}")))?;
+        }
+        let token_response_shape = TokenResponseShape::parse(&a.token_response_shape)
+            .ok_or_else(|| invalid(&obj, "token_response_shape", "must be flat or wrapped"))?;
+        if !(0..=1000).contains(&a.test_user_limit) {
+            return Err(invalid(
+                &obj,
+                "test_user_limit",
+                "must be between 0 and 1000",
+            ));
+        }
+        plan.apps.push(App {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            secret_hash: SecretHash::of(&a.secret).0,
+            mode,
+            products,
+            redirect_uris: a.redirect_uris.clone(),
+            require_appsecret_proof: a.require_appsecret_proof,
+            token_response_shape,
+            test_user_limit: a.test_user_limit,
+        });
+        let mut seen = HashSet::new();
+        for (field, names, status) in [
+            (
+                "instagram_testers",
+                &a.instagram_testers,
+                TesterStatus::Accepted,
+            ),
+            (
+                "instagram_tester_invites",
+                &a.instagram_tester_invites,
+                TesterStatus::Invited,
+            ),
+        ] {
+            for name in names {
+                let id = ig_id_of(name).ok_or_else(|| {
+                    invalid(&obj, field, format!("no instagram user is named {name:?}"))
+                })?;
+                if !seen.insert(id.clone()) {
+                    return Err(invalid(&obj, field, format!("{name:?} is listed twice")));
+                }
+                plan.testers.push(AppTester {
+                    app_id: a.id.clone(),
+                    ig_user_id: id,
+                    status,
+                });
+            }
+        }
+        for (j, r) in a.roles.iter().enumerate() {
+            let robj = format!("apps[{i}].roles[{j}]");
+            if !fb_exists(&r.user) {
+                return Err(invalid(
+                    &robj,
+                    "user",
+                    format!("no facebook user has id {:?}", r.user),
+                ));
+            }
+            if !["admin", "developer", "tester"].contains(&r.role.as_str()) {
+                return Err(invalid(&robj, "role", "must be admin, developer or tester"));
+            }
+            plan.app_roles.push(AppRole {
+                app_id: a.id.clone(),
+                fb_user_id: r.user.clone(),
+                role: r.role.clone(),
+            });
+        }
+    }
+
+    let mut city_ids = HashSet::new();
+    for (i, c) in world.cities.iter().enumerate() {
+        let obj = format!("cities[{i}] (id {:?})", c.id);
+        check_id(&obj, "id", &c.id)?;
+        if !city_ids.insert(c.id.clone()) {
+            return Err(invalid(&obj, "id", "declared twice"));
+        }
+        if !(-90.0..=90.0).contains(&c.latitude) {
+            return Err(invalid(&obj, "latitude", "must be between -90 and 90"));
+        }
+        if !(-180.0..=180.0).contains(&c.longitude) {
+            return Err(invalid(&obj, "longitude", "must be between -180 and 180"));
+        }
+        if !(c.radius_km > 0.0 && c.radius_km.is_finite()) {
+            return Err(invalid(&obj, "radius_km", "must be a positive number"));
+        }
+        plan.cities.push(City {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            state: c.state.clone(),
+            country: c.country.clone(),
+            latitude: c.latitude,
+            longitude: c.longitude,
+            radius_km: c.radius_km,
+        });
+    }
+
+    const TASKS: &[&str] = &[
+        "ANALYZE",
+        "ADVERTISE",
+        "MODERATE",
+        "CREATE_CONTENT",
+        "MANAGE",
+        "MESSAGING",
+    ];
+    let mut page_ids = HashSet::new();
+    for (i, p) in world.pages.iter().enumerate() {
+        let obj = format!("pages[{i}] (id {:?})", p.id);
+        check_id(&obj, "id", &p.id)?;
+        if !page_ids.insert(p.id.clone()) {
+            return Err(invalid(&obj, "id", "declared twice"));
+        }
+        if p.name.trim().is_empty() {
+            return Err(invalid(&obj, "name", "must not be empty"));
+        }
+        if let Some(ig) = p
+            .instagram_business_account
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
+            let declared = world.instagram_users.iter().find(|u| u.id == ig);
+            match declared {
+                Some(u) if u.account_type == "PERSONAL" => {
+                    return Err(invalid(
+                        &obj,
+                        "instagram_business_account",
+                        format!(
+                            "instagram user {ig:?} is a PERSONAL account; link a BUSINESS or MEDIA_CREATOR one"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None if cx.existing.ig_user_exists(ig) => {}
+                None => {
+                    return Err(invalid(
+                        &obj,
+                        "instagram_business_account",
+                        format!("no instagram user has id {ig:?}"),
+                    ));
+                }
+            }
+        }
+        let mut extra = serde_json::Map::new();
+        if let Some(loc) = &p.location {
+            extra.insert("location".into(), serde_json::Value::Object(loc.clone()));
+        }
+        plan.pages.push(Page {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            category_enum: p.category_enum.clone(),
+            about: p.about.clone(),
+            description: p.description.clone(),
+            phone: p.phone.clone(),
+            website: p.website.clone(),
+            is_place: p.is_place,
+            is_promotable: p.is_promotable,
+            business_id: p.business_id.clone(),
+            instagram_business_account: p
+                .instagram_business_account
+                .clone()
+                .filter(|s| !s.is_empty()),
+            extra: serde_json::Value::Object(extra),
+        });
+        for (j, r) in p.roles.iter().enumerate() {
+            let robj = format!("pages[{i}].roles[{j}]");
+            if !fb_exists(&r.user) {
+                return Err(invalid(
+                    &robj,
+                    "user",
+                    format!("no facebook user has id {:?}", r.user),
+                ));
+            }
+            if let Some(t) = r.tasks.iter().find(|t| !TASKS.contains(&t.as_str())) {
+                return Err(invalid(
+                    &robj,
+                    "tasks",
+                    format!("{t:?} is not one of {}", TASKS.join(", ")),
+                ));
+            }
+            plan.page_roles.push(PageRole {
+                page_id: p.id.clone(),
+                fb_user_id: r.user.clone(),
+                tasks: r.tasks.clone(),
+            });
+        }
+    }
+
+    for (i, t) in world.tokens.iter().enumerate() {
+        let obj = format!("tokens[{i}]");
+        plan.tokens.push(plan_token(
+            world, cx, &obj, t, &ig_id_of, &fb_exists, &app_ids, &page_ids,
+        )?);
+    }
+    Ok(plan)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_media(
+    plan: &mut WorldPlan,
+    ids: &mut HashSet<String>,
+    cx: &PlanContext<'_>,
+    obj: &str,
+    m: &WorldMedia,
+    owner: &str,
+    parent: Option<&str>,
+    position: i64,
+    parent_time: Option<OffsetDateTime>,
+) -> Result<(), WorldError> {
+    check_id(obj, "id", &m.id)?;
+    if !ids.insert(m.id.clone()) {
+        return Err(invalid(obj, "id", "declared twice"));
+    }
+    let allowed: &[&str] = if parent.is_some() {
+        &["IMAGE", "VIDEO"]
+    } else {
+        &["IMAGE", "VIDEO", "CAROUSEL_ALBUM"]
+    };
+    if !allowed.contains(&m.media_type.as_str()) {
+        return Err(invalid(
+            obj,
+            "media_type",
+            format!("must be one of {}", allowed.join(", ")),
+        ));
+    }
+    let timestamp = match (&m.timestamp, parent_time) {
+        (Some(t), _) => parse_timestamp(t).ok_or_else(|| {
+            invalid(
+                obj,
+                "timestamp",
+                format!("{t:?} is not RFC 3339 or 2026-05-01T18:10:00+0000"),
+            )
+        })?,
+        (None, Some(t)) => t,
+        (None, None) => return Err(invalid(obj, "timestamp", "is required")),
+    };
+    if !["FEED", "REELS", "STORY", "AD"].contains(&m.media_product_type.as_str()) {
+        return Err(invalid(
+            obj,
+            "media_product_type",
+            "must be FEED, REELS, STORY or AD",
+        ));
+    }
+    if m.is_shared_to_feed.is_some() && m.media_product_type != "REELS" {
+        return Err(invalid(obj, "is_shared_to_feed", "applies to REELS only"));
+    }
+    if m.thumbnail_file.is_some() && m.media_type != "VIDEO" {
+        return Err(invalid(obj, "thumbnail_file", "applies to VIDEO only"));
+    }
+    let is_album = m.media_type == "CAROUSEL_ALBUM";
+    if is_album && !(2..=10).contains(&m.children.len()) {
+        return Err(invalid(obj, "children", "an album has 2 to 10 children"));
+    }
+    if !is_album && !m.children.is_empty() {
+        return Err(invalid(
+            obj,
+            "children",
+            "only CAROUSEL_ALBUM media have children",
+        ));
+    }
+    let shortcode = match &m.shortcode {
+        Some(s) if !s.is_empty() => {
+            if !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(invalid(
+                    obj,
+                    "shortcode",
+                    "must be letters, digits, '_' or '-'",
+                ));
+            }
+            s.clone()
+        }
+        _ => shortcode_for(&m.id),
+    };
+    plan.media.push(IgMedia {
+        id: m.id.clone(),
+        owner_id: owner.to_owned(),
+        parent_id: parent.map(str::to_owned),
+        position,
+        media_type: m.media_type.clone(),
+        caption: m.caption.clone().filter(|c| !c.is_empty()),
+        timestamp,
+        file: resolve_file(cx.base_dir, &m.file),
+        thumbnail_file: resolve_file(cx.base_dir, &m.thumbnail_file),
+        shortcode,
+        copyright_flagged: m.copyright_flagged,
+        media_product_type: m.media_product_type.clone(),
+        is_shared_to_feed: m.is_shared_to_feed,
+    });
+    for (k, c) in m.children.iter().enumerate() {
+        let cobj = format!("{obj}.children[{k}] (id {:?})", c.id);
+        plan_media(
+            plan,
+            ids,
+            cx,
+            &cobj,
+            c,
+            owner,
+            Some(&m.id),
+            k as i64,
+            Some(timestamp),
+        )?;
+    }
+    Ok(())
+}
+
+/// A deterministic 11-character shortcode for a media id (base64url alphabet).
+pub fn shortcode_for(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .take(11)
+        .map(|b| char::from(ALPHABET[usize::from(b % 64)]))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_token(
+    world: &World,
+    cx: &PlanContext<'_>,
+    obj: &str,
+    t: &WorldToken,
+    ig_id_of: &dyn Fn(&str) -> Option<String>,
+    fb_exists: &dyn Fn(&str) -> bool,
+    app_ids: &HashSet<String>,
+    page_ids: &HashSet<String>,
+) -> Result<TokenRecord, WorldError> {
+    if t.value.len() < 16 || t.value.len() > 512 || !t.value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            obj,
+            "value",
+            "must be 16 to 512 printable characters",
+        ));
+    }
+    if !app_ids.contains(&t.app) && !cx.existing.app_exists(&t.app) {
+        return Err(invalid(obj, "app", format!("no app has id {:?}", t.app)));
+    }
+    let kind = TokenKind::parse(&t.kind).ok_or_else(|| {
+        invalid(obj, "kind", "must be instagram_short_lived, instagram_long_lived, facebook_user, facebook_user_long_lived, page or app")
+    })?;
+    if kind.is_instagram() && !t.value.starts_with("IG") {
+        return Err(invalid(
+            obj,
+            "value",
+            "instagram tokens start with IG (IGQV… or IGAA…)",
+        ));
+    }
+    if !kind.is_instagram() && kind != TokenKind::App && !t.value.starts_with("EAA") {
+        return Err(invalid(obj, "value", "facebook tokens start with EAA"));
+    }
+    let subject = match kind {
+        TokenKind::InstagramShortLived | TokenKind::InstagramLongLived => {
+            Subject::Instagram(ig_id_of(&t.user).ok_or_else(|| {
+                invalid(
+                    obj,
+                    "user",
+                    format!("no instagram user is named {:?}", t.user),
+                )
+            })?)
+        }
+        TokenKind::App => Subject::App,
+        _ => {
+            if !fb_exists(&t.user) {
+                return Err(invalid(
+                    obj,
+                    "user",
+                    format!("no facebook user has id {:?}", t.user),
+                ));
+            }
+            Subject::Facebook(t.user.clone())
+        }
+    };
+    let page_id = if kind == TokenKind::Page {
+        if !page_ids.contains(&t.page) && !cx.existing.page_exists(&t.page) {
+            return Err(invalid(obj, "page", format!("no page has id {:?}", t.page)));
+        }
+        Some(t.page.clone())
+    } else {
+        None
+    };
+    let mut scopes = t.scopes.clone();
+    if kind.is_instagram() {
+        if scopes.is_empty() {
+            scopes = vec!["user_profile".into(), "user_media".into()];
+        }
+        crate::scope::Scopes::from_list(scopes.clone())
+            .map_err(|e| invalid(obj, "scopes", format!("{e:?}")))?;
+    }
+    let issued_at = match &t.issued_at {
+        Some(s) => parse_timestamp(s)
+            .ok_or_else(|| invalid(obj, "issued_at", format!("{s:?} is not RFC 3339")))?,
+        None => cx.now,
+    };
+    let expires_at = match kind {
+        TokenKind::InstagramShortLived => Some(issued_at + cx.lifetimes.short_lived),
+        TokenKind::InstagramLongLived | TokenKind::FacebookUserLongLived => {
+            Some(issued_at + cx.lifetimes.long_lived)
+        }
+        TokenKind::FacebookUser => Some(issued_at + cx.lifetimes.facebook_user),
+        TokenKind::Page | TokenKind::App => None,
+    };
+    let _ = world;
+    Ok(TokenRecord {
+        id: cx.rng.digits('9', 18),
+        token_hash: SecretHash::of(&t.value).0,
+        app_id: t.app.clone(),
+        kind,
+        subject,
+        page_id,
+        scopes,
+        issued_at,
+        expires_at,
+        revoked_at: None,
+        code_id: None,
+        parent_id: None,
+        derived_at: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeededRng;
+    use time::macros::datetime;
+
+    fn cx(rng: &SeededRng) -> PlanContext<'_> {
+        PlanContext {
+            rng,
+            now: datetime!(2026-11-01 00:00 UTC),
+            lifetimes: Lifetimes::default(),
+            base_dir: None,
+            existing: &NothingExisting,
+        }
+    }
+
+    #[test]
+    fn the_demo_world_plans() {
+        let world = parse(DEMO_WORLD, Format::Toml).unwrap();
+        let rng = SeededRng::new(1);
+        let plan = plan(&world, &cx(&rng)).unwrap();
+        assert_eq!(plan.apps.len(), 1);
+        assert!(plan.media.len() >= 12);
+        assert!(plan.media.iter().any(|m| m.media_type == "VIDEO"));
+        assert!(plan.media.iter().any(|m| m.media_type == "CAROUSEL_ALBUM"));
+        assert_eq!(plan.pages.len(), 2);
+        assert_eq!(plan.tokens.len(), 1);
+        assert!(
+            plan.ig_users
+                .iter()
+                .all(|u| u.password_hash.starts_with("$argon2id$"))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_line() {
+        let err = parse("version = 1\n[[apps]]\nid = \"1\"\nsecret = \"12345678\"\nname = \"A\"\nmoed = \"live\"\n", Format::Toml)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("moed"), "{text}");
+        assert!(text.contains("line 6"), "{text}");
+    }
+
+    #[test]
+    fn errors_name_the_object_and_the_field() {
+        let body =
+            r#"{"version":1,"apps":[{"id":"12","secret":"12345678","name":"A","mode":"beta"}]}"#;
+        let world = parse(body, Format::Json).unwrap();
+        let rng = SeededRng::new(1);
+        let err = plan(&world, &cx(&rng)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "world file: apps[0] (id \"12\"): field `mode`: \"beta\" is not development or live"
+        );
+    }
+
+    #[test]
+    fn insecure_redirect_uris_are_refused() {
+        let body = r#"{"version":1,"apps":[{"id":"12","secret":"12345678","name":"A","redirect_uris":["http://app.example/cb"]}]}"#;
+        let world = parse(body, Format::Json).unwrap();
+        let rng = SeededRng::new(1);
+        let err = plan(&world, &cx(&rng)).unwrap_err();
+        assert!(err.to_string().contains("field `redirect_uris`"), "{err}");
+    }
+
+    #[test]
+    fn testers_must_exist() {
+        let body = r#"{"version":1,"apps":[{"id":"12","secret":"12345678","name":"A","instagram_testers":["ghost"]}]}"#;
+        let world = parse(body, Format::Json).unwrap();
+        let rng = SeededRng::new(1);
+        let err = plan(&world, &cx(&rng)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no instagram user is named \"ghost\""),
+            "{err}"
+        );
+    }
+}

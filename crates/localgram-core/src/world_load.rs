@@ -1,0 +1,167 @@
+//! Loading a world into the store: parse, resolve references against what the store already
+//! holds, plan, and apply in one transaction (docs/world-file.md).
+
+use crate::platform::Platform;
+use crate::store::StoreError;
+use crate::world::{self, Existing, Format, PlanContext, World, WorldError};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Why a world could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadWorldError {
+    /// The file is invalid; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] WorldError),
+    /// The store refused or failed; nothing was written.
+    #[error("world file: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// How much a world declared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WorldSummary {
+    /// Apps.
+    pub apps: usize,
+    /// Instagram accounts.
+    pub instagram_users: usize,
+    /// Media, album children included.
+    pub media: usize,
+    /// Facebook users.
+    pub facebook_users: usize,
+    /// Pages.
+    pub pages: usize,
+    /// Ready-made tokens.
+    pub tokens: usize,
+}
+
+/// What the store already holds of the objects a world refers to.
+#[derive(Default)]
+struct Snapshot {
+    usernames: HashMap<String, String>,
+    ig_ids: HashSet<String>,
+    fb_ids: HashSet<String>,
+    apps: HashSet<String>,
+}
+
+impl Existing for Snapshot {
+    fn ig_user_id_by_username(&self, username: &str) -> Option<String> {
+        self.usernames.get(username).cloned()
+    }
+    fn ig_user_exists(&self, id: &str) -> bool {
+        self.ig_ids.contains(id)
+    }
+    fn fb_user_exists(&self, id: &str) -> bool {
+        self.fb_ids.contains(id)
+    }
+    fn app_exists(&self, id: &str) -> bool {
+        self.apps.contains(id)
+    }
+    fn page_exists(&self, _id: &str) -> bool {
+        false
+    }
+}
+
+impl Platform {
+    /// Parses, validates and applies a world body. Idempotent: objects whose id exists are
+    /// updated. All or nothing.
+    pub async fn load_world(
+        &self,
+        body: &str,
+        format: Format,
+        base_dir: Option<&Path>,
+    ) -> Result<WorldSummary, LoadWorldError> {
+        let world = world::parse(body, format)?;
+        let snapshot = self.snapshot_references(&world).await?;
+        let cx = PlanContext {
+            rng: &*self.rng,
+            now: self.clock.now(),
+            lifetimes: self.settings.lifetimes,
+            base_dir,
+            existing: &snapshot,
+        };
+        let plan = world::plan(&world, &cx)?;
+        self.store.apply_world(&plan).await?;
+        Ok(WorldSummary {
+            apps: plan.apps.len(),
+            instagram_users: plan.ig_users.len(),
+            media: plan.media.len(),
+            facebook_users: plan.fb_users.len(),
+            pages: plan.pages.len(),
+            tokens: plan.tokens.len(),
+        })
+    }
+
+    /// Whether the store is empty (then the demo world is loaded at start).
+    pub async fn store_is_empty(&self) -> Result<bool, StoreError> {
+        self.store.is_empty().await
+    }
+
+    async fn snapshot_references(&self, world: &World) -> Result<Snapshot, StoreError> {
+        let mut snap = Snapshot::default();
+        let declared_users: HashSet<&str> = world
+            .instagram_users
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect();
+        let mut names: HashSet<&str> = HashSet::new();
+        for a in &world.apps {
+            names.extend(
+                a.instagram_testers
+                    .iter()
+                    .chain(&a.instagram_tester_invites)
+                    .map(String::as_str),
+            );
+        }
+        names.extend(
+            world
+                .tokens
+                .iter()
+                .filter(|t| t.kind.starts_with("instagram"))
+                .map(|t| t.user.as_str()),
+        );
+        for name in names.into_iter().filter(|n| !declared_users.contains(n)) {
+            if let Some(u) = self.store.find_ig_user_by_username(name).await? {
+                snap.usernames.insert(name.to_owned(), u.id);
+            }
+        }
+        for p in &world.pages {
+            if let Some(ig) = p
+                .instagram_business_account
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                && self.store.find_ig_user(ig).await?.is_some()
+            {
+                snap.ig_ids.insert(ig.to_owned());
+            }
+        }
+        let fb_refs = world
+            .apps
+            .iter()
+            .flat_map(|a| a.roles.iter().map(|r| r.user.as_str()))
+            .chain(
+                world
+                    .pages
+                    .iter()
+                    .flat_map(|p| p.roles.iter().map(|r| r.user.as_str())),
+            )
+            .chain(
+                world
+                    .tokens
+                    .iter()
+                    .filter(|t| !t.kind.starts_with("instagram") && t.kind != "app")
+                    .map(|t| t.user.as_str()),
+            );
+        for id in fb_refs.collect::<HashSet<_>>() {
+            if self.store.find_fb_user(id).await?.is_some() {
+                snap.fb_ids.insert(id.to_owned());
+            }
+        }
+        for t in &world.tokens {
+            if self.store.find_app(&t.app).await?.is_some() {
+                snap.apps.insert(t.app.clone());
+            }
+        }
+        Ok(snap)
+    }
+}
