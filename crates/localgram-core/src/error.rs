@@ -84,6 +84,9 @@ pub enum OAuthError {
     /// PKCE verifier absent, unexpected, malformed or wrong.
     #[error("Invalid code_verifier")]
     InvalidCodeVerifier,
+    /// A body that cannot be decoded (not UTF-8, malformed multipart, unsupported type).
+    #[error("Invalid request: {0}")]
+    InvalidRequest(String),
     /// The store failed; logged, never shown.
     #[error("An unexpected error has occurred. Please retry your request later.")]
     Internal,

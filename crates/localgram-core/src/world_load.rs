@@ -73,14 +73,16 @@ impl Platform {
     ) -> Result<WorldSummary, LoadWorldError> {
         let world = world::parse(body, format)?;
         let snapshot = self.snapshot_references(&world).await?;
-        let cx = PlanContext {
-            rng: &*self.rng,
-            now: self.clock.now(),
-            lifetimes: self.settings.lifetimes,
-            base_dir,
-            existing: &snapshot,
+        let plan = {
+            let cx = PlanContext {
+                rng: &*self.rng,
+                now: self.clock.now(),
+                lifetimes: self.settings.lifetimes,
+                base_dir,
+                existing: &snapshot,
+            };
+            world::plan(&world, &cx)?
         };
-        let plan = world::plan(&world, &cx)?;
         self.store.apply_world(&plan).await?;
         Ok(WorldSummary {
             apps: plan.apps.len(),

@@ -1,0 +1,153 @@
+//! `localgram serve`.
+
+use clap::Args;
+use localgram_server::config::LogFormat;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tokio::net::TcpListener;
+
+/// Flags of `localgram serve`; each overrides the file and the environment.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:8090].
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// sqlite://FILE (created if missing) or postgres://… [default: sqlite://localgram.db].
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Base URL used in every absolute URL the server emits [default: http://<listen>].
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// A world file (TOML or JSON) to load at start.
+    #[arg(long)]
+    pub world: Option<PathBuf>,
+    /// Do not load the demo world on an empty database.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Do not run migrations at start.
+    #[arg(long)]
+    pub no_migrate: bool,
+    /// Require this Bearer token on /_localgram/* (and accept it from any address).
+    #[arg(long)]
+    pub admin_token: Option<String>,
+    /// pretty | json.
+    #[arg(long)]
+    pub log_format: Option<String>,
+    /// Authorization code lifetime in seconds [default: 3600].
+    #[arg(long)]
+    pub code_ttl_seconds: Option<i64>,
+    /// full | normal [default: full].
+    #[arg(long)]
+    pub sqlite_synchronous: Option<String>,
+    /// Start the test clock frozen at this RFC 3339 instant.
+    #[arg(long)]
+    pub clock_start: Option<String>,
+}
+
+impl ServeArgs {
+    fn flags(&self) -> BTreeMap<String, toml::Value> {
+        let mut m = BTreeMap::new();
+        let mut put = |k: &str, v: Option<toml::Value>| {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), v);
+            }
+        };
+        let s = |v: &Option<String>| v.clone().map(toml::Value::String);
+        put("listen", s(&self.listen));
+        put("database_url", s(&self.database_url));
+        put("public_url", s(&self.public_url));
+        put(
+            "world",
+            self.world
+                .as_ref()
+                .map(|p| toml::Value::String(p.display().to_string())),
+        );
+        put(
+            "no_demo",
+            self.no_demo.then_some(toml::Value::Boolean(true)),
+        );
+        put(
+            "no_migrate",
+            self.no_migrate.then_some(toml::Value::Boolean(true)),
+        );
+        put("admin_token", s(&self.admin_token));
+        put("log_format", s(&self.log_format));
+        put(
+            "code_ttl_seconds",
+            self.code_ttl_seconds.map(toml::Value::Integer),
+        );
+        put("sqlite_synchronous", s(&self.sqlite_synchronous));
+        put("clock_start", s(&self.clock_start));
+        m
+    }
+}
+
+/// Sets up logging: `LOCALGRAM_LOG` (an env-filter directive) or `info`, to stderr.
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LOCALGRAM_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}
+
+/// Runs the emulator until SIGINT or SIGTERM.
+pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> anyhow::Result<()> {
+    let config = crate::config::load(config_file, args.flags())?;
+    init_logging(config.log_format);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let prepared = localgram_server::prepare(config, addr).await?;
+    let report = &prepared.report;
+    println!("listening on http://{addr}");
+    println!(
+        "public URL: {} · database: {}",
+        report.public_url, report.backend
+    );
+    if let Some(world) = &report.world {
+        println!(
+            "world loaded: {} apps, {} instagram users, {} media, {} facebook users, {} pages, {} tokens",
+            world.apps,
+            world.instagram_users,
+            world.media,
+            world.facebook_users,
+            world.pages,
+            world.tokens
+        );
+    }
+    if let Some(demo) = &report.demo {
+        println!("{}", demo.banner(&report.public_url));
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    localgram_server::run(prepared, listener, shutdown_signal()).await
+}

@@ -1,0 +1,128 @@
+//! The server's configuration. `localgram-cli` layers it (defaults, `localgram.toml`,
+//! `LOCALGRAM_*` variables, flags) with figment; this type is what comes out.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// SQLite's `synchronous` setting (reliability.md D10).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    /// One fsync per commit: acknowledged writes survive power loss (the default).
+    #[default]
+    Full,
+    /// Survives process crashes; may lose the last commits on power loss or an OS crash.
+    Normal,
+}
+
+/// Everything `serve` needs.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    pub database_url: String,
+    /// The public base URL used in every absolute URL the server emits; defaults to
+    /// `http://<listen address>`.
+    pub public_url: Option<String>,
+    /// A world file to load at start.
+    pub world: Option<PathBuf>,
+    /// Do not load the demo world on an empty database.
+    pub no_demo: bool,
+    /// Do not run migrations at start.
+    pub no_migrate: bool,
+    /// When set, `/_localgram/*` requires `Authorization: Bearer <token>` (and is then reachable
+    /// from any address); otherwise it is reachable from the loopback only.
+    pub admin_token: Option<String>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Authorization code lifetime in seconds (3600 as Instagram; 600 is the RFC 6749 ceiling).
+    pub code_ttl_seconds: i64,
+    /// SQLite durability.
+    pub sqlite_synchronous: SqliteSync,
+    /// Start the test clock frozen at this RFC 3339 instant.
+    pub clock_start: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8090)),
+            database_url: "sqlite://localgram.db".into(),
+            public_url: None,
+            world: None,
+            no_demo: false,
+            no_migrate: false,
+            admin_token: None,
+            log_format: LogFormat::Pretty,
+            code_ttl_seconds: 3600,
+            sqlite_synchronous: SqliteSync::Full,
+            clock_start: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url_password(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("world", &self.world)
+            .field("no_demo", &self.no_demo)
+            .field("no_migrate", &self.no_migrate)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("log_format", &self.log_format)
+            .field("code_ttl_seconds", &self.code_ttl_seconds)
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
+            .field("clock_start", &self.clock_start)
+            .finish()
+    }
+}
+
+/// A database URL with any password replaced by `[redacted]`.
+pub fn redact_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("[redacted]"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_database_password_or_admin_token() {
+        let c = Config {
+            database_url: "postgres://app:s3cret@db.example/localgram".into(),
+            admin_token: Some("admin-s3cret".into()),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://app:%5Bredacted%5D@db.example/localgram"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! `ApiError`: the one place that builds an error response. Three shapes: the Graph envelope, the
+//! Instagram OAuth envelope, and an HTML error page (authorize errors never redirect). Internal
+//! causes are logged once, here, with their source chain, and never put in a body.
+
+use crate::http::headers::html_security_headers;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use localgram_core::error::{AuthChallenge, AuthorizeError, GraphError, OAuthError};
+use localgram_types::{GraphErrorBody, GraphErrorDetail, InstagramOAuthErrorBody};
+
+/// Every error the server answers with.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Graph envelope. 400 for most codes (always for 190, D6); 500 for code 1; 503 for code 2.
+    /// The message is shown.
+    Graph(GraphError),
+    /// Instagram OAuth envelope, 400 (401 with `WWW-Authenticate: Basic` for a wrong secret sent
+    /// through HTTP Basic). The message is shown.
+    OAuth(OAuthError),
+    /// HTML error page, 400, never a redirect. The message is shown.
+    Page(AuthorizeError),
+    /// HTML error page, 403: a form whose CSRF token or origin does not check out.
+    Forbidden(&'static str),
+    /// HTML error page, 500: an internal failure; the cause is logged, the page says only that
+    /// something went wrong.
+    PageInternal(anyhow::Error),
+    /// JSON `{"error": "…"}` for the `/_localgram` control endpoints, with the given status. The
+    /// message is shown.
+    Control(StatusCode, String),
+}
+
+/// A fresh `fbtrace_id`: 11 characters of base64url, from a per-process counter mixed with the
+/// address of the stack (ids only need to be distinct, not secret).
+pub fn fbtrace_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0x5DEECE66D);
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 29;
+    (0..11)
+        .map(|i| char::from(ALPHABET[((x >> (i * 6)) & 63) as usize]))
+        .collect()
+}
+
+/// The Graph envelope for an error.
+pub fn graph_body(e: &GraphError) -> GraphErrorBody {
+    GraphErrorBody {
+        error: GraphErrorDetail {
+            message: e.message.clone(),
+            error_type: e.error_type.as_str().to_owned(),
+            code: e.code,
+            error_subcode: e.subcode,
+            is_transient: e.is_transient,
+            error_user_title: None,
+            error_user_msg: None,
+            fbtrace_id: fbtrace_id(),
+        },
+    }
+}
+
+/// The HTTP status of a Graph error.
+pub fn graph_status(e: &GraphError) -> StatusCode {
+    match e.code {
+        1 => StatusCode::INTERNAL_SERVER_ERROR,
+        2 => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    res
+}
+
+fn quote(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Graph(e) => {
+                if e.code == 1 || e.code == 2 {
+                    tracing::error!(code = e.code, "answering a transient Graph error");
+                }
+                let body = serde_json::to_string(&graph_body(&e)).unwrap_or_default();
+                let mut res = json_response(graph_status(&e), body);
+                res.extensions_mut()
+                    .insert(crate::http::logging::GraphCode(e.code));
+                if let Some(challenge) = e.challenge {
+                    let kind = match challenge {
+                        AuthChallenge::InvalidToken => "invalid_token",
+                        AuthChallenge::InvalidRequest => "invalid_request",
+                    };
+                    let value = format!(
+                        "OAuth \"Facebook Platform\" \"{kind}\" \"{}\"",
+                        quote(&e.message)
+                    );
+                    if let Ok(v) = HeaderValue::from_str(&value) {
+                        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                    }
+                }
+                res
+            }
+            ApiError::OAuth(e) => {
+                let basic = matches!(e, OAuthError::InvalidClientSecret { basic: true });
+                let status = match e {
+                    OAuthError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ if basic => StatusCode::UNAUTHORIZED,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let body = InstagramOAuthErrorBody {
+                    error_type: "OAuthException".into(),
+                    code: i64::from(status.as_u16()),
+                    error_message: e.to_string(),
+                };
+                let mut res =
+                    json_response(status, serde_json::to_string(&body).unwrap_or_default());
+                no_store(res.headers_mut());
+                if basic {
+                    res.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"api.instagram.com\""),
+                    );
+                }
+                res
+            }
+            ApiError::Page(e) => error_page(StatusCode::BAD_REQUEST, &e.to_string()),
+            ApiError::Forbidden(msg) => error_page(StatusCode::FORBIDDEN, msg),
+            ApiError::PageInternal(cause) => {
+                tracing::error!(error = %cause, chain = ?cause.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>(), "internal error on a page");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sorry, something went wrong. Please try again later.",
+                )
+            }
+            ApiError::Control(status, msg) => {
+                json_response(status, serde_json::json!({ "error": msg }).to_string())
+            }
+        }
+    }
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache`, for anything carrying or refusing a token.
+pub fn no_store(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// An HTML error page with the given status and text.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let page = crate::pages::ErrorPage { message };
+    let mut res = crate::pages::render(status, &page);
+    html_security_headers(res.headers_mut());
+    res
+}
+
+impl From<GraphError> for ApiError {
+    fn from(e: GraphError) -> Self {
+        Self::Graph(e)
+    }
+}
+
+impl From<OAuthError> for ApiError {
+    fn from(e: OAuthError) -> Self {
+        Self::OAuth(e)
+    }
+}
+
+impl From<AuthorizeError> for ApiError {
+    fn from(e: AuthorizeError) -> Self {
+        Self::Page(e)
+    }
+}
+
+impl From<localgram_core::oauth::AuthorizeFailure> for ApiError {
+    fn from(e: localgram_core::oauth::AuthorizeFailure) -> Self {
+        match e {
+            localgram_core::oauth::AuthorizeFailure::Refused(e) => Self::Page(e),
+            localgram_core::oauth::AuthorizeFailure::Store(e) => Self::PageInternal(e.into()),
+        }
+    }
+}
+
+/// The server's result type.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_map_to_their_statuses() {
+        assert_eq!(
+            ApiError::Graph(GraphError::cannot_parse_token())
+                .into_response()
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::Graph(GraphError::internal())
+                .into_response()
+                .status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            ApiError::Graph(GraphError::unavailable())
+                .into_response()
+                .status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            ApiError::OAuth(OAuthError::CodeNotFound)
+                .into_response()
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::OAuth(OAuthError::InvalidClientSecret { basic: true })
+                .into_response()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            ApiError::Page(AuthorizeError::InvalidRedirectUri)
+                .into_response()
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::Forbidden("x").into_response().status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+
+    #[test]
+    fn code_190_carries_the_oauth_challenge() {
+        let res = ApiError::Graph(GraphError::cannot_parse_token()).into_response();
+        assert_eq!(
+            res.headers()[header::WWW_AUTHENTICATE],
+            "OAuth \"Facebook Platform\" \"invalid_token\" \"Invalid OAuth access token - Cannot parse access token\""
+        );
+    }
+
+    #[test]
+    fn trace_ids_differ() {
+        assert_ne!(fbtrace_id(), fbtrace_id());
+        assert_eq!(fbtrace_id().len(), 11);
+    }
+}

@@ -1,0 +1,78 @@
+//! Routing by `Host` header: a request for `Host: graph.instagram.com` is routed as if it carried
+//! the `/graph.instagram.com` prefix (api-contract.md §0).
+
+use axum::http::{Request, Uri, header};
+
+/// The Meta hosts Localgram emulates, each mounted under `/<host>`.
+pub const HOSTS: &[&str] = &[
+    "api.instagram.com",
+    "www.instagram.com",
+    "graph.instagram.com",
+    "www.facebook.com",
+    "graph.facebook.com",
+];
+
+/// Rewrites the URI of a request addressed to a real Meta host name onto that host's prefix.
+pub fn route_by_host<B>(mut req: Request<B>) -> Request<B> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase());
+    let Some(host) = host.filter(|h| HOSTS.contains(&h.as_str())) else {
+        return req;
+    };
+    let path = req.uri().path();
+    let prefix = format!("/{host}");
+    if path == prefix
+        || path.starts_with(&format!("{prefix}/"))
+        || path.starts_with("/_localgram/")
+        || path.starts_with("/static/")
+    {
+        return req;
+    }
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    if let Ok(uri) = format!("{prefix}{pq}").parse::<Uri>() {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(host: &str, uri: &str) -> String {
+        let req = Request::builder()
+            .uri(uri)
+            .header("host", host)
+            .body(())
+            .unwrap();
+        route_by_host(req).uri().to_string()
+    }
+
+    #[test]
+    fn real_host_names_map_onto_their_prefix() {
+        assert_eq!(
+            rewrite("graph.instagram.com", "/me?fields=id"),
+            "/graph.instagram.com/me?fields=id"
+        );
+        assert_eq!(
+            rewrite("api.instagram.com:443", "/oauth/access_token"),
+            "/api.instagram.com/oauth/access_token"
+        );
+        assert_eq!(
+            rewrite("api.instagram.com", "/api.instagram.com/oauth/authorize"),
+            "/api.instagram.com/oauth/authorize"
+        );
+        assert_eq!(rewrite("127.0.0.1:8090", "/me"), "/me");
+        assert_eq!(
+            rewrite("graph.instagram.com", "/static/style.css"),
+            "/static/style.css"
+        );
+    }
+}

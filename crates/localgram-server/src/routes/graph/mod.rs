@@ -1,0 +1,201 @@
+//! graph.instagram.com: one dispatcher that parses the Graph path (optional `/vNN.N/` version,
+//! tolerant of empty segments and a trailing slash), finds the token, and calls the node, edge or
+//! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
+
+pub mod me;
+pub mod token;
+
+use crate::error::{ApiError, Result};
+use crate::http::params::query_params;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use localgram_core::error::{GraphError, GraphHost};
+use localgram_core::params::Params;
+
+/// The version an unversioned call is served as (the oldest Localgram treats as current).
+pub const DEFAULT_VERSION: &str = "v22.0";
+
+/// `/graph.instagram.com` and everything under it.
+pub fn instagram_router() -> Router<AppState> {
+    Router::new()
+        .route("/", any(dispatch))
+        .route("/{*rest}", any(dispatch))
+}
+
+/// A parsed Graph request.
+#[derive(Debug)]
+pub struct GraphRequest {
+    /// The version served (`v21.0`, or [`DEFAULT_VERSION`]).
+    pub version: String,
+    /// Path segments after the version, without empty ones.
+    pub segments: Vec<String>,
+    /// Query parameters.
+    pub params: Params,
+    /// The token string, from the query or an `Authorization` header.
+    pub token: Option<String>,
+    /// Whether the token came in the query string (2xx answers are then `private, no-store`).
+    pub token_in_query: bool,
+    /// The method, after `?method=` override.
+    pub method: Method,
+}
+
+/// Parses `vNN.N`; `Ok(None)` when the segment is not a version, an error for versions at or
+/// below v2.0 (D20).
+fn parse_version(seg: &str) -> Result<Option<String>, GraphError> {
+    let Some(rest) = seg.strip_prefix('v') else {
+        return Ok(None);
+    };
+    let Some((major, minor)) = rest.split_once('.') else {
+        return Ok(None);
+    };
+    let (Ok(major), Ok(minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
+        return Ok(None);
+    };
+    if major < 2 || (major == 2 && minor == 0) {
+        return Err(GraphError::deprecated_version());
+    }
+    Ok(Some(format!("v{major}.{minor}")))
+}
+
+fn header_token(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
+        .then(|| token.trim().to_owned())
+}
+
+fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
+    let path = req.uri().path();
+    let mut segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s))
+        .collect();
+    let mut version = DEFAULT_VERSION.to_owned();
+    if let Some(first) = segments.first()
+        && let Some(v) = parse_version(first)?
+    {
+        version = v;
+        segments.remove(0);
+    }
+    let params = query_params(req.uri().query());
+    let query_token = params
+        .get("access_token")
+        .map_err(|_| multiple_tokens())?
+        .map(str::to_owned);
+    let header_token = header_token(req.headers());
+    let (token, token_in_query) = match (query_token, header_token) {
+        (Some(_), Some(_)) => return Err(multiple_tokens()),
+        (Some(t), None) => (Some(t), true),
+        (None, h) => (h, false),
+    };
+    let method = match params
+        .get("method")
+        .ok()
+        .flatten()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        Some("POST") => Method::POST,
+        Some("DELETE") => Method::DELETE,
+        Some("GET") => Method::GET,
+        _ => req.method().clone(),
+    };
+    Ok(GraphRequest {
+        version,
+        segments,
+        params,
+        token,
+        token_in_query,
+        method,
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn multiple_tokens() -> GraphError {
+    GraphError::invalid_parameter(
+        "(#100) The access token was sent more than once; send it in one place only (query, form or Authorization header)",
+    )
+}
+
+/// A JSON answer with the Graph headers.
+pub fn graph_json(gr: &GraphRequest, value: &serde_json::Value) -> Response {
+    let mut res = value.to_string().into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    if gr.token_in_query {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    res
+}
+
+async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let (version, res) = match parse_request(&req) {
+        Ok(gr) => {
+            let version = gr.version.clone();
+            (version, route(&state, gr).await)
+        }
+        Err(e) => (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e))),
+    };
+    let mut res = match res {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&version) {
+        res.headers_mut().insert("facebook-api-version", v);
+    }
+    res
+}
+
+async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
+    let segs: Vec<&str> = gr.segments.iter().map(String::as_str).collect();
+    match (gr.method.clone(), segs.as_slice()) {
+        (Method::GET, ["access_token"]) => token::get_access_token(state, &gr).await,
+        (Method::GET, ["refresh_access_token"]) => {
+            token::get_refresh_access_token(state, &gr).await
+        }
+        (Method::GET, ["me"]) => me::get_user(state, &gr, None).await,
+        (Method::GET, [id]) if id.bytes().all(|b| b.is_ascii_digit()) => {
+            me::get_user(state, &gr, Some(id)).await
+        }
+        (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
+        (Method::GET, []) => Err(GraphError::unknown_path("").into()),
+        (method, [node, ..]) => {
+            Err(GraphError::unsupported_request(GraphHost::Instagram, method.as_str(), node).into())
+        }
+        (method, []) => {
+            Err(GraphError::unsupported_request(GraphHost::Instagram, method.as_str(), "").into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_at_or_below_2_0_are_retired() {
+        assert_eq!(parse_version("v21.0").unwrap(), Some("v21.0".into()));
+        assert_eq!(parse_version("v3.1").unwrap(), Some("v3.1".into()));
+        assert_eq!(parse_version("v2.10").unwrap(), Some("v2.10".into()));
+        assert_eq!(parse_version("me").unwrap(), None);
+        assert_eq!(parse_version("v2.0").unwrap_err().code, 2635);
+        assert_eq!(parse_version("v1.0").unwrap_err().code, 2635);
+    }
+}

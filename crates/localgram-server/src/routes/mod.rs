@@ -1,0 +1,7 @@
+//! The routes, one module per emulated host and one for the control plane; each exports
+//! `router()`, merged in [`crate::router`].
+
+pub mod control;
+pub mod graph;
+pub mod oauth;
+pub mod static_files;

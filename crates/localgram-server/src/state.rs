@@ -1,0 +1,29 @@
+//! The state every handler receives.
+
+use crate::config::Config;
+use axum::extract::FromRef;
+use axum_extra::extract::cookie::Key;
+use localgram_core::Platform;
+use localgram_core::clock::EmulatorClock;
+use std::sync::Arc;
+
+/// Shared, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Every use case.
+    pub platform: Platform,
+    /// The controllable clock the platform reads (the same object).
+    pub clock: Arc<EmulatorClock>,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The public base URL, without a trailing slash.
+    pub public_url: Arc<str>,
+    /// Signs the session cookie; shared by every instance through the store.
+    pub cookie_key: Key,
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.cookie_key.clone()
+    }
+}
