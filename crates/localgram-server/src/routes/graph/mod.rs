@@ -73,7 +73,7 @@ fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
     let mut segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s))
+        .map(percent_decode)
         .collect();
     let mut version = DEFAULT_VERSION.to_owned();
     if let Some(first) = segments.first()

@@ -1,0 +1,3 @@
+//! The `localgram` binary, run as a user runs it.
+
+mod serve;

@@ -1,0 +1,279 @@
+//! `localgram serve`: the start-up lines, the demo world, and no secret in any log line even at
+//! TRACE level (reliability.md test 18).
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    stderr: std::thread::JoinHandle<String>,
+    base: String,
+    banner: Vec<String>,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn start(extra: &[&str], envs: &[(&str, &str)]) -> Running {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("localgram-cli-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_localgram"));
+    cmd.current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("LOCALGRAM_LOG");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("cannot run localgram");
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("no output from localgram serve");
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line was {first:?}"))
+        .to_owned();
+    let mut banner = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+        banner.push(line);
+    }
+    Running {
+        child,
+        lines: rx,
+        stderr,
+        base,
+        banner,
+        _dir: TempDir(dir),
+    }
+}
+
+fn stop(mut r: Running) -> String {
+    let _ = r.child.kill();
+    let _ = r.child.wait();
+    drop(r.lines);
+    r.stderr.join().unwrap()
+}
+
+fn banner_value(banner: &[String], label: &str) -> String {
+    banner
+        .iter()
+        .find_map(|l| {
+            l.trim_start()
+                .strip_prefix(label)
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no {label:?} in {banner:?}"))
+}
+
+#[tokio::test]
+async fn serve_prints_the_listening_line_then_the_demo_world_and_never_logs_a_secret() {
+    let run = start(
+        &["--database-url", "sqlite://demo.db"],
+        &[("LOCALGRAM_LOG", "trace")],
+    );
+    assert!(run.base.starts_with("http://127.0.0.1:"), "{}", run.base);
+    let app_id = banner_value(&run.banner, "app id");
+    let secret = banner_value(&run.banner, "app secret");
+    let token = banner_value(&run.banner, "ready token")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let authorize = banner_value(&run.banner, "authorize URL");
+    assert!(
+        authorize.starts_with(&format!(
+            "{}/api.instagram.com/oauth/authorize?client_id={app_id}",
+            run.base
+        )),
+        "{authorize}"
+    );
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // The ready token works at once.
+    let me: serde_json::Value = http
+        .get(format!(
+            "{}/graph.instagram.com/me?fields=id,username&access_token={token}",
+            run.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me,
+        serde_json::json!({"id": "17841405793187218", "username": "jane.doe"})
+    );
+
+    // A code minted for the demo app, exchanged, then upgraded: every secret passes through the
+    // query string or a form once.
+    let redirect_uri = format!("{}/_localgram/oauth/callback", run.base);
+    let minted: serde_json::Value = http
+        .post(format!("{}/_localgram/oauth/codes", run.base))
+        .json(&serde_json::json!({"app": app_id, "user": "jane.doe", "redirect_uri": redirect_uri}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = minted["codes"][0].as_str().unwrap().to_owned();
+    let short: serde_json::Value = http
+        .post(format!("{}/api.instagram.com/oauth/access_token", run.base))
+        .form(&[
+            ("client_id", app_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let short = short["access_token"].as_str().unwrap().to_owned();
+    let long: serde_json::Value = http
+        .get(format!(
+            "{}/graph.instagram.com/access_token?grant_type=ig_exchange_token&client_secret={secret}&access_token={short}",
+            run.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let long = long["access_token"].as_str().unwrap().to_owned();
+    let res = http
+        .get(format!("{}/graph.instagram.com/me", run.base))
+        .header("authorization", format!("Bearer {long}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let logs = stop(run);
+    assert!(
+        logs.contains("localgram::access"),
+        "no access log at TRACE: {logs}"
+    );
+    assert!(
+        logs.contains("access_token=[redacted]"),
+        "the query was not logged redacted"
+    );
+    for secret_value in [
+        token.as_str(),
+        secret.as_str(),
+        code.as_str(),
+        short.as_str(),
+        long.as_str(),
+        "correct horse",
+    ] {
+        assert!(
+            !logs.contains(secret_value),
+            "a secret reached the logs: {secret_value}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_demo_starts_empty_and_json_logs_are_one_object_per_line() {
+    let run = start(
+        &[
+            "--database-url",
+            "sqlite://empty.db",
+            "--no-demo",
+            "--log-format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(
+        run.banner.iter().all(|l| !l.contains("demo world")),
+        "{:?}",
+        run.banner
+    );
+    let res = reqwest::get(format!("{}/_localgram/health", run.base))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let logs = stop(run);
+    let access: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("localgram::access"))
+        .collect();
+    assert!(!access.is_empty(), "{logs}");
+    for line in access {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a log line is not JSON");
+        assert_eq!(v["fields"]["path"], "/_localgram/health");
+        assert_eq!(v["fields"]["status"], 200);
+    }
+}
+
+#[test]
+fn default_config_prints_a_commented_file() {
+    let out = Command::new(env!("CARGO_BIN_EXE_localgram"))
+        .arg("default-config")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("# database_url = \"sqlite://localgram.db\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_database_url_is_one_clear_error_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_localgram"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "mysql://x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("unsupported database URL \"mysql://x\""),
+        "{err}"
+    );
+}

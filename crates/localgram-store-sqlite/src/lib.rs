@@ -1,0 +1,842 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod rows;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use localgram_core::clock::to_millis;
+use localgram_core::model::{
+    App, AppRole, AppTester, AuthCode, City, FbUser, IgMedia, IgUser, Page, PageRole, TesterStatus,
+    TokenRecord,
+};
+use localgram_core::store::{
+    AccountStore, AppStore, GrantStore, Result, SessionStore, Store, StoreError, TokenStore,
+    WorldPlan, WorldStore,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use time::OffsetDateTime;
+
+use crate::error::{map_err, migrate_err, write_err};
+use crate::rows::{
+    AppRoleRow, AppRow, AuthCodeRow, FbUserRow, IgUserRow, TokenRow, product_names, tester_status,
+};
+
+/// The schema, embedded at build time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a connection waits for another connection's write lock before SQLite gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a write waits for the writer connection.
+const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The size of the read pool.
+const READERS: u32 = 8;
+/// Used CSRF tokens are kept this long past their expiry before [`SessionStore::consume_csrf`]
+/// sweeps them (a grace period, so moving the emulator clock back a little does not matter).
+const CSRF_SWEEP_GRACE_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// How [`SqliteStore::connect`] sets the database up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// `PRAGMA synchronous = FULL` (durable across power loss) when `true`, the default;
+    /// `NORMAL` (durable across crashes, faster) when `false`.
+    pub synchronous_full: bool,
+    /// Whether [`SqliteStore::connect`] applies pending migrations (default `true`).
+    pub run_migrations: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            synchronous_full: true,
+            run_migrations: true,
+        }
+    }
+}
+
+/// The store on SQLite.
+///
+/// It keeps two pools on the same database: a read pool, and a single-connection writer pool.
+/// Every write runs in a transaction opened with `BEGIN IMMEDIATE` on the writer, so writers of
+/// one process queue for the writer connection instead of racing for SQLite's lock, and writers
+/// of other processes wait on the 5 s `busy_timeout` instead of failing with `SQLITE_BUSY`.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it if missing) the database at `url` (`sqlite://path/to/file.db`,
+    /// `sqlite::memory:`), with WAL, `busy_timeout = 5000`, foreign keys on and `synchronous`
+    /// as `options` say, and applies migrations if asked to.
+    pub async fn connect(url: &str, options: SqliteOptions) -> Result<Self> {
+        let synchronous = if options.synchronous_full {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        };
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(|e| {
+                StoreError::Other(anyhow::Error::new(e).context("parsing the SQLite URL"))
+            })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        // The writer connection is opened first and never closed: it creates the file and
+        // switches it to WAL, and it keeps an in-memory database alive.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
+            .connect_with(connect.clone())
+            .await
+            .map_err(map_err)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(connect)
+            .await
+            .map_err(map_err)?;
+        let store = Self { pool, writer };
+        if options.run_migrations {
+            store.migrate().await?;
+        }
+        tracing::debug!(
+            synchronous_full = options.synchronous_full,
+            migrated = options.run_migrations,
+            "sqlite store connected"
+        );
+        Ok(store)
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.writer).await.map_err(migrate_err)
+    }
+
+    /// The read pool, for tests and tools that need raw SQL. Writes through it work (they wait
+    /// on the busy timeout) but bypass the writer queue.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Opens a write transaction on the writer connection with `BEGIN IMMEDIATE`, so the write
+    /// lock is taken up front (a deferred transaction upgrading later can fail with
+    /// `SQLITE_BUSY` regardless of the busy timeout). Dropping it uncommitted rolls it back.
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_err)
+    }
+}
+
+async fn commit(tx: Transaction<'static, Sqlite>) -> Result<()> {
+    tx.commit().await.map_err(map_err)
+}
+
+/// Inserts a token; with `or_ignore`, a token whose hash exists already is left as it is.
+async fn insert_token(conn: &mut SqliteConnection, t: &TokenRecord, or_ignore: bool) -> Result<()> {
+    let sql = if or_ignore {
+        "INSERT INTO tokens (id, token_hash, app_id, kind, user_kind, user_id, page_id, scopes,
+             issued_at, expires_at, revoked_at, code_id, parent_id, derived_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (token_hash) DO NOTHING"
+    } else {
+        "INSERT INTO tokens (id, token_hash, app_id, kind, user_kind, user_id, page_id, scopes,
+             issued_at, expires_at, revoked_at, code_id, parent_id, derived_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    };
+    sqlx::query(sql)
+        .bind(&t.id)
+        .bind(&t.token_hash)
+        .bind(&t.app_id)
+        .bind(t.kind.as_str())
+        .bind(t.subject.kind())
+        .bind(t.subject.user_id())
+        .bind(&t.page_id)
+        .bind(Json(&t.scopes))
+        .bind(to_millis(t.issued_at))
+        .bind(t.expires_at.map(to_millis))
+        .bind(t.revoked_at.map(to_millis))
+        .bind(&t.code_id)
+        .bind(&t.parent_id)
+        .bind(t.derived_at.map(to_millis))
+        .execute(conn)
+        .await
+        .map_err(|e| {
+            write_err(
+                e,
+                || format!("token {}", t.id),
+                || "a token with this id or hash exists".into(),
+            )
+        })?;
+    Ok(())
+}
+
+async fn upsert_app(conn: &mut SqliteConnection, app: &App) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO apps (id, name, secret_hash, mode, products, redirect_uris,
+             require_appsecret_proof, token_response_shape, test_user_limit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
+             products = excluded.products, redirect_uris = excluded.redirect_uris,
+             require_appsecret_proof = excluded.require_appsecret_proof,
+             token_response_shape = excluded.token_response_shape,
+             test_user_limit = excluded.test_user_limit",
+    )
+    .bind(&app.id)
+    .bind(&app.name)
+    .bind(&app.secret_hash)
+    .bind(app.mode.as_str())
+    .bind(product_names(&app.products))
+    .bind(Json(&app.redirect_uris))
+    .bind(app.require_appsecret_proof)
+    .bind(app.token_response_shape.as_str())
+    .bind(app.test_user_limit)
+    .execute(conn)
+    .await
+    .map_err(|e| write_err(e, || format!("app {}", app.id), || "already exists".into()))?;
+    Ok(())
+}
+
+async fn upsert_ig_user(conn: &mut SqliteConnection, u: &IgUser) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ig_users (id, username, password_hash, account_type, name, biography,
+             website, is_private, followers_count, follows_count, profile_picture)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET
+             username = excluded.username, password_hash = excluded.password_hash,
+             account_type = excluded.account_type, name = excluded.name,
+             biography = excluded.biography, website = excluded.website,
+             is_private = excluded.is_private, followers_count = excluded.followers_count,
+             follows_count = excluded.follows_count, profile_picture = excluded.profile_picture",
+    )
+    .bind(&u.id)
+    .bind(&u.username)
+    .bind(&u.password_hash)
+    .bind(&u.account_type)
+    .bind(&u.name)
+    .bind(&u.biography)
+    .bind(&u.website)
+    .bind(u.is_private)
+    .bind(u.followers_count)
+    .bind(u.follows_count)
+    .bind(&u.profile_picture)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("instagram user {}", u.id),
+            || format!("username {:?} is already taken", u.username),
+        )
+    })?;
+    Ok(())
+}
+
+async fn upsert_fb_user(conn: &mut SqliteConnection, u: &FbUser) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO fb_users (id, name, email, password_hash, test_user, checkpointed, blocked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name, email = excluded.email,
+             password_hash = excluded.password_hash, test_user = excluded.test_user,
+             checkpointed = excluded.checkpointed, blocked = excluded.blocked",
+    )
+    .bind(&u.id)
+    .bind(&u.name)
+    .bind(&u.email)
+    .bind(&u.password_hash)
+    .bind(u.test_user)
+    .bind(u.checkpointed)
+    .bind(u.blocked)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("facebook user {}", u.id),
+            || {
+                format!(
+                    "email {:?} is already taken",
+                    u.email.as_deref().unwrap_or_default()
+                )
+            },
+        )
+    })?;
+    Ok(())
+}
+
+async fn upsert_media(conn: &mut SqliteConnection, m: &IgMedia) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ig_media (id, owner_id, parent_id, position, media_type, caption,
+             timestamp_ms, file, thumbnail_file, shortcode, copyright_flagged,
+             media_product_type, is_shared_to_feed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (id) DO UPDATE SET
+             owner_id = excluded.owner_id, parent_id = excluded.parent_id,
+             position = excluded.position, media_type = excluded.media_type,
+             caption = excluded.caption, timestamp_ms = excluded.timestamp_ms,
+             file = excluded.file, thumbnail_file = excluded.thumbnail_file,
+             shortcode = excluded.shortcode, copyright_flagged = excluded.copyright_flagged,
+             media_product_type = excluded.media_product_type,
+             is_shared_to_feed = excluded.is_shared_to_feed",
+    )
+    .bind(&m.id)
+    .bind(&m.owner_id)
+    .bind(&m.parent_id)
+    .bind(m.position)
+    .bind(&m.media_type)
+    .bind(&m.caption)
+    .bind(to_millis(m.timestamp))
+    .bind(&m.file)
+    .bind(&m.thumbnail_file)
+    .bind(&m.shortcode)
+    .bind(m.copyright_flagged)
+    .bind(&m.media_product_type)
+    .bind(m.is_shared_to_feed)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("instagram media {}", m.id),
+            || "already exists".into(),
+        )
+    })?;
+    Ok(())
+}
+
+async fn upsert_city(conn: &mut SqliteConnection, c: &City) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO cities (id, name, state, country, latitude, longitude, radius_km)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name, state = excluded.state, country = excluded.country,
+             latitude = excluded.latitude, longitude = excluded.longitude,
+             radius_km = excluded.radius_km",
+    )
+    .bind(&c.id)
+    .bind(&c.name)
+    .bind(&c.state)
+    .bind(&c.country)
+    .bind(c.latitude)
+    .bind(c.longitude)
+    .bind(c.radius_km)
+    .execute(conn)
+    .await
+    .map_err(|e| write_err(e, || format!("city {}", c.id), || "already exists".into()))?;
+    Ok(())
+}
+
+async fn upsert_page(conn: &mut SqliteConnection, p: &Page) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO pages (id, name, category_enum, about, description, phone, website,
+             is_place, is_promotable, business_id, instagram_business_account, extra)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name, category_enum = excluded.category_enum,
+             about = excluded.about, description = excluded.description,
+             phone = excluded.phone, website = excluded.website, is_place = excluded.is_place,
+             is_promotable = excluded.is_promotable, business_id = excluded.business_id,
+             instagram_business_account = excluded.instagram_business_account,
+             extra = excluded.extra",
+    )
+    .bind(&p.id)
+    .bind(&p.name)
+    .bind(&p.category_enum)
+    .bind(&p.about)
+    .bind(&p.description)
+    .bind(&p.phone)
+    .bind(&p.website)
+    .bind(p.is_place)
+    .bind(p.is_promotable)
+    .bind(&p.business_id)
+    .bind(&p.instagram_business_account)
+    .bind(Json(&p.extra))
+    .execute(conn)
+    .await
+    .map_err(|e| write_err(e, || format!("page {}", p.id), || "already exists".into()))?;
+    Ok(())
+}
+
+async fn upsert_tester(conn: &mut SqliteConnection, t: &AppTester) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO app_testers (app_id, ig_user_id, status) VALUES (?1, ?2, ?3)
+         ON CONFLICT (app_id, ig_user_id) DO UPDATE SET status = excluded.status",
+    )
+    .bind(&t.app_id)
+    .bind(&t.ig_user_id)
+    .bind(t.status.as_str())
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("tester {} of app {}", t.ig_user_id, t.app_id),
+            || "already exists".into(),
+        )
+    })?;
+    Ok(())
+}
+
+async fn upsert_app_role(conn: &mut SqliteConnection, r: &AppRole) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO app_roles (app_id, fb_user_id, role) VALUES (?1, ?2, ?3)
+         ON CONFLICT (app_id, fb_user_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(&r.app_id)
+    .bind(&r.fb_user_id)
+    .bind(&r.role)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("role of facebook user {} on app {}", r.fb_user_id, r.app_id),
+            || "already exists".into(),
+        )
+    })?;
+    Ok(())
+}
+
+async fn upsert_page_role(conn: &mut SqliteConnection, r: &PageRole) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO page_roles (page_id, fb_user_id, tasks) VALUES (?1, ?2, ?3)
+         ON CONFLICT (page_id, fb_user_id) DO UPDATE SET tasks = excluded.tasks",
+    )
+    .bind(&r.page_id)
+    .bind(&r.fb_user_id)
+    .bind(Json(&r.tasks))
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || {
+                format!(
+                    "role of facebook user {} on page {}",
+                    r.fb_user_id, r.page_id
+                )
+            },
+            || "already exists".into(),
+        )
+    })?;
+    Ok(())
+}
+
+#[async_trait]
+impl AppStore for SqliteStore {
+    async fn find_app(&self, id: &str) -> Result<Option<App>> {
+        sqlx::query_as::<_, AppRow>(
+            "SELECT id, name, secret_hash, mode, products, redirect_uris,
+                    require_appsecret_proof, token_response_shape, test_user_limit
+             FROM apps WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(App::try_from)
+        .transpose()
+    }
+
+    async fn find_tester_status(
+        &self,
+        app_id: &str,
+        ig_user_id: &str,
+    ) -> Result<Option<TesterStatus>> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT status FROM app_testers WHERE app_id = ?1 AND ig_user_id = ?2",
+        )
+        .bind(app_id)
+        .bind(ig_user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(|status| tester_status(app_id, &status))
+        .transpose()
+    }
+
+    async fn find_app_role(&self, app_id: &str, fb_user_id: &str) -> Result<Option<AppRole>> {
+        Ok(sqlx::query_as::<_, AppRoleRow>(
+            "SELECT app_id, fb_user_id, role FROM app_roles WHERE app_id = ?1 AND fb_user_id = ?2",
+        )
+        .bind(app_id)
+        .bind(fb_user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(AppRole::from))
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn find_ig_user(&self, id: &str) -> Result<Option<IgUser>> {
+        Ok(sqlx::query_as::<_, IgUserRow>(
+            "SELECT id, username, password_hash, account_type, name, biography, website,
+                    is_private, followers_count, follows_count, profile_picture
+             FROM ig_users WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(IgUser::from))
+    }
+
+    async fn find_ig_user_by_username(&self, username: &str) -> Result<Option<IgUser>> {
+        Ok(sqlx::query_as::<_, IgUserRow>(
+            "SELECT id, username, password_hash, account_type, name, biography, website,
+                    is_private, followers_count, follows_count, profile_picture
+             FROM ig_users WHERE username = ?1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(IgUser::from))
+    }
+
+    async fn count_media(&self, owner_id: &str) -> Result<i64> {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM ig_media WHERE owner_id = ?1 AND parent_id IS NULL",
+        )
+        .bind(owner_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_fb_user(&self, id: &str) -> Result<Option<FbUser>> {
+        Ok(sqlx::query_as::<_, FbUserRow>(
+            "SELECT id, name, email, password_hash, test_user, checkpointed, blocked
+             FROM fb_users WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(FbUser::from))
+    }
+
+    async fn find_fb_user_by_email(&self, email: &str) -> Result<Option<FbUser>> {
+        Ok(sqlx::query_as::<_, FbUserRow>(
+            "SELECT id, name, email, password_hash, test_user, checkpointed, blocked
+             FROM fb_users WHERE email = ?1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(FbUser::from))
+    }
+}
+
+#[async_trait]
+impl GrantStore for SqliteStore {
+    async fn insert_code(&self, code: &AuthCode) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO auth_codes (id, code_hash, app_id, user_kind, user_id, redirect_uri,
+                 scopes, code_challenge, code_challenge_method, issued_at, expires_at, consumed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(&code.id)
+        .bind(&code.code_hash)
+        .bind(&code.app_id)
+        .bind(code.subject.kind())
+        .bind(code.subject.user_id())
+        .bind(&code.redirect_uri)
+        .bind(Json(&code.scopes))
+        .bind(&code.code_challenge)
+        .bind(code.code_challenge_method.map(|m| m.as_str()))
+        .bind(to_millis(code.issued_at))
+        .bind(to_millis(code.expires_at))
+        .bind(code.consumed_at.map(to_millis))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            write_err(
+                e,
+                || format!("authorization code {}", code.id),
+                || "a code with this id or hash exists".into(),
+            )
+        })?;
+        commit(tx).await
+    }
+
+    async fn find_code(&self, code_hash: &str) -> Result<Option<AuthCode>> {
+        sqlx::query_as::<_, AuthCodeRow>(
+            "SELECT id, code_hash, app_id, user_kind, user_id, redirect_uri, scopes,
+                    code_challenge, code_challenge_method, issued_at, expires_at, consumed_at
+             FROM auth_codes WHERE code_hash = ?1",
+        )
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(AuthCode::try_from)
+        .transpose()
+    }
+
+    async fn redeem_code(
+        &self,
+        code_id: &str,
+        now: OffsetDateTime,
+        token: &TokenRecord,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let consumed = sqlx::query_scalar::<_, String>(
+            "UPDATE auth_codes SET consumed_at = ?1
+             WHERE id = ?2 AND consumed_at IS NULL AND expires_at > ?1
+             RETURNING id",
+        )
+        .bind(to_millis(now))
+        .bind(code_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if consumed.is_none() {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        insert_token(&mut tx, token, false).await?;
+        commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn revoke_tokens_of_code(&self, code_id: &str, now: OffsetDateTime) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let revoked = sqlx::query(
+            "UPDATE tokens SET revoked_at = ?1 WHERE code_id = ?2 AND revoked_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        commit(tx).await?;
+        Ok(revoked)
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn insert_token(&self, token: &TokenRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        insert_token(&mut tx, token, true).await?;
+        commit(tx).await
+    }
+
+    async fn find_token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        sqlx::query_as::<_, TokenRow>(
+            "SELECT id, token_hash, app_id, kind, user_kind, user_id, page_id, scopes, issued_at,
+                    expires_at, revoked_at, code_id, parent_id, derived_at
+             FROM tokens WHERE token_hash = ?1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(TokenRecord::try_from)
+        .transpose()
+    }
+
+    async fn derive_token(
+        &self,
+        parent_id: &str,
+        now: OffsetDateTime,
+        child: &TokenRecord,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let derived = sqlx::query_scalar::<_, String>(
+            "UPDATE tokens SET derived_at = ?1 WHERE id = ?2 AND derived_at IS NULL RETURNING id",
+        )
+        .bind(to_millis(now))
+        .bind(parent_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if derived.is_none() {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        insert_token(&mut tx, child, false).await?;
+        commit(tx).await?;
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn insert_csrf(
+        &self,
+        token_hash: &str,
+        browser_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO csrf_tokens (token_hash, browser_id, expires_at) VALUES (?1, ?2, ?3)",
+        )
+        .bind(token_hash)
+        .bind(browser_id)
+        .bind(to_millis(expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_err(e, || "csrf token".into(), || "already exists".into()))?;
+        commit(tx).await
+    }
+
+    async fn consume_csrf(
+        &self,
+        token_hash: &str,
+        browser_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let now = to_millis(now);
+        let mut tx = self.write().await?;
+        let used = sqlx::query(
+            "UPDATE csrf_tokens SET used_at = ?3
+             WHERE token_hash = ?1 AND browser_id = ?2 AND used_at IS NULL AND expires_at > ?3",
+        )
+        .bind(token_hash)
+        .bind(browser_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        // Cheap cleanup (indexed): tokens long expired can never be consumed again.
+        sqlx::query("DELETE FROM csrf_tokens WHERE expires_at <= ?1")
+            .bind(now.saturating_sub(CSRF_SWEEP_GRACE_MS))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        commit(tx).await?;
+        Ok(used == 1)
+    }
+
+    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let value =
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM server_secrets WHERE name = ?1")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        commit(tx).await?;
+        Ok(value)
+    }
+}
+
+#[async_trait]
+impl WorldStore for SqliteStore {
+    async fn is_empty(&self) -> Result<bool> {
+        let any = sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM apps) OR EXISTS (SELECT 1 FROM ig_users)
+                 OR EXISTS (SELECT 1 FROM fb_users)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(!any)
+    }
+
+    async fn apply_world(&self, plan: &WorldPlan) -> Result<()> {
+        let mut tx = self.write().await?;
+        // Order follows the foreign keys: apps and accounts, then media (albums before their
+        // children), cities and Pages, then the replaced role sets, then tokens.
+        for app in &plan.apps {
+            upsert_app(&mut tx, app).await?;
+        }
+        for user in &plan.ig_users {
+            upsert_ig_user(&mut tx, user).await?;
+        }
+        for user in &plan.fb_users {
+            upsert_fb_user(&mut tx, user).await?;
+        }
+        let (top_level, children): (Vec<&IgMedia>, Vec<&IgMedia>) =
+            plan.media.iter().partition(|m| m.parent_id.is_none());
+        for media in top_level.into_iter().chain(children) {
+            upsert_media(&mut tx, media).await?;
+        }
+        for city in &plan.cities {
+            upsert_city(&mut tx, city).await?;
+        }
+        for page in &plan.pages {
+            upsert_page(&mut tx, page).await?;
+        }
+        for app in &plan.apps {
+            for sql in [
+                "DELETE FROM app_testers WHERE app_id = ?1",
+                "DELETE FROM app_roles WHERE app_id = ?1",
+            ] {
+                sqlx::query(sql)
+                    .bind(&app.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+        }
+        for tester in &plan.testers {
+            upsert_tester(&mut tx, tester).await?;
+        }
+        for role in &plan.app_roles {
+            upsert_app_role(&mut tx, role).await?;
+        }
+        for page in &plan.pages {
+            sqlx::query("DELETE FROM page_roles WHERE page_id = ?1")
+                .bind(&page.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        for role in &plan.page_roles {
+            upsert_page_role(&mut tx, role).await?;
+        }
+        for token in &plan.tokens {
+            insert_token(&mut tx, token, true).await?;
+        }
+        commit(tx).await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

@@ -1,0 +1,280 @@
+//! Row types, as read from the database, and their conversion into the domain records of
+//! `localgram_core::model`. Timestamps are epoch milliseconds; JSON columns decode through
+//! [`Json`]. A row that does not convert (an unknown enum spelling) is a [`StoreError::Other`].
+
+use anyhow::anyhow;
+use localgram_core::clock::from_millis;
+use localgram_core::model::{
+    App, AppMode, AppRole, AuthCode, FbUser, IgUser, PkceMethod, Product, Subject, TesterStatus,
+    TokenKind, TokenRecord, TokenResponseShape,
+};
+use localgram_core::store::StoreError;
+use sqlx::types::Json;
+
+/// A row that holds something the domain does not know.
+fn corrupt(table: &str, id: &str, what: std::fmt::Arguments<'_>) -> StoreError {
+    StoreError::Other(anyhow!("{table} row {id:?}: {what}"))
+}
+
+/// The spellings of `products`, as stored.
+pub(crate) fn product_names(products: &[Product]) -> Json<Vec<&'static str>> {
+    Json(products.iter().map(|p| p.as_str()).collect())
+}
+
+/// An `apps` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AppRow {
+    pub id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub mode: String,
+    pub products: Json<Vec<String>>,
+    pub redirect_uris: Json<Vec<String>>,
+    pub require_appsecret_proof: bool,
+    pub token_response_shape: String,
+    pub test_user_limit: i64,
+}
+
+impl TryFrom<AppRow> for App {
+    type Error = StoreError;
+
+    fn try_from(row: AppRow) -> Result<Self, StoreError> {
+        let mode = AppMode::parse(&row.mode)
+            .ok_or_else(|| corrupt("apps", &row.id, format_args!("unknown mode {:?}", row.mode)))?;
+        let token_response_shape = TokenResponseShape::parse(&row.token_response_shape)
+            .ok_or_else(|| {
+                corrupt(
+                    "apps",
+                    &row.id,
+                    format_args!(
+                        "unknown token_response_shape {:?}",
+                        row.token_response_shape
+                    ),
+                )
+            })?;
+        let products = row
+            .products
+            .0
+            .iter()
+            .map(|p| {
+                Product::parse(p)
+                    .ok_or_else(|| corrupt("apps", &row.id, format_args!("unknown product {p:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            secret_hash: row.secret_hash,
+            mode,
+            products,
+            redirect_uris: row.redirect_uris.0,
+            require_appsecret_proof: row.require_appsecret_proof,
+            token_response_shape,
+            test_user_limit: row.test_user_limit,
+        })
+    }
+}
+
+/// Parses an `app_testers.status` value.
+pub(crate) fn tester_status(app_id: &str, status: &str) -> Result<TesterStatus, StoreError> {
+    TesterStatus::parse(status).ok_or_else(|| {
+        corrupt(
+            "app_testers",
+            app_id,
+            format_args!("unknown status {status:?}"),
+        )
+    })
+}
+
+/// An `app_roles` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AppRoleRow {
+    pub app_id: String,
+    pub fb_user_id: String,
+    pub role: String,
+}
+
+impl From<AppRoleRow> for AppRole {
+    fn from(row: AppRoleRow) -> Self {
+        Self {
+            app_id: row.app_id,
+            fb_user_id: row.fb_user_id,
+            role: row.role,
+        }
+    }
+}
+
+/// An `ig_users` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct IgUserRow {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub account_type: String,
+    pub name: String,
+    pub biography: String,
+    pub website: String,
+    pub is_private: bool,
+    pub followers_count: i64,
+    pub follows_count: i64,
+    pub profile_picture: Option<String>,
+}
+
+impl From<IgUserRow> for IgUser {
+    fn from(row: IgUserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            password_hash: row.password_hash,
+            account_type: row.account_type,
+            name: row.name,
+            biography: row.biography,
+            website: row.website,
+            is_private: row.is_private,
+            followers_count: row.followers_count,
+            follows_count: row.follows_count,
+            profile_picture: row.profile_picture,
+        }
+    }
+}
+
+/// An `fb_users` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct FbUserRow {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub test_user: bool,
+    pub checkpointed: bool,
+    pub blocked: bool,
+}
+
+impl From<FbUserRow> for FbUser {
+    fn from(row: FbUserRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            password_hash: row.password_hash,
+            test_user: row.test_user,
+            checkpointed: row.checkpointed,
+            blocked: row.blocked,
+        }
+    }
+}
+
+/// Rebuilds a subject from `user_kind` and `user_id`.
+fn subject(
+    table: &str,
+    id: &str,
+    kind: &str,
+    user_id: Option<String>,
+) -> Result<Subject, StoreError> {
+    Subject::from_parts(kind, user_id).ok_or_else(|| {
+        corrupt(
+            table,
+            id,
+            format_args!("user_kind {kind:?} does not fit its user_id"),
+        )
+    })
+}
+
+/// An `auth_codes` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AuthCodeRow {
+    pub id: String,
+    pub code_hash: String,
+    pub app_id: String,
+    pub user_kind: String,
+    pub user_id: Option<String>,
+    pub redirect_uri: String,
+    pub scopes: Json<Vec<String>>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub consumed_at: Option<i64>,
+}
+
+impl TryFrom<AuthCodeRow> for AuthCode {
+    type Error = StoreError;
+
+    fn try_from(row: AuthCodeRow) -> Result<Self, StoreError> {
+        let subject = subject("auth_codes", &row.id, &row.user_kind, row.user_id)?;
+        let code_challenge_method = row
+            .code_challenge_method
+            .map(|m| {
+                PkceMethod::parse(&m).ok_or_else(|| {
+                    corrupt(
+                        "auth_codes",
+                        &row.id,
+                        format_args!("unknown challenge method {m:?}"),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            id: row.id,
+            code_hash: row.code_hash,
+            app_id: row.app_id,
+            subject,
+            redirect_uri: row.redirect_uri,
+            scopes: row.scopes.0,
+            code_challenge: row.code_challenge,
+            code_challenge_method,
+            issued_at: from_millis(row.issued_at),
+            expires_at: from_millis(row.expires_at),
+            consumed_at: row.consumed_at.map(from_millis),
+        })
+    }
+}
+
+/// A `tokens` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TokenRow {
+    pub id: String,
+    pub token_hash: String,
+    pub app_id: String,
+    pub kind: String,
+    pub user_kind: String,
+    pub user_id: Option<String>,
+    pub page_id: Option<String>,
+    pub scopes: Json<Vec<String>>,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub code_id: Option<String>,
+    pub parent_id: Option<String>,
+    pub derived_at: Option<i64>,
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> Result<Self, StoreError> {
+        let kind = TokenKind::parse(&row.kind).ok_or_else(|| {
+            corrupt(
+                "tokens",
+                &row.id,
+                format_args!("unknown kind {:?}", row.kind),
+            )
+        })?;
+        let subject = subject("tokens", &row.id, &row.user_kind, row.user_id)?;
+        Ok(Self {
+            id: row.id,
+            token_hash: row.token_hash,
+            app_id: row.app_id,
+            kind,
+            subject,
+            page_id: row.page_id,
+            scopes: row.scopes.0,
+            issued_at: from_millis(row.issued_at),
+            expires_at: row.expires_at.map(from_millis),
+            revoked_at: row.revoked_at.map(from_millis),
+            code_id: row.code_id,
+            parent_id: row.parent_id,
+            derived_at: row.derived_at.map(from_millis),
+        })
+    }
+}

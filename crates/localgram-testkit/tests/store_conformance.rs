@@ -1,0 +1,1631 @@
+//! The store conformance suite: every story runs against SQLite (a fresh temporary file) and
+//! PostgreSQL (a fresh database per test, when `LOCALGRAM_TEST_PG_URL` names a server whose user
+//! may create databases; otherwise the Postgres half prints a skip line and passes).
+//!
+//! ```text
+//! LOCALGRAM_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \
+//!     cargo nextest run -p localgram-testkit --test store_conformance
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use localgram_core::clock::{from_millis, to_millis};
+use localgram_core::model::{
+    App, AppMode, AppRole, AppTester, AuthCode, City, FbUser, IgMedia, IgUser, Page, PageRole,
+    PkceMethod, Product, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
+};
+use localgram_core::store::{Store, StoreError, WorldPlan};
+use localgram_store_postgres::PgStore;
+use localgram_store_sqlite::{SqliteOptions, SqliteStore};
+use sqlx::Connection;
+
+const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
+const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
+
+/// Every table of the schema (sqlx's `_sqlx_migrations` aside).
+const TABLES: [&str; 13] = [
+    "app_roles",
+    "app_testers",
+    "apps",
+    "auth_codes",
+    "cities",
+    "csrf_tokens",
+    "fb_users",
+    "ig_media",
+    "ig_users",
+    "page_roles",
+    "pages",
+    "server_secrets",
+    "tokens",
+];
+
+/// The stories' reference instant (2026-04-24), in epoch milliseconds.
+const T0: i64 = 1_777_000_000_000;
+const MINUTE: i64 = 60_000;
+
+// ------------------------------------------------------------------------------------------------
+// Harness
+// ------------------------------------------------------------------------------------------------
+
+/// A name no other test (in this or a concurrent process) uses: pid, a counter, and a draw from
+/// std's randomly keyed hasher.
+fn unique_suffix() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    let salt = RandomState::new().hash_one(seq);
+    format!("{}_{seq}_{salt:016x}", std::process::id())
+}
+
+/// Raw access to the database behind the store under test.
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// What to remove when a test ends.
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Self::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Self::PgDatabase { admin_url, name } => {
+                // Drop may run inside the test's runtime (or while panicking): do the async work
+                // on a thread of its own.
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let dropped = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime for cleanup");
+                    runtime.block_on(async {
+                        let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut admin)
+                            .await?;
+                        admin.close().await
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Ok(()))) {
+                    eprintln!("could not drop test database {}: {dropped:?}", self.name());
+                }
+            }
+        }
+    }
+}
+
+impl Cleanup {
+    fn name(&self) -> String {
+        match self {
+            Self::SqliteFile(path) => path.display().to_string(),
+            Self::PgDatabase { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// A store under test, on a database of its own.
+struct Ctx {
+    store: Arc<dyn Store>,
+    raw: Raw,
+    expected_backend: &'static str,
+    cleanup: Cleanup,
+}
+
+impl Ctx {
+    fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// Runs a raw `SELECT COUNT(*) …` (portable SQL, no parameters).
+    async fn count(&self, sql: &str) -> i64 {
+        let counted = match &self.raw {
+            Raw::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+            Raw::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+        };
+        counted.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The row count of every table.
+    async fn table_counts(&self) -> BTreeMap<&'static str, i64> {
+        let mut counts = BTreeMap::new();
+        for table in TABLES {
+            counts.insert(
+                table,
+                self.count(&format!("SELECT COUNT(*) FROM {table}")).await,
+            );
+        }
+        counts
+    }
+}
+
+async fn open_sqlite() -> Ctx {
+    let path = std::env::temp_dir().join(format!("localgram_conformance_{}.db", unique_suffix()));
+    let cleanup = Cleanup::SqliteFile(path.clone());
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::connect(&url, SqliteOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("opening {url}: {e:?}"));
+    let raw = Raw::Sqlite(store.pool().clone());
+    Ctx {
+        store: Arc::new(store),
+        raw,
+        expected_backend: "sqlite",
+        cleanup,
+    }
+}
+
+/// The admin URL from `LOCALGRAM_TEST_PG_URL`; `None` (after printing the skip line) when unset.
+fn pg_admin_url() -> Option<String> {
+    match std::env::var(PG_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            println!("{SKIPPED}");
+            None
+        }
+    }
+}
+
+/// Creates a fresh database; returns its URL and the guard that drops it.
+async fn create_pg_database(admin_url: &str) -> (String, Cleanup) {
+    let name = format!("lg_test_{}", unique_suffix());
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {PG_URL_VAR}: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    admin.close().await.expect("closing the admin connection");
+    let cleanup = Cleanup::PgDatabase {
+        admin_url: admin_url.to_owned(),
+        name: name.clone(),
+    };
+    let mut url = url::Url::parse(admin_url).expect("LOCALGRAM_TEST_PG_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    (url.to_string(), cleanup)
+}
+
+async fn open_postgres() -> Option<Ctx> {
+    let admin_url = pg_admin_url()?;
+    let (url, cleanup) = create_pg_database(&admin_url).await;
+    let store = PgStore::connect(&url, true)
+        .await
+        .unwrap_or_else(|e| panic!("opening {url}: {e:?}"));
+    let raw = Raw::Postgres(store.pool().clone());
+    Some(Ctx {
+        store: Arc::new(store),
+        raw,
+        expected_backend: "postgres",
+        cleanup,
+    })
+}
+
+/// Runs each story on both backends: `sqlite::story_x` and `postgres::story_x`.
+macro_rules! conformance {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $story() {
+                    let ctx = super::open_sqlite().await;
+                    super::$story(&ctx).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $story() {
+                    let Some(ctx) = super::open_postgres().await else { return };
+                    super::$story(&ctx).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    story_ping_and_backend,
+    story_world_lookups,
+    story_world_reapply_is_idempotent,
+    story_world_conflict_writes_nothing,
+    story_codes,
+    story_concurrent_redeem,
+    story_revoke_tokens_of_code,
+    story_insert_and_find_token,
+    story_derive_token,
+    story_concurrent_derive,
+    story_csrf,
+    story_secrets,
+);
+
+// ------------------------------------------------------------------------------------------------
+// Fixtures
+// ------------------------------------------------------------------------------------------------
+
+const APP_A: &str = "1001";
+const APP_B: &str = "1002";
+const JANE: &str = "17841400000000001";
+const JOE: &str = "17841400000000002";
+const ANA: &str = "17841400000000003";
+const DEV: &str = "100001";
+const NOMAIL_1: &str = "100002";
+const NOMAIL_2: &str = "100003";
+const PAGE: &str = "200001";
+
+fn app(id: &str, name: &str) -> App {
+    App {
+        id: id.into(),
+        name: name.into(),
+        secret_hash: format!("sha256-of-the-secret-of-{id}"),
+        mode: AppMode::Development,
+        products: vec![Product::InstagramLogin, Product::FacebookLogin],
+        redirect_uris: vec![
+            "https://app.example/cb".into(),
+            "https://app.example/cb2".into(),
+        ],
+        require_appsecret_proof: false,
+        token_response_shape: TokenResponseShape::Flat,
+        test_user_limit: 500,
+    }
+}
+
+fn ig_user(id: &str, username: &str) -> IgUser {
+    IgUser {
+        id: id.into(),
+        username: username.into(),
+        password_hash: format!("$argon2id$v=19$hash-of-{username}"),
+        account_type: "BUSINESS".into(),
+        name: format!("{username} doe"),
+        biography: "Hello".into(),
+        website: "https://example.com".into(),
+        is_private: false,
+        followers_count: 120,
+        follows_count: 80,
+        profile_picture: Some(format!("media/{username}.jpg")),
+    }
+}
+
+fn fb_user(id: &str, email: Option<&str>) -> FbUser {
+    FbUser {
+        id: id.into(),
+        name: format!("User {id}"),
+        email: email.map(Into::into),
+        password_hash: email.map(|_| "$argon2id$v=19$hash".into()),
+        test_user: email.is_none(),
+        checkpointed: false,
+        blocked: false,
+    }
+}
+
+fn media(id: &str, owner: &str, parent: Option<&str>, position: i64) -> IgMedia {
+    IgMedia {
+        id: id.into(),
+        owner_id: owner.into(),
+        parent_id: parent.map(Into::into),
+        position,
+        media_type: "IMAGE".into(),
+        caption: parent.is_none().then(|| format!("caption of {id}")),
+        timestamp: from_millis(T0 - 1000 * MINUTE + position),
+        file: Some(format!("media/{id}.jpg")),
+        thumbnail_file: None,
+        shortcode: format!("SC{id}"),
+        copyright_flagged: false,
+        media_product_type: "FEED".into(),
+        is_shared_to_feed: None,
+    }
+}
+
+fn world() -> WorldPlan {
+    let mut live = app(APP_B, "Beta");
+    live.mode = AppMode::Live;
+    live.products = vec![Product::InstagramBasicDisplay];
+    live.token_response_shape = TokenResponseShape::Wrapped;
+    live.require_appsecret_proof = true;
+
+    let mut album = media("m2", JANE, None, 0);
+    album.media_type = "CAROUSEL_ALBUM".into();
+    let mut reel = media("m5", JOE, None, 0);
+    reel.media_type = "VIDEO".into();
+    reel.media_product_type = "REELS".into();
+    reel.is_shared_to_feed = Some(true);
+    reel.thumbnail_file = Some("media/m5.jpg".into());
+    reel.copyright_flagged = true;
+
+    let mut private = ig_user(ANA, "ana");
+    private.is_private = true;
+    private.profile_picture = None;
+
+    let mut app_token = token("world-app-token", APP_A, TokenKind::App, Subject::App);
+    app_token.expires_at = None;
+    let mut page_token = token(
+        "world-page-token",
+        APP_A,
+        TokenKind::Page,
+        Subject::Facebook(DEV.into()),
+    );
+    page_token.page_id = Some(PAGE.into());
+
+    WorldPlan {
+        apps: vec![app(APP_A, "Alpha"), live],
+        testers: vec![
+            AppTester {
+                app_id: APP_A.into(),
+                ig_user_id: JANE.into(),
+                status: TesterStatus::Accepted,
+            },
+            AppTester {
+                app_id: APP_A.into(),
+                ig_user_id: JOE.into(),
+                status: TesterStatus::Invited,
+            },
+            AppTester {
+                app_id: APP_B.into(),
+                ig_user_id: ANA.into(),
+                status: TesterStatus::Accepted,
+            },
+        ],
+        app_roles: vec![
+            AppRole {
+                app_id: APP_A.into(),
+                fb_user_id: DEV.into(),
+                role: "admin".into(),
+            },
+            AppRole {
+                app_id: APP_B.into(),
+                fb_user_id: DEV.into(),
+                role: "developer".into(),
+            },
+        ],
+        ig_users: vec![ig_user(JANE, "jane"), ig_user(JOE, "joe"), private],
+        // Album children come before their album: the store must order the writes itself.
+        media: vec![
+            media("m3", JANE, Some("m2"), 0),
+            media("m4", JANE, Some("m2"), 1),
+            media("m1", JANE, None, 0),
+            album,
+            reel,
+        ],
+        fb_users: vec![
+            fb_user(DEV, Some("dev@example.com")),
+            fb_user(NOMAIL_1, None),
+            fb_user(NOMAIL_2, None),
+        ],
+        cities: vec![City {
+            id: "2421836".into(),
+            name: "Lisbon".into(),
+            state: String::new(),
+            country: "Portugal".into(),
+            latitude: 38.7223,
+            longitude: -9.1393,
+            radius_km: 12.5,
+        }],
+        pages: vec![Page {
+            id: PAGE.into(),
+            name: "Jane's Bakery".into(),
+            category_enum: "BAKERY".into(),
+            about: "Bread".into(),
+            description: "Fresh bread daily".into(),
+            phone: "+351 000 000".into(),
+            website: "https://bakery.example".into(),
+            is_place: true,
+            is_promotable: false,
+            business_id: String::new(),
+            instagram_business_account: Some(JANE.into()),
+            extra: serde_json::json!({"location": {"city_id": "2421836", "street": "Rua 1"}}),
+        }],
+        page_roles: vec![PageRole {
+            page_id: PAGE.into(),
+            fb_user_id: DEV.into(),
+            tasks: vec!["MANAGE".into(), "CREATE_CONTENT".into()],
+        }],
+        tokens: vec![app_token, page_token],
+    }
+}
+
+fn code(id: &str, subject: Subject, expires_at_ms: i64) -> AuthCode {
+    AuthCode {
+        id: id.into(),
+        code_hash: format!("code-hash-{id}"),
+        app_id: APP_A.into(),
+        subject,
+        redirect_uri: "https://app.example/cb?x=1".into(),
+        scopes: vec![
+            "instagram_business_basic".into(),
+            "instagram_business_manage_comments".into(),
+        ],
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        code_challenge_method: Some(PkceMethod::S256),
+        issued_at: from_millis(T0),
+        expires_at: from_millis(expires_at_ms),
+        consumed_at: None,
+    }
+}
+
+fn token(id: &str, app_id: &str, kind: TokenKind, subject: Subject) -> TokenRecord {
+    TokenRecord {
+        id: id.into(),
+        token_hash: format!("token-hash-{id}"),
+        app_id: app_id.into(),
+        kind,
+        subject,
+        page_id: None,
+        scopes: vec!["instagram_business_basic".into()],
+        issued_at: from_millis(T0),
+        expires_at: Some(from_millis(T0 + 60 * MINUTE)),
+        revoked_at: None,
+        code_id: None,
+        parent_id: None,
+        derived_at: None,
+    }
+}
+
+fn ig_token(id: &str) -> TokenRecord {
+    token(
+        id,
+        APP_A,
+        TokenKind::InstagramShortLived,
+        Subject::Instagram(JANE.into()),
+    )
+}
+
+fn token_from_code(id: &str, code_id: &str) -> TokenRecord {
+    TokenRecord {
+        code_id: Some(code_id.into()),
+        ..ig_token(id)
+    }
+}
+
+async fn seed(store: &dyn Store) {
+    store
+        .apply_world(&world())
+        .await
+        .expect("applying the world");
+}
+
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, needles: &[&str]) {
+    match result {
+        Err(StoreError::Conflict { what }) => {
+            for needle in needles {
+                assert!(
+                    what.contains(needle),
+                    "conflict {what:?} does not mention {needle:?}"
+                );
+            }
+        }
+        other => panic!("expected a conflict mentioning {needles:?}, got {other:?}"),
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Stories
+// ------------------------------------------------------------------------------------------------
+
+async fn story_ping_and_backend(ctx: &Ctx) {
+    let store = ctx.store();
+    store.ping().await.expect("ping");
+    assert_eq!(store.backend(), ctx.expected_backend);
+    assert!(store.is_empty().await.unwrap(), "a fresh store is empty");
+    for (table, rows) in ctx.table_counts().await {
+        assert_eq!(rows, 0, "{table} is empty in a fresh store");
+    }
+}
+
+async fn story_world_lookups(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    assert!(store.is_empty().await.unwrap());
+    store.apply_world(&plan).await.expect("applying the world");
+    assert!(!store.is_empty().await.unwrap());
+
+    // Apps, whole records.
+    for app in &plan.apps {
+        assert_eq!(store.find_app(&app.id).await.unwrap().as_ref(), Some(app));
+    }
+    assert_eq!(store.find_app("999").await.unwrap(), None);
+
+    // Testers and roles.
+    assert_eq!(
+        store.find_tester_status(APP_A, JANE).await.unwrap(),
+        Some(TesterStatus::Accepted)
+    );
+    assert_eq!(
+        store.find_tester_status(APP_A, JOE).await.unwrap(),
+        Some(TesterStatus::Invited)
+    );
+    assert_eq!(store.find_tester_status(APP_A, ANA).await.unwrap(), None);
+    assert_eq!(
+        store.find_tester_status(APP_B, ANA).await.unwrap(),
+        Some(TesterStatus::Accepted)
+    );
+    assert_eq!(
+        store.find_app_role(APP_A, DEV).await.unwrap(),
+        Some(AppRole {
+            app_id: APP_A.into(),
+            fb_user_id: DEV.into(),
+            role: "admin".into()
+        })
+    );
+    assert_eq!(
+        store.find_app_role(APP_B, DEV).await.unwrap().unwrap().role,
+        "developer"
+    );
+    assert_eq!(store.find_app_role(APP_A, NOMAIL_1).await.unwrap(), None);
+
+    // Instagram accounts.
+    for user in &plan.ig_users {
+        assert_eq!(
+            store.find_ig_user(&user.id).await.unwrap().as_ref(),
+            Some(user)
+        );
+        assert_eq!(
+            store
+                .find_ig_user_by_username(&user.username)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(user)
+        );
+    }
+    assert_eq!(store.find_ig_user("0").await.unwrap(), None);
+    assert_eq!(
+        store.find_ig_user_by_username("nobody").await.unwrap(),
+        None
+    );
+
+    // Media: album children are not counted.
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM ig_media").await, 5);
+    assert_eq!(
+        store.count_media(JANE).await.unwrap(),
+        2,
+        "m1 and the album m2, not m3/m4"
+    );
+    assert_eq!(store.count_media(JOE).await.unwrap(), 1);
+    assert_eq!(store.count_media(ANA).await.unwrap(), 0);
+    assert_eq!(store.count_media("unknown").await.unwrap(), 0);
+
+    // Facebook users; two users without an email coexist.
+    for user in &plan.fb_users {
+        assert_eq!(
+            store.find_fb_user(&user.id).await.unwrap().as_ref(),
+            Some(user)
+        );
+    }
+    assert_eq!(
+        store
+            .find_fb_user_by_email("dev@example.com")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(DEV.to_owned())
+    );
+    assert_eq!(
+        store
+            .find_fb_user_by_email("nobody@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.find_fb_user_by_email("").await.unwrap(), None);
+    assert_eq!(store.find_fb_user("0").await.unwrap(), None);
+
+    // Ready-made tokens.
+    for token in &plan.tokens {
+        assert_eq!(
+            store.find_token(&token.token_hash).await.unwrap().as_ref(),
+            Some(token)
+        );
+    }
+
+    // Cities, Pages and Page roles have no finder yet: check the rows.
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM cities WHERE name = 'Lisbon'")
+            .await,
+        1
+    );
+    assert_eq!(
+        ctx.count(&format!(
+            "SELECT COUNT(*) FROM pages WHERE id = '{PAGE}' AND instagram_business_account = '{JANE}'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM page_roles").await, 1);
+}
+
+async fn story_world_reapply_is_idempotent(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    store.apply_world(&plan).await.expect("first apply");
+    let first = ctx.table_counts().await;
+    store.apply_world(&plan).await.expect("second apply");
+    assert_eq!(
+        ctx.table_counts().await,
+        first,
+        "re-applying the same world changes nothing"
+    );
+    assert_eq!(
+        store.find_app(APP_A).await.unwrap().as_ref(),
+        Some(&plan.apps[0])
+    );
+
+    // A changed world: fields update, the testers and roles of the apps and Pages in the plan are
+    // replaced, apps not in the plan keep theirs.
+    let mut changed = world();
+    changed.apps.retain(|a| a.id == APP_A);
+    changed.apps[0].name = "Alpha 2".into();
+    changed.apps[0].mode = AppMode::Live;
+    changed.apps[0].redirect_uris = vec!["https://new.example/cb".into()];
+    changed.testers = vec![AppTester {
+        app_id: APP_A.into(),
+        ig_user_id: JOE.into(),
+        status: TesterStatus::Accepted,
+    }];
+    changed.app_roles = vec![AppRole {
+        app_id: APP_A.into(),
+        fb_user_id: NOMAIL_1.into(),
+        role: "tester".into(),
+    }];
+    changed.ig_users[0].username = "jane_renamed".into();
+    changed.ig_users[0].followers_count = 121;
+    changed.media[0].caption = Some("now with a caption".into());
+    changed.page_roles = vec![PageRole {
+        page_id: PAGE.into(),
+        fb_user_id: NOMAIL_2.into(),
+        tasks: vec!["ANALYZE".into()],
+    }];
+    changed.fb_users[0].email = Some("dev2@example.com".into());
+    store
+        .apply_world(&changed)
+        .await
+        .expect("applying the changed world");
+
+    assert_eq!(
+        store.find_app(APP_A).await.unwrap().as_ref(),
+        Some(&changed.apps[0])
+    );
+    assert_eq!(
+        store.find_app(APP_B).await.unwrap().unwrap().name,
+        "Beta",
+        "not in the plan"
+    );
+    assert_eq!(
+        store.find_tester_status(APP_A, JANE).await.unwrap(),
+        None,
+        "removed"
+    );
+    assert_eq!(
+        store.find_tester_status(APP_A, JOE).await.unwrap(),
+        Some(TesterStatus::Accepted)
+    );
+    assert_eq!(
+        store.find_tester_status(APP_B, ANA).await.unwrap(),
+        Some(TesterStatus::Accepted)
+    );
+    assert_eq!(
+        store.find_app_role(APP_A, DEV).await.unwrap(),
+        None,
+        "replaced"
+    );
+    assert_eq!(
+        store
+            .find_app_role(APP_A, NOMAIL_1)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        "tester"
+    );
+    assert_eq!(
+        store.find_app_role(APP_B, DEV).await.unwrap().unwrap().role,
+        "developer"
+    );
+    assert_eq!(store.find_ig_user_by_username("jane").await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_ig_user_by_username("jane_renamed")
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&changed.ig_users[0])
+    );
+    assert_eq!(
+        store
+            .find_fb_user_by_email("dev@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .find_fb_user_by_email("dev2@example.com")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(DEV.to_owned())
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_media WHERE caption = 'now with a caption'")
+            .await,
+        1
+    );
+    assert_eq!(
+        ctx.count(&format!(
+            "SELECT COUNT(*) FROM page_roles WHERE fb_user_id = '{NOMAIL_2}'"
+        ))
+        .await,
+        1
+    );
+
+    let mut expected = first.clone();
+    expected.insert("app_testers", 2); // APP_A: joe; APP_B: ana
+    expected.insert("app_roles", 2); // APP_A: NOMAIL_1; APP_B: DEV
+    expected.insert("page_roles", 1);
+    assert_eq!(
+        ctx.table_counts().await,
+        expected,
+        "no duplicates after the update"
+    );
+    store
+        .apply_world(&changed)
+        .await
+        .expect("re-applying the changed world");
+    assert_eq!(ctx.table_counts().await, expected);
+}
+
+async fn story_world_conflict_writes_nothing(ctx: &Ctx) {
+    let store = ctx.store();
+
+    // On an empty store: the plan is valid up to a username taken by another id.
+    let mut plan = world();
+    plan.ig_users.push(ig_user("17841400000000099", "jane"));
+    assert_conflict(
+        store.apply_world(&plan).await,
+        &[
+            "instagram user 17841400000000099",
+            "username \"jane\" is already taken",
+        ],
+    );
+    assert!(store.is_empty().await.unwrap());
+    for (table, rows) in ctx.table_counts().await {
+        assert_eq!(rows, 0, "{table}: a failed world writes nothing");
+    }
+
+    // On a loaded store: a changed app and a taken email in the same plan change nothing.
+    seed(store).await;
+    let before = ctx.table_counts().await;
+    let mut plan = world();
+    plan.apps[0].name = "Alpha 2".into();
+    plan.fb_users
+        .push(fb_user("100099", Some("dev@example.com")));
+    assert_conflict(
+        store.apply_world(&plan).await,
+        &["facebook user 100099", "email \"dev@example.com\""],
+    );
+    assert_eq!(store.find_app(APP_A).await.unwrap().unwrap().name, "Alpha");
+    assert_eq!(store.find_fb_user("100099").await.unwrap(), None);
+    assert_eq!(ctx.table_counts().await, before);
+
+    // A taken username by an existing account, not by another account of the plan.
+    let plan = WorldPlan {
+        ig_users: vec![ig_user("17841400000000098", "joe")],
+        ..Default::default()
+    };
+    assert_conflict(store.apply_world(&plan).await, &["username \"joe\""]);
+    assert_eq!(store.find_ig_user("17841400000000098").await.unwrap(), None);
+    assert_eq!(ctx.table_counts().await, before);
+}
+
+async fn story_codes(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let now = from_millis(T0 + MINUTE);
+
+    // Insert and find, for every subject shape.
+    let c1 = code("c1", Subject::Instagram(JANE.into()), T0 + 10 * MINUTE);
+    store.insert_code(&c1).await.unwrap();
+    assert_eq!(
+        store.find_code(&c1.code_hash).await.unwrap().as_ref(),
+        Some(&c1)
+    );
+    let mut c_fb = code("c-fb", Subject::Facebook(DEV.into()), T0 + 10 * MINUTE);
+    c_fb.code_challenge = None;
+    c_fb.code_challenge_method = None;
+    c_fb.scopes = vec![];
+    store.insert_code(&c_fb).await.unwrap();
+    assert_eq!(
+        store.find_code(&c_fb.code_hash).await.unwrap().as_ref(),
+        Some(&c_fb)
+    );
+    let mut c_plain = code("c-plain", Subject::App, T0 + 10 * MINUTE);
+    c_plain.code_challenge_method = Some(PkceMethod::Plain);
+    store.insert_code(&c_plain).await.unwrap();
+    assert_eq!(
+        store.find_code(&c_plain.code_hash).await.unwrap().as_ref(),
+        Some(&c_plain)
+    );
+    assert_eq!(store.find_code("code-hash-unknown").await.unwrap(), None);
+    assert_conflict(store.insert_code(&c1).await, &["authorization code c1"]);
+
+    // Redeem once.
+    let t1 = token_from_code("t1", "c1");
+    assert!(store.redeem_code("c1", now, &t1).await.unwrap());
+    assert_eq!(
+        store.find_token(&t1.token_hash).await.unwrap().as_ref(),
+        Some(&t1)
+    );
+    let consumed = store.find_code(&c1.code_hash).await.unwrap().unwrap();
+    assert_eq!(consumed.consumed_at, Some(now));
+
+    // A second redeem fails and writes nothing.
+    let t2 = token_from_code("t2", "c1");
+    assert!(
+        !store
+            .redeem_code("c1", from_millis(T0 + 2 * MINUTE), &t2)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.find_token(&t2.token_hash).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_code(&c1.code_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .consumed_at,
+        Some(now)
+    );
+
+    // An expired code (expiry is exclusive) cannot be redeemed.
+    let c2 = code("c2", Subject::Instagram(JANE.into()), T0 + 10 * MINUTE);
+    store.insert_code(&c2).await.unwrap();
+    let t3 = token_from_code("t3", "c2");
+    assert!(
+        !store
+            .redeem_code("c2", from_millis(T0 + 10 * MINUTE), &t3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .redeem_code("c2", from_millis(T0 + 11 * MINUTE), &t3)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.find_token(&t3.token_hash).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_code(&c2.code_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .consumed_at,
+        None
+    );
+
+    // An unknown code cannot be redeemed.
+    assert!(!store.redeem_code("nope", now, &t3).await.unwrap());
+    assert_eq!(store.find_token(&t3.token_hash).await.unwrap(), None);
+
+    // When the token cannot be written, the code stays unconsumed (one transaction).
+    let c3 = code("c3", Subject::Instagram(JANE.into()), T0 + 10 * MINUTE);
+    store.insert_code(&c3).await.unwrap();
+    let clash = TokenRecord {
+        id: "t-clash".into(),
+        ..token_from_code("t1", "c3")
+    };
+    assert!(matches!(
+        store.redeem_code("c3", now, &clash).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        store
+            .find_code(&c3.code_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .consumed_at,
+        None
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE id = 't-clash'")
+            .await,
+        0
+    );
+    assert!(
+        store
+            .redeem_code("c3", now, &token_from_code("t4", "c3"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE code_id IS NOT NULL")
+            .await,
+        2
+    );
+}
+
+async fn story_concurrent_redeem(ctx: &Ctx) {
+    const CALLERS: usize = 50;
+    seed(ctx.store()).await;
+    let c = code("c-race", Subject::Instagram(JANE.into()), T0 + 10 * MINUTE);
+    ctx.store().insert_code(&c).await.unwrap();
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(CALLERS));
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|i| {
+            let store = Arc::clone(&ctx.store);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                let token = token_from_code(&format!("race-{i}"), "c-race");
+                barrier.wait().await;
+                store
+                    .redeem_code("c-race", from_millis(T0 + MINUTE), &token)
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        if task
+            .await
+            .expect("task")
+            .expect("redeem_code never fails under contention")
+        {
+            winners += 1;
+        }
+    }
+    assert_eq!(
+        winners, 1,
+        "exactly one of {CALLERS} concurrent redeems wins"
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE code_id = 'c-race'")
+            .await,
+        1
+    );
+    let redeemed = ctx.store().find_code(&c.code_hash).await.unwrap().unwrap();
+    assert_eq!(redeemed.consumed_at, Some(from_millis(T0 + MINUTE)));
+}
+
+async fn story_revoke_tokens_of_code(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    store
+        .insert_code(&code(
+            "c1",
+            Subject::Instagram(JANE.into()),
+            T0 + 10 * MINUTE,
+        ))
+        .await
+        .unwrap();
+    let from_code = token_from_code("t1", "c1");
+    assert!(
+        store
+            .redeem_code("c1", from_millis(T0 + MINUTE), &from_code)
+            .await
+            .unwrap()
+    );
+    // A long-lived token descending from the same code, one already revoked, one unrelated.
+    let long_lived = TokenRecord {
+        kind: TokenKind::InstagramLongLived,
+        parent_id: Some("t1".into()),
+        ..token_from_code("t2", "c1")
+    };
+    store.insert_token(&long_lived).await.unwrap();
+    let earlier = from_millis(T0 + 2 * MINUTE);
+    let already = TokenRecord {
+        revoked_at: Some(earlier),
+        ..token_from_code("t3", "c1")
+    };
+    store.insert_token(&already).await.unwrap();
+    let unrelated = token_from_code("t4", "c-other");
+    store.insert_token(&unrelated).await.unwrap();
+
+    let now = from_millis(T0 + 5 * MINUTE);
+    assert_eq!(store.revoke_tokens_of_code("c1", now).await.unwrap(), 2);
+    let revoked_at = |hash: String| async move {
+        store
+            .find_token(&hash)
+            .await
+            .unwrap()
+            .expect("token exists")
+            .revoked_at
+    };
+    assert_eq!(revoked_at(from_code.token_hash.clone()).await, Some(now));
+    assert_eq!(revoked_at(long_lived.token_hash.clone()).await, Some(now));
+    assert_eq!(
+        revoked_at(already.token_hash.clone()).await,
+        Some(earlier),
+        "kept as it was"
+    );
+    assert_eq!(
+        revoked_at(unrelated.token_hash.clone()).await,
+        None,
+        "other code"
+    );
+
+    assert_eq!(
+        store
+            .revoke_tokens_of_code("c1", from_millis(T0 + 6 * MINUTE))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(revoked_at(from_code.token_hash.clone()).await, Some(now));
+    assert_eq!(
+        store.revoke_tokens_of_code("unknown", now).await.unwrap(),
+        0
+    );
+}
+
+async fn story_insert_and_find_token(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let mut t = token(
+        "t1",
+        APP_A,
+        TokenKind::FacebookUserLongLived,
+        Subject::Facebook(DEV.into()),
+    );
+    t.scopes = vec!["pages_show_list".into(), "pages_manage_posts".into()];
+    t.expires_at = Some(from_millis(T0 + 60 * 24 * 60 * MINUTE));
+    store.insert_token(&t).await.unwrap();
+    assert_eq!(
+        store.find_token(&t.token_hash).await.unwrap().as_ref(),
+        Some(&t)
+    );
+
+    // Same hash again: left as it is.
+    let same_hash = TokenRecord {
+        id: "t1-again".into(),
+        scopes: vec![],
+        expires_at: None,
+        ..t.clone()
+    };
+    store.insert_token(&same_hash).await.unwrap();
+    assert_eq!(
+        store.find_token(&t.token_hash).await.unwrap().as_ref(),
+        Some(&t)
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE id LIKE 't1%'")
+            .await,
+        1
+    );
+
+    // Never-expiring app token, Page token.
+    let mut app_token = token("t-app", APP_B, TokenKind::App, Subject::App);
+    app_token.expires_at = None;
+    app_token.scopes = vec![];
+    store.insert_token(&app_token).await.unwrap();
+    assert_eq!(
+        store
+            .find_token(&app_token.token_hash)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&app_token)
+    );
+    let mut page_token = token(
+        "t-page",
+        APP_A,
+        TokenKind::Page,
+        Subject::Facebook(DEV.into()),
+    );
+    page_token.page_id = Some(PAGE.into());
+    store.insert_token(&page_token).await.unwrap();
+    assert_eq!(
+        store
+            .find_token(&page_token.token_hash)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&page_token)
+    );
+
+    assert_eq!(store.find_token("token-hash-unknown").await.unwrap(), None);
+}
+
+async fn story_derive_token(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let parent = ig_token("short");
+    store.insert_token(&parent).await.unwrap();
+    let now = from_millis(T0 + 3 * MINUTE);
+    let child = TokenRecord {
+        kind: TokenKind::InstagramLongLived,
+        parent_id: Some("short".into()),
+        issued_at: now,
+        expires_at: Some(from_millis(T0 + 60 * 24 * 60 * MINUTE)),
+        ..ig_token("long")
+    };
+    assert!(store.derive_token("short", now, &child).await.unwrap());
+    assert_eq!(
+        store
+            .find_token(&parent.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .derived_at,
+        Some(now)
+    );
+    assert_eq!(
+        store.find_token(&child.token_hash).await.unwrap().as_ref(),
+        Some(&child)
+    );
+
+    // A second derivation fails and writes nothing.
+    let again = TokenRecord {
+        parent_id: Some("short".into()),
+        ..ig_token("long-2")
+    };
+    assert!(
+        !store
+            .derive_token("short", from_millis(T0 + 4 * MINUTE), &again)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.find_token(&again.token_hash).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_token(&parent.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .derived_at,
+        Some(now)
+    );
+
+    // The child can derive in turn (refresh chain); an unknown parent cannot.
+    let grandchild = TokenRecord {
+        parent_id: Some("long".into()),
+        ..ig_token("long-3")
+    };
+    assert!(
+        store
+            .derive_token("long", from_millis(T0 + 5 * MINUTE), &grandchild)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .derive_token("unknown", now, &ig_token("orphan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.find_token("token-hash-orphan").await.unwrap(), None);
+}
+
+async fn story_concurrent_derive(ctx: &Ctx) {
+    const CALLERS: usize = 20;
+    seed(ctx.store()).await;
+    ctx.store().insert_token(&ig_token("parent")).await.unwrap();
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(CALLERS));
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|i| {
+            let store = Arc::clone(&ctx.store);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                let child = TokenRecord {
+                    parent_id: Some("parent".into()),
+                    ..ig_token(&format!("child-{i}"))
+                };
+                barrier.wait().await;
+                store
+                    .derive_token("parent", from_millis(T0 + MINUTE), &child)
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        if task
+            .await
+            .expect("task")
+            .expect("derive_token never fails under contention")
+        {
+            winners += 1;
+        }
+    }
+    assert_eq!(
+        winners, 1,
+        "exactly one of {CALLERS} concurrent derivations wins"
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE parent_id = 'parent'")
+            .await,
+        1
+    );
+}
+
+async fn story_csrf(ctx: &Ctx) {
+    let store = ctx.store();
+    let expires = from_millis(T0 + 60 * MINUTE);
+    let now = from_millis(T0 + MINUTE);
+    store
+        .insert_csrf("csrf-1", "browser-1", expires)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .consume_csrf("csrf-1", "browser-2", now)
+            .await
+            .unwrap(),
+        "wrong browser"
+    );
+    assert!(
+        store
+            .consume_csrf("csrf-1", "browser-1", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .consume_csrf("csrf-1", "browser-1", now)
+            .await
+            .unwrap(),
+        "second use"
+    );
+    assert!(
+        !store
+            .consume_csrf("unknown", "browser-1", now)
+            .await
+            .unwrap()
+    );
+    assert_conflict(
+        store.insert_csrf("csrf-1", "browser-3", expires).await,
+        &["csrf"],
+    );
+
+    // Expiry is exclusive.
+    store
+        .insert_csrf("csrf-2", "browser-1", expires)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .consume_csrf("csrf-2", "browser-1", expires)
+            .await
+            .unwrap(),
+        "expired"
+    );
+    store
+        .insert_csrf("csrf-3", "browser-1", expires)
+        .await
+        .unwrap();
+    let just_before = from_millis(to_millis(expires) - 1);
+    assert!(
+        store
+            .consume_csrf("csrf-3", "browser-1", just_before)
+            .await
+            .unwrap()
+    );
+
+    // Long-expired tokens are swept; live ones are not.
+    store
+        .insert_csrf("csrf-4", "browser-1", from_millis(T0 + 120 * MINUTE))
+        .await
+        .unwrap();
+    let much_later = from_millis(to_millis(expires) + 2 * 24 * 60 * MINUTE);
+    assert!(
+        !store
+            .consume_csrf("csrf-4", "browser-1", much_later)
+            .await
+            .unwrap()
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM csrf_tokens").await, 0);
+}
+
+async fn story_secrets(ctx: &Ctx) {
+    let store = ctx.store();
+    let first = store
+        .get_or_init_secret("cookie_key", b"first candidate")
+        .await
+        .unwrap();
+    assert_eq!(first, b"first candidate");
+    let second = store
+        .get_or_init_secret("cookie_key", b"second candidate")
+        .await
+        .unwrap();
+    assert_eq!(second, b"first candidate", "the first value stays");
+    let other = store
+        .get_or_init_secret("csrf_key", &[0, 255, 1, 254])
+        .await
+        .unwrap();
+    assert_eq!(other, [0, 255, 1, 254], "secrets are bytes, not text");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM server_secrets").await, 2);
+
+    // Concurrent instances starting together all end up with one value.
+    let tasks: Vec<_> = (0..10u8)
+        .map(|i| {
+            let store = Arc::clone(&ctx.store);
+            tokio::spawn(async move { store.get_or_init_secret("signing_key", &[i; 32]).await })
+        })
+        .collect();
+    let mut values = BTreeSet::new();
+    for task in tasks {
+        values.insert(task.await.expect("task").expect("get_or_init_secret"));
+    }
+    assert_eq!(
+        values.len(),
+        1,
+        "every caller sees the same secret: {values:?}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Backend-specific checks
+// ------------------------------------------------------------------------------------------------
+
+/// Two stores on one file behave like two processes: they share SQLite's write lock through the
+/// busy timeout, and a code is still redeemed exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_stores_on_one_file_redeem_once() {
+    let ctx = open_sqlite().await;
+    let Cleanup::SqliteFile(path) = &ctx.cleanup else {
+        unreachable!()
+    };
+    let url = format!("sqlite://{}", path.display());
+    let other: Arc<dyn Store> = Arc::new(
+        SqliteStore::connect(
+            &url,
+            SqliteOptions {
+                synchronous_full: false,
+                run_migrations: true,
+            },
+        )
+        .await
+        .expect("a second store on the same file"),
+    );
+    seed(ctx.store()).await;
+    ctx.store()
+        .insert_code(&code("c", Subject::Instagram(JANE.into()), T0 + MINUTE))
+        .await
+        .unwrap();
+
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = if i % 2 == 0 {
+                Arc::clone(&ctx.store)
+            } else {
+                Arc::clone(&other)
+            };
+            tokio::spawn(async move {
+                let token = token_from_code(&format!("t{i}"), "c");
+                store.redeem_code("c", from_millis(T0), &token).await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.expect("task").expect("no SQLITE_BUSY surfaces"));
+    }
+    assert_eq!(winners, 1);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE code_id = 'c'")
+            .await,
+        1
+    );
+}
+
+/// The pragmas the store promises, on every connection.
+#[tokio::test]
+async fn sqlite_connection_settings() {
+    use sqlx::Row;
+    async fn pragma(pool: &sqlx::SqlitePool, name: &str) -> String {
+        let value: sqlx::sqlite::SqliteRow = sqlx::query(&format!("PRAGMA {name}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        value
+            .try_get::<String, _>(0)
+            .or_else(|_| value.try_get::<i64, _>(0).map(|v| v.to_string()))
+            .unwrap()
+    }
+    let ctx = open_sqlite().await;
+    let Raw::Sqlite(pool) = &ctx.raw else {
+        unreachable!()
+    };
+    assert_eq!(pragma(pool, "journal_mode").await, "wal");
+    assert_eq!(pragma(pool, "synchronous").await, "2", "FULL by default");
+    assert_eq!(pragma(pool, "busy_timeout").await, "5000");
+    assert_eq!(pragma(pool, "foreign_keys").await, "1");
+
+    let Cleanup::SqliteFile(path) = &ctx.cleanup else {
+        unreachable!()
+    };
+    let url = format!("sqlite://{}", path.display());
+    let normal = SqliteStore::connect(
+        &url,
+        SqliteOptions {
+            synchronous_full: false,
+            run_migrations: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        pragma(normal.pool(), "synchronous").await,
+        "1",
+        "NORMAL when asked"
+    );
+    normal
+        .migrate()
+        .await
+        .expect("migrating an up-to-date database is a no-op");
+    assert_eq!(normal.backend(), "sqlite");
+}
+
+/// `sqlite::memory:` works: the read pool and the writer see the same in-memory database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_in_memory() {
+    let store = SqliteStore::connect("sqlite::memory:", SqliteOptions::default())
+        .await
+        .unwrap();
+    let store: &dyn Store = &store;
+    seed(store).await;
+    assert_eq!(store.find_app(APP_A).await.unwrap().unwrap().name, "Alpha");
+    assert_eq!(store.count_media(JANE).await.unwrap(), 2);
+    assert!(!store.is_empty().await.unwrap());
+}
+
+/// A file that cannot be opened is "unavailable", not a bug.
+#[tokio::test]
+async fn sqlite_unopenable_file_is_unavailable() {
+    let dir = std::env::temp_dir().join(format!("localgram_missing_dir_{}", unique_suffix()));
+    let url = format!("sqlite://{}/store.db", dir.display());
+    match SqliteStore::connect(&url, SqliteOptions::default()).await {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("expected Unavailable, got {:?}", other.map(|s| s.backend())),
+    }
+}
+
+/// A server that does not answer is "unavailable" (and the pool gives up within its timeout).
+#[tokio::test]
+async fn postgres_unreachable_is_unavailable() {
+    match PgStore::connect("postgres://postgres@127.0.0.1:1/nowhere", true).await {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("expected Unavailable, got {:?}", other.map(|s| s.backend())),
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Meta checks
+// ------------------------------------------------------------------------------------------------
+
+/// Every method of every store trait is called somewhere in this file.
+#[test]
+fn every_store_method_appears_in_a_story() {
+    let port = include_str!("../../localgram-core/src/store.rs");
+    let this = include_str!("store_conformance.rs");
+    let mut methods = Vec::new();
+    let mut in_trait = false;
+    for line in port.lines() {
+        if line.starts_with("pub trait ") {
+            in_trait = true;
+        } else if line == "}" {
+            in_trait = false;
+        } else if in_trait && let Some((_, rest)) = line.split_once("fn ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            methods.push(name);
+        }
+    }
+    assert!(
+        methods.len() >= 20,
+        "parsed too few trait methods from store.rs: {methods:?}"
+    );
+    let missing: Vec<_> = methods
+        .iter()
+        .filter(|name| !this.contains(&format!(".{name}(")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "store methods no story calls: {missing:?}"
+    );
+}
+
+/// Tables, columns and nullability as each backend reports them.
+type Schema = BTreeSet<(String, String, bool)>;
+
+async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
+    sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT m.name, p.name, p.\"notnull\"
+         FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(table, column, not_null)| (table, column, not_null == 0))
+    .collect()
+}
+
+async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
+    sqlx::query_as::<_, (String, String, bool)>(
+        "SELECT table_name::text, column_name::text, is_nullable = 'YES'
+         FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+fn migration_files(krate: &str) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("migrations");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The two migration histories stay in lockstep: same files, same tables, same columns.
+#[tokio::test]
+async fn schema_parity() {
+    let sqlite_files = migration_files("localgram-store-sqlite");
+    assert!(!sqlite_files.is_empty());
+    assert_eq!(
+        sqlite_files,
+        migration_files("localgram-store-postgres"),
+        "migration file names"
+    );
+
+    let ctx = open_sqlite().await;
+    let Raw::Sqlite(pool) = &ctx.raw else {
+        unreachable!()
+    };
+    let sqlite = sqlite_schema(pool).await;
+    let tables: BTreeSet<&str> = sqlite.iter().map(|(table, _, _)| table.as_str()).collect();
+    assert_eq!(tables, BTreeSet::from(TABLES), "the SQLite tables");
+
+    let Some(admin_url) = pg_admin_url() else {
+        return;
+    };
+    let (url, _drop_database) = create_pg_database(&admin_url).await;
+    let store = PgStore::connect(&url, false)
+        .await
+        .expect("connecting without migrating");
+    assert!(
+        postgres_schema(store.pool()).await.is_empty(),
+        "no tables before migrate()"
+    );
+    store.migrate().await.expect("migrate");
+    store.migrate().await.expect("migrate is idempotent");
+    let postgres = postgres_schema(store.pool()).await;
+    let only_sqlite: Vec<_> = sqlite.difference(&postgres).collect();
+    let only_postgres: Vec<_> = postgres.difference(&sqlite).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "schemas differ (table, column, nullable):\n only in SQLite: {only_sqlite:?}\n \
+         only in Postgres: {only_postgres:?}"
+    );
+    store.pool().close().await;
+}
