@@ -22,6 +22,10 @@ const KEYS: &[&str] = &[
     "code_ttl_seconds",
     "sqlite_synchronous",
     "clock_start",
+    "rate_limit_app_per_hour",
+    "rate_limit_user_per_hour",
+    "rate_limit_business_per_day",
+    "max_listed_media",
 ];
 
 /// Variables read by other parts of Localgram, not by the server configuration.
@@ -159,6 +163,17 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 # Start the test clock frozen at this RFC 3339 instant (it then moves only through
 # /_localgram/clock).
 # clock_start = "2026-05-01T00:00:00Z"
+
+# Default rate limits, for apps whose world entry sets no [apps.rate_limits] of their own.
+# Basic Display tokens: calls of one app per rolling hour (code 4) and of one app-and-user pair
+# per rolling hour (code 17). Instagram Login tokens: calls of one app-and-account pair per
+# rolling 24 hours (code 80002).
+# rate_limit_app_per_hour = 20000
+# rate_limit_user_per_hour = 4800
+# rate_limit_business_per_day = 48000
+
+# How many of an account's most recent media the media edge reaches (Meta: 10000).
+# max_listed_media = 10000
 "#;
 
 #[cfg(test)]

@@ -6,17 +6,22 @@
 //! the store crates implement [`store::Store`].
 
 pub mod clock;
+pub mod cursor;
 pub mod error;
+pub mod fields;
+pub mod media;
 pub mod model;
 pub mod oauth;
 pub mod params;
 pub mod pkce;
 pub mod platform;
 pub mod profile;
+pub mod rate;
 pub mod redirect;
 pub mod rng;
 pub mod scope;
 pub mod secret;
+pub mod sniff;
 pub mod store;
 pub mod timefmt;
 pub mod tokens;

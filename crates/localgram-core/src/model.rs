@@ -113,6 +113,24 @@ pub struct App {
     pub token_response_shape: TokenResponseShape,
     /// The maximum number of Facebook test users.
     pub test_user_limit: i64,
+    /// Rate limits set for this app (unset values fall back to the server's).
+    pub rate_limits: RateLimits,
+}
+
+/// Per-app rate limits (api-contract.md §14). `None` means "the server's default".
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Platform limit (Basic Display): calls of the whole app per rolling hour; code 4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_calls_per_hour: Option<i64>,
+    /// Platform limit (Basic Display): calls of one app-and-user pair per rolling hour; code 17.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_calls_per_hour: Option<i64>,
+    /// Business Use Case limit (Instagram Login): calls of one app-and-account pair per rolling
+    /// 24 hours; code 80002.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_calls_per_day: Option<i64>,
 }
 
 /// An Instagram tester's invitation state.
@@ -190,6 +208,8 @@ pub struct IgUser {
     pub follows_count: i64,
     /// Path of the profile picture file, if the world gave one.
     pub profile_picture: Option<String>,
+    /// SHA-256 of the stored profile picture bytes (see [`Blob`]), if any.
+    pub profile_blob: Option<String>,
 }
 
 /// A media object of an Instagram account (a post, a reel, a story, an album or an album child).
@@ -221,6 +241,43 @@ pub struct IgMedia {
     pub media_product_type: String,
     /// Reels only.
     pub is_shared_to_feed: Option<bool>,
+    /// SHA-256 of the stored media bytes (see [`Blob`]); `None`: Localgram generates them.
+    pub media_blob: Option<String>,
+    /// SHA-256 of the stored video thumbnail bytes; `None`: generated.
+    pub thumbnail_blob: Option<String>,
+}
+
+/// File bytes, stored once under their SHA-256 (content-addressed).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Blob {
+    /// Lowercase hex SHA-256 of `bytes`.
+    pub sha256: String,
+    /// `image/jpeg`, `image/png`, `video/mp4`, …
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Blob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blob")
+            .field("sha256", &self.sha256)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl Blob {
+    /// A blob of `bytes`, hashed.
+    pub fn new(content_type: impl Into<String>, bytes: Vec<u8>) -> Self {
+        use sha2::{Digest, Sha256};
+        Self {
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            content_type: content_type.into(),
+            bytes,
+        }
+    }
 }
 
 /// An emulated Facebook user.

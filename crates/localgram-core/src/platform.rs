@@ -19,6 +19,11 @@ pub struct Settings {
     pub csrf_ttl: Duration,
     /// Minimum age of a long-lived token before it may be refreshed.
     pub refresh_min_age: Duration,
+    /// Only this many of an account's most recent media are reachable on the media edge
+    /// (10,000, as Meta documents).
+    pub max_listed_media: i64,
+    /// Rate limits applied when an app sets none of its own.
+    pub rate_defaults: crate::rate::RateDefaults,
 }
 
 impl Default for Settings {
@@ -28,6 +33,8 @@ impl Default for Settings {
             lifetimes: Lifetimes::default(),
             csrf_ttl: Duration::hours(1),
             refresh_min_age: Duration::hours(24),
+            max_listed_media: 10_000,
+            rate_defaults: crate::rate::RateDefaults::default(),
         }
     }
 }
@@ -43,6 +50,8 @@ pub struct Platform {
     pub rng: Arc<dyn Rng>,
     /// Tunables.
     pub settings: Settings,
+    /// Signs and checks paging cursors.
+    pub cursors: crate::cursor::CursorCodec,
 }
 
 impl std::fmt::Debug for Platform {
@@ -55,19 +64,29 @@ impl std::fmt::Debug for Platform {
 }
 
 impl Platform {
-    /// Assembles a platform.
+    /// Assembles a platform. The cursor key is random; give every instance the same one with
+    /// [`Platform::with_cursor_key`].
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn Rng>,
         settings: Settings,
     ) -> Self {
+        use crate::rng::RngExt;
+        let cursors = crate::cursor::CursorCodec::new(&rng.bytes(32));
         Self {
             store,
             clock,
             rng,
             settings,
+            cursors,
         }
+    }
+
+    /// Uses `key` to sign paging cursors.
+    pub fn with_cursor_key(mut self, key: &[u8]) -> Self {
+        self.cursors = crate::cursor::CursorCodec::new(key);
+        self
     }
 
     /// A fresh row id.

@@ -5,8 +5,8 @@
 //! Errors: [`StoreError`] only. `sqlx::Error` never crosses the trait; each backend maps it.
 
 use crate::model::{
-    App, AppRole, AppTester, AuthCode, City, FbUser, IgMedia, IgUser, Page, PageRole, TesterStatus,
-    TokenRecord,
+    App, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page, PageRole,
+    TesterStatus, TokenRecord,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -126,6 +126,93 @@ pub trait SessionStore: Send + Sync {
     async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>>;
 }
 
+/// A position in an account's media, newest first: publish time, then id (both descending).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaKey {
+    /// Publish time.
+    pub timestamp: OffsetDateTime,
+    /// Media id (ties on time are broken by id, descending).
+    pub id: String,
+}
+
+impl MediaKey {
+    /// The key of a media object.
+    pub fn of(m: &IgMedia) -> Self {
+        Self {
+            timestamp: m.timestamp,
+            id: m.id.clone(),
+        }
+    }
+}
+
+/// The direction of a media listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaOrder {
+    /// Newest first (the edge's order; used for `after` paging).
+    NewestFirst,
+    /// Oldest first (used for `before` paging; the caller reverses the page).
+    OldestFirst,
+}
+
+/// A keyset query over an account's *listed* media: top-level (no album children), and of
+/// product type `FEED` or `REELS` (stories and ads are never listed). Every bound is optional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaQuery {
+    /// The account.
+    pub owner_id: String,
+    /// Only media strictly older than this key (after a cursor).
+    pub older_than: Option<MediaKey>,
+    /// Only media strictly newer than this key (before a cursor).
+    pub newer_than: Option<MediaKey>,
+    /// Only media published at or after this time (`since`).
+    pub since: Option<OffsetDateTime>,
+    /// Only media published at or before this time (`until`).
+    pub until: Option<OffsetDateTime>,
+    /// Only media at this key or newer (the cap on the most recent media reachable).
+    pub not_older_than: Option<MediaKey>,
+    /// Order of the result.
+    pub order: MediaOrder,
+    /// At most this many rows.
+    pub limit: i64,
+}
+
+/// Media objects.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// The media object with this id (listed or not, album children included).
+    async fn find_media(&self, id: &str) -> Result<Option<IgMedia>>;
+    /// An album's children, by position.
+    async fn list_children(&self, parent_id: &str) -> Result<Vec<IgMedia>>;
+    /// A page of an account's listed media (see [`MediaQuery`]); uses the
+    /// `(owner_id, timestamp_ms DESC, id DESC)` index, never `OFFSET`.
+    async fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>>;
+    /// The key of the listed media at 0-based position `offset`, newest first (`None` when the
+    /// account lists fewer). Used to enforce "only the N most recent media are reachable".
+    async fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>>;
+    /// Upserts media objects by id, in one transaction (uploads, generated accounts).
+    async fn upsert_media(&self, media: &[IgMedia]) -> Result<()>;
+}
+
+/// Content-addressed file bytes.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores a blob; a blob with the same hash already stored is kept as it is.
+    async fn put_blob(&self, blob: &Blob) -> Result<()>;
+    /// The blob with this hash.
+    async fn find_blob(&self, sha256: &str) -> Result<Option<Blob>>;
+}
+
+/// Call counters for rate limits, shared by every instance.
+#[async_trait]
+pub trait RateStore: Send + Sync {
+    /// In one transaction: adds 1 to counter (`bucket`, `window_start`) (creating it at 1), then
+    /// returns the sum of the bucket's counters whose `window_start >= sum_from`. Concurrent
+    /// calls on the same bucket are serialised by the counter row, so each sees a distinct total.
+    async fn hit_counter(&self, bucket: &str, window_start: i64, sum_from: i64) -> Result<i64>;
+    /// The sum of the bucket's counters whose `window_start >= sum_from`, without adding.
+    async fn read_counter(&self, bucket: &str, sum_from: i64) -> Result<i64>;
+}
+
 /// Everything a world file declares, ready to write: validated, references resolved to ids,
 /// secrets already hashed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,6 +237,8 @@ pub struct WorldPlan {
     pub page_roles: Vec<PageRole>,
     /// Ready-made tokens, inserted unless their hash exists already.
     pub tokens: Vec<TokenRecord>,
+    /// File bytes referred to by media and profiles, inserted unless their hash exists.
+    pub blobs: Vec<Blob>,
 }
 
 /// Loading worlds.
@@ -164,7 +253,15 @@ pub trait WorldStore: Send + Sync {
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
-    AppStore + AccountStore + GrantStore + TokenStore + SessionStore + WorldStore
+    AppStore
+    + AccountStore
+    + GrantStore
+    + TokenStore
+    + SessionStore
+    + WorldStore
+    + MediaStore
+    + BlobStore
+    + RateStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;

@@ -3,8 +3,8 @@
 //! writes in one transaction.
 
 use crate::model::{
-    App, AppMode, AppRole, AppTester, City, FbUser, IgMedia, IgUser, Page, PageRole, Product,
-    Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
+    App, AppMode, AppRole, AppTester, Blob, City, FbUser, IgMedia, IgUser, Page, PageRole, Product,
+    RateLimits, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
 };
 use crate::rng::{Rng, RngExt};
 use crate::secret::{SecretHash, hash_password};
@@ -135,6 +135,9 @@ pub struct WorldApp {
     /// Facebook app roles.
     #[serde(default)]
     pub roles: Vec<WorldAppRole>,
+    /// Rate limits of this app (unset keys use the server's defaults).
+    #[serde(default)]
+    pub rate_limits: Option<RateLimits>,
 }
 
 fn default_mode() -> String {
@@ -472,6 +475,56 @@ fn check_id(object: &str, field: &str, id: &str) -> Result<(), WorldError> {
     Ok(())
 }
 
+/// Reads a file a world refers to, checks it is an image or a video by its content, and adds it
+/// to the plan's blobs. Returns the resolved path and the blob's hash.
+fn load_file(
+    plan: &mut WorldPlan,
+    base: Option<&Path>,
+    file: &Option<String>,
+    object: &str,
+    field: &str,
+    video_allowed: bool,
+) -> Result<(Option<String>, Option<String>), WorldError> {
+    let Some(path) = resolve_file(base, file) else {
+        return Ok((None, None));
+    };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| invalid(object, field, format!("cannot read {path}: {e}")))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(invalid(
+            object,
+            field,
+            format!(
+                "{path} is larger than {} MiB",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let content_type = crate::sniff::content_type(&bytes).ok_or_else(|| {
+        invalid(
+            object,
+            field,
+            format!("{path} is not a JPEG, PNG, GIF, WebP or MP4 file"),
+        )
+    })?;
+    if crate::sniff::is_video(content_type) && !video_allowed {
+        return Err(invalid(
+            object,
+            field,
+            format!("{path} is a video; an image is expected here"),
+        ));
+    }
+    let blob = Blob::new(content_type, bytes);
+    let sha = blob.sha256.clone();
+    if !plan.blobs.iter().any(|b| b.sha256 == sha) {
+        plan.blobs.push(blob);
+    }
+    Ok((Some(path), Some(sha)))
+}
+
+/// The largest media file a world may refer to.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
 fn resolve_file(base: Option<&Path>, file: &Option<String>) -> Option<String> {
     let file = file.as_ref().filter(|f| !f.is_empty())?;
     let path = PathBuf::from(file);
@@ -542,6 +595,14 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
         }
         let password_hash = hash_password(cx.rng, &u.password)
             .map_err(|e| invalid(&obj, "password", e.to_string()))?;
+        let (profile_picture, profile_blob) = load_file(
+            &mut plan,
+            cx.base_dir,
+            &u.profile_picture,
+            &obj,
+            "profile_picture",
+            false,
+        )?;
         plan.ig_users.push(IgUser {
             id: u.id.clone(),
             username: u.username.clone(),
@@ -553,7 +614,8 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             is_private: u.is_private,
             followers_count: u.followers_count,
             follows_count: u.follows_count,
-            profile_picture: resolve_file(cx.base_dir, &u.profile_picture),
+            profile_picture,
+            profile_blob,
         });
         for (j, m) in u.media.iter().enumerate() {
             let mobj = format!("instagram_users[{i}].media[{j}] (id {:?})", m.id);
@@ -680,7 +742,28 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             require_appsecret_proof: a.require_appsecret_proof,
             token_response_shape,
             test_user_limit: a.test_user_limit,
+            rate_limits: a.rate_limits.clone().unwrap_or_default(),
         });
+        for (field, v) in [
+            (
+                "rate_limits.app_calls_per_hour",
+                a.rate_limits.as_ref().and_then(|r| r.app_calls_per_hour),
+            ),
+            (
+                "rate_limits.user_calls_per_hour",
+                a.rate_limits.as_ref().and_then(|r| r.user_calls_per_hour),
+            ),
+            (
+                "rate_limits.business_calls_per_day",
+                a.rate_limits
+                    .as_ref()
+                    .and_then(|r| r.business_calls_per_day),
+            ),
+        ] {
+            if v.is_some_and(|v| v < 1) {
+                return Err(invalid(&obj, field, "must be at least 1"));
+            }
+        }
         let mut seen = HashSet::new();
         for (field, names, status) in [
             (
@@ -933,6 +1016,39 @@ fn plan_media(
         }
         _ => shortcode_for(&m.id),
     };
+    let (file, media_blob) = load_file(
+        plan,
+        cx.base_dir,
+        &m.file,
+        obj,
+        "file",
+        m.media_type == "VIDEO",
+    )?;
+    if is_album && file.is_some() {
+        return Err(invalid(
+            obj,
+            "file",
+            "an album has no file of its own; give its children files",
+        ));
+    }
+    if let Some(sha) = &media_blob {
+        let is_video = plan
+            .blobs
+            .iter()
+            .find(|b| &b.sha256 == sha)
+            .is_some_and(|b| crate::sniff::is_video(&b.content_type));
+        if m.media_type == "VIDEO" && !is_video {
+            return Err(invalid(obj, "file", "a VIDEO needs a video file (MP4)"));
+        }
+    }
+    let (thumbnail_file, thumbnail_blob) = load_file(
+        plan,
+        cx.base_dir,
+        &m.thumbnail_file,
+        obj,
+        "thumbnail_file",
+        false,
+    )?;
     plan.media.push(IgMedia {
         id: m.id.clone(),
         owner_id: owner.to_owned(),
@@ -941,12 +1057,14 @@ fn plan_media(
         media_type: m.media_type.clone(),
         caption: m.caption.clone().filter(|c| !c.is_empty()),
         timestamp,
-        file: resolve_file(cx.base_dir, &m.file),
-        thumbnail_file: resolve_file(cx.base_dir, &m.thumbnail_file),
+        file,
+        thumbnail_file,
         shortcode,
         copyright_flagged: m.copyright_flagged,
         media_product_type: m.media_product_type.clone(),
         is_shared_to_feed: m.is_shared_to_feed,
+        media_blob,
+        thumbnail_blob,
     });
     for (k, c) in m.children.iter().enumerate() {
         let cobj = format!("{obj}.children[{k}] (id {:?})", c.id);
@@ -1142,6 +1260,43 @@ mod tests {
         let rng = SeededRng::new(1);
         let err = plan(&world, &cx(&rng)).unwrap_err();
         assert!(err.to_string().contains("field `redirect_uris`"), "{err}");
+    }
+
+    #[test]
+    fn files_are_checked_by_content_and_stored_once() {
+        let dir = std::env::temp_dir().join(format!("lg-world-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.png"), b"\x89PNG\r\n\x1a\nrest-of-a-png").unwrap();
+        std::fs::write(dir.join("notes.txt"), b"hello").unwrap();
+        let body = |file: &str| {
+            format!(
+                "version = 1\n[[instagram_users]]\nid = \"1\"\nusername = \"a\"\npassword = \"p\"\n  [[instagram_users.media]]\n  id = \"10\"\n  media_type = \"IMAGE\"\n  timestamp = \"2026-05-01T18:10:00Z\"\n  file = \"{file}\"\n  [[instagram_users.media]]\n  id = \"11\"\n  media_type = \"IMAGE\"\n  timestamp = \"2026-05-01T18:10:00Z\"\n  file = \"{file}\"\n"
+            )
+        };
+        let rng = SeededRng::new(1);
+        let mut context = cx(&rng);
+        context.base_dir = Some(&dir);
+        let plan = plan(&parse(&body("a.png"), Format::Toml).unwrap(), &context).unwrap();
+        assert_eq!(plan.blobs.len(), 1, "the same bytes are stored once");
+        assert_eq!(plan.blobs[0].content_type, "image/png");
+        assert!(
+            plan.media
+                .iter()
+                .all(|m| m.media_blob.as_deref() == Some(plan.blobs[0].sha256.as_str()))
+        );
+        let err =
+            super::plan(&parse(&body("notes.txt"), Format::Toml).unwrap(), &context).unwrap_err();
+        assert!(
+            err.to_string().contains("field `file`") && err.to_string().contains("is not a JPEG"),
+            "{err}"
+        );
+        let err = super::plan(
+            &parse(&body("missing.jpg"), Format::Toml).unwrap(),
+            &context,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot read"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -55,6 +55,14 @@ pub struct Config {
     pub sqlite_synchronous: SqliteSync,
     /// Start the test clock frozen at this RFC 3339 instant.
     pub clock_start: Option<String>,
+    /// Default Platform limit: calls of one app per rolling hour (code 4).
+    pub rate_limit_app_per_hour: i64,
+    /// Default Platform limit: calls of one app-and-user pair per rolling hour (code 17).
+    pub rate_limit_user_per_hour: i64,
+    /// Default Business Use Case limit: calls of one app-and-account pair per 24 hours (80002).
+    pub rate_limit_business_per_day: i64,
+    /// How many of an account's most recent media the media edge reaches (10,000 as Meta).
+    pub max_listed_media: i64,
 }
 
 impl Default for Config {
@@ -71,6 +79,10 @@ impl Default for Config {
             code_ttl_seconds: 3600,
             sqlite_synchronous: SqliteSync::Full,
             clock_start: None,
+            rate_limit_app_per_hour: 20_000,
+            rate_limit_user_per_hour: 4_800,
+            rate_limit_business_per_day: 48_000,
+            max_listed_media: 10_000,
         }
     }
 }
@@ -92,6 +104,13 @@ impl std::fmt::Debug for Config {
             .field("code_ttl_seconds", &self.code_ttl_seconds)
             .field("sqlite_synchronous", &self.sqlite_synchronous)
             .field("clock_start", &self.clock_start)
+            .field("rate_limit_app_per_hour", &self.rate_limit_app_per_hour)
+            .field("rate_limit_user_per_hour", &self.rate_limit_user_per_hour)
+            .field(
+                "rate_limit_business_per_day",
+                &self.rate_limit_business_per_day,
+            )
+            .field("max_listed_media", &self.max_listed_media)
             .finish()
     }
 }

@@ -14,6 +14,9 @@ pub enum ApiError {
     /// Graph envelope. 400 for most codes (always for 190, D6); 500 for code 1; 503 for code 2.
     /// The message is shown.
     Graph(GraphError),
+    /// Graph envelope with a usage header (a throttled call, reliability.md D7): 400, message
+    /// shown.
+    GraphWithUsage(GraphError, localgram_core::rate::Usage),
     /// Instagram OAuth envelope, 400 (401 with `WWW-Authenticate: Basic` for a wrong secret sent
     /// through HTTP Basic). The message is shown.
     OAuth(OAuthError),
@@ -108,6 +111,11 @@ impl IntoResponse for ApiError {
                 }
                 res
             }
+            ApiError::GraphWithUsage(e, usage) => {
+                let mut res = ApiError::Graph(e).into_response();
+                apply_usage(res.headers_mut(), &usage);
+                res
+            }
             ApiError::OAuth(e) => {
                 let basic = matches!(e, OAuthError::InvalidClientSecret { basic: true });
                 let status = match e {
@@ -151,6 +159,13 @@ impl IntoResponse for ApiError {
 pub fn no_store(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// Adds the usage header (`X-App-Usage` or `X-Business-Use-Case-Usage`).
+pub fn apply_usage(headers: &mut HeaderMap, usage: &localgram_core::rate::Usage) {
+    if let Ok(v) = HeaderValue::from_str(&usage.header_value()) {
+        headers.insert(usage.header_name(), v);
+    }
 }
 
 /// An HTML error page with the given status and text.

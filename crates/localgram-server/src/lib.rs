@@ -3,6 +3,8 @@
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod media;
+pub mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod session;
@@ -189,11 +191,33 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         (1..=86_400).contains(&config.code_ttl_seconds),
         "code_ttl_seconds must be between 1 and 86400"
     );
+    for (name, v) in [
+        ("rate_limit_app_per_hour", config.rate_limit_app_per_hour),
+        ("rate_limit_user_per_hour", config.rate_limit_user_per_hour),
+        (
+            "rate_limit_business_per_day",
+            config.rate_limit_business_per_day,
+        ),
+        ("max_listed_media", config.max_listed_media),
+    ] {
+        anyhow::ensure!(v >= 1, "{name} must be at least 1");
+    }
     let settings = Settings {
         code_ttl: time::Duration::seconds(config.code_ttl_seconds),
+        max_listed_media: config.max_listed_media,
+        rate_defaults: localgram_core::rate::RateDefaults {
+            app_calls_per_hour: config.rate_limit_app_per_hour,
+            user_calls_per_hour: config.rate_limit_user_per_hour,
+            business_calls_per_day: config.rate_limit_business_per_day,
+        },
         ..Settings::default()
     };
-    let platform = Platform::new(store.clone(), clock.clone(), Arc::new(OsRng), settings);
+    let cursor_key = store
+        .get_or_init_secret("cursor_key", &OsRng.bytes(32))
+        .await
+        .context("cannot read or create the cursor signing key")?;
+    let platform = Platform::new(store.clone(), clock.clone(), Arc::new(OsRng), settings)
+        .with_cursor_key(&cursor_key);
     let key_bytes = store
         .get_or_init_secret("cookie_key", &OsRng.bytes(64))
         .await
@@ -267,6 +291,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .merge(routes::control::router(state.clone()))
         .merge(routes::static_files::router())
+        .merge(routes::media_files::router())
         .fallback(fallback)
         .layer(axum::middleware::from_fn(http::logging::log_requests))
         .layer(TimeoutLayer::with_status_code(

@@ -3,26 +3,28 @@
 mod error;
 mod rows;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use localgram_core::clock::to_millis;
 use localgram_core::model::{
-    App, AppRole, AppTester, AuthCode, City, FbUser, IgMedia, IgUser, Page, PageRole, TesterStatus,
-    TokenRecord,
+    App, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page, PageRole,
+    TesterStatus, TokenRecord,
 };
 use localgram_core::store::{
-    AccountStore, AppStore, GrantStore, Result, SessionStore, Store, TokenStore, WorldPlan,
-    WorldStore,
+    AccountStore, AppStore, BlobStore, GrantStore, MediaKey, MediaOrder, MediaQuery, MediaStore,
+    RateStore, Result, SessionStore, Store, TokenStore, WorldPlan, WorldStore,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::{map_err, migrate_err, write_err};
 use crate::rows::{
-    AppRoleRow, AppRow, AuthCodeRow, FbUserRow, IgUserRow, TokenRow, product_names, tester_status,
+    AppRoleRow, AppRow, AuthCodeRow, BlobRow, FbUserRow, IgMediaRow, IgUserRow, MediaKeyRow,
+    TokenRow, product_names, rate_limits_json, tester_status,
 };
 
 /// The schema, embedded at build time.
@@ -33,6 +35,25 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Used CSRF tokens are kept this long past their expiry before [`SessionStore::consume_csrf`]
 /// sweeps them (a grace period, so moving the emulator clock back a little does not matter).
 const CSRF_SWEEP_GRACE_MS: i64 = 24 * 60 * 60 * 1000;
+/// Rows per multi-row `INSERT` of media: 15 parameters each, well under the protocol's limit of
+/// 65535 bound parameters per statement.
+const MEDIA_CHUNK: usize = 1000;
+
+/// The columns of `ig_media`, in [`IgMediaRow`]'s order.
+macro_rules! media_columns {
+    () => {
+        "id, owner_id, parent_id, position, media_type, caption, timestamp_ms, file,
+         thumbnail_file, shortcode, copyright_flagged, media_product_type, is_shared_to_feed,
+         media_blob, thumbnail_blob"
+    };
+}
+
+/// The condition of *listed* media: top-level, feed posts and reels (no stories, no ads).
+macro_rules! listed {
+    () => {
+        "parent_id IS NULL AND media_product_type IN ('FEED', 'REELS')"
+    };
+}
 
 /// The store on PostgreSQL.
 ///
@@ -125,14 +146,14 @@ async fn insert_token(conn: &mut PgConnection, t: &TokenRecord, or_ignore: bool)
 async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
     sqlx::query(
         "INSERT INTO apps (id, name, secret_hash, mode, products, redirect_uris,
-             require_appsecret_proof, token_response_shape, test_user_limit)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             require_appsecret_proof, token_response_shape, test_user_limit, rate_limits)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (id) DO UPDATE SET
              name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
              products = excluded.products, redirect_uris = excluded.redirect_uris,
              require_appsecret_proof = excluded.require_appsecret_proof,
              token_response_shape = excluded.token_response_shape,
-             test_user_limit = excluded.test_user_limit",
+             test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits",
     )
     .bind(&app.id)
     .bind(&app.name)
@@ -143,6 +164,7 @@ async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
     .bind(app.require_appsecret_proof)
     .bind(app.token_response_shape.as_str())
     .bind(app.test_user_limit)
+    .bind(rate_limits_json(&app.rate_limits))
     .execute(conn)
     .await
     .map_err(|e| write_err(e, || format!("app {}", app.id), || "already exists".into()))?;
@@ -152,14 +174,15 @@ async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
 async fn upsert_ig_user(conn: &mut PgConnection, u: &IgUser) -> Result<()> {
     sqlx::query(
         "INSERT INTO ig_users (id, username, password_hash, account_type, name, biography,
-             website, is_private, followers_count, follows_count, profile_picture)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             website, is_private, followers_count, follows_count, profile_picture, profile_blob)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (id) DO UPDATE SET
              username = excluded.username, password_hash = excluded.password_hash,
              account_type = excluded.account_type, name = excluded.name,
              biography = excluded.biography, website = excluded.website,
              is_private = excluded.is_private, followers_count = excluded.followers_count,
-             follows_count = excluded.follows_count, profile_picture = excluded.profile_picture",
+             follows_count = excluded.follows_count, profile_picture = excluded.profile_picture,
+             profile_blob = excluded.profile_blob",
     )
     .bind(&u.id)
     .bind(&u.username)
@@ -172,6 +195,7 @@ async fn upsert_ig_user(conn: &mut PgConnection, u: &IgUser) -> Result<()> {
     .bind(u.followers_count)
     .bind(u.follows_count)
     .bind(&u.profile_picture)
+    .bind(&u.profile_blob)
     .execute(conn)
     .await
     .map_err(|e| {
@@ -217,40 +241,101 @@ async fn upsert_fb_user(conn: &mut PgConnection, u: &FbUser) -> Result<()> {
     Ok(())
 }
 
-async fn upsert_media(conn: &mut PgConnection, m: &IgMedia) -> Result<()> {
+/// The order in which a batch of media is written: one object per id (the last one given, as a
+/// sequence of single upserts would leave it; a multi-row upsert may not touch a row twice),
+/// albums before their children.
+fn media_write_order(media: &[IgMedia]) -> Vec<&IgMedia> {
+    let last: HashMap<&str, usize> = media
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.as_str(), i))
+        .collect();
+    let (mut ordered, children): (Vec<&IgMedia>, Vec<&IgMedia>) = media
+        .iter()
+        .enumerate()
+        .filter(|&(i, m)| last[m.id.as_str()] == i)
+        .map(|(_, m)| m)
+        .partition(|m| m.parent_id.is_none());
+    ordered.extend(children);
+    ordered
+}
+
+/// Names a chunk of media in errors.
+fn describe_media(chunk: &[&IgMedia]) -> String {
+    match chunk {
+        [one] => format!("instagram media {}", one.id),
+        [first, .., last] => format!(
+            "instagram media {}…{} ({} objects)",
+            first.id,
+            last.id,
+            chunk.len()
+        ),
+        [] => "instagram media".into(),
+    }
+}
+
+/// Upserts media by id on the caller's transaction (see [`media_write_order`]), as multi-row
+/// inserts of [`MEDIA_CHUNK`] rows.
+async fn upsert_media(conn: &mut PgConnection, media: &[IgMedia]) -> Result<()> {
+    for chunk in media_write_order(media).chunks(MEDIA_CHUNK) {
+        let mut insert = QueryBuilder::<Postgres>::new(concat!(
+            "INSERT INTO ig_media (",
+            media_columns!(),
+            ") "
+        ));
+        insert.push_values(chunk.iter().copied(), |mut row, m| {
+            row.push_bind(&m.id)
+                .push_bind(&m.owner_id)
+                .push_bind(&m.parent_id)
+                .push_bind(m.position)
+                .push_bind(&m.media_type)
+                .push_bind(&m.caption)
+                .push_bind(to_millis(m.timestamp))
+                .push_bind(&m.file)
+                .push_bind(&m.thumbnail_file)
+                .push_bind(&m.shortcode)
+                .push_bind(m.copyright_flagged)
+                .push_bind(&m.media_product_type)
+                .push_bind(m.is_shared_to_feed)
+                .push_bind(&m.media_blob)
+                .push_bind(&m.thumbnail_blob);
+        });
+        insert.push(
+            " ON CONFLICT (id) DO UPDATE SET
+                 owner_id = excluded.owner_id, parent_id = excluded.parent_id,
+                 position = excluded.position, media_type = excluded.media_type,
+                 caption = excluded.caption, timestamp_ms = excluded.timestamp_ms,
+                 file = excluded.file, thumbnail_file = excluded.thumbnail_file,
+                 shortcode = excluded.shortcode, copyright_flagged = excluded.copyright_flagged,
+                 media_product_type = excluded.media_product_type,
+                 is_shared_to_feed = excluded.is_shared_to_feed,
+                 media_blob = excluded.media_blob, thumbnail_blob = excluded.thumbnail_blob",
+        );
+        insert
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| write_err(e, || describe_media(chunk), || "already exists".into()))?;
+    }
+    Ok(())
+}
+
+/// Inserts a blob unless one with its hash is stored already.
+async fn insert_blob(conn: &mut PgConnection, blob: &Blob) -> Result<()> {
     sqlx::query(
-        "INSERT INTO ig_media (id, owner_id, parent_id, position, media_type, caption,
-             timestamp_ms, file, thumbnail_file, shortcode, copyright_flagged,
-             media_product_type, is_shared_to_feed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (id) DO UPDATE SET
-             owner_id = excluded.owner_id, parent_id = excluded.parent_id,
-             position = excluded.position, media_type = excluded.media_type,
-             caption = excluded.caption, timestamp_ms = excluded.timestamp_ms,
-             file = excluded.file, thumbnail_file = excluded.thumbnail_file,
-             shortcode = excluded.shortcode, copyright_flagged = excluded.copyright_flagged,
-             media_product_type = excluded.media_product_type,
-             is_shared_to_feed = excluded.is_shared_to_feed",
+        "INSERT INTO blobs (sha256, content_type, size, bytes) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (sha256) DO NOTHING",
     )
-    .bind(&m.id)
-    .bind(&m.owner_id)
-    .bind(&m.parent_id)
-    .bind(m.position)
-    .bind(&m.media_type)
-    .bind(&m.caption)
-    .bind(to_millis(m.timestamp))
-    .bind(&m.file)
-    .bind(&m.thumbnail_file)
-    .bind(&m.shortcode)
-    .bind(m.copyright_flagged)
-    .bind(&m.media_product_type)
-    .bind(m.is_shared_to_feed)
+    .bind(&blob.sha256)
+    .bind(&blob.content_type)
+    .bind(blob.bytes.len() as i64) // a Vec's length never exceeds isize::MAX
+    .bind(&blob.bytes)
     .execute(conn)
     .await
     .map_err(|e| {
         write_err(
             e,
-            || format!("instagram media {}", m.id),
+            || format!("blob {}", blob.sha256),
             || "already exists".into(),
         )
     })?;
@@ -380,7 +465,7 @@ impl AppStore for PgStore {
     async fn find_app(&self, id: &str) -> Result<Option<App>> {
         sqlx::query_as::<_, AppRow>(
             "SELECT id, name, secret_hash, mode, products, redirect_uris,
-                    require_appsecret_proof, token_response_shape, test_user_limit
+                    require_appsecret_proof, token_response_shape, test_user_limit, rate_limits
              FROM apps WHERE id = $1",
         )
         .bind(id)
@@ -426,7 +511,7 @@ impl AccountStore for PgStore {
     async fn find_ig_user(&self, id: &str) -> Result<Option<IgUser>> {
         Ok(sqlx::query_as::<_, IgUserRow>(
             "SELECT id, username, password_hash, account_type, name, biography, website,
-                    is_private, followers_count, follows_count, profile_picture
+                    is_private, followers_count, follows_count, profile_picture, profile_blob
              FROM ig_users WHERE id = $1",
         )
         .bind(id)
@@ -439,7 +524,7 @@ impl AccountStore for PgStore {
     async fn find_ig_user_by_username(&self, username: &str) -> Result<Option<IgUser>> {
         Ok(sqlx::query_as::<_, IgUserRow>(
             "SELECT id, username, password_hash, account_type, name, biography, website,
-                    is_private, followers_count, follows_count, profile_picture
+                    is_private, followers_count, follows_count, profile_picture, profile_blob
              FROM ig_users WHERE username = $1",
         )
         .bind(username)
@@ -707,8 +792,11 @@ impl WorldStore for PgStore {
 
     async fn apply_world(&self, plan: &WorldPlan) -> Result<()> {
         let mut tx = self.write().await?;
-        // Order follows the foreign keys: apps and accounts, then media (albums before their
-        // children), cities and Pages, then the replaced role sets, then tokens.
+        // Order follows the references: blobs, apps and accounts, then media (albums before
+        // their children), cities and Pages, then the replaced role sets, then tokens.
+        for blob in &plan.blobs {
+            insert_blob(&mut tx, blob).await?;
+        }
         for app in &plan.apps {
             upsert_app(&mut tx, app).await?;
         }
@@ -718,11 +806,7 @@ impl WorldStore for PgStore {
         for user in &plan.fb_users {
             upsert_fb_user(&mut tx, user).await?;
         }
-        let (top_level, children): (Vec<&IgMedia>, Vec<&IgMedia>) =
-            plan.media.iter().partition(|m| m.parent_id.is_none());
-        for media in top_level.into_iter().chain(children) {
-            upsert_media(&mut tx, media).await?;
-        }
+        upsert_media(&mut tx, &plan.media).await?;
         for city in &plan.cities {
             upsert_city(&mut tx, city).await?;
         }
@@ -776,5 +860,191 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+}
+
+#[async_trait]
+impl MediaStore for PgStore {
+    async fn find_media(&self, id: &str) -> Result<Option<IgMedia>> {
+        Ok(sqlx::query_as::<_, IgMediaRow>(concat!(
+            "SELECT ",
+            media_columns!(),
+            " FROM ig_media WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(IgMedia::from))
+    }
+
+    async fn list_children(&self, parent_id: &str) -> Result<Vec<IgMedia>> {
+        Ok(sqlx::query_as::<_, IgMediaRow>(concat!(
+            "SELECT ",
+            media_columns!(),
+            " FROM ig_media WHERE parent_id = $1 ORDER BY position, id COLLATE \"C\""
+        ))
+        .bind(parent_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(IgMedia::from)
+        .collect())
+    }
+
+    async fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>> {
+        // Keys compare as (timestamp_ms, id) tuples, ids bytewise (`COLLATE "C"`, like Rust's
+        // `String` order and SQLite's BINARY, whatever the database's collation). Each key bound
+        // is written as `timestamp_ms <op>= t AND (timestamp_ms <op> t OR id <op> i)`, equivalent
+        // to the tuple comparison; its first half bounds the scan of the
+        // (owner_id, timestamp_ms DESC, id COLLATE "C" DESC) index, which also yields the order
+        // (no sorting step: checked with EXPLAIN).
+        let mut select = QueryBuilder::<Postgres>::new(concat!(
+            "SELECT ",
+            media_columns!(),
+            " FROM ig_media WHERE "
+        ));
+        select.push(listed!()).push(" AND owner_id = ");
+        select.push_bind(&query.owner_id);
+        let keys = [
+            (&query.older_than, "<", "<"),
+            (&query.newer_than, ">", ">"),
+            (&query.not_older_than, ">", ">="),
+        ];
+        for (key, strict, on_tie) in keys {
+            let Some(MediaKey { timestamp, id }) = key else {
+                continue;
+            };
+            let ts = to_millis(*timestamp);
+            select.push(format_args!(" AND timestamp_ms {strict}= "));
+            select.push_bind(ts);
+            select.push(format_args!(" AND (timestamp_ms {strict} "));
+            select.push_bind(ts);
+            select.push(format_args!(" OR id COLLATE \"C\" {on_tie} "));
+            select.push_bind(id);
+            select.push(")");
+        }
+        if let Some(since) = query.since {
+            select.push(" AND timestamp_ms >= ");
+            select.push_bind(to_millis(since));
+        }
+        if let Some(until) = query.until {
+            select.push(" AND timestamp_ms <= ");
+            select.push_bind(to_millis(until));
+        }
+        select.push(match query.order {
+            MediaOrder::NewestFirst => " ORDER BY timestamp_ms DESC, id COLLATE \"C\" DESC LIMIT ",
+            MediaOrder::OldestFirst => " ORDER BY timestamp_ms ASC, id COLLATE \"C\" ASC LIMIT ",
+        });
+        select.push_bind(query.limit.max(0));
+        Ok(select
+            .build_query_as::<IgMediaRow>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .into_iter()
+            .map(IgMedia::from)
+            .collect())
+    }
+
+    async fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>> {
+        if offset < 0 {
+            return Ok(None);
+        }
+        Ok(sqlx::query_as::<_, MediaKeyRow>(concat!(
+            "SELECT timestamp_ms, id FROM ig_media WHERE ",
+            listed!(),
+            " AND owner_id = $1 ORDER BY timestamp_ms DESC, id COLLATE \"C\" DESC
+              LIMIT 1 OFFSET $2"
+        ))
+        .bind(owner_id)
+        .bind(offset)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(MediaKey::from))
+    }
+
+    async fn upsert_media(&self, media: &[IgMedia]) -> Result<()> {
+        let mut tx = self.write().await?;
+        upsert_media(&mut tx, media).await?;
+        commit(tx).await
+    }
+}
+
+#[async_trait]
+impl BlobStore for PgStore {
+    async fn put_blob(&self, blob: &Blob) -> Result<()> {
+        let mut tx = self.write().await?;
+        insert_blob(&mut tx, blob).await?;
+        commit(tx).await
+    }
+
+    async fn find_blob(&self, sha256: &str) -> Result<Option<Blob>> {
+        Ok(sqlx::query_as::<_, BlobRow>(
+            "SELECT sha256, content_type, bytes FROM blobs WHERE sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(Blob::from))
+    }
+}
+
+#[async_trait]
+impl RateStore for PgStore {
+    async fn hit_counter(&self, bucket: &str, window_start: i64, sum_from: i64) -> Result<i64> {
+        // The upsert takes the counter row's lock and keeps it until commit: concurrent callers
+        // on the same (bucket, window) queue behind it, and each one's SUM (a fresh READ
+        // COMMITTED snapshot) sees every earlier caller's increment, so every sum is distinct.
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO rate_counters (bucket, window_start, n) VALUES ($1, $2, 1)
+             ON CONFLICT (bucket, window_start) DO UPDATE SET n = rate_counters.n + 1",
+        )
+        .bind(bucket)
+        .bind(window_start)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        // Opportunistic cleanup: windows before `sum_from` no longer count. Rows another caller
+        // holds are skipped rather than waited for (no lock queue, no deadlock).
+        sqlx::query(
+            "DELETE FROM rate_counters WHERE (bucket, window_start) IN (
+                 SELECT bucket, window_start FROM rate_counters
+                 WHERE bucket = $1 AND window_start < $2
+                 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(bucket)
+        .bind(sum_from)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let total = sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(SUM(n), 0)::BIGINT FROM rate_counters
+             WHERE bucket = $1 AND window_start >= $2",
+        )
+        .bind(bucket)
+        .bind(sum_from)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        commit(tx).await?;
+        Ok(total)
+    }
+
+    async fn read_counter(&self, bucket: &str, sum_from: i64) -> Result<i64> {
+        // SUM(bigint) is NUMERIC in Postgres: cast back.
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(SUM(n), 0)::BIGINT FROM rate_counters
+             WHERE bucket = $1 AND window_start >= $2",
+        )
+        .bind(bucket)
+        .bind(sum_from)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
     }
 }

@@ -5,10 +5,10 @@
 use anyhow::anyhow;
 use localgram_core::clock::from_millis;
 use localgram_core::model::{
-    App, AppMode, AppRole, AuthCode, FbUser, IgUser, PkceMethod, Product, Subject, TesterStatus,
-    TokenKind, TokenRecord, TokenResponseShape,
+    App, AppMode, AppRole, AuthCode, Blob, FbUser, IgMedia, IgUser, PkceMethod, Product,
+    RateLimits, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
 };
-use localgram_core::store::StoreError;
+use localgram_core::store::{MediaKey, StoreError};
 use sqlx::types::Json;
 
 /// A row that holds something the domain does not know.
@@ -19,6 +19,11 @@ fn corrupt(table: &str, id: &str, what: std::fmt::Arguments<'_>) -> StoreError {
 /// The spellings of `products`, as stored.
 pub(crate) fn product_names(products: &[Product]) -> Json<Vec<&'static str>> {
     Json(products.iter().map(|p| p.as_str()).collect())
+}
+
+/// `apps.rate_limits` as stored: NULL when every limit is the server's default.
+pub(crate) fn rate_limits_json(limits: &RateLimits) -> Option<Json<&RateLimits>> {
+    (*limits != RateLimits::default()).then_some(Json(limits))
 }
 
 /// An `apps` row.
@@ -33,6 +38,7 @@ pub(crate) struct AppRow {
     pub require_appsecret_proof: bool,
     pub token_response_shape: String,
     pub test_user_limit: i64,
+    pub rate_limits: Option<Json<RateLimits>>,
 }
 
 impl TryFrom<AppRow> for App {
@@ -71,6 +77,7 @@ impl TryFrom<AppRow> for App {
             require_appsecret_proof: row.require_appsecret_proof,
             token_response_shape,
             test_user_limit: row.test_user_limit,
+            rate_limits: row.rate_limits.map(|limits| limits.0).unwrap_or_default(),
         })
     }
 }
@@ -118,6 +125,7 @@ pub(crate) struct IgUserRow {
     pub followers_count: i64,
     pub follows_count: i64,
     pub profile_picture: Option<String>,
+    pub profile_blob: Option<String>,
 }
 
 impl From<IgUserRow> for IgUser {
@@ -134,6 +142,83 @@ impl From<IgUserRow> for IgUser {
             followers_count: row.followers_count,
             follows_count: row.follows_count,
             profile_picture: row.profile_picture,
+            profile_blob: row.profile_blob,
+        }
+    }
+}
+
+/// An `ig_media` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct IgMediaRow {
+    pub id: String,
+    pub owner_id: String,
+    pub parent_id: Option<String>,
+    pub position: i64,
+    pub media_type: String,
+    pub caption: Option<String>,
+    pub timestamp_ms: i64,
+    pub file: Option<String>,
+    pub thumbnail_file: Option<String>,
+    pub shortcode: String,
+    pub copyright_flagged: bool,
+    pub media_product_type: String,
+    pub is_shared_to_feed: Option<bool>,
+    pub media_blob: Option<String>,
+    pub thumbnail_blob: Option<String>,
+}
+
+impl From<IgMediaRow> for IgMedia {
+    fn from(row: IgMediaRow) -> Self {
+        Self {
+            id: row.id,
+            owner_id: row.owner_id,
+            parent_id: row.parent_id,
+            position: row.position,
+            media_type: row.media_type,
+            caption: row.caption,
+            timestamp: from_millis(row.timestamp_ms),
+            file: row.file,
+            thumbnail_file: row.thumbnail_file,
+            shortcode: row.shortcode,
+            copyright_flagged: row.copyright_flagged,
+            media_product_type: row.media_product_type,
+            is_shared_to_feed: row.is_shared_to_feed,
+            media_blob: row.media_blob,
+            thumbnail_blob: row.thumbnail_blob,
+        }
+    }
+}
+
+/// The keyset position of an `ig_media` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct MediaKeyRow {
+    pub timestamp_ms: i64,
+    pub id: String,
+}
+
+impl From<MediaKeyRow> for MediaKey {
+    fn from(row: MediaKeyRow) -> Self {
+        Self {
+            timestamp: from_millis(row.timestamp_ms),
+            id: row.id,
+        }
+    }
+}
+
+/// A `blobs` row (its `size` column is not read: it is `bytes`' length).
+#[derive(sqlx::FromRow)]
+pub(crate) struct BlobRow {
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl From<BlobRow> for Blob {
+    fn from(row: BlobRow) -> Self {
+        Self {
+            sha256: row.sha256,
+            content_type: row.content_type,
+            bytes: row.bytes,
         }
     }
 }

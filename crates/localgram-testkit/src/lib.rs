@@ -194,6 +194,8 @@ pub struct TestOptions {
     pub code_ttl_seconds: i64,
     /// `--admin-token`.
     pub admin_token: Option<String>,
+    /// Any other configuration change (rate limits, media cap, …).
+    pub configure: fn(&mut Config),
 }
 
 impl Default for TestOptions {
@@ -205,6 +207,7 @@ impl Default for TestOptions {
             clock_start: Some("2026-11-20T12:00:00Z".to_owned()),
             code_ttl_seconds: 3600,
             admin_token: None,
+            configure: |_| {},
         }
     }
 }
@@ -244,7 +247,7 @@ impl TestServer {
             std::fs::write(&path, w).expect("cannot write the test world");
             path
         });
-        let config = Config {
+        let mut config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: db.url.clone(),
             world: world_path.clone(),
@@ -254,6 +257,7 @@ impl TestServer {
             admin_token: options.admin_token.clone(),
             ..Config::default()
         };
+        (options.configure)(&mut config);
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .expect("cannot bind 127.0.0.1:0");

@@ -7,17 +7,18 @@
 //!     cargo nextest run -p localgram-testkit --test store_conformance
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use localgram_core::clock::{from_millis, to_millis};
 use localgram_core::model::{
-    App, AppMode, AppRole, AppTester, AuthCode, City, FbUser, IgMedia, IgUser, Page, PageRole,
-    PkceMethod, Product, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
+    App, AppMode, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page,
+    PageRole, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
+    TokenResponseShape,
 };
-use localgram_core::store::{Store, StoreError, WorldPlan};
+use localgram_core::store::{MediaKey, MediaOrder, MediaQuery, Store, StoreError, WorldPlan};
 use localgram_store_postgres::PgStore;
 use localgram_store_sqlite::{SqliteOptions, SqliteStore};
 use sqlx::Connection;
@@ -26,11 +27,12 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 15] = [
     "app_roles",
     "app_testers",
     "apps",
     "auth_codes",
+    "blobs",
     "cities",
     "csrf_tokens",
     "fb_users",
@@ -38,6 +40,7 @@ const TABLES: [&str; 13] = [
     "ig_users",
     "page_roles",
     "pages",
+    "rate_counters",
     "server_secrets",
     "tokens",
 ];
@@ -137,6 +140,15 @@ impl Ctx {
             Raw::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
         };
         counted.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Runs a raw statement (portable SQL, no parameters).
+    async fn exec(&self, sql: &str) {
+        let done = match &self.raw {
+            Raw::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+            Raw::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        };
+        done.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// The row count of every table.
@@ -252,6 +264,15 @@ conformance!(
     story_concurrent_derive,
     story_csrf,
     story_secrets,
+    story_world_blobs,
+    story_blobs,
+    story_rate_limits_round_trip,
+    story_find_media_and_children,
+    story_upsert_media,
+    story_keyset_paging,
+    story_media_bounds,
+    story_rate_counter,
+    story_concurrent_rate_counter,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -282,6 +303,7 @@ fn app(id: &str, name: &str) -> App {
         require_appsecret_proof: false,
         token_response_shape: TokenResponseShape::Flat,
         test_user_limit: 500,
+        rate_limits: RateLimits::default(),
     }
 }
 
@@ -298,6 +320,7 @@ fn ig_user(id: &str, username: &str) -> IgUser {
         followers_count: 120,
         follows_count: 80,
         profile_picture: Some(format!("media/{username}.jpg")),
+        profile_blob: None,
     }
 }
 
@@ -328,15 +351,36 @@ fn media(id: &str, owner: &str, parent: Option<&str>, position: i64) -> IgMedia 
         copyright_flagged: false,
         media_product_type: "FEED".into(),
         is_shared_to_feed: None,
+        media_blob: None,
+        thumbnail_blob: None,
     }
 }
 
+/// The files of [`world`]: a photo (used by two media), a video, its thumbnail, an avatar.
+fn world_blobs() -> [Blob; 4] {
+    [
+        Blob::new(
+            "image/jpeg",
+            b"\xff\xd8\xff\xe0 a photo \x00\x01\xfe\xff".to_vec(),
+        ),
+        Blob::new("video/mp4", b"\x00\x00\x00\x18ftypmp42 a video".to_vec()),
+        Blob::new("image/jpeg", b"\xff\xd8\xff\xe0 a thumbnail".to_vec()),
+        Blob::new("image/png", b"\x89PNG\r\n\x1a\n an avatar".to_vec()),
+    ]
+}
+
 fn world() -> WorldPlan {
+    let [photo, video, thumbnail, avatar] = world_blobs();
     let mut live = app(APP_B, "Beta");
     live.mode = AppMode::Live;
     live.products = vec![Product::InstagramBasicDisplay];
     live.token_response_shape = TokenResponseShape::Wrapped;
     live.require_appsecret_proof = true;
+    live.rate_limits = RateLimits {
+        app_calls_per_hour: Some(200),
+        user_calls_per_hour: None,
+        business_calls_per_day: Some(4800),
+    };
 
     let mut album = media("m2", JANE, None, 0);
     album.media_type = "CAROUSEL_ALBUM".into();
@@ -346,7 +390,16 @@ fn world() -> WorldPlan {
     reel.is_shared_to_feed = Some(true);
     reel.thumbnail_file = Some("media/m5.jpg".into());
     reel.copyright_flagged = true;
+    reel.media_blob = Some(video.sha256.clone());
+    reel.thumbnail_blob = Some(thumbnail.sha256.clone());
+    // Two media share one file.
+    let mut m1 = media("m1", JANE, None, 0);
+    m1.media_blob = Some(photo.sha256.clone());
+    let mut m3 = media("m3", JANE, Some("m2"), 0);
+    m3.media_blob = Some(photo.sha256.clone());
 
+    let mut jane = ig_user(JANE, "jane");
+    jane.profile_blob = Some(avatar.sha256.clone());
     let mut private = ig_user(ANA, "ana");
     private.is_private = true;
     private.profile_picture = None;
@@ -392,15 +445,9 @@ fn world() -> WorldPlan {
                 role: "developer".into(),
             },
         ],
-        ig_users: vec![ig_user(JANE, "jane"), ig_user(JOE, "joe"), private],
+        ig_users: vec![jane, ig_user(JOE, "joe"), private],
         // Album children come before their album: the store must order the writes itself.
-        media: vec![
-            media("m3", JANE, Some("m2"), 0),
-            media("m4", JANE, Some("m2"), 1),
-            media("m1", JANE, None, 0),
-            album,
-            reel,
-        ],
+        media: vec![m3, media("m4", JANE, Some("m2"), 1), m1, album, reel],
         fb_users: vec![
             fb_user(DEV, Some("dev@example.com")),
             fb_user(NOMAIL_1, None),
@@ -435,6 +482,8 @@ fn world() -> WorldPlan {
             tasks: vec!["MANAGE".into(), "CREATE_CONTENT".into()],
         }],
         tokens: vec![app_token, page_token],
+        // The photo twice: a plan may repeat a file (the store keeps one row).
+        blobs: vec![photo.clone(), video, thumbnail, avatar, photo],
     }
 }
 
@@ -1367,6 +1416,737 @@ async fn story_secrets(ctx: &Ctx) {
         values.len(),
         1,
         "every caller sees the same secret: {values:?}"
+    );
+}
+
+async fn story_world_blobs(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    store.apply_world(&plan).await.expect("applying the world");
+
+    // Five blob entries in the plan, one of them repeated: four rows. Two media share the photo.
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM blobs").await, 4);
+    for blob in world_blobs() {
+        assert_eq!(
+            store.find_blob(&blob.sha256).await.unwrap().as_ref(),
+            Some(&blob)
+        );
+        assert_eq!(
+            ctx.count(&format!(
+                "SELECT COUNT(*) FROM blobs WHERE sha256 = '{}' AND size = {}",
+                blob.sha256,
+                blob.bytes.len()
+            ))
+            .await,
+            1,
+            "size is the byte length"
+        );
+    }
+    let [photo, video, thumbnail, avatar] = world_blobs();
+    assert_eq!(
+        ctx.count(&format!(
+            "SELECT COUNT(*) FROM ig_media WHERE media_blob = '{}'",
+            photo.sha256
+        ))
+        .await,
+        2
+    );
+    for id in ["m1", "m3"] {
+        let m = store.find_media(id).await.unwrap().expect("media exists");
+        assert_eq!(m.media_blob.as_deref(), Some(photo.sha256.as_str()));
+        assert_eq!(m.thumbnail_blob, None);
+    }
+    let reel = store.find_media("m5").await.unwrap().expect("the reel");
+    assert_eq!(reel.media_blob, Some(video.sha256));
+    assert_eq!(reel.thumbnail_blob, Some(thumbnail.sha256));
+    assert_eq!(
+        store
+            .find_ig_user(JANE)
+            .await
+            .unwrap()
+            .unwrap()
+            .profile_blob,
+        Some(avatar.sha256)
+    );
+    assert_eq!(
+        store.find_ig_user(JOE).await.unwrap().unwrap().profile_blob,
+        None
+    );
+
+    // Re-applying changes nothing.
+    let before = ctx.table_counts().await;
+    store.apply_world(&plan).await.expect("second apply");
+    assert_eq!(ctx.table_counts().await, before);
+
+    // A world whose file changed: the media points at the new blob, the old one stays.
+    let mut changed = world();
+    let new_photo = Blob::new("image/png", b"\x89PNG\r\n\x1a\n another photo".to_vec());
+    changed.media[2].media_blob = Some(new_photo.sha256.clone());
+    changed.ig_users[0].profile_blob = None;
+    changed.blobs.push(new_photo.clone());
+    store.apply_world(&changed).await.expect("changed world");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM blobs").await, 5);
+    assert_eq!(
+        store.find_media("m1").await.unwrap().unwrap().media_blob,
+        Some(new_photo.sha256)
+    );
+    assert_eq!(
+        store
+            .find_ig_user(JANE)
+            .await
+            .unwrap()
+            .unwrap()
+            .profile_blob,
+        None
+    );
+    assert_eq!(
+        store.find_blob(&photo.sha256).await.unwrap(),
+        Some(photo),
+        "kept"
+    );
+}
+
+async fn story_blobs(ctx: &Ctx) {
+    let store = ctx.store();
+    let blob = Blob::new("image/jpeg", (0..=255u8).cycle().take(100_000).collect());
+    store.put_blob(&blob).await.unwrap();
+    assert_eq!(
+        store.find_blob(&blob.sha256).await.unwrap().as_ref(),
+        Some(&blob)
+    );
+
+    // Same hash again (whatever it claims): the stored blob is kept as it is.
+    let impostor = Blob {
+        content_type: "video/mp4".into(),
+        ..blob.clone()
+    };
+    store.put_blob(&impostor).await.unwrap();
+    assert_eq!(
+        store.find_blob(&blob.sha256).await.unwrap().as_ref(),
+        Some(&blob)
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM blobs").await, 1);
+
+    // An empty file is a blob too.
+    let empty = Blob::new("image/gif", Vec::new());
+    store.put_blob(&empty).await.unwrap();
+    assert_eq!(
+        store.find_blob(&empty.sha256).await.unwrap().as_ref(),
+        Some(&empty)
+    );
+    assert_eq!(store.find_blob("0000").await.unwrap(), None);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM blobs").await, 2);
+}
+
+async fn story_rate_limits_round_trip(ctx: &Ctx) {
+    let store = ctx.store();
+    let mut plan = world();
+    let full = RateLimits {
+        app_calls_per_hour: Some(1),
+        user_calls_per_hour: Some(2),
+        business_calls_per_day: Some(i64::MAX),
+    };
+    plan.apps[0].rate_limits = full.clone();
+    store.apply_world(&plan).await.unwrap();
+    assert_eq!(
+        store.find_app(APP_A).await.unwrap().unwrap().rate_limits,
+        full
+    );
+    assert_eq!(
+        store.find_app(APP_B).await.unwrap().unwrap().rate_limits,
+        plan.apps[1].rate_limits,
+        "partly set"
+    );
+
+    // Back to the defaults: stored as NULL, read back as all-None.
+    let mut plan = world();
+    plan.apps[1].rate_limits = RateLimits::default();
+    store.apply_world(&plan).await.unwrap();
+    for app in &plan.apps {
+        assert_eq!(
+            store.find_app(&app.id).await.unwrap().unwrap().rate_limits,
+            RateLimits::default()
+        );
+    }
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM apps WHERE rate_limits IS NULL")
+            .await,
+        2
+    );
+
+    let mut plan = world();
+    plan.apps[0].rate_limits.user_calls_per_hour = Some(17);
+    store.apply_world(&plan).await.unwrap();
+    assert_eq!(
+        store.find_app(APP_A).await.unwrap().unwrap().rate_limits,
+        RateLimits {
+            user_calls_per_hour: Some(17),
+            ..RateLimits::default()
+        }
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM apps WHERE rate_limits IS NULL")
+            .await,
+        0
+    );
+}
+
+async fn story_find_media_and_children(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    store.apply_world(&plan).await.unwrap();
+
+    // Every media object, listed or not, album children included, as written.
+    for m in &plan.media {
+        assert_eq!(store.find_media(&m.id).await.unwrap().as_ref(), Some(m));
+    }
+    assert_eq!(store.find_media("nope").await.unwrap(), None);
+
+    // Children by position (not by id, not by insertion order).
+    let mut late = media("m0", JANE, Some("m2"), 2);
+    late.media_type = "VIDEO".into();
+    late.timestamp = from_millis(T0);
+    store.upsert_media(&[late.clone()]).await.unwrap();
+    let children = store.list_children("m2").await.unwrap();
+    let by_id = |id: &str| plan.media.iter().find(|m| m.id == id).unwrap().clone();
+    assert_eq!(children, vec![by_id("m3"), by_id("m4"), late]);
+    assert_eq!(store.list_children("m1").await.unwrap(), vec![]);
+    assert_eq!(store.list_children("nope").await.unwrap(), vec![]);
+
+    // Stories and ads are found by id.
+    let mut story = media("s1", JANE, None, 0);
+    story.media_product_type = "STORY".into();
+    let mut ad = media("a1", JANE, None, 0);
+    ad.media_product_type = "AD".into();
+    store
+        .upsert_media(&[story.clone(), ad.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.find_media("s1").await.unwrap(), Some(story));
+    assert_eq!(store.find_media("a1").await.unwrap(), Some(ad));
+}
+
+async fn story_upsert_media(ctx: &Ctx) {
+    const N: usize = 2_500; // more than one multi-row statement
+    let store = ctx.store();
+    seed(store).await;
+    let before = ctx.count("SELECT COUNT(*) FROM ig_media").await;
+
+    // One call: children before their albums, one id twice (the last wins), an existing object
+    // updated, enough rows to need several statements.
+    let mut batch = Vec::new();
+    for i in 0..N {
+        let mut m = media(&format!("u{i}"), JOE, None, 0);
+        m.timestamp = from_millis(T0 - i as i64);
+        m.media_blob = (i % 2 == 0).then(|| format!("{i:064x}"));
+        batch.push(m);
+    }
+    for (i, parent) in [(0, "u7"), (1, "u7"), (0, "u2400")] {
+        batch.insert(
+            0,
+            media(&format!("{parent}-child-{i}"), JOE, Some(parent), i),
+        );
+    }
+    batch[10].media_type = "CAROUSEL_ALBUM".into(); // u7
+    let mut twice = batch[20].clone();
+    twice.caption = Some("the second one".into());
+    batch.push(twice.clone());
+    let mut existing = world().media[4].clone(); // the reel m5
+    existing.caption = Some("edited".into());
+    existing.thumbnail_blob = None;
+    batch.push(existing.clone());
+    store.upsert_media(&batch).await.expect("upsert_media");
+
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_media").await,
+        before + N as i64 + 3
+    );
+    assert_eq!(store.find_media(&twice.id).await.unwrap(), Some(twice));
+    assert_eq!(store.find_media("m5").await.unwrap(), Some(existing));
+    assert_eq!(
+        store.find_media("u2499").await.unwrap().as_ref(),
+        batch.iter().find(|m| m.id == "u2499")
+    );
+    assert_eq!(store.list_children("u7").await.unwrap().len(), 2);
+    assert_eq!(store.count_media(JOE).await.unwrap(), N as i64 + 1);
+
+    // Idempotent.
+    store.upsert_media(&batch).await.unwrap();
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_media").await,
+        before + N as i64 + 3
+    );
+    store
+        .upsert_media(&[])
+        .await
+        .expect("an empty batch is fine");
+
+    // All or nothing: an unknown owner far into the batch (a later statement) writes nothing.
+    let mut failing: Vec<IgMedia> = (0..N)
+        .map(|i| media(&format!("v{i}"), JANE, None, 0))
+        .collect();
+    failing[0].caption = Some("changed".into());
+    failing[N - 1].owner_id = "no-such-account".into();
+    let updated = IgMedia {
+        caption: Some("must not stick".into()),
+        ..world().media[2].clone() // m1
+    };
+    failing.insert(0, updated);
+    assert!(store.upsert_media(&failing).await.is_err());
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_media").await,
+        before + N as i64 + 3
+    );
+    assert_eq!(
+        store.find_media("m1").await.unwrap().as_ref(),
+        Some(&world().media[2])
+    );
+}
+
+/// The account of the paging stories.
+const BIG: &str = "17841400000000777";
+/// Listed media of [`BIG`].
+const BIG_LISTED: usize = 250;
+
+/// Loads [`BIG`]: 250 listed media (feed posts, reels and albums; timestamps in groups of three,
+/// ids of mixed lengths), album children, stories and ads newer than everything, plus media of
+/// another account at the same instants. Returns the listed media, newest first.
+async fn load_big_account(store: &dyn Store) -> Vec<IgMedia> {
+    seed(store).await;
+    store
+        .apply_world(&WorldPlan {
+            ig_users: vec![ig_user(BIG, "big")],
+            ..WorldPlan::default()
+        })
+        .await
+        .unwrap();
+    let mut listed = Vec::new();
+    let mut unlisted = Vec::new();
+    for i in 0..BIG_LISTED {
+        // "12", "1000013", "900000014": byte order differs from numeric order.
+        let id = match i % 3 {
+            0 => format!("{i}"),
+            1 => format!("1{i:06}"),
+            _ => format!("{}", 900_000_000 + i),
+        };
+        let mut m = media(&id, BIG, None, 0);
+        m.timestamp = from_millis(T0 - (i as i64 / 3) * MINUTE);
+        m.caption = Some(format!("n{i}"));
+        if i % 10 == 4 {
+            m.media_product_type = "REELS".into();
+            m.media_type = "VIDEO".into();
+            m.is_shared_to_feed = Some(i % 20 == 4);
+        }
+        if i % 25 == 5 {
+            m.media_type = "CAROUSEL_ALBUM".into();
+            for position in 0..3 {
+                let mut child = media(&format!("c{id}-{position}"), BIG, Some(&id), position);
+                child.timestamp = from_millis(T0 + MINUTE); // newer than anything listed
+                unlisted.push(child);
+            }
+        }
+        listed.push(m);
+        // Another account at the same instant.
+        let mut other = media(&format!("o{i}"), JOE, None, 0);
+        other.timestamp = from_millis(T0 - (i as i64 / 3) * MINUTE);
+        unlisted.push(other);
+    }
+    for (i, kind) in ["STORY", "AD", "STORY", "AD"].into_iter().enumerate() {
+        let mut m = media(&format!("{}", 990_000 + i), BIG, None, 0);
+        m.media_product_type = kind.into();
+        m.timestamp = from_millis(T0 + i as i64 * MINUTE - MINUTE);
+        unlisted.push(m);
+    }
+    // Children first, in one batch: the store orders the writes.
+    let mut batch = unlisted;
+    batch.extend(listed.iter().cloned());
+    store
+        .upsert_media(&batch)
+        .await
+        .expect("loading the account");
+    listed.sort_by(|a, b| (b.timestamp, &b.id).cmp(&(a.timestamp, &a.id)));
+    listed
+}
+
+fn big_query() -> MediaQuery {
+    MediaQuery {
+        owner_id: BIG.into(),
+        older_than: None,
+        newer_than: None,
+        since: None,
+        until: None,
+        not_older_than: None,
+        order: MediaOrder::NewestFirst,
+        limit: 1000,
+    }
+}
+
+/// Pages through `query` with `limit` per page: forwards (`older_than`) for newest-first,
+/// backwards (`newer_than`) for oldest-first; returns the concatenation.
+async fn page_all(store: &dyn Store, query: &MediaQuery, limit: i64) -> Vec<IgMedia> {
+    let mut all: Vec<IgMedia> = Vec::new();
+    let mut query = MediaQuery {
+        limit,
+        ..query.clone()
+    };
+    for _ in 0..1000 {
+        let page = store.list_media(&query).await.unwrap();
+        assert!(
+            page.len() <= limit as usize,
+            "a page holds at most `limit` items"
+        );
+        let Some(last) = page.last() else {
+            return all;
+        };
+        match query.order {
+            MediaOrder::NewestFirst => query.older_than = Some(MediaKey::of(last)),
+            MediaOrder::OldestFirst => query.newer_than = Some(MediaKey::of(last)),
+        }
+        let full = page.len() == limit as usize;
+        all.extend(page);
+        if !full {
+            // A short page is the last: the next one is empty.
+            assert_eq!(store.list_media(&query).await.unwrap(), vec![]);
+            return all;
+        }
+    }
+    panic!("paging does not end");
+}
+
+fn ids(media: &[IgMedia]) -> Vec<&str> {
+    media.iter().map(|m| m.id.as_str()).collect()
+}
+
+async fn story_keyset_paging(ctx: &Ctx) {
+    let store = ctx.store();
+    let expected = load_big_account(store).await;
+    assert_eq!(expected.len(), BIG_LISTED);
+    let reversed: Vec<IgMedia> = expected.iter().rev().cloned().collect();
+
+    // One query: everything listed, newest first, whole records.
+    assert_eq!(store.list_media(&big_query()).await.unwrap(), expected);
+
+    // Forwards, 7 at a time: every listed media exactly once, in order.
+    let forwards = page_all(store, &big_query(), 7).await;
+    assert_eq!(ids(&forwards), ids(&expected));
+    assert_eq!(forwards, expected);
+    let unique: HashSet<&str> = ids(&forwards).into_iter().collect();
+    assert_eq!(unique.len(), BIG_LISTED);
+
+    // Backwards from the oldest, 7 at a time, oldest first.
+    let oldest_first = MediaQuery {
+        order: MediaOrder::OldestFirst,
+        ..big_query()
+    };
+    assert_eq!(
+        ids(&page_all(store, &oldest_first, 7).await),
+        ids(&reversed)
+    );
+
+    // From a cursor in the middle of a group of equal timestamps, both ways.
+    for at in [0, 1, 100, 101, 102, 148, BIG_LISTED - 1] {
+        let key = MediaKey::of(&expected[at]);
+        let after = MediaQuery {
+            older_than: Some(key.clone()),
+            ..big_query()
+        };
+        assert_eq!(
+            ids(&page_all(store, &after, 7).await),
+            ids(&expected[at + 1..]),
+            "after position {at}"
+        );
+        let before = MediaQuery {
+            newer_than: Some(key.clone()),
+            ..oldest_first.clone()
+        };
+        let mut newer = page_all(store, &before, 7).await;
+        newer.reverse();
+        assert_eq!(ids(&newer), ids(&expected[..at]), "before position {at}");
+        // A page before the cursor, as the edge asks for it: the 7 just newer, oldest first.
+        let page = store
+            .list_media(&MediaQuery {
+                limit: 7,
+                ..before.clone()
+            })
+            .await
+            .unwrap();
+        let expected_page: Vec<&str> = ids(&expected[at.saturating_sub(7)..at])
+            .into_iter()
+            .rev()
+            .collect();
+        assert_eq!(ids(&page), expected_page, "the page before position {at}");
+        // Both bounds: the media strictly between two keys.
+        if at >= 10 {
+            let between = MediaQuery {
+                older_than: Some(MediaKey::of(&expected[at - 10])),
+                newer_than: Some(key),
+                ..big_query()
+            };
+            assert_eq!(
+                ids(&store.list_media(&between).await.unwrap()),
+                ids(&expected[at - 9..at])
+            );
+        }
+    }
+
+    // A key of media that does not exist still bounds: (timestamp, id) tuple order.
+    let gap = MediaKey {
+        timestamp: expected[30].timestamp,
+        id: "5".into(),
+    };
+    let after_gap = store
+        .list_media(&MediaQuery {
+            older_than: Some(gap.clone()),
+            ..big_query()
+        })
+        .await
+        .unwrap();
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|m| (m.timestamp, m.id.as_str()) < (gap.timestamp, gap.id.as_str()))
+        .map(|m| m.id.as_str())
+        .collect();
+    assert_eq!(ids(&after_gap), want);
+
+    // Limits.
+    let first = store
+        .list_media(&MediaQuery {
+            limit: 3,
+            ..big_query()
+        })
+        .await
+        .unwrap();
+    assert_eq!(first, expected[..3]);
+    assert_eq!(
+        store
+            .list_media(&MediaQuery {
+                limit: 0,
+                ..big_query()
+            })
+            .await
+            .unwrap(),
+        vec![]
+    );
+    // Accounts without listed media.
+    for owner in [ANA, "unknown"] {
+        assert_eq!(
+            store
+                .list_media(&MediaQuery {
+                    owner_id: owner.into(),
+                    ..big_query()
+                })
+                .await
+                .unwrap(),
+            vec![]
+        );
+    }
+}
+
+async fn story_media_bounds(ctx: &Ctx) {
+    let store = ctx.store();
+    let expected = load_big_account(store).await;
+    let within = |since: Option<i64>, until: Option<i64>| -> Vec<&str> {
+        expected
+            .iter()
+            .filter(|m| {
+                let t = to_millis(m.timestamp);
+                since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u)
+            })
+            .map(|m| m.id.as_str())
+            .collect()
+    };
+
+    // since / until are inclusive, and take whole groups of equal timestamps.
+    let since = to_millis(expected[40].timestamp);
+    let until = to_millis(expected[10].timestamp);
+    for (s, u) in [
+        (Some(since), Some(until)),
+        (Some(since), None),
+        (None, Some(until)),
+        (Some(since + 1), Some(until - 1)),
+        (Some(until + 1), Some(since - 1)), // empty
+        (Some(T0 + MINUTE), None),          // empty: only children and stories are that new
+    ] {
+        let query = MediaQuery {
+            since: s.map(from_millis),
+            until: u.map(from_millis),
+            ..big_query()
+        };
+        let want = within(s, u);
+        assert_eq!(ids(&store.list_media(&query).await.unwrap()), want);
+        assert_eq!(ids(&page_all(store, &query, 7).await), want, "{s:?}..{u:?}");
+        let mut backwards = page_all(
+            store,
+            &MediaQuery {
+                order: MediaOrder::OldestFirst,
+                ..query
+            },
+            7,
+        )
+        .await;
+        backwards.reverse();
+        assert_eq!(ids(&backwards), want, "backwards {s:?}..{u:?}");
+    }
+    assert_eq!(
+        within(Some(since), Some(until)).len(),
+        33,
+        "groups of three"
+    );
+
+    // The cap: only the 100 most recent listed media are reachable.
+    let key = store.listed_media_key_at(BIG, 99).await.unwrap();
+    assert_eq!(key, Some(MediaKey::of(&expected[99])));
+    assert_eq!(
+        expected[99].timestamp, expected[100].timestamp,
+        "the cap cuts through a group of equal timestamps"
+    );
+    let capped = MediaQuery {
+        not_older_than: key,
+        ..big_query()
+    };
+    let all = store.list_media(&capped).await.unwrap();
+    assert_eq!(all.len(), 100);
+    assert_eq!(ids(&all), ids(&expected[..100]));
+    assert_eq!(
+        ids(&page_all(store, &capped, 7).await),
+        ids(&expected[..100])
+    );
+    let mut backwards = page_all(
+        store,
+        &MediaQuery {
+            order: MediaOrder::OldestFirst,
+            ..capped.clone()
+        },
+        7,
+    )
+    .await;
+    backwards.reverse();
+    assert_eq!(ids(&backwards), ids(&expected[..100]));
+    // With since as well: the tighter bound wins.
+    let with_since = MediaQuery {
+        since: Some(expected[150].timestamp),
+        ..capped.clone()
+    };
+    assert_eq!(store.list_media(&with_since).await.unwrap().len(), 100);
+    let with_since = MediaQuery {
+        since: Some(expected[50].timestamp),
+        ..capped
+    };
+    assert_eq!(
+        ids(&store.list_media(&with_since).await.unwrap()),
+        within(Some(to_millis(expected[50].timestamp)), None)
+    );
+
+    // listed_media_key_at: positions over listed media only.
+    assert_eq!(
+        store.listed_media_key_at(BIG, 0).await.unwrap(),
+        Some(MediaKey::of(&expected[0]))
+    );
+    assert_eq!(
+        store
+            .listed_media_key_at(BIG, BIG_LISTED as i64 - 1)
+            .await
+            .unwrap(),
+        Some(MediaKey::of(&expected[BIG_LISTED - 1]))
+    );
+    assert_eq!(
+        store
+            .listed_media_key_at(BIG, BIG_LISTED as i64)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.listed_media_key_at(BIG, -1).await.unwrap(), None);
+    assert_eq!(store.listed_media_key_at(ANA, 0).await.unwrap(), None);
+    // JANE: m1 and the album m2 share a timestamp; the id breaks the tie.
+    assert_eq!(
+        store.listed_media_key_at(JANE, 0).await.unwrap(),
+        Some(MediaKey {
+            timestamp: from_millis(T0 - 1000 * MINUTE),
+            id: "m2".into()
+        })
+    );
+}
+
+async fn story_rate_counter(ctx: &Ctx) {
+    const HOUR: i64 = 60 * MINUTE;
+    let store = ctx.store();
+    assert_eq!(store.read_counter("app:1", 0).await.unwrap(), 0);
+
+    assert_eq!(store.hit_counter("app:1", T0, T0 - HOUR).await.unwrap(), 1);
+    assert_eq!(store.hit_counter("app:1", T0, T0 - HOUR).await.unwrap(), 2);
+    assert_eq!(store.read_counter("app:1", T0 - HOUR).await.unwrap(), 2);
+    assert_eq!(store.read_counter("app:1", T0).await.unwrap(), 2);
+    assert_eq!(store.read_counter("app:1", T0 + 1).await.unwrap(), 0);
+    assert_eq!(store.read_counter("app:2", T0).await.unwrap(), 0);
+
+    // Another bucket, same window: counted apart.
+    assert_eq!(
+        store.hit_counter("user:1:a", T0, T0 - HOUR).await.unwrap(),
+        1
+    );
+
+    // The next windows sum with the earlier ones still in range.
+    let w1 = T0 + 10 * MINUTE;
+    assert_eq!(store.hit_counter("app:1", w1, T0 - HOUR).await.unwrap(), 3);
+    assert_eq!(store.hit_counter("app:1", w1, T0).await.unwrap(), 4);
+    assert_eq!(store.read_counter("app:1", w1).await.unwrap(), 2);
+
+    // sum_from excludes older windows; their rows are swept, other buckets' are not.
+    let w2 = T0 + 20 * MINUTE;
+    assert_eq!(store.hit_counter("app:1", w2, w1).await.unwrap(), 3);
+    assert_eq!(store.read_counter("app:1", T0).await.unwrap(), 3);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM rate_counters WHERE bucket = 'app:1'")
+            .await,
+        2
+    );
+    assert_eq!(store.read_counter("user:1:a", T0).await.unwrap(), 1);
+    assert_eq!(store.hit_counter("app:1", w2, w2).await.unwrap(), 2);
+    assert_eq!(store.read_counter("app:1", 0).await.unwrap(), 2);
+
+    // Counts far beyond 32 bits (the sum is a BIGINT on both backends).
+    ctx.exec("UPDATE rate_counters SET n = 5000000000 WHERE bucket = 'user:1:a'")
+        .await;
+    assert_eq!(
+        store.hit_counter("user:1:a", w1, T0).await.unwrap(),
+        5_000_000_001
+    );
+}
+
+async fn story_concurrent_rate_counter(ctx: &Ctx) {
+    const CALLERS: i64 = 200;
+    let (window, sum_from) = (T0, T0 - 60 * MINUTE);
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(CALLERS as usize));
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let store = Arc::clone(&ctx.store);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.hit_counter("hot", window, sum_from).await
+            })
+        })
+        .collect();
+    let mut totals = BTreeSet::new();
+    for task in tasks {
+        let total = task
+            .await
+            .expect("task")
+            .expect("hit_counter never fails under contention");
+        assert!(totals.insert(total), "total {total} seen twice");
+    }
+    // Each caller saw its own place in the queue: exactly 1..=200.
+    assert_eq!(totals, (1..=CALLERS).collect::<BTreeSet<_>>());
+    assert_eq!(
+        ctx.store().read_counter("hot", sum_from).await.unwrap(),
+        CALLERS
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM rate_counters").await,
+        1,
+        "one counter row"
     );
 }
 

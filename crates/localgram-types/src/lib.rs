@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The Graph error envelope of graph.instagram.com and graph.facebook.com:
 /// `{"error": {"message", "type", "code", "error_subcode"?, "fbtrace_id", …}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct GraphErrorBody {
     /// The error.
     pub error: GraphErrorDetail,
@@ -13,6 +14,7 @@ pub struct GraphErrorBody {
 
 /// The inside of [`GraphErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct GraphErrorDetail {
     /// Human-readable message.
     pub message: String,
@@ -40,6 +42,7 @@ pub struct GraphErrorDetail {
 /// The flat Instagram OAuth error envelope of `api.instagram.com/oauth/*`:
 /// `{"error_type": "OAuthException", "code": 400, "error_message": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct InstagramOAuthErrorBody {
     /// Always `OAuthException`.
     pub error_type: String,
@@ -51,6 +54,7 @@ pub struct InstagramOAuthErrorBody {
 
 /// The Basic Display code-exchange answer: `{"access_token", "user_id": <number>}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct BasicDisplayTokenResponse {
     /// The short-lived token.
     pub access_token: String,
@@ -60,6 +64,7 @@ pub struct BasicDisplayTokenResponse {
 
 /// The flat Instagram Login code-exchange answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct InstagramLoginTokenResponse {
     /// The short-lived token.
     pub access_token: String,
@@ -71,6 +76,7 @@ pub struct InstagramLoginTokenResponse {
 
 /// One element of the wrapped Instagram Login code-exchange answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct WrappedTokenItem {
     /// The short-lived token.
     pub access_token: String,
@@ -82,6 +88,7 @@ pub struct WrappedTokenItem {
 
 /// The wrapped Instagram Login code-exchange answer: `{"data": [ … ]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct WrappedTokenResponse {
     /// One item.
     pub data: Vec<WrappedTokenItem>,
@@ -89,6 +96,7 @@ pub struct WrappedTokenResponse {
 
 /// The long-lived exchange and refresh answer: `{"access_token", "token_type", "expires_in"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct LongLivedTokenResponse {
     /// The token.
     pub access_token: String,
@@ -100,6 +108,7 @@ pub struct LongLivedTokenResponse {
 
 /// Graph paging cursors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Cursors {
     /// Cursor of the first item of the page.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -111,6 +120,7 @@ pub struct Cursors {
 
 /// Graph paging.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Paging {
     /// Cursors, on cursor-paged edges.
     #[serde(skip_serializing_if = "Option::is_none", default)]

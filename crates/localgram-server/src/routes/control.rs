@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/_localgram/world", post(post_world))
         .route("/_localgram/oauth/codes", post(post_codes))
         .route("/_localgram/oauth/callback", get(get_callback))
+        .route("/_localgram/openapi.json", get(get_openapi))
         .layer(axum::extract::DefaultBodyLimit::max(WORLD_BODY_LIMIT))
         .layer(from_fn_with_state(state, admin::guard))
 }
@@ -195,6 +196,15 @@ async fn post_codes(State(state): State<AppState>, body: Bytes) -> Result<Respon
             ))
         }
     }
+}
+
+async fn get_openapi() -> Response {
+    let mut res = crate::openapi::json().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    res
 }
 
 #[derive(Deserialize)]

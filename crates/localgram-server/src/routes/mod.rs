@@ -3,5 +3,6 @@
 
 pub mod control;
 pub mod graph;
+pub mod media_files;
 pub mod oauth;
 pub mod static_files;

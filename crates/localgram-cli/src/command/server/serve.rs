@@ -42,6 +42,18 @@ pub struct ServeArgs {
     /// Start the test clock frozen at this RFC 3339 instant.
     #[arg(long)]
     pub clock_start: Option<String>,
+    /// Default calls of one app per rolling hour, Basic Display (code 4) [default: 20000].
+    #[arg(long)]
+    pub rate_limit_app_per_hour: Option<i64>,
+    /// Default calls of one app-and-user pair per rolling hour, Basic Display (code 17) [default: 4800].
+    #[arg(long)]
+    pub rate_limit_user_per_hour: Option<i64>,
+    /// Default calls of one app-and-account pair per 24 hours, Instagram Login (code 80002) [default: 48000].
+    #[arg(long)]
+    pub rate_limit_business_per_day: Option<i64>,
+    /// How many of an account's most recent media the media edge reaches [default: 10000].
+    #[arg(long)]
+    pub max_listed_media: Option<i64>,
 }
 
 impl ServeArgs {
@@ -78,6 +90,22 @@ impl ServeArgs {
         );
         put("sqlite_synchronous", s(&self.sqlite_synchronous));
         put("clock_start", s(&self.clock_start));
+        put(
+            "rate_limit_app_per_hour",
+            self.rate_limit_app_per_hour.map(toml::Value::Integer),
+        );
+        put(
+            "rate_limit_user_per_hour",
+            self.rate_limit_user_per_hour.map(toml::Value::Integer),
+        );
+        put(
+            "rate_limit_business_per_day",
+            self.rate_limit_business_per_day.map(toml::Value::Integer),
+        );
+        put(
+            "max_listed_media",
+            self.max_listed_media.map(toml::Value::Integer),
+        );
         m
     }
 }

@@ -1,33 +1,43 @@
-//! `GET /me` and `GET /{user-id}` (api-contract.md §7). Without `fields`, only `id`.
+//! `GET /me` and `GET /{id}` (api-contract.md §7, §9): the user node, or a media node when the id
+//! is one of the token's account's media. Without `fields`, only `id`.
 
+use super::fields::{
+    check_media, check_user, render_media, render_user, requested, username_of, wants,
+};
 use super::{GraphRequest, graph_json};
-use crate::error::Result;
+use crate::error::{ApiError, Result, apply_usage};
 use crate::http::logging::AppTag;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::error::{GraphError, GraphHost};
-use serde_json::{Map, Value, json};
+use localgram_core::model::TokenRecord;
+use localgram_core::rate::Usage;
 
-/// The fields of the Instagram user node.
-const USER_FIELDS: &[&str] = &[
-    "id",
-    "user_id",
-    "username",
-    "name",
-    "account_type",
-    "media_count",
-    "followers_count",
-    "follows_count",
-    "biography",
-    "website",
-];
+/// A resolved token and the usage its call raised.
+pub struct Caller {
+    /// The token.
+    pub token: TokenRecord,
+    /// What the usage header says.
+    pub usage: Usage,
+}
 
-/// The user node.
-pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> Result<Response> {
+impl Caller {
+    /// Adds the usage header and the app tag to a response.
+    pub fn finish(self, mut res: Response) -> Response {
+        apply_usage(res.headers_mut(), &self.usage);
+        res.extensions_mut().insert(AppTag(self.token.app_id));
+        res
+    }
+}
+
+/// Resolves the request's token (or the right "no token" error), then counts the call against
+/// the rate limits; a throttled call is refused with its usage header.
+pub async fn token(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Caller> {
     let Some(raw) = gr.token.as_deref() else {
-        return Err(match id {
-            None => GraphError::no_token_for_me(),
-            Some(_) => GraphError::no_token(),
+        return Err(if me {
+            GraphError::no_token_for_me()
+        } else {
+            GraphError::no_token()
         }
         .into());
     };
@@ -35,52 +45,47 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
         .platform
         .resolve_token(raw, GraphHost::Instagram)
         .await?;
-    let fields: Vec<String> = match gr
-        .params
-        .get("fields")
-        .map_err(|_| GraphError::invalid_parameter("(#100) fields was given more than once"))?
-    {
-        None => vec!["id".into()],
-        Some(f) => f
-            .split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect(),
+    let counted = state.platform.count_call(&token).await?;
+    if let Some(e) = counted.throttled {
+        return Err(ApiError::GraphWithUsage(e, counted.usage));
+    }
+    Ok(Caller {
+        token,
+        usage: counted.usage,
+    })
+}
+
+/// `/me`.
+pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> Result<Response> {
+    let caller = token(state, gr, id.is_none()).await?;
+    let sel = requested(gr, "id")?;
+    check_user(&sel)?;
+    let profile = state.platform.profile(&caller.token, id).await?;
+    let body = render_user(state, gr, &caller.token, &profile, &sel).await?;
+    Ok(caller.finish(graph_json(gr, &body)))
+}
+
+/// `/{id}`: the token's own account, or one of its media.
+pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
+    let Some(raw) = gr.token.as_deref() else {
+        return Err(GraphError::no_token().into());
     };
-    if let Some(unknown) = fields.iter().find(|f| !USER_FIELDS.contains(&f.as_str())) {
-        return Err(GraphError::nonexisting_field(unknown, "User").into());
+    let own = state
+        .platform
+        .resolve_token(raw, GraphHost::Instagram)
+        .await?;
+    if own.subject.user_id() == Some(id) {
+        return get_user(state, gr, Some(id)).await;
     }
-    let profile = state.platform.profile(&token, id).await?;
-    if fields.iter().any(|f| f == "media_count")
-        && !token
-            .scopes
-            .iter()
-            .any(|s| s == "user_media" || s.starts_with("instagram_business_"))
-    {
-        return Err(GraphError::permission_denied().into());
-    }
-    let u = &profile.user;
-    let mut out = Map::new();
-    for f in &fields {
-        let v = match f.as_str() {
-            "id" => json!(u.id),
-            "user_id" => json!(u.id),
-            "username" => json!(u.username),
-            "name" if !u.name.is_empty() => json!(u.name),
-            "account_type" => json!(profile.account_type()),
-            "media_count" => json!(profile.media_count),
-            "followers_count" => json!(u.followers_count),
-            "follows_count" => json!(u.follows_count),
-            "biography" if !u.biography.is_empty() => json!(u.biography),
-            "website" if !u.website.is_empty() => json!(u.website),
-            _ => continue,
-        };
-        out.insert(f.clone(), v);
-    }
-    if !out.contains_key("id") {
-        out.insert("id".into(), json!(u.id));
-    }
-    let mut res = graph_json(gr, &Value::Object(out));
-    res.extensions_mut().insert(AppTag(token.app_id));
-    Ok(res)
+    let caller = token(state, gr, false).await?;
+    let sel = requested(gr, "id")?;
+    let media = state.platform.get_media(&caller.token, id).await?;
+    check_media(&sel)?;
+    let owner = if wants(&sel, "username") {
+        username_of(state, &media.owner_id).await?
+    } else {
+        None
+    };
+    let body = render_media(state, &caller.token, &media, &sel, owner.as_deref(), 0).await?;
+    Ok(caller.finish(graph_json(gr, &body)))
 }

@@ -2,7 +2,9 @@
 //! tolerant of empty segments and a trailing slash), finds the token, and calls the node, edge or
 //! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
 
+pub mod fields;
 pub mod me;
+pub mod media;
 pub mod token;
 
 use crate::error::{ApiError, Result};
@@ -41,6 +43,8 @@ pub struct GraphRequest {
     pub token_in_query: bool,
     /// The method, after `?method=` override.
     pub method: Method,
+    /// The host prefix the request used (`/graph.instagram.com`), for paging links.
+    pub prefix: &'static str,
 }
 
 /// Parses `vNN.N`; `Ok(None)` when the segment is not a version, an error for versions at or
@@ -112,6 +116,7 @@ fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
         token,
         token_in_query,
         method,
+        prefix: "/graph.instagram.com",
     })
 }
 
@@ -163,6 +168,25 @@ async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     res
 }
 
+/// An absolute paging link: the public URL, the host prefix, `path`, then `params` (the
+/// request's own, in order) without `after`/`before`, plus `cursor`.
+pub fn paging_url(
+    state: &AppState,
+    gr: &GraphRequest,
+    path: &str,
+    params: &[(String, String)],
+    cursor: (&str, &str),
+) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        if k != "after" && k != "before" {
+            ser.append_pair(k, v);
+        }
+    }
+    ser.append_pair(cursor.0, cursor.1);
+    format!("{}{}{}?{}", state.public_url, gr.prefix, path, ser.finish())
+}
+
 async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
     let segs: Vec<&str> = gr.segments.iter().map(String::as_str).collect();
     match (gr.method.clone(), segs.as_slice()) {
@@ -171,9 +195,11 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
             token::get_refresh_access_token(state, &gr).await
         }
         (Method::GET, ["me"]) => me::get_user(state, &gr, None).await,
-        (Method::GET, [id]) if id.bytes().all(|b| b.is_ascii_digit()) => {
-            me::get_user(state, &gr, Some(id)).await
+        (Method::GET, [id]) if is_id(id) => me::get_node(state, &gr, id).await,
+        (Method::GET, [node, "media"]) if *node == "me" || is_id(node) => {
+            media::get_user_media(state, &gr, node).await
         }
+        (Method::GET, [id, "children"]) if is_id(id) => media::get_children(state, &gr, id).await,
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),
         (method, [node, ..]) => {
@@ -183,6 +209,10 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
             Err(GraphError::unsupported_request(GraphHost::Instagram, method.as_str(), "").into())
         }
     }
+}
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 30 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

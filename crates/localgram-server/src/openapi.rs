@@ -1,0 +1,375 @@
+//! The OpenAPI 3 document of every endpoint Localgram serves, served at
+//! `/_localgram/openapi.json` and committed as `docs/openapi.json` (a test fails, naming the
+//! command that regenerates it, when the two differ). Wire shapes come from `localgram-types`;
+//! the operations are declared here, one per route, next to nothing else, so that a change of
+//! contract shows in review.
+//!
+//! Every graph.instagram.com path is also served under a version prefix (`/v21.0/me`, …).
+#![allow(dead_code)] // the functions below exist only to carry their `#[utoipa::path]`
+
+use localgram_types::{
+    BasicDisplayTokenResponse, Cursors, GraphErrorBody, GraphErrorDetail,
+    InstagramLoginTokenResponse, InstagramOAuthErrorBody, LongLivedTokenResponse, Paging,
+    WrappedTokenItem, WrappedTokenResponse,
+};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+/// The Instagram user node (fields present when selected).
+#[derive(Serialize, ToSchema)]
+pub struct UserNode {
+    id: String,
+    user_id: Option<String>,
+    username: Option<String>,
+    name: Option<String>,
+    /// `PERSONAL` | `BUSINESS` | `MEDIA_CREATOR` (Basic Display); `Business` | `Media_Creator`.
+    account_type: Option<String>,
+    media_count: Option<i64>,
+    profile_picture_url: Option<String>,
+    followers_count: Option<i64>,
+    follows_count: Option<i64>,
+    biography: Option<String>,
+    website: Option<String>,
+    media: Option<MediaPage>,
+}
+
+/// A media node (fields present when selected and applicable).
+#[derive(Serialize, ToSchema)]
+pub struct MediaNode {
+    id: String,
+    /// Absent on album children and when the post has none.
+    caption: Option<String>,
+    /// `IMAGE` | `VIDEO` | `CAROUSEL_ALBUM`.
+    media_type: Option<String>,
+    /// Absent for copyright-flagged VIDEO.
+    media_url: Option<String>,
+    /// Absent for copyright-flagged media.
+    permalink: Option<String>,
+    /// VIDEO only.
+    thumbnail_url: Option<String>,
+    /// `2026-05-01T18:10:00+0000`.
+    timestamp: Option<String>,
+    username: Option<String>,
+    /// REELS only.
+    is_shared_to_feed: Option<bool>,
+    /// `FEED` | `REELS` | `STORY` | `AD`.
+    media_product_type: Option<String>,
+    shortcode: Option<String>,
+    /// CAROUSEL_ALBUM only.
+    children: Option<ChildrenData>,
+}
+
+/// Inline album children.
+#[derive(Serialize, ToSchema)]
+pub struct ChildrenData {
+    #[schema(no_recursion)]
+    data: Vec<MediaNode>,
+}
+
+/// A page of media.
+#[derive(Serialize, ToSchema)]
+pub struct MediaPage {
+    data: Vec<MediaNode>,
+    /// Absent on an empty page.
+    paging: Option<Paging>,
+}
+
+/// `/_localgram/clock`.
+#[derive(Serialize, ToSchema)]
+pub struct ClockBody {
+    now: String,
+    unix: i64,
+    frozen: bool,
+    offset_seconds: i64,
+}
+
+/// `PUT /_localgram/clock`.
+#[derive(Serialize, ToSchema)]
+pub struct SetClock {
+    now: String,
+    frozen: Option<bool>,
+}
+
+/// `POST /_localgram/clock/advance`.
+#[derive(Serialize, ToSchema)]
+pub struct AdvanceClock {
+    seconds: i64,
+}
+
+/// `POST /_localgram/oauth/codes`.
+#[derive(Serialize, ToSchema)]
+pub struct MintCodes {
+    app: String,
+    /// Instagram username or id.
+    user: String,
+    scopes: Option<Vec<String>>,
+    redirect_uri: String,
+    count: Option<u32>,
+}
+
+/// The answer of `POST /_localgram/oauth/codes`.
+#[derive(Serialize, ToSchema)]
+pub struct Codes {
+    codes: Vec<String>,
+}
+
+/// Errors of the control plane.
+#[derive(Serialize, ToSchema)]
+pub struct ControlError {
+    error: String,
+}
+
+/// The authorize window's query (both windows).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuthorizeQuery {
+    /// The app id (`app_id` is accepted too).
+    client_id: String,
+    /// Exactly one of the app's redirect URIs.
+    redirect_uri: String,
+    /// `code`.
+    response_type: String,
+    /// Comma- or space-separated: `user_profile,user_media` or `instagram_business_basic,…`.
+    scope: String,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    /// `S256` | `plain`.
+    code_challenge_method: Option<String>,
+    /// www.instagram.com only.
+    enable_fb_login: Option<bool>,
+    /// www.instagram.com only.
+    force_reauth: Option<bool>,
+}
+
+/// Paging and selection parameters of an edge.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EdgeQuery {
+    access_token: Option<String>,
+    /// Field selection with expansion, e.g. `id,caption,children{media_url}`.
+    fields: Option<String>,
+    /// Default 25, at most 100 (larger values are clamped).
+    limit: Option<u32>,
+    after: Option<String>,
+    before: Option<String>,
+    /// Unix time or `YYYY-MM-DD`.
+    since: Option<String>,
+    /// Unix time or `YYYY-MM-DD`.
+    until: Option<String>,
+}
+
+/// Parameters of a node.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NodeQuery {
+    access_token: Option<String>,
+    fields: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api.instagram.com/oauth/authorize", tag = "api.instagram.com", params(AuthorizeQuery),
+    responses((status = 200, description = "The login page, or the consent page when logged in", content_type = "text/html"),
+              (status = 400, description = "Invalid request (never redirected)", content_type = "text/html")))]
+fn authorize_api() {}
+
+#[utoipa::path(get, path = "/www.instagram.com/oauth/authorize", tag = "www.instagram.com", params(AuthorizeQuery),
+    responses((status = 200, description = "The login page, or the consent page when logged in", content_type = "text/html"),
+              (status = 400, description = "Invalid request (never redirected)", content_type = "text/html")))]
+fn authorize_www() {}
+
+#[utoipa::path(post, path = "/api.instagram.com/oauth/authorize/login", tag = "api.instagram.com",
+    description = "Login form: csrf, q (the authorize query), username, password. Also under /www.instagram.com.",
+    responses((status = 303, description = "Logged in: back to the authorize URL"),
+              (status = 401, description = "Wrong username or password: the login page again", content_type = "text/html"),
+              (status = 403, description = "Bad CSRF token or cross-site origin", content_type = "text/html")))]
+fn login() {}
+
+#[utoipa::path(post, path = "/api.instagram.com/oauth/authorize", tag = "api.instagram.com",
+    description = "Consent form: csrf, q, decision=allow|cancel. Also under /www.instagram.com.",
+    responses((status = 303, description = "redirect_uri?code=…&state=…#_ (allow) or ?error=access_denied… (cancel)"),
+              (status = 400, description = "Invalid request", content_type = "text/html"),
+              (status = 403, description = "Bad CSRF token, cross-site origin or no login", content_type = "text/html")))]
+fn consent() {}
+
+#[utoipa::path(post, path = "/api.instagram.com/oauth/authorize/logout", tag = "api.instagram.com",
+    description = "Switch account: csrf, q. Also under /www.instagram.com.",
+    responses((status = 303, description = "Back to the authorize URL, logged out")))]
+fn logout() {}
+
+#[utoipa::path(post, path = "/api.instagram.com/oauth/access_token", tag = "api.instagram.com",
+    description = "Form (urlencoded or multipart): client_id|app_id, client_secret|app_secret (or HTTP Basic), grant_type=authorization_code, redirect_uri, code, code_verifier.",
+    responses((status = 200, description = "Basic Display, Instagram Login flat, or wrapped", body = BasicDisplayTokenResponse),
+              (status = 400, body = InstagramOAuthErrorBody), (status = 401, body = InstagramOAuthErrorBody)))]
+fn access_token() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/access_token", tag = "graph.instagram.com",
+    params(("grant_type" = String, Query, description = "ig_exchange_token"), ("client_secret" = String, Query), ("access_token" = String, Query)),
+    responses((status = 200, body = LongLivedTokenResponse), (status = 400, body = GraphErrorBody)))]
+fn long_lived() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/refresh_access_token", tag = "graph.instagram.com",
+    params(("grant_type" = String, Query, description = "ig_refresh_token"), ("access_token" = String, Query)),
+    responses((status = 200, body = LongLivedTokenResponse), (status = 400, body = GraphErrorBody)))]
+fn refresh() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/me", tag = "graph.instagram.com", params(NodeQuery),
+    responses((status = 200, body = UserNode), (status = 400, body = GraphErrorBody)))]
+fn me() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/{id}", tag = "graph.instagram.com",
+    params(("id" = String, Path, description = "The token's own user id, or one of its media ids"), NodeQuery),
+    responses((status = 200, description = "A user node or a media node", body = MediaNode), (status = 400, body = GraphErrorBody)))]
+fn node() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/{user_id}/media", tag = "graph.instagram.com",
+    params(("user_id" = String, Path, description = "`me` or the token's own user id"), EdgeQuery),
+    responses((status = 200, body = MediaPage), (status = 400, body = GraphErrorBody)))]
+fn media_edge() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/{media_id}/children", tag = "graph.instagram.com",
+    params(("media_id" = String, Path), NodeQuery),
+    responses((status = 200, body = MediaPage), (status = 400, body = GraphErrorBody)))]
+fn children() {}
+
+#[utoipa::path(get, path = "/cdn/media/{file}", tag = "media files",
+    params(("file" = String, Path, description = "{media_id}.jpg or .mp4")),
+    responses((status = 200, description = "The bytes, with ETag and range support"), (status = 206, description = "A range"), (status = 304), (status = 404, body = ControlError), (status = 416)))]
+fn media_file() {}
+
+#[utoipa::path(get, path = "/cdn/thumb/{file}", tag = "media files",
+    params(("file" = String, Path, description = "{media_id}.jpg, VIDEO only")),
+    responses((status = 200, description = "A JPEG"), (status = 404, body = ControlError)))]
+fn thumb_file() {}
+
+#[utoipa::path(get, path = "/cdn/profile/{file}", tag = "media files",
+    params(("file" = String, Path, description = "{user_id}.jpg")),
+    responses((status = 200, description = "An image"), (status = 404, body = ControlError)))]
+fn profile_file() {}
+
+#[utoipa::path(get, path = "/_localgram/health", tag = "control",
+    responses((status = 200, description = "{\"status\":\"ok\",\"backend\":\"sqlite\"}"), (status = 503, description = "The database does not answer")))]
+fn health() {}
+
+#[utoipa::path(get, path = "/_localgram/clock", tag = "control", responses((status = 200, body = ClockBody)))]
+fn clock_get() {}
+
+#[utoipa::path(put, path = "/_localgram/clock", tag = "control", request_body = SetClock,
+    responses((status = 200, body = ClockBody), (status = 400, body = ControlError)))]
+fn clock_put() {}
+
+#[utoipa::path(post, path = "/_localgram/clock/advance", tag = "control", request_body = AdvanceClock,
+    responses((status = 200, body = ClockBody), (status = 400, body = ControlError)))]
+fn clock_advance() {}
+
+#[utoipa::path(post, path = "/_localgram/world", tag = "control",
+    request_body(content = String, description = "A world file, TOML or JSON", content_type = "application/toml"),
+    responses((status = 200, description = "{\"loaded\": {counts}}"), (status = 400, body = ControlError)))]
+fn world() {}
+
+#[utoipa::path(post, path = "/_localgram/oauth/codes", tag = "control", request_body = MintCodes,
+    responses((status = 200, body = Codes), (status = 400, body = ControlError)))]
+fn mint_codes() {}
+
+#[utoipa::path(get, path = "/_localgram/oauth/callback", tag = "control",
+    responses((status = 200, description = "Shows the code and how to exchange it", content_type = "text/html")))]
+fn callback() {}
+
+#[utoipa::path(get, path = "/_localgram/openapi.json", tag = "control", responses((status = 200, description = "This document")))]
+fn openapi_json() {}
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Localgram",
+        description = "A self-hosted emulator of the Instagram API and the Facebook Graph API parts that go with it. Each Meta host is mounted under a path prefix named after it."
+    ),
+    paths(
+        authorize_api,
+        authorize_www,
+        login,
+        consent,
+        logout,
+        access_token,
+        long_lived,
+        refresh,
+        me,
+        node,
+        media_edge,
+        children,
+        media_file,
+        thumb_file,
+        profile_file,
+        health,
+        clock_get,
+        clock_put,
+        clock_advance,
+        world,
+        mint_codes,
+        callback,
+        openapi_json
+    ),
+    components(schemas(
+        GraphErrorBody,
+        GraphErrorDetail,
+        InstagramOAuthErrorBody,
+        BasicDisplayTokenResponse,
+        InstagramLoginTokenResponse,
+        WrappedTokenResponse,
+        WrappedTokenItem,
+        LongLivedTokenResponse,
+        Paging,
+        Cursors,
+        UserNode,
+        MediaNode,
+        MediaPage,
+        ChildrenData,
+        ClockBody,
+        SetClock,
+        AdvanceClock,
+        MintCodes,
+        Codes,
+        ControlError
+    ))
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON, with a trailing newline (the form committed in `docs/`).
+pub fn json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed document matches the code. To accept a change of contract, run
+    /// `LOCALGRAM_UPDATE_OPENAPI=1 cargo test -p localgram-server openapi` and review the diff.
+    #[test]
+    fn the_committed_openapi_document_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+        let generated = super::json();
+        if std::env::var_os("LOCALGRAM_UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "docs/openapi.json is out of date: run `LOCALGRAM_UPDATE_OPENAPI=1 cargo test -p localgram-server openapi` and review the diff"
+        );
+    }
+
+    #[test]
+    fn every_served_path_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(&super::json()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for p in [
+            "/graph.instagram.com/me",
+            "/graph.instagram.com/{user_id}/media",
+            "/api.instagram.com/oauth/access_token",
+            "/_localgram/oauth/codes",
+        ] {
+            assert!(paths.contains_key(p), "{p} missing");
+        }
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
+}

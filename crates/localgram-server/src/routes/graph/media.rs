@@ -1,0 +1,66 @@
+//! `GET /me/media`, `GET /{user-id}/media` and `GET /{media-id}/children` (api-contract.md §8,
+//! §10): cursor paging by the contract's rules, time bounds, field selection on each item.
+
+use super::fields::{check_media, render_media, render_page, requested, username_of, wants};
+use super::me::token;
+use super::{GraphRequest, graph_json};
+use crate::error::Result;
+use crate::state::AppState;
+use axum::response::Response;
+use localgram_core::media::{DEFAULT_LIMIT, PageParams};
+use serde_json::json;
+
+/// The media edge of `/me` or `/{user-id}`.
+pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
+    let caller = token(state, gr, node == "me").await?;
+    let token = &caller.token;
+    let sel = requested(gr, "id")?;
+    check_media(&sel)?;
+    let owner = state
+        .platform
+        .own_account(token, (node != "me").then_some(node))?
+        .to_owned();
+    let p = |n| gr.params.get(n).ok().flatten();
+    let params = PageParams {
+        limit: p("limit"),
+        after: p("after"),
+        before: p("before"),
+        since: p("since"),
+        until: p("until"),
+    };
+    let page = state
+        .platform
+        .list_media(token, &owner, &params, DEFAULT_LIMIT)
+        .await?;
+    let path = format!("/{}/{}/media", gr.version, node);
+    let body = render_page(state, gr, token, &page, &sel, &path, gr.params.pairs()).await?;
+    Ok(caller.finish(graph_json(gr, &body)))
+}
+
+/// The children edge of an album.
+pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
+    let caller = token(state, gr, false).await?;
+    let sel = requested(gr, "id")?;
+    check_media(&sel)?;
+    let (album, children) = state.platform.get_children(&caller.token, id).await?;
+    let owner = if wants(&sel, "username") {
+        username_of(state, &album.owner_id).await?
+    } else {
+        None
+    };
+    let mut data = Vec::with_capacity(children.len());
+    for c in &children {
+        data.push(render_media(state, &caller.token, c, &sel, owner.as_deref(), 1).await?);
+    }
+    let body = match (children.first(), children.last()) {
+        (Some(first), Some(last)) => json!({
+            "data": data,
+            "paging": { "cursors": {
+                "before": state.platform.child_cursor(id, first),
+                "after": state.platform.child_cursor(id, last),
+            } }
+        }),
+        _ => json!({ "data": [] }),
+    };
+    Ok(caller.finish(graph_json(gr, &body)))
+}

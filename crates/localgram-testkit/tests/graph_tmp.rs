@@ -1,0 +1,2 @@
+#[path = "it/graph_media.rs"]
+mod graph_media;

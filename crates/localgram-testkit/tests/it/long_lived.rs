@@ -1,0 +1,304 @@
+//! `GET /graph.instagram.com/access_token` (short → long) and `GET /refresh_access_token`
+//! (api-contract.md §4–§6, D4, D5, D6; reliability.md tests 19–21).
+
+use crate::support::*;
+use localgram_testkit::world::*;
+use localgram_testkit::{Backend, client};
+use serde_json::json;
+
+/// Asserts a token response and returns the new token.
+fn assert_long_lived(res: &Reply, prefix: &str, ctx: &str) -> String {
+    let token = access_token_of(res, ctx);
+    assert!(token.starts_with(prefix) && token.len() >= 45, "{ctx}: {token}");
+    assert_eq!(
+        res.json(),
+        json!({"access_token": token, "token_type": "bearer", "expires_in": 5_184_000}),
+        "{ctx}"
+    );
+    assert_eq!(res.header("cache-control"), Some("no-store"), "{ctx}");
+    assert_eq!(res.header("pragma"), Some("no-cache"), "{ctx}");
+    assert_eq!(res.header("facebook-api-version"), Some("v22.0"), "{ctx}");
+    token
+}
+
+#[tokio::test]
+async fn a_short_lived_token_is_exchanged_once_for_a_sixty_day_token() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let db = Db::open(&server).await;
+        let short = short_lived_token(&server).await;
+        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        let long = assert_long_lived(&res, "IGQVJ", b);
+        assert_eq!(
+            db.count(&format!(
+                "tokens WHERE token_hash = '{}' AND kind = 'instagram_long_lived' AND issued_at = {NOW_MS} AND expires_at = {}",
+                hash(&long),
+                NOW_MS + 5_184_000_000
+            ))
+            .await,
+            1,
+            "{b}: the stored long-lived token"
+        );
+        assert_me_ok(&server, &long, b).await;
+        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) This access token has already been exchanged for a long-lived token",
+            ),
+            &format!("{b}: second exchange"),
+        );
+        // Instagram Login tokens keep their IGAA prefix.
+        let code = mint_codes(
+            &server,
+            APP_ID,
+            BUSINESS,
+            &["instagram_business_basic"],
+            REDIRECT_URI,
+            1,
+        )
+        .await;
+        let short = access_token_of(&exchange_code(&server, &code[0]).await, b);
+        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        assert_long_lived(&res, "IGAA", b);
+    }
+}
+
+#[tokio::test]
+async fn the_exchange_refuses_a_wrong_secret_a_long_lived_token_and_a_missing_grant_type() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let short = short_lived_token(&server).await;
+        let res = exchange_long_lived(&server, "a1b2c3d4e5f60719", &short).await;
+        assert_graph_error(
+            &res,
+            graph_error(100, None, "OAuthException", "Error validating client secret"),
+            &format!("{b}: wrong secret"),
+        );
+        let res = exchange_long_lived(&server, APP_SECRET, LONG_LIVED_TOKEN).await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Only short-lived access tokens can be exchanged for long-lived ones",
+            ),
+            &format!("{b}: long-lived input"),
+        );
+        let res = get(
+            &client(),
+            &server.url(&format!(
+                "/graph.instagram.com/access_token?client_secret={APP_SECRET}&access_token={short}"
+            )),
+        )
+        .await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Missing grant_type parameter: ig_exchange_token is required",
+            ),
+            &format!("{b}: no grant_type"),
+        );
+        // None of these used the token up.
+        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        assert_long_lived(&res, "IGQVJ", b);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_short_lived_token_gets_190_463_with_both_times_in_pacific_time() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let short = short_lived_token(&server).await;
+        server.advance(3599);
+        assert_me_ok(&server, &short, &format!("{b}: at 3599 s")).await;
+        server.advance(2);
+        let expected = expired(
+            "Friday, 20-Nov-26 05:00:00 PST",
+            "Friday, 20-Nov-26 05:00:01 PST",
+        );
+        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        assert_graph_error(&res, expected.clone(), &format!("{b}: exchange"));
+        let res = me(&server, &short).await;
+        assert_graph_error(&res, expected.clone(), &format!("{b}: /me"));
+        let res = refresh(&server, &short).await;
+        assert_graph_error(&res, expected, &format!("{b}: refresh"));
+    }
+}
+
+#[tokio::test]
+async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_own_expiry() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let db = Db::open(&server).await;
+        let res = refresh(&server, LONG_LIVED_TOKEN).await;
+        let fresh = assert_long_lived(&res, "IGQVJ", b);
+        assert_ne!(fresh, LONG_LIVED_TOKEN, "{b}");
+        assert_eq!(
+            db.count(&format!(
+                "tokens WHERE token_hash = '{}' AND kind = 'instagram_long_lived' AND issued_at = {NOW_MS} AND expires_at = {} AND parent_id IS NOT NULL",
+                hash(&fresh),
+                NOW_MS + 5_184_000_000
+            ))
+            .await,
+            1,
+            "{b}"
+        );
+        assert_me_ok(&server, LONG_LIVED_TOKEN, &format!("{b}: old")).await;
+        assert_me_ok(&server, &fresh, &format!("{b}: new")).await;
+        // A token is refreshed once; the newer one is the one to refresh next.
+        let res = refresh(&server, LONG_LIVED_TOKEN).await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) This access token has already been refreshed; refresh the newer token",
+            ),
+            b,
+        );
+        // The world's token (issued 2026-11-01) expires on 2026-12-31T00:00:00Z.
+        server.advance(3_499_201);
+        let res = me(&server, LONG_LIVED_TOKEN).await;
+        assert_graph_error(
+            &res,
+            expired(
+                "Wednesday, 30-Dec-26 16:00:00 PST",
+                "Wednesday, 30-Dec-26 16:00:01 PST",
+            ),
+            &format!("{b}: old after its expiry"),
+        );
+        let res = refresh(&server, LONG_LIVED_TOKEN).await;
+        assert_graph_error(
+            &res,
+            expired(
+                "Wednesday, 30-Dec-26 16:00:00 PST",
+                "Wednesday, 30-Dec-26 16:00:01 PST",
+            ),
+            &format!("{b}: refresh after expiry"),
+        );
+        assert_me_ok(&server, &fresh, &format!("{b}: new after the old one's expiry")).await;
+    }
+}
+
+#[tokio::test]
+async fn a_long_lived_token_refreshes_only_after_24_hours_and_a_short_lived_one_never() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let short = short_lived_token(&server).await;
+        let res = refresh(&server, &short).await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Only long-lived access tokens can be refreshed",
+            ),
+            &format!("{b}: short-lived"),
+        );
+        let long = access_token_of(&exchange_long_lived(&server, APP_SECRET, &short).await, b);
+        let too_early = graph_error(
+            100,
+            None,
+            "OAuthException",
+            "(#100) The access token can be refreshed only 24 hours after it was issued",
+        );
+        let res = refresh(&server, &long).await;
+        assert_graph_error(&res, too_early.clone(), &format!("{b}: fresh"));
+        server.advance(86_340);
+        let res = refresh(&server, &long).await;
+        assert_graph_error(&res, too_early, &format!("{b}: 23 h 59 min"));
+        assert_me_ok(&server, &long, &format!("{b}: unchanged by the refusals")).await;
+        server.advance(60);
+        let res = refresh(&server, &long).await;
+        let fresh = assert_long_lived(&res, "IGQVJ", &format!("{b}: 24 h"));
+        assert_me_ok(&server, &long, b).await;
+        assert_me_ok(&server, &fresh, b).await;
+        // Missing grant_type.
+        let res = get(
+            &client(),
+            &server.url(&format!(
+                "/graph.instagram.com/refresh_access_token?access_token={fresh}"
+            )),
+        )
+        .await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Missing grant_type parameter: ig_refresh_token is required",
+            ),
+            b,
+        );
+    }
+}
+
+#[tokio::test]
+async fn versioned_paths_are_served_and_name_their_version_and_v2_0_is_retired() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        for (version, served) in [
+            ("/v21.0", "v21.0"),
+            ("/v3.1", "v3.1"),
+            ("/v26.0", "v26.0"),
+            ("", "v22.0"),
+        ] {
+            let res = get(
+                &client(),
+                &server.url(&format!(
+                    "/graph.instagram.com{version}/me?fields=id,username&access_token={LONG_LIVED_TOKEN}"
+                )),
+            )
+            .await;
+            let ctx = format!("{b}: {version:?}");
+            assert_eq!(res.status, 200, "{ctx}: {}", res.text);
+            assert_eq!(res.json(), json!({"id": TESTER_ID, "username": TESTER}), "{ctx}");
+            assert_eq!(res.header("facebook-api-version"), Some(served), "{ctx}");
+        }
+        let res = get(
+            &client(),
+            &server.url(&format!(
+                "/graph.instagram.com/v21.0/refresh_access_token?grant_type=ig_refresh_token&access_token={LONG_LIVED_TOKEN}"
+            )),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: versioned refresh: {}", res.text);
+        assert_eq!(res.header("facebook-api-version"), Some("v21.0"), "{b}");
+        for old in ["v2.0", "v1.0"] {
+            let res = get(
+                &client(),
+                &server.url(&format!(
+                    "/graph.instagram.com/{old}/me?access_token={LONG_LIVED_TOKEN}"
+                )),
+            )
+            .await;
+            assert_graph_error(
+                &res,
+                graph_error(
+                    2635,
+                    None,
+                    "OAuthException",
+                    "(#2635) You are calling a deprecated version of the Graph API. Please update to the latest version",
+                ),
+                &format!("{b}: {old}"),
+            );
+        }
+    }
+}
