@@ -3,8 +3,10 @@
 mod error;
 mod rows;
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -87,10 +89,17 @@ impl Default for SqliteOptions {
 /// Every write runs in a transaction opened with `BEGIN IMMEDIATE` on the writer, so writers of
 /// one process queue for the writer connection instead of racing for SQLite's lock, and writers
 /// of other processes wait on the 5 s `busy_timeout` instead of failing with `SQLITE_BUSY`.
+///
+/// Rate-limit counters live in this process's memory, not in the file: counting every Graph call
+/// with a durable write would cost an fsync per call (`synchronous=FULL`), and a SQLite emulator
+/// is one process on one host anyway. They are exact under concurrency (one lock per store) and
+/// start from zero at each start. The `rate_counters` table exists for schema parity with
+/// PostgreSQL, where several instances must share counts.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
+    counters: Arc<Mutex<BTreeMap<(String, i64), i64>>>,
 }
 
 impl SqliteStore {
@@ -128,7 +137,11 @@ impl SqliteStore {
             .connect_with(connect)
             .await
             .map_err(map_err)?;
-        let store = Self { pool, writer };
+        let store = Self {
+            pool,
+            writer,
+            counters: Arc::default(),
+        };
         if options.run_migrations {
             store.migrate().await?;
         }
@@ -1054,44 +1067,29 @@ impl BlobStore for SqliteStore {
 #[async_trait]
 impl RateStore for SqliteStore {
     async fn hit_counter(&self, bucket: &str, window_start: i64, sum_from: i64) -> Result<i64> {
-        // Writes are serialised on the writer connection, so every caller sees a distinct sum.
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO rate_counters (bucket, window_start, n) VALUES (?1, ?2, 1)
-             ON CONFLICT (bucket, window_start) DO UPDATE SET n = rate_counters.n + 1",
-        )
-        .bind(bucket)
-        .bind(window_start)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        // Cheap cleanup (primary key range): windows before `sum_from` no longer count.
-        sqlx::query("DELETE FROM rate_counters WHERE bucket = ?1 AND window_start < ?2")
-            .bind(bucket)
-            .bind(sum_from)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let total = sqlx::query_scalar::<_, i64>(
-            "SELECT COALESCE(SUM(n), 0) FROM rate_counters WHERE bucket = ?1 AND window_start >= ?2",
-        )
-        .bind(bucket)
-        .bind(sum_from)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        commit(tx).await?;
-        Ok(total)
+        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        *counters
+            .entry((bucket.to_owned(), window_start))
+            .or_insert(0) += 1;
+        // Windows before `sum_from` no longer count: drop them so memory stays bounded.
+        let stale: Vec<(String, i64)> = counters
+            .range((bucket.to_owned(), i64::MIN)..(bucket.to_owned(), sum_from))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            counters.remove(&k);
+        }
+        Ok(counters
+            .range((bucket.to_owned(), sum_from)..=(bucket.to_owned(), i64::MAX))
+            .map(|(_, n)| n)
+            .sum())
     }
 
     async fn read_counter(&self, bucket: &str, sum_from: i64) -> Result<i64> {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COALESCE(SUM(n), 0) FROM rate_counters WHERE bucket = ?1 AND window_start >= ?2",
-        )
-        .bind(bucket)
-        .bind(sum_from)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
+        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(counters
+            .range((bucket.to_owned(), sum_from)..=(bucket.to_owned(), i64::MAX))
+            .map(|(_, n)| n)
+            .sum())
     }
 }

@@ -360,15 +360,45 @@ pub fn form_value(html: &str, name: &str) -> Option<String> {
     Some(html_unescape(&html[start..end]))
 }
 
-/// Undoes askama's HTML escaping.
+/// Undoes askama's HTML escaping: the named entities `&amp;` `&lt;` `&gt;` `&quot;` `&apos;` and
+/// numeric ones (`&#38;`, `&#x27;`, …), which askama 0.14 uses for `&`, `<`, `>`, `"` and `'`.
 pub fn html_unescape(s: &str) -> String {
-    s.replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let decoded = rest.find(';').and_then(|end| {
+            let entity = &rest[1..end];
+            let c = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => entity.strip_prefix('#').and_then(|n| {
+                    match n.strip_prefix('x').or_else(|| n.strip_prefix('X')) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => n.parse::<u32>().ok(),
+                    }
+                    .and_then(char::from_u32)
+                }),
+            };
+            c.map(|c| (c, end + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The value of query parameter `name` in a URL.

@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the emulator.
-    Serve(server::serve::ServeArgs),
+    Serve(Box<server::serve::ServeArgs>),
     /// Apply database migrations and exit.
     Migrate(server::migrate::MigrateArgs),
     /// Print a fully commented localgram.toml.
@@ -33,7 +33,7 @@ impl Cli {
     /// Runs the chosen subcommand.
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Serve(args) => server::serve::run(self.config.as_deref(), args).await,
+            Command::Serve(args) => server::serve::run(self.config.as_deref(), *args).await,
             Command::Migrate(args) => server::migrate::run(self.config.as_deref(), args).await,
             Command::DefaultConfig => {
                 print!("{}", crate::config::DEFAULT_CONFIG);

@@ -28,6 +28,7 @@ pub fn route_by_host<B>(mut req: Request<B>) -> Request<B> {
         || path.starts_with(&format!("{prefix}/"))
         || path.starts_with("/_localgram/")
         || path.starts_with("/static/")
+        || path.starts_with("/cdn/")
     {
         return req;
     }

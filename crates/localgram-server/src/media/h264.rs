@@ -31,7 +31,7 @@ impl Yuv420 {
     /// Converts interleaved 8-bit RGB (full range) to limited-range BT.601 4:2:0.
     pub fn from_rgb(width: usize, height: usize, rgb: &[u8]) -> Self {
         assert!(
-            width % 16 == 0 && height % 16 == 0,
+            width.is_multiple_of(16) && height.is_multiple_of(16),
             "dimensions must be multiples of 16"
         );
         assert_eq!(rgb.len(), width * height * 3);
@@ -397,7 +397,7 @@ pub(crate) mod decode {
             if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) }
         }
         pub fn aligned(&self) -> bool {
-            self.pos % 8 == 0
+            self.pos.is_multiple_of(8)
         }
         /// `more_rbsp_data()`: anything before the final stop bit.
         pub fn more_rbsp_data(&self) -> bool {

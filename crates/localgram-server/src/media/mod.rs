@@ -181,7 +181,7 @@ pub mod cache {
     use super::{MediaFile, generate::Kind};
     use std::sync::Mutex;
 
-    /// How many generated files are kept (a video is about 170 KB, an image about 40 KB).
+    /// How many generated files are kept (a video is about 170 KB, an image about 30 KB).
     pub const CAPACITY: usize = 64;
 
     type Entry = ((Kind, String), MediaFile);

@@ -44,7 +44,7 @@ const MEDIA_TIMESCALE: u32 = 12_800;
 
 /// Writes a video-only MP4 of `seq` at `fps` pictures per second (a divisor of 12 800).
 pub fn write_h264(seq: &Sequence, fps: u32) -> Vec<u8> {
-    assert!(fps > 0 && MEDIA_TIMESCALE % fps == 0);
+    assert!(fps > 0 && MEDIA_TIMESCALE.is_multiple_of(fps));
     let delta = MEDIA_TIMESCALE / fps;
     let n = seq.pictures.len() as u32;
     let media_duration = delta * n;

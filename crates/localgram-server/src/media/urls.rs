@@ -44,3 +44,67 @@ pub fn thumbnail_url(public_url: &str, m: &IgMedia) -> String {
 pub fn profile_picture_url(public_url: &str, u: &IgUser) -> String {
     format!("{}{PROFILE_PREFIX}{}.jpg", base(public_url), u.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn media(id: &str, media_type: &str) -> IgMedia {
+        IgMedia {
+            id: id.into(),
+            owner_id: "1".into(),
+            parent_id: None,
+            position: 0,
+            media_type: media_type.into(),
+            caption: None,
+            timestamp: time::OffsetDateTime::UNIX_EPOCH,
+            file: None,
+            thumbnail_file: None,
+            shortcode: "abc".into(),
+            copyright_flagged: false,
+            media_product_type: "FEED".into(),
+            is_shared_to_feed: None,
+            media_blob: None,
+            thumbnail_blob: None,
+        }
+    }
+
+    #[test]
+    fn urls_follow_the_fixed_scheme() {
+        let base = "http://127.0.0.1:8090";
+        assert_eq!(
+            media_url(base, &media("10", "IMAGE")),
+            "http://127.0.0.1:8090/cdn/media/10.jpg"
+        );
+        assert_eq!(
+            media_url(base, &media("11", "CAROUSEL_ALBUM")),
+            "http://127.0.0.1:8090/cdn/media/11.jpg"
+        );
+        assert_eq!(
+            media_url("https://lg.example/", &media("12", "VIDEO")),
+            "https://lg.example/cdn/media/12.mp4"
+        );
+        assert_eq!(
+            thumbnail_url(base, &media("12", "VIDEO")),
+            "http://127.0.0.1:8090/cdn/thumb/12.jpg"
+        );
+        let user = IgUser {
+            id: "17841405793187218".into(),
+            username: "jane.doe".into(),
+            password_hash: String::new(),
+            account_type: "PERSONAL".into(),
+            name: String::new(),
+            biography: String::new(),
+            website: String::new(),
+            is_private: false,
+            followers_count: 0,
+            follows_count: 0,
+            profile_picture: None,
+            profile_blob: None,
+        };
+        assert_eq!(
+            profile_picture_url(base, &user),
+            "http://127.0.0.1:8090/cdn/profile/17841405793187218.jpg"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use localgram_testkit::world::*;
 use localgram_testkit::{Backend, TestOptions, TestServer, browser, client};
 use serde_json::json;
 
-fn form<'a>(code: &'a str) -> Vec<(&'static str, &'a str)> {
+fn form(code: &str) -> Vec<(&'static str, &str)> {
     vec![
         ("client_id", APP_ID),
         ("client_secret", APP_SECRET),
@@ -17,10 +17,7 @@ fn form<'a>(code: &'a str) -> Vec<(&'static str, &'a str)> {
     ]
 }
 
-fn without<'a>(
-    mut f: Vec<(&'static str, &'a str)>,
-    key: &str,
-) -> Vec<(&'static str, &'a str)> {
+fn without<'a>(mut f: Vec<(&'static str, &'a str)>, key: &str) -> Vec<(&'static str, &'a str)> {
     f.retain(|(k, _)| *k != key);
     f
 }
@@ -84,7 +81,10 @@ async fn basic_display_codes_give_a_flat_token_with_a_numeric_user_id_form_or_mu
         ] {
             let ctx = format!("{b}: {what}");
             let token = access_token_of(&res, &ctx);
-            assert!(token.starts_with("IGQVJ") && token.len() >= 45, "{ctx}: {token}");
+            assert!(
+                token.starts_with("IGQVJ") && token.len() >= 45,
+                "{ctx}: {token}"
+            );
             assert_eq!(
                 res.text,
                 format!("{{\"access_token\":\"{token}\",\"user_id\":17841405793187218}}"),
@@ -231,6 +231,24 @@ async fn missing_or_wrong_client_credentials_are_refused_and_consume_nothing() {
             assert_ig_error(&res, message, &format!("{b}: {what}"));
             assert_eq!(db.code_consumed_at(&code).await, None, "{b}: {what}");
         }
+        // A JSON body is the wrong encoding: its fields are not read.
+        let res = Reply::read(
+            client()
+                .post(server.url("/api.instagram.com/oauth/access_token"))
+                .json(&json!({
+                    "client_id": APP_ID, "client_secret": APP_SECRET,
+                    "grant_type": "authorization_code", "redirect_uri": REDIRECT_URI, "code": code
+                }))
+                .send()
+                .await
+                .expect("POST failed"),
+        )
+        .await;
+        assert_ig_error(
+            &res,
+            "Missing required field client_id",
+            &format!("{b}: JSON"),
+        );
         // A body of a type the endpoint does not take.
         let res = Reply::read(
             client()
@@ -264,15 +282,7 @@ async fn client_secret_goes_in_the_body_or_in_http_basic_never_both_never_in_the
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
         let url = server.url("/api.instagram.com/oauth/access_token");
-        let codes = mint_codes(
-            &server,
-            APP_ID,
-            TESTER,
-            &["user_profile"],
-            REDIRECT_URI,
-            2,
-        )
-        .await;
+        let codes = mint_codes(&server, APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2).await;
         let post = |auth: Option<String>, query: &str, body: Vec<(&'static str, &str)>| {
             let mut req = client().post(format!("{url}{query}")).form(&body);
             if let Some(a) = auth {
@@ -282,12 +292,7 @@ async fn client_secret_goes_in_the_body_or_in_http_basic_never_both_never_in_the
         };
 
         // A wrong secret through Basic: 401 with a Basic challenge.
-        let res = post(
-            wrong_basic(),
-            "",
-            without(form(&codes[0]), "client_secret"),
-        )
-        .await;
+        let res = post(wrong_basic(), "", without(form(&codes[0]), "client_secret")).await;
         assert_eq!(res.status, 401, "{b}: {}", res.text);
         assert_eq!(
             res.json(),
@@ -305,10 +310,7 @@ async fn client_secret_goes_in_the_body_or_in_http_basic_never_both_never_in_the
             format!("?client_secret={APP_SECRET}"),
             format!("?app_secret={APP_SECRET}"),
         ] {
-            for body in [
-                form(&codes[0]),
-                without(form(&codes[0]), "client_secret"),
-            ] {
+            for body in [form(&codes[0]), without(form(&codes[0]), "client_secret")] {
                 let res = post(None, &query, body).await;
                 assert_ig_error(
                     &res,
@@ -336,12 +338,7 @@ async fn client_secret_goes_in_the_body_or_in_http_basic_never_both_never_in_the
         assert_eq!(db.code_consumed_at(&codes[0]).await, None, "{b}");
 
         // Basic alone works (the id may be repeated in the body), and so does the body alone.
-        let res = post(
-            good_basic(),
-            "",
-            without(form(&codes[0]), "client_secret"),
-        )
-        .await;
+        let res = post(good_basic(), "", without(form(&codes[0]), "client_secret")).await;
         assert_eq!(res.status, 200, "{b}: Basic: {}", res.text);
         let res = post(None, "", form(&codes[1])).await;
         assert_eq!(res.status, 200, "{b}: body: {}", res.text);
@@ -386,7 +383,11 @@ async fn a_redirect_uri_mismatch_is_refused_without_consuming_the_code() {
         for (what, body, message) in [
             (
                 "no trailing slash",
-                with(form(&code), "redirect_uri", "https://socialsizzle.example/auth"),
+                with(
+                    form(&code),
+                    "redirect_uri",
+                    "https://socialsizzle.example/auth",
+                ),
                 "Invalid redirect_uri",
             ),
             (
@@ -437,7 +438,11 @@ async fn a_replayed_code_is_refused_and_revokes_every_token_issued_from_it() {
         }
         // The world's token, of the same user and app, is untouched.
         assert_me_ok(&server, LONG_LIVED_TOKEN, b).await;
-        assert_eq!(db.count("tokens WHERE revoked_at IS NOT NULL").await, 2, "{b}");
+        assert_eq!(
+            db.count("tokens WHERE revoked_at IS NOT NULL").await,
+            2,
+            "{b}"
+        );
     }
 }
 
@@ -447,33 +452,28 @@ async fn a_code_presented_by_another_app_is_refused_and_revokes_nothing() {
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let codes = mint_codes(
-            &server,
-            APP_ID,
-            TESTER,
-            &["user_profile"],
-            REDIRECT_URI,
-            2,
-        )
-        .await;
+        let codes = mint_codes(&server, APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2).await;
         let token = access_token_of(&exchange_code(&server, &codes[0]).await, b);
-        let by_live_app = |code: &str| {
-            with(
-                with(with(form(code), "client_id", LIVE_APP_ID), "client_secret", LIVE_APP_SECRET),
-                "redirect_uri",
-                REDIRECT_URI,
-            )
-        };
         // App B, with its own valid secret, replays A's used code and tries A's fresh one.
         for code in &codes {
-            let res = exchange(&server, &by_live_app(code)).await;
+            let body = with(
+                with(form(code), "client_id", LIVE_APP_ID),
+                "client_secret",
+                LIVE_APP_SECRET,
+            );
+            let res = exchange(&server, &body).await;
             assert_ig_error(
                 &res,
                 "Matching code was not found or was already used",
                 &format!("{b}: app B"),
             );
         }
-        assert_me_ok(&server, &token, &format!("{b}: A's token after B's attempt")).await;
+        assert_me_ok(
+            &server,
+            &token,
+            &format!("{b}: A's token after B's attempt"),
+        )
+        .await;
         assert_eq!(db.token_revoked_at(&token).await, None, "{b}");
         assert_eq!(db.code_consumed_at(&codes[1]).await, None, "{b}");
         // A's fresh code still works for A.
@@ -494,15 +494,8 @@ async fn codes_work_until_one_second_before_their_lifetime_ends() {
             })
             .await;
             let db = Db::open(&server).await;
-            let codes = mint_codes(
-                &server,
-                APP_ID,
-                TESTER,
-                &["user_profile"],
-                REDIRECT_URI,
-                2,
-            )
-            .await;
+            let codes =
+                mint_codes(&server, APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2).await;
             server.advance(ttl - 1);
             let res = exchange_code(&server, &codes[0]).await;
             assert_eq!(res.status, 200, "{b}: at TTL-1: {}", res.text);
@@ -546,11 +539,26 @@ async fn pkce_is_optional_enforced_once_a_challenge_was_sent_and_cannot_be_downg
             ("plain, same string", &plain_method, Some(VERIFIER), None),
             ("S256, wrong verifier", &s256, Some(&other), Some(bad)),
             ("S256, no verifier", &s256, None, Some(bad)),
-            ("no challenge, a verifier", &plain, Some(VERIFIER), Some(bad)),
-            ("S256, 42 characters", &s256, Some(&VERIFIER[..42]), Some(bad)),
+            (
+                "no challenge, a verifier",
+                &plain,
+                Some(VERIFIER),
+                Some(bad),
+            ),
+            (
+                "S256, 42 characters",
+                &s256,
+                Some(&VERIFIER[..42]),
+                Some(bad),
+            ),
             ("S256, 129 characters", &s256, Some(&long), Some(bad)),
             ("S256, a '!'", &s256, Some(&odd), Some(bad)),
-            ("plain, the S256 challenge", &plain_method, Some(S256_CHALLENGE), Some(bad)),
+            (
+                "plain, the S256 challenge",
+                &plain_method,
+                Some(S256_CHALLENGE),
+                Some(bad),
+            ),
         ];
         for (what, params, verifier, error) in cases {
             let ctx = format!("{b}: {what}");
@@ -607,8 +615,7 @@ async fn twenty_concurrent_exchanges_of_one_code_yield_exactly_one_token() {
             .map(|_| {
                 let (url, body) = (url.clone(), body.clone());
                 tokio::spawn(async move {
-                    Reply::read(client().post(url).form(&body).send().await.expect("POST"))
-                        .await
+                    Reply::read(client().post(url).form(&body).send().await.expect("POST")).await
                 })
             })
             .collect();

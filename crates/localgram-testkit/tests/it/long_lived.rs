@@ -9,7 +9,10 @@ use serde_json::json;
 /// Asserts a token response and returns the new token.
 fn assert_long_lived(res: &Reply, prefix: &str, ctx: &str) -> String {
     let token = access_token_of(res, ctx);
-    assert!(token.starts_with(prefix) && token.len() >= 45, "{ctx}: {token}");
+    assert!(
+        token.starts_with(prefix) && token.len() >= 45,
+        "{ctx}: {token}"
+    );
     assert_eq!(
         res.json(),
         json!({"access_token": token, "token_type": "bearer", "expires_in": 5_184_000}),
@@ -77,7 +80,12 @@ async fn the_exchange_refuses_a_wrong_secret_a_long_lived_token_and_a_missing_gr
         let res = exchange_long_lived(&server, "a1b2c3d4e5f60719", &short).await;
         assert_graph_error(
             &res,
-            graph_error(100, None, "OAuthException", "Error validating client secret"),
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "Error validating client secret",
+            ),
             &format!("{b}: wrong secret"),
         );
         let res = exchange_long_lived(&server, APP_SECRET, LONG_LIVED_TOKEN).await;
@@ -189,7 +197,12 @@ async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_
             ),
             &format!("{b}: refresh after expiry"),
         );
-        assert_me_ok(&server, &fresh, &format!("{b}: new after the old one's expiry")).await;
+        assert_me_ok(
+            &server,
+            &fresh,
+            &format!("{b}: new after the old one's expiry"),
+        )
+        .await;
     }
 }
 
@@ -269,7 +282,11 @@ async fn versioned_paths_are_served_and_name_their_version_and_v2_0_is_retired()
             .await;
             let ctx = format!("{b}: {version:?}");
             assert_eq!(res.status, 200, "{ctx}: {}", res.text);
-            assert_eq!(res.json(), json!({"id": TESTER_ID, "username": TESTER}), "{ctx}");
+            assert_eq!(
+                res.json(),
+                json!({"id": TESTER_ID, "username": TESTER}),
+                "{ctx}"
+            );
             assert_eq!(res.header("facebook-api-version"), Some(served), "{ctx}");
         }
         let res = get(
@@ -300,5 +317,74 @@ async fn versioned_paths_are_served_and_name_their_version_and_v2_0_is_retired()
                 &format!("{b}: {old}"),
             );
         }
+    }
+}
+
+/// Sends the same GET 20 times at once; returns the 200 bodies' tokens and the error replies.
+async fn race(url: String) -> (Vec<String>, Vec<Reply>) {
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { get(&client(), &url).await })
+        })
+        .collect();
+    let (mut tokens, mut errors) = (Vec::new(), Vec::new());
+    for t in tasks {
+        let res = t.await.expect("a task panicked");
+        if res.status == 200 {
+            tokens.push(access_token_of(&res, "race"));
+        } else {
+            errors.push(res);
+        }
+    }
+    (tokens, errors)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_exchanges_or_refreshes_of_one_token_yield_exactly_one_new_token() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let db = Db::open(&server).await;
+        let short = short_lived_token(&server).await;
+        let (tokens, errors) = race(server.url(&format!(
+            "/graph.instagram.com/access_token?grant_type=ig_exchange_token&client_secret={APP_SECRET}&access_token={short}"
+        )))
+        .await;
+        assert_eq!(tokens.len(), 1, "{b}: exchanges that succeeded");
+        for res in &errors {
+            assert_graph_error(
+                res,
+                graph_error(
+                    100,
+                    None,
+                    "OAuthException",
+                    "(#100) This access token has already been exchanged for a long-lived token",
+                ),
+                &format!("{b}: exchange race"),
+            );
+        }
+        let (refreshed, errors) = race(server.url(&format!(
+            "/graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token={LONG_LIVED_TOKEN}"
+        )))
+        .await;
+        assert_eq!(refreshed.len(), 1, "{b}: refreshes that succeeded");
+        for res in &errors {
+            assert_graph_error(
+                res,
+                graph_error(
+                    100,
+                    None,
+                    "OAuthException",
+                    "(#100) This access token has already been refreshed; refresh the newer token",
+                ),
+                &format!("{b}: refresh race"),
+            );
+        }
+        assert_eq!(
+            db.count("tokens WHERE kind = 'instagram_long_lived'").await,
+            3,
+            "{b}: the world's token and one new token per race"
+        );
     }
 }

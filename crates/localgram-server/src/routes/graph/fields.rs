@@ -138,7 +138,7 @@ pub async fn render_user(
                     .await?;
                 let next_base = nested_edge_params(gr, &nested, limit);
                 let path = format!("/{}/{}/media", gr.version, u.id);
-                render_page(state, gr, token, &page, &nested, &path, &next_base).await?
+                render_page(state, gr, &page, &nested, &path, &next_base).await?
             }
             _ => continue,
         };
@@ -173,7 +173,6 @@ fn nested_edge_params(
 pub async fn render_page(
     state: &AppState,
     gr: &GraphRequest,
-    token: &TokenRecord,
     page: &MediaPage,
     sel: &[FieldSelection],
     path: &str,
@@ -185,7 +184,7 @@ pub async fn render_page(
         _ => None,
     };
     for m in &page.items {
-        data.push(render_media(state, token, m, sel, owner.as_deref(), 0).await?);
+        data.push(render_media(state, m, sel, owner.as_deref(), 0).await?);
     }
     if data.is_empty() {
         return Ok(json!({ "data": [] }));
@@ -235,7 +234,6 @@ pub async fn username_of(state: &AppState, owner_id: &str) -> Result<Option<Stri
 /// `children{…}` silently omitted on non-albums; absent values omitted, never `null`.
 pub fn render_media<'a>(
     state: &'a AppState,
-    token: &'a TokenRecord,
     m: &'a IgMedia,
     sel: &'a [FieldSelection],
     owner_username: Option<&'a str>,
@@ -284,8 +282,7 @@ pub fn render_media<'a>(
                     let mut data = Vec::with_capacity(children.len());
                     for c in &children {
                         data.push(
-                            render_media(state, token, c, &nested, owner_username, depth + 1)
-                                .await?,
+                            render_media(state, c, &nested, owner_username, depth + 1).await?,
                         );
                     }
                     json!({ "data": data })

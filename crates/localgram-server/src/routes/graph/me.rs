@@ -86,6 +86,6 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     } else {
         None
     };
-    let body = render_media(state, &caller.token, &media, &sel, owner.as_deref(), 0).await?;
+    let body = render_media(state, &media, &sel, owner.as_deref(), 0).await?;
     Ok(caller.finish(graph_json(gr, &body)))
 }

@@ -33,7 +33,7 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
         .list_media(token, &owner, &params, DEFAULT_LIMIT)
         .await?;
     let path = format!("/{}/{}/media", gr.version, node);
-    let body = render_page(state, gr, token, &page, &sel, &path, gr.params.pairs()).await?;
+    let body = render_page(state, gr, &page, &sel, &path, gr.params.pairs()).await?;
     Ok(caller.finish(graph_json(gr, &body)))
 }
 
@@ -50,7 +50,7 @@ pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Resu
     };
     let mut data = Vec::with_capacity(children.len());
     for c in &children {
-        data.push(render_media(state, &caller.token, c, &sel, owner.as_deref(), 1).await?);
+        data.push(render_media(state, c, &sel, owner.as_deref(), 1).await?);
     }
     let body = match (children.first(), children.last()) {
         (Some(first), Some(last)) => json!({

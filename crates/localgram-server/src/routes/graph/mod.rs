@@ -90,7 +90,10 @@ fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
     let query_token = params
         .get("access_token")
         .map_err(|_| multiple_tokens())?
-        .map(str::to_owned);
+        .map(str::to_owned)
+        // `access_token=` is a token that cannot be parsed, not an absent one (reliability.md
+        // test 22).
+        .or_else(|| params.has("access_token").then(String::new));
     let header_token = header_token(req.headers());
     let (token, token_in_query) = match (query_token, header_token) {
         (Some(_), Some(_)) => return Err(multiple_tokens()),

@@ -15,6 +15,7 @@ use base64::Engine;
 use localgram_core::error::OAuthError;
 use localgram_core::model::TokenResponseShape;
 use localgram_core::oauth::ExchangeInput;
+use localgram_core::params::Params;
 use localgram_core::scope::Family;
 use localgram_types::{
     BasicDisplayTokenResponse, InstagramLoginTokenResponse, WrappedTokenItem, WrappedTokenResponse,
@@ -61,10 +62,23 @@ async fn post_access_token(State(state): State<AppState>, req: Request) -> Resul
         return Err(OAuthError::SecretInQuery.into());
     }
     let basic = basic_credentials(req.headers())?;
-    let form = body_params(req).await.map_err(|e| match e {
-        BodyError::TooLarge => OAuthError::InvalidRequest("the request body is too large".into()),
-        BodyError::Malformed(m) => OAuthError::InvalidRequest(m),
-    })?;
+    // Form or multipart only (api-contract.md §3): a JSON body carries no fields here, so it gets
+    // `Missing required field client_id` as on Meta's host.
+    let json_body = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
+    let form = if json_body {
+        Params::default()
+    } else {
+        body_params(req).await.map_err(|e| match e {
+            BodyError::TooLarge => {
+                OAuthError::InvalidRequest("the request body is too large".into())
+            }
+            BodyError::Malformed(m) => OAuthError::InvalidRequest(m),
+        })?
+    };
     let dup =
         |d: localgram_core::params::Duplicate| ApiError::OAuth(OAuthError::DuplicateField(d.0));
     let body_id = form.get_any(&["client_id", "app_id"]).map_err(dup)?;

@@ -1,2 +1,0 @@
-#[path = "it/graph_media.rs"]
-mod graph_media;

@@ -1,0 +1,14 @@
+//! The HTTP integration suite: the real server on port 0 over SQLite (and PostgreSQL when
+//! `LOCALGRAM_TEST_PG_URL` is set), driven over HTTP with reqwest. One test binary.
+
+mod at_rest;
+mod authorize;
+mod code_exchange;
+mod control;
+mod graph_me;
+mod graph_media;
+mod login_consent;
+mod long_lived;
+mod media_files;
+mod restart;
+mod support;
