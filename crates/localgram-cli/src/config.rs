@@ -34,6 +34,8 @@ const OTHER_VARS: &[&str] = &[
     "LOCALGRAM_CONFIG",
     "LOCALGRAM_URL",
     "LOCALGRAM_TOKEN",
+    "LOCALGRAM_APP_ID",
+    "LOCALGRAM_APP_SECRET",
 ];
 
 /// The environment layer: `LOCALGRAM_KEY=value` and `LOCALGRAM_KEY_FILE=path`, plus warnings for

@@ -173,11 +173,20 @@ impl Platform {
                     .map_err(|_| invalid_cursor("before"))
             })
             .transpose()?;
-        let not_older_than = self
-            .store
-            .listed_media_key_at(owner, self.settings.max_listed_media - 1)
-            .await
-            .map_err(store_err)?;
+        // The position of the cap is an OFFSET scan (bounded by the cap); read it at most once
+        // per cache period per account.
+        let not_older_than = match self.caches.media_cap.get(&owner.to_owned()) {
+            Some(v) => v,
+            None => {
+                let v = self
+                    .store
+                    .listed_media_key_at(owner, self.settings.max_listed_media - 1)
+                    .await
+                    .map_err(store_err)?;
+                self.caches.media_cap.put(owner.to_owned(), v.clone());
+                v
+            }
+        };
         let backwards = before.is_some() && after.is_none();
         let query = MediaQuery {
             owner_id: owner.to_owned(),

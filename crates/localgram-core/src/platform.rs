@@ -52,6 +52,30 @@ pub struct Platform {
     pub settings: Settings,
     /// Signs and checks paging cursors.
     pub cursors: crate::cursor::CursorCodec,
+    /// Short-lived read caches.
+    pub(crate) caches: Arc<Caches>,
+}
+
+/// The read caches of a platform (see [`crate::cache`]).
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    /// Apps by id.
+    pub apps: crate::cache::TtlCache<String, Option<crate::model::App>>,
+    /// Instagram accounts by id.
+    pub ig_users: crate::cache::TtlCache<String, Option<crate::model::IgUser>>,
+    /// The media-cap position per account.
+    pub media_cap: crate::cache::TtlCache<String, Option<crate::store::MediaKey>>,
+    /// Top-level media counts per account.
+    pub media_counts: crate::cache::TtlCache<String, i64>,
+}
+
+impl Caches {
+    pub(crate) fn clear(&self) {
+        self.apps.clear();
+        self.ig_users.clear();
+        self.media_cap.clear();
+        self.media_counts.clear();
+    }
 }
 
 impl std::fmt::Debug for Platform {
@@ -80,6 +104,7 @@ impl Platform {
             rng,
             settings,
             cursors,
+            caches: Arc::default(),
         }
     }
 
@@ -87,6 +112,37 @@ impl Platform {
     pub fn with_cursor_key(mut self, key: &[u8]) -> Self {
         self.cursors = crate::cursor::CursorCodec::new(key);
         self
+    }
+
+    /// The app with this id, read through the cache.
+    pub async fn cached_app(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::model::App>, crate::store::StoreError> {
+        if let Some(v) = self.caches.apps.get(&id.to_owned()) {
+            return Ok(v);
+        }
+        let v = self.store.find_app(id).await?;
+        self.caches.apps.put(id.to_owned(), v.clone());
+        Ok(v)
+    }
+
+    /// The Instagram account with this id, read through the cache.
+    pub async fn cached_ig_user(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::model::IgUser>, crate::store::StoreError> {
+        if let Some(v) = self.caches.ig_users.get(&id.to_owned()) {
+            return Ok(v);
+        }
+        let v = self.store.find_ig_user(id).await?;
+        self.caches.ig_users.put(id.to_owned(), v.clone());
+        Ok(v)
+    }
+
+    /// Forgets every cached read (after a write through this process).
+    pub fn clear_caches(&self) {
+        self.caches.clear();
     }
 
     /// A fresh row id.

@@ -61,12 +61,18 @@ impl Platform {
             GraphError::from_store(&e)
         };
         let user = self
-            .store
-            .find_ig_user(own)
+            .cached_ig_user(own)
             .await
             .map_err(store_err)?
             .ok_or_else(|| GraphError::unsupported_request(GraphHost::Instagram, "GET", own))?;
-        let media_count = self.store.count_media(own).await.map_err(store_err)?;
+        let media_count = match self.caches.media_counts.get(&own.to_owned()) {
+            Some(n) => n,
+            None => {
+                let n = self.store.count_media(own).await.map_err(store_err)?;
+                self.caches.media_counts.put(own.to_owned(), n);
+                n
+            }
+        };
         let family = crate::scope::family_of(&token.scopes).unwrap_or(Family::BasicDisplay);
         Ok(Profile {
             user,

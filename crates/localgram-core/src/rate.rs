@@ -149,8 +149,7 @@ impl Platform {
     /// Counts one Graph call made with `token` and says whether it is admitted.
     pub async fn count_call(&self, token: &TokenRecord) -> Result<Counted, GraphError> {
         let limits: RateLimits = self
-            .store
-            .find_app(&token.app_id)
+            .cached_app(&token.app_id)
             .await
             .map_err(store_err)?
             .map(|a| a.rate_limits)

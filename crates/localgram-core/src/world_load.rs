@@ -84,6 +84,7 @@ impl Platform {
             world::plan(&world, &cx)?
         };
         self.store.apply_world(&plan).await?;
+        self.clear_caches();
         Ok(WorldSummary {
             apps: plan.apps.len(),
             instagram_users: plan.ig_users.len(),

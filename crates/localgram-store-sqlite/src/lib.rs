@@ -971,8 +971,15 @@ impl MediaStore for SqliteStore {
         // comparison; its first half bounds the scan of the
         // (owner_id, timestamp_ms DESC, id COLLATE BINARY DESC) index, which also yields the
         // order (no sorting step: checked with EXPLAIN QUERY PLAN).
+        //
+        // The page comes back as ONE row holding a JSON array (SQLite's json_group_array): the
+        // driver hands every row from its worker thread to the async side separately, so one
+        // row instead of 26 saves most of a page's cost. Rows are re-sorted after decoding,
+        // since an aggregate does not promise its input order.
         let mut select = QueryBuilder::<Sqlite>::new(concat!(
-            "SELECT ",
+            "SELECT json_group_array(json_array(",
+            media_columns!(),
+            ")) FROM (SELECT ",
             media_columns!(),
             " FROM ig_media WHERE "
         ));
@@ -1009,14 +1016,21 @@ impl MediaStore for SqliteStore {
             MediaOrder::OldestFirst => " ORDER BY timestamp_ms ASC, id COLLATE BINARY ASC LIMIT ",
         });
         select.push_bind(query.limit.max(0));
-        Ok(select
-            .build_query_as::<IgMediaRow>()
-            .fetch_all(&self.pool)
+        select.push(")");
+        let json: String = select
+            .build_query_scalar()
+            .fetch_one(&self.pool)
             .await
-            .map_err(map_err)?
-            .into_iter()
-            .map(IgMedia::from)
-            .collect())
+            .map_err(map_err)?;
+        let mut media = crate::rows::media_from_json(&json)?;
+        media.sort_by(|a, b| {
+            let ord = (a.timestamp, a.id.as_bytes()).cmp(&(b.timestamp, b.id.as_bytes()));
+            match query.order {
+                MediaOrder::NewestFirst => ord.reverse(),
+                MediaOrder::OldestFirst => ord,
+            }
+        });
+        Ok(media)
     }
 
     async fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>> {

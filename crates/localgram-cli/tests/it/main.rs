@@ -1,3 +1,4 @@
 //! The `localgram` binary, run as a user runs it.
 
+mod connect;
 mod serve;

@@ -223,7 +223,7 @@ pub fn wants(sel: &[FieldSelection], name: &str) -> bool {
 pub async fn username_of(state: &AppState, owner_id: &str) -> Result<Option<String>> {
     Ok(state
         .platform
-        .find_instagram_user(owner_id)
+        .cached_ig_user(owner_id)
         .await
         .map_err(|e| ApiError::Graph(GraphError::from_store(&e)))?
         .map(|u| u.username))

@@ -1,0 +1,159 @@
+//! `localgram media list|get|children`: the media edge (one page, or every item streamed with
+//! `--all`), one media object, and an album's items.
+
+use std::io::IsTerminal as _;
+
+use clap::{Args, Subcommand};
+use futures_util::StreamExt as _;
+use localgram_client::Client;
+use localgram_client::fields::UserField;
+
+use super::error::CliError;
+use super::output::{List, Output, Progress, Table};
+use super::{Globals, Session};
+
+/// `localgram media …`.
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// The user's media, newest first: the first page, or every item with --all.
+    List(ListArgs),
+    /// One media object.
+    Get(GetArgs),
+    /// The items of an album (CAROUSEL_ALBUM).
+    Children(ChildrenArgs),
+}
+
+/// `localgram media list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Every item, following the cursors to the end (streamed: memory stays flat).
+    #[arg(long)]
+    all: bool,
+    /// The fields of each item, comma-separated [default:
+    /// caption,media_type,media_url,permalink,timestamp,username,thumbnail_url, and the id].
+    #[arg(long)]
+    fields: Option<String>,
+    /// Items per page (the API allows up to 100) [default: the server's 25; 100 with --all].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    limit: Option<u32>,
+}
+
+/// `localgram media get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The media id.
+    id: String,
+    /// The fields, comma-separated [default:
+    /// caption,media_type,media_url,permalink,timestamp,username,thumbnail_url, and the id].
+    #[arg(long)]
+    fields: Option<String>,
+}
+
+/// `localgram media children`.
+#[derive(Debug, Args)]
+pub struct ChildrenArgs {
+    /// The album's media id.
+    id: String,
+    /// The fields of each item, comma-separated [default:
+    /// id,media_type,media_url,permalink,thumbnail_url,timestamp,username].
+    #[arg(long)]
+    fields: Option<String>,
+}
+
+/// Runs `localgram media …`.
+pub async fn run(g: &Globals, command: MediaCommand) -> Result<(), CliError> {
+    match command {
+        MediaCommand::List(args) => list(g, args).await,
+        MediaCommand::Get(args) => get(g, args).await,
+        MediaCommand::Children(args) => children(g, args).await,
+    }
+}
+
+fn given(fields: &Option<String>) -> Option<&str> {
+    fields.as_deref().map(str::trim).filter(|f| !f.is_empty())
+}
+
+/// A list of media with these fields, or the default columns.
+fn list_of(out: &Output, fields: Option<&str>, default: &[&str]) -> List {
+    List::new(out, || {
+        fields.map_or_else(|| Table::new(default), Table::for_fields)
+    })
+}
+
+const MEDIA_COLUMNS: &[&str] = &["id", "media_type", "timestamp", "caption"];
+
+async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
+    let mut s = Session::open(g)?;
+    let fields = given(&args.fields);
+    let mut request = s.client.media();
+    if let Some(fields) = fields {
+        request = request.raw_fields(fields);
+    }
+    if let Some(limit) = args.limit.or(args.all.then_some(100)) {
+        request = request.limit(limit);
+    }
+    let mut list = list_of(&s.out, fields, MEDIA_COLUMNS);
+    if args.all {
+        // The counter shows where stdout does not: on a terminal, while the items go elsewhere.
+        let mut progress = Progress::new(!std::io::stdout().is_terminal(), "media");
+        if progress.enabled() {
+            progress.set_total(media_count(&s.client).await);
+        }
+        let mut stream = request.stream();
+        while let Some(media) = stream.next().await {
+            list.item(&mut s.out, &media?)?;
+            progress.tick();
+        }
+        progress.finish();
+    } else {
+        let page = request.send().await?;
+        for media in &page.data {
+            list.item(&mut s.out, media)?;
+        }
+        if page.has_next() && std::io::stderr().is_terminal() {
+            eprintln!("(more media on the next pages: add --all)");
+        }
+    }
+    list.end(&mut s.out)
+}
+
+/// The account's `media_count`, for the progress counter (best effort).
+async fn media_count(client: &Client) -> Option<u64> {
+    client
+        .me()
+        .fields([UserField::MediaCount])
+        .send()
+        .await
+        .ok()
+        .and_then(|me| me.media_count)
+}
+
+async fn get(g: &Globals, args: GetArgs) -> Result<(), CliError> {
+    let mut s = Session::open(g)?;
+    let mut request = s.client.media_details(args.id.trim());
+    if let Some(fields) = given(&args.fields) {
+        request = request.raw_fields(fields);
+    }
+    let media = request.send().await?;
+    s.out.object(&media)?;
+    s.out.flush()
+}
+
+async fn children(g: &Globals, args: ChildrenArgs) -> Result<(), CliError> {
+    let mut s = Session::open(g)?;
+    let fields = given(&args.fields);
+    let mut request = s.client.children(args.id.trim());
+    if let Some(fields) = fields {
+        request = request.raw_fields(fields);
+    }
+    let mut list = list_of(
+        &s.out,
+        fields,
+        &["id", "media_type", "timestamp", "media_url"],
+    );
+    let mut stream = request.stream();
+    while let Some(media) = stream.next().await {
+        list.item(&mut s.out, &media?)?;
+    }
+    list.end(&mut s.out)
+}
