@@ -1,7 +1,7 @@
 //! Lists every media item of the token's user, following the cursors to the end.
 //!
 //! ```sh
-//! LOCALGRAM_URL=http://127.0.0.1:8090 LOCALGRAM_ACCESS_TOKEN=IGQVJ… \
+//! LOCALGRAM_URL=http://127.0.0.1:8090 LOCALGRAM_TOKEN=IGQVJ… \
 //!     cargo run -p localgram-client --example list_media
 //! ```
 //!
@@ -13,8 +13,8 @@ use localgram_client::{AccessToken, Client};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let token = std::env::var("LOCALGRAM_ACCESS_TOKEN")
-        .map_err(|_| "set LOCALGRAM_ACCESS_TOKEN to an Instagram user token")?;
+    let token = std::env::var("LOCALGRAM_TOKEN")
+        .map_err(|_| "set LOCALGRAM_TOKEN to an Instagram user token")?;
     let client = Client::builder()
         .access_token(AccessToken::new(token))
         .build()?;

@@ -1,7 +1,7 @@
 //! Lists the Facebook Pages the user has a role on, with their Instagram accounts.
 //!
 //! ```sh
-//! LOCALGRAM_URL=http://127.0.0.1:8090 LOCALGRAM_ACCESS_TOKEN=EAA… \
+//! LOCALGRAM_URL=http://127.0.0.1:8090 LOCALGRAM_TOKEN=EAA… \
 //!     cargo run -p localgram-client --example list_pages
 //! ```
 //!
@@ -13,8 +13,8 @@ use localgram_client::{AccessToken, Client, ErrorClass};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let token = std::env::var("LOCALGRAM_ACCESS_TOKEN")
-        .map_err(|_| "set LOCALGRAM_ACCESS_TOKEN to a Facebook user token")?;
+    let token = std::env::var("LOCALGRAM_TOKEN")
+        .map_err(|_| "set LOCALGRAM_TOKEN to a Facebook user token")?;
     let client = Client::builder()
         .access_token(AccessToken::new(token))
         .build()?;

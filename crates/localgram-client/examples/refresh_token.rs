@@ -1,7 +1,7 @@
 //! Refreshes a long-lived Instagram token, directly and through a `TokenKeeper`.
 //!
 //! ```sh
-//! LOCALGRAM_URL=http://127.0.0.1:8090 LOCALGRAM_ACCESS_TOKEN=IGQVJ… \
+//! LOCALGRAM_URL=http://127.0.0.1:8090 LOCALGRAM_TOKEN=IGQVJ… \
 //!     cargo run -p localgram-client --example refresh_token
 //! ```
 //!
@@ -14,8 +14,8 @@ use localgram_client::{AccessToken, Client, StoredToken, TokenKeeper};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let token = AccessToken::new(
-        std::env::var("LOCALGRAM_ACCESS_TOKEN")
-            .map_err(|_| "set LOCALGRAM_ACCESS_TOKEN to a long-lived Instagram token")?,
+        std::env::var("LOCALGRAM_TOKEN")
+            .map_err(|_| "set LOCALGRAM_TOKEN to a long-lived Instagram token")?,
     );
     let client = Client::new()?;
 
