@@ -58,6 +58,16 @@ pub async fn token(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Call
 /// `/me`.
 pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> Result<Response> {
     let caller = token(state, gr, id.is_none()).await?;
+    user_for(state, gr, caller, id).await
+}
+
+/// The user node, for a caller already counted.
+async fn user_for(
+    state: &AppState,
+    gr: &GraphRequest,
+    caller: Caller,
+    id: Option<&str>,
+) -> Result<Response> {
     let sel = requested(gr, "id")?;
     check_user(&sel)?;
     let profile = state.platform.profile(&caller.token, id).await?;
@@ -65,19 +75,12 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
     Ok(caller.finish(graph_json(gr, &body)))
 }
 
-/// `/{id}`: the token's own account, or one of its media.
+/// `/{id}`: the token's own account, or one of its media. The token is resolved and counted once.
 pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
-    let Some(raw) = gr.token.as_deref() else {
-        return Err(GraphError::no_token().into());
-    };
-    let own = state
-        .platform
-        .resolve_token(raw, GraphHost::Instagram)
-        .await?;
-    if own.subject.user_id() == Some(id) {
-        return get_user(state, gr, Some(id)).await;
-    }
     let caller = token(state, gr, false).await?;
+    if caller.token.subject.user_id() == Some(id) {
+        return user_for(state, gr, caller, Some(id)).await;
+    }
     let sel = requested(gr, "id")?;
     let media = state.platform.get_media(&caller.token, id).await?;
     check_media(&sel)?;
