@@ -275,6 +275,11 @@ impl GraphError {
         )
     }
 
+    /// 2500: a `fields` syntax error; `message` is the full `Syntax error "…" at character N: …`.
+    pub fn fields_syntax(message: impl Into<String>) -> Self {
+        Self::new(2500, GraphErrorType::OAuth, message)
+    }
+
     /// 100: an invalid or missing parameter; `message` is shown as is.
     pub fn invalid_parameter(message: impl Into<String>) -> Self {
         Self::new(100, GraphErrorType::OAuth, message)

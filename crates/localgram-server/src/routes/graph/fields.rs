@@ -52,13 +52,7 @@ pub fn requested(gr: &GraphRequest, default: &str) -> Result<Vec<FieldSelection>
         GraphError::invalid_parameter("(#100) The parameter fields was given more than once")
     })?;
     let raw = raw.unwrap_or(default);
-    fields::parse(raw).map_err(|e| ApiError::Graph(syntax_error(&e.graph_message(raw))))
-}
-
-fn syntax_error(message: &str) -> GraphError {
-    let mut e = GraphError::unknown_path("");
-    e.message = message.to_owned();
-    e
+    fields::parse(raw).map_err(|e| ApiError::Graph(GraphError::fields_syntax(e.graph_message(raw))))
 }
 
 /// Checks every selection (recursively) against the node types; the first unknown field is a
