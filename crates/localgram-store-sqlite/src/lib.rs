@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod readers;
 mod rows;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use localgram_core::store::{
     AccountStore, AppStore, BlobStore, GrantStore, MediaKey, MediaOrder, MediaQuery, MediaStore,
     RateStore, Result, SessionStore, Store, StoreError, TokenStore, WorldPlan, WorldStore,
 };
+use rusqlite::OptionalExtension;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -27,6 +29,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::{map_err, migrate_err, write_err};
+use crate::readers::Readers;
 use crate::rows::{
     AppRoleRow, AppRow, AuthCodeRow, BlobRow, FbUserRow, IgMediaRow, IgUserRow, MediaKeyRow,
     TokenRow, product_names, rate_limits_json, tester_status,
@@ -54,6 +57,14 @@ macro_rules! media_columns {
         "id, owner_id, parent_id, position, media_type, caption, timestamp_ms, file,
          thumbnail_file, shortcode, copyright_flagged, media_product_type, is_shared_to_feed,
          media_blob, thumbnail_blob"
+    };
+}
+
+/// The columns of `tokens`, in [`TokenRow`]'s order.
+macro_rules! token_columns {
+    () => {
+        "id, token_hash, app_id, kind, user_kind, user_id, page_id, scopes, issued_at,
+         expires_at, revoked_at, code_id, parent_id, derived_at"
     };
 }
 
@@ -100,6 +111,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
     counters: Arc<Mutex<BTreeMap<(String, i64), i64>>>,
+    /// The hot read path (absent for an in-memory database).
+    readers: Option<Arc<Readers>>,
 }
 
 impl SqliteStore {
@@ -132,19 +145,22 @@ impl SqliteStore {
             .connect_with(connect.clone())
             .await
             .map_err(map_err)?;
+        let filename = connect.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(connect)
             .await
             .map_err(map_err)?;
-        let store = Self {
+        let mut store = Self {
             pool,
             writer,
             counters: Arc::default(),
+            readers: None,
         };
         if options.run_migrations {
             store.migrate().await?;
         }
+        store.readers = Readers::open(&filename, BUSY_TIMEOUT)?.map(Arc::new);
         tracing::debug!(
             synchronous_full = options.synchronous_full,
             migrated = options.run_migrations,
@@ -173,6 +189,50 @@ impl SqliteStore {
             .await
             .map_err(map_err)
     }
+}
+
+/// The read path's media page: the same conditions as the sqlx path of
+/// [`MediaStore::list_media`], one row per media, in order.
+fn media_page_sql(query: &MediaQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::with_capacity(512);
+    sql.push_str(concat!(
+        "SELECT ",
+        media_columns!(),
+        " FROM ig_media WHERE "
+    ));
+    sql.push_str(listed!());
+    sql.push_str(" AND owner_id = ?1");
+    let mut params = vec![Value::Text(query.owner_id.clone())];
+    let keys = [
+        (&query.older_than, "<", "<"),
+        (&query.newer_than, ">", ">"),
+        (&query.not_older_than, ">", ">="),
+    ];
+    for (key, strict, on_tie) in keys {
+        let Some(MediaKey { timestamp, id }) = key else {
+            continue;
+        };
+        params.push(Value::Integer(to_millis(*timestamp)));
+        params.push(Value::Text(id.clone()));
+        let (t, i) = (params.len() - 1, params.len());
+        sql.push_str(&format!(
+            " AND timestamp_ms {strict}= ?{t} AND (timestamp_ms {strict} ?{t} OR id COLLATE BINARY {on_tie} ?{i})"
+        ));
+    }
+    for (bound, op) in [(query.since, ">="), (query.until, "<=")] {
+        if let Some(at) = bound {
+            params.push(Value::Integer(to_millis(at)));
+            sql.push_str(&format!(" AND timestamp_ms {op} ?{}", params.len()));
+        }
+    }
+    sql.push_str(match query.order {
+        MediaOrder::NewestFirst => " ORDER BY timestamp_ms DESC, id COLLATE BINARY DESC",
+        MediaOrder::OldestFirst => " ORDER BY timestamp_ms ASC, id COLLATE BINARY ASC",
+    });
+    params.push(Value::Integer(query.limit.max(0)));
+    sql.push_str(&format!(" LIMIT ?{}", params.len()));
+    (sql, params)
 }
 
 async fn commit(tx: Transaction<'static, Sqlite>) -> Result<()> {
@@ -606,13 +666,15 @@ impl AccountStore for SqliteStore {
     }
 
     async fn count_media(&self, owner_id: &str) -> Result<i64> {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM ig_media WHERE owner_id = ?1 AND parent_id IS NULL",
-        )
-        .bind(owner_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
+        const SQL: &str = "SELECT COUNT(*) FROM ig_media WHERE owner_id = ?1 AND parent_id IS NULL";
+        if let Some(readers) = &self.readers {
+            return readers.with(|c| c.prepare_cached(SQL)?.query_row([owner_id], |r| r.get(0)));
+        }
+        sqlx::query_scalar::<_, i64>(SQL)
+            .bind(owner_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
     }
 
     async fn find_fb_user(&self, id: &str) -> Result<Option<FbUser>> {
@@ -738,17 +800,28 @@ impl TokenStore for SqliteStore {
     }
 
     async fn find_token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
-        sqlx::query_as::<_, TokenRow>(
-            "SELECT id, token_hash, app_id, kind, user_kind, user_id, page_id, scopes, issued_at,
-                    expires_at, revoked_at, code_id, parent_id, derived_at
-             FROM tokens WHERE token_hash = ?1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?
-        .map(TokenRecord::try_from)
-        .transpose()
+        const SQL: &str = concat!(
+            "SELECT ",
+            token_columns!(),
+            " FROM tokens WHERE token_hash = ?1"
+        );
+        if let Some(readers) = &self.readers {
+            return readers
+                .with(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row([token_hash], TokenRow::from_rusqlite)
+                        .optional()
+                })?
+                .map(TokenRecord::try_from)
+                .transpose();
+        }
+        sqlx::query_as::<_, TokenRow>(SQL)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(TokenRecord::try_from)
+            .transpose()
     }
 
     async fn derive_token(
@@ -937,34 +1010,60 @@ impl Store for SqliteStore {
 #[async_trait]
 impl MediaStore for SqliteStore {
     async fn find_media(&self, id: &str) -> Result<Option<IgMedia>> {
-        Ok(sqlx::query_as::<_, IgMediaRow>(concat!(
-            "SELECT ",
-            media_columns!(),
-            " FROM ig_media WHERE id = ?1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?
-        .map(IgMedia::from))
+        const SQL: &str = concat!("SELECT ", media_columns!(), " FROM ig_media WHERE id = ?1");
+        if let Some(readers) = &self.readers {
+            return Ok(readers
+                .with(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row([id], IgMediaRow::from_rusqlite)
+                        .optional()
+                })?
+                .map(IgMedia::from));
+        }
+        Ok(sqlx::query_as::<_, IgMediaRow>(SQL)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(IgMedia::from))
     }
 
     async fn list_children(&self, parent_id: &str) -> Result<Vec<IgMedia>> {
-        Ok(sqlx::query_as::<_, IgMediaRow>(concat!(
+        const SQL: &str = concat!(
             "SELECT ",
             media_columns!(),
             " FROM ig_media WHERE parent_id = ?1 ORDER BY position, id COLLATE BINARY"
-        ))
-        .bind(parent_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .into_iter()
-        .map(IgMedia::from)
-        .collect())
+        );
+        if let Some(readers) = &self.readers {
+            return readers.with(|c| {
+                c.prepare_cached(SQL)?
+                    .query_map([parent_id], |r| {
+                        IgMediaRow::from_rusqlite(r).map(IgMedia::from)
+                    })?
+                    .collect()
+            });
+        }
+        Ok(sqlx::query_as::<_, IgMediaRow>(SQL)
+            .bind(parent_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .into_iter()
+            .map(IgMedia::from)
+            .collect())
     }
 
     async fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>> {
+        if let Some(readers) = &self.readers {
+            let (sql, params) = media_page_sql(query);
+            return readers.with(|c| {
+                c.prepare_cached(&sql)?
+                    .query_map(rusqlite::params_from_iter(params), |r| {
+                        IgMediaRow::from_rusqlite(r).map(IgMedia::from)
+                    })?
+                    .collect()
+            });
+        }
         // Keys compare as (timestamp_ms, id) tuples, ids bytewise (`COLLATE BINARY`, like Rust's
         // `String` order and Postgres' `COLLATE "C"`). Each key bound is written as
         // `timestamp_ms <op>= t AND (timestamp_ms <op> t OR id <op> i)`, equivalent to the tuple
@@ -1037,18 +1136,33 @@ impl MediaStore for SqliteStore {
         if offset < 0 {
             return Ok(None);
         }
-        Ok(sqlx::query_as::<_, MediaKeyRow>(concat!(
+        const SQL: &str = concat!(
             "SELECT timestamp_ms, id FROM ig_media WHERE ",
             listed!(),
             " AND owner_id = ?1 ORDER BY timestamp_ms DESC, id COLLATE BINARY DESC
               LIMIT 1 OFFSET ?2"
-        ))
-        .bind(owner_id)
-        .bind(offset)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?
-        .map(MediaKey::from))
+        );
+        if let Some(readers) = &self.readers {
+            return Ok(readers
+                .with(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row(rusqlite::params![owner_id, offset], |r| {
+                            Ok(MediaKeyRow {
+                                timestamp_ms: r.get(0)?,
+                                id: r.get(1)?,
+                            })
+                        })
+                        .optional()
+                })?
+                .map(MediaKey::from));
+        }
+        Ok(sqlx::query_as::<_, MediaKeyRow>(SQL)
+            .bind(owner_id)
+            .bind(offset)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(MediaKey::from))
     }
 
     async fn upsert_media(&self, media: &[IgMedia]) -> Result<()> {
@@ -1067,14 +1181,28 @@ impl BlobStore for SqliteStore {
     }
 
     async fn find_blob(&self, sha256: &str) -> Result<Option<Blob>> {
-        Ok(sqlx::query_as::<_, BlobRow>(
-            "SELECT sha256, content_type, bytes FROM blobs WHERE sha256 = ?1",
-        )
-        .bind(sha256)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?
-        .map(Blob::from))
+        const SQL: &str = "SELECT sha256, content_type, bytes FROM blobs WHERE sha256 = ?1";
+        if let Some(readers) = &self.readers {
+            return Ok(readers
+                .with(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row([sha256], |r| {
+                            Ok(BlobRow {
+                                sha256: r.get(0)?,
+                                content_type: r.get(1)?,
+                                bytes: r.get(2)?,
+                            })
+                        })
+                        .optional()
+                })?
+                .map(Blob::from));
+        }
+        Ok(sqlx::query_as::<_, BlobRow>(SQL)
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(Blob::from))
     }
 }
 

@@ -167,6 +167,29 @@ pub(crate) struct IgMediaRow {
     pub thumbnail_blob: Option<String>,
 }
 
+impl IgMediaRow {
+    /// Reads the media columns (in `media_columns!` order) from a row of the read path.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            owner_id: row.get(1)?,
+            parent_id: row.get(2)?,
+            position: row.get(3)?,
+            media_type: row.get(4)?,
+            caption: row.get(5)?,
+            timestamp_ms: row.get(6)?,
+            file: row.get(7)?,
+            thumbnail_file: row.get(8)?,
+            shortcode: row.get(9)?,
+            copyright_flagged: row.get(10)?,
+            media_product_type: row.get(11)?,
+            is_shared_to_feed: row.get(12)?,
+            media_blob: row.get(13)?,
+            thumbnail_blob: row.get(14)?,
+        })
+    }
+}
+
 impl From<IgMediaRow> for IgMedia {
     fn from(row: IgMediaRow) -> Self {
         Self {
@@ -377,6 +400,32 @@ pub(crate) struct TokenRow {
     pub code_id: Option<String>,
     pub parent_id: Option<String>,
     pub derived_at: Option<i64>,
+}
+
+impl TokenRow {
+    /// Reads the token columns (in `token_columns!` order) from a row of the read path.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let scopes: String = row.get(7)?;
+        let scopes = serde_json::from_str(&scopes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        Ok(Self {
+            id: row.get(0)?,
+            token_hash: row.get(1)?,
+            app_id: row.get(2)?,
+            kind: row.get(3)?,
+            user_kind: row.get(4)?,
+            user_id: row.get(5)?,
+            page_id: row.get(6)?,
+            scopes: Json(scopes),
+            issued_at: row.get(8)?,
+            expires_at: row.get(9)?,
+            revoked_at: row.get(10)?,
+            code_id: row.get(11)?,
+            parent_id: row.get(12)?,
+            derived_at: row.get(13)?,
+        })
+    }
 }
 
 impl TryFrom<TokenRow> for TokenRecord {

@@ -2,6 +2,7 @@
 //! `localgram_core::fields`, checked against each node type before anything is read, and the
 //! node renderers (user, media) that honour it.
 
+use super::json_out::Object;
 use super::{GraphRequest, paging_url};
 use crate::error::{ApiError, Result};
 use crate::media::urls;
@@ -132,7 +133,11 @@ pub async fn render_user(
                     .await?;
                 let next_base = nested_edge_params(gr, &nested, limit);
                 let path = format!("/{}/{}/media", gr.version, u.id);
-                render_page(state, gr, &page, &nested, &path, &next_base).await?
+                let bytes = render_page(state, gr, &page, &nested, &path, &next_base).await?;
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    tracing::error!(error = %e, "a rendered media page does not parse");
+                    ApiError::Graph(GraphError::internal())
+                })?
             }
             _ => continue,
         };
@@ -162,8 +167,23 @@ fn nested_edge_params(
     p
 }
 
+/// The fields of a node in output order: by name (as a JSON object of this server has always
+/// listed them), a repeated name keeping its last selection, `id` always present. Each comes
+/// with its nested selection, if any.
+pub type OutputFields<'a> = Vec<(&'a str, Option<&'a [FieldSelection]>)>;
+
+/// [`OutputFields`] of a selection.
+pub fn output_fields(sel: &[FieldSelection]) -> OutputFields<'_> {
+    let mut by_name = std::collections::BTreeMap::new();
+    by_name.insert("id", None);
+    for f in sel {
+        by_name.insert(f.name.as_str(), f.nested.as_deref());
+    }
+    by_name.into_iter().collect()
+}
+
 /// Renders one page of media as `{"data": [...], "paging": {...}}` (D11: no `previous` on the
-/// first page, no `next` on the last, an empty page is just `{"data": []}`).
+/// first page, no `next` on the last, an empty page is just `{"data": []}`), as JSON bytes.
 pub async fn render_page(
     state: &AppState,
     gr: &GraphRequest,
@@ -171,40 +191,50 @@ pub async fn render_page(
     sel: &[FieldSelection],
     path: &str,
     base_params: &[(String, String)],
-) -> Result<Value> {
-    let mut data = Vec::with_capacity(page.items.len());
+) -> Result<Vec<u8>> {
+    if page.items.is_empty() {
+        return Ok(br#"{"data":[]}"#.to_vec());
+    }
     let owner = match page.items.first() {
         Some(m) if wants(sel, "username") => username_of(state, &m.owner_id).await?,
         _ => None,
     };
-    for m in &page.items {
-        data.push(render_media(state, m, sel, owner.as_deref(), 0).await?);
+    let fields = output_fields(sel);
+    let mut buf = Vec::with_capacity(512 * page.items.len() + 1024);
+    buf.extend_from_slice(br#"{"data":["#);
+    for (i, m) in page.items.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        render_media(state, m, &fields, owner.as_deref(), 0, &mut buf).await?;
     }
-    if data.is_empty() {
-        return Ok(json!({ "data": [] }));
-    }
-    let mut paging = Map::new();
-    paging.insert(
-        "cursors".into(),
-        json!({ "before": page.before, "after": page.after }),
-    );
-    if page.has_previous
-        && let Some(b) = &page.before
+    buf.extend_from_slice(br#"],"paging":"#);
+    let mut paging = Object::begin(&mut buf);
     {
-        paging.insert(
-            "previous".into(),
-            json!(paging_url(state, gr, path, base_params, ("before", b))),
-        );
+        let mut cursors = Object::begin(paging.key("cursors"));
+        cursors.value("after", &page.after);
+        cursors.value("before", &page.before);
+        cursors.end();
     }
     if page.has_next
         && let Some(a) = &page.after
     {
-        paging.insert(
-            "next".into(),
-            json!(paging_url(state, gr, path, base_params, ("after", a))),
+        paging.str(
+            "next",
+            &paging_url(state, gr, path, base_params, ("after", a)),
         );
     }
-    Ok(json!({ "data": data, "paging": paging }))
+    if page.has_previous
+        && let Some(b) = &page.before
+    {
+        paging.str(
+            "previous",
+            &paging_url(state, gr, path, base_params, ("before", b)),
+        );
+    }
+    paging.end();
+    buf.push(b'}');
+    Ok(buf)
 }
 
 /// Whether `name` is selected anywhere in the tree.
@@ -223,29 +253,32 @@ pub async fn username_of(state: &AppState, owner_id: &str) -> Result<Option<Stri
         .map(|u| u.username))
 }
 
-/// Renders a media node. Rules (§9): no `caption` on album children; `thumbnail_url` only on
-/// VIDEO; no `permalink` for copyright-flagged media and no `media_url` for flagged VIDEO;
-/// `children{…}` silently omitted on non-albums; absent values omitted, never `null`.
+/// Renders a media node into `buf`. Rules (§9): no `caption` on album children;
+/// `thumbnail_url` only on VIDEO; no `permalink` for copyright-flagged media and no `media_url`
+/// for flagged VIDEO; `children{…}` silently omitted on non-albums; absent values omitted,
+/// never `null`.
 pub fn render_media<'a>(
     state: &'a AppState,
     m: &'a IgMedia,
-    sel: &'a [FieldSelection],
+    fields: &'a [(&'a str, Option<&'a [FieldSelection]>)],
     owner_username: Option<&'a str>,
     depth: usize,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value>> + Send + 'a>> {
+    buf: &'a mut Vec<u8>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
     Box::pin(async move {
-        let mut out = Map::new();
         let is_video = m.media_type == "VIDEO";
-        for f in sel {
-            let v = match f.name.as_str() {
-                "id" => json!(m.id),
-                "caption" => match (&m.caption, &m.parent_id) {
-                    (Some(c), None) => json!(c),
-                    _ => continue,
-                },
-                "media_type" => json!(m.media_type),
+        let mut out = Object::begin(buf);
+        for &(name, nested) in fields {
+            match name {
+                "id" => out.str(name, &m.id),
+                "caption" => {
+                    if let (Some(c), None) = (&m.caption, &m.parent_id) {
+                        out.str(name, c);
+                    }
+                }
+                "media_type" => out.str(name, &m.media_type),
                 "media_url" if !(is_video && m.copyright_flagged) => {
-                    json!(urls::media_url(&state.public_url, m))
+                    out.str(name, &urls::media_url(&state.public_url, m));
                 }
                 "permalink" if !m.copyright_flagged && m.parent_id.is_none() => {
                     let kind = if m.media_product_type == "REELS" {
@@ -253,39 +286,45 @@ pub fn render_media<'a>(
                     } else {
                         "p"
                     };
-                    json!(format!("https://www.instagram.com/{kind}/{}/", m.shortcode))
+                    out.str(
+                        name,
+                        &format!("https://www.instagram.com/{kind}/{}/", m.shortcode),
+                    );
                 }
-                "thumbnail_url" if is_video => json!(urls::thumbnail_url(&state.public_url, m)),
-                "timestamp" => json!(graph_timestamp(m.timestamp)),
-                "username" => match owner_username {
-                    Some(u) => json!(u),
-                    None => continue,
-                },
-                "is_shared_to_feed" => match (m.media_product_type.as_str(), m.is_shared_to_feed) {
-                    ("REELS", Some(b)) => json!(b),
-                    _ => continue,
-                },
-                "media_product_type" => json!(m.media_product_type),
-                "shortcode" => json!(m.shortcode),
-                "children" if m.media_type == "CAROUSEL_ALBUM" && depth < 2 => {
-                    let nested = f
-                        .nested
-                        .clone()
-                        .unwrap_or_else(|| vec![FieldSelection::plain("id")]);
-                    let children = state.platform.children_of(m).await?;
-                    let mut data = Vec::with_capacity(children.len());
-                    for c in &children {
-                        data.push(
-                            render_media(state, c, &nested, owner_username, depth + 1).await?,
-                        );
+                "thumbnail_url" if is_video => {
+                    out.str(name, &urls::thumbnail_url(&state.public_url, m));
+                }
+                "timestamp" => out.str(name, &graph_timestamp(m.timestamp)),
+                "username" => {
+                    if let Some(u) = owner_username {
+                        out.str(name, u);
                     }
-                    json!({ "data": data })
                 }
-                _ => continue,
-            };
-            out.insert(f.name.clone(), v);
+                "is_shared_to_feed" => {
+                    if let ("REELS", Some(b)) = (m.media_product_type.as_str(), m.is_shared_to_feed)
+                    {
+                        out.value(name, &b);
+                    }
+                }
+                "media_product_type" => out.str(name, &m.media_product_type),
+                "shortcode" => out.str(name, &m.shortcode),
+                "children" if m.media_type == "CAROUSEL_ALBUM" && depth < 2 => {
+                    let nested = output_fields(nested.unwrap_or_default());
+                    let children = state.platform.children_of(m).await?;
+                    let data = out.key(name);
+                    data.extend_from_slice(br#"{"data":["#);
+                    for (i, c) in children.iter().enumerate() {
+                        if i > 0 {
+                            data.push(b',');
+                        }
+                        render_media(state, c, &nested, owner_username, depth + 1, data).await?;
+                    }
+                    data.extend_from_slice(b"]}");
+                }
+                _ => {}
+            }
         }
-        out.entry("id").or_insert_with(|| json!(m.id));
-        Ok(Value::Object(out))
+        out.end();
+        Ok(())
     })
 }

@@ -2,9 +2,10 @@
 //! is one of the token's account's media. Without `fields`, only `id`.
 
 use super::fields::{
-    check_media, check_user, render_media, render_user, requested, username_of, wants,
+    check_media, check_user, output_fields, render_media, render_user, requested, username_of,
+    wants,
 };
-use super::{GraphRequest, graph_json};
+use super::{GraphRequest, graph_json, graph_json_bytes};
 use crate::error::{ApiError, Result, apply_usage};
 use crate::http::logging::AppTag;
 use crate::state::AppState;
@@ -89,6 +90,15 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     } else {
         None
     };
-    let body = render_media(state, &media, &sel, owner.as_deref(), 0).await?;
-    Ok(caller.finish(graph_json(gr, &body)))
+    let mut body = Vec::with_capacity(1024);
+    render_media(
+        state,
+        &media,
+        &output_fields(&sel),
+        owner.as_deref(),
+        0,
+        &mut body,
+    )
+    .await?;
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }

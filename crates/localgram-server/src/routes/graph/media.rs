@@ -1,14 +1,16 @@
 //! `GET /me/media`, `GET /{user-id}/media` and `GET /{media-id}/children` (api-contract.md §8,
 //! §10): cursor paging by the contract's rules, time bounds, field selection on each item.
 
-use super::fields::{check_media, render_media, render_page, requested, username_of, wants};
+use super::fields::{
+    check_media, output_fields, render_media, render_page, requested, username_of, wants,
+};
+use super::json_out::Object;
 use super::me::token;
-use super::{GraphRequest, graph_json};
+use super::{GraphRequest, graph_json_bytes};
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::media::{DEFAULT_LIMIT, PageParams};
-use serde_json::json;
 
 /// The media edge of `/me` or `/{user-id}`.
 pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
@@ -34,7 +36,7 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
         .await?;
     let path = format!("/{}/{}/media", gr.version, node);
     let body = render_page(state, gr, &page, &sel, &path, gr.params.pairs()).await?;
-    Ok(caller.finish(graph_json(gr, &body)))
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }
 
 /// The children edge of an album.
@@ -48,19 +50,25 @@ pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Resu
     } else {
         None
     };
-    let mut data = Vec::with_capacity(children.len());
-    for c in &children {
-        data.push(render_media(state, c, &sel, owner.as_deref(), 1).await?);
-    }
-    let body = match (children.first(), children.last()) {
-        (Some(first), Some(last)) => json!({
-            "data": data,
-            "paging": { "cursors": {
-                "before": state.platform.child_cursor(id, first),
-                "after": state.platform.child_cursor(id, last),
-            } }
-        }),
-        _ => json!({ "data": [] }),
+    let (Some(first), Some(last)) = (children.first(), children.last()) else {
+        return Ok(caller.finish(graph_json_bytes(gr, br#"{"data":[]}"#.to_vec())));
     };
-    Ok(caller.finish(graph_json(gr, &body)))
+    let fields = output_fields(&sel);
+    let mut body = Vec::with_capacity(512 * children.len() + 256);
+    body.extend_from_slice(br#"{"data":["#);
+    for (i, c) in children.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        render_media(state, c, &fields, owner.as_deref(), 1, &mut body).await?;
+    }
+    body.extend_from_slice(br#"],"paging":"#);
+    let mut paging = Object::begin(&mut body);
+    let mut cursors = Object::begin(paging.key("cursors"));
+    cursors.str("after", &state.platform.child_cursor(id, last));
+    cursors.str("before", &state.platform.child_cursor(id, first));
+    cursors.end();
+    paging.end();
+    body.push(b'}');
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }

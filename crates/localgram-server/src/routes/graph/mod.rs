@@ -3,6 +3,7 @@
 //! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
 
 pub mod fields;
+pub mod json_out;
 pub mod me;
 pub mod media;
 pub mod token;
@@ -138,7 +139,12 @@ fn multiple_tokens() -> GraphError {
 
 /// A JSON answer with the Graph headers.
 pub fn graph_json(gr: &GraphRequest, value: &serde_json::Value) -> Response {
-    let mut res = value.to_string().into_response();
+    graph_json_bytes(gr, value.to_string().into_bytes())
+}
+
+/// A JSON body already written (see [`json_out`]), with the Graph response headers.
+pub fn graph_json_bytes(gr: &GraphRequest, body: Vec<u8>) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
