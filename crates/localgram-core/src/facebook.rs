@@ -546,3 +546,114 @@ impl Platform {
         Ok(())
     }
 }
+
+/// Days of data access a user grant gives an app (`data_access_expires_at`).
+const DATA_ACCESS_DAYS: i64 = 90;
+
+impl Platform {
+    /// `GET /debug_token?input_token=…`: what a token is (api-contract.md §15). The caller is an
+    /// app token, or a user token of the same app; a token of another app is refused. An unknown,
+    /// expired or revoked input token is described with `is_valid: false` and its error.
+    pub async fn debug_token(
+        &self,
+        caller: &TokenRecord,
+        input: Option<&str>,
+    ) -> Result<serde_json::Value, GraphError> {
+        use serde_json::json;
+        let input = input.ok_or_else(|| {
+            GraphError::invalid_parameter("(#100) The parameter input_token is required")
+        })?;
+        if caller.kind == TokenKind::Page {
+            return Err(GraphError::invalid_parameter(
+                "(#100) debug_token needs an app access token or a user access token of the app",
+            ));
+        }
+        let record = if is_app_secret_form(input) {
+            self.resolve_fb_token(input).await.ok()
+        } else {
+            self.store
+                .find_token(&SecretHash::of(input).0)
+                .await
+                .map_err(store_err)?
+                .filter(|t| !t.kind.is_instagram())
+        };
+        let Some(t) = record else {
+            let e = GraphError::cannot_parse_token();
+            return Ok(json!({"data": {
+                "error": {"code": e.code, "message": e.message},
+                "is_valid": false,
+                "scopes": [],
+            }}));
+        };
+        if t.app_id != caller.app_id {
+            return Err(GraphError::invalid_parameter(
+                "(#100) The input token belongs to another app than the access token",
+            ));
+        }
+        let app = self
+            .cached_app(&t.app_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(GraphError::cannot_parse_token)?;
+        let now = self.clock.now();
+        let error = if t.revoked_at.is_some() {
+            Some(GraphError::invalidated())
+        } else {
+            t.expires_at
+                .filter(|e| *e <= now)
+                .map(|e| GraphError::expired(e, now))
+        };
+        let kind = match t.kind {
+            TokenKind::App => "APP",
+            TokenKind::Page => "PAGE",
+            _ => "USER",
+        };
+        let scopes = self.effective_scopes(&t).await?;
+        let mut data = json!({
+            "app_id": app.id,
+            "type": kind,
+            "application": app.name,
+            "expires_at": t.expires_at.map_or(0, |e| e.unix_timestamp()),
+            "is_valid": error.is_none(),
+            "scopes": scopes,
+        });
+        if t.kind != TokenKind::App {
+            data["issued_at"] = json!(t.issued_at.unix_timestamp());
+        }
+        if let Some(user) = t.subject.user_id() {
+            data["user_id"] = json!(user);
+            data["data_access_expires_at"] =
+                json!((t.issued_at + time::Duration::days(DATA_ACCESS_DAYS)).unix_timestamp());
+            let grant = self
+                .store
+                .find_fb_grant(&t.app_id, user)
+                .await
+                .map_err(store_err)?;
+            let granular: Vec<serde_json::Value> = scopes
+                .iter()
+                .map(|s| {
+                    let targets = grant
+                        .as_ref()
+                        .filter(|_| s.starts_with("pages_") || s == "business_management")
+                        .map(|g| g.page_ids.clone());
+                    match targets {
+                        Some(ids) => json!({"scope": s, "target_ids": ids}),
+                        None => json!({"scope": s}),
+                    }
+                })
+                .collect();
+            data["granular_scopes"] = json!(granular);
+        }
+        if let Some(page) = &t.page_id {
+            data["profile_id"] = json!(page);
+        }
+        if let Some(e) = error {
+            let mut err = json!({"code": e.code, "message": e.message});
+            if let Some(sub) = e.subcode {
+                err["subcode"] = json!(sub);
+            }
+            data["error"] = err;
+        }
+        Ok(json!({ "data": data }))
+    }
+}

@@ -100,7 +100,34 @@ pub fn builtin_cities() -> Vec<City> {
             139.6503,
             40.0,
         ),
+        c(
+            "106339232734991",
+            "Lisbon",
+            "",
+            "Portugal",
+            38.7223,
+            -9.1393,
+            15.0,
+        ),
     ]
+}
+
+/// Whether `given` names `country`: its name, or its ISO 3166 two-letter code.
+fn same_country(given: &str, country: &str) -> bool {
+    const CODES: &[(&str, &str)] = &[
+        ("SE", "Sweden"),
+        ("US", "United States"),
+        ("GB", "United Kingdom"),
+        ("UK", "United Kingdom"),
+        ("FR", "France"),
+        ("DE", "Germany"),
+        ("JP", "Japan"),
+        ("PT", "Portugal"),
+    ];
+    given.eq_ignore_ascii_case(country)
+        || CODES.iter().any(|(code, name)| {
+            given.eq_ignore_ascii_case(code) && name.eq_ignore_ascii_case(country)
+        })
 }
 
 /// Paging and filter parameters of the accounts edge, as sent.
@@ -685,14 +712,12 @@ impl Platform {
                     ));
                 };
                 let state = string(l, "location", "state")?.unwrap_or_default();
-                if country.eq_ignore_ascii_case("united states") && state.is_empty() {
+                if same_country(&country, "United States") && state.is_empty() {
                     return Err(param_err("location", "needs a state in the United States"));
                 }
                 city = cities
                     .iter()
-                    .find(|g| {
-                        g.name.eq_ignore_ascii_case(&c) && g.country.eq_ignore_ascii_case(&country)
-                    })
+                    .find(|g| g.name.eq_ignore_ascii_case(&c) && same_country(&country, &g.country))
                     .cloned();
                 area_known = city.is_some();
                 if city.is_none() {

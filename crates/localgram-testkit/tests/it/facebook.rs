@@ -1490,3 +1490,245 @@ async fn ignore_coordinate_warnings_accepts_far_coordinates() {
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
 }
+
+// ------------------------------------------------------------------------------------------------
+// debug_token, revoking, batch
+// ------------------------------------------------------------------------------------------------
+
+fn app_token() -> String {
+    format!("{APP_ID}|{APP_SECRET}")
+}
+
+async fn debug(server: &TestServer, input: &str, token: &str) -> Reply {
+    graph_get(
+        server,
+        &with_token(
+            &format!("/debug_token?input_token={}", encode(input)),
+            token,
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn debug_token_describes_user_page_and_app_tokens() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let now = NOW_MS / 1000;
+        let reply = debug(&server, LONG_TOKEN, &app_token()).await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        assert_eq!(
+            reply.json(),
+            json!({"data": {
+                "app_id": APP_ID, "type": "USER", "application": "Facebook Only",
+                "expires_at": now + 5_184_000, "is_valid": true, "issued_at": now,
+                "data_access_expires_at": now + 90 * 86_400,
+                "scopes": ["public_profile", "pages_show_list", "pages_manage_metadata", "business_management", "instagram_basic"],
+                "granular_scopes": [{"scope": "public_profile"}, {"scope": "pages_show_list"},
+                    {"scope": "pages_manage_metadata"}, {"scope": "business_management"}, {"scope": "instagram_basic"}],
+                "user_id": USER_ID,
+            }}),
+            "{ctx}"
+        );
+        // A Page token: type PAGE, the Page as profile_id, never expires (expires_at 0).
+        let reply = debug(&server, PAGE_TOKEN, LONG_TOKEN).await;
+        let data = reply.json()["data"].clone();
+        assert_eq!(data["type"], "PAGE", "{ctx}");
+        assert_eq!(data["profile_id"], CAFE_PAGE);
+        assert_eq!(data["expires_at"], 0);
+        assert_eq!(data["is_valid"], true);
+        // The app token itself.
+        let reply = debug(&server, &app_token(), &app_token()).await;
+        assert_eq!(
+            reply.json(),
+            json!({"data": {"app_id": APP_ID, "type": "APP", "application": "Facebook Only",
+                            "expires_at": 0, "is_valid": true, "scopes": []}})
+        );
+        // Unknown and Instagram tokens are not valid Facebook tokens.
+        for input in ["EAAnothing", LONG_LIVED_TOKEN] {
+            let reply = debug(&server, input, &app_token()).await;
+            assert_eq!(
+                reply.json(),
+                json!({"data": {"error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
+                                "is_valid": false, "scopes": []}}),
+                "{ctx}"
+            );
+        }
+        // An expired token says why.
+        server.advance(2 * 3600);
+        let reply = debug(&server, SHORT_TOKEN, &app_token()).await;
+        let data = reply.json()["data"].clone();
+        assert_eq!(data["is_valid"], false, "{ctx}");
+        assert_eq!(data["error"]["code"], 190);
+        assert_eq!(data["error"]["subcode"], 463);
+        // A token of another app is refused; input_token is required.
+        let other = format!(
+            "{}|{}",
+            localgram_testkit::world::APP_ID,
+            localgram_testkit::world::APP_SECRET
+        );
+        let reply = debug(&server, LONG_TOKEN, &other).await;
+        assert_graph_error(
+            &reply,
+            e100("(#100) The input token belongs to another app than the access token"),
+            ctx,
+        );
+        let reply = graph_get(&server, &with_token("/debug_token", &app_token())).await;
+        assert_graph_error(
+            &reply,
+            e100("(#100) The parameter input_token is required"),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn debug_token_reports_the_granted_pages() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let token = login_flow(
+            &server,
+            "pages_show_list,email",
+            &["pages_show_list"],
+            &[BLOG_PAGE],
+        )
+        .await;
+        let reply = debug(&server, &token, &app_token()).await;
+        let data = reply.json()["data"].clone();
+        assert_eq!(
+            data["scopes"],
+            json!(["public_profile", "pages_show_list"]),
+            "{}",
+            backend.name()
+        );
+        assert_eq!(
+            data["granular_scopes"],
+            json!([{"scope": "public_profile"}, {"scope": "pages_show_list", "target_ids": [BLOG_PAGE]}])
+        );
+        assert_eq!(data["expires_at"], NOW_MS / 1000 + 7200);
+    }
+}
+
+#[tokio::test]
+async fn deleting_permissions_revokes_the_grant() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let token = login_flow(
+            &server,
+            "pages_show_list",
+            &["pages_show_list"],
+            &[CAFE_PAGE],
+        )
+        .await;
+        let db = Db::open(&server).await;
+        assert_eq!(db.count("fb_grants").await, 1);
+        let reply = Reply::read(
+            client()
+                .delete(server.url(&with_token(&format!("{GRAPH}/me/permissions"), &token)))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        assert_eq!(reply.json(), json!({"success": true}));
+        assert_eq!(db.count("fb_grants").await, 0, "{ctx}");
+        assert!(db.token_revoked_at(&token).await.is_some());
+        let me = graph_get(&server, &with_token("/me", &token)).await;
+        assert_graph_error(&me, invalidated(), ctx);
+    }
+}
+
+#[tokio::test]
+async fn batch_answers_in_order_with_string_bodies() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let batch = json!([
+            {"method": "GET", "relative_url": "me"},
+            {"method": "GET", "relative_url": "me/accounts?fields=id&limit=1"},
+            {"method": "GET", "relative_url": "me", "access_token": REAL_TOKEN},
+            {"method": "GET", "relative_url": "me/nothing"},
+            {"method": "POST", "relative_url": "me/accounts", "body": "name=Batch+Page&category_enum=CAFE&city_id=106505586052951"},
+        ]);
+        let reply = post_form(
+            &client(),
+            &server.url("/graph.facebook.com"),
+            &[("access_token", LONG_TOKEN), ("batch", &batch.to_string())],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let items = reply.json();
+        let items = items.as_array().unwrap();
+        assert_eq!(items.len(), 5);
+        let body =
+            |i: usize| serde_json::from_str::<Value>(items[i]["body"].as_str().unwrap()).unwrap();
+        assert_eq!(items[0]["code"], 200, "{ctx}: {}", items[0]);
+        assert_eq!(body(0), json!({"id": USER_ID, "name": "Test User"}));
+        assert!(
+            items[0]["headers"].as_array().unwrap().contains(
+                &json!({"name": "content-type", "value": "application/json; charset=UTF-8"})
+            ),
+            "{ctx}"
+        );
+        assert_eq!(body(1)["data"], json!([{"id": CAFE_PAGE}]));
+        assert_eq!(body(2), json!({"id": REAL_ID, "name": "Real Person"}));
+        assert_eq!(items[3]["code"], 400);
+        assert_eq!(body(3)["error"]["code"], 2500);
+        assert_eq!(items[4]["code"], 200);
+        let id = body(4)["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            Db::open(&server)
+                .await
+                .count(&format!("pages WHERE id = '{id}'"))
+                .await,
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn batch_logs_out_and_refuses_oversized_batches() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let token = login_flow(&server, "pages_show_list", &["pages_show_list"], &[]).await;
+        let batch = json!([{"method": "DELETE", "relative_url": "me/permissions"}]);
+        let reply = post_form(
+            &client(),
+            &server.url("/graph.facebook.com/v21.0/"),
+            &[("access_token", &token), ("batch", &batch.to_string())],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let items = reply.json();
+        assert_eq!(items[0]["code"], 200);
+        assert_eq!(items[0]["body"], "{\"success\":true}");
+        assert!(
+            Db::open(&server)
+                .await
+                .token_revoked_at(&token)
+                .await
+                .is_some()
+        );
+        let many: Vec<Value> = (0..51)
+            .map(|_| json!({"method": "GET", "relative_url": "me"}))
+            .collect();
+        let reply = post_form(
+            &client(),
+            &server.url("/graph.facebook.com"),
+            &[
+                ("access_token", LONG_TOKEN),
+                ("batch", &Value::Array(many).to_string()),
+            ],
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            e100("(#100) Too many requests in batch message. Maximum batch size is 50"),
+            ctx,
+        );
+    }
+}

@@ -58,7 +58,15 @@ pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
 }
 
 /// Routes a parsed graph.facebook.com request.
-pub async fn route(
+pub fn route<'a>(
+    state: &'a AppState,
+    gr: GraphRequest,
+    headers: &'a axum::http::HeaderMap,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + Send + 'a>> {
+    Box::pin(route_inner(state, gr, headers))
+}
+
+async fn route_inner(
     state: &AppState,
     gr: GraphRequest,
     headers: &axum::http::HeaderMap,
@@ -69,6 +77,8 @@ pub async fn route(
             access_token(state, &gr, headers).await
         }
         (Method::GET, ["me"]) => pages::get_user(state, &gr, None).await,
+        (Method::GET, ["debug_token"]) => debug_token(state, &gr).await,
+        (Method::POST, []) if gr.params.has("batch") => batch(state, &gr, headers).await,
         (Method::GET, ["fb_page_categories"]) => pages::get_categories(state, &gr).await,
         (Method::GET, [node, "accounts"]) if *node == "me" || is_id(node) => {
             pages::get_accounts(state, &gr, node).await
@@ -184,4 +194,138 @@ async fn access_token(
     no_store(res.headers_mut());
     res.extensions_mut().insert(AppTag(issued.app_id));
     Ok(res)
+}
+
+/// `GET /debug_token?input_token=…` (api-contract.md §15).
+async fn debug_token(state: &AppState, gr: &GraphRequest) -> Result<Response> {
+    let caller = caller(state, gr, false).await?;
+    let body = state
+        .platform
+        .debug_token(&caller.token, gr.params.get("input_token").ok().flatten())
+        .await?;
+    Ok(caller.finish(graph_json(gr, &body)))
+}
+
+/// The most requests one batch may hold (api-contract.md §12.6).
+const MAX_BATCH: usize = 50;
+
+/// `POST /` with `batch`: each request answered in order as `{code, headers, body}` with the body
+/// as a JSON string; each item may carry its own `access_token` (else the top-level one).
+async fn batch(
+    state: &AppState,
+    gr: &GraphRequest,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response> {
+    let raw = gr.params.get("batch").ok().flatten().unwrap_or("");
+    let items: Vec<serde_json::Value> = serde_json::from_str(raw).map_err(|_| {
+        GraphError::invalid_parameter("(#100) The parameter batch must be a JSON array of requests")
+    })?;
+    if items.is_empty() {
+        return Err(GraphError::invalid_parameter("(#100) The batch is empty").into());
+    }
+    if items.len() > MAX_BATCH {
+        return Err(GraphError::invalid_parameter(format!(
+            "(#100) Too many requests in batch message. Maximum batch size is {MAX_BATCH}"
+        ))
+        .into());
+    }
+    if gr.token.is_none() {
+        return Err(GraphError::no_token().into());
+    }
+    let include_headers = gr.params.get("include_headers").ok().flatten() != Some("false");
+    let mut out = Vec::with_capacity(items.len());
+    for item in &items {
+        let Some(obj) = item.as_object() else {
+            return Err(GraphError::invalid_parameter(
+                "(#100) Each batch request must be a JSON object",
+            )
+            .into());
+        };
+        let method = obj
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("GET")
+            .to_ascii_uppercase();
+        let Some(relative) = obj.get("relative_url").and_then(serde_json::Value::as_str) else {
+            return Err(GraphError::invalid_parameter(
+                "(#100) Each batch request needs a relative_url",
+            )
+            .into());
+        };
+        let body = obj
+            .get("body")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        let uri = format!("/{}", relative.trim_start_matches('/'));
+        let mut builder = axum::http::Request::builder()
+            .method(method.as_str())
+            .uri(uri.as_str());
+        let item_token = obj
+            .get("access_token")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| gr.token.clone());
+        if let Some(t) = &item_token
+            && !relative.contains("access_token=")
+        {
+            builder = builder.header(header::AUTHORIZATION, format!("OAuth {t}"));
+        }
+        let item_res = match builder.body(Body::empty()) {
+            Ok(req) => {
+                let body_params = (!body.is_empty())
+                    .then(|| localgram_core::params::Params::parse_urlencoded(body));
+                let sub = match parse_request_with(&req, PREFIX, body_params) {
+                    Ok(mut sub) => {
+                        sub.token_in_query = false;
+                        route(state, sub, headers).await
+                    }
+                    Err(e) => Err(ApiError::Graph(e)),
+                };
+                match sub {
+                    Ok(r) => r,
+                    Err(e) => e.into_response(),
+                }
+            }
+            Err(_) => ApiError::Graph(GraphError::invalid_parameter(format!(
+                "(#100) The batch request relative_url {relative:?} is malformed"
+            )))
+            .into_response(),
+        };
+        out.push(batch_item(item_res, include_headers).await);
+    }
+    Ok(graph_json(gr, &serde_json::Value::Array(out)))
+}
+
+async fn batch_item(res: Response, include_headers: bool) -> serde_json::Value {
+    let code = res.status().as_u16();
+    let headers: Vec<serde_json::Value> = res
+        .headers()
+        .iter()
+        .filter(|(n, _)| {
+            matches!(
+                n.as_str(),
+                "content-type"
+                    | "www-authenticate"
+                    | "cache-control"
+                    | "pragma"
+                    | "facebook-api-version"
+                    | "x-app-usage"
+                    | "x-business-use-case-usage"
+            )
+        })
+        .filter_map(|(n, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| json!({"name": n.as_str(), "value": v}))
+        })
+        .collect();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let mut item = json!({"code": code, "body": body});
+    if include_headers {
+        item["headers"] = json!(headers);
+    }
+    item
 }
