@@ -1,6 +1,6 @@
 //! `localgram login` and `logout`: the whole flow with a scripted browser (the authorize URL the
 //! CLI prints, the login and consent forms, the redirect to the CLI's loopback listener), the
-//! token file and its mode, a forged state, a denial, and Facebook Login (not served yet).
+//! token file and its mode, a forged state, a denial, and Facebook Login (the dialog and a refused code).
 
 use std::time::Duration;
 
