@@ -130,6 +130,8 @@ pub enum AuthChallenge {
     InvalidToken,
     /// `invalid_request` (rate limits).
     InvalidRequest,
+    /// `invalid_code` (a reused Facebook authorization code).
+    InvalidCode,
 }
 
 /// An error in the Graph envelope.
@@ -342,6 +344,134 @@ impl GraphError {
                 "The service is temporarily unavailable. Please retry your request later.",
             )
         }
+    }
+
+    /// 459: the user is checkpointed (must log in at facebook.com).
+    pub fn checkpointed() -> Self {
+        Self::new(
+            459,
+            GraphErrorType::OAuth,
+            "(#459) The session is invalid because the user has been checkpointed",
+        )
+    }
+
+    /// 368: the user is blocked.
+    pub fn blocked() -> Self {
+        Self::new(
+            368,
+            GraphErrorType::OAuth,
+            "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+        )
+    }
+
+    /// 110: a user id that names no user.
+    pub fn invalid_user_id() -> Self {
+        Self::new(110, GraphErrorType::OAuth, "(#110) Invalid user id")
+    }
+
+    /// 210: a user the token may not see.
+    pub fn user_not_visible() -> Self {
+        Self::new(210, GraphErrorType::OAuth, "(#210) User not visible")
+    }
+
+    /// 200: a permission missing; `detail` says which.
+    pub fn permissions_error(detail: &str) -> Self {
+        Self::new(
+            200,
+            GraphErrorType::OAuth,
+            format!("(#200) Permissions error: {detail}"),
+        )
+    }
+
+    /// 152: a Page category that does not exist.
+    pub fn invalid_page_type(detail: &str) -> Self {
+        Self::new(
+            152,
+            GraphErrorType::OAuth,
+            format!("(#152) Invalid page type: {detail}"),
+        )
+    }
+
+    /// 194: a required parameter missing.
+    pub fn missing_required(param: &str) -> Self {
+        Self::new(
+            194,
+            GraphErrorType::OAuth,
+            format!("(#194) Missing at least one required parameter: {param}"),
+        )
+    }
+
+    /// 100/36009: a Facebook authorization code used twice.
+    pub fn code_used() -> Self {
+        Self {
+            subcode: Some(36009),
+            challenge: Some(AuthChallenge::InvalidCode),
+            ..Self::new(
+                100,
+                GraphErrorType::OAuth,
+                "This authorization code has been used.",
+            )
+        }
+    }
+
+    /// 100/36007: a Facebook authorization code past its lifetime.
+    pub fn code_expired() -> Self {
+        Self {
+            subcode: Some(36007),
+            ..Self::new(
+                100,
+                GraphErrorType::OAuth,
+                "This authorization code has expired.",
+            )
+        }
+    }
+
+    /// 100: an unknown Facebook authorization code.
+    pub fn invalid_code() -> Self {
+        Self::new(
+            100,
+            GraphErrorType::OAuth,
+            "Invalid verification code format.",
+        )
+    }
+
+    /// 100/36008: `redirect_uri` differs from the dialog's (the code is not consumed).
+    pub fn code_redirect_mismatch() -> Self {
+        Self {
+            subcode: Some(36008),
+            ..Self::new(
+                100,
+                GraphErrorType::OAuth,
+                "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+            )
+        }
+    }
+
+    /// 101: an unknown app id at the token endpoint.
+    pub fn invalid_application() -> Self {
+        Self::new(
+            101,
+            GraphErrorType::OAuth,
+            "Error validating application. Invalid application ID.",
+        )
+    }
+
+    /// 100: a wrong `appsecret_proof` (api-contract.md §12.2).
+    pub fn invalid_appsecret_proof() -> Self {
+        Self::new(
+            100,
+            GraphErrorType::GraphMethod,
+            "Invalid appsecret_proof provided in the API argument",
+        )
+    }
+
+    /// 100: `appsecret_proof` required by the app and absent.
+    pub fn appsecret_proof_required() -> Self {
+        Self::new(
+            100,
+            GraphErrorType::GraphMethod,
+            "API calls from the server require an appsecret_proof argument",
+        )
     }
 
     /// The Graph error for a store failure.

@@ -6,13 +6,16 @@
 //! the store crates implement [`store::Store`].
 
 pub mod cache;
+pub mod categories;
 pub mod clock;
 pub mod cursor;
 pub mod error;
+pub mod facebook;
 pub mod fields;
 pub mod media;
 pub mod model;
 pub mod oauth;
+pub mod pages;
 pub mod params;
 pub mod pkce;
 pub mod platform;

@@ -89,7 +89,7 @@ pub fn parse_time_bound(
     )))
 }
 
-fn invalid_cursor(which: &str) -> GraphError {
+pub(crate) fn invalid_cursor(which: &str) -> GraphError {
     GraphError::invalid_parameter(format!(
         "(#100) Invalid {which} cursor: it was altered, or issued for another edge or object"
     ))

@@ -172,6 +172,23 @@ pub struct AppTester {
     pub status: TesterStatus,
 }
 
+/// What a Facebook user granted an app in the Login dialog: the permissions left ticked and the
+/// Pages chosen. Without a grant row (a token declared by the world file), every permission of
+/// the token and every Page the user has a task on count as granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FbGrant {
+    /// The app.
+    pub app_id: String,
+    /// The Facebook user.
+    pub fb_user_id: String,
+    /// Granted permissions.
+    pub scopes: Vec<String>,
+    /// Pages the app may see.
+    pub page_ids: Vec<String>,
+    /// When the grant was last given.
+    pub granted_at: OffsetDateTime,
+}
+
 /// A Facebook app role (admin, developer or tester).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppRole {

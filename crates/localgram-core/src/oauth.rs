@@ -438,4 +438,4 @@ fn internal(e: StoreError) -> OAuthError {
 }
 
 /// An argon2 hash of a random string, verified against when the username is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0MZjIT5S7Ebn5HJgJeIPFBOkWnHcvx5KgtI6GSuYzvw";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0MZjIT5S7Ebn5HJgJeIPFBOkWnHcvx5KgtI6GSuYzvw";

@@ -5,8 +5,8 @@
 //! Errors: [`StoreError`] only. `sqlx::Error` never crosses the trait; each backend maps it.
 
 use crate::model::{
-    App, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page, PageRole,
-    TesterStatus, TokenRecord,
+    App, AppRole, AppTester, AuthCode, Blob, City, FbGrant, FbUser, IgMedia, IgUser, Page,
+    PageRole, TesterStatus, TokenRecord,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -193,6 +193,42 @@ pub trait MediaStore: Send + Sync {
     async fn upsert_media(&self, media: &[IgMedia]) -> Result<()>;
 }
 
+/// A Page with the tasks one user has on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserPage {
+    /// The Page.
+    pub page: Page,
+    /// The user's tasks on it.
+    pub tasks: Vec<String>,
+}
+
+/// Facebook grants, Pages and the cities gazetteer.
+#[async_trait]
+pub trait PageStore: Send + Sync {
+    /// Stores what a user granted an app, replacing an earlier grant.
+    async fn upsert_fb_grant(&self, grant: &FbGrant) -> Result<()>;
+    /// What a user granted an app, if a grant is stored.
+    async fn find_fb_grant(&self, app_id: &str, fb_user_id: &str) -> Result<Option<FbGrant>>;
+    /// In one transaction: deletes the grant of `app_id` by `fb_user_id` and revokes, at `now`,
+    /// every unrevoked token of that app and user (user and Page tokens). Returns how many tokens
+    /// were revoked.
+    async fn revoke_fb_grant(
+        &self,
+        app_id: &str,
+        fb_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
+    /// The Page with this id.
+    async fn find_page(&self, id: &str) -> Result<Option<Page>>;
+    /// Every Page the user has a role on, with the user's tasks, by Page id (bytewise).
+    async fn list_user_pages(&self, fb_user_id: &str) -> Result<Vec<UserPage>>;
+    /// The cities of the gazetteer, by id.
+    async fn list_cities(&self) -> Result<Vec<City>>;
+    /// In one transaction: inserts a new Page and its creator's role. A Page id that exists is a
+    /// [`StoreError::Conflict`] and writes nothing.
+    async fn create_page(&self, page: &Page, role: &PageRole) -> Result<()>;
+}
+
 /// Content-addressed file bytes.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
@@ -262,6 +298,7 @@ pub trait Store:
     + MediaStore
     + BlobStore
     + RateStore
+    + PageStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;

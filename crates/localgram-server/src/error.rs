@@ -100,6 +100,7 @@ impl IntoResponse for ApiError {
                     let kind = match challenge {
                         AuthChallenge::InvalidToken => "invalid_token",
                         AuthChallenge::InvalidRequest => "invalid_request",
+                        AuthChallenge::InvalidCode => "invalid_code",
                     };
                     let value = format!(
                         "OAuth \"Facebook Platform\" \"{kind}\" \"{}\"",

@@ -286,6 +286,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api.instagram.com", routes::oauth::api_router())
         .nest("/www.instagram.com", routes::oauth::www_router())
         .nest("/graph.instagram.com", routes::graph::instagram_router())
+        .nest("/www.facebook.com", routes::facebook::router())
+        .nest("/graph.facebook.com", routes::graph::facebook_router())
         .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT));
     Router::new()
         .merge(public)

@@ -158,6 +158,85 @@ pub struct EdgeQuery {
     until: Option<String>,
 }
 
+/// The Facebook user node.
+#[derive(Serialize, ToSchema)]
+pub struct FbUserNode {
+    id: String,
+    name: Option<String>,
+    email: Option<String>,
+    accounts: Option<AccountsPage>,
+}
+
+/// A category reference.
+#[derive(Serialize, ToSchema)]
+pub struct CategoryRef {
+    id: String,
+    name: String,
+}
+
+/// A Page node (fields present when selected and set).
+#[derive(Serialize, ToSchema)]
+pub struct PageNode {
+    id: String,
+    name: Option<String>,
+    about: Option<String>,
+    category: Option<String>,
+    category_list: Option<Vec<CategoryRef>>,
+    description: Option<String>,
+    phone: Option<String>,
+    website: Option<String>,
+    link: Option<String>,
+    /// `{city, state, country, zip, street, latitude, longitude, city_id}`.
+    location: Option<serde_json::Value>,
+    /// `{data: {url, is_silhouette}}`.
+    picture: Option<serde_json::Value>,
+    /// `{id, source, offset_x, offset_y}`.
+    cover: Option<serde_json::Value>,
+    /// `{id, username, …}` of the linked professional Instagram account.
+    instagram_business_account: Option<serde_json::Value>,
+    /// A Page token, for users with a task on the Page.
+    access_token: Option<String>,
+    /// On the accounts edge: the user's tasks.
+    tasks: Option<Vec<String>>,
+}
+
+/// A page of the accounts edge.
+#[derive(Serialize, ToSchema)]
+pub struct AccountsPage {
+    data: Vec<PageNode>,
+    paging: Option<Paging>,
+    /// `{total_count}` with `summary=total_count`.
+    summary: Option<serde_json::Value>,
+}
+
+/// `{"id": "…"}`.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedId {
+    id: String,
+}
+
+/// `{"success": true}`.
+#[derive(Serialize, ToSchema)]
+pub struct SuccessBody {
+    success: bool,
+}
+
+/// Parameters of the accounts edge.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountsQuery {
+    access_token: Option<String>,
+    fields: Option<String>,
+    /// Default 25, at most 100 (larger values are clamped).
+    limit: Option<u32>,
+    after: Option<String>,
+    before: Option<String>,
+    is_place: Option<bool>,
+    is_promotable: Option<bool>,
+    /// `total_count` (or `true`) adds `summary.total_count` of the filtered edge.
+    summary: Option<String>,
+}
+
 /// Parameters of a node.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -230,6 +309,61 @@ fn media_edge() {}
     responses((status = 200, body = MediaPage), (status = 400, body = GraphErrorBody)))]
 fn children() {}
 
+#[utoipa::path(get, path = "/www.facebook.com/dialog/oauth", tag = "www.facebook.com",
+    description = "Facebook Login dialog: client_id, redirect_uri (exact), state, scope (comma list), response_type (code, the default). Also under /www.facebook.com/{version}/dialog/oauth. The login form posts to /www.facebook.com/dialog/oauth/login (csrf, q, email, password); the consent form posts here (csrf, q, decision=allow|cancel, perm=… per permission left ticked, page=… per Page chosen); /www.facebook.com/dialog/oauth/logout switches account.",
+    responses((status = 200, description = "The login page, or the consent page when logged in", content_type = "text/html"),
+              (status = 303, description = "After the consent form: redirect_uri?code=…&state=… or ?error_reason=user_denied&error=access_denied&error_description=Permissions+error."),
+              (status = 400, description = "Invalid request (never redirected)", content_type = "text/html")))]
+fn fb_dialog() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/oauth/access_token", tag = "graph.facebook.com",
+    description = "Also POST, and under /graph.facebook.com/{version}/. client_id and client_secret (query, body or HTTP Basic) with: redirect_uri and code (code exchange, a 2-hour user token); grant_type=fb_exchange_token and fb_exchange_token (a 60-day user token); grant_type=client_credentials (an app token, no expires_in).",
+    responses((status = 200, body = LongLivedTokenResponse), (status = 400, body = GraphErrorBody)))]
+fn fb_access_token() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/me", tag = "graph.facebook.com", params(NodeQuery),
+    description = "The Facebook user node: id, name, email, accounts (expandable: accounts.limit(n){…}). Tokens: query, form, or Authorization: Bearer; app tokens also as {app-id}|{app-secret}.",
+    responses((status = 200, body = FbUserNode), (status = 400, body = GraphErrorBody)))]
+fn fb_me() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/{id}", tag = "graph.facebook.com",
+    params(("id" = String, Path, description = "The token's own user id, or a Page id"), NodeQuery),
+    responses((status = 200, description = "A user node or a Page node", body = PageNode), (status = 400, body = GraphErrorBody)))]
+fn fb_node() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/{user_id}/accounts", tag = "graph.facebook.com",
+    params(("user_id" = String, Path, description = "`me` or the token's own user id"), AccountsQuery),
+    description = "The Pages the user has a task on and granted to the app (pages_show_list); business-reached Pages only with business_management. Default fields: access_token, category, category_list, name, id, tasks. Errors: 459, 368, 190, 200, 100, 110, 210, 104, 2500.",
+    responses((status = 200, body = AccountsPage), (status = 400, body = GraphErrorBody)))]
+fn fb_accounts() {}
+
+#[utoipa::path(post, path = "/graph.facebook.com/{user_id}/accounts", tag = "graph.facebook.com",
+    params(("user_id" = String, Path, description = "`me` or the token's own user id")),
+    description = "Creates a Page (form, multipart or JSON): name (required), category_enum or category_list, at least one of city_id, location, coordinates (city_id and location exclusive; coordinates inside the city or location unless ignore_coordinate_warnings), cover_photo {url, offset_x, offset_y, …}, picture, website, phone, zip, about, description, address. Needs pages_manage_metadata and pages_show_list and a test user. Errors: 200, 194, 152, 100, 110, 368. DELETE on the edge is unsupported (100/33).",
+    responses((status = 200, body = CreatedId), (status = 400, body = GraphErrorBody)))]
+fn fb_create_page() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/fb_page_categories", tag = "graph.facebook.com", params(NodeQuery),
+    responses((status = 200, description = "{data: [{id, api_enum, name, fb_page_categories?}]}"), (status = 400, body = GraphErrorBody)))]
+fn fb_categories() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/debug_token", tag = "graph.facebook.com",
+    params(("input_token" = String, Query), ("access_token" = String, Query, description = "An app token ({app-id}|{app-secret} too) or a user token of the same app")),
+    responses((status = 200, description = "{data: {app_id, type, application, expires_at, is_valid, issued_at, data_access_expires_at, scopes, granular_scopes, user_id, profile_id, error}}"),
+              (status = 400, body = GraphErrorBody)))]
+fn fb_debug_token() {}
+
+#[utoipa::path(delete, path = "/graph.facebook.com/{user_id}/permissions", tag = "graph.facebook.com",
+    params(("user_id" = String, Path, description = "`me`, or a user id with an app token")),
+    description = "Revokes the app's grant: every token of the app and user then answers code 190.",
+    responses((status = 200, body = SuccessBody), (status = 400, body = GraphErrorBody)))]
+fn fb_revoke() {}
+
+#[utoipa::path(post, path = "/graph.facebook.com/", tag = "graph.facebook.com",
+    description = "Batch: access_token and batch = JSON array (at most 50) of {method, relative_url, body?, access_token?}. Answers a JSON array, in order, of {code, headers: [{name, value}], body: \"<JSON as a string>\"}.",
+    responses((status = 200, description = "The answers, in order"), (status = 400, body = GraphErrorBody)))]
+fn fb_batch() {}
+
 #[utoipa::path(get, path = "/cdn/media/{file}", tag = "media files",
     params(("file" = String, Path, description = "{media_id}.jpg or .mp4")),
     responses((status = 200, description = "The bytes, with ETag and range support"), (status = 206, description = "A range"), (status = 304), (status = 404, body = ControlError), (status = 416)))]
@@ -296,6 +430,16 @@ fn openapi_json() {}
         node,
         media_edge,
         children,
+        fb_dialog,
+        fb_access_token,
+        fb_me,
+        fb_node,
+        fb_accounts,
+        fb_create_page,
+        fb_categories,
+        fb_debug_token,
+        fb_revoke,
+        fb_batch,
         media_file,
         thumb_file,
         profile_file,
@@ -323,6 +467,12 @@ fn openapi_json() {}
         MediaNode,
         MediaPage,
         ChildrenData,
+        FbUserNode,
+        PageNode,
+        CategoryRef,
+        AccountsPage,
+        CreatedId,
+        SuccessBody,
         ClockBody,
         SetClock,
         AdvanceClock,

@@ -103,3 +103,61 @@ pub struct CallbackPage<'a> {
     /// A ready curl command for the exchange.
     pub curl: String,
 }
+
+/// The Facebook login page.
+#[derive(Template)]
+#[template(path = "fb_login.html")]
+pub struct FbLoginPage<'a> {
+    /// Where the form posts.
+    pub action: &'a str,
+    /// The original dialog query, carried through.
+    pub q: &'a str,
+    /// The CSRF token.
+    pub csrf: &'a str,
+    /// The app asking.
+    pub app_name: &'a str,
+    /// What the person typed, kept after an error.
+    pub email: &'a str,
+    /// The error to show, if any.
+    pub error: Option<&'a str>,
+}
+
+/// One permission on the Facebook consent page.
+pub struct FbPermission {
+    /// The permission name.
+    pub scope: String,
+    /// What it lets the app do.
+    pub description: &'static str,
+    /// `public_profile`: always granted, no checkbox.
+    pub required: bool,
+}
+
+/// One Page offered on the Facebook consent page.
+pub struct FbPageChoice {
+    /// The Page id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The Facebook consent page: a checkbox per permission and per Page.
+#[derive(Template)]
+#[template(path = "fb_consent.html")]
+pub struct FbConsentPage<'a> {
+    /// Where the form posts.
+    pub action: &'a str,
+    /// The original dialog query, carried through.
+    pub q: &'a str,
+    /// The CSRF token.
+    pub csrf: &'a str,
+    /// The app asking.
+    pub app_name: &'a str,
+    /// The logged-in user's name.
+    pub name: &'a str,
+    /// The requested permissions.
+    pub permissions: Vec<FbPermission>,
+    /// The person's Pages.
+    pub pages: Vec<FbPageChoice>,
+    /// Where "Not you?" posts.
+    pub logout_action: &'a str,
+}

@@ -22,18 +22,21 @@ pub struct Session {
     pub ig_user_id: Option<String>,
     /// When that login happened.
     pub login_at: Option<OffsetDateTime>,
+    /// The logged-in Facebook user, if any (the Facebook Login dialog).
+    pub fb_user_id: Option<String>,
 }
 
 impl Session {
     fn encode(&self) -> String {
         format!(
-            "{}.{}.{}",
+            "{}.{}.{}.{}",
             self.browser_id,
             self.ig_user_id.as_deref().unwrap_or(""),
             self.login_at
                 .map(to_millis)
                 .map(|m| m.to_string())
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            self.fb_user_id.as_deref().unwrap_or("")
         )
     }
 
@@ -45,10 +48,12 @@ impl Session {
             .next()
             .and_then(|m| m.parse::<i64>().ok())
             .map(from_millis);
+        let fb_user_id = parts.next().filter(|u| !u.is_empty()).map(str::to_owned);
         Some(Self {
             browser_id,
             ig_user_id,
             login_at,
+            fb_user_id,
         })
     }
 }
@@ -62,6 +67,7 @@ pub fn load_or_start(jar: SignedCookieJar, state: &AppState) -> (SignedCookieJar
         browser_id: hex_id(state),
         ig_user_id: None,
         login_at: None,
+        fb_user_id: None,
     };
     let jar = store(jar, state, &session);
     (jar, session)
@@ -125,12 +131,14 @@ mod tests {
             browser_id: "0123456789abcdef0123".into(),
             ig_user_id: Some("17841405793187218".into()),
             login_at: Some(from_millis(1_700_000_000_123)),
+            fb_user_id: Some("100000000000001".into()),
         };
         assert_eq!(Session::decode(&s.encode()), Some(s));
         let anon = Session {
             browser_id: "0123456789abcdef0123".into(),
             ig_user_id: None,
             login_at: None,
+            fb_user_id: None,
         };
         assert_eq!(Session::decode(&anon.encode()), Some(anon));
         assert_eq!(Session::decode("short"), None);

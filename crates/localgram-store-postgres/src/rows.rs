@@ -363,3 +363,104 @@ impl TryFrom<TokenRow> for TokenRecord {
         })
     }
 }
+
+/// A `pages` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PageRow {
+    pub id: String,
+    pub name: String,
+    pub category_enum: String,
+    pub about: String,
+    pub description: String,
+    pub phone: String,
+    pub website: String,
+    pub is_place: bool,
+    pub is_promotable: bool,
+    pub business_id: String,
+    pub instagram_business_account: Option<String>,
+    pub extra: Json<serde_json::Value>,
+}
+
+impl From<PageRow> for localgram_core::model::Page {
+    fn from(row: PageRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            category_enum: row.category_enum,
+            about: row.about,
+            description: row.description,
+            phone: row.phone,
+            website: row.website,
+            is_place: row.is_place,
+            is_promotable: row.is_promotable,
+            business_id: row.business_id,
+            instagram_business_account: row.instagram_business_account,
+            extra: row.extra.0,
+        }
+    }
+}
+
+/// A `pages` row joined with the tasks of one user (`page_roles.tasks`).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UserPageRow {
+    #[sqlx(flatten)]
+    pub page: PageRow,
+    pub tasks: Json<Vec<String>>,
+}
+
+impl From<UserPageRow> for localgram_core::store::UserPage {
+    fn from(row: UserPageRow) -> Self {
+        Self {
+            page: row.page.into(),
+            tasks: row.tasks.0,
+        }
+    }
+}
+
+/// A `cities` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CityRow {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+    pub country: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_km: f64,
+}
+
+impl From<CityRow> for localgram_core::model::City {
+    fn from(row: CityRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            state: row.state,
+            country: row.country,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            radius_km: row.radius_km,
+        }
+    }
+}
+
+/// An `fb_grants` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct FbGrantRow {
+    pub app_id: String,
+    pub fb_user_id: String,
+    pub scopes: Json<Vec<String>>,
+    pub page_ids: Json<Vec<String>>,
+    pub granted_at: i64,
+}
+
+impl From<FbGrantRow> for localgram_core::model::FbGrant {
+    fn from(row: FbGrantRow) -> Self {
+        Self {
+            app_id: row.app_id,
+            fb_user_id: row.fb_user_id,
+            scopes: row.scopes.0,
+            page_ids: row.page_ids.0,
+            granted_at: from_millis(row.granted_at),
+        }
+    }
+}

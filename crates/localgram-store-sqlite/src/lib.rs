@@ -13,12 +13,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use localgram_core::clock::to_millis;
 use localgram_core::model::{
-    App, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page, PageRole,
-    TesterStatus, TokenRecord,
+    App, AppRole, AppTester, AuthCode, Blob, City, FbGrant, FbUser, IgMedia, IgUser, Page,
+    PageRole, TesterStatus, TokenRecord,
 };
 use localgram_core::store::{
     AccountStore, AppStore, BlobStore, GrantStore, MediaKey, MediaOrder, MediaQuery, MediaStore,
-    RateStore, Result, SessionStore, Store, StoreError, TokenStore, WorldPlan, WorldStore,
+    PageStore, RateStore, Result, SessionStore, Store, StoreError, TokenStore, UserPage, WorldPlan,
+    WorldStore,
 };
 use rusqlite::OptionalExtension;
 use sqlx::sqlite::{
@@ -31,8 +32,9 @@ use time::OffsetDateTime;
 use crate::error::{map_err, migrate_err, write_err};
 use crate::readers::Readers;
 use crate::rows::{
-    AppRoleRow, AppRow, AuthCodeRow, BlobRow, FbUserRow, IgMediaRow, IgUserRow, MediaKeyRow,
-    TokenRow, product_names, rate_limits_json, tester_status,
+    AppRoleRow, AppRow, AuthCodeRow, BlobRow, CityRow, FbGrantRow, FbUserRow, IgMediaRow,
+    IgUserRow, MediaKeyRow, PageRow, TokenRow, UserPageRow, product_names, rate_limits_json,
+    tester_status,
 };
 
 /// The schema, embedded at build time.
@@ -1233,5 +1235,162 @@ impl RateStore for SqliteStore {
             .range((bucket.to_owned(), sum_from)..=(bucket.to_owned(), i64::MAX))
             .map(|(_, n)| n)
             .sum())
+    }
+}
+
+const PAGE_COLUMNS: &str = "p.id, p.name, p.category_enum, p.about, p.description, p.phone,
+    p.website, p.is_place, p.is_promotable, p.business_id, p.instagram_business_account, p.extra";
+
+#[async_trait]
+impl PageStore for SqliteStore {
+    async fn upsert_fb_grant(&self, grant: &FbGrant) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO fb_grants (app_id, fb_user_id, scopes, page_ids, granted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (app_id, fb_user_id) DO UPDATE SET
+                 scopes = excluded.scopes, page_ids = excluded.page_ids,
+                 granted_at = excluded.granted_at",
+        )
+        .bind(&grant.app_id)
+        .bind(&grant.fb_user_id)
+        .bind(Json(&grant.scopes))
+        .bind(Json(&grant.page_ids))
+        .bind(to_millis(grant.granted_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            write_err(
+                e,
+                || {
+                    format!(
+                        "grant of facebook user {} to app {}",
+                        grant.fb_user_id, grant.app_id
+                    )
+                },
+                || "already exists".into(),
+            )
+        })?;
+        commit(tx).await
+    }
+
+    async fn find_fb_grant(&self, app_id: &str, fb_user_id: &str) -> Result<Option<FbGrant>> {
+        Ok(sqlx::query_as::<_, FbGrantRow>(
+            "SELECT app_id, fb_user_id, scopes, page_ids, granted_at
+             FROM fb_grants WHERE app_id = ?1 AND fb_user_id = ?2",
+        )
+        .bind(app_id)
+        .bind(fb_user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(FbGrant::from))
+    }
+
+    async fn revoke_fb_grant(
+        &self,
+        app_id: &str,
+        fb_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM fb_grants WHERE app_id = ?1 AND fb_user_id = ?2")
+            .bind(app_id)
+            .bind(fb_user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let revoked = sqlx::query(
+            "UPDATE tokens SET revoked_at = ?1
+             WHERE app_id = ?2 AND user_kind = 'facebook' AND user_id = ?3
+               AND revoked_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(app_id)
+        .bind(fb_user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        commit(tx).await?;
+        Ok(revoked)
+    }
+
+    async fn find_page(&self, id: &str) -> Result<Option<Page>> {
+        Ok(sqlx::query_as::<_, PageRow>(&format!(
+            "SELECT {PAGE_COLUMNS} FROM pages AS p WHERE p.id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .map(Page::from))
+    }
+
+    async fn list_user_pages(&self, fb_user_id: &str) -> Result<Vec<UserPage>> {
+        Ok(sqlx::query_as::<_, UserPageRow>(&format!(
+            "SELECT {PAGE_COLUMNS}, r.tasks FROM page_roles AS r
+             JOIN pages AS p ON p.id = r.page_id
+             WHERE r.fb_user_id = ?1 ORDER BY p.id COLLATE BINARY"
+        ))
+        .bind(fb_user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(UserPage::from)
+        .collect())
+    }
+
+    async fn list_cities(&self) -> Result<Vec<City>> {
+        Ok(sqlx::query_as::<_, CityRow>(
+            "SELECT id, name, state, country, latitude, longitude, radius_km
+             FROM cities ORDER BY id COLLATE BINARY",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(City::from)
+        .collect())
+    }
+
+    async fn create_page(&self, page: &Page, role: &PageRole) -> Result<()> {
+        let mut tx = self.write().await?;
+        let inserted = sqlx::query_scalar::<_, String>(
+            "INSERT INTO pages (id, name, category_enum, about, description, phone, website,
+                 is_place, is_promotable, business_id, instagram_business_account, extra)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+        )
+        .bind(&page.id)
+        .bind(&page.name)
+        .bind(&page.category_enum)
+        .bind(&page.about)
+        .bind(&page.description)
+        .bind(&page.phone)
+        .bind(&page.website)
+        .bind(page.is_place)
+        .bind(page.is_promotable)
+        .bind(&page.business_id)
+        .bind(&page.instagram_business_account)
+        .bind(Json(&page.extra))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| {
+            write_err(
+                e,
+                || format!("page {}", page.id),
+                || "already exists".into(),
+            )
+        })?;
+        if inserted.is_none() {
+            tx.rollback().await.map_err(map_err)?;
+            return Err(StoreError::Conflict {
+                what: format!("page {} already exists", page.id),
+            });
+        }
+        upsert_page_role(&mut tx, role).await?;
+        commit(tx).await
     }
 }

@@ -14,8 +14,77 @@ pub const PG_SKIP_LINE: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 /// The standard world of the integration tests.
 pub const TEST_WORLD: &str = include_str!("test_world.toml");
 
+/// The Facebook part of [`facebook_world`] (users, Pages, cities, tokens).
+pub const FB_WORLD: &str = include_str!("fb_world.toml");
+
+/// [`TEST_WORLD`] with Facebook users, Pages, cities and tokens ([`world::fb`]), including a
+/// user with 60 Pages (`2100000000000NN`, NN = 01…60: odd ones are places, every third one is
+/// not promotable).
+pub fn facebook_world() -> String {
+    let mut w = format!("{TEST_WORLD}\n{FB_WORLD}");
+    for n in 1..=60 {
+        w.push_str(&format!(
+            "\n[[pages]]\nid = \"21000000000{n:04}\"\nname = \"Many Page {n:02}\"\nis_place = {}\nis_promotable = {}\n\n  [[pages.roles]]\n  user = \"100000000000005\"\n  tasks = [\"ANALYZE\"]\n",
+            n % 2 == 1,
+            n % 3 != 0
+        ));
+    }
+    w
+}
+
 /// Ids and secrets of [`TEST_WORLD`].
 pub mod world {
+    /// Ids, credentials and tokens of [`FB_WORLD`](crate::FB_WORLD).
+    pub mod fb {
+        /// A live app with Facebook Login only.
+        pub const APP_ID: &str = "990602627938100";
+        /// Its secret.
+        pub const APP_SECRET: &str = "facebook-only-secret";
+        /// Its redirect URI.
+        pub const REDIRECT_URI: &str = "https://fb.example/cb";
+        /// A test user with three Pages (one place, one not promotable, one business-reached).
+        pub const USER_ID: &str = "100000000000001";
+        /// Its login email.
+        pub const EMAIL: &str = "test.user@example.com";
+        /// Its password.
+        pub const PASSWORD: &str = "hunter2";
+        /// A person who is not a test user, with one Page.
+        pub const REAL_ID: &str = "100000000000002";
+        /// A checkpointed user.
+        pub const CHECKPOINTED_ID: &str = "100000000000003";
+        /// A blocked user.
+        pub const BLOCKED_ID: &str = "100000000000004";
+        /// A user with 60 Pages.
+        pub const MANY_ID: &str = "100000000000005";
+        /// The place Page of [`USER_ID`], linked to the BUSINESS Instagram account.
+        pub const CAFE_PAGE: &str = "200000000000001";
+        /// The non-promotable Page of [`USER_ID`].
+        pub const BLOG_PAGE: &str = "200000000000002";
+        /// The business-reached Page of [`USER_ID`].
+        pub const HOLDINGS_PAGE: &str = "200000000000003";
+        /// The Page of [`REAL_ID`].
+        pub const REAL_PAGE: &str = "200000000000004";
+        /// Long-lived token of [`USER_ID`] with every Pages permission and business_management.
+        pub const LONG_TOKEN: &str = "EAAlocalgramTestUserLong";
+        /// Short-lived token of [`USER_ID`] (pages_show_list, pages_manage_metadata), issued
+        /// 2026-11-20T11:00:00Z.
+        pub const SHORT_TOKEN: &str = "EAAlocalgramTestUserShort";
+        /// Token of [`USER_ID`] with public_profile only.
+        pub const NO_PAGES_TOKEN: &str = "EAAlocalgramNoPagesScope";
+        /// Token of [`USER_ID`] with pages_show_list only.
+        pub const SHOW_LIST_TOKEN: &str = "EAAlocalgramShowListOnly";
+        /// Token of [`REAL_ID`].
+        pub const REAL_TOKEN: &str = "EAAlocalgramRealPerson";
+        /// Token of [`CHECKPOINTED_ID`].
+        pub const CHECKPOINTED_TOKEN: &str = "EAAlocalgramCheckpointed";
+        /// Token of [`BLOCKED_ID`].
+        pub const BLOCKED_TOKEN: &str = "EAAlocalgramBlocked";
+        /// Token of [`MANY_ID`] (pages_show_list).
+        pub const MANY_TOKEN: &str = "EAAlocalgramMany";
+        /// A Page token of [`CAFE_PAGE`].
+        pub const PAGE_TOKEN: &str = "EAAlocalgramCafePage";
+    }
+
     /// A development-mode app with both Instagram products.
     pub const APP_ID: &str = "990602627938098";
     /// Its secret.

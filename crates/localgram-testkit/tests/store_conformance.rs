@@ -13,12 +13,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use localgram_core::clock::{from_millis, to_millis};
+use localgram_core::model::FbGrant;
 use localgram_core::model::{
     App, AppMode, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page,
     PageRole, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
     TokenResponseShape,
 };
-use localgram_core::store::{MediaKey, MediaOrder, MediaQuery, Store, StoreError, WorldPlan};
+use localgram_core::store::{
+    MediaKey, MediaOrder, MediaQuery, Store, StoreError, UserPage, WorldPlan,
+};
 use localgram_store_postgres::PgStore;
 use localgram_store_sqlite::{SqliteOptions, SqliteStore};
 use sqlx::Connection;
@@ -27,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -35,6 +38,7 @@ const TABLES: [&str; 15] = [
     "blobs",
     "cities",
     "csrf_tokens",
+    "fb_grants",
     "fb_users",
     "ig_media",
     "ig_users",
@@ -273,6 +277,9 @@ conformance!(
     story_media_bounds,
     story_rate_counter,
     story_concurrent_rate_counter,
+    story_fb_grants,
+    story_user_pages_and_cities,
+    story_create_page,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -2415,4 +2422,145 @@ async fn schema_parity() {
          only in Postgres: {only_postgres:?}"
     );
     store.pool().close().await;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Facebook grants, Pages and cities
+// ------------------------------------------------------------------------------------------------
+
+fn grant(page_ids: &[&str], at_ms: i64) -> FbGrant {
+    FbGrant {
+        app_id: APP_A.into(),
+        fb_user_id: DEV.into(),
+        scopes: vec!["public_profile".into(), "pages_show_list".into()],
+        page_ids: page_ids.iter().map(|p| (*p).to_owned()).collect(),
+        granted_at: from_millis(at_ms),
+    }
+}
+
+fn fb_token(id: &str, kind: TokenKind, user: &str) -> TokenRecord {
+    TokenRecord {
+        scopes: vec!["pages_show_list".into()],
+        ..token(id, APP_A, kind, Subject::Facebook(user.into()))
+    }
+}
+
+async fn story_fb_grants(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    assert_eq!(store.find_fb_grant(APP_A, DEV).await.unwrap(), None);
+    store.upsert_fb_grant(&grant(&[PAGE], T0)).await.unwrap();
+    assert_eq!(
+        store.find_fb_grant(APP_A, DEV).await.unwrap(),
+        Some(grant(&[PAGE], T0))
+    );
+    // A second grant replaces the first.
+    store
+        .upsert_fb_grant(&grant(&[], T0 + MINUTE))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.find_fb_grant(APP_A, DEV).await.unwrap(),
+        Some(grant(&[], T0 + MINUTE))
+    );
+    assert_eq!(store.find_fb_grant(APP_B, DEV).await.unwrap(), None);
+    // Revoking deletes the grant and revokes the user's and Page tokens of that app only.
+    let user_token = fb_token("fb-user", TokenKind::FacebookUser, DEV);
+    let mut page_token = fb_token("fb-page", TokenKind::Page, DEV);
+    page_token.page_id = Some(PAGE.into());
+    let other_user = fb_token("fb-other", TokenKind::FacebookUser, NOMAIL_1);
+    let other_app = TokenRecord {
+        app_id: APP_B.into(),
+        ..fb_token("fb-other-app", TokenKind::FacebookUser, DEV)
+    };
+    for t in [&user_token, &page_token, &other_user, &other_app] {
+        store.insert_token(t).await.unwrap();
+    }
+    let now = from_millis(T0 + 2 * MINUTE);
+    // Three: these two and the world's own Page token of DEV on APP_A.
+    assert_eq!(store.revoke_fb_grant(APP_A, DEV, now).await.unwrap(), 3);
+    assert_eq!(store.find_fb_grant(APP_A, DEV).await.unwrap(), None);
+    for (t, revoked) in [
+        (&user_token, true),
+        (&page_token, true),
+        (&other_user, false),
+        (&other_app, false),
+    ] {
+        let found = store.find_token(&t.token_hash).await.unwrap().unwrap();
+        assert_eq!(found.revoked_at.is_some(), revoked, "{}", t.id);
+        if revoked {
+            assert_eq!(found.revoked_at, Some(now));
+        }
+    }
+    // Revoking again revokes nothing.
+    assert_eq!(store.revoke_fb_grant(APP_A, DEV, now).await.unwrap(), 0);
+}
+
+async fn story_user_pages_and_cities(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let plan = world();
+    let pages = store.list_user_pages(DEV).await.unwrap();
+    assert_eq!(
+        pages,
+        vec![UserPage {
+            page: plan.pages[0].clone(),
+            tasks: vec!["MANAGE".into(), "CREATE_CONTENT".into()],
+        }]
+    );
+    assert_eq!(store.list_user_pages(NOMAIL_1).await.unwrap(), vec![]);
+    assert_eq!(
+        store.find_page(PAGE).await.unwrap(),
+        Some(plan.pages[0].clone())
+    );
+    assert_eq!(store.find_page("404").await.unwrap(), None);
+    assert_eq!(store.list_cities().await.unwrap(), plan.cities);
+}
+
+async fn story_create_page(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let page = Page {
+        id: "200002".into(),
+        name: "New Page".into(),
+        category_enum: "CAFE".into(),
+        about: String::new(),
+        description: String::new(),
+        phone: String::new(),
+        website: String::new(),
+        is_place: false,
+        is_promotable: true,
+        business_id: String::new(),
+        instagram_business_account: None,
+        extra: serde_json::json!({"category_list": ["128673187201735"]}),
+    };
+    let role = PageRole {
+        page_id: "200002".into(),
+        fb_user_id: DEV.into(),
+        tasks: vec!["ANALYZE".into(), "MANAGE".into()],
+    };
+    store.create_page(&page, &role).await.unwrap();
+    assert_eq!(store.find_page("200002").await.unwrap(), Some(page.clone()));
+    let ids: Vec<String> = store
+        .list_user_pages(DEV)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.page.id)
+        .collect();
+    assert_eq!(ids, vec![PAGE.to_owned(), "200002".to_owned()], "by id");
+    // An existing id is a conflict and writes nothing (not even the role).
+    let before = ctx.table_counts().await;
+    let clash = Page {
+        name: "Clash".into(),
+        ..page.clone()
+    };
+    let other_role = PageRole {
+        fb_user_id: NOMAIL_1.into(),
+        ..role.clone()
+    };
+    assert_conflict(store.create_page(&clash, &other_role).await, &["200002"]);
+    assert_eq!(ctx.table_counts().await, before);
+    assert_eq!(store.find_page("200002").await.unwrap(), Some(page));
+    assert_eq!(store.list_user_pages(NOMAIL_1).await.unwrap(), vec![]);
 }

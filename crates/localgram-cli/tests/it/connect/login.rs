@@ -1,6 +1,6 @@
 //! `localgram login` and `logout`: the whole flow with a scripted browser (the authorize URL the
 //! CLI prints, the login and consent forms, the redirect to the CLI's loopback listener), the
-//! token file and its mode, a forged state, a denial, and Facebook Login (not served yet).
+//! token file and its mode, a forged state, a denial, and Facebook Login (the dialog and a refused code).
 
 use std::time::Duration;
 
@@ -390,8 +390,9 @@ async fn a_wrong_app_secret_fails_the_exchange_with_the_oauth_error() {
 }
 
 #[tokio::test]
-async fn login_facebook_reaches_the_emulator_which_does_not_serve_it_yet() {
-    // Facebook Login comes with a later issue: the dialog and the code exchange answer 404.
+async fn login_facebook_opens_the_dialog_and_reports_a_refused_code() {
+    // The dialog answers with its login page; a forged code is refused by the token endpoint in
+    // the Graph envelope, and nothing is saved.
     let server = server().await;
     let user = User::new();
     let login = start_login(
@@ -410,13 +411,8 @@ async fn login_facebook_reaches_the_emulator_which_does_not_serve_it_yet() {
     );
     let browser = localgram_testkit::browser();
     let res = browser.get(login.url.clone()).send().await.unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(
-        res.text().await.unwrap(),
-        r#"{"error":"no such endpoint: /www.facebook.com/v21.0/dialog/oauth"}"#
-    );
-    // Had the dialog answered, its redirect would carry a code and the state; the CLI then
-    // exchanges the code, which the emulator does not serve either.
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("name=\"email\""));
     let state = query_value(login.url.as_str(), "state").unwrap();
     let redirect = format!(
         "{}?code=AQfakeFacebookCode&state={state}#_=_",
@@ -424,9 +420,9 @@ async fn login_facebook_reaches_the_emulator_which_does_not_serve_it_yet() {
     );
     let (status, _) = callback(&browser, &redirect).await;
     assert_eq!(status, 400);
-    login.finish().await.fails(
-        3,
-        "HTTP 404 Not Found: no such endpoint: /graph.facebook.com/v21.0/oauth/access_token",
-    );
+    login
+        .finish()
+        .await
+        .fails(3, "Invalid verification code format. [code 100]");
     assert!(!user.token_path().exists());
 }

@@ -2,10 +2,12 @@
 //! tolerant of empty segments and a trailing slash), finds the token, and calls the node, edge or
 //! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
 
+pub mod facebook;
 pub mod fields;
 pub mod json_out;
 pub mod me;
 pub mod media;
+pub mod pages;
 pub mod token;
 
 use crate::error::{ApiError, Result};
@@ -27,6 +29,13 @@ pub fn instagram_router() -> Router<AppState> {
     Router::new()
         .route("/", any(dispatch))
         .route("/{*rest}", any(dispatch))
+}
+
+/// `/graph.facebook.com` and everything under it (unknown paths answer in the Graph envelope).
+pub fn facebook_router() -> Router<AppState> {
+    Router::new()
+        .route("/", any(facebook::dispatch))
+        .route("/{*rest}", any(facebook::dispatch))
 }
 
 /// A parsed Graph request.
@@ -74,6 +83,16 @@ fn header_token(headers: &HeaderMap) -> Option<String> {
 }
 
 fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
+    parse_request_with(req, "/graph.instagram.com", None)
+}
+
+/// Parses a Graph request for the host mounted at `prefix`; `body` (a POST's form, multipart or
+/// JSON parameters) joins the query's parameters.
+pub fn parse_request_with(
+    req: &Request,
+    prefix: &'static str,
+    body: Option<Params>,
+) -> Result<GraphRequest, GraphError> {
     let path = req.uri().path();
     let mut segments: Vec<String> = path
         .split('/')
@@ -87,7 +106,12 @@ fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
         version = v;
         segments.remove(0);
     }
-    let params = query_params(req.uri().query());
+    let mut params = query_params(req.uri().query());
+    if let Some(body) = body {
+        let mut pairs = params.pairs().to_vec();
+        pairs.extend(body.pairs().iter().cloned());
+        params = Params::new(pairs);
+    }
     let query_token = params
         .get("access_token")
         .map_err(|_| multiple_tokens())?
@@ -120,11 +144,11 @@ fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
         token,
         token_in_query,
         method,
-        prefix: "/graph.instagram.com",
+        prefix,
     })
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
@@ -155,6 +179,14 @@ pub fn graph_json_bytes(gr: &GraphRequest, body: Vec<u8>) -> Response {
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
         );
+    }
+    res
+}
+
+/// Adds `facebook-api-version` to an answer.
+pub fn with_version(mut res: Response, version: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(version) {
+        res.headers_mut().insert("facebook-api-version", v);
     }
     res
 }
@@ -220,7 +252,7 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
     }
 }
 
-fn is_id(s: &str) -> bool {
+pub(crate) fn is_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 30 && s.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -164,7 +164,7 @@ async fn consent_page(
 
 /// The checks every form POST passes first: same origin, a session, and an unused CSRF token
 /// issued to this browser. Returns the form and the session.
-async fn check_form(
+pub(crate) async fn check_form(
     state: &AppState,
     jar: &SignedCookieJar,
     req: Request,
@@ -196,7 +196,7 @@ async fn check_form(
     Ok((form, session))
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);

@@ -1,0 +1,278 @@
+//! `www.facebook.com`: the Facebook Login dialog (api-contract.md §11). `GET /dialog/oauth`
+//! (also `/{version}/dialog/oauth`) validates before anything is shown (errors are HTML pages,
+//! never redirects), then shows the login page (email and password) or the consent page, where
+//! the person may untick permissions and choose the Pages the app may see. Forms carry CSRF
+//! tokens and are checked for origin, as in the Instagram window.
+
+use crate::error::{ApiError, Result};
+use crate::http::params::query_params;
+use crate::pages::{self, FbConsentPage, FbLoginPage, FbPageChoice, FbPermission};
+use crate::routes::oauth::authorize::{check_form, redirect_with, see_other};
+use crate::session::{self, Session};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::SignedCookieJar;
+use localgram_core::facebook::{ALWAYS_GRANTED, Consent, DialogRequest};
+use localgram_core::model::FbUser;
+use localgram_core::oauth::LoginError;
+
+const PREFIX: &str = "/www.facebook.com";
+
+/// The routes of `/www.facebook.com`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dialog/oauth", get(get_dialog).post(post_consent))
+        .route(
+            "/{version}/dialog/oauth",
+            get(get_versioned_dialog).post(post_versioned_consent),
+        )
+        .route("/dialog/oauth/login", post(post_login))
+        .route("/dialog/oauth/logout", post(post_logout))
+}
+
+async fn logged_in(state: &AppState, session: &Session) -> Result<Option<FbUser>> {
+    let Some(id) = &session.fb_user_id else {
+        return Ok(None);
+    };
+    state
+        .platform
+        .find_facebook_user(id)
+        .await
+        .map_err(|e| ApiError::PageInternal(e.into()))
+}
+
+async fn get_versioned_dialog(
+    State(state): State<AppState>,
+    Path(_version): Path<String>,
+    jar: SignedCookieJar,
+    q: RawQuery,
+) -> Result<Response> {
+    get_dialog(State(state), jar, q).await
+}
+
+async fn post_versioned_consent(
+    State(state): State<AppState>,
+    Path(_version): Path<String>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    post_consent(State(state), jar, req).await
+}
+
+async fn get_dialog(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    RawQuery(q): RawQuery,
+) -> Result<Response> {
+    let q = q.unwrap_or_default();
+    let req = state
+        .platform
+        .validate_fb_dialog(&query_params(Some(&q)))
+        .await?;
+    let (jar, session) = session::load_or_start(jar, &state);
+    let page = match logged_in(&state, &session).await? {
+        None => login_page(&state, &session, &req, &q, "", None, StatusCode::OK).await?,
+        Some(user) => {
+            state
+                .platform
+                .check_fb_may_authorize(&req.app, &user)
+                .await?;
+            consent_page(&state, &session, &req, &user, &q).await?
+        }
+    };
+    Ok((jar, page).into_response())
+}
+
+async fn login_page(
+    state: &AppState,
+    session: &Session,
+    req: &DialogRequest,
+    q: &str,
+    email: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response> {
+    let csrf = state
+        .platform
+        .issue_csrf(&session.browser_id)
+        .await
+        .map_err(|e| ApiError::PageInternal(e.into()))?;
+    let action = format!("{PREFIX}/dialog/oauth/login");
+    Ok(pages::render(
+        status,
+        &FbLoginPage {
+            action: &action,
+            q,
+            csrf: csrf.expose(),
+            app_name: &req.app.name,
+            email,
+            error,
+        },
+    ))
+}
+
+async fn consent_page(
+    state: &AppState,
+    session: &Session,
+    req: &DialogRequest,
+    user: &FbUser,
+    q: &str,
+) -> Result<Response> {
+    let csrf = state
+        .platform
+        .issue_csrf(&session.browser_id)
+        .await
+        .map_err(|e| ApiError::PageInternal(e.into()))?;
+    let user_pages = state
+        .platform
+        .pages_of_user(&user.id)
+        .await
+        .map_err(|e| ApiError::PageInternal(e.into()))?;
+    let action = format!("{PREFIX}/dialog/oauth");
+    let logout_action = format!("{PREFIX}/dialog/oauth/logout");
+    let permissions = req
+        .scopes
+        .iter()
+        .map(|s| FbPermission {
+            scope: s.clone(),
+            description: localgram_core::facebook::describe(s),
+            required: s == ALWAYS_GRANTED,
+        })
+        .collect();
+    let wants_pages = req.scopes.iter().any(|s| s == "pages_show_list");
+    let pages = if wants_pages {
+        user_pages
+            .into_iter()
+            .map(|p| FbPageChoice {
+                id: p.page.id,
+                name: p.page.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(pages::render(
+        StatusCode::OK,
+        &FbConsentPage {
+            action: &action,
+            q,
+            csrf: csrf.expose(),
+            app_name: &req.app.name,
+            name: &user.name,
+            permissions,
+            pages,
+            logout_action: &logout_action,
+        },
+    ))
+}
+
+async fn post_login(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    let (form, mut session) = check_form(&state, &jar, req).await?;
+    let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
+    let dialog = state
+        .platform
+        .validate_fb_dialog(&query_params(Some(&q)))
+        .await?;
+    let email = form.get("email").ok().flatten().unwrap_or("").to_owned();
+    let password = form.get("password").ok().flatten().unwrap_or("");
+    match state.platform.login_facebook(&email, password).await {
+        Ok(user) => {
+            session.fb_user_id = Some(user.id);
+            let jar = session::store(jar, &state, &session);
+            Ok((jar, see_other(&format!("{PREFIX}/dialog/oauth?{q}"))).into_response())
+        }
+        Err(LoginError::BadCredentials) => {
+            let msg = "The email or password you entered is incorrect.";
+            login_page(
+                &state,
+                &session,
+                &dialog,
+                &q,
+                &email,
+                Some(msg),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
+        }
+        Err(LoginError::Store(e)) => Err(ApiError::PageInternal(e.into())),
+    }
+}
+
+async fn post_logout(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    let (form, mut session) = check_form(&state, &jar, req).await?;
+    let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
+    session.fb_user_id = None;
+    let jar = session::store(jar, &state, &session);
+    Ok((jar, see_other(&format!("{PREFIX}/dialog/oauth?{q}"))).into_response())
+}
+
+async fn post_consent(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    let (form, session) = check_form(&state, &jar, req).await?;
+    let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
+    let dialog = state
+        .platform
+        .validate_fb_dialog(&query_params(Some(&q)))
+        .await?;
+    let user = logged_in(&state, &session)
+        .await?
+        .ok_or(ApiError::Forbidden(
+            "You are not logged in. Go back to the app and start again.",
+        ))?;
+    state
+        .platform
+        .check_fb_may_authorize(&dialog.app, &user)
+        .await?;
+    let all = |name: &str| -> Vec<String> {
+        form.pairs()
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let state_param = dialog.state.as_deref();
+    let location = match form.get("decision").ok().flatten() {
+        Some("allow") => {
+            let consent = Consent {
+                scopes: all("perm"),
+                page_ids: all("page"),
+            };
+            let code = state
+                .platform
+                .issue_fb_code(&dialog, &user, &consent)
+                .await
+                .map_err(|e| ApiError::PageInternal(e.into()))?;
+            let mut params = vec![("code", code.expose())];
+            params.extend(state_param.map(|s| ("state", s)));
+            redirect_with(&dialog.redirect_uri, &params, None)
+        }
+        _ => {
+            let mut params = vec![
+                ("error_reason", "user_denied"),
+                ("error", "access_denied"),
+                ("error_description", "Permissions error."),
+            ];
+            params.extend(state_param.map(|s| ("state", s)));
+            redirect_with(&dialog.redirect_uri, &params, None)
+        }
+    };
+    let mut res = see_other(&location);
+    res.extensions_mut()
+        .insert(crate::http::logging::AppTag(dialog.app.id.clone()));
+    Ok(res)
+}

@@ -1,0 +1,1734 @@
+//! graph.facebook.com and the Facebook Login dialog (api-contract.md §11, §12, §16), on both
+//! backends: the dialog with partial grants, the token endpoint, cross-host rejection, the
+//! accounts edge (rules, filters, paging, `total_count`, every error code), Page creation (one
+//! test per validation rule, each asserting nothing was written), the Page node and categories.
+
+use crate::support::*;
+use localgram_testkit::world::fb::*;
+use localgram_testkit::world::{BUSINESS_ID, LONG_LIVED_TOKEN};
+use localgram_testkit::{
+    Backend, TestOptions, TestServer, browser, client, facebook_world, query_value,
+};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+const DIALOG: &str = "/www.facebook.com/dialog/oauth";
+const GRAPH: &str = "/graph.facebook.com/v21.0";
+
+async fn spawn_fb(backend: &Backend) -> TestServer {
+    TestServer::spawn_with(TestOptions {
+        backend: backend.clone(),
+        world: Some(facebook_world()),
+        ..Default::default()
+    })
+    .await
+}
+
+fn dialog_query(app: &str, redirect: &str, scope: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", app)
+        .append_pair("redirect_uri", redirect)
+        .append_pair("scope", scope)
+        .append_pair("state", "fb-st")
+        .finish()
+}
+
+async fn graph_get(server: &TestServer, path_and_query: &str) -> Reply {
+    get(&client(), &server.url(&format!("{GRAPH}{path_and_query}"))).await
+}
+
+fn with_token(path: &str, token: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}access_token={}", encode(token))
+}
+
+/// Opens the dialog, logs in when asked, and returns the consent page.
+async fn fb_consent(server: &TestServer, b: &Client, query: &str, email: &str, pw: &str) -> Reply {
+    let url = server.url(&format!("{DIALOG}?{query}"));
+    let mut page = get(b, &url).await;
+    assert_page(&page, 200, "dialog");
+    if page.text.contains("name=\"password\"") {
+        let (csrf, q) = hidden_fields(&page.text, "fb login");
+        let res = post_form(
+            b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[
+                ("csrf", &csrf),
+                ("q", &q),
+                ("email", email),
+                ("password", pw),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "login: {}", res.text);
+        assert_eq!(res.location(), Some(format!("{DIALOG}?{query}").as_str()));
+        page = get(b, &url).await;
+        assert_page(&page, 200, "dialog after login");
+    }
+    assert!(page.text.contains("id=\"allow\""), "{}", page.text);
+    page
+}
+
+/// Clicks Continue (with these permissions and Pages ticked) or Cancel.
+async fn fb_decide(
+    server: &TestServer,
+    b: &Client,
+    consent: &Reply,
+    decision: &str,
+    perms: &[&str],
+    pages: &[&str],
+) -> Reply {
+    let (csrf, q) = hidden_fields(&consent.text, "fb consent");
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("q", &q), ("decision", decision)];
+    form.extend(perms.iter().map(|p| ("perm", *p)));
+    form.extend(pages.iter().map(|p| ("page", *p)));
+    post_form(b, &server.url(DIALOG), &form).await
+}
+
+async fn exchange(server: &TestServer, code: &str) -> Reply {
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", APP_ID)
+        .append_pair("client_secret", APP_SECRET)
+        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("code", code)
+        .finish();
+    graph_get(server, &format!("/oauth/access_token?{q}")).await
+}
+
+/// The dialog flow as the test user, ticking `perms` and `pages`; returns the user token.
+async fn login_flow(server: &TestServer, scope: &str, perms: &[&str], pages: &[&str]) -> String {
+    let b = browser();
+    let consent = fb_consent(
+        server,
+        &b,
+        &dialog_query(APP_ID, REDIRECT_URI, scope),
+        EMAIL,
+        PASSWORD,
+    )
+    .await;
+    let res = fb_decide(server, &b, &consent, "allow", perms, pages).await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let loc = res.location().unwrap().to_owned();
+    assert!(loc.starts_with("https://fb.example/cb?code=AQ"), "{loc}");
+    assert_eq!(query_value(&loc, "state").as_deref(), Some("fb-st"));
+    let code = query_value(&loc, "code").unwrap();
+    let reply = exchange(server, &code).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no data: {body}"))
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn dialog_login_consent_and_code_exchange() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let b = browser();
+        let query = dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,business_management");
+        let consent = fb_consent(&server, &b, &query, EMAIL, PASSWORD).await;
+        for id in [CAFE_PAGE, BLOG_PAGE, HOLDINGS_PAGE] {
+            assert!(consent.text.contains(&format!("id=\"page-{id}\"")), "{ctx}");
+        }
+        assert!(
+            consent.text.contains("id=\"perm-pages_show_list\""),
+            "{ctx}"
+        );
+        assert!(
+            !consent.text.contains("id=\"perm-public_profile\""),
+            "{ctx}"
+        );
+        let res = fb_decide(
+            &server,
+            &b,
+            &consent,
+            "allow",
+            &["pages_show_list", "business_management"],
+            &[CAFE_PAGE, HOLDINGS_PAGE],
+        )
+        .await;
+        let loc = res.location().unwrap().to_owned();
+        let code = query_value(&loc, "code").unwrap();
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.opt_string(&format!(
+                "SELECT CAST(page_ids AS TEXT) FROM fb_grants WHERE app_id = '{APP_ID}' AND fb_user_id = '{USER_ID}'"
+            ))
+            .await
+            .map(|s| serde_json::from_str::<Value>(&s).unwrap()),
+            Some(json!([CAFE_PAGE, HOLDINGS_PAGE])),
+            "{ctx}"
+        );
+        let reply = exchange(&server, &code).await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        let body = reply.json();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("EAA"), "{ctx}: {token}");
+        assert_eq!(
+            body,
+            json!({"access_token": token, "token_type": "bearer", "expires_in": 7200}),
+            "{ctx}"
+        );
+        let me = graph_get(&server, &with_token("/me", &token)).await;
+        assert_eq!(me.status, 200, "{ctx}: {}", me.text);
+        assert_eq!(me.json(), json!({"id": USER_ID, "name": "Test User"}));
+        assert_eq!(me.header("facebook-api-version"), Some("v21.0"));
+        let accounts = graph_get(&server, &with_token("/me/accounts?fields=id", &token)).await;
+        assert_eq!(
+            ids(&accounts.json()),
+            vec![CAFE_PAGE, HOLDINGS_PAGE],
+            "{ctx}"
+        );
+        // The code is single-use: a replay is refused and revokes the token it gave.
+        let again = exchange(&server, &code).await;
+        assert_eq!(again.status, 400, "{ctx}");
+        assert_eq!(again.json()["error"]["error_subcode"], 36009, "{ctx}");
+        assert!(db.token_revoked_at(&token).await.is_some(), "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn partial_grant_without_pages_show_list_cannot_list() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let token = login_flow(
+            &server,
+            "pages_show_list,pages_manage_metadata",
+            &["pages_manage_metadata"],
+            &[CAFE_PAGE],
+        )
+        .await;
+        let reply = graph_get(&server, &with_token("/me/accounts", &token)).await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                200,
+                None,
+                "OAuthException",
+                "(#200) Permissions error: the pages_show_list permission is required to list Pages",
+            ),
+            backend.name(),
+        );
+    }
+}
+
+#[tokio::test]
+async fn unticked_business_management_hides_business_pages() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let token = login_flow(
+            &server,
+            "pages_show_list,business_management",
+            &["pages_show_list"],
+            &[CAFE_PAGE, BLOG_PAGE, HOLDINGS_PAGE],
+        )
+        .await;
+        let reply = graph_get(&server, &with_token("/me/accounts?fields=id", &token)).await;
+        assert_eq!(
+            ids(&reply.json()),
+            vec![CAFE_PAGE, BLOG_PAGE],
+            "{}",
+            backend.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn cancel_redirects_with_the_oauth_error() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let b = browser();
+        let consent = fb_consent(
+            &server,
+            &b,
+            &dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+        let res = fb_decide(&server, &b, &consent, "cancel", &[], &[]).await;
+        assert_eq!(res.status, 303);
+        assert_eq!(
+            res.location(),
+            Some(
+                "https://fb.example/cb?error_reason=user_denied&error=access_denied&error_description=Permissions+error.&state=fb-st"
+            )
+        );
+        assert_eq!(Db::open(&server).await.count("auth_codes").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn dialog_validation_errors_are_pages_never_redirects() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let c = client();
+        let cases = [
+            (
+                dialog_query("123", REDIRECT_URI, ""),
+                "Invalid Request: Request parameters are invalid: Invalid platform app",
+            ),
+            (
+                // The Instagram-only app has no Facebook Login.
+                dialog_query(
+                    localgram_testkit::world::LIVE_APP_ID,
+                    localgram_testkit::world::LIVE_REDIRECT_URI,
+                    "",
+                ),
+                "Invalid Request: Request parameters are invalid: Invalid platform app",
+            ),
+            (
+                dialog_query(APP_ID, "https://fb.example/cb/", ""),
+                "Invalid Request: Request parameters are invalid: Invalid redirect_uri",
+            ),
+            (
+                dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,nonsense"),
+                "Invalid Request: Request parameters are invalid: Invalid scope: nonsense",
+            ),
+            (
+                format!(
+                    "{}&response_type=token",
+                    dialog_query(APP_ID, REDIRECT_URI, "")
+                ),
+                "Invalid Request: Request parameters are invalid: Invalid response_type",
+            ),
+        ];
+        for (q, message) in cases {
+            let reply = get(&c, &server.url(&format!("{DIALOG}?{q}"))).await;
+            assert_error_page(&reply, 400, message, ctx);
+        }
+        // A versioned dialog path is the same dialog.
+        let reply = get(
+            &c,
+            &server.url(&format!(
+                "/www.facebook.com/v21.0/dialog/oauth?{}",
+                dialog_query(APP_ID, REDIRECT_URI, "")
+            )),
+        )
+        .await;
+        assert_page(&reply, 200, ctx);
+        assert!(reply.text.contains("name=\"email\""), "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn development_apps_need_an_app_role() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let b = browser();
+        let query = dialog_query(
+            localgram_testkit::world::APP_ID,
+            localgram_testkit::world::REDIRECT_URI,
+            "pages_show_list",
+        );
+        let url = server.url(&format!("{DIALOG}?{query}"));
+        let page = get(&b, &url).await;
+        let (csrf, q) = hidden_fields(&page.text, "login");
+        let res = post_form(
+            &b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[
+                ("csrf", &csrf),
+                ("q", &q),
+                ("email", EMAIL),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303);
+        let reply = get(&b, &url).await;
+        assert_error_page(&reply, 400, "Insufficient developer role", backend.name());
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_shows_the_login_page_again() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let b = browser();
+        let url = server.url(&format!(
+            "{DIALOG}?{}",
+            dialog_query(APP_ID, REDIRECT_URI, "")
+        ));
+        let page = get(&b, &url).await;
+        let (csrf, q) = hidden_fields(&page.text, "login");
+        let res = post_form(
+            &b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[
+                ("csrf", &csrf),
+                ("q", &q),
+                ("email", EMAIL),
+                ("password", "nope"),
+            ],
+        )
+        .await;
+        assert_page(&res, 401, backend.name());
+        assert_eq!(
+            element_text(&res.text, "login-error").as_deref(),
+            Some("The email or password you entered is incorrect.")
+        );
+        // Without the CSRF token the form is refused.
+        let res = post_form(
+            &b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[("q", &q), ("email", EMAIL), ("password", PASSWORD)],
+        )
+        .await;
+        assert_eq!(res.status, 403);
+    }
+}
+
+#[tokio::test]
+async fn token_endpoint_errors() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = graph_get(
+            &server,
+            &format!(
+                "/oauth/access_token?client_id={APP_ID}&client_secret=wrong&redirect_uri=x&code=y"
+            ),
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "Error validating client secret",
+            ),
+            ctx,
+        );
+        let reply = graph_get(
+            &server,
+            "/oauth/access_token?client_id=424242&client_secret=x&code=y",
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                101,
+                None,
+                "OAuthException",
+                "Error validating application. Invalid application ID.",
+            ),
+            ctx,
+        );
+        let reply = graph_get(
+            &server,
+            &format!(
+                "/oauth/access_token?client_id={APP_ID}&client_secret={APP_SECRET}&redirect_uri={}&code=AQnothing",
+                encode(REDIRECT_URI)
+            ),
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "Invalid verification code format.",
+            ),
+            ctx,
+        );
+        let reply = graph_get(
+            &server,
+            &format!("/oauth/access_token?client_secret={APP_SECRET}&code=AQx"),
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Missing client_id parameter",
+            ),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn redirect_mismatch_keeps_the_code() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let b = browser();
+        let consent = fb_consent(
+            &server,
+            &b,
+            &dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+        let res = fb_decide(&server, &b, &consent, "allow", &["pages_show_list"], &[]).await;
+        let code = query_value(res.location().unwrap(), "code").unwrap();
+        let reply = graph_get(
+            &server,
+            &format!(
+                "/oauth/access_token?client_id={APP_ID}&client_secret={APP_SECRET}&redirect_uri={}&code={code}",
+                encode("https://fb.example/other")
+            ),
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                Some(36008),
+                "OAuthException",
+                "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+            ),
+            backend.name(),
+        );
+        assert_eq!(Db::open(&server).await.code_consumed_at(&code).await, None);
+        assert_eq!(exchange(&server, &code).await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn reused_code_carries_the_invalid_code_challenge() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let b = browser();
+        let consent = fb_consent(
+            &server,
+            &b,
+            &dialog_query(APP_ID, REDIRECT_URI, ""),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+        let res = fb_decide(&server, &b, &consent, "allow", &[], &[]).await;
+        let code = query_value(res.location().unwrap(), "code").unwrap();
+        assert_eq!(exchange(&server, &code).await.status, 200);
+        let again = exchange(&server, &code).await;
+        assert_eq!(again.status, 400);
+        assert_eq!(
+            again.header("www-authenticate"),
+            Some(
+                "OAuth \"Facebook Platform\" \"invalid_code\" \"This authorization code has been used.\""
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn long_lived_exchange_and_page_tokens_that_never_expire() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = graph_get(
+            &server,
+            &format!(
+                "/oauth/access_token?grant_type=fb_exchange_token&client_id={APP_ID}&client_secret={APP_SECRET}&fb_exchange_token={SHORT_TOKEN}"
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let body = reply.json();
+        let long = body["access_token"].as_str().unwrap().to_owned();
+        assert!(long.starts_with("EAA"));
+        assert_eq!(body["expires_in"], 5_184_000, "{ctx}");
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.opt_string(&format!(
+                "SELECT kind FROM tokens WHERE token_hash = '{}'",
+                hash(&long)
+            ))
+            .await
+            .as_deref(),
+            Some("facebook_user_long_lived")
+        );
+        // Page tokens from the long-lived token never expire; from the short one they expire
+        // with it.
+        for (user_token, expires) in [
+            (long.as_str(), None),
+            (SHORT_TOKEN, Some(NOW_MS + 3_600_000)),
+        ] {
+            let reply = graph_get(
+                &server,
+                &with_token("/me/accounts?fields=id,access_token", user_token),
+            )
+            .await;
+            assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+            let body = reply.json();
+            let page_token = body["data"][0]["access_token"].as_str().unwrap();
+            assert!(page_token.starts_with("EAA"));
+            assert_eq!(
+                db.opt_i64(&format!(
+                    "SELECT expires_at FROM tokens WHERE token_hash = '{}' AND kind = 'page'",
+                    hash(page_token)
+                ))
+                .await,
+                expires,
+                "{ctx}"
+            );
+            // The Page token reads its Page.
+            let node = graph_get(
+                &server,
+                &with_token(&format!("/{CAFE_PAGE}?fields=id,name"), page_token),
+            )
+            .await;
+            assert_eq!(node.json(), json!({"id": CAFE_PAGE, "name": "Sizzle Cafe"}));
+        }
+    }
+}
+
+#[tokio::test]
+async fn app_tokens_from_client_credentials_and_the_secret_form() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = graph_get(
+            &server,
+            &format!(
+                "/oauth/access_token?grant_type=client_credentials&client_id={APP_ID}&client_secret={APP_SECRET}"
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let body = reply.json();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(body, json!({"access_token": token, "token_type": "bearer"}));
+        let pipe = format!("{APP_ID}|{APP_SECRET}");
+        for t in [token.as_str(), pipe.as_str()] {
+            let cats = graph_get(&server, &with_token("/fb_page_categories", t)).await;
+            assert_eq!(cats.status, 200, "{ctx}: {}", cats.text);
+            assert_eq!(cats.json()["data"][0]["api_enum"], "COMMUNITY");
+            // An app token is no one: /me is the no-user error.
+            let me = graph_get(&server, &with_token("/me/accounts", t)).await;
+            assert_graph_error(
+                &me,
+                graph_error(
+                    2500,
+                    None,
+                    "OAuthException",
+                    "An active access token must be used to query information about the current user.",
+                ),
+                ctx,
+            );
+        }
+        let wrong = graph_get(
+            &server,
+            &with_token("/fb_page_categories", &format!("{APP_ID}|wrong")),
+        )
+        .await;
+        assert_graph_error(&wrong, cannot_parse(), ctx);
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_refused_on_the_other_host() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = graph_get(&server, &with_token("/me", LONG_LIVED_TOKEN)).await;
+        assert_graph_error(&reply, cannot_parse(), ctx);
+        let reply = get(
+            &client(),
+            &server.url(&with_token("/graph.instagram.com/me", LONG_TOKEN)),
+        )
+        .await;
+        assert_graph_error(&reply, cannot_parse(), ctx);
+        // Unknown paths on graph.facebook.com answer in the Graph envelope.
+        let reply = graph_get(&server, &with_token("/me/nothing", LONG_TOKEN)).await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                2500,
+                None,
+                "OAuthException",
+                "Unknown path components: /nothing",
+            ),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn accounts_default_fields_and_reach() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = graph_get(&server, &with_token("/me/accounts", LONG_TOKEN)).await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let mut body = reply.json();
+        for p in body["data"].as_array_mut().unwrap() {
+            let t = p["access_token"].take();
+            assert!(t.as_str().unwrap().starts_with("EAA"), "{ctx}");
+        }
+        assert_eq!(
+            body["data"],
+            json!([
+                {"access_token": null, "category": "Cafe", "category_list": [{"id": "128673187201735", "name": "Cafe"}],
+                 "name": "Sizzle Cafe", "id": CAFE_PAGE,
+                 "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]},
+                {"access_token": null, "category": "Media", "category_list": [{"id": "1602", "name": "Media"}],
+                 "name": "Sizzle Blog", "id": BLOG_PAGE, "tasks": ["ANALYZE"]},
+                {"access_token": null, "category": "Company", "category_list": [{"id": "2201", "name": "Company"}],
+                 "name": "Sizzle Holdings", "id": HOLDINGS_PAGE, "tasks": ["ANALYZE", "MANAGE"]},
+            ]),
+            "{ctx}"
+        );
+        assert!(body["paging"]["cursors"]["after"].is_string());
+        assert!(body["paging"].get("next").is_none(), "{ctx}");
+        assert!(body.get("summary").is_none());
+        // Without business_management the business-reached Page is not listed.
+        let reply = graph_get(
+            &server,
+            &with_token("/me/accounts?fields=id", SHOW_LIST_TOKEN),
+        )
+        .await;
+        assert_eq!(ids(&reply.json()), vec![CAFE_PAGE, BLOG_PAGE], "{ctx}");
+        // The user id works like me.
+        let reply = graph_get(
+            &server,
+            &with_token(&format!("/{USER_ID}/accounts?fields=id"), SHOW_LIST_TOKEN),
+        )
+        .await;
+        assert_eq!(ids(&reply.json()), vec![CAFE_PAGE, BLOG_PAGE], "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn accounts_filters_and_total_count() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let cases = [
+            ("is_place=true", 30),
+            ("is_place=false", 30),
+            ("is_promotable=false", 20),
+            ("is_promotable=true", 40),
+            ("is_place=true&is_promotable=false", 10),
+            ("", 60),
+        ];
+        for (filter, total) in cases {
+            let reply = graph_get(
+                &server,
+                &with_token(
+                    &format!("/me/accounts?fields=id&summary=total_count&limit=100&{filter}"),
+                    MANY_TOKEN,
+                ),
+            )
+            .await;
+            assert_eq!(reply.status, 200, "{ctx} {filter}: {}", reply.text);
+            let body = reply.json();
+            assert_eq!(
+                body["summary"],
+                json!({"total_count": total}),
+                "{ctx} {filter}"
+            );
+            assert_eq!(ids(&body).len(), total as usize, "{ctx} {filter}");
+        }
+        let reply = graph_get(
+            &server,
+            &with_token(
+                "/me/accounts?fields=id,is_place&is_place=true&limit=3",
+                MANY_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(
+            reply.json()["data"],
+            json!([
+                {"id": "210000000000001", "is_place": true},
+                {"id": "210000000000003", "is_place": true},
+                {"id": "210000000000005", "is_place": true},
+            ])
+        );
+        let reply = graph_get(
+            &server,
+            &with_token("/me/accounts?is_place=maybe", MANY_TOKEN),
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Param is_place must be a boolean, got \"maybe\"",
+            ),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn accounts_paging_over_sixty_pages() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let first = graph_get(
+            &server,
+            &with_token("/me/accounts?fields=id&summary=true", MANY_TOKEN),
+        )
+        .await
+        .json();
+        assert_eq!(first["summary"]["total_count"], 60);
+        assert_eq!(ids(&first).len(), 25, "{ctx}: default limit 25");
+        assert!(first["paging"].get("previous").is_none());
+        let mut seen = ids(&first);
+        let mut next = first["paging"]["next"].as_str().unwrap().to_owned();
+        assert!(
+            next.starts_with(&server.url("/graph.facebook.com/v21.0/me/accounts?")),
+            "{next}"
+        );
+        assert!(next.contains("access_token="), "{next}");
+        let mut sizes = vec![25];
+        let last = loop {
+            let page = get(&client(), &next).await;
+            assert_eq!(page.status, 200, "{ctx}: {}", page.text);
+            let body = page.json();
+            assert_eq!(body["summary"]["total_count"], 60, "{ctx}");
+            sizes.push(ids(&body).len());
+            seen.extend(ids(&body));
+            assert!(body["paging"]["previous"].is_string(), "{ctx}");
+            match body["paging"].get("next").and_then(Value::as_str) {
+                Some(n) => next = n.to_owned(),
+                None => break body,
+            }
+        };
+        assert_eq!(sizes, vec![25, 25, 10], "{ctx}");
+        let expected: Vec<String> = (1..=60).map(|n| format!("21000000000{n:04}")).collect();
+        assert_eq!(seen, expected, "{ctx}");
+        // Going back from the last page gives the 25 before it.
+        let prev = last["paging"]["previous"].as_str().unwrap();
+        let back = get(&client(), prev).await.json();
+        assert_eq!(ids(&back), expected[25..50].to_vec(), "{ctx}");
+        // After the end: no data, no next.
+        let after = last["paging"]["cursors"]["after"].as_str().unwrap();
+        let end = graph_get(
+            &server,
+            &with_token(&format!("/me/accounts?fields=id&after={after}"), MANY_TOKEN),
+        )
+        .await;
+        assert_eq!(end.json(), json!({"data": []}), "{ctx}");
+        // Limits clamp at 100; a tampered cursor is refused.
+        let all = graph_get(
+            &server,
+            &with_token("/me/accounts?fields=id&limit=1000", MANY_TOKEN),
+        )
+        .await;
+        assert_eq!(ids(&all.json()).len(), 60);
+        let bad = graph_get(&server, &with_token("/me/accounts?after=AAAA", MANY_TOKEN)).await;
+        assert_graph_error(
+            &bad,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Invalid after cursor: it was altered, or issued for another edge or object",
+            ),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn accounts_error_codes() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let e = |code, msg: &str| graph_error(code, None, "OAuthException", msg);
+        let cases: Vec<(String, Value)> = vec![
+            (
+                with_token("/me/accounts", CHECKPOINTED_TOKEN),
+                e(
+                    459,
+                    "(#459) The session is invalid because the user has been checkpointed",
+                ),
+            ),
+            (
+                with_token("/me/accounts", BLOCKED_TOKEN),
+                e(
+                    368,
+                    "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+                ),
+            ),
+            (with_token("/me/accounts", "EAAgarbage"), cannot_parse()),
+            (
+                with_token("/me/accounts", NO_PAGES_TOKEN),
+                e(
+                    200,
+                    "(#200) Permissions error: the pages_show_list permission is required to list Pages",
+                ),
+            ),
+            (
+                format!("/{USER_ID}/accounts"),
+                e(104, "An access token is required to request this resource."),
+            ),
+            (
+                "/me/accounts".to_owned(),
+                e(
+                    2500,
+                    "An active access token must be used to query information about the current user.",
+                ),
+            ),
+            (
+                with_token("/me/accounts?fields=id,", LONG_TOKEN),
+                e(2500, "Syntax error \"Expected name.\" at character 3: id,"),
+            ),
+            (
+                with_token("/999999999/accounts", LONG_TOKEN),
+                e(110, "(#110) Invalid user id"),
+            ),
+            (
+                with_token(&format!("/{REAL_ID}/accounts"), LONG_TOKEN),
+                e(210, "(#210) User not visible"),
+            ),
+            (
+                with_token("/me/accounts", PAGE_TOKEN),
+                e(
+                    100,
+                    "(#100) Tried accessing nonexisting field (accounts) on node type (Page)",
+                ),
+            ),
+            (
+                with_token("/me/accounts?fields=id,fan_club", LONG_TOKEN),
+                e(
+                    100,
+                    "(#100) Tried accessing nonexisting field (fan_club) on node type (Page)",
+                ),
+            ),
+            (
+                with_token("/me/accounts?limit=-1", LONG_TOKEN),
+                e(
+                    100,
+                    "(#100) Param limit must be a positive integer, got \"-1\"",
+                ),
+            ),
+        ];
+        for (path, expected) in cases {
+            let reply = graph_get(&server, &path).await;
+            assert_graph_error(&reply, expected, &format!("{ctx} {path}"));
+        }
+        // Update and delete are not supported on the edge.
+        let reply = Reply::read(
+            client()
+                .delete(server.url(&format!("{GRAPH}/me/accounts?access_token={LONG_TOKEN}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                Some(33),
+                "GraphMethodException",
+                "Unsupported delete request. Object with ID 'me' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            ),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn accounts_expand_the_instagram_business_account() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let reply = graph_get(
+            &server,
+            &with_token(
+                "/me/accounts?fields=id,name,instagram_business_account{id,username}",
+                LONG_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(
+            reply.json()["data"],
+            json!([
+                {"id": CAFE_PAGE, "name": "Sizzle Cafe",
+                 "instagram_business_account": {"id": BUSINESS_ID, "username": "sizzle.cafe"}},
+                {"id": BLOG_PAGE, "name": "Sizzle Blog"},
+                {"id": HOLDINGS_PAGE, "name": "Sizzle Holdings"},
+            ]),
+            "{}",
+            backend.name()
+        );
+        // The same through the Page node, and nested under /me.
+        let node = graph_get(
+            &server,
+            &with_token(
+                &format!("/{CAFE_PAGE}?fields=instagram_business_account"),
+                LONG_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(
+            node.json(),
+            json!({"instagram_business_account": {"id": BUSINESS_ID}})
+        );
+        let me = graph_get(
+            &server,
+            &with_token("/me?fields=id,accounts.limit(1){id,tasks}", LONG_TOKEN),
+        )
+        .await;
+        let body = me.json();
+        assert_eq!(body["id"], USER_ID);
+        assert_eq!(
+            body["accounts"]["data"],
+            json!([{"id": CAFE_PAGE, "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]}])
+        );
+        assert!(
+            body["accounts"]["paging"]["next"]
+                .as_str()
+                .unwrap()
+                .contains("limit=1")
+        );
+    }
+}
+
+#[tokio::test]
+async fn page_node_and_categories() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = graph_get(
+            &server,
+            &with_token(
+                &format!("/{CAFE_PAGE}?fields=id,name,about,category,phone,website,link,location"),
+                REAL_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(
+            reply.json(),
+            json!({"id": CAFE_PAGE, "name": "Sizzle Cafe", "about": "Coffee and cake",
+                   "category": "Cafe", "phone": "+46 8 123 456", "website": "https://sizzle.example/",
+                   "link": format!("https://www.facebook.com/{CAFE_PAGE}"),
+                   "location": {"city_id": "106505586052951", "street": "Drottninggatan 1", "zip": "111 51"}}),
+            "{ctx}"
+        );
+        // A user without a task gets no access_token.
+        let reply = graph_get(
+            &server,
+            &with_token(&format!("/{CAFE_PAGE}?fields=id,access_token"), REAL_TOKEN),
+        )
+        .await;
+        assert_eq!(reply.json(), json!({"id": CAFE_PAGE}), "{ctx}");
+        let reply = graph_get(&server, &with_token("/200000000000999", REAL_TOKEN)).await;
+        assert_graph_error(
+            &reply,
+            graph_error(
+                100,
+                Some(33),
+                "GraphMethodException",
+                "Unsupported get request. Object with ID '200000000000999' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            ),
+            ctx,
+        );
+        let cats = graph_get(&server, &with_token("/fb_page_categories", REAL_TOKEN)).await;
+        let body = cats.json();
+        let community = &body["data"][0];
+        assert_eq!(community["id"], "2612");
+        assert_eq!(community["name"], "Community");
+        assert_eq!(
+            community["fb_page_categories"][0],
+            json!({"id": "2613", "api_enum": "COMMUNITY_SERVICES", "name": "Community Services"})
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Page creation
+// ------------------------------------------------------------------------------------------------
+
+async fn create(server: &TestServer, token: &str, form: &[(&str, &str)]) -> Reply {
+    let mut body: Vec<(&str, &str)> = vec![("access_token", token)];
+    body.extend_from_slice(form);
+    post_form(
+        &client(),
+        &server.url(&format!("{GRAPH}/me/accounts")),
+        &body,
+    )
+    .await
+}
+
+const STOCKHOLM: &str = "106505586052951";
+
+#[tokio::test]
+async fn create_page_then_read_it_back() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = create(
+            &server,
+            LONG_TOKEN,
+            &[
+                ("name", "New Sizzle"),
+                ("category_enum", "RESTAURANT"),
+                ("city_id", STOCKHOLM),
+                ("coordinates", r#"{"latitude": 59.33, "longitude": 18.07}"#),
+                ("about", "Fresh"),
+                ("description", "A new restaurant"),
+                ("phone", "+46 1"),
+                ("website", "https://new.example/"),
+                ("zip", "111 22"),
+                ("picture", "https://new.example/p.jpg"),
+                (
+                    "cover_photo",
+                    r#"{"url": "https://new.example/c.jpg", "offset_y": 10}"#,
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let body = reply.json();
+        let id = body["id"].as_str().unwrap().to_owned();
+        assert_eq!(body, json!({"id": id}));
+        let node = graph_get(
+            &server,
+            &with_token(
+                &format!("/{id}?fields=id,name,about,description,category,category_list,phone,website,location,picture,cover,access_token"),
+                LONG_TOKEN,
+            ),
+        )
+        .await;
+        let mut node = node.json();
+        assert!(
+            node["access_token"]
+                .take()
+                .as_str()
+                .unwrap()
+                .starts_with("EAA")
+        );
+        assert_eq!(
+            node,
+            json!({
+                "id": id, "name": "New Sizzle", "about": "Fresh", "description": "A new restaurant",
+                "category": "Restaurant", "category_list": [{"id": "273819889375819", "name": "Restaurant"}],
+                "phone": "+46 1", "website": "https://new.example/",
+                "location": {"city": "Stockholm", "state": "", "country": "Sweden", "city_id": STOCKHOLM,
+                             "latitude": 59.33, "longitude": 18.07, "zip": "111 22"},
+                "picture": {"data": {"url": "https://new.example/p.jpg", "is_silhouette": false}},
+                "cover": {"id": format!("{id}_cover"), "source": "https://new.example/c.jpg", "offset_x": 50, "offset_y": 10},
+                "access_token": null,
+            }),
+            "{ctx}"
+        );
+        // Listed on the edge with every task.
+        let list = graph_get(
+            &server,
+            &with_token("/me/accounts?fields=id,tasks", LONG_TOKEN),
+        )
+        .await;
+        let data = list.json()["data"].clone();
+        assert!(
+            data.as_array().unwrap().contains(&json!({"id": id, "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]})),
+            "{ctx}: {data}"
+        );
+        let db = Db::open(&server).await;
+        let extra = db
+            .opt_string(&format!(
+                "SELECT CAST(extra AS TEXT) FROM pages WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap();
+        let extra: Value = serde_json::from_str(&extra).unwrap();
+        assert_eq!(
+            extra["cover_photo"],
+            json!({"url": "https://new.example/c.jpg", "offset_x": 50, "offset_y": 10,
+                   "no_feed_story": false, "no_notification": false}),
+            "{ctx}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn create_page_as_json_and_with_category_list() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let reply = Reply::read(
+            client()
+                .post(server.url(&format!("{GRAPH}/me/accounts?access_token={LONG_TOKEN}")))
+                .json(&json!({
+                    "name": "Band Page",
+                    "category_list": ["792007097567368", "1108"],
+                    "location": {"city": "Uppsala", "country": "Sweden", "street": "Svartbäcksgatan 1"},
+                    "coordinates": {"latitude": 59.86, "longitude": 17.64},
+                }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let id = reply.json()["id"].as_str().unwrap().to_owned();
+        let node = graph_get(
+            &server,
+            &with_token(
+                &format!("/{id}?fields=category,category_list,location"),
+                LONG_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(
+            node.json(),
+            json!({"category": "Band",
+                   "category_list": [{"id": "792007097567368", "name": "Band"}, {"id": "1108", "name": "Producer"}],
+                   "location": {"street": "Svartbäcksgatan 1", "city": "Uppsala", "state": "", "country": "Sweden",
+                                "city_id": "106000000000001", "latitude": 59.86, "longitude": 17.64}})
+        );
+    }
+}
+
+/// One create-validation rule: the request is refused with `expected` and writes nothing.
+async fn refused(
+    server: &TestServer,
+    token: &str,
+    form: &[(&str, &str)],
+    expected: Value,
+    ctx: &str,
+) {
+    let db = Db::open(server).await;
+    let before = (
+        db.count("pages").await,
+        db.count("page_roles").await,
+        db.count("fb_grants").await,
+    );
+    let reply = create(server, token, form).await;
+    assert_graph_error(&reply, expected, ctx);
+    let after = (
+        db.count("pages").await,
+        db.count("page_roles").await,
+        db.count("fb_grants").await,
+    );
+    assert_eq!(before, after, "{ctx}: a refused create wrote something");
+}
+
+fn e100(msg: &str) -> Value {
+    graph_error(100, None, "OAuthException", msg)
+}
+
+macro_rules! create_rule {
+    ($name:ident, $token:expr, $form:expr, $expected:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            for backend in Backend::all() {
+                let server = spawn_fb(&backend).await;
+                refused(&server, $token, $form, $expected, backend.name()).await;
+            }
+        }
+    };
+}
+
+const OK_CITY: (&str, &str) = ("city_id", STOCKHOLM);
+const OK_CAT: (&str, &str) = ("category_enum", "CAFE");
+const OK_NAME: (&str, &str) = ("name", "Fine");
+
+create_rule!(
+    create_needs_pages_manage_metadata,
+    SHOW_LIST_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY],
+    graph_error(
+        200,
+        None,
+        "OAuthException",
+        "(#200) Permissions error: creating a Page requires the pages_manage_metadata and pages_show_list permissions; pages_manage_metadata was not granted"
+    )
+);
+create_rule!(
+    create_needs_pages_show_list,
+    NO_PAGES_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY],
+    graph_error(
+        200,
+        None,
+        "OAuthException",
+        "(#200) Permissions error: creating a Page requires the pages_manage_metadata and pages_show_list permissions; pages_manage_metadata was not granted"
+    )
+);
+create_rule!(
+    create_needs_a_test_user,
+    REAL_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY],
+    graph_error(
+        200,
+        None,
+        "OAuthException",
+        "(#200) Permissions error: only test users can create Pages"
+    )
+);
+create_rule!(
+    create_refuses_blocked_users,
+    BLOCKED_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY],
+    graph_error(
+        368,
+        None,
+        "OAuthException",
+        "(#368) The action attempted has been deemed abusive or is otherwise disallowed"
+    )
+);
+create_rule!(
+    create_refuses_page_tokens,
+    PAGE_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY],
+    e100("(#100) Tried accessing nonexisting field (accounts) on node type (Page)")
+);
+create_rule!(
+    create_needs_a_name,
+    LONG_TOKEN,
+    &[OK_CAT, OK_CITY],
+    graph_error(
+        194,
+        None,
+        "OAuthException",
+        "(#194) Missing at least one required parameter: name"
+    )
+);
+create_rule!(
+    create_needs_a_category,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CITY],
+    graph_error(
+        194,
+        None,
+        "OAuthException",
+        "(#194) Missing at least one required parameter: category_enum or category_list"
+    )
+);
+create_rule!(
+    create_refuses_an_unknown_category_enum,
+    LONG_TOKEN,
+    &[OK_NAME, ("category_enum", "SPACESHIP"), OK_CITY],
+    graph_error(
+        152,
+        None,
+        "OAuthException",
+        "(#152) Invalid page type: category_enum \"SPACESHIP\" is not a Page category (see /fb_page_categories)"
+    )
+);
+create_rule!(
+    create_refuses_an_unknown_category_id,
+    LONG_TOKEN,
+    &[OK_NAME, ("category_list", "[\"42\"]"), OK_CITY],
+    graph_error(
+        152,
+        None,
+        "OAuthException",
+        "(#152) Invalid page type: category id \"42\" is not a Page category (see /fb_page_categories)"
+    )
+);
+create_rule!(
+    create_needs_a_locale,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CAT],
+    e100("(#100) At least one of city_id, location or coordinates is required")
+);
+create_rule!(
+    create_refuses_city_id_with_location,
+    LONG_TOKEN,
+    &[
+        OK_NAME,
+        OK_CAT,
+        OK_CITY,
+        ("location", r#"{"city": "Stockholm", "country": "Sweden"}"#)
+    ],
+    e100("(#100) city_id and location cannot be used together")
+);
+create_rule!(
+    create_refuses_an_unknown_city,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CAT, ("city_id", "1234")],
+    e100("(#100) Param city_id \"1234\" is not a known city")
+);
+create_rule!(
+    create_refuses_coordinates_outside_the_city,
+    LONG_TOKEN,
+    &[
+        OK_NAME,
+        OK_CAT,
+        OK_CITY,
+        ("coordinates", r#"{"latitude": 48.85, "longitude": 2.35}"#)
+    ],
+    e100(
+        "(#100) The coordinates (48.85, 2.35) are not inside Stockholm; fix them or pass ignore_coordinate_warnings=true"
+    )
+);
+create_rule!(
+    create_refuses_coordinates_outside_the_location,
+    LONG_TOKEN,
+    &[
+        OK_NAME,
+        OK_CAT,
+        ("location", r#"{"city": "Uppsala", "country": "Sweden"}"#),
+        ("coordinates", r#"{"latitude": 59.33, "longitude": 18.07}"#)
+    ],
+    e100(
+        "(#100) The coordinates (59.33, 18.07) are not inside Uppsala; fix them or pass ignore_coordinate_warnings=true"
+    )
+);
+create_rule!(
+    create_refuses_an_incomplete_location,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CAT, ("location", r#"{"city": "Uppsala"}"#)],
+    e100("(#100) Param location needs city_id, or city, state and country")
+);
+create_rule!(
+    create_refuses_malformed_coordinates,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CAT, ("coordinates", "59,18")],
+    e100("(#100) Param coordinates must be a JSON object")
+);
+create_rule!(
+    create_refuses_coordinates_out_of_range,
+    LONG_TOKEN,
+    &[
+        OK_NAME,
+        OK_CAT,
+        ("coordinates", r#"{"latitude": 91, "longitude": 0}"#)
+    ],
+    e100(
+        "(#100) Param coordinates must have a latitude in [-90, 90] and a longitude in [-180, 180]"
+    )
+);
+create_rule!(
+    create_needs_a_cover_photo_url,
+    LONG_TOKEN,
+    &[
+        OK_NAME,
+        OK_CAT,
+        OK_CITY,
+        ("cover_photo", r#"{"offset_x": 3}"#)
+    ],
+    e100("(#100) Param cover_photo requires url")
+);
+create_rule!(
+    create_refuses_a_bad_cover_offset,
+    LONG_TOKEN,
+    &[
+        OK_NAME,
+        OK_CAT,
+        OK_CITY,
+        (
+            "cover_photo",
+            r#"{"url": "https://x.example/c.jpg", "offset_x": "left"}"#
+        )
+    ],
+    e100("(#100) Param cover_photo[offset_x] must be an integer")
+);
+create_rule!(
+    create_refuses_a_bad_picture_url,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY, ("picture", "not a url")],
+    e100("(#100) Param picture must be an http or https URL")
+);
+create_rule!(
+    create_refuses_a_bad_website,
+    LONG_TOKEN,
+    &[OK_NAME, OK_CAT, OK_CITY, ("website", "ftp://x.example/")],
+    e100("(#100) Param website must be an http or https URL")
+);
+#[tokio::test]
+async fn create_for_another_user_is_refused() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let db = Db::open(&server).await;
+        let before = db.count("pages").await;
+        for (user, expected) in [
+            (
+                REAL_ID,
+                graph_error(
+                    200,
+                    None,
+                    "OAuthException",
+                    "(#200) Permissions error: Pages can only be created for the token's own user",
+                ),
+            ),
+            (
+                "999999999",
+                graph_error(110, None, "OAuthException", "(#110) Invalid user id"),
+            ),
+        ] {
+            let reply = post_form(
+                &client(),
+                &server.url(&format!("{GRAPH}/{user}/accounts")),
+                &[("access_token", LONG_TOKEN), OK_NAME, OK_CAT, OK_CITY],
+            )
+            .await;
+            assert_graph_error(&reply, expected, backend.name());
+        }
+        assert_eq!(db.count("pages").await, before);
+    }
+}
+
+#[tokio::test]
+async fn ignore_coordinate_warnings_accepts_far_coordinates() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let reply = create(
+            &server,
+            LONG_TOKEN,
+            &[
+                OK_NAME,
+                OK_CAT,
+                OK_CITY,
+                ("coordinates", r#"{"latitude": 48.85, "longitude": 2.35}"#),
+                ("ignore_coordinate_warnings", "true"),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// debug_token, revoking, batch
+// ------------------------------------------------------------------------------------------------
+
+fn app_token() -> String {
+    format!("{APP_ID}|{APP_SECRET}")
+}
+
+async fn debug(server: &TestServer, input: &str, token: &str) -> Reply {
+    graph_get(
+        server,
+        &with_token(
+            &format!("/debug_token?input_token={}", encode(input)),
+            token,
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn debug_token_describes_user_page_and_app_tokens() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let now = NOW_MS / 1000;
+        let reply = debug(&server, LONG_TOKEN, &app_token()).await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        assert_eq!(
+            reply.json(),
+            json!({"data": {
+                "app_id": APP_ID, "type": "USER", "application": "Facebook Only",
+                "expires_at": now + 5_184_000, "is_valid": true, "issued_at": now,
+                "data_access_expires_at": now + 90 * 86_400,
+                "scopes": ["public_profile", "pages_show_list", "pages_manage_metadata", "business_management", "instagram_basic"],
+                "granular_scopes": [{"scope": "public_profile"}, {"scope": "pages_show_list"},
+                    {"scope": "pages_manage_metadata"}, {"scope": "business_management"}, {"scope": "instagram_basic"}],
+                "user_id": USER_ID,
+            }}),
+            "{ctx}"
+        );
+        // A Page token: type PAGE, the Page as profile_id, never expires (expires_at 0).
+        let reply = debug(&server, PAGE_TOKEN, LONG_TOKEN).await;
+        let data = reply.json()["data"].clone();
+        assert_eq!(data["type"], "PAGE", "{ctx}");
+        assert_eq!(data["profile_id"], CAFE_PAGE);
+        assert_eq!(data["expires_at"], 0);
+        assert_eq!(data["is_valid"], true);
+        // The app token itself.
+        let reply = debug(&server, &app_token(), &app_token()).await;
+        assert_eq!(
+            reply.json(),
+            json!({"data": {"app_id": APP_ID, "type": "APP", "application": "Facebook Only",
+                            "expires_at": 0, "is_valid": true, "scopes": []}})
+        );
+        // Unknown and Instagram tokens are not valid Facebook tokens.
+        for input in ["EAAnothing", LONG_LIVED_TOKEN] {
+            let reply = debug(&server, input, &app_token()).await;
+            assert_eq!(
+                reply.json(),
+                json!({"data": {"error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
+                                "is_valid": false, "scopes": []}}),
+                "{ctx}"
+            );
+        }
+        // An expired token says why.
+        server.advance(2 * 3600);
+        let reply = debug(&server, SHORT_TOKEN, &app_token()).await;
+        let data = reply.json()["data"].clone();
+        assert_eq!(data["is_valid"], false, "{ctx}");
+        assert_eq!(data["error"]["code"], 190);
+        assert_eq!(data["error"]["subcode"], 463);
+        // A token of another app is refused; input_token is required.
+        let other = format!(
+            "{}|{}",
+            localgram_testkit::world::APP_ID,
+            localgram_testkit::world::APP_SECRET
+        );
+        let reply = debug(&server, LONG_TOKEN, &other).await;
+        assert_graph_error(
+            &reply,
+            e100("(#100) The input token belongs to another app than the access token"),
+            ctx,
+        );
+        let reply = graph_get(&server, &with_token("/debug_token", &app_token())).await;
+        assert_graph_error(
+            &reply,
+            e100("(#100) The parameter input_token is required"),
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn debug_token_reports_the_granted_pages() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let token = login_flow(
+            &server,
+            "pages_show_list,email",
+            &["pages_show_list"],
+            &[BLOG_PAGE],
+        )
+        .await;
+        let reply = debug(&server, &token, &app_token()).await;
+        let data = reply.json()["data"].clone();
+        assert_eq!(
+            data["scopes"],
+            json!(["public_profile", "pages_show_list"]),
+            "{}",
+            backend.name()
+        );
+        assert_eq!(
+            data["granular_scopes"],
+            json!([{"scope": "public_profile"}, {"scope": "pages_show_list", "target_ids": [BLOG_PAGE]}])
+        );
+        assert_eq!(data["expires_at"], NOW_MS / 1000 + 7200);
+    }
+}
+
+#[tokio::test]
+async fn deleting_permissions_revokes_the_grant() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let token = login_flow(
+            &server,
+            "pages_show_list",
+            &["pages_show_list"],
+            &[CAFE_PAGE],
+        )
+        .await;
+        let db = Db::open(&server).await;
+        assert_eq!(db.count("fb_grants").await, 1);
+        let reply = Reply::read(
+            client()
+                .delete(server.url(&with_token(&format!("{GRAPH}/me/permissions"), &token)))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        assert_eq!(reply.json(), json!({"success": true}));
+        assert_eq!(db.count("fb_grants").await, 0, "{ctx}");
+        assert!(db.token_revoked_at(&token).await.is_some());
+        let me = graph_get(&server, &with_token("/me", &token)).await;
+        assert_graph_error(&me, invalidated(), ctx);
+    }
+}
+
+#[tokio::test]
+async fn batch_answers_in_order_with_string_bodies() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let batch = json!([
+            {"method": "GET", "relative_url": "me"},
+            {"method": "GET", "relative_url": "me/accounts?fields=id&limit=1"},
+            {"method": "GET", "relative_url": "me", "access_token": REAL_TOKEN},
+            {"method": "GET", "relative_url": "me/nothing"},
+            {"method": "POST", "relative_url": "me/accounts", "body": "name=Batch+Page&category_enum=CAFE&city_id=106505586052951"},
+        ]);
+        let reply = post_form(
+            &client(),
+            &server.url("/graph.facebook.com"),
+            &[("access_token", LONG_TOKEN), ("batch", &batch.to_string())],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let items = reply.json();
+        let items = items.as_array().unwrap();
+        assert_eq!(items.len(), 5);
+        let body =
+            |i: usize| serde_json::from_str::<Value>(items[i]["body"].as_str().unwrap()).unwrap();
+        assert_eq!(items[0]["code"], 200, "{ctx}: {}", items[0]);
+        assert_eq!(body(0), json!({"id": USER_ID, "name": "Test User"}));
+        assert!(
+            items[0]["headers"].as_array().unwrap().contains(
+                &json!({"name": "content-type", "value": "application/json; charset=UTF-8"})
+            ),
+            "{ctx}"
+        );
+        assert_eq!(body(1)["data"], json!([{"id": CAFE_PAGE}]));
+        assert_eq!(body(2), json!({"id": REAL_ID, "name": "Real Person"}));
+        assert_eq!(items[3]["code"], 400);
+        assert_eq!(body(3)["error"]["code"], 2500);
+        assert_eq!(items[4]["code"], 200);
+        let id = body(4)["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            Db::open(&server)
+                .await
+                .count(&format!("pages WHERE id = '{id}'"))
+                .await,
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn batch_logs_out_and_refuses_oversized_batches() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let token = login_flow(&server, "pages_show_list", &["pages_show_list"], &[]).await;
+        let batch = json!([{"method": "DELETE", "relative_url": "me/permissions"}]);
+        let reply = post_form(
+            &client(),
+            &server.url("/graph.facebook.com/v21.0/"),
+            &[("access_token", &token), ("batch", &batch.to_string())],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let items = reply.json();
+        assert_eq!(items[0]["code"], 200);
+        assert_eq!(items[0]["body"], "{\"success\":true}");
+        assert!(
+            Db::open(&server)
+                .await
+                .token_revoked_at(&token)
+                .await
+                .is_some()
+        );
+        let many: Vec<Value> = (0..51)
+            .map(|_| json!({"method": "GET", "relative_url": "me"}))
+            .collect();
+        let reply = post_form(
+            &client(),
+            &server.url("/graph.facebook.com"),
+            &[
+                ("access_token", LONG_TOKEN),
+                ("batch", &Value::Array(many).to_string()),
+            ],
+        )
+        .await;
+        assert_graph_error(
+            &reply,
+            e100("(#100) Too many requests in batch message. Maximum batch size is 50"),
+            ctx,
+        );
+    }
+}
