@@ -4,6 +4,8 @@
 //!   and one app-and-user pair per rolling hour (code 17); usage goes in `X-App-Usage`.
 //! - Instagram Login tokens count against the Business Use Case limit of one app-and-account pair
 //!   per rolling 24 hours (code 80002); usage goes in `X-Business-Use-Case-Usage`.
+//! - Page tokens count against the Pages Business Use Case limit of one app-and-Page pair per
+//!   rolling 24 hours (code 80001); usage goes in `X-Business-Use-Case-Usage` with `"type": "pages"`.
 //!
 //! Counting happens on the test clock, in one-minute buckets summed over the window (a rolling
 //! window with minute resolution). Every call with a valid token counts, throttled ones included;
@@ -63,6 +65,15 @@ pub enum Usage {
         /// Minutes until calls are admitted again (0 when not throttled).
         estimated_time_to_regain_access: i64,
     },
+    /// `X-Business-Use-Case-Usage: {"<page>": [{"type": "pages", …}]}` (Page tokens).
+    PageUseCase {
+        /// The Page id the usage is keyed by.
+        page_id: String,
+        /// Percentage used (0–100).
+        call_count: i64,
+        /// Minutes until calls are admitted again (0 when not throttled).
+        estimated_time_to_regain_access: i64,
+    },
 }
 
 impl Usage {
@@ -70,7 +81,7 @@ impl Usage {
     pub fn header_name(&self) -> &'static str {
         match self {
             Self::App { .. } => "x-app-usage",
-            Self::BusinessUseCase { .. } => "x-business-use-case-usage",
+            Self::BusinessUseCase { .. } | Self::PageUseCase { .. } => "x-business-use-case-usage",
         }
     }
 
@@ -83,6 +94,16 @@ impl Usage {
             Self::BusinessUseCase { account_id, call_count, estimated_time_to_regain_access } => serde_json::json!({
                 account_id.as_str(): [{
                     "type": "instagram",
+                    "call_count": call_count,
+                    "total_cputime": call_count,
+                    "total_time": call_count,
+                    "estimated_time_to_regain_access": estimated_time_to_regain_access,
+                }]
+            })
+            .to_string(),
+            Self::PageUseCase { page_id, call_count, estimated_time_to_regain_access } => serde_json::json!({
+                page_id.as_str(): [{
+                    "type": "pages",
                     "call_count": call_count,
                     "total_cputime": call_count,
                     "total_time": call_count,
@@ -132,6 +153,14 @@ pub fn instagram_account_limit_error() -> GraphError {
     )
 }
 
+/// Code 80001.
+pub fn page_account_limit_error() -> GraphError {
+    throttle(
+        80001,
+        "There have been too many calls to this Page account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+    )
+}
+
 fn pct(n: i64, limit: i64) -> i64 {
     if limit <= 0 {
         100
@@ -158,6 +187,28 @@ impl Platform {
         let bucket_start = now - now.rem_euclid(BUCKET_MS);
         let d = self.settings.rate_defaults;
         let user = token.subject.user_id().unwrap_or("-");
+        if token.kind == crate::model::TokenKind::Page
+            && let Some(page) = &token.page_id
+        {
+            let limit = limits
+                .business_calls_per_day
+                .unwrap_or(d.business_calls_per_day);
+            let from = bucket_start - DAY_MS + BUCKET_MS;
+            let n = self
+                .store
+                .hit_counter(&format!("pbuc:{}:{page}", token.app_id), bucket_start, from)
+                .await
+                .map_err(store_err)?;
+            let throttled = n > limit;
+            return Ok(Counted {
+                usage: Usage::PageUseCase {
+                    page_id: page.clone(),
+                    call_count: pct(n, limit),
+                    estimated_time_to_regain_access: if throttled { DAY_MS / 60_000 } else { 0 },
+                },
+                throttled: throttled.then(page_account_limit_error),
+            });
+        }
         match crate::scope::family_of(&token.scopes) {
             Some(Family::InstagramLogin) => {
                 let limit = limits
@@ -239,6 +290,7 @@ mod tests {
     #[test]
     fn throttle_errors_are_transient_with_the_request_challenge() {
         for e in [
+            page_account_limit_error(),
             app_limit_error(),
             user_limit_error(),
             instagram_account_limit_error(),

@@ -1732,3 +1732,54 @@ async fn batch_logs_out_and_refuses_oversized_batches() {
         );
     }
 }
+
+#[tokio::test]
+async fn page_tokens_have_the_pages_business_use_case_limit() {
+    for backend in Backend::all() {
+        let anchor = "redirect_uris = [\"https://fb.example/cb\"]";
+        let world = facebook_world();
+        assert!(world.contains(anchor));
+        let world = world.replace(
+            anchor,
+            &format!("{anchor}\n\n[apps.rate_limits]\nbusiness_calls_per_day = 2\n"),
+        );
+        let server = TestServer::spawn_with(TestOptions {
+            backend: backend.clone(),
+            world: Some(world),
+            ..Default::default()
+        })
+        .await;
+        let ctx = backend.name();
+        let path = with_token(&format!("/{CAFE_PAGE}?fields=id"), PAGE_TOKEN);
+        for pct in [50, 100] {
+            let reply = graph_get(&server, &path).await;
+            assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+            let usage: Value =
+                serde_json::from_str(reply.header("x-business-use-case-usage").unwrap()).unwrap();
+            assert_eq!(
+                usage,
+                json!({CAFE_PAGE: [{"type": "pages", "call_count": pct, "total_cputime": pct,
+                                    "total_time": pct, "estimated_time_to_regain_access": 0}]}),
+                "{ctx}"
+            );
+        }
+        let reply = graph_get(&server, &path).await;
+        assert_eq!(reply.status, 400, "{ctx}");
+        let mut body = reply.json();
+        body["error"].as_object_mut().unwrap().remove("fbtrace_id");
+        assert_eq!(
+            body,
+            json!({"error": {"message": "There have been too many calls to this Page account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+                             "type": "OAuthException", "code": 80001, "is_transient": true}}),
+            "{ctx}"
+        );
+        assert!(reply.header("x-business-use-case-usage").is_some());
+        // The user token of the same app is not throttled by the Page's budget.
+        let reply = graph_get(
+            &server,
+            &with_token(&format!("/{CAFE_PAGE}?fields=id"), LONG_TOKEN),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}");
+    }
+}
