@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod clock;
 pub mod cursor;
+pub mod dashboard;
 pub mod error;
 pub mod fields;
 pub mod media;

@@ -164,7 +164,7 @@ async fn consent_page(
 
 /// The checks every form POST passes first: same origin, a session, and an unused CSRF token
 /// issued to this browser. Returns the form and the session.
-async fn check_form(
+pub(crate) async fn check_form(
     state: &AppState,
     jar: &SignedCookieJar,
     req: Request,
