@@ -1,4 +1,4 @@
-//! The catalogue of the dashboard's texts in English, Swedish, Chinese (simplified), Korean and
+//! The catalogue of the dashboard's texts (and the OAuth window's login and consent pages) in English, Swedish, Chinese (simplified), Korean and
 //! Vietnamese. Every template text is a key looked up here ([`Lang::t`]); the language comes from
 //! the switcher's cookie, else `Accept-Language`, else English. Each entry carries all five
 //! languages (the array type enforces it); tests check that no text is empty and that every key
@@ -1324,6 +1324,110 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         ],
     ),
     (
+        "login.title",
+        ["Log in", "Logga in", "登录", "로그인", "Đăng nhập"],
+    ),
+    (
+        "login.heading",
+        [
+            "Log in to continue to",
+            "Logga in för att fortsätta till",
+            "登录以继续使用",
+            "로그인하여 계속:",
+            "Đăng nhập để tiếp tục đến",
+        ],
+    ),
+    (
+        "login.username",
+        [
+            "Username",
+            "Användarnamn",
+            "用户名",
+            "사용자 이름",
+            "Tên người dùng",
+        ],
+    ),
+    (
+        "login.password",
+        ["Password", "Lösenord", "密码", "비밀번호", "Mật khẩu"],
+    ),
+    (
+        "login.submit",
+        ["Log in", "Logga in", "登录", "로그인", "Đăng nhập"],
+    ),
+    (
+        "login.fb_note",
+        [
+            "Log in with Facebook is not emulated; use the Instagram account's password.",
+            "Inloggning med Facebook emuleras inte; använd Instagram-kontots lösenord.",
+            "未模拟“使用 Facebook 登录”；请使用 Instagram 账户的密码。",
+            "Facebook으로 로그인은 에뮬레이션되지 않습니다. Instagram 계정의 비밀번호를 사용하세요.",
+            "Không giả lập đăng nhập bằng Facebook; hãy dùng mật khẩu của tài khoản Instagram.",
+        ],
+    ),
+    (
+        "login.bad_credentials",
+        [
+            "Sorry, your password was incorrect. Please double-check your password.",
+            "Tyvärr var lösenordet fel. Kontrollera ditt lösenord.",
+            "抱歉，密码有误，请仔细检查您的密码。",
+            "죄송합니다. 비밀번호가 잘못되었습니다. 비밀번호를 다시 확인하세요.",
+            "Rất tiếc, mật khẩu của bạn không đúng. Vui lòng kiểm tra lại mật khẩu.",
+        ],
+    ),
+    (
+        "consent.title",
+        [
+            "Allow access",
+            "Tillåt åtkomst",
+            "允许访问",
+            "액세스 허용",
+            "Cho phép truy cập",
+        ],
+    ),
+    (
+        "consent.heading",
+        [
+            "would like to access your account",
+            "vill komma åt ditt konto",
+            "请求访问您的账户",
+            "에서 계정에 액세스하려고 합니다",
+            "muốn truy cập tài khoản của bạn",
+        ],
+    ),
+    (
+        "consent.logged_in_as",
+        [
+            "Logged in as",
+            "Inloggad som",
+            "当前登录账户",
+            "로그인 계정",
+            "Đăng nhập với tư cách",
+        ],
+    ),
+    (
+        "consent.allow",
+        ["Allow", "Tillåt", "允许", "허용", "Cho phép"],
+    ),
+    (
+        "consent.cancel",
+        ["Cancel", "Avbryt", "取消", "취소", "Hủy"],
+    ),
+    (
+        "consent.not",
+        ["Not", "Inte", "不是", "본인이 아닌가요:", "Không phải"],
+    ),
+    (
+        "consent.switch",
+        [
+            "Switch account",
+            "Byt konto",
+            "切换账户",
+            "계정 전환",
+            "Đổi tài khoản",
+        ],
+    ),
+    (
         "err.bad_admin_token",
         [
             "That is not the admin token.",
@@ -1348,6 +1452,13 @@ mod tests {
             for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
                 sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
             }
+        }
+        for file in [
+            "templates/login.html",
+            "templates/consent.html",
+            "src/routes/oauth/authorize.rs",
+        ] {
+            sources.push(std::fs::read_to_string(dir.join(file)).unwrap());
         }
         let mut keys = BTreeSet::new();
         for text in &sources {

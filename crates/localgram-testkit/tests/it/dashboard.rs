@@ -899,6 +899,29 @@ async fn dashboard_speaks_the_requested_language_with_english_as_fallback() {
     assert!(page.text.contains("<html lang=\"ko\">"));
     let res = get(&br, &server.url("/lang/sv?back=//evil.example")).await;
     assert_eq!(res.location(), Some("/"));
+
+    // The OAuth window's login page follows the same choice.
+    let fresh = browser();
+    let url = authorize_url(&server, API, &AuthParams::basic_display());
+    let res = Reply::read(
+        fresh
+            .get(&url)
+            .header("accept-language", "vi")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, 200);
+    assert!(res.text.contains("<html lang=\"vi\">"), "{}", res.text);
+    assert!(res.text.contains("Đăng nhập để tiếp tục đến Social Sizzle"));
+    let login = get(&br, &url).await;
+    assert!(login.text.contains("<html lang=\"sv\">"));
+    assert!(
+        login
+            .text
+            .contains("Logga in för att fortsätta till Social Sizzle")
+    );
 }
 
 #[tokio::test]

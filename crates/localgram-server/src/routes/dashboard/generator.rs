@@ -104,6 +104,7 @@ async fn get_generator(
     if session.ig_user_id.as_deref() != Some(user.id.as_str()) {
         let action = format!("{base}/login");
         let page = super::instagram::login_page(
+            l,
             &state,
             &session,
             &action,
@@ -137,6 +138,7 @@ async fn get_generator(
     let page = pages::render(
         StatusCode::OK,
         &ConsentPage {
+            l,
             action: &base,
             q: "",
             csrf: &csrf,
@@ -172,10 +174,11 @@ async fn post_login(
             return Ok((jar, see_other(&base)).into_response());
         }
         Ok(_) => l.t("err.wrong_account").to_owned(),
-        Err(LoginError::BadCredentials) => LoginError::BadCredentials.to_string(),
+        Err(LoginError::BadCredentials) => l.t("login.bad_credentials").to_owned(),
         Err(LoginError::Store(e)) => return Err(internal(e)),
     };
     super::instagram::login_page(
+        l,
         &state,
         &session,
         &format!("{base}/login"),

@@ -50,7 +50,9 @@ pub(super) async fn signed_in(state: &AppState, session: &Session) -> Result<Opt
 }
 
 /// The OAuth window's login page, posting to `action`.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn login_page(
+    l: Lang,
     state: &AppState,
     session: &Session,
     action: &str,
@@ -63,6 +65,7 @@ pub(super) async fn login_page(
     Ok(pages::render(
         status,
         &LoginPage {
+            l,
             action,
             q: "",
             csrf: &csrf,
@@ -105,6 +108,7 @@ async fn get_profile(
     let (jar, session) = session::load_or_start(jar, &state);
     let Some(user) = signed_in(&state, &session).await? else {
         let page = login_page(
+            l,
             &state,
             &session,
             "/instagram/login",
@@ -169,6 +173,7 @@ async fn post_login(
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
+    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let username = field(&form, "username").to_owned();
     let password = field(&form, "password");
@@ -180,14 +185,15 @@ async fn post_login(
             Ok((jar, see_other("/instagram")).into_response())
         }
         Err(LoginError::BadCredentials) => {
-            let msg = LoginError::BadCredentials.to_string();
+            let msg = l.t("login.bad_credentials");
             login_page(
+                l,
                 &state,
                 &session,
                 "/instagram/login",
                 "Instagram",
                 &username,
-                Some(&msg),
+                Some(msg),
                 StatusCode::UNAUTHORIZED,
             )
             .await
