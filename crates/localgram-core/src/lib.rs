@@ -9,6 +9,7 @@ pub mod cache;
 pub mod categories;
 pub mod clock;
 pub mod cursor;
+pub mod dashboard;
 pub mod error;
 pub mod facebook;
 pub mod fields;

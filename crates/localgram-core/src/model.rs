@@ -115,6 +115,10 @@ pub struct App {
     pub test_user_limit: i64,
     /// Rate limits set for this app (unset values fall back to the server's).
     pub rate_limits: RateLimits,
+    /// The "Deauthorize callback URL" of the App Dashboard, if set.
+    pub deauthorize_callback_url: Option<String>,
+    /// The "Data deletion request URL" of the App Dashboard, if set.
+    pub data_deletion_url: Option<String>,
 }
 
 /// Per-app rate limits (api-contract.md §14). `None` means "the server's default".
@@ -140,6 +144,8 @@ pub enum TesterStatus {
     Invited,
     /// Accepted: may authorize a development-mode app.
     Accepted,
+    /// Declined by the invited account: cannot authorize; the app may invite it again.
+    Declined,
 }
 
 impl TesterStatus {
@@ -148,6 +154,7 @@ impl TesterStatus {
         match self {
             Self::Invited => "invited",
             Self::Accepted => "accepted",
+            Self::Declined => "declined",
         }
     }
 
@@ -156,6 +163,7 @@ impl TesterStatus {
         match s {
             "invited" => Some(Self::Invited),
             "accepted" => Some(Self::Accepted),
+            "declined" => Some(Self::Declined),
             _ => None,
         }
     }

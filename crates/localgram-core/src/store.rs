@@ -286,6 +286,62 @@ pub trait WorldStore: Send + Sync {
     async fn apply_world(&self, plan: &WorldPlan) -> Result<()>;
 }
 
+/// An app of the App Dashboard an Instagram account has authorized: it holds at least one live
+/// token of the account (unrevoked and unexpired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizedApp {
+    /// The app.
+    pub app_id: String,
+    /// The app's name.
+    pub app_name: String,
+    /// The scopes of the account's live tokens of the app, sorted and deduplicated.
+    pub scopes: Vec<String>,
+    /// How many live tokens the app holds.
+    pub live_tokens: i64,
+}
+
+/// What the App Dashboard reads and writes beyond the OAuth flow: app settings, testers and
+/// roles, and the apps an account has authorized.
+#[async_trait]
+pub trait DashboardStore: Send + Sync {
+    /// Every app, by name then id.
+    async fn list_apps(&self) -> Result<Vec<App>>;
+    /// Inserts or replaces an app by id (its testers, roles, codes and tokens are kept).
+    async fn save_app(&self, app: &App) -> Result<()>;
+    /// Every Instagram account, by username.
+    async fn list_ig_users(&self) -> Result<Vec<IgUser>>;
+    /// The Instagram testers of an app (any status), by account id.
+    async fn list_testers(&self, app_id: &str) -> Result<Vec<AppTester>>;
+    /// The tester invitations of an Instagram account (any status), by app id.
+    async fn list_invitations(&self, ig_user_id: &str) -> Result<Vec<AppTester>>;
+    /// Inserts or updates a tester's status. [`StoreError::NotFound`] when the app or the
+    /// account does not exist.
+    async fn set_tester(&self, tester: &AppTester) -> Result<()>;
+    /// Removes a tester; `false` when there was none.
+    async fn remove_tester(&self, app_id: &str, ig_user_id: &str) -> Result<bool>;
+    /// The Facebook app roles of an app, by user id.
+    async fn list_app_roles(&self, app_id: &str) -> Result<Vec<AppRole>>;
+    /// Inserts or updates a Facebook app role. [`StoreError::NotFound`] when the app or the user
+    /// does not exist.
+    async fn set_app_role(&self, role: &AppRole) -> Result<()>;
+    /// Removes a Facebook app role; `false` when there was none.
+    async fn remove_app_role(&self, app_id: &str, fb_user_id: &str) -> Result<bool>;
+    /// The apps holding a live token of Instagram account `ig_user_id` at `now`, by app name.
+    async fn list_authorized_apps(
+        &self,
+        ig_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<AuthorizedApp>>;
+    /// Revokes, at `now`, every unrevoked token app `app_id` holds for Instagram account
+    /// `ig_user_id`. Returns how many.
+    async fn revoke_app_tokens_of_user(
+        &self,
+        app_id: &str,
+        ig_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
+}
+
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
@@ -299,6 +355,7 @@ pub trait Store:
     + BlobStore
     + RateStore
     + PageStore
+    + DashboardStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;

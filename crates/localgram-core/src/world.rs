@@ -743,6 +743,8 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             token_response_shape,
             test_user_limit: a.test_user_limit,
             rate_limits: a.rate_limits.clone().unwrap_or_default(),
+            deauthorize_callback_url: None,
+            data_deletion_url: None,
         });
         for (field, v) in [
             (

@@ -1,11 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+pub mod calls;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod media;
 pub mod openapi;
 pub mod pages;
+pub mod reveal;
 pub mod routes;
 pub mod session;
 pub mod state;
@@ -276,6 +279,8 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         config: Arc::new(config),
         public_url: public_url.into(),
         cookie_key,
+        calls: Arc::default(),
+        reveals: Arc::default(),
     };
     Ok(Prepared { state, report })
 }
@@ -294,8 +299,12 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::control::router(state.clone()))
         .merge(routes::static_files::router())
         .merge(routes::media_files::router())
+        .merge(routes::dashboard::router(state.clone()))
         .fallback(fallback)
-        .layer(axum::middleware::from_fn(http::logging::log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::logging::log_requests,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

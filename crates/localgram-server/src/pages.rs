@@ -44,6 +44,8 @@ pub struct ErrorPage<'a> {
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage<'a> {
+    /// The language of the texts.
+    pub l: crate::i18n::Lang,
     /// Where the form posts.
     pub action: &'a str,
     /// The original authorize query, carried through.
@@ -72,6 +74,8 @@ pub struct Permission {
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {
+    /// The language of the texts.
+    pub l: crate::i18n::Lang,
     /// Where the form posts.
     pub action: &'a str,
     /// The original authorize query, carried through.

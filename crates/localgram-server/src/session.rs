@@ -106,7 +106,13 @@ pub fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
         return true;
     };
     if origin == "null" {
-        return false;
+        // Browsers send `Origin: null` for a form posted from a page whose Referrer-Policy is
+        // `no-referrer` (every page here). `Sec-Fetch-Site` is set by the browser alone (a page
+        // cannot forge it) and tells a same-origin post from a cross-site one.
+        return headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "same-origin");
     }
     let public = url::Url::parse(&state.public_url)
         .ok()

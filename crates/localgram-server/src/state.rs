@@ -20,6 +20,10 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Signs the session cookie; shared by every instance through the store.
     pub cookie_key: Key,
+    /// The recent API calls, for the dashboard.
+    pub calls: Arc<crate::calls::CallLog>,
+    /// Secrets the dashboard shows once.
+    pub reveals: Arc<crate::reveal::Reveals>,
 }
 
 impl FromRef<AppState> for Key {

@@ -13,9 +13,9 @@ use localgram_core::model::{
     PageRole, TesterStatus, TokenRecord,
 };
 use localgram_core::store::{
-    AccountStore, AppStore, BlobStore, GrantStore, MediaKey, MediaOrder, MediaQuery, MediaStore,
-    PageStore, RateStore, Result, SessionStore, Store, StoreError, TokenStore, UserPage, WorldPlan,
-    WorldStore,
+    AccountStore, AppStore, AuthorizedApp, BlobStore, DashboardStore, GrantStore, MediaKey,
+    MediaOrder, MediaQuery, MediaStore, PageStore, RateStore, Result, SessionStore, Store,
+    StoreError, TokenStore, UserPage, WorldPlan, WorldStore,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -24,9 +24,9 @@ use time::OffsetDateTime;
 
 use crate::error::{map_err, migrate_err, write_err};
 use crate::rows::{
-    AppRoleRow, AppRow, AuthCodeRow, BlobRow, CityRow, FbGrantRow, FbUserRow, IgMediaRow,
-    IgUserRow, MediaKeyRow, PageRow, TokenRow, UserPageRow, product_names, rate_limits_json,
-    tester_status,
+    AppRoleRow, AppRow, AppTesterRow, AuthCodeRow, BlobRow, CityRow, FbGrantRow, FbUserRow,
+    IgMediaRow, IgUserRow, MediaKeyRow, PageRow, TokenRow, UserPageRow, product_names,
+    rate_limits_json, tester_status,
 };
 
 /// The schema, embedded at build time.
@@ -40,6 +40,15 @@ const CSRF_SWEEP_GRACE_MS: i64 = 24 * 60 * 60 * 1000;
 /// Rows per multi-row `INSERT` of media: 15 parameters each, well under the protocol's limit of
 /// 65535 bound parameters per statement.
 const MEDIA_CHUNK: usize = 1000;
+
+/// The columns of `apps`, in [`AppRow`]'s order.
+macro_rules! app_columns {
+    () => {
+        "id, name, secret_hash, mode, products, redirect_uris, require_appsecret_proof,
+         token_response_shape, test_user_limit, rate_limits, deauthorize_callback_url,
+         data_deletion_url"
+    };
+}
 
 /// The columns of `ig_media`, in [`IgMediaRow`]'s order.
 macro_rules! media_columns {
@@ -148,14 +157,17 @@ async fn insert_token(conn: &mut PgConnection, t: &TokenRecord, or_ignore: bool)
 async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
     sqlx::query(
         "INSERT INTO apps (id, name, secret_hash, mode, products, redirect_uris,
-             require_appsecret_proof, token_response_shape, test_user_limit, rate_limits)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             require_appsecret_proof, token_response_shape, test_user_limit, rate_limits,
+             deauthorize_callback_url, data_deletion_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (id) DO UPDATE SET
              name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
              products = excluded.products, redirect_uris = excluded.redirect_uris,
              require_appsecret_proof = excluded.require_appsecret_proof,
              token_response_shape = excluded.token_response_shape,
-             test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits",
+             test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits,
+             deauthorize_callback_url = excluded.deauthorize_callback_url,
+             data_deletion_url = excluded.data_deletion_url",
     )
     .bind(&app.id)
     .bind(&app.name)
@@ -167,6 +179,8 @@ async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
     .bind(app.token_response_shape.as_str())
     .bind(app.test_user_limit)
     .bind(rate_limits_json(&app.rate_limits))
+    .bind(&app.deauthorize_callback_url)
+    .bind(&app.data_deletion_url)
     .execute(conn)
     .await
     .map_err(|e| write_err(e, || format!("app {}", app.id), || "already exists".into()))?;
@@ -465,11 +479,11 @@ async fn upsert_page_role(conn: &mut PgConnection, r: &PageRole) -> Result<()> {
 #[async_trait]
 impl AppStore for PgStore {
     async fn find_app(&self, id: &str) -> Result<Option<App>> {
-        sqlx::query_as::<_, AppRow>(
-            "SELECT id, name, secret_hash, mode, products, redirect_uris,
-                    require_appsecret_proof, token_response_shape, test_user_limit, rate_limits
-             FROM apps WHERE id = $1",
-        )
+        sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM apps WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await
@@ -847,6 +861,198 @@ impl WorldStore for PgStore {
             insert_token(&mut tx, token, true).await?;
         }
         commit(tx).await
+    }
+}
+
+/// [`StoreError::NotFound`] unless `SELECT 1 FROM {table} WHERE id = $1` finds a row.
+async fn require_row(conn: &mut PgConnection, table: &str, id: &str) -> Result<()> {
+    let sql = format!("SELECT 1 FROM {table} WHERE id = $1");
+    let found = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(map_err)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+#[async_trait]
+impl DashboardStore for PgStore {
+    async fn list_apps(&self) -> Result<Vec<App>> {
+        sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM apps ORDER BY name, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(App::try_from)
+        .collect()
+    }
+
+    async fn save_app(&self, app: &App) -> Result<()> {
+        let mut tx = self.write().await?;
+        upsert_app(&mut tx, app).await?;
+        commit(tx).await
+    }
+
+    async fn list_ig_users(&self) -> Result<Vec<IgUser>> {
+        Ok(sqlx::query_as::<_, IgUserRow>(
+            "SELECT id, username, password_hash, account_type, name, biography, website,
+                    is_private, followers_count, follows_count, profile_picture, profile_blob
+             FROM ig_users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(IgUser::from)
+        .collect())
+    }
+
+    async fn list_testers(&self, app_id: &str) -> Result<Vec<AppTester>> {
+        sqlx::query_as::<_, AppTesterRow>(
+            "SELECT app_id, ig_user_id, status FROM app_testers WHERE app_id = $1
+             ORDER BY ig_user_id",
+        )
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(AppTester::try_from)
+        .collect()
+    }
+
+    async fn list_invitations(&self, ig_user_id: &str) -> Result<Vec<AppTester>> {
+        sqlx::query_as::<_, AppTesterRow>(
+            "SELECT app_id, ig_user_id, status FROM app_testers WHERE ig_user_id = $1
+             ORDER BY app_id",
+        )
+        .bind(ig_user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(AppTester::try_from)
+        .collect()
+    }
+
+    async fn set_tester(&self, tester: &AppTester) -> Result<()> {
+        let mut tx = self.write().await?;
+        require_row(&mut tx, "apps", &tester.app_id).await?;
+        require_row(&mut tx, "ig_users", &tester.ig_user_id).await?;
+        upsert_tester(&mut tx, tester).await?;
+        commit(tx).await
+    }
+
+    async fn remove_tester(&self, app_id: &str, ig_user_id: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query("DELETE FROM app_testers WHERE app_id = $1 AND ig_user_id = $2")
+            .bind(app_id)
+            .bind(ig_user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        commit(tx).await?;
+        Ok(n > 0)
+    }
+
+    async fn list_app_roles(&self, app_id: &str) -> Result<Vec<AppRole>> {
+        Ok(sqlx::query_as::<_, AppRoleRow>(
+            "SELECT app_id, fb_user_id, role FROM app_roles WHERE app_id = $1 ORDER BY fb_user_id",
+        )
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(AppRole::from)
+        .collect())
+    }
+
+    async fn set_app_role(&self, role: &AppRole) -> Result<()> {
+        let mut tx = self.write().await?;
+        require_row(&mut tx, "apps", &role.app_id).await?;
+        require_row(&mut tx, "fb_users", &role.fb_user_id).await?;
+        upsert_app_role(&mut tx, role).await?;
+        commit(tx).await
+    }
+
+    async fn remove_app_role(&self, app_id: &str, fb_user_id: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query("DELETE FROM app_roles WHERE app_id = $1 AND fb_user_id = $2")
+            .bind(app_id)
+            .bind(fb_user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        commit(tx).await?;
+        Ok(n > 0)
+    }
+
+    async fn list_authorized_apps(
+        &self,
+        ig_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<AuthorizedApp>> {
+        let rows = sqlx::query_as::<_, (String, String, Json<Vec<String>>)>(
+            "SELECT a.id, a.name, t.scopes FROM tokens AS t JOIN apps AS a ON a.id = t.app_id
+             WHERE t.user_kind = 'instagram' AND t.user_id = $1 AND t.revoked_at IS NULL
+               AND (t.expires_at IS NULL OR t.expires_at > $2)
+             ORDER BY a.name, a.id",
+        )
+        .bind(ig_user_id)
+        .bind(to_millis(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let mut apps: Vec<AuthorizedApp> = Vec::new();
+        for (app_id, app_name, scopes) in rows {
+            let entry = match apps.last_mut() {
+                Some(last) if last.app_id == app_id => last,
+                _ => {
+                    apps.push(AuthorizedApp {
+                        app_id,
+                        app_name,
+                        scopes: Vec::new(),
+                        live_tokens: 0,
+                    });
+                    apps.last_mut().ok_or(StoreError::NotFound)?
+                }
+            };
+            entry.live_tokens += 1;
+            entry.scopes.extend(scopes.0);
+            entry.scopes.sort();
+            entry.scopes.dedup();
+        }
+        Ok(apps)
+    }
+
+    async fn revoke_app_tokens_of_user(
+        &self,
+        app_id: &str,
+        ig_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let revoked = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1
+             WHERE app_id = $2 AND user_kind = 'instagram' AND user_id = $3
+               AND revoked_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(app_id)
+        .bind(ig_user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        commit(tx).await?;
+        Ok(revoked)
     }
 }
 

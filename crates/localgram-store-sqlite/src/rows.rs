@@ -5,7 +5,7 @@
 use anyhow::anyhow;
 use localgram_core::clock::from_millis;
 use localgram_core::model::{
-    App, AppMode, AppRole, AuthCode, Blob, FbUser, IgMedia, IgUser, PkceMethod, Product,
+    App, AppMode, AppRole, AppTester, AuthCode, Blob, FbUser, IgMedia, IgUser, PkceMethod, Product,
     RateLimits, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
 };
 use localgram_core::store::{MediaKey, StoreError};
@@ -39,6 +39,8 @@ pub(crate) struct AppRow {
     pub token_response_shape: String,
     pub test_user_limit: i64,
     pub rate_limits: Option<Json<RateLimits>>,
+    pub deauthorize_callback_url: Option<String>,
+    pub data_deletion_url: Option<String>,
 }
 
 impl TryFrom<AppRow> for App {
@@ -78,6 +80,8 @@ impl TryFrom<AppRow> for App {
             token_response_shape,
             test_user_limit: row.test_user_limit,
             rate_limits: row.rate_limits.map(|limits| limits.0).unwrap_or_default(),
+            deauthorize_callback_url: row.deauthorize_callback_url,
+            data_deletion_url: row.data_deletion_url,
         })
     }
 }
@@ -91,6 +95,26 @@ pub(crate) fn tester_status(app_id: &str, status: &str) -> Result<TesterStatus, 
             format_args!("unknown status {status:?}"),
         )
     })
+}
+
+/// An `app_testers` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AppTesterRow {
+    pub app_id: String,
+    pub ig_user_id: String,
+    pub status: String,
+}
+
+impl TryFrom<AppTesterRow> for AppTester {
+    type Error = StoreError;
+
+    fn try_from(row: AppTesterRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            status: tester_status(&row.app_id, &row.status)?,
+            app_id: row.app_id,
+            ig_user_id: row.ig_user_id,
+        })
+    }
 }
 
 /// An `app_roles` row.

@@ -280,6 +280,9 @@ conformance!(
     story_fb_grants,
     story_user_pages_and_cities,
     story_create_page,
+    story_dashboard_apps,
+    story_dashboard_testers_and_roles,
+    story_dashboard_authorized_apps,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -311,6 +314,8 @@ fn app(id: &str, name: &str) -> App {
         token_response_shape: TokenResponseShape::Flat,
         test_user_limit: 500,
         rate_limits: RateLimits::default(),
+        deauthorize_callback_url: None,
+        data_deletion_url: None,
     }
 }
 
@@ -2298,6 +2303,232 @@ async fn postgres_unreachable_is_unavailable() {
         Err(StoreError::Unavailable(_)) => {}
         other => panic!("expected Unavailable, got {:?}", other.map(|s| s.backend())),
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The App Dashboard
+// ------------------------------------------------------------------------------------------------
+
+async fn story_dashboard_apps(ctx: &Ctx) {
+    let store = ctx.store();
+    assert!(store.list_apps().await.unwrap().is_empty());
+    seed(store).await;
+    let names: Vec<String> = store
+        .list_apps()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["Alpha", "Beta"]);
+
+    // A new app, then its settings changed: everything round-trips, trailing slashes included.
+    let mut created = app("1003", "Aardvark");
+    created.redirect_uris = vec![
+        "https://z.example/cb/".into(),
+        "https://z.example/cb".into(),
+    ];
+    store.save_app(&created).await.unwrap();
+    created.mode = AppMode::Live;
+    created.products = vec![Product::InstagramBasicDisplay];
+    created.require_appsecret_proof = true;
+    created.deauthorize_callback_url = Some("https://z.example/deauth".into());
+    created.data_deletion_url = Some("https://z.example/delete".into());
+    created.secret_hash = "another-hash".into();
+    store.save_app(&created).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+    let all = store.list_apps().await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0], created, "ordered by name");
+
+    // Saving an app keeps its testers.
+    let mut alpha = store.find_app(APP_A).await.unwrap().unwrap();
+    alpha.name = "Alpha 2".into();
+    store.save_app(&alpha).await.unwrap();
+    assert_eq!(store.list_testers(APP_A).await.unwrap().len(), 2);
+
+    let users: Vec<String> = store
+        .list_ig_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(users, ["ana", "jane", "joe"]);
+}
+
+async fn story_dashboard_testers_and_roles(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let testers = store.list_testers(APP_A).await.unwrap();
+    assert_eq!(
+        testers
+            .iter()
+            .map(|t| (t.ig_user_id.as_str(), t.status))
+            .collect::<Vec<_>>(),
+        [(JANE, TesterStatus::Accepted), (JOE, TesterStatus::Invited)]
+    );
+
+    // Invite, decline, invite again, accept.
+    let mut ana = AppTester {
+        app_id: APP_A.into(),
+        ig_user_id: ANA.into(),
+        status: TesterStatus::Invited,
+    };
+    store.set_tester(&ana).await.unwrap();
+    ana.status = TesterStatus::Declined;
+    store.set_tester(&ana).await.unwrap();
+    assert_eq!(
+        store.find_tester_status(APP_A, ANA).await.unwrap(),
+        Some(TesterStatus::Declined)
+    );
+    let invitations = store.list_invitations(ANA).await.unwrap();
+    assert_eq!(
+        invitations
+            .iter()
+            .map(|t| (t.app_id.as_str(), t.status))
+            .collect::<Vec<_>>(),
+        [
+            (APP_A, TesterStatus::Declined),
+            (APP_B, TesterStatus::Accepted)
+        ]
+    );
+    ana.status = TesterStatus::Accepted;
+    store.set_tester(&ana).await.unwrap();
+    assert_eq!(
+        store.find_tester_status(APP_A, ANA).await.unwrap(),
+        Some(TesterStatus::Accepted)
+    );
+
+    // Unknown app or account: not found, nothing written.
+    for (app_id, user) in [("9999", JANE), (APP_A, "no-such-user")] {
+        let before = ctx.table_counts().await;
+        let r = store
+            .set_tester(&AppTester {
+                app_id: app_id.into(),
+                ig_user_id: user.into(),
+                status: TesterStatus::Invited,
+            })
+            .await;
+        assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+        assert_eq!(ctx.table_counts().await, before);
+    }
+
+    assert!(store.remove_tester(APP_A, JOE).await.unwrap());
+    assert!(!store.remove_tester(APP_A, JOE).await.unwrap());
+    assert_eq!(store.find_tester_status(APP_A, JOE).await.unwrap(), None);
+
+    // Facebook app roles.
+    assert_eq!(store.list_app_roles(APP_A).await.unwrap().len(), 1);
+    let role = AppRole {
+        app_id: APP_A.into(),
+        fb_user_id: NOMAIL_1.into(),
+        role: "tester".into(),
+    };
+    store.set_app_role(&role).await.unwrap();
+    let role = AppRole {
+        role: "developer".into(),
+        ..role
+    };
+    store.set_app_role(&role).await.unwrap();
+    assert_eq!(
+        store.list_app_roles(APP_A).await.unwrap(),
+        vec![
+            AppRole {
+                app_id: APP_A.into(),
+                fb_user_id: DEV.into(),
+                role: "admin".into(),
+            },
+            role.clone(),
+        ]
+    );
+    let r = store
+        .set_app_role(&AppRole {
+            fb_user_id: "no-such-user".into(),
+            ..role.clone()
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+    assert!(store.remove_app_role(APP_A, NOMAIL_1).await.unwrap());
+    assert!(!store.remove_app_role(APP_A, NOMAIL_1).await.unwrap());
+    assert_eq!(store.find_app_role(APP_A, NOMAIL_1).await.unwrap(), None);
+}
+
+async fn story_dashboard_authorized_apps(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let now = from_millis(T0 + MINUTE);
+    assert!(
+        store
+            .list_authorized_apps(JANE, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut a1 = ig_token("a1");
+    a1.scopes = vec!["instagram_business_basic".into()];
+    let mut a2 = ig_token("a2");
+    a2.scopes = vec![
+        "instagram_business_content_publish".into(),
+        "instagram_business_basic".into(),
+    ];
+    let mut expired = ig_token("a3");
+    expired.expires_at = Some(now);
+    let mut revoked = ig_token("a4");
+    revoked.revoked_at = Some(from_millis(T0));
+    let mut other_app = ig_token("b1");
+    other_app.app_id = APP_B.into();
+    other_app.expires_at = None;
+    let mut other_user = ig_token("c1");
+    other_user.subject = Subject::Instagram(JOE.into());
+    for t in [&a1, &a2, &expired, &revoked, &other_app, &other_user] {
+        store.insert_token(t).await.unwrap();
+    }
+    let apps = store.list_authorized_apps(JANE, now).await.unwrap();
+    assert_eq!(
+        apps,
+        vec![
+            localgram_core::store::AuthorizedApp {
+                app_id: APP_A.into(),
+                app_name: "Alpha".into(),
+                scopes: vec![
+                    "instagram_business_basic".into(),
+                    "instagram_business_content_publish".into(),
+                ],
+                live_tokens: 2,
+            },
+            localgram_core::store::AuthorizedApp {
+                app_id: APP_B.into(),
+                app_name: "Beta".into(),
+                scopes: vec!["instagram_business_basic".into()],
+                live_tokens: 1,
+            },
+        ]
+    );
+
+    // Removing an app revokes its unrevoked tokens of that account only.
+    assert_eq!(
+        store
+            .revoke_app_tokens_of_user(APP_A, JANE, now)
+            .await
+            .unwrap(),
+        3,
+        "a1, a2 and the expired a3"
+    );
+    assert_eq!(
+        store
+            .revoke_app_tokens_of_user(APP_A, JANE, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let apps = store.list_authorized_apps(JANE, now).await.unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].app_id, APP_B);
+    let joe = store.find_token("token-hash-c1").await.unwrap().unwrap();
+    assert_eq!(joe.revoked_at, None);
+    let a1 = store.find_token("token-hash-a1").await.unwrap().unwrap();
+    assert_eq!(a1.revoked_at, Some(now));
 }
 
 // ------------------------------------------------------------------------------------------------

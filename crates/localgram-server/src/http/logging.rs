@@ -11,6 +11,11 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 pub struct AppTag(pub String);
 
+/// The user a request concerned, attached to the response by handlers for the dashboard's call
+/// log and rate chart.
+#[derive(Debug, Clone)]
+pub struct UserTag(pub String);
+
 /// The Graph error code of an error response, for the log line.
 #[derive(Debug, Clone, Copy)]
 pub struct GraphCode(pub i64);
@@ -49,8 +54,12 @@ pub fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// Logs one line per request.
-pub async fn log_requests(req: Request, next: Next) -> Response {
+/// Logs one line per request, and remembers calls to the emulated hosts for the dashboard.
+pub async fn log_requests(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -69,6 +78,18 @@ pub async fn log_requests(req: Request, next: Next) -> Response {
         graph_code = code.unwrap_or(0),
         "request"
     );
+    if crate::calls::is_api_path(&path) {
+        state.calls.push(crate::calls::Call {
+            at: state.platform.clock.now(),
+            method: method.to_string(),
+            path: crate::calls::redact_path(&path),
+            app,
+            user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
+            status: res.status().as_u16(),
+            graph_code: code.unwrap_or(0),
+            duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+    }
     res
 }
 

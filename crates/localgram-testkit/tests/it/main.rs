@@ -5,6 +5,7 @@ mod at_rest;
 mod authorize;
 mod code_exchange;
 mod control;
+mod dashboard;
 mod facebook;
 mod graph_me;
 mod graph_media;

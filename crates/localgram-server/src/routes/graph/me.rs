@@ -26,6 +26,10 @@ impl Caller {
     /// Adds the usage header and the app tag to a response.
     pub fn finish(self, mut res: Response) -> Response {
         apply_usage(res.headers_mut(), &self.usage);
+        if let Some(user) = self.token.subject.user_id() {
+            res.extensions_mut()
+                .insert(crate::http::logging::UserTag(user.to_owned()));
+        }
         res.extensions_mut().insert(AppTag(self.token.app_id));
         res
     }

@@ -34,7 +34,7 @@ pub fn router(window: Window) -> Router<AppState> {
     Router::new()
         .route(
             "/oauth/authorize",
-            get(move |st, jar, q| get_authorize(window, st, jar, q))
+            get(move |st, h, jar, q| get_authorize(window, st, h, jar, q))
                 .post(move |st, jar, req| post_consent(window, st, jar, req)),
         )
         .route(
@@ -74,9 +74,11 @@ async fn logged_in(
 async fn get_authorize(
     window: Window,
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     jar: SignedCookieJar,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
+    let l = crate::routes::dashboard::lang(&headers, &jar);
     let q = q.unwrap_or_default();
     let req = state
         .platform
@@ -84,10 +86,23 @@ async fn get_authorize(
         .await?;
     let (jar, session) = session::load_or_start(jar, &state);
     let page = match logged_in(&state, &session, &req).await? {
-        None => login_page(window, &state, &session, &req, &q, "", None, StatusCode::OK).await?,
+        None => {
+            login_page(
+                l,
+                window,
+                &state,
+                &session,
+                &req,
+                &q,
+                "",
+                None,
+                StatusCode::OK,
+            )
+            .await?
+        }
         Some(user) => {
             state.platform.check_may_authorize(&req.app, &user).await?;
-            consent_page(window, &state, &session, &req, &user, &q).await?
+            consent_page(l, window, &state, &session, &req, &user, &q).await?
         }
     };
     Ok((jar, page).into_response())
@@ -95,6 +110,7 @@ async fn get_authorize(
 
 #[allow(clippy::too_many_arguments)]
 async fn login_page(
+    l: crate::i18n::Lang,
     window: Window,
     state: &AppState,
     session: &Session,
@@ -113,6 +129,7 @@ async fn login_page(
     Ok(pages::render(
         status,
         &LoginPage {
+            l,
             action: &action,
             q,
             csrf: csrf.expose(),
@@ -125,6 +142,7 @@ async fn login_page(
 }
 
 async fn consent_page(
+    l: crate::i18n::Lang,
     window: Window,
     state: &AppState,
     session: &Session,
@@ -151,6 +169,7 @@ async fn consent_page(
     Ok(pages::render(
         StatusCode::OK,
         &ConsentPage {
+            l,
             action: &action,
             q,
             csrf: csrf.expose(),
@@ -211,6 +230,7 @@ async fn post_login(
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
+    let l = crate::routes::dashboard::lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let auth = state
@@ -231,15 +251,16 @@ async fn post_login(
                 .into_response())
         }
         Err(LoginError::BadCredentials) => {
-            let msg = LoginError::BadCredentials.to_string();
+            let msg = l.t("login.bad_credentials");
             login_page(
+                l,
                 window,
                 &state,
                 &session,
                 &auth,
                 &q,
                 &username,
-                Some(&msg),
+                Some(msg),
                 StatusCode::UNAUTHORIZED,
             )
             .await

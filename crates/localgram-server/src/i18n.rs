@@ -1,0 +1,1529 @@
+//! The catalogue of the dashboard's texts (and the OAuth window's login and consent pages) in English, Swedish, Chinese (simplified), Korean and
+//! Vietnamese. Every template text is a key looked up here ([`Lang::t`]); the language comes from
+//! the switcher's cookie, else `Accept-Language`, else English. Each entry carries all five
+//! languages (the array type enforces it); tests check that no text is empty and that every key
+//! a template or a handler names exists.
+
+/// A language of the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English (the fallback).
+    #[default]
+    En,
+    /// Swedish.
+    Sv,
+    /// Chinese (simplified).
+    Zh,
+    /// Korean.
+    Ko,
+    /// Vietnamese.
+    Vi,
+}
+
+/// The switcher: code and the language's own name.
+pub const SWITCHER: [(&str, &str); 5] = [
+    ("en", "English"),
+    ("sv", "Svenska"),
+    ("zh", "中文"),
+    ("ko", "한국어"),
+    ("vi", "Tiếng Việt"),
+];
+
+impl Lang {
+    /// Every language, in the catalogue's column order.
+    pub const ALL: [Lang; 5] = [Lang::En, Lang::Sv, Lang::Zh, Lang::Ko, Lang::Vi];
+
+    /// The BCP 47 code.
+    pub fn code(self) -> &'static str {
+        SWITCHER[self as usize].0
+    }
+
+    /// The language with this code (`sv`, `zh-CN`, `ko-KR`, … — the primary subtag decides).
+    pub fn from_code(code: &str) -> Option<Self> {
+        let primary = code
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Self::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// The best language for an `Accept-Language` header: the highest-`q` one we have, English
+    /// when none.
+    pub fn negotiate(header: &str) -> Self {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(l) = Self::from_code(tag)
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, l));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or_default()
+    }
+
+    /// The switcher's entries.
+    pub fn switcher(self) -> &'static [(&'static str, &'static str); 5] {
+        &SWITCHER
+    }
+
+    /// The text of `key` in this language; the key itself when the catalogue lacks it (a test
+    /// makes sure it never does).
+    pub fn t(self, key: &str) -> &'static str {
+        match CATALOGUE.iter().find(|(k, _)| *k == key) {
+            Some((_, texts)) => texts[self as usize],
+            None => {
+                tracing::warn!(key, "a text is missing from the catalogue");
+                "?"
+            }
+        }
+    }
+}
+
+/// The notices a `?done=` may name.
+pub const DONE_KEYS: &[&str] = &[
+    "done.created",
+    "done.saved",
+    "done.secret_reset",
+    "done.redirect_added",
+    "done.redirect_saved",
+    "done.redirect_removed",
+    "done.tester_invited",
+    "done.tester_removed",
+    "done.role_added",
+    "done.role_removed",
+    "done.token_cancelled",
+    "done.invitation_accepted",
+    "done.invitation_declined",
+    "done.app_removed",
+    "done.clock_advanced",
+    "done.uploaded",
+];
+
+/// Key, then English, Swedish, Chinese, Korean, Vietnamese.
+pub const CATALOGUE: &[(&str, [&str; 5])] = &[
+    (
+        "nav.sections",
+        ["Sections", "Avsnitt", "栏目", "섹션", "Mục"],
+    ),
+    (
+        "nav.apps",
+        [
+            "My apps",
+            "Mina appar",
+            "我的应用",
+            "내 앱",
+            "Ứng dụng của tôi",
+        ],
+    ),
+    (
+        "nav.instagram",
+        [
+            "Instagram",
+            "Instagram",
+            "Instagram",
+            "Instagram",
+            "Instagram",
+        ],
+    ),
+    (
+        "nav.emulator",
+        [
+            "Emulator",
+            "Emulator",
+            "模拟器",
+            "에뮬레이터",
+            "Trình giả lập",
+        ],
+    ),
+    (
+        "nav.language",
+        ["Language", "Språk", "语言", "언어", "Ngôn ngữ"],
+    ),
+    (
+        "message.title",
+        [
+            "Localgram",
+            "Localgram",
+            "Localgram",
+            "Localgram",
+            "Localgram",
+        ],
+    ),
+    (
+        "message.back",
+        [
+            "Back to my apps",
+            "Tillbaka till mina appar",
+            "返回我的应用",
+            "내 앱으로 돌아가기",
+            "Quay lại ứng dụng của tôi",
+        ],
+    ),
+    (
+        "guard.loopback_only",
+        [
+            "The dashboard is reachable from this computer only. Start Localgram with --admin-token to open it to others.",
+            "Instrumentpanelen nås bara från den här datorn. Starta Localgram med --admin-token för att öppna den för andra.",
+            "仪表板只能从本机访问。使用 --admin-token 启动 Localgram 可向他人开放。",
+            "대시보드는 이 컴퓨터에서만 열 수 있습니다. 다른 사람에게 열려면 --admin-token으로 Localgram을 시작하세요.",
+            "Bảng điều khiển chỉ truy cập được từ máy này. Khởi động Localgram với --admin-token để mở cho người khác.",
+        ],
+    ),
+    (
+        "unlock.title",
+        [
+            "Unlock the dashboard",
+            "Lås upp instrumentpanelen",
+            "解锁仪表板",
+            "대시보드 잠금 해제",
+            "Mở khóa bảng điều khiển",
+        ],
+    ),
+    (
+        "unlock.intro",
+        [
+            "This server was started with an admin token. Type it to use the dashboard in this browser.",
+            "Servern startades med en administratörstoken. Skriv den för att använda instrumentpanelen i den här webbläsaren.",
+            "此服务器以管理员令牌启动。输入该令牌即可在此浏览器中使用仪表板。",
+            "이 서버는 관리자 토큰으로 시작되었습니다. 이 브라우저에서 대시보드를 사용하려면 토큰을 입력하세요.",
+            "Máy chủ này được khởi động với mã quản trị. Nhập mã để dùng bảng điều khiển trên trình duyệt này.",
+        ],
+    ),
+    (
+        "unlock.token",
+        [
+            "Admin token",
+            "Administratörstoken",
+            "管理员令牌",
+            "관리자 토큰",
+            "Mã quản trị",
+        ],
+    ),
+    (
+        "unlock.submit",
+        ["Unlock", "Lås upp", "解锁", "잠금 해제", "Mở khóa"],
+    ),
+    (
+        "apps.title",
+        [
+            "My apps",
+            "Mina appar",
+            "我的应用",
+            "내 앱",
+            "Ứng dụng của tôi",
+        ],
+    ),
+    (
+        "apps.intro",
+        [
+            "Create an app, add its redirect URIs and Instagram testers, then generate tokens — all on this machine.",
+            "Skapa en app, lägg till omdirigerings-URI:er och Instagram-testare och generera sedan tokens — allt på den här datorn.",
+            "创建应用，添加重定向 URI 和 Instagram 测试用户，然后生成令牌——全部在本机完成。",
+            "앱을 만들고 리디렉션 URI와 Instagram 테스터를 추가한 다음 토큰을 생성하세요. 모두 이 컴퓨터에서 이루어집니다.",
+            "Tạo ứng dụng, thêm URI chuyển hướng và người thử nghiệm Instagram, rồi tạo mã truy cập — tất cả trên máy này.",
+        ],
+    ),
+    (
+        "apps.none",
+        [
+            "No apps yet.",
+            "Inga appar ännu.",
+            "还没有应用。",
+            "아직 앱이 없습니다.",
+            "Chưa có ứng dụng nào.",
+        ],
+    ),
+    (
+        "apps.create",
+        [
+            "Create an app",
+            "Skapa en app",
+            "创建应用",
+            "앱 만들기",
+            "Tạo ứng dụng",
+        ],
+    ),
+    (
+        "apps.create_button",
+        [
+            "Create app",
+            "Skapa app",
+            "创建应用",
+            "앱 만들기",
+            "Tạo ứng dụng",
+        ],
+    ),
+    (
+        "app.name",
+        ["App name", "Appnamn", "应用名称", "앱 이름", "Tên ứng dụng"],
+    ),
+    (
+        "app.id",
+        ["App ID", "App-ID", "应用编号", "앱 ID", "ID ứng dụng"],
+    ),
+    (
+        "app.mode",
+        [
+            "App mode",
+            "Appläge",
+            "应用模式",
+            "앱 모드",
+            "Chế độ ứng dụng",
+        ],
+    ),
+    (
+        "app.mode_development",
+        ["Development", "Utveckling", "开发", "개발", "Phát triển"],
+    ),
+    (
+        "app.mode_live",
+        ["Live", "Live", "上线", "라이브", "Đang hoạt động"],
+    ),
+    (
+        "app.basic",
+        ["Basic", "Grundläggande", "基本信息", "기본 정보", "Cơ bản"],
+    ),
+    (
+        "app.secret",
+        [
+            "App secret",
+            "Apphemlighet",
+            "应用密钥",
+            "앱 시크릿 코드",
+            "Khóa bí mật ứng dụng",
+        ],
+    ),
+    ("app.secret_show", ["Show", "Visa", "显示", "표시", "Hiện"]),
+    (
+        "app.secret_once",
+        [
+            "Copy the app secret now: it is stored hashed and will not be shown again.",
+            "Kopiera apphemligheten nu: den lagras hashad och visas inte igen.",
+            "请立即复制应用密钥：它以哈希形式存储，不会再次显示。",
+            "지금 앱 시크릿 코드를 복사하세요. 해시로 저장되어 다시 표시되지 않습니다.",
+            "Hãy sao chép khóa bí mật ngay: khóa được lưu dạng băm và sẽ không hiển thị lại.",
+        ],
+    ),
+    (
+        "app.secret_hidden",
+        [
+            "Stored hashed; reset it to see a new one.",
+            "Lagras hashad; återställ den för att se en ny.",
+            "以哈希形式存储；重置后可查看新密钥。",
+            "해시로 저장됨. 새 코드를 보려면 재설정하세요.",
+            "Được lưu dạng băm; đặt lại để xem khóa mới.",
+        ],
+    ),
+    (
+        "app.secret_reset",
+        [
+            "Reset secret",
+            "Återställ hemlighet",
+            "重置密钥",
+            "시크릿 코드 재설정",
+            "Đặt lại khóa bí mật",
+        ],
+    ),
+    (
+        "app.settings",
+        ["Settings", "Inställningar", "设置", "설정", "Cài đặt"],
+    ),
+    (
+        "app.products",
+        ["Products", "Produkter", "产品", "제품", "Sản phẩm"],
+    ),
+    (
+        "product.instagram_basic_display",
+        [
+            "Instagram Basic Display",
+            "Instagram Basic Display",
+            "Instagram 基本显示",
+            "Instagram 기본 디스플레이",
+            "Instagram Basic Display",
+        ],
+    ),
+    (
+        "product.instagram_login",
+        [
+            "Instagram API with Instagram Login",
+            "Instagram-API med Instagram-inloggning",
+            "使用 Instagram 登录的 Instagram API",
+            "Instagram 로그인을 사용한 Instagram API",
+            "API Instagram với đăng nhập Instagram",
+        ],
+    ),
+    (
+        "product.facebook_login",
+        [
+            "Facebook Login",
+            "Facebook-inloggning",
+            "Facebook 登录",
+            "Facebook 로그인",
+            "Đăng nhập Facebook",
+        ],
+    ),
+    (
+        "app.require_secret",
+        [
+            "Require app secret (appsecret_proof) on Graph calls",
+            "Kräv apphemlighet (appsecret_proof) i Graph-anrop",
+            "Graph 调用需要应用密钥 (appsecret_proof)",
+            "Graph 호출에 앱 시크릿 코드(appsecret_proof) 필요",
+            "Yêu cầu khóa bí mật (appsecret_proof) cho lệnh gọi Graph",
+        ],
+    ),
+    (
+        "app.deauthorize_url",
+        [
+            "Deauthorize callback URL",
+            "Återkallnings-URL",
+            "取消授权回调网址",
+            "승인 취소 콜백 URL",
+            "URL gọi lại khi hủy ủy quyền",
+        ],
+    ),
+    (
+        "app.data_deletion_url",
+        [
+            "Data deletion request URL",
+            "URL för begäran om dataradering",
+            "数据删除请求网址",
+            "데이터 삭제 요청 URL",
+            "URL yêu cầu xóa dữ liệu",
+        ],
+    ),
+    (
+        "app.redirect_uris",
+        [
+            "Valid OAuth redirect URIs",
+            "Giltiga OAuth-omdirigerings-URI:er",
+            "有效 OAuth 重定向 URI",
+            "유효한 OAuth 리디렉션 URI",
+            "URI chuyển hướng OAuth hợp lệ",
+        ],
+    ),
+    (
+        "app.redirect_uri",
+        [
+            "Redirect URI",
+            "Omdirigerings-URI",
+            "重定向 URI",
+            "리디렉션 URI",
+            "URI chuyển hướng",
+        ],
+    ),
+    (
+        "app.redirect_uris_help",
+        [
+            "Matched exactly, character for character: a trailing slash counts.",
+            "Matchas exakt, tecken för tecken: ett avslutande snedstreck räknas.",
+            "逐字符精确匹配：结尾的斜杠也算。",
+            "문자 단위로 정확히 일치해야 합니다. 끝의 슬래시도 포함됩니다.",
+            "Khớp chính xác từng ký tự: dấu gạch chéo ở cuối cũng được tính.",
+        ],
+    ),
+    (
+        "app.near_duplicate",
+        [
+            "These redirect URIs differ only by a slash, letter case, scheme or port — Meta treats them as different:",
+            "Dessa omdirigerings-URI:er skiljer sig bara i snedstreck, skiftläge, schema eller port — Meta ser dem som olika:",
+            "这些重定向 URI 仅在斜杠、大小写、协议或端口上不同——Meta 视其为不同的 URI：",
+            "이 리디렉션 URI들은 슬래시, 대소문자, 스킴 또는 포트만 다릅니다. Meta는 서로 다른 URI로 취급합니다:",
+            "Các URI chuyển hướng này chỉ khác dấu gạch chéo, chữ hoa/thường, giao thức hoặc cổng — Meta coi chúng là khác nhau:",
+        ],
+    ),
+    (
+        "roles.instagram_testers",
+        [
+            "Instagram testers",
+            "Instagram-testare",
+            "Instagram 测试用户",
+            "Instagram 테스터",
+            "Người thử nghiệm Instagram",
+        ],
+    ),
+    (
+        "roles.instagram_testers_help",
+        [
+            "An invited account must accept in Instagram › Apps and Websites › Tester Invites before it can authorize the app in development mode.",
+            "Ett inbjudet konto måste godkänna under Instagram › Appar och webbplatser › Testarinbjudningar innan det kan auktorisera appen i utvecklingsläge.",
+            "受邀账户必须先在 Instagram › 应用和网站 › 测试邀请中接受，才能在开发模式下授权该应用。",
+            "초대된 계정은 Instagram › 앱 및 웹사이트 › 테스터 초대에서 수락해야 개발 모드의 앱을 승인할 수 있습니다.",
+            "Tài khoản được mời phải chấp nhận trong Instagram › Ứng dụng và trang web › Lời mời thử nghiệm trước khi có thể ủy quyền ứng dụng ở chế độ phát triển.",
+        ],
+    ),
+    (
+        "roles.username",
+        [
+            "Instagram username",
+            "Instagram-användarnamn",
+            "Instagram 用户名",
+            "Instagram 사용자 이름",
+            "Tên người dùng Instagram",
+        ],
+    ),
+    (
+        "roles.add_tester",
+        [
+            "Add Instagram tester",
+            "Lägg till Instagram-testare",
+            "添加 Instagram 测试用户",
+            "Instagram 테스터 추가",
+            "Thêm người thử nghiệm Instagram",
+        ],
+    ),
+    (
+        "roles.facebook_roles",
+        [
+            "Facebook app roles",
+            "Facebook-approller",
+            "Facebook 应用角色",
+            "Facebook 앱 역할",
+            "Vai trò ứng dụng Facebook",
+        ],
+    ),
+    (
+        "roles.fb_user",
+        [
+            "Facebook user id or email",
+            "Facebook-användar-ID eller e-post",
+            "Facebook 用户编号或邮箱",
+            "Facebook 사용자 ID 또는 이메일",
+            "ID hoặc email người dùng Facebook",
+        ],
+    ),
+    ("roles.role", ["Role", "Roll", "角色", "역할", "Vai trò"]),
+    (
+        "tester.pending",
+        ["Pending", "Väntar", "待接受", "대기 중", "Đang chờ"],
+    ),
+    (
+        "tester.accepted",
+        ["Accepted", "Godkänd", "已接受", "수락됨", "Đã chấp nhận"],
+    ),
+    (
+        "tester.declined",
+        ["Declined", "Avböjd", "已拒绝", "거절됨", "Đã từ chối"],
+    ),
+    (
+        "generator.title",
+        [
+            "User Token Generator",
+            "Generator för användartokens",
+            "用户令牌生成器",
+            "사용자 토큰 생성기",
+            "Trình tạo mã người dùng",
+        ],
+    ),
+    (
+        "generator.help",
+        [
+            "For each accepted Instagram tester: log in as that account, allow the app, and get a long-lived token.",
+            "För varje godkänd Instagram-testare: logga in som kontot, tillåt appen och få en långlivad token.",
+            "针对每个已接受的 Instagram 测试用户：以该账户登录、允许应用，即可获得长期令牌。",
+            "수락된 각 Instagram 테스터에 대해: 해당 계정으로 로그인하고 앱을 허용하면 장기 토큰을 받습니다.",
+            "Với mỗi người thử nghiệm đã chấp nhận: đăng nhập bằng tài khoản đó, cho phép ứng dụng và nhận mã dài hạn.",
+        ],
+    ),
+    (
+        "generator.generate",
+        [
+            "Generate token",
+            "Generera token",
+            "生成令牌",
+            "토큰 생성",
+            "Tạo mã",
+        ],
+    ),
+    (
+        "generator.for",
+        [
+            "Token for",
+            "Token för",
+            "令牌所属账户",
+            "토큰 대상",
+            "Mã cho",
+        ],
+    ),
+    (
+        "generator.once",
+        [
+            "Copy this token now: it is stored hashed and will not be shown again.",
+            "Kopiera denna token nu: den lagras hashad och visas inte igen.",
+            "请立即复制此令牌：它以哈希形式存储，不会再次显示。",
+            "지금 이 토큰을 복사하세요. 해시로 저장되어 다시 표시되지 않습니다.",
+            "Hãy sao chép mã này ngay: mã được lưu dạng băm và sẽ không hiển thị lại.",
+        ],
+    ),
+    (
+        "generator.token",
+        [
+            "Access token",
+            "Åtkomsttoken",
+            "访问令牌",
+            "액세스 토큰",
+            "Mã truy cập",
+        ],
+    ),
+    (
+        "generator.expires",
+        ["Expires", "Går ut", "过期时间", "만료", "Hết hạn"],
+    ),
+    (
+        "generator.scopes",
+        ["Permissions", "Behörigheter", "权限", "권한", "Quyền"],
+    ),
+    (
+        "generator.gone",
+        [
+            "This token was already shown. Generate a new one if you need it.",
+            "Denna token har redan visats. Generera en ny om du behöver den.",
+            "此令牌已显示过。如有需要请生成新令牌。",
+            "이 토큰은 이미 표시되었습니다. 필요하면 새로 생성하세요.",
+            "Mã này đã được hiển thị. Hãy tạo mã mới nếu cần.",
+        ],
+    ),
+    (
+        "generator.again",
+        [
+            "Back to the app",
+            "Tillbaka till appen",
+            "返回应用",
+            "앱으로 돌아가기",
+            "Quay lại ứng dụng",
+        ],
+    ),
+    (
+        "profile.posts",
+        ["posts", "inlägg", "帖子", "게시물", "bài viết"],
+    ),
+    (
+        "profile.followers",
+        ["followers", "följare", "粉丝", "팔로워", "người theo dõi"],
+    ),
+    (
+        "profile.following",
+        ["following", "följer", "关注", "팔로잉", "đang theo dõi"],
+    ),
+    (
+        "profile.apps_and_websites",
+        [
+            "Apps and Websites",
+            "Appar och webbplatser",
+            "应用和网站",
+            "앱 및 웹사이트",
+            "Ứng dụng và trang web",
+        ],
+    ),
+    (
+        "profile.logout",
+        ["Log out", "Logga ut", "退出登录", "로그아웃", "Đăng xuất"],
+    ),
+    (
+        "profile.no_media",
+        [
+            "No posts yet.",
+            "Inga inlägg ännu.",
+            "还没有帖子。",
+            "아직 게시물이 없습니다.",
+            "Chưa có bài viết nào.",
+        ],
+    ),
+    ("media.image", ["Photo", "Foto", "照片", "사진", "Ảnh"]),
+    ("media.video", ["Video", "Video", "视频", "동영상", "Video"]),
+    ("media.album", ["Album", "Album", "相册", "앨범", "Album"]),
+    (
+        "invites.title",
+        [
+            "Tester Invites",
+            "Testarinbjudningar",
+            "测试邀请",
+            "테스터 초대",
+            "Lời mời thử nghiệm",
+        ],
+    ),
+    (
+        "invites.none",
+        [
+            "No invitations.",
+            "Inga inbjudningar.",
+            "没有邀请。",
+            "초대가 없습니다.",
+            "Không có lời mời.",
+        ],
+    ),
+    (
+        "invites.accept",
+        ["Accept", "Godkänn", "接受", "수락", "Chấp nhận"],
+    ),
+    (
+        "invites.decline",
+        ["Decline", "Avböj", "拒绝", "거절", "Từ chối"],
+    ),
+    (
+        "authorized.title",
+        [
+            "Active apps",
+            "Aktiva appar",
+            "活跃应用",
+            "활성 앱",
+            "Ứng dụng đang hoạt động",
+        ],
+    ),
+    (
+        "authorized.none",
+        [
+            "No app can use your account.",
+            "Ingen app kan använda ditt konto.",
+            "没有应用可以使用您的账户。",
+            "계정을 사용할 수 있는 앱이 없습니다.",
+            "Không có ứng dụng nào dùng được tài khoản của bạn.",
+        ],
+    ),
+    (
+        "authorized.tokens",
+        [
+            "active tokens",
+            "aktiva tokens",
+            "个有效令牌",
+            "개의 활성 토큰",
+            "mã đang hiệu lực",
+        ],
+    ),
+    (
+        "authorized.help",
+        [
+            "Removing an app revokes every token it holds for your account at once.",
+            "Att ta bort en app återkallar genast alla tokens den har för ditt konto.",
+            "移除应用会立即撤销它持有的您账户的所有令牌。",
+            "앱을 제거하면 해당 앱이 가진 계정 토큰이 모두 즉시 취소됩니다.",
+            "Gỡ ứng dụng sẽ thu hồi ngay mọi mã mà ứng dụng giữ cho tài khoản của bạn.",
+        ],
+    ),
+    (
+        "clock.title",
+        [
+            "Test clock",
+            "Testklocka",
+            "测试时钟",
+            "테스트 시계",
+            "Đồng hồ thử nghiệm",
+        ],
+    ),
+    ("clock.now", ["Now", "Nu", "当前时间", "현재", "Bây giờ"]),
+    (
+        "clock.state",
+        ["State", "Läge", "状态", "상태", "Trạng thái"],
+    ),
+    (
+        "clock.frozen",
+        ["Frozen", "Stoppad", "已冻结", "정지됨", "Đã dừng"],
+    ),
+    (
+        "clock.running",
+        ["Running", "Går", "运行中", "실행 중", "Đang chạy"],
+    ),
+    (
+        "clock.offset",
+        [
+            "Ahead of real time",
+            "Före verklig tid",
+            "领先真实时间",
+            "실제 시간보다 앞섬",
+            "Nhanh hơn giờ thực",
+        ],
+    ),
+    (
+        "clock.advance_by",
+        [
+            "Advance by",
+            "Flytta fram med",
+            "前进时长",
+            "앞당길 시간",
+            "Tua nhanh thêm",
+        ],
+    ),
+    (
+        "clock.advance",
+        ["Advance", "Flytta fram", "前进", "앞당기기", "Tua nhanh"],
+    ),
+    (
+        "clock.help",
+        [
+            "A duration such as 90s, 15m, 1h30m or 61d. Tokens, codes and rate windows follow this clock.",
+            "En varaktighet som 90s, 15m, 1h30m eller 61d. Tokens, koder och hastighetsfönster följer denna klocka.",
+            "时长，例如 90s、15m、1h30m 或 61d。令牌、授权码和速率窗口都以此时钟为准。",
+            "90s, 15m, 1h30m, 61d 같은 기간입니다. 토큰, 코드, 속도 제한 창은 이 시계를 따릅니다.",
+            "Khoảng thời gian như 90s, 15m, 1h30m hoặc 61d. Mã truy cập, mã cấp quyền và cửa sổ giới hạn theo đồng hồ này.",
+        ],
+    ),
+    (
+        "rate.title",
+        [
+            "Rate-limit usage",
+            "Användning av anropsgränser",
+            "速率限制用量",
+            "속도 제한 사용량",
+            "Mức dùng giới hạn tốc độ",
+        ],
+    ),
+    (
+        "rate.help",
+        [
+            "Calls per minute over the last hour, per app and user, with the app's hourly limit.",
+            "Anrop per minut den senaste timmen, per app och användare, med appens timgräns.",
+            "过去一小时内每分钟的调用次数（按应用和用户），以及应用的每小时限额。",
+            "지난 1시간 동안 앱과 사용자별 분당 호출 수와 앱의 시간당 한도입니다.",
+            "Số lệnh gọi mỗi phút trong giờ qua, theo ứng dụng và người dùng, cùng giới hạn mỗi giờ của ứng dụng.",
+        ],
+    ),
+    (
+        "rate.none",
+        [
+            "No calls in the last hour.",
+            "Inga anrop den senaste timmen.",
+            "过去一小时没有调用。",
+            "지난 1시간 동안 호출이 없습니다.",
+            "Không có lệnh gọi nào trong giờ qua.",
+        ],
+    ),
+    (
+        "rate.series",
+        [
+            "App · user",
+            "App · användare",
+            "应用 · 用户",
+            "앱 · 사용자",
+            "Ứng dụng · người dùng",
+        ],
+    ),
+    (
+        "rate.calls_hour",
+        [
+            "Calls in the last hour",
+            "Anrop senaste timmen",
+            "过去一小时调用数",
+            "지난 1시간 호출 수",
+            "Lệnh gọi trong giờ qua",
+        ],
+    ),
+    (
+        "rate.app_limit",
+        [
+            "App limit per hour",
+            "Appgräns per timme",
+            "应用每小时限额",
+            "앱 시간당 한도",
+            "Giới hạn mỗi giờ của ứng dụng",
+        ],
+    ),
+    (
+        "calls.title",
+        [
+            "Recent API calls",
+            "Senaste API-anrop",
+            "最近的 API 调用",
+            "최근 API 호출",
+            "Lệnh gọi API gần đây",
+        ],
+    ),
+    (
+        "calls.help",
+        [
+            "The last calls this process answered. Tokens and secrets are never kept.",
+            "De senaste anropen som denna process besvarat. Tokens och hemligheter sparas aldrig.",
+            "此进程最近响应的调用。从不保存令牌和密钥。",
+            "이 프로세스가 최근에 응답한 호출입니다. 토큰과 시크릿은 절대 저장되지 않습니다.",
+            "Các lệnh gọi gần nhất tiến trình này đã trả lời. Không bao giờ lưu mã truy cập hay khóa bí mật.",
+        ],
+    ),
+    (
+        "calls.none",
+        [
+            "No API calls yet.",
+            "Inga API-anrop ännu.",
+            "还没有 API 调用。",
+            "아직 API 호출이 없습니다.",
+            "Chưa có lệnh gọi API nào.",
+        ],
+    ),
+    ("calls.time", ["Time", "Tid", "时间", "시간", "Thời gian"]),
+    (
+        "calls.method",
+        ["Method", "Metod", "方法", "메서드", "Phương thức"],
+    ),
+    (
+        "calls.path",
+        ["Path", "Sökväg", "路径", "경로", "Đường dẫn"],
+    ),
+    ("calls.app", ["App", "App", "应用", "앱", "Ứng dụng"]),
+    (
+        "calls.status",
+        ["Status", "Status", "状态码", "상태", "Trạng thái"],
+    ),
+    (
+        "calls.code",
+        [
+            "Graph code",
+            "Graph-kod",
+            "Graph 错误码",
+            "Graph 코드",
+            "Mã Graph",
+        ],
+    ),
+    (
+        "calls.duration",
+        ["Duration", "Tid", "耗时", "소요 시간", "Thời lượng"],
+    ),
+    (
+        "upload.title",
+        [
+            "Add media",
+            "Lägg till media",
+            "添加媒体",
+            "미디어 추가",
+            "Thêm nội dung",
+        ],
+    ),
+    (
+        "upload.help",
+        [
+            "A JPEG or PNG image or an MP4 video, checked by its content, published now as a feed post.",
+            "En JPEG- eller PNG-bild eller en MP4-video, kontrollerad efter innehåll, publiceras nu som inlägg.",
+            "JPEG 或 PNG 图片或 MP4 视频，按内容校验，立即作为帖子发布。",
+            "내용으로 확인된 JPEG 또는 PNG 이미지나 MP4 동영상이 지금 피드 게시물로 게시됩니다.",
+            "Ảnh JPEG hoặc PNG hay video MP4, được kiểm tra theo nội dung, đăng ngay thành bài viết.",
+        ],
+    ),
+    (
+        "upload.account",
+        ["Account", "Konto", "账户", "계정", "Tài khoản"],
+    ),
+    ("upload.file", ["File", "Fil", "文件", "파일", "Tệp"]),
+    (
+        "upload.caption",
+        ["Caption", "Bildtext", "说明文字", "캡션", "Chú thích"],
+    ),
+    (
+        "upload.submit",
+        ["Upload", "Ladda upp", "上传", "업로드", "Tải lên"],
+    ),
+    ("common.add", ["Add", "Lägg till", "添加", "추가", "Thêm"]),
+    ("common.save", ["Save", "Spara", "保存", "저장", "Lưu"]),
+    ("common.remove", ["Remove", "Ta bort", "移除", "제거", "Gỡ"]),
+    (
+        "common.copy",
+        ["Copy", "Kopiera", "复制", "복사", "Sao chép"],
+    ),
+    (
+        "done.created",
+        [
+            "App created.",
+            "Appen har skapats.",
+            "应用已创建。",
+            "앱이 생성되었습니다.",
+            "Đã tạo ứng dụng.",
+        ],
+    ),
+    (
+        "done.saved",
+        [
+            "Settings saved.",
+            "Inställningarna har sparats.",
+            "设置已保存。",
+            "설정이 저장되었습니다.",
+            "Đã lưu cài đặt.",
+        ],
+    ),
+    (
+        "done.secret_reset",
+        [
+            "App secret reset: the old one no longer works.",
+            "Apphemligheten har återställts: den gamla fungerar inte längre.",
+            "应用密钥已重置：旧密钥已失效。",
+            "앱 시크릿 코드가 재설정되었습니다. 이전 코드는 더 이상 작동하지 않습니다.",
+            "Đã đặt lại khóa bí mật: khóa cũ không còn hiệu lực.",
+        ],
+    ),
+    (
+        "done.redirect_added",
+        [
+            "Redirect URI added.",
+            "Omdirigerings-URI:n har lagts till.",
+            "已添加重定向 URI。",
+            "리디렉션 URI가 추가되었습니다.",
+            "Đã thêm URI chuyển hướng.",
+        ],
+    ),
+    (
+        "done.redirect_saved",
+        [
+            "Redirect URI saved.",
+            "Omdirigerings-URI:n har sparats.",
+            "已保存重定向 URI。",
+            "리디렉션 URI가 저장되었습니다.",
+            "Đã lưu URI chuyển hướng.",
+        ],
+    ),
+    (
+        "done.redirect_removed",
+        [
+            "Redirect URI removed.",
+            "Omdirigerings-URI:n har tagits bort.",
+            "已移除重定向 URI。",
+            "리디렉션 URI가 제거되었습니다.",
+            "Đã gỡ URI chuyển hướng.",
+        ],
+    ),
+    (
+        "done.tester_invited",
+        [
+            "Tester invited: pending until the account accepts.",
+            "Testaren har bjudits in: väntar tills kontot godkänner.",
+            "已邀请测试用户：等待该账户接受。",
+            "테스터를 초대했습니다. 계정이 수락할 때까지 대기 중입니다.",
+            "Đã mời người thử nghiệm: đang chờ tài khoản chấp nhận.",
+        ],
+    ),
+    (
+        "done.tester_removed",
+        [
+            "Tester removed.",
+            "Testaren har tagits bort.",
+            "已移除测试用户。",
+            "테스터가 제거되었습니다.",
+            "Đã gỡ người thử nghiệm.",
+        ],
+    ),
+    (
+        "done.role_added",
+        [
+            "Role saved.",
+            "Rollen har sparats.",
+            "角色已保存。",
+            "역할이 저장되었습니다.",
+            "Đã lưu vai trò.",
+        ],
+    ),
+    (
+        "done.role_removed",
+        [
+            "Role removed.",
+            "Rollen har tagits bort.",
+            "角色已移除。",
+            "역할이 제거되었습니다.",
+            "Đã gỡ vai trò.",
+        ],
+    ),
+    (
+        "done.token_cancelled",
+        [
+            "No token was generated.",
+            "Ingen token genererades.",
+            "未生成令牌。",
+            "토큰이 생성되지 않았습니다.",
+            "Không có mã nào được tạo.",
+        ],
+    ),
+    (
+        "done.invitation_accepted",
+        [
+            "Invitation accepted.",
+            "Inbjudan har godkänts.",
+            "已接受邀请。",
+            "초대를 수락했습니다.",
+            "Đã chấp nhận lời mời.",
+        ],
+    ),
+    (
+        "done.invitation_declined",
+        [
+            "Invitation declined.",
+            "Inbjudan har avböjts.",
+            "已拒绝邀请。",
+            "초대를 거절했습니다.",
+            "Đã từ chối lời mời.",
+        ],
+    ),
+    (
+        "done.app_removed",
+        [
+            "App removed: its tokens were revoked.",
+            "Appen har tagits bort: dess tokens har återkallats.",
+            "应用已移除：其令牌已被撤销。",
+            "앱이 제거되었습니다. 토큰이 취소되었습니다.",
+            "Đã gỡ ứng dụng: các mã của nó đã bị thu hồi.",
+        ],
+    ),
+    (
+        "done.clock_advanced",
+        [
+            "Clock advanced.",
+            "Klockan har flyttats fram.",
+            "时钟已前进。",
+            "시계를 앞당겼습니다.",
+            "Đã tua nhanh đồng hồ.",
+        ],
+    ),
+    (
+        "done.uploaded",
+        [
+            "Media added.",
+            "Media har lagts till.",
+            "媒体已添加。",
+            "미디어가 추가되었습니다.",
+            "Đã thêm nội dung.",
+        ],
+    ),
+    (
+        "err.name_required",
+        [
+            "Type a name for the app.",
+            "Skriv ett namn på appen.",
+            "请输入应用名称。",
+            "앱 이름을 입력하세요.",
+            "Hãy nhập tên ứng dụng.",
+        ],
+    ),
+    (
+        "err.name_too_long",
+        [
+            "The app name is too long (100 characters at most).",
+            "Appnamnet är för långt (högst 100 tecken).",
+            "应用名称过长（最多 100 个字符）。",
+            "앱 이름이 너무 깁니다(최대 100자).",
+            "Tên ứng dụng quá dài (tối đa 100 ký tự).",
+        ],
+    ),
+    (
+        "err.no_such_app",
+        [
+            "There is no such app.",
+            "Det finns ingen sådan app.",
+            "没有这个应用。",
+            "해당 앱이 없습니다.",
+            "Không có ứng dụng này.",
+        ],
+    ),
+    (
+        "err.bad_url",
+        [
+            "Type an absolute http:// or https:// URL, without spaces or a #fragment.",
+            "Skriv en absolut http://- eller https://-URL utan mellanslag eller #fragment.",
+            "请输入以 http:// 或 https:// 开头的完整网址，不含空格或 #片段。",
+            "공백이나 #프래그먼트 없이 http:// 또는 https://로 시작하는 절대 URL을 입력하세요.",
+            "Hãy nhập URL tuyệt đối http:// hoặc https://, không có khoảng trắng hay #phân đoạn.",
+        ],
+    ),
+    (
+        "err.duplicate_redirect_uri",
+        [
+            "This redirect URI is already listed.",
+            "Denna omdirigerings-URI finns redan.",
+            "此重定向 URI 已在列表中。",
+            "이 리디렉션 URI는 이미 목록에 있습니다.",
+            "URI chuyển hướng này đã có trong danh sách.",
+        ],
+    ),
+    (
+        "err.too_many_redirect_uris",
+        [
+            "An app may list at most 100 redirect URIs.",
+            "En app får ha högst 100 omdirigerings-URI:er.",
+            "一个应用最多可列出 100 个重定向 URI。",
+            "앱에는 리디렉션 URI를 최대 100개까지 등록할 수 있습니다.",
+            "Mỗi ứng dụng chỉ có tối đa 100 URI chuyển hướng.",
+        ],
+    ),
+    (
+        "err.no_such_redirect_uri",
+        [
+            "This redirect URI is not listed (was it changed meanwhile?).",
+            "Denna omdirigerings-URI finns inte (ändrades den under tiden?).",
+            "此重定向 URI 不在列表中（是否已被修改？）。",
+            "이 리디렉션 URI는 목록에 없습니다(그 사이에 변경되었나요?).",
+            "URI chuyển hướng này không có trong danh sách (đã bị đổi trong lúc đó?).",
+        ],
+    ),
+    (
+        "err.bad_mode",
+        [
+            "Choose development or live.",
+            "Välj utveckling eller live.",
+            "请选择开发或上线。",
+            "개발 또는 라이브를 선택하세요.",
+            "Hãy chọn phát triển hoặc đang hoạt động.",
+        ],
+    ),
+    (
+        "err.bad_product",
+        [
+            "Unknown product.",
+            "Okänd produkt.",
+            "未知产品。",
+            "알 수 없는 제품입니다.",
+            "Sản phẩm không xác định.",
+        ],
+    ),
+    (
+        "err.no_such_instagram_user",
+        [
+            "No Instagram account has this username.",
+            "Inget Instagram-konto har detta användarnamn.",
+            "没有使用此用户名的 Instagram 账户。",
+            "이 사용자 이름의 Instagram 계정이 없습니다.",
+            "Không có tài khoản Instagram nào có tên người dùng này.",
+        ],
+    ),
+    (
+        "err.already_tester",
+        [
+            "This account is already a tester of the app (pending or accepted).",
+            "Kontot är redan testare av appen (väntande eller godkänd).",
+            "该账户已是此应用的测试用户（待接受或已接受）。",
+            "이 계정은 이미 앱의 테스터입니다(대기 중 또는 수락됨).",
+            "Tài khoản này đã là người thử nghiệm của ứng dụng (đang chờ hoặc đã chấp nhận).",
+        ],
+    ),
+    (
+        "err.not_a_tester",
+        [
+            "This account is not a tester of the app.",
+            "Kontot är inte testare av appen.",
+            "该账户不是此应用的测试用户。",
+            "이 계정은 앱의 테스터가 아닙니다.",
+            "Tài khoản này không phải người thử nghiệm của ứng dụng.",
+        ],
+    ),
+    (
+        "err.no_pending_invitation",
+        [
+            "There is no pending invitation from this app.",
+            "Det finns ingen väntande inbjudan från appen.",
+            "没有来自此应用的待处理邀请。",
+            "이 앱의 대기 중인 초대가 없습니다.",
+            "Không có lời mời đang chờ từ ứng dụng này.",
+        ],
+    ),
+    (
+        "err.no_such_facebook_user",
+        [
+            "No Facebook user has this id or email.",
+            "Ingen Facebook-användare har detta ID eller denna e-post.",
+            "没有使用此编号或邮箱的 Facebook 用户。",
+            "이 ID 또는 이메일의 Facebook 사용자가 없습니다.",
+            "Không có người dùng Facebook nào có ID hoặc email này.",
+        ],
+    ),
+    (
+        "err.bad_role",
+        [
+            "Choose admin, developer or tester.",
+            "Välj admin, developer eller tester.",
+            "请选择 admin、developer 或 tester。",
+            "admin, developer 또는 tester를 선택하세요.",
+            "Hãy chọn admin, developer hoặc tester.",
+        ],
+    ),
+    (
+        "err.no_such_role",
+        [
+            "This user has no role on the app.",
+            "Användaren har ingen roll i appen.",
+            "该用户在此应用中没有角色。",
+            "이 사용자는 앱에 역할이 없습니다.",
+            "Người dùng này không có vai trò trong ứng dụng.",
+        ],
+    ),
+    (
+        "err.not_accepted_tester",
+        [
+            "This account is not an accepted Instagram tester of the app.",
+            "Kontot är inte en godkänd Instagram-testare av appen.",
+            "该账户不是此应用已接受的 Instagram 测试用户。",
+            "이 계정은 앱의 수락된 Instagram 테스터가 아닙니다.",
+            "Tài khoản này không phải người thử nghiệm Instagram đã chấp nhận của ứng dụng.",
+        ],
+    ),
+    (
+        "err.no_instagram_product",
+        [
+            "Add an Instagram product to the app to generate tokens.",
+            "Lägg till en Instagram-produkt i appen för att generera tokens.",
+            "请为应用添加 Instagram 产品以生成令牌。",
+            "토큰을 생성하려면 앱에 Instagram 제품을 추가하세요.",
+            "Hãy thêm một sản phẩm Instagram vào ứng dụng để tạo mã.",
+        ],
+    ),
+    (
+        "err.bad_duration",
+        [
+            "Type a duration such as 90s, 15m, 1h30m or 2d (100 years at most).",
+            "Skriv en varaktighet som 90s, 15m, 1h30m eller 2d (högst 100 år).",
+            "请输入时长，例如 90s、15m、1h30m 或 2d（最多 100 年）。",
+            "90s, 15m, 1h30m, 2d 같은 기간을 입력하세요(최대 100년).",
+            "Hãy nhập khoảng thời gian như 90s, 15m, 1h30m hoặc 2d (tối đa 100 năm).",
+        ],
+    ),
+    (
+        "err.empty_file",
+        [
+            "Choose a file to upload.",
+            "Välj en fil att ladda upp.",
+            "请选择要上传的文件。",
+            "업로드할 파일을 선택하세요.",
+            "Hãy chọn tệp để tải lên.",
+        ],
+    ),
+    (
+        "err.file_too_large",
+        [
+            "The file is too large (8 MB at most).",
+            "Filen är för stor (högst 8 MB).",
+            "文件过大（最多 8 MB）。",
+            "파일이 너무 큽니다(최대 8MB).",
+            "Tệp quá lớn (tối đa 8 MB).",
+        ],
+    ),
+    (
+        "err.bad_file_type",
+        [
+            "The file is not a readable JPEG, PNG or MP4.",
+            "Filen är inte en läsbar JPEG, PNG eller MP4.",
+            "该文件不是可读取的 JPEG、PNG 或 MP4。",
+            "파일이 읽을 수 있는 JPEG, PNG 또는 MP4가 아닙니다.",
+            "Tệp không phải JPEG, PNG hoặc MP4 đọc được.",
+        ],
+    ),
+    (
+        "err.caption_too_long",
+        [
+            "The caption is too long (2,200 characters at most).",
+            "Bildtexten är för lång (högst 2 200 tecken).",
+            "说明文字过长（最多 2200 个字符）。",
+            "캡션이 너무 깁니다(최대 2,200자).",
+            "Chú thích quá dài (tối đa 2.200 ký tự).",
+        ],
+    ),
+    (
+        "err.wrong_account",
+        [
+            "Log in as the tester this token is for.",
+            "Logga in som testaren som token är till för.",
+            "请以此令牌对应的测试用户登录。",
+            "이 토큰의 대상 테스터로 로그인하세요.",
+            "Hãy đăng nhập bằng người thử nghiệm mà mã này dành cho.",
+        ],
+    ),
+    (
+        "login.title",
+        ["Log in", "Logga in", "登录", "로그인", "Đăng nhập"],
+    ),
+    (
+        "login.heading",
+        [
+            "Log in to continue to",
+            "Logga in för att fortsätta till",
+            "登录以继续使用",
+            "로그인하여 계속:",
+            "Đăng nhập để tiếp tục đến",
+        ],
+    ),
+    (
+        "login.username",
+        [
+            "Username",
+            "Användarnamn",
+            "用户名",
+            "사용자 이름",
+            "Tên người dùng",
+        ],
+    ),
+    (
+        "login.password",
+        ["Password", "Lösenord", "密码", "비밀번호", "Mật khẩu"],
+    ),
+    (
+        "login.submit",
+        ["Log in", "Logga in", "登录", "로그인", "Đăng nhập"],
+    ),
+    (
+        "login.fb_note",
+        [
+            "Log in with Facebook is not emulated; use the Instagram account's password.",
+            "Inloggning med Facebook emuleras inte; använd Instagram-kontots lösenord.",
+            "未模拟“使用 Facebook 登录”；请使用 Instagram 账户的密码。",
+            "Facebook으로 로그인은 에뮬레이션되지 않습니다. Instagram 계정의 비밀번호를 사용하세요.",
+            "Không giả lập đăng nhập bằng Facebook; hãy dùng mật khẩu của tài khoản Instagram.",
+        ],
+    ),
+    (
+        "login.bad_credentials",
+        [
+            "Sorry, your password was incorrect. Please double-check your password.",
+            "Tyvärr var lösenordet fel. Kontrollera ditt lösenord.",
+            "抱歉，密码有误，请仔细检查您的密码。",
+            "죄송합니다. 비밀번호가 잘못되었습니다. 비밀번호를 다시 확인하세요.",
+            "Rất tiếc, mật khẩu của bạn không đúng. Vui lòng kiểm tra lại mật khẩu.",
+        ],
+    ),
+    (
+        "consent.title",
+        [
+            "Allow access",
+            "Tillåt åtkomst",
+            "允许访问",
+            "액세스 허용",
+            "Cho phép truy cập",
+        ],
+    ),
+    (
+        "consent.heading",
+        [
+            "would like to access your account",
+            "vill komma åt ditt konto",
+            "请求访问您的账户",
+            "에서 계정에 액세스하려고 합니다",
+            "muốn truy cập tài khoản của bạn",
+        ],
+    ),
+    (
+        "consent.logged_in_as",
+        [
+            "Logged in as",
+            "Inloggad som",
+            "当前登录账户",
+            "로그인 계정",
+            "Đăng nhập với tư cách",
+        ],
+    ),
+    (
+        "consent.allow",
+        ["Allow", "Tillåt", "允许", "허용", "Cho phép"],
+    ),
+    (
+        "consent.cancel",
+        ["Cancel", "Avbryt", "取消", "취소", "Hủy"],
+    ),
+    (
+        "consent.not",
+        ["Not", "Inte", "不是", "본인이 아닌가요:", "Không phải"],
+    ),
+    (
+        "consent.switch",
+        [
+            "Switch account",
+            "Byt konto",
+            "切换账户",
+            "계정 전환",
+            "Đổi tài khoản",
+        ],
+    ),
+    (
+        "err.bad_admin_token",
+        [
+            "That is not the admin token.",
+            "Det är inte administratörstoken.",
+            "管理员令牌不正确。",
+            "관리자 토큰이 아닙니다.",
+            "Đó không phải mã quản trị.",
+        ],
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every key a template or a handler of the dashboard names.
+    fn used_keys() -> BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for sub in ["templates/dash", "src/routes/dashboard"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+                sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+            }
+        }
+        for file in [
+            "templates/login.html",
+            "templates/consent.html",
+            "src/routes/oauth/authorize.rs",
+        ] {
+            sources.push(std::fs::read_to_string(dir.join(file)).unwrap());
+        }
+        let mut keys = BTreeSet::new();
+        for text in &sources {
+            for part in text.split("l.t(\"").skip(1) {
+                keys.insert(part.split('"').next().unwrap().to_owned());
+            }
+            // Keys passed around as values: "tester.pending", "app.mode_live", "media.video", …
+            for part in text.split('"').skip(1).step_by(2) {
+                let known = ["tester.", "app.mode_", "media."];
+                if known.iter().any(|p| part.starts_with(p)) && !part.contains(' ') {
+                    keys.insert(part.to_owned());
+                }
+            }
+            for part in text.split("?done=").skip(1) {
+                let k: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !k.is_empty() {
+                    keys.insert(format!("done.{k}"));
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_key_used_exists_in_every_language() {
+        let catalogue: BTreeSet<&str> = CATALOGUE.iter().map(|(k, _)| *k).collect();
+        assert_eq!(catalogue.len(), CATALOGUE.len(), "a key is listed twice");
+        let mut used = used_keys();
+        used.extend(DONE_KEYS.iter().map(|k| (*k).to_owned()));
+        used.extend(
+            localgram_core::dashboard::DashboardError::KEYS
+                .iter()
+                .map(|k| (*k).to_owned()),
+        );
+        assert!(used.len() > 100, "too few keys found: {used:?}");
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|k| !catalogue.contains(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogue: {missing:?}"
+        );
+        for (key, texts) in CATALOGUE {
+            for (lang, text) in Lang::ALL.iter().zip(texts) {
+                assert!(!text.trim().is_empty(), "{key} is empty in {lang:?}");
+            }
+        }
+        let unused: Vec<_> = catalogue.iter().filter(|k| !used.contains(**k)).collect();
+        assert!(unused.is_empty(), "keys nothing uses: {unused:?}");
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(Lang::negotiate("sv-SE,sv;q=0.9,en;q=0.8"), Lang::Sv);
+        assert_eq!(Lang::negotiate("fr-FR,fr;q=0.9,ko;q=0.5"), Lang::Ko);
+        assert_eq!(Lang::negotiate("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::negotiate("en;q=0.2, vi;q=0.8"), Lang::Vi);
+        assert_eq!(Lang::negotiate("fr, de"), Lang::En);
+        assert_eq!(Lang::negotiate(""), Lang::En);
+        assert_eq!(Lang::from_code("KO-kr"), Some(Lang::Ko));
+        assert_eq!(Lang::from_code("xx"), None);
+        assert_eq!(Lang::Vi.t("common.save"), "Lưu");
+    }
+}

@@ -1,0 +1,389 @@
+//! The Instagram side, as the emulated account: signing in with the OAuth window's login page,
+//! the profile with its media grid (thumbnails served from `/cdn`), and "Apps and Websites"
+//! (tester invitations to accept or decline; authorized apps, whose removal revokes their
+//! tokens). The session is the OAuth window's: signing in here signs in there too.
+
+use super::apps::Done;
+use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_other};
+use crate::error::Result;
+use crate::i18n::Lang;
+use crate::pages::{self, LoginPage};
+use crate::session::{self, Session};
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::SignedCookieJar;
+use localgram_core::model::{IgUser, TesterStatus};
+use localgram_core::oauth::LoginError;
+use localgram_core::store::{MediaOrder, MediaQuery};
+
+/// How many media the profile grid shows.
+const GRID: i64 = 30;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/instagram", get(get_profile))
+        .route("/instagram/login", post(post_login))
+        .route("/instagram/logout", post(post_logout))
+        .route("/instagram/apps", get(get_apps))
+        .route(
+            "/instagram/invitations/{app_id}/{answer}",
+            post(post_answer),
+        )
+        .route("/instagram/apps/{app_id}/remove", post(post_remove))
+}
+
+/// The signed-in account of this browser, if any.
+pub(super) async fn signed_in(state: &AppState, session: &Session) -> Result<Option<IgUser>> {
+    match &session.ig_user_id {
+        Some(id) => state
+            .platform
+            .find_instagram_user(id)
+            .await
+            .map_err(internal),
+        None => Ok(None),
+    }
+}
+
+/// The OAuth window's login page, posting to `action`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn login_page(
+    l: Lang,
+    state: &AppState,
+    session: &Session,
+    action: &str,
+    app_name: &str,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response> {
+    let csrf = issue_csrf(state, session).await?;
+    Ok(pages::render(
+        status,
+        &LoginPage {
+            l,
+            action,
+            q: "",
+            csrf: &csrf,
+            app_name,
+            username,
+            error,
+            enable_fb_login: false,
+        },
+    ))
+}
+
+/// One tile of the grid.
+struct Tile {
+    id: String,
+    src: String,
+    kind: &'static str,
+    caption: String,
+}
+
+#[derive(Template)]
+#[template(path = "dash/ig_profile.html")]
+struct ProfilePage<'a> {
+    l: Lang,
+    back: &'a str,
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    csrf: &'a str,
+    user: &'a IgUser,
+    media_count: i64,
+    tiles: Vec<Tile>,
+}
+
+async fn get_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Query(q): Query<Done>,
+) -> Result<Response> {
+    let l = lang(&headers, &jar);
+    let (jar, session) = session::load_or_start(jar, &state);
+    let Some(user) = signed_in(&state, &session).await? else {
+        let page = login_page(
+            l,
+            &state,
+            &session,
+            "/instagram/login",
+            "Instagram",
+            "",
+            None,
+            StatusCode::OK,
+        )
+        .await?;
+        return Ok((jar, page).into_response());
+    };
+    let store = &state.platform.store;
+    let media = store
+        .list_media(&MediaQuery {
+            owner_id: user.id.clone(),
+            older_than: None,
+            newer_than: None,
+            since: None,
+            until: None,
+            not_older_than: None,
+            order: MediaOrder::NewestFirst,
+            limit: GRID,
+        })
+        .await
+        .map_err(internal)?;
+    let tiles = media
+        .into_iter()
+        .map(|m| {
+            let (src, kind) = match m.media_type.as_str() {
+                "VIDEO" => (format!("/cdn/thumb/{}.jpg", m.id), "media.video"),
+                "CAROUSEL_ALBUM" => (format!("/cdn/media/{}.jpg", m.id), "media.album"),
+                _ => (format!("/cdn/media/{}.jpg", m.id), "media.image"),
+            };
+            Tile {
+                id: m.id,
+                src,
+                kind,
+                caption: m.caption.unwrap_or_default(),
+            }
+        })
+        .collect();
+    let media_count = store.count_media(&user.id).await.map_err(internal)?;
+    let csrf = issue_csrf(&state, &session).await?;
+    let page = pages::render(
+        StatusCode::OK,
+        &ProfilePage {
+            l,
+            back: "/instagram",
+            notice: notice(l, q.done.as_deref()),
+            error: None,
+            csrf: &csrf,
+            user: &user,
+            media_count,
+            tiles,
+        },
+    );
+    Ok((jar, page).into_response())
+}
+
+async fn post_login(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    let l = lang(req.headers(), &jar);
+    let (form, mut session) = check_form(&state, &jar, req).await?;
+    let username = field(&form, "username").to_owned();
+    let password = field(&form, "password");
+    match state.platform.login_instagram(&username, password).await {
+        Ok(user) => {
+            session.ig_user_id = Some(user.id);
+            session.login_at = Some(state.platform.clock.now());
+            let jar = session::store(jar, &state, &session);
+            Ok((jar, see_other("/instagram")).into_response())
+        }
+        Err(LoginError::BadCredentials) => {
+            let msg = l.t("login.bad_credentials");
+            login_page(
+                l,
+                &state,
+                &session,
+                "/instagram/login",
+                "Instagram",
+                &username,
+                Some(msg),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
+        }
+        Err(LoginError::Store(e)) => Err(internal(e)),
+    }
+}
+
+async fn post_logout(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    let (_, mut session) = check_form(&state, &jar, req).await?;
+    session.ig_user_id = None;
+    session.login_at = None;
+    let jar = session::store(jar, &state, &session);
+    Ok((jar, see_other("/instagram")).into_response())
+}
+
+/// An invitation on "Apps and Websites".
+struct InvitationRow {
+    app_id: String,
+    app_name: String,
+    status: &'static str,
+    pending: bool,
+}
+
+/// An authorized app on "Apps and Websites".
+struct AuthorizedRow {
+    app_id: String,
+    app_name: String,
+    scopes: String,
+    live_tokens: i64,
+}
+
+#[derive(Template)]
+#[template(path = "dash/ig_apps.html")]
+struct AppsAndWebsitesPage<'a> {
+    l: Lang,
+    back: &'a str,
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    csrf: &'a str,
+    user: &'a IgUser,
+    invitations: Vec<InvitationRow>,
+    authorized: Vec<AuthorizedRow>,
+}
+
+async fn apps_page(
+    state: &AppState,
+    l: Lang,
+    session: &Session,
+    user: &IgUser,
+    status: StatusCode,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response> {
+    let p = &state.platform;
+    let invitations = p
+        .invitations_of(&user.id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(t, app)| InvitationRow {
+            app_id: app.id,
+            app_name: app.name,
+            status: match t.status {
+                TesterStatus::Invited => "tester.pending",
+                TesterStatus::Accepted => "tester.accepted",
+                TesterStatus::Declined => "tester.declined",
+            },
+            pending: t.status == TesterStatus::Invited,
+        })
+        .collect();
+    let authorized = p
+        .authorized_apps(&user.id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|a| AuthorizedRow {
+            app_id: a.app_id,
+            app_name: a.app_name,
+            scopes: a.scopes.join(", "),
+            live_tokens: a.live_tokens,
+        })
+        .collect();
+    let csrf = issue_csrf(state, session).await?;
+    Ok(pages::render(
+        status,
+        &AppsAndWebsitesPage {
+            l,
+            back: "/instagram/apps",
+            notice,
+            error,
+            csrf: &csrf,
+            user,
+            invitations,
+            authorized,
+        },
+    ))
+}
+
+async fn get_apps(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Query(q): Query<Done>,
+) -> Result<Response> {
+    let l = lang(&headers, &jar);
+    let (jar, session) = session::load_or_start(jar, &state);
+    let Some(user) = signed_in(&state, &session).await? else {
+        return Ok((jar, see_other("/instagram")).into_response());
+    };
+    let page = apps_page(
+        &state,
+        l,
+        &session,
+        &user,
+        StatusCode::OK,
+        notice(l, q.done.as_deref()),
+        None,
+    )
+    .await?;
+    Ok((jar, page).into_response())
+}
+
+async fn post_answer(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Path((app_id, answer)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response> {
+    let l = lang(req.headers(), &jar);
+    let (_, session) = check_form(&state, &jar, req).await?;
+    let Some(user) = signed_in(&state, &session).await? else {
+        return Ok(see_other("/instagram"));
+    };
+    let accept = match answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => {
+            return Ok(super::message_page(
+                StatusCode::NOT_FOUND,
+                l,
+                "/instagram/apps",
+                l.t("err.no_pending_invitation"),
+            ));
+        }
+    };
+    match state
+        .platform
+        .answer_invitation(&app_id, &user.id, accept)
+        .await
+    {
+        Ok(()) => Ok(see_other(if accept {
+            "/instagram/apps?done=invitation_accepted"
+        } else {
+            "/instagram/apps?done=invitation_declined"
+        })),
+        Err(e) => {
+            let key = refusal(e)?;
+            apps_page(
+                &state,
+                l,
+                &session,
+                &user,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(l.t(key)),
+            )
+            .await
+        }
+    }
+}
+
+async fn post_remove(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Path(app_id): Path<String>,
+    req: Request,
+) -> Result<Response> {
+    let (_, session) = check_form(&state, &jar, req).await?;
+    let Some(user) = signed_in(&state, &session).await? else {
+        return Ok(see_other("/instagram"));
+    };
+    state
+        .platform
+        .remove_authorized_app(&user.id, &app_id)
+        .await
+        .map_err(internal)?;
+    Ok(see_other("/instagram/apps?done=app_removed"))
+}

@@ -1,0 +1,130 @@
+//! Browser tests: the real server on port 0 and `node e2e/dashboard.mjs`, which drives Debian's
+//! Chromium headless with `playwright-core` through the App Dashboard's seed path (create an app
+//! → redirect URI → Instagram tester → accept the invitation → Generate Token → the token reads
+//! `/me/media`), a full authorize-code round trip and a denied consent. Screenshots of the media
+//! grid and of the token page are saved under `target/e2e-artifacts/` (or
+//! `$CARGO_TARGET_DIR/e2e-artifacts/`).
+//!
+//! When node, `e2e/node_modules` or `/usr/bin/chromium` is missing, the test prints a `skipped:`
+//! line and passes, unless `LOCALGRAM_E2E_REQUIRED=1` (as `.ci/run` sets), where it fails.
+
+use localgram_testkit::{Backend, TestOptions, TestServer};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Instagram accounts and their media, and no app: the dashboard creates the rest.
+const ACCOUNTS_ONLY: &str = r#"
+version = 1
+
+[[instagram_users]]
+id = "17841405793187218"
+username = "jane.doe"
+password = "correct horse"
+account_type = "PERSONAL"
+name = "Jane Doe"
+biography = "Sunsets and bread."
+
+  [[instagram_users.media]]
+  id = "17895695668004550"
+  media_type = "IMAGE"
+  caption = "Sunset"
+  timestamp = "2026-05-01T18:10:00+0000"
+
+  [[instagram_users.media]]
+  id = "17895695668004552"
+  media_type = "VIDEO"
+  caption = "Waves"
+  timestamp = "2026-04-20T18:10:00+0000"
+
+  [[instagram_users.media]]
+  id = "17895695668004551"
+  media_type = "CAROUSEL_ALBUM"
+  timestamp = "2026-04-01T18:10:00+0000"
+
+    [[instagram_users.media.children]]
+    id = "17880997618081620"
+    media_type = "IMAGE"
+
+    [[instagram_users.media.children]]
+    id = "17880997618081621"
+    media_type = "IMAGE"
+"#;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn artifact_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("e2e-artifacts")
+}
+
+/// Why the browser tests cannot run here, if they cannot.
+fn missing(root: &Path) -> Option<String> {
+    let node = std::process::Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        return Some("node is not installed".into());
+    }
+    if !root.join("e2e/node_modules/playwright-core").is_dir() {
+        return Some("e2e/node_modules is missing (run `npm ci` in e2e/)".into());
+    }
+    if !Path::new("/usr/bin/chromium").exists() {
+        return Some("/usr/bin/chromium is missing (apt-get install chromium)".into());
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_seed_path_token_generator_authorize_round_trip_and_denied_consent() {
+    let root = workspace_root();
+    if let Some(why) = missing(&root) {
+        if std::env::var("LOCALGRAM_E2E_REQUIRED").as_deref() == Ok("1") {
+            panic!("LOCALGRAM_E2E_REQUIRED=1 but the browser tests cannot run: {why}");
+        }
+        println!("skipped: {why}");
+        return;
+    }
+    let server = TestServer::spawn_with(TestOptions {
+        backend: Backend::Sqlite,
+        world: Some(ACCOUNTS_ONLY.to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let artifacts = artifact_dir(&root);
+    let _ = std::fs::remove_dir_all(&artifacts);
+    let run = tokio::process::Command::new("node")
+        .arg(root.join("e2e/dashboard.mjs"))
+        .arg(&server.base)
+        .arg(&artifacts)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the browser tests took more than 4 minutes")
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("RESULT ok"),
+        "the browser tests failed ({}):\n{stdout}\n{stderr}\nartifacts: {}",
+        out.status,
+        artifacts.display()
+    );
+    for shot in ["media-grid.png", "token-page.png"] {
+        let meta = std::fs::metadata(artifacts.join(shot))
+            .unwrap_or_else(|e| panic!("no screenshot {shot}: {e}"));
+        assert!(meta.len() > 1000, "{shot} is too small");
+    }
+    // What the browser did is in the database: one app, its tester accepted, tokens hashed.
+    let apps = server.state.platform.list_apps().await.unwrap();
+    assert_eq!(apps.len(), 1);
+    let testers = server.state.platform.testers_of(&apps[0].id).await.unwrap();
+    assert_eq!(testers.len(), 1);
+    assert_eq!(
+        testers[0].0.status,
+        localgram_core::model::TesterStatus::Accepted
+    );
+}
