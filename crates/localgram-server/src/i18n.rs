@@ -87,6 +87,43 @@ impl Lang {
     }
 }
 
+/// The permissions whose description the catalogue holds (key `perm.<name>`); any other is
+/// described by `perm.other`.
+pub const PERMISSIONS: &[&str] = &[
+    "user_profile",
+    "user_media",
+    "instagram_business_basic",
+    "instagram_business_content_publish",
+    "instagram_business_manage_messages",
+    "instagram_business_manage_comments",
+    "instagram_business_manage_insights",
+    "public_profile",
+    "email",
+    "pages_show_list",
+    "pages_manage_metadata",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    "pages_messaging",
+    "business_management",
+    "instagram_basic",
+    "instagram_manage_insights",
+    "instagram_manage_comments",
+    "instagram_content_publish",
+    "ads_management",
+    "ads_read",
+];
+
+impl Lang {
+    /// What a person reads on a consent page for `permission`, in this language.
+    pub fn permission(self, permission: &str) -> &'static str {
+        if PERMISSIONS.contains(&permission) {
+            self.t(&format!("perm.{permission}"))
+        } else {
+            self.t("perm.other")
+        }
+    }
+}
+
 /// The notices a `?done=` may name.
 pub const DONE_KEYS: &[&str] = &[
     "done.created",
@@ -1437,6 +1474,298 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "Đó không phải mã quản trị.",
         ],
     ),
+    (
+        "perm.user_profile",
+        [
+            "Your profile info: username and account type",
+            "Din profilinformation: användarnamn och kontotyp",
+            "您的个人资料信息：用户名和账户类型",
+            "프로필 정보: 사용자 이름 및 계정 유형",
+            "Thông tin hồ sơ của bạn: tên người dùng và loại tài khoản",
+        ],
+    ),
+    (
+        "perm.user_media",
+        [
+            "Your photos, videos and albums, with their captions",
+            "Dina foton, videor och album, med bildtexter",
+            "您的照片、视频和相册及其说明文字",
+            "사진, 동영상 및 앨범과 그 캡션",
+            "Ảnh, video và album của bạn, kèm chú thích",
+        ],
+    ),
+    (
+        "perm.instagram_business_basic",
+        [
+            "Your profile info and media",
+            "Din profilinformation och dina medier",
+            "您的个人资料信息和媒体内容",
+            "프로필 정보 및 미디어",
+            "Thông tin hồ sơ và nội dung đa phương tiện của bạn",
+        ],
+    ),
+    (
+        "perm.instagram_business_content_publish",
+        [
+            "Publish content to your account",
+            "Publicera innehåll på ditt konto",
+            "向您的账户发布内容",
+            "계정에 콘텐츠 게시",
+            "Đăng nội dung lên tài khoản của bạn",
+        ],
+    ),
+    (
+        "perm.instagram_business_manage_messages",
+        [
+            "Manage and reply to your messages",
+            "Hantera och svara på dina meddelanden",
+            "管理和回复您的消息",
+            "메시지 관리 및 답장",
+            "Quản lý và trả lời tin nhắn của bạn",
+        ],
+    ),
+    (
+        "perm.instagram_business_manage_comments",
+        [
+            "Read and manage comments on your media",
+            "Läsa och hantera kommentarer på dina medier",
+            "读取和管理您媒体内容上的评论",
+            "미디어의 댓글 읽기 및 관리",
+            "Đọc và quản lý bình luận trên nội dung của bạn",
+        ],
+    ),
+    (
+        "perm.instagram_business_manage_insights",
+        [
+            "Read insights about your account and media",
+            "Läsa statistik om ditt konto och dina medier",
+            "读取您的账户和媒体内容的数据分析",
+            "계정 및 미디어 인사이트 읽기",
+            "Đọc thông tin chi tiết về tài khoản và nội dung của bạn",
+        ],
+    ),
+    (
+        "perm.public_profile",
+        [
+            "Your name and profile picture",
+            "Ditt namn och din profilbild",
+            "您的姓名和头像",
+            "이름 및 프로필 사진",
+            "Tên và ảnh đại diện của bạn",
+        ],
+    ),
+    (
+        "perm.email",
+        [
+            "Your email address",
+            "Din e-postadress",
+            "您的电子邮件地址",
+            "이메일 주소",
+            "Địa chỉ email của bạn",
+        ],
+    ),
+    (
+        "perm.pages_show_list",
+        [
+            "Show a list of the Pages you manage",
+            "Visa en lista över sidorna du hanterar",
+            "显示您管理的公共主页列表",
+            "관리하는 페이지 목록 표시",
+            "Hiển thị danh sách các Trang bạn quản lý",
+        ],
+    ),
+    (
+        "perm.pages_manage_metadata",
+        [
+            "Create and manage Pages and their settings",
+            "Skapa och hantera sidor och deras inställningar",
+            "创建和管理公共主页及其设置",
+            "페이지 및 설정 생성과 관리",
+            "Tạo và quản lý Trang cùng phần cài đặt",
+        ],
+    ),
+    (
+        "perm.pages_read_engagement",
+        [
+            "Read content posted on your Pages",
+            "Läsa innehåll som publicerats på dina sidor",
+            "读取您公共主页上发布的内容",
+            "페이지에 게시된 콘텐츠 읽기",
+            "Đọc nội dung được đăng trên Trang của bạn",
+        ],
+    ),
+    (
+        "perm.pages_manage_posts",
+        [
+            "Create, edit and delete your Page posts",
+            "Skapa, redigera och ta bort inlägg på dina sidor",
+            "创建、编辑和删除您的公共主页帖子",
+            "페이지 게시물 작성, 수정 및 삭제",
+            "Tạo, chỉnh sửa và xóa bài viết trên Trang",
+        ],
+    ),
+    (
+        "perm.pages_messaging",
+        [
+            "Manage and access Page conversations",
+            "Hantera och läsa sidornas konversationer",
+            "管理和访问公共主页对话",
+            "페이지 대화 관리 및 액세스",
+            "Quản lý và truy cập cuộc trò chuyện của Trang",
+        ],
+    ),
+    (
+        "perm.business_management",
+        [
+            "Manage your business and the Pages it owns",
+            "Hantera ditt företag och sidorna det äger",
+            "管理您的企业及其拥有的公共主页",
+            "비즈니스 및 비즈니스 소유 페이지 관리",
+            "Quản lý doanh nghiệp của bạn và các Trang thuộc doanh nghiệp",
+        ],
+    ),
+    (
+        "perm.instagram_basic",
+        [
+            "Access the profile and media of Instagram accounts linked to your Pages",
+            "Läsa profil och medier för Instagramkonton kopplade till dina sidor",
+            "访问与您公共主页关联的 Instagram 账户的资料和媒体内容",
+            "페이지에 연결된 Instagram 계정의 프로필 및 미디어 액세스",
+            "Truy cập hồ sơ và nội dung của tài khoản Instagram liên kết với Trang",
+        ],
+    ),
+    (
+        "perm.instagram_manage_insights",
+        [
+            "Read insights of Instagram accounts linked to your Pages",
+            "Läsa statistik för Instagramkonton kopplade till dina sidor",
+            "读取与您公共主页关联的 Instagram 账户的数据分析",
+            "페이지에 연결된 Instagram 계정의 인사이트 읽기",
+            "Đọc thông tin chi tiết của tài khoản Instagram liên kết với Trang",
+        ],
+    ),
+    (
+        "perm.instagram_manage_comments",
+        [
+            "Manage comments of Instagram accounts linked to your Pages",
+            "Hantera kommentarer för Instagramkonton kopplade till dina sidor",
+            "管理与您公共主页关联的 Instagram 账户的评论",
+            "페이지에 연결된 Instagram 계정의 댓글 관리",
+            "Quản lý bình luận của tài khoản Instagram liên kết với Trang",
+        ],
+    ),
+    (
+        "perm.instagram_content_publish",
+        [
+            "Publish to Instagram accounts linked to your Pages",
+            "Publicera på Instagramkonton kopplade till dina sidor",
+            "向与您公共主页关联的 Instagram 账户发布内容",
+            "페이지에 연결된 Instagram 계정에 게시",
+            "Đăng lên tài khoản Instagram liên kết với Trang",
+        ],
+    ),
+    (
+        "perm.ads_management",
+        [
+            "Manage your ads",
+            "Hantera dina annonser",
+            "管理您的广告",
+            "광고 관리",
+            "Quản lý quảng cáo của bạn",
+        ],
+    ),
+    (
+        "perm.ads_read",
+        [
+            "Read your ads reports",
+            "Läsa dina annonsrapporter",
+            "读取您的广告报告",
+            "광고 보고서 읽기",
+            "Đọc báo cáo quảng cáo của bạn",
+        ],
+    ),
+    (
+        "perm.other",
+        [
+            "A permission",
+            "En behörighet",
+            "一项权限",
+            "권한",
+            "Một quyền",
+        ],
+    ),
+    (
+        "fb_login.title",
+        [
+            "Log in to Facebook",
+            "Logga in på Facebook",
+            "登录 Facebook",
+            "Facebook에 로그인",
+            "Đăng nhập Facebook",
+        ],
+    ),
+    (
+        "fb_login.heading",
+        [
+            "Log in to Facebook to continue to",
+            "Logga in på Facebook för att fortsätta till",
+            "登录 Facebook 以继续使用",
+            "Facebook에 로그인하여 계속:",
+            "Đăng nhập Facebook để tiếp tục đến",
+        ],
+    ),
+    (
+        "fb_login.email",
+        ["Email", "E-post", "电子邮件", "이메일", "Email"],
+    ),
+    (
+        "fb_login.bad_credentials",
+        [
+            "The email or password you entered is incorrect.",
+            "E-postadressen eller lösenordet du angav är fel.",
+            "您输入的电子邮件或密码不正确。",
+            "입력한 이메일 또는 비밀번호가 올바르지 않습니다.",
+            "Email hoặc mật khẩu bạn nhập không đúng.",
+        ],
+    ),
+    (
+        "fb_consent.heading",
+        [
+            "would like to access your Facebook account",
+            "vill komma åt ditt Facebookkonto",
+            "请求访问您的 Facebook 账户",
+            "에서 Facebook 계정에 액세스하려고 합니다",
+            "muốn truy cập tài khoản Facebook của bạn",
+        ],
+    ),
+    (
+        "fb_consent.permissions",
+        ["Permissions", "Behörigheter", "权限", "권한", "Quyền"],
+    ),
+    (
+        "fb_consent.always",
+        [
+            "(always shared)",
+            "(delas alltid)",
+            "（始终共享）",
+            "(항상 공유됨)",
+            "(luôn được chia sẻ)",
+        ],
+    ),
+    (
+        "fb_consent.pages",
+        [
+            "Pages the app may see",
+            "Sidor som appen får se",
+            "该应用可以查看的公共主页",
+            "앱이 볼 수 있는 페이지",
+            "Các Trang mà ứng dụng được xem",
+        ],
+    ),
+    (
+        "fb_consent.continue",
+        ["Continue", "Fortsätt", "继续", "계속", "Tiếp tục"],
+    ),
 ];
 
 #[cfg(test)]
@@ -1456,7 +1785,10 @@ mod tests {
         for file in [
             "templates/login.html",
             "templates/consent.html",
+            "templates/fb_login.html",
+            "templates/fb_consent.html",
             "src/routes/oauth/authorize.rs",
+            "src/routes/facebook.rs",
         ] {
             sources.push(std::fs::read_to_string(dir.join(file)).unwrap());
         }
@@ -1491,6 +1823,8 @@ mod tests {
         assert_eq!(catalogue.len(), CATALOGUE.len(), "a key is listed twice");
         let mut used = used_keys();
         used.extend(DONE_KEYS.iter().map(|k| (*k).to_owned()));
+        used.extend(PERMISSIONS.iter().map(|p| format!("perm.{p}")));
+        used.insert("perm.other".to_owned());
         used.extend(
             localgram_core::dashboard::DashboardError::KEYS
                 .iter()
@@ -1515,6 +1849,18 @@ mod tests {
     }
 
     #[test]
+    fn english_permission_texts_are_the_domain_descriptions() {
+        for p in PERMISSIONS {
+            let domain = match localgram_core::scope::describe(p) {
+                "A permission" => localgram_core::facebook::describe(p),
+                d => d,
+            };
+            assert_ne!(domain, "A permission", "{p} is unknown to the domain");
+            assert_eq!(Lang::En.permission(p), domain, "{p}");
+        }
+    }
+
+    #[test]
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(Lang::negotiate("sv-SE,sv;q=0.9,en;q=0.8"), Lang::Sv);
         assert_eq!(Lang::negotiate("fr-FR,fr;q=0.9,ko;q=0.5"), Lang::Ko);
@@ -1525,5 +1871,10 @@ mod tests {
         assert_eq!(Lang::from_code("KO-kr"), Some(Lang::Ko));
         assert_eq!(Lang::from_code("xx"), None);
         assert_eq!(Lang::Vi.t("common.save"), "Lưu");
+        assert_eq!(
+            Lang::Sv.permission("user_media"),
+            "Dina foton, videor och album, med bildtexter"
+        );
+        assert_eq!(Lang::Ko.permission("no_such_permission"), "권한");
     }
 }

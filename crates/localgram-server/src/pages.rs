@@ -112,6 +112,8 @@ pub struct CallbackPage<'a> {
 #[derive(Template)]
 #[template(path = "fb_login.html")]
 pub struct FbLoginPage<'a> {
+    /// The page's language.
+    pub l: crate::i18n::Lang,
     /// Where the form posts.
     pub action: &'a str,
     /// The original dialog query, carried through.
@@ -148,6 +150,8 @@ pub struct FbPageChoice {
 #[derive(Template)]
 #[template(path = "fb_consent.html")]
 pub struct FbConsentPage<'a> {
+    /// The page's language.
+    pub l: crate::i18n::Lang,
     /// Where the form posts.
     pub action: &'a str,
     /// The original dialog query, carried through.

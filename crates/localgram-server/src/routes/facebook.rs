@@ -6,13 +6,15 @@
 
 use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
+use crate::i18n::Lang;
 use crate::pages::{self, FbConsentPage, FbLoginPage, FbPageChoice, FbPermission};
+use crate::routes::dashboard::lang;
 use crate::routes::oauth::authorize::{check_form, redirect_with, see_other};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -48,10 +50,11 @@ async fn logged_in(state: &AppState, session: &Session) -> Result<Option<FbUser>
 async fn get_versioned_dialog(
     State(state): State<AppState>,
     Path(_version): Path<String>,
+    headers: HeaderMap,
     jar: SignedCookieJar,
     q: RawQuery,
 ) -> Result<Response> {
-    get_dialog(State(state), jar, q).await
+    get_dialog(State(state), headers, jar, q).await
 }
 
 async fn post_versioned_consent(
@@ -65,9 +68,11 @@ async fn post_versioned_consent(
 
 async fn get_dialog(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: SignedCookieJar,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
+    let l = lang(&headers, &jar);
     let q = q.unwrap_or_default();
     let req = state
         .platform
@@ -75,20 +80,22 @@ async fn get_dialog(
         .await?;
     let (jar, session) = session::load_or_start(jar, &state);
     let page = match logged_in(&state, &session).await? {
-        None => login_page(&state, &session, &req, &q, "", None, StatusCode::OK).await?,
+        None => login_page(&state, l, &session, &req, &q, "", None, StatusCode::OK).await?,
         Some(user) => {
             state
                 .platform
                 .check_fb_may_authorize(&req.app, &user)
                 .await?;
-            consent_page(&state, &session, &req, &user, &q).await?
+            consent_page(&state, l, &session, &req, &user, &q).await?
         }
     };
     Ok((jar, page).into_response())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn login_page(
     state: &AppState,
+    l: Lang,
     session: &Session,
     req: &DialogRequest,
     q: &str,
@@ -105,6 +112,7 @@ async fn login_page(
     Ok(pages::render(
         status,
         &FbLoginPage {
+            l,
             action: &action,
             q,
             csrf: csrf.expose(),
@@ -117,6 +125,7 @@ async fn login_page(
 
 async fn consent_page(
     state: &AppState,
+    l: Lang,
     session: &Session,
     req: &DialogRequest,
     user: &FbUser,
@@ -139,7 +148,7 @@ async fn consent_page(
         .iter()
         .map(|s| FbPermission {
             scope: s.clone(),
-            description: localgram_core::facebook::describe(s),
+            description: l.permission(s),
             required: s == ALWAYS_GRANTED,
         })
         .collect();
@@ -158,6 +167,7 @@ async fn consent_page(
     Ok(pages::render(
         StatusCode::OK,
         &FbConsentPage {
+            l,
             action: &action,
             q,
             csrf: csrf.expose(),
@@ -175,6 +185,7 @@ async fn post_login(
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
+    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let dialog = state
@@ -190,9 +201,10 @@ async fn post_login(
             Ok((jar, see_other(&format!("{PREFIX}/dialog/oauth?{q}"))).into_response())
         }
         Err(LoginError::BadCredentials) => {
-            let msg = "The email or password you entered is incorrect.";
+            let msg = l.t("fb_login.bad_credentials");
             login_page(
                 &state,
+                l,
                 &session,
                 &dialog,
                 &q,

@@ -1783,3 +1783,71 @@ async fn page_tokens_have_the_pages_business_use_case_limit() {
         assert_eq!(reply.status, 200, "{ctx}");
     }
 }
+
+/// A browser whose every request asks for `lang` first.
+fn browser_speaking(lang: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_str(lang).unwrap(),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_dialog_speaks_the_browser_language() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let b = browser_speaking("sv-SE,sv;q=0.9,en;q=0.5");
+        let query = dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,business_management");
+        let login = get(&b, &server.url(&format!("{DIALOG}?{query}"))).await;
+        assert_page(&login, 200, ctx);
+        assert!(login.text.contains("<html lang=\"sv\""), "{ctx}");
+        assert!(
+            login
+                .text
+                .contains("Logga in på Facebook för att fortsätta till"),
+            "{ctx}: {}",
+            login.text
+        );
+        // A wrong password: the message in Swedish, the email kept.
+        let (csrf, q) = hidden_fields(&login.text, ctx);
+        let wrong = post_form(
+            &b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[
+                ("csrf", &csrf),
+                ("q", &q),
+                ("email", EMAIL),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+        assert_eq!(wrong.status, 401, "{ctx}");
+        assert!(
+            wrong
+                .text
+                .contains("E-postadressen eller lösenordet du angav är fel."),
+            "{ctx}"
+        );
+        // The consent page: headings, permission descriptions and buttons from the catalogue.
+        let consent = fb_consent(&server, &b, &query, EMAIL, PASSWORD).await;
+        for text in [
+            "vill komma åt ditt Facebookkonto",
+            "Visa en lista över sidorna du hanterar",
+            "Hantera ditt företag och sidorna det äger",
+            "Sidor som appen får se",
+            ">Fortsätt</button>",
+            ">Avbryt</button>",
+        ] {
+            assert!(consent.text.contains(text), "{ctx}: {text} missing");
+        }
+        assert!(!consent.text.contains("Show a list of the Pages"), "{ctx}");
+    }
+}

@@ -163,7 +163,7 @@ async fn consent_page(
         .iter()
         .map(|s| Permission {
             scope: s.clone(),
-            description: localgram_core::scope::describe(s),
+            description: l.permission(s),
         })
         .collect();
     Ok(pages::render(
