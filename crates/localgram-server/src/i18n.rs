@@ -87,36 +87,22 @@ impl Lang {
     }
 }
 
-/// The permissions whose description the catalogue holds (key `perm.<name>`); any other is
+/// The permissions whose description the catalogue holds (key `perm.<name>`): every scope of
+/// the Instagram windows and every permission of the Facebook Login dialog; any other is
 /// described by `perm.other`.
-pub const PERMISSIONS: &[&str] = &[
-    "user_profile",
-    "user_media",
-    "instagram_business_basic",
-    "instagram_business_content_publish",
-    "instagram_business_manage_messages",
-    "instagram_business_manage_comments",
-    "instagram_business_manage_insights",
-    "public_profile",
-    "email",
-    "pages_show_list",
-    "pages_manage_metadata",
-    "pages_read_engagement",
-    "pages_manage_posts",
-    "pages_messaging",
-    "business_management",
-    "instagram_basic",
-    "instagram_manage_insights",
-    "instagram_manage_comments",
-    "instagram_content_publish",
-    "ads_management",
-    "ads_read",
-];
+pub fn permissions() -> impl Iterator<Item = &'static str> {
+    use localgram_core::{facebook, scope};
+    scope::BASIC_DISPLAY_SCOPES
+        .iter()
+        .chain(scope::INSTAGRAM_LOGIN_SCOPES)
+        .chain(facebook::PERMISSIONS)
+        .copied()
+}
 
 impl Lang {
     /// What a person reads on a consent page for `permission`, in this language.
     pub fn permission(self, permission: &str) -> &'static str {
-        if PERMISSIONS.contains(&permission) {
+        if permissions().any(|p| p == permission) {
             self.t(&format!("perm.{permission}"))
         } else {
             self.t("perm.other")
@@ -1823,7 +1809,7 @@ mod tests {
         assert_eq!(catalogue.len(), CATALOGUE.len(), "a key is listed twice");
         let mut used = used_keys();
         used.extend(DONE_KEYS.iter().map(|k| (*k).to_owned()));
-        used.extend(PERMISSIONS.iter().map(|p| format!("perm.{p}")));
+        used.extend(permissions().map(|p| format!("perm.{p}")));
         used.insert("perm.other".to_owned());
         used.extend(
             localgram_core::dashboard::DashboardError::KEYS
@@ -1850,7 +1836,7 @@ mod tests {
 
     #[test]
     fn english_permission_texts_are_the_domain_descriptions() {
-        for p in PERMISSIONS {
+        for p in permissions() {
             let domain = match localgram_core::scope::describe(p) {
                 "A permission" => localgram_core::facebook::describe(p),
                 d => d,
