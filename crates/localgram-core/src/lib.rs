@@ -27,6 +27,7 @@ pub mod scope;
 pub mod secret;
 pub mod sniff;
 pub mod store;
+pub mod testusers;
 pub mod timefmt;
 pub mod tokens;
 pub mod world;

@@ -189,6 +189,28 @@ pub struct FbGrant {
     pub granted_at: OffsetDateTime,
 }
 
+/// A Facebook test user's association with an app (api-contract.md §17.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestUserLink {
+    /// The app.
+    pub app_id: String,
+    /// The test user.
+    pub fb_user_id: String,
+    /// When the user was created for, or associated with, the app.
+    pub created_at: OffsetDateTime,
+}
+
+/// What removing a test user from an app did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestUserRemoval {
+    /// The association, the app's grant and the app's tokens of the user are gone.
+    Removed,
+    /// The user is not a test user of the app.
+    NotFound,
+    /// The user is the app's only test user; nothing was written.
+    OnlyOne,
+}
+
 /// A Facebook app role (admin, developer or tester).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppRole {

@@ -4,8 +4,8 @@
 //! `debug_token`, test users, `DELETE /{user-id}/permissions` and batch requests.
 
 use super::me::Caller;
-use super::pages;
 use super::{DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, with_version};
+use super::{pages, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
 use crate::http::params::body_params;
@@ -80,6 +80,24 @@ async fn route_inner(
         (Method::GET, ["debug_token"]) => debug_token(state, &gr).await,
         (Method::POST, []) if gr.params.has("batch") => batch(state, &gr, headers).await,
         (Method::GET, ["fb_page_categories"]) => pages::get_categories(state, &gr).await,
+        (Method::GET, [app, "accounts", "test-users"]) if is_id(app) => {
+            testusers::get_test_users(state, &gr, app).await
+        }
+        (Method::POST, [app, "accounts", "test-users"]) if is_id(app) => {
+            testusers::post_test_user(state, &gr, app).await
+        }
+        (Method::DELETE, [app, "accounts", "test-users"]) if is_id(app) => {
+            testusers::delete_test_user(state, &gr, app).await
+        }
+        (Method::GET, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
+            testusers::get_test_users(state, &gr, app).await
+        }
+        (Method::POST, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
+            testusers::post_test_user(state, &gr, app).await
+        }
+        (Method::DELETE, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
+            testusers::delete_test_user(state, &gr, app).await
+        }
         (Method::GET, [node, "accounts"]) if *node == "me" || is_id(node) => {
             pages::get_accounts(state, &gr, node).await
         }
@@ -103,6 +121,11 @@ async fn route_inner(
             Err(GraphError::unsupported_request(GraphHost::Facebook, method.as_str(), "").into())
         }
     }
+}
+
+/// Whether a request on `/{id}/accounts` names the test-users edge (`type=test-users`).
+fn test_users_type(gr: &GraphRequest) -> bool {
+    gr.params.get("type").ok().flatten() == Some("test-users")
 }
 
 /// Resolves a graph.facebook.com token (or the right "no token" error), then counts the call.

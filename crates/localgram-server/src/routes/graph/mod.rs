@@ -7,6 +7,7 @@ pub mod fields;
 pub mod me;
 pub mod media;
 pub mod pages;
+pub mod testusers;
 pub mod token;
 
 use crate::error::{ApiError, Result};
