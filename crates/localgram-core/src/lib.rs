@@ -24,6 +24,7 @@ pub mod rate;
 pub mod redirect;
 pub mod rng;
 pub mod scope;
+pub mod seal;
 pub mod secret;
 pub mod sniff;
 pub mod store;

@@ -99,8 +99,11 @@ pub struct App {
     pub id: String,
     /// The app's display name.
     pub name: String,
-    /// SHA-256 of the app secret; the secret itself is never stored.
+    /// SHA-256 of the app secret, which authenticates it.
     pub secret_hash: String,
+    /// The app secret sealed with the instance key ([`crate::seal::Sealer`]), the only way it
+    /// is kept, to check `appsecret_proof`; `None` for apps stored before sealing existed.
+    pub secret_sealed: Option<String>,
     /// Development or live.
     pub mode: AppMode,
     /// Products added to the app.

@@ -223,14 +223,16 @@ async fn insert_token(conn: &mut SqliteConnection, t: &TokenRecord, or_ignore: b
 async fn upsert_app(conn: &mut SqliteConnection, app: &App) -> Result<()> {
     sqlx::query(
         "INSERT INTO apps (id, name, secret_hash, mode, products, redirect_uris,
-             require_appsecret_proof, token_response_shape, test_user_limit, rate_limits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             require_appsecret_proof, token_response_shape, test_user_limit, rate_limits,
+             secret_sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET
              name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
              products = excluded.products, redirect_uris = excluded.redirect_uris,
              require_appsecret_proof = excluded.require_appsecret_proof,
              token_response_shape = excluded.token_response_shape,
-             test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits",
+             test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits,
+             secret_sealed = COALESCE(excluded.secret_sealed, apps.secret_sealed)",
     )
     .bind(&app.id)
     .bind(&app.name)
@@ -242,6 +244,7 @@ async fn upsert_app(conn: &mut SqliteConnection, app: &App) -> Result<()> {
     .bind(app.token_response_shape.as_str())
     .bind(app.test_user_limit)
     .bind(rate_limits_json(&app.rate_limits))
+    .bind(&app.secret_sealed)
     .execute(conn)
     .await
     .map_err(|e| write_err(e, || format!("app {}", app.id), || "already exists".into()))?;
@@ -538,7 +541,8 @@ impl AppStore for SqliteStore {
     async fn find_app(&self, id: &str) -> Result<Option<App>> {
         sqlx::query_as::<_, AppRow>(
             "SELECT id, name, secret_hash, mode, products, redirect_uris,
-                    require_appsecret_proof, token_response_shape, test_user_limit, rate_limits
+                    require_appsecret_proof, token_response_shape, test_user_limit, rate_limits,
+                    secret_sealed
              FROM apps WHERE id = ?1",
         )
         .bind(id)

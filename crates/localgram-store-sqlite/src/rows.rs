@@ -38,6 +38,7 @@ pub(crate) struct AppRow {
     pub require_appsecret_proof: bool,
     pub token_response_shape: String,
     pub test_user_limit: i64,
+    pub secret_sealed: Option<String>,
     pub rate_limits: Option<Json<RateLimits>>,
 }
 
@@ -77,6 +78,7 @@ impl TryFrom<AppRow> for App {
             require_appsecret_proof: row.require_appsecret_proof,
             token_response_shape,
             test_user_limit: row.test_user_limit,
+            secret_sealed: row.secret_sealed,
             rate_limits: row.rate_limits.map(|limits| limits.0).unwrap_or_default(),
         })
     }

@@ -303,6 +303,7 @@ fn app(id: &str, name: &str) -> App {
         id: id.into(),
         name: name.into(),
         secret_hash: format!("sha256-of-the-secret-of-{id}"),
+        secret_sealed: Some(format!("v1.sealed-secret-of-{id}")),
         mode: AppMode::Development,
         products: vec![Product::InstagramLogin, Product::FacebookLogin],
         redirect_uris: vec![
