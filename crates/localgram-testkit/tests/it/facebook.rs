@@ -2232,3 +2232,97 @@ async fn test_users_need_an_app_token_of_the_app() {
         assert_eq!(db.count("fb_test_users").await, 0, "{ctx}");
     }
 }
+
+#[tokio::test]
+async fn associated_test_users_may_authorize_a_development_mode_app() {
+    use localgram_testkit::world::{APP_ID as DEV_APP, APP_SECRET as DEV_SECRET};
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let created = post_test_users(&server, &app_token(), &[("name", "Roaming Tester")]).await;
+        assert_eq!(created.status, 200, "{ctx}: {}", created.text);
+        let created = created.json();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let email = created["email"].as_str().unwrap().to_owned();
+        let password = created["password"].as_str().unwrap().to_owned();
+        let query = dialog_query(
+            DEV_APP,
+            "https://socialsizzle.example/auth/",
+            "pages_show_list",
+        );
+        let url = server.url(&format!("{DIALOG}?{query}"));
+        // Not (yet) a test user of the development-mode app: refused after login.
+        let b = browser();
+        let page = get(&b, &url).await;
+        let (csrf, q) = hidden_fields(&page.text, ctx);
+        let login = post_form(
+            &b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[
+                ("csrf", &csrf),
+                ("q", &q),
+                ("email", &email),
+                ("password", &password),
+            ],
+        )
+        .await;
+        assert_eq!(login.status, 303, "{ctx}: {}", login.text);
+        let refused = get(&b, &url).await;
+        assert_eq!(refused.status, 400, "{ctx}: {}", refused.text);
+        // Associated with that app (uid + owner_access_token), it reaches the consent page.
+        let dev_token = format!("{DEV_APP}|{DEV_SECRET}");
+        let owner = app_token();
+        let associated = post_form(
+            &client(),
+            &server.url(&format!("{GRAPH}/{DEV_APP}/accounts/test-users")),
+            &[
+                ("access_token", dev_token.as_str()),
+                ("uid", id.as_str()),
+                ("owner_access_token", owner.as_str()),
+                ("installed", "false"),
+            ],
+        )
+        .await;
+        assert_eq!(associated.status, 200, "{ctx}: {}", associated.text);
+        assert_eq!(
+            associated.json(),
+            json!({"id": id, "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{id}/"))}),
+            "{ctx}"
+        );
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.count(&format!("fb_test_users WHERE fb_user_id = '{id}'"))
+                .await,
+            2,
+            "{ctx}"
+        );
+        let consent = get(&b, &url).await;
+        assert_page(&consent, 200, ctx);
+        assert!(
+            consent.text.contains("id=\"allow\""),
+            "{ctx}: {}",
+            consent.text
+        );
+        // Associating it again, or with a wrong owner, is refused.
+        let again = post_form(
+            &client(),
+            &server.url(&format!("{GRAPH}/{DEV_APP}/accounts/test-users")),
+            &[
+                ("access_token", dev_token.as_str()),
+                ("uid", id.as_str()),
+                ("owner_access_token", owner.as_str()),
+            ],
+        )
+        .await;
+        assert_graph_error(
+            &again,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) The test user is already associated with this app",
+            ),
+            ctx,
+        );
+    }
+}
