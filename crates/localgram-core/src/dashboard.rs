@@ -368,7 +368,10 @@ impl Platform {
             rate_limits: Default::default(),
             deauthorize_callback_url: None,
             data_deletion_url: None,
+            secret_sealed: None,
         };
+        let mut app = app;
+        app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, secret.expose()));
         self.save(&app).await?;
         Ok(AppWithSecret { app, secret })
     }
@@ -378,6 +381,7 @@ impl Platform {
         let mut app = self.app_or_refuse(app_id).await?;
         let secret = self.new_app_secret();
         app.secret_hash = secret.hash().0;
+        app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, secret.expose()));
         self.save(&app).await?;
         Ok(AppWithSecret { app, secret })
     }

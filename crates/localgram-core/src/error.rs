@@ -456,6 +456,24 @@ impl GraphError {
         )
     }
 
+    /// 2900: the app has as many test users as its `test_user_limit` (api-contract.md §17.3).
+    pub fn too_many_test_accounts() -> Self {
+        Self::new(
+            2900,
+            GraphErrorType::OAuth,
+            "(#2900) Too many test accounts",
+        )
+    }
+
+    /// 2902: the test user is the app's only one (api-contract.md §17.3).
+    pub fn cannot_remove_test_account() -> Self {
+        Self::new(
+            2902,
+            GraphErrorType::OAuth,
+            "(#2902) Cannot remove test account from this app",
+        )
+    }
+
     /// 100: a wrong `appsecret_proof` (api-contract.md §12.2).
     pub fn invalid_appsecret_proof() -> Self {
         Self::new(

@@ -196,7 +196,8 @@ impl Platform {
         })
     }
 
-    /// A development-mode app may be authorized only by users with a role on it.
+    /// A development-mode app may be authorized only by users with a role on it and by its test
+    /// users.
     pub async fn check_fb_may_authorize(
         &self,
         app: &App,
@@ -205,10 +206,16 @@ impl Platform {
         if app.mode == AppMode::Live {
             return Ok(());
         }
-        match self.store.find_app_role(&app.id, &user.id).await? {
-            Some(_) => Ok(()),
-            None => Err(AuthorizeError::InsufficientDeveloperRole.into()),
+        if self.store.find_app_role(&app.id, &user.id).await?.is_some()
+            || self
+                .store
+                .find_test_user(&app.id, &user.id)
+                .await?
+                .is_some()
+        {
+            return Ok(());
         }
+        Err(AuthorizeError::InsufficientDeveloperRole.into())
     }
 
     /// Checks a Facebook email and password. Unknown users cost the same argon2 work.
@@ -494,6 +501,56 @@ impl Platform {
             return Err(GraphError::checkpointed());
         }
         Ok(token)
+    }
+
+    /// `appsecret_proof` (api-contract.md §12.2) on graph.facebook.com and graph.instagram.com:
+    /// when sent, it must be the lowercase hex HMAC-SHA256 of the token (or, with
+    /// `appsecret_time`, of `<token>|<appsecret_time>`) keyed with the app secret; when the app
+    /// sets `require_appsecret_proof`, it must be sent. A token in the `{app-id}|{app-secret}`
+    /// form carries the secret itself and needs no proof.
+    pub async fn check_appsecret_proof(
+        &self,
+        token: &TokenRecord,
+        raw: &str,
+        proof: Option<&str>,
+        time: Option<&str>,
+    ) -> Result<(), GraphError> {
+        if is_app_secret_form(raw) {
+            return Ok(());
+        }
+        let app = self
+            .cached_app(&token.app_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(GraphError::cannot_parse_token)?;
+        let Some(proof) = proof else {
+            return if app.require_appsecret_proof {
+                Err(GraphError::appsecret_proof_required())
+            } else {
+                Ok(())
+            };
+        };
+        let Some(secret) = app
+            .secret_sealed
+            .as_deref()
+            .and_then(|s| self.sealer.open(&app.id, s))
+        else {
+            tracing::warn!(app = %app.id, "appsecret_proof sent but the app secret cannot be unsealed; load the world again");
+            return Err(GraphError::invalid_appsecret_proof());
+        };
+        let message = match time {
+            None => raw.to_owned(),
+            Some(t) if !t.is_empty() && t.len() <= 19 && t.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{raw}|{t}")
+            }
+            Some(_) => return Err(GraphError::invalid_appsecret_proof()),
+        };
+        let expected = crate::seal::appsecret_proof(&secret, &message);
+        if secret::constant_time_eq(&expected, &proof.to_ascii_lowercase()) {
+            Ok(())
+        } else {
+            Err(GraphError::invalid_appsecret_proof())
+        }
     }
 
     /// The permissions in force for a token: the token's scopes, narrowed by the app's stored

@@ -99,8 +99,11 @@ pub struct App {
     pub id: String,
     /// The app's display name.
     pub name: String,
-    /// SHA-256 of the app secret; the secret itself is never stored.
+    /// SHA-256 of the app secret, which authenticates it.
     pub secret_hash: String,
+    /// The app secret sealed with the instance key ([`crate::seal::Sealer`]), the only way it
+    /// is kept, to check `appsecret_proof`; `None` for apps stored before sealing existed.
+    pub secret_sealed: Option<String>,
     /// Development or live.
     pub mode: AppMode,
     /// Products added to the app.
@@ -195,6 +198,28 @@ pub struct FbGrant {
     pub page_ids: Vec<String>,
     /// When the grant was last given.
     pub granted_at: OffsetDateTime,
+}
+
+/// A Facebook test user's association with an app (api-contract.md §17.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestUserLink {
+    /// The app.
+    pub app_id: String,
+    /// The test user.
+    pub fb_user_id: String,
+    /// When the user was created for, or associated with, the app.
+    pub created_at: OffsetDateTime,
+}
+
+/// What removing a test user from an app did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestUserRemoval {
+    /// The association, the app's grant and the app's tokens of the user are gone.
+    Removed,
+    /// The user is not a test user of the app.
+    NotFound,
+    /// The user is the app's only test user; nothing was written.
+    OnlyOne,
 }
 
 /// A Facebook app role (admin, developer or tester).

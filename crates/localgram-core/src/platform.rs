@@ -52,6 +52,8 @@ pub struct Platform {
     pub settings: Settings,
     /// Signs and checks paging cursors.
     pub cursors: crate::cursor::CursorCodec,
+    /// Seals app secrets at rest (for `appsecret_proof`).
+    pub sealer: crate::seal::Sealer,
     /// Short-lived read caches.
     pub(crate) caches: Arc<Caches>,
 }
@@ -98,12 +100,14 @@ impl Platform {
     ) -> Self {
         use crate::rng::RngExt;
         let cursors = crate::cursor::CursorCodec::new(&rng.bytes(32));
+        let sealer = crate::seal::Sealer::from_instance_secret(&rng.bytes(32));
         Self {
             store,
             clock,
             rng,
             settings,
             cursors,
+            sealer,
             caches: Arc::default(),
         }
     }
@@ -111,6 +115,13 @@ impl Platform {
     /// Uses `key` to sign paging cursors.
     pub fn with_cursor_key(mut self, key: &[u8]) -> Self {
         self.cursors = crate::cursor::CursorCodec::new(key);
+        self
+    }
+
+    /// Derives the key that seals app secrets from the instance secret `key` (every instance
+    /// sharing a database must use the same one).
+    pub fn with_instance_secret(mut self, key: &[u8]) -> Self {
+        self.sealer = crate::seal::Sealer::from_instance_secret(key);
         self
     }
 

@@ -6,7 +6,7 @@
 
 use crate::model::{
     App, AppRole, AppTester, AuthCode, Blob, City, FbGrant, FbUser, IgMedia, IgUser, Page,
-    PageRole, TesterStatus, TokenRecord,
+    PageRole, TestUserLink, TestUserRemoval, TesterStatus, TokenRecord,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -227,6 +227,29 @@ pub trait PageStore: Send + Sync {
     /// In one transaction: inserts a new Page and its creator's role. A Page id that exists is a
     /// [`StoreError::Conflict`] and writes nothing.
     async fn create_page(&self, page: &Page, role: &PageRole) -> Result<()>;
+    /// In one transaction, unless the app has `limit` test users already (then `false` and
+    /// nothing is written): inserts `new_user` when given (a new test user; an existing id is a
+    /// [`StoreError::Conflict`]), the association `link`, and `grant` when given.
+    async fn add_test_user(
+        &self,
+        new_user: Option<&FbUser>,
+        link: &TestUserLink,
+        grant: Option<&FbGrant>,
+        limit: i64,
+    ) -> Result<bool>;
+    /// The app's test users, oldest first (then by user id, bytewise).
+    async fn list_test_users(&self, app_id: &str) -> Result<Vec<TestUserLink>>;
+    /// The association of `fb_user_id` with `app_id`, if it is one of the app's test users.
+    async fn find_test_user(&self, app_id: &str, fb_user_id: &str) -> Result<Option<TestUserLink>>;
+    /// In one transaction: removes the association, the app's grant by the user, and revokes at
+    /// `now` the user's tokens of the app, unless the user is not a test user of the app or is
+    /// its only one (then nothing is written).
+    async fn remove_test_user(
+        &self,
+        app_id: &str,
+        fb_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<TestUserRemoval>;
 }
 
 /// Content-addressed file bytes.

@@ -736,6 +736,7 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             id: a.id.clone(),
             name: a.name.clone(),
             secret_hash: SecretHash::of(&a.secret).0,
+            secret_sealed: None,
             mode,
             products,
             redirect_uris: a.redirect_uris.clone(),

@@ -83,6 +83,12 @@ impl Platform {
             };
             world::plan(&world, &cx)?
         };
+        let mut plan = plan;
+        for app in &mut plan.apps {
+            if let Some(declared) = world.apps.iter().find(|a| a.id == app.id) {
+                app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, &declared.secret));
+            }
+        }
         self.store.apply_world(&plan).await?;
         self.clear_caches();
         Ok(WorldSummary {

@@ -219,8 +219,13 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         .get_or_init_secret("cursor_key", &OsRng.bytes(32))
         .await
         .context("cannot read or create the cursor signing key")?;
+    let instance_secret = store
+        .get_or_init_secret("instance_secret", &OsRng.bytes(32))
+        .await
+        .context("cannot read or create the instance secret")?;
     let platform = Platform::new(store.clone(), clock.clone(), Arc::new(OsRng), settings)
-        .with_cursor_key(&cursor_key);
+        .with_cursor_key(&cursor_key)
+        .with_instance_secret(&instance_secret);
     let key_bytes = store
         .get_or_init_secret("cookie_key", &OsRng.bytes(64))
         .await

@@ -353,6 +353,26 @@ fn fb_categories() {}
               (status = 400, body = GraphErrorBody)))]
 fn fb_debug_token() {}
 
+#[utoipa::path(get, path = "/graph.facebook.com/{app_id}/accounts/test-users", tag = "graph.facebook.com",
+    params(("app_id" = String, Path, description = "The app of the app token"),
+           ("access_token" = String, Query, description = "An app token of that app ({app-id}|{app-secret} too)"),
+           ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
+    description = "The app's test users, oldest first: {data: [{id, access_token (installed only), login_url}], paging}. Also GET /{app_id}/accounts?type=test-users. Errors: 200, 100, 104.",
+    responses((status = 200, description = "{data: [{id, access_token?, login_url}], paging?}"), (status = 400, body = GraphErrorBody)))]
+fn fb_test_users() {}
+
+#[utoipa::path(post, path = "/graph.facebook.com/{app_id}/accounts/test-users", tag = "graph.facebook.com",
+    params(("app_id" = String, Path, description = "The app of the app token")),
+    description = "Creates a test user (also a GET with method=post): installed (default true: grants permissions and returns access_token), permissions (comma list), name (random if blank), minor; or associates another app's test user with uid and owner_access_token. Returns {id, access_token?, login_url, email, password}; the email and password log in to the Facebook Login dialog. Beyond the app's test_user_limit: 2900.",
+    responses((status = 200, description = "{id, access_token?, login_url, email, password}"), (status = 400, body = GraphErrorBody)))]
+fn fb_create_test_user() {}
+
+#[utoipa::path(delete, path = "/graph.facebook.com/{app_id}/accounts/test-users", tag = "graph.facebook.com",
+    params(("app_id" = String, Path, description = "The app of the app token"), ("uid" = String, Query, description = "The test user")),
+    description = "Dissociates a test user from the app (also method=delete); its grant and its tokens of the app go too. Not a test user of the app: 100; the app's only test user: 2902.",
+    responses((status = 200, body = SuccessBody), (status = 400, body = GraphErrorBody)))]
+fn fb_remove_test_user() {}
+
 #[utoipa::path(delete, path = "/graph.facebook.com/{user_id}/permissions", tag = "graph.facebook.com",
     params(("user_id" = String, Path, description = "`me`, or a user id with an app token")),
     description = "Revokes the app's grant: every token of the app and user then answers code 190.",
@@ -438,6 +458,9 @@ fn openapi_json() {}
         fb_create_page,
         fb_categories,
         fb_debug_token,
+        fb_test_users,
+        fb_create_test_user,
+        fb_remove_test_user,
         fb_revoke,
         fb_batch,
         media_file,

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use localgram_core::clock::to_millis;
 use localgram_core::model::{
     App, AppRole, AppTester, AuthCode, Blob, City, FbGrant, FbUser, IgMedia, IgUser, Page,
-    PageRole, TesterStatus, TokenRecord,
+    PageRole, TestUserLink, TestUserRemoval, TesterStatus, TokenRecord,
 };
 use localgram_core::store::{
     AccountStore, AppStore, AuthorizedApp, BlobStore, DashboardStore, GrantStore, MediaKey,
@@ -46,7 +46,7 @@ macro_rules! app_columns {
     () => {
         "id, name, secret_hash, mode, products, redirect_uris, require_appsecret_proof,
          token_response_shape, test_user_limit, rate_limits, deauthorize_callback_url,
-         data_deletion_url"
+         data_deletion_url, secret_sealed"
     };
 }
 
@@ -158,8 +158,8 @@ async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
     sqlx::query(
         "INSERT INTO apps (id, name, secret_hash, mode, products, redirect_uris,
              require_appsecret_proof, token_response_shape, test_user_limit, rate_limits,
-             deauthorize_callback_url, data_deletion_url)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             deauthorize_callback_url, data_deletion_url, secret_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (id) DO UPDATE SET
              name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
              products = excluded.products, redirect_uris = excluded.redirect_uris,
@@ -167,7 +167,8 @@ async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
              token_response_shape = excluded.token_response_shape,
              test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits,
              deauthorize_callback_url = excluded.deauthorize_callback_url,
-             data_deletion_url = excluded.data_deletion_url",
+             data_deletion_url = excluded.data_deletion_url,
+             secret_sealed = COALESCE(excluded.secret_sealed, apps.secret_sealed)",
     )
     .bind(&app.id)
     .bind(&app.name)
@@ -181,6 +182,7 @@ async fn upsert_app(conn: &mut PgConnection, app: &App) -> Result<()> {
     .bind(rate_limits_json(&app.rate_limits))
     .bind(&app.deauthorize_callback_url)
     .bind(&app.data_deletion_url)
+    .bind(&app.secret_sealed)
     .execute(conn)
     .await
     .map_err(|e| write_err(e, || format!("app {}", app.id), || "already exists".into()))?;
@@ -1411,5 +1413,185 @@ impl PageStore for PgStore {
         }
         upsert_page_role(&mut tx, role).await?;
         commit(tx).await
+    }
+
+    async fn add_test_user(
+        &self,
+        new_user: Option<&FbUser>,
+        link: &TestUserLink,
+        grant: Option<&FbGrant>,
+        limit: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+            .bind(&link.app_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fb_test_users WHERE app_id = $1")
+            .bind(&link.app_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if count >= limit {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        if let Some(u) = new_user {
+            let inserted = sqlx::query_scalar::<_, String>(
+                "INSERT INTO fb_users (id, name, email, password_hash, test_user, checkpointed, blocked)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id) DO NOTHING RETURNING id",
+            )
+            .bind(&u.id)
+            .bind(&u.name)
+            .bind(&u.email)
+            .bind(&u.password_hash)
+            .bind(u.test_user)
+            .bind(u.checkpointed)
+            .bind(u.blocked)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| write_err(e, || format!("facebook user {}", u.id), || "already exists".into()))?;
+            if inserted.is_none() {
+                tx.rollback().await.map_err(map_err)?;
+                return Err(StoreError::Conflict {
+                    what: format!("facebook user {} already exists", u.id),
+                });
+            }
+        }
+        sqlx::query(
+            "INSERT INTO fb_test_users (app_id, fb_user_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&link.app_id)
+        .bind(&link.fb_user_id)
+        .bind(to_millis(link.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            write_err(
+                e,
+                || format!("test user {} of app {}", link.fb_user_id, link.app_id),
+                || "already exists".into(),
+            )
+        })?;
+        if let Some(g) = grant {
+            sqlx::query(
+                "INSERT INTO fb_grants (app_id, fb_user_id, scopes, page_ids, granted_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (app_id, fb_user_id) DO UPDATE SET
+                     scopes = excluded.scopes, page_ids = excluded.page_ids,
+                     granted_at = excluded.granted_at",
+            )
+            .bind(&g.app_id)
+            .bind(&g.fb_user_id)
+            .bind(Json(&g.scopes))
+            .bind(Json(&g.page_ids))
+            .bind(to_millis(g.granted_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                write_err(
+                    e,
+                    || {
+                        format!(
+                            "grant of facebook user {} to app {}",
+                            g.fb_user_id, g.app_id
+                        )
+                    },
+                    || "already exists".into(),
+                )
+            })?;
+        }
+        commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn list_test_users(&self, app_id: &str) -> Result<Vec<TestUserLink>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT app_id, fb_user_id, created_at FROM fb_test_users WHERE app_id = $1
+             ORDER BY created_at, fb_user_id COLLATE \"C\"",
+        )
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(test_user_link).collect())
+    }
+
+    async fn find_test_user(&self, app_id: &str, fb_user_id: &str) -> Result<Option<TestUserLink>> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT app_id, fb_user_id, created_at FROM fb_test_users
+             WHERE app_id = $1 AND fb_user_id = $2",
+        )
+        .bind(app_id)
+        .bind(fb_user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row.map(test_user_link))
+    }
+
+    async fn remove_test_user(
+        &self,
+        app_id: &str,
+        fb_user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<TestUserRemoval> {
+        let mut tx = self.write().await?;
+        sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let linked: Vec<String> =
+            sqlx::query_scalar("SELECT fb_user_id FROM fb_test_users WHERE app_id = $1")
+                .bind(app_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let outcome = if !linked.iter().any(|u| u == fb_user_id) {
+            TestUserRemoval::NotFound
+        } else if linked.len() == 1 {
+            TestUserRemoval::OnlyOne
+        } else {
+            TestUserRemoval::Removed
+        };
+        if outcome != TestUserRemoval::Removed {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(outcome);
+        }
+        for sql in [
+            "DELETE FROM fb_test_users WHERE app_id = $1 AND fb_user_id = $2",
+            "DELETE FROM fb_grants WHERE app_id = $1 AND fb_user_id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(app_id)
+                .bind(fb_user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = $1
+             WHERE app_id = $2 AND user_kind = 'facebook' AND user_id = $3
+               AND revoked_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(app_id)
+        .bind(fb_user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        commit(tx).await?;
+        Ok(TestUserRemoval::Removed)
+    }
+}
+
+fn test_user_link((app_id, fb_user_id, created_at): (String, String, i64)) -> TestUserLink {
+    TestUserLink {
+        app_id,
+        fb_user_id,
+        created_at: localgram_core::clock::from_millis(created_at),
     }
 }

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use localgram_core::clock::{from_millis, to_millis};
-use localgram_core::model::FbGrant;
 use localgram_core::model::{
     App, AppMode, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page,
     PageRole, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
     TokenResponseShape,
 };
+use localgram_core::model::{FbGrant, TestUserLink, TestUserRemoval};
 use localgram_core::store::{
     MediaKey, MediaOrder, MediaQuery, Store, StoreError, UserPage, WorldPlan,
 };
@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -39,6 +39,7 @@ const TABLES: [&str; 16] = [
     "cities",
     "csrf_tokens",
     "fb_grants",
+    "fb_test_users",
     "fb_users",
     "ig_media",
     "ig_users",
@@ -283,6 +284,7 @@ conformance!(
     story_dashboard_apps,
     story_dashboard_testers_and_roles,
     story_dashboard_authorized_apps,
+    story_test_users,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -304,6 +306,7 @@ fn app(id: &str, name: &str) -> App {
         id: id.into(),
         name: name.into(),
         secret_hash: format!("sha256-of-the-secret-of-{id}"),
+        secret_sealed: Some(format!("v1.sealed-secret-of-{id}")),
         mode: AppMode::Development,
         products: vec![Product::InstagramLogin, Product::FacebookLogin],
         redirect_uris: vec![
@@ -2794,4 +2797,120 @@ async fn story_create_page(ctx: &Ctx) {
     assert_eq!(ctx.table_counts().await, before);
     assert_eq!(store.find_page("200002").await.unwrap(), Some(page));
     assert_eq!(store.list_user_pages(NOMAIL_1).await.unwrap(), vec![]);
+}
+
+fn test_user_link(user: &str, at_ms: i64) -> TestUserLink {
+    TestUserLink {
+        app_id: APP_A.into(),
+        fb_user_id: user.into(),
+        created_at: from_millis(at_ms),
+    }
+}
+
+async fn story_test_users(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    const NEW: &str = "100009";
+    let new_user = FbUser {
+        id: NEW.into(),
+        name: "New Tester".into(),
+        email: Some("newtester_100009@tfbnw.net".into()),
+        password_hash: Some("$argon2id$v=19$hash".into()),
+        test_user: true,
+        checkpointed: false,
+        blocked: false,
+    };
+    let new_grant = FbGrant {
+        fb_user_id: NEW.into(),
+        ..grant(&[], T0)
+    };
+    // A new user, its association and its grant, in one write.
+    assert!(
+        store
+            .add_test_user(
+                Some(&new_user),
+                &test_user_link(NEW, T0),
+                Some(&new_grant),
+                2
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.find_fb_user(NEW).await.unwrap(),
+        Some(new_user.clone())
+    );
+    assert_eq!(
+        store.find_test_user(APP_A, NEW).await.unwrap(),
+        Some(test_user_link(NEW, T0))
+    );
+    assert_eq!(
+        store.find_fb_grant(APP_A, NEW).await.unwrap(),
+        Some(new_grant)
+    );
+    // An existing user associated, without a grant; the list is oldest first, then by id.
+    assert!(
+        store
+            .add_test_user(None, &test_user_link(NOMAIL_1, T0), None, 2)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.list_test_users(APP_A).await.unwrap(),
+        vec![test_user_link(NOMAIL_1, T0), test_user_link(NEW, T0)]
+    );
+    assert_eq!(store.list_test_users(APP_B).await.unwrap(), vec![]);
+    assert_eq!(store.find_test_user(APP_B, NEW).await.unwrap(), None);
+    // At the limit: refused, nothing written.
+    let before = ctx.table_counts().await;
+    assert!(
+        !store
+            .add_test_user(None, &test_user_link(NOMAIL_2, T0 + MINUTE), None, 2)
+            .await
+            .unwrap()
+    );
+    // A new user whose id exists is a conflict and writes nothing.
+    assert_conflict(
+        store
+            .add_test_user(
+                Some(&fb_user(DEV, None)),
+                &test_user_link(DEV, T0 + MINUTE),
+                None,
+                10,
+            )
+            .await,
+        &[DEV],
+    );
+    assert_eq!(ctx.table_counts().await, before);
+    // Removal: unknown user and only test user write nothing; otherwise the association, the
+    // grant and the user's tokens of the app go.
+    let t = fb_token("tu-token", TokenKind::FacebookUser, NEW);
+    store.insert_token(&t).await.unwrap();
+    let now = from_millis(T0 + 2 * MINUTE);
+    assert_eq!(
+        store.remove_test_user(APP_A, DEV, now).await.unwrap(),
+        TestUserRemoval::NotFound
+    );
+    assert_eq!(
+        store.remove_test_user(APP_A, NEW, now).await.unwrap(),
+        TestUserRemoval::Removed
+    );
+    assert_eq!(store.find_test_user(APP_A, NEW).await.unwrap(), None);
+    assert_eq!(store.find_fb_grant(APP_A, NEW).await.unwrap(), None);
+    let found = store.find_token(&t.token_hash).await.unwrap().unwrap();
+    assert_eq!(found.revoked_at, Some(now));
+    assert!(
+        store.find_fb_user(NEW).await.unwrap().is_some(),
+        "the user stays"
+    );
+    let before = ctx.table_counts().await;
+    assert_eq!(
+        store.remove_test_user(APP_A, NOMAIL_1, now).await.unwrap(),
+        TestUserRemoval::OnlyOne
+    );
+    assert_eq!(ctx.table_counts().await, before);
+    assert_eq!(
+        store.list_test_users(APP_A).await.unwrap(),
+        vec![test_user_link(NOMAIL_1, T0)]
+    );
 }

@@ -54,6 +54,22 @@ async fn create_app(server: &TestServer, br: &Client, name: &str) -> (String, St
     (id, secret)
 }
 
+/// An app access token (`client_credentials`) of an app, from graph.facebook.com.
+async fn app_token(server: &TestServer, app: &str, secret: &str) -> String {
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", app)
+        .append_pair("client_secret", secret)
+        .append_pair("grant_type", "client_credentials")
+        .finish();
+    let res = get(
+        &localgram_testkit::client(),
+        &server.url(&format!("/graph.facebook.com/v21.0/oauth/access_token?{q}")),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    res.json()["access_token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn dashboard_creating_an_app_shows_its_secret_once_and_stores_it_hashed() {
     for backend in Backend::all() {
@@ -111,6 +127,32 @@ async fn dashboard_creating_an_app_shows_its_secret_once_and_stores_it_hashed() 
             .opt_string(&format!("SELECT secret_hash FROM apps WHERE id = '{id}'"))
             .await;
         assert_eq!(stored, Some(hash(&new_secret)), "{b}");
+
+        // The secret is also kept sealed for appsecret_proof: an app token of the new app,
+        // proved with the current secret, is accepted; proved with the old one, refused.
+        assert!(
+            !db.dump().await.contains(&new_secret),
+            "{b}: sealed, not clear"
+        );
+        let app_token = app_token(&server, &id, &new_secret).await;
+        let debug = |secret: &str| {
+            let proof = localgram_core::seal::appsecret_proof(secret, &app_token);
+            let q = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("input_token", &app_token)
+                .append_pair("access_token", &app_token)
+                .append_pair("appsecret_proof", &proof)
+                .finish();
+            server.url(&format!("/graph.facebook.com/v21.0/debug_token?{q}"))
+        };
+        let ok = get(&localgram_testkit::client(), &debug(&new_secret)).await;
+        assert_eq!(ok.status, 200, "{b}: {}", ok.text);
+        let old = get(&localgram_testkit::client(), &debug(&secret)).await;
+        assert_eq!(old.status, 400, "{b}");
+        assert_eq!(
+            old.json()["error"]["message"],
+            "Invalid appsecret_proof provided in the API argument",
+            "{b}"
+        );
 
         // Validation: an empty or too long name is refused, typed text kept, nothing written.
         for name in ["   ", &"x".repeat(101)] {

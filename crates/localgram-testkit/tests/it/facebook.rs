@@ -1784,6 +1784,549 @@ async fn page_tokens_have_the_pages_business_use_case_limit() {
     }
 }
 
+// ------------------------------------------------------------------------------------------------
+// Test users (api-contract.md §17.3)
+// ------------------------------------------------------------------------------------------------
+
+fn test_users_path() -> String {
+    format!("{GRAPH}/{APP_ID}/accounts/test-users")
+}
+
+async fn post_test_users(server: &TestServer, token: &str, form: &[(&str, &str)]) -> Reply {
+    let mut body: Vec<(&str, &str)> = vec![("access_token", token)];
+    body.extend_from_slice(form);
+    post_form(&client(), &server.url(&test_users_path()), &body).await
+}
+
+async fn spawn_fb_with_limit(backend: &Backend, limit: i64) -> TestServer {
+    let world = facebook_world().replace(
+        "name = \"Facebook Only\"",
+        &format!("name = \"Facebook Only\"\ntest_user_limit = {limit}"),
+    );
+    TestServer::spawn_with(TestOptions {
+        backend: backend.clone(),
+        world: Some(world),
+        ..Default::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn test_user_is_created_logs_in_and_creates_a_page() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = post_test_users(
+            &server,
+            &app_token(),
+            &[
+                ("installed", "true"),
+                ("permissions", "pages_show_list,pages_manage_metadata"),
+                ("name", "Tess Tester"),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{ctx}");
+        let body = reply.json();
+        let id = body["id"].as_str().unwrap().to_owned();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        let password = body["password"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("EAA"), "{ctx}: {token}");
+        assert!(password.len() >= 32, "{ctx}: {password}");
+        let email = format!("tesstester_{id}@tfbnw.net");
+        assert_eq!(
+            body,
+            json!({
+                "id": id,
+                "access_token": token,
+                "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{id}/")),
+                "email": email,
+                "password": password,
+            }),
+            "{ctx}"
+        );
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.count(&format!(
+                "fb_users WHERE id = '{id}' AND test_user = TRUE AND name = 'Tess Tester' AND email = '{email}'"
+            ))
+            .await,
+            1,
+            "{ctx}"
+        );
+        assert_eq!(
+            db.count(&format!(
+                "fb_test_users WHERE app_id = '{APP_ID}' AND fb_user_id = '{id}'"
+            ))
+            .await,
+            1,
+            "{ctx}"
+        );
+        assert_eq!(
+            db.opt_string(&format!(
+                "SELECT CAST(scopes AS TEXT) FROM fb_grants WHERE app_id = '{APP_ID}' AND fb_user_id = '{id}'"
+            ))
+            .await
+            .map(|s| serde_json::from_str::<Value>(&s).unwrap()),
+            Some(json!(["public_profile", "pages_show_list", "pages_manage_metadata"])),
+            "{ctx}"
+        );
+        // The password is stored as a hash only.
+        assert!(!db.dump().await.contains(&password), "{ctx}");
+
+        // The returned token creates a Page: the create rule "a test user" passes.
+        let page = create(
+            &server,
+            &token,
+            &[
+                ("name", "Tess Cafe"),
+                ("category_enum", "CAFE"),
+                ("city_id", STOCKHOLM),
+            ],
+        )
+        .await;
+        assert_eq!(page.status, 200, "{ctx}: {}", page.text);
+        let page_id = page.json()["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            db.count(&format!(
+                "page_roles WHERE page_id = '{page_id}' AND fb_user_id = '{id}'"
+            ))
+            .await,
+            1,
+            "{ctx}"
+        );
+
+        // The test user logs in through the Facebook Login dialog with its email and password.
+        let b = browser();
+        let consent = fb_consent(
+            &server,
+            &b,
+            &dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
+            &email,
+            &password,
+        )
+        .await;
+        let res = fb_decide(&server, &b, &consent, "allow", &["pages_show_list"], &[]).await;
+        assert_eq!(res.status, 303, "{ctx}: {}", res.text);
+        let code = query_value(res.location().unwrap(), "code").unwrap();
+        let exchanged = exchange(&server, &code).await;
+        assert_eq!(exchanged.status, 200, "{ctx}: {}", exchanged.text);
+        let user_token = exchanged.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let me = graph_get(&server, &with_token("/me?fields=id,name", &user_token)).await;
+        assert_eq!(me.json(), json!({"id": id, "name": "Tess Tester"}), "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn test_users_list_with_paging_and_method_override() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let first = post_test_users(&server, &app_token(), &[("name", "First One")]).await;
+        assert_eq!(first.status, 200, "{ctx}: {}", first.text);
+        let first_id = first.json()["id"].as_str().unwrap().to_owned();
+        server.advance(1);
+        // A GET with method=post creates; installed=false: no access_token, no grant.
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("installed", "false")
+            .append_pair("name", "Second One")
+            .append_pair("method", "post")
+            .append_pair("access_token", &app_token())
+            .finish();
+        let second = get(
+            &client(),
+            &server.url(&format!("{}?{q}", test_users_path())),
+        )
+        .await;
+        assert_eq!(second.status, 200, "{ctx}: {}", second.text);
+        let body = second.json();
+        let second_id = body["id"].as_str().unwrap().to_owned();
+        let keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, vec!["email", "id", "login_url", "password"], "{ctx}");
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.count(&format!("fb_grants WHERE fb_user_id = '{second_id}'"))
+                .await,
+            0,
+            "{ctx}"
+        );
+
+        // The list, oldest first; an installed user carries a token.
+        let list = graph_get(
+            &server,
+            &with_token(&format!("/{APP_ID}/accounts/test-users"), &app_token()),
+        )
+        .await;
+        assert_eq!(list.status, 200, "{ctx}: {}", list.text);
+        let body = list.json();
+        let data = body["data"].as_array().unwrap();
+        assert_eq!(data.len(), 2, "{ctx}");
+        assert_eq!(data[0]["id"], json!(first_id), "{ctx}");
+        assert!(
+            data[0]["access_token"].as_str().unwrap().starts_with("EAA"),
+            "{ctx}"
+        );
+        assert_eq!(
+            data[1],
+            json!({"id": second_id, "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{second_id}/"))}),
+            "{ctx}"
+        );
+        assert!(body["paging"].get("next").is_none(), "{ctx}: {body}");
+        // `type=test-users` on the accounts edge is the same list.
+        let typed = graph_get(
+            &server,
+            &with_token(
+                &format!("/{APP_ID}/accounts?type=test-users&fields=id"),
+                &app_token(),
+            ),
+        )
+        .await;
+        assert_eq!(typed.json()["data"].as_array().unwrap().len(), 2, "{ctx}");
+
+        // Paging one at a time.
+        let page1 = graph_get(
+            &server,
+            &with_token(
+                &format!("/{APP_ID}/accounts/test-users?limit=1"),
+                &app_token(),
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(page1["data"][0]["id"], json!(first_id), "{ctx}");
+        assert!(page1["paging"].get("previous").is_none(), "{ctx}");
+        let next = page1["paging"]["next"].as_str().unwrap().to_owned();
+        assert!(
+            next.starts_with(&server.url(&test_users_path())),
+            "{ctx}: {next}"
+        );
+        let page2 = get(&client(), &next).await.json();
+        assert_eq!(page2["data"].as_array().unwrap().len(), 1, "{ctx}");
+        assert_eq!(page2["data"][0]["id"], json!(second_id), "{ctx}");
+        assert!(page2["paging"].get("next").is_none(), "{ctx}: {page2}");
+        assert!(page2["paging"]["previous"].is_string(), "{ctx}");
+        let bad = graph_get(
+            &server,
+            &with_token(
+                &format!("/{APP_ID}/accounts/test-users?after=garbage"),
+                &app_token(),
+            ),
+        )
+        .await;
+        assert_eq!(bad.status, 400, "{ctx}: {}", bad.text);
+    }
+}
+
+#[tokio::test]
+async fn test_user_limit_is_2900_and_writes_nothing() {
+    for backend in Backend::all() {
+        let server = spawn_fb_with_limit(&backend, 2).await;
+        let ctx = backend.name();
+        for name in ["One", "Two"] {
+            let r = post_test_users(&server, &app_token(), &[("name", name)]).await;
+            assert_eq!(r.status, 200, "{ctx}: {}", r.text);
+        }
+        let db = Db::open(&server).await;
+        let (users, tokens) = (db.count("fb_users").await, db.count("tokens").await);
+        let third = post_test_users(&server, &app_token(), &[("name", "Three")]).await;
+        assert_graph_error(
+            &third,
+            graph_error(
+                2900,
+                None,
+                "OAuthException",
+                "(#2900) Too many test accounts",
+            ),
+            ctx,
+        );
+        assert_eq!(db.count("fb_users").await, users, "{ctx}");
+        assert_eq!(db.count("tokens").await, tokens, "{ctx}");
+        assert_eq!(db.count("fb_test_users").await, 2, "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn test_user_removal_rules() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let mut created = Vec::new();
+        for name in ["Keep", "Drop"] {
+            let r = post_test_users(&server, &app_token(), &[("name", name)]).await;
+            assert_eq!(r.status, 200, "{ctx}: {}", r.text);
+            let b = r.json();
+            created.push((
+                b["id"].as_str().unwrap().to_owned(),
+                b["access_token"].as_str().unwrap().to_owned(),
+            ));
+        }
+        let (keep, _) = created[0].clone();
+        let (drop, drop_token) = created[1].clone();
+        let db = Db::open(&server).await;
+        // Not a test user of the app: 100, nothing written.
+        let delete = |uid: String| {
+            let server = &server;
+            async move {
+                Reply::read(
+                    client()
+                        .delete(server.url(&format!(
+                            "{}?uid={uid}&access_token={}",
+                            test_users_path(),
+                            encode(&app_token())
+                        )))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let unknown = delete(USER_ID.to_owned()).await;
+        assert_graph_error(
+            &unknown,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                &format!("(#100) {USER_ID} is not a test user of this app"),
+            ),
+            ctx,
+        );
+        let missing = post_test_users(&server, &app_token(), &[("method", "delete")]).await;
+        assert_graph_error(
+            &missing,
+            graph_error(100, None, "OAuthException", "(#100) Missing uid parameter"),
+            ctx,
+        );
+        // Removed: association, grant and the app's tokens of the user go.
+        let removed = delete(drop.clone()).await;
+        assert_eq!(removed.status, 200, "{ctx}: {}", removed.text);
+        assert_eq!(removed.json(), json!({"success": true}), "{ctx}");
+        assert_eq!(
+            db.count(&format!("fb_test_users WHERE fb_user_id = '{drop}'"))
+                .await,
+            0,
+            "{ctx}"
+        );
+        assert_eq!(
+            db.count(&format!("fb_grants WHERE fb_user_id = '{drop}'"))
+                .await,
+            0,
+            "{ctx}"
+        );
+        assert!(db.token_revoked_at(&drop_token).await.is_some(), "{ctx}");
+        let me = graph_get(&server, &with_token("/me", &drop_token)).await;
+        assert_eq!(me.status, 400, "{ctx}: {}", me.text);
+        assert_eq!(me.json()["error"]["code"], 190, "{ctx}");
+        // The app's only test user cannot be removed (method=delete on a POST).
+        let uid = keep.clone();
+        let only = post_test_users(
+            &server,
+            &app_token(),
+            &[("method", "delete"), ("uid", &uid), ("type", "test-users")],
+        )
+        .await;
+        assert_graph_error(
+            &only,
+            graph_error(
+                2902,
+                None,
+                "OAuthException",
+                "(#2902) Cannot remove test account from this app",
+            ),
+            ctx,
+        );
+        assert_eq!(
+            db.count(&format!("fb_test_users WHERE fb_user_id = '{keep}'"))
+                .await,
+            1,
+            "{ctx}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_users_need_an_app_token_of_the_app() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let db = Db::open(&server).await;
+        let before = db.count("fb_users").await;
+        let user = post_test_users(&server, LONG_TOKEN, &[("name", "Nope")]).await;
+        assert_graph_error(
+            &user,
+            graph_error(
+                200,
+                None,
+                "OAuthException",
+                "(#200) Permissions error: test users can only be managed with an app access token",
+            ),
+            ctx,
+        );
+        let other = format!(
+            "{}|{}",
+            localgram_testkit::world::APP_ID,
+            localgram_testkit::world::APP_SECRET
+        );
+        let foreign = post_test_users(&server, &other, &[("name", "Nope")]).await;
+        assert_graph_error(
+            &foreign,
+            graph_error(
+                100,
+                Some(33),
+                "GraphMethodException",
+                &format!(
+                    "Unsupported post request. Object with ID '{APP_ID}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
+                ),
+            ),
+            ctx,
+        );
+        let none = get(&client(), &server.url(&test_users_path())).await;
+        assert_graph_error(
+            &none,
+            graph_error(
+                104,
+                None,
+                "OAuthException",
+                "An access token is required to request this resource.",
+            ),
+            ctx,
+        );
+        let bad_perm = post_test_users(
+            &server,
+            &app_token(),
+            &[("permissions", "pages_show_list,telepathy")],
+        )
+        .await;
+        assert_graph_error(
+            &bad_perm,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Invalid permission: telepathy",
+            ),
+            ctx,
+        );
+        let bad_bool = post_test_users(&server, &app_token(), &[("installed", "maybe")]).await;
+        assert_graph_error(
+            &bad_bool,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) Param installed must be a boolean, got \"maybe\"",
+            ),
+            ctx,
+        );
+        assert_eq!(db.count("fb_users").await, before, "{ctx}");
+        assert_eq!(db.count("fb_test_users").await, 0, "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn associated_test_users_may_authorize_a_development_mode_app() {
+    use localgram_testkit::world::{APP_ID as DEV_APP, APP_SECRET as DEV_SECRET};
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let created = post_test_users(&server, &app_token(), &[("name", "Roaming Tester")]).await;
+        assert_eq!(created.status, 200, "{ctx}: {}", created.text);
+        let created = created.json();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let email = created["email"].as_str().unwrap().to_owned();
+        let password = created["password"].as_str().unwrap().to_owned();
+        let query = dialog_query(
+            DEV_APP,
+            "https://socialsizzle.example/auth/",
+            "pages_show_list",
+        );
+        let url = server.url(&format!("{DIALOG}?{query}"));
+        // Not (yet) a test user of the development-mode app: refused after login.
+        let b = browser();
+        let page = get(&b, &url).await;
+        let (csrf, q) = hidden_fields(&page.text, ctx);
+        let login = post_form(
+            &b,
+            &server.url("/www.facebook.com/dialog/oauth/login"),
+            &[
+                ("csrf", &csrf),
+                ("q", &q),
+                ("email", &email),
+                ("password", &password),
+            ],
+        )
+        .await;
+        assert_eq!(login.status, 303, "{ctx}: {}", login.text);
+        let refused = get(&b, &url).await;
+        assert_eq!(refused.status, 400, "{ctx}: {}", refused.text);
+        // Associated with that app (uid + owner_access_token), it reaches the consent page.
+        let dev_token = format!("{DEV_APP}|{DEV_SECRET}");
+        let owner = app_token();
+        let associated = post_form(
+            &client(),
+            &server.url(&format!("{GRAPH}/{DEV_APP}/accounts/test-users")),
+            &[
+                ("access_token", dev_token.as_str()),
+                ("uid", id.as_str()),
+                ("owner_access_token", owner.as_str()),
+                ("installed", "false"),
+            ],
+        )
+        .await;
+        assert_eq!(associated.status, 200, "{ctx}: {}", associated.text);
+        assert_eq!(
+            associated.json(),
+            json!({"id": id, "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{id}/"))}),
+            "{ctx}"
+        );
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.count(&format!("fb_test_users WHERE fb_user_id = '{id}'"))
+                .await,
+            2,
+            "{ctx}"
+        );
+        let consent = get(&b, &url).await;
+        assert_page(&consent, 200, ctx);
+        assert!(
+            consent.text.contains("id=\"allow\""),
+            "{ctx}: {}",
+            consent.text
+        );
+        // Associating it again, or with a wrong owner, is refused.
+        let again = post_form(
+            &client(),
+            &server.url(&format!("{GRAPH}/{DEV_APP}/accounts/test-users")),
+            &[
+                ("access_token", dev_token.as_str()),
+                ("uid", id.as_str()),
+                ("owner_access_token", owner.as_str()),
+            ],
+        )
+        .await;
+        assert_graph_error(
+            &again,
+            graph_error(
+                100,
+                None,
+                "OAuthException",
+                "(#100) The test user is already associated with this app",
+            ),
+            ctx,
+        );
+    }
+}
+
 /// A browser whose every request asks for `lang` first.
 fn browser_speaking(lang: &str) -> Client {
     let mut headers = reqwest::header::HeaderMap::new();

@@ -1,6 +1,7 @@
 //! The HTTP integration suite: the real server on port 0 over SQLite (and PostgreSQL when
 //! `LOCALGRAM_TEST_PG_URL` is set), driven over HTTP with reqwest. One test binary.
 
+mod appsecret_proof;
 mod at_rest;
 mod authorize;
 mod code_exchange;

@@ -4,8 +4,8 @@
 //! `debug_token`, test users, `DELETE /{user-id}/permissions` and batch requests.
 
 use super::me::Caller;
-use super::pages;
 use super::{DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, with_version};
+use super::{pages, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
 use crate::http::params::body_params;
@@ -80,6 +80,24 @@ async fn route_inner(
         (Method::GET, ["debug_token"]) => debug_token(state, &gr).await,
         (Method::POST, []) if gr.params.has("batch") => batch(state, &gr, headers).await,
         (Method::GET, ["fb_page_categories"]) => pages::get_categories(state, &gr).await,
+        (Method::GET, [app, "accounts", "test-users"]) if is_id(app) => {
+            testusers::get_test_users(state, &gr, app).await
+        }
+        (Method::POST, [app, "accounts", "test-users"]) if is_id(app) => {
+            testusers::post_test_user(state, &gr, app).await
+        }
+        (Method::DELETE, [app, "accounts", "test-users"]) if is_id(app) => {
+            testusers::delete_test_user(state, &gr, app).await
+        }
+        (Method::GET, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
+            testusers::get_test_users(state, &gr, app).await
+        }
+        (Method::POST, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
+            testusers::post_test_user(state, &gr, app).await
+        }
+        (Method::DELETE, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
+            testusers::delete_test_user(state, &gr, app).await
+        }
         (Method::GET, [node, "accounts"]) if *node == "me" || is_id(node) => {
             pages::get_accounts(state, &gr, node).await
         }
@@ -105,6 +123,11 @@ async fn route_inner(
     }
 }
 
+/// Whether a request on `/{id}/accounts` names the test-users edge (`type=test-users`).
+fn test_users_type(gr: &GraphRequest) -> bool {
+    gr.params.get("type").ok().flatten() == Some("test-users")
+}
+
 /// Resolves a graph.facebook.com token (or the right "no token" error), then counts the call.
 pub async fn caller(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Caller> {
     let Some(raw) = gr.token.as_deref() else {
@@ -116,6 +139,7 @@ pub async fn caller(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Cal
         .into());
     };
     let token = state.platform.resolve_fb_token(raw).await?;
+    super::check_appsecret_proof(state, gr, &token, raw).await?;
     let counted = state.platform.count_call(&token).await?;
     if let Some(e) = counted.throttled {
         return Err(ApiError::GraphWithUsage(e, counted.usage));
@@ -260,11 +284,12 @@ async fn batch(
         let mut builder = axum::http::Request::builder()
             .method(method.as_str())
             .uri(uri.as_str());
-        let item_token = obj
+        let own_token = obj
             .get("access_token")
             .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| gr.token.clone());
+            .map(str::to_owned);
+        let inherits_token = own_token.is_none();
+        let item_token = own_token.or_else(|| gr.token.clone());
         if let Some(t) = &item_token
             && !relative.contains("access_token=")
         {
@@ -277,6 +302,9 @@ async fn batch(
                 let sub = match parse_request_with(&req, PREFIX, body_params) {
                     Ok(mut sub) => {
                         sub.token_in_query = false;
+                        if inherits_token && !sub.params.has("appsecret_proof") {
+                            sub.params = inherit_proof(&sub.params, &gr.params);
+                        }
                         route(state, sub, headers).await
                     }
                     Err(e) => Err(ApiError::Graph(e)),
@@ -294,6 +322,22 @@ async fn batch(
         out.push(batch_item(item_res, include_headers).await);
     }
     Ok(graph_json(gr, &serde_json::Value::Array(out)))
+}
+
+/// A batch item using the top-level token also uses the top-level `appsecret_proof` and
+/// `appsecret_time`.
+fn inherit_proof(
+    item: &localgram_core::params::Params,
+    top: &localgram_core::params::Params,
+) -> localgram_core::params::Params {
+    let mut pairs = item.pairs().to_vec();
+    pairs.extend(
+        top.pairs()
+            .iter()
+            .filter(|(k, _)| k == "appsecret_proof" || k == "appsecret_time")
+            .cloned(),
+    );
+    localgram_core::params::Params::new(pairs)
 }
 
 async fn batch_item(res: Response, include_headers: bool) -> serde_json::Value {

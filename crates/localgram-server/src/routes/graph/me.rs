@@ -50,6 +50,7 @@ pub async fn token(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Call
         .platform
         .resolve_token(raw, GraphHost::Instagram)
         .await?;
+    super::check_appsecret_proof(state, gr, &token, raw).await?;
     let counted = state.platform.count_call(&token).await?;
     if let Some(e) = counted.throttled {
         return Err(ApiError::GraphWithUsage(e, counted.usage));

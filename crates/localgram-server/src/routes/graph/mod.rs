@@ -8,6 +8,7 @@ pub mod json_out;
 pub mod me;
 pub mod media;
 pub mod pages;
+pub mod testusers;
 pub mod token;
 
 use crate::error::{ApiError, Result};
@@ -162,6 +163,26 @@ fn multiple_tokens() -> GraphError {
 }
 
 /// A JSON answer with the Graph headers.
+/// Checks `appsecret_proof` and `appsecret_time` (api-contract.md §12.2) for a resolved token;
+/// a parameter sent twice is a wrong proof.
+pub async fn check_appsecret_proof(
+    state: &AppState,
+    gr: &GraphRequest,
+    token: &localgram_core::model::TokenRecord,
+    raw: &str,
+) -> Result<()> {
+    let get = |n: &str| {
+        gr.params
+            .get(n)
+            .map_err(|_| GraphError::invalid_appsecret_proof())
+    };
+    state
+        .platform
+        .check_appsecret_proof(token, raw, get("appsecret_proof")?, get("appsecret_time")?)
+        .await?;
+    Ok(())
+}
+
 pub fn graph_json(gr: &GraphRequest, value: &serde_json::Value) -> Response {
     graph_json_bytes(gr, value.to_string().into_bytes())
 }

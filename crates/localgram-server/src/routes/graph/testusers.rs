@@ -1,0 +1,117 @@
+//! graph.facebook.com test users (api-contract.md §17.3): `GET|POST|DELETE
+//! /{app-id}/accounts/test-users` (also `/{app-id}/accounts?type=test-users`), with an app token.
+
+use super::facebook::caller;
+use super::{GraphRequest, graph_json, paging_url};
+use crate::error::Result;
+use crate::state::AppState;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+/// Where a test user's `login_url` points.
+fn login_url(state: &AppState, id: &str) -> String {
+    format!(
+        "{}/www.facebook.com/checkpoint/test-user-login/{id}/",
+        state.public_url
+    )
+}
+
+/// `GET /{app-id}/accounts/test-users`.
+pub async fn get_test_users(state: &AppState, gr: &GraphRequest, app_id: &str) -> Result<Response> {
+    let caller = caller(state, gr, false).await?;
+    let page = state
+        .platform
+        .list_test_users(&caller.token, app_id, &gr.params)
+        .await?;
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|u| {
+            let mut item = Map::new();
+            item.insert("id".into(), json!(u.id));
+            if let Some(t) = &u.access_token {
+                item.insert("access_token".into(), json!(t.expose()));
+            }
+            item.insert("login_url".into(), json!(login_url(state, &u.id)));
+            Value::Object(item)
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("data".into(), Value::Array(data));
+    if !page.items.is_empty() {
+        let path = format!("/{}/{app_id}/accounts/test-users", gr.version);
+        let mut paging = Map::new();
+        paging.insert(
+            "cursors".into(),
+            json!({ "before": page.before, "after": page.after }),
+        );
+        if page.has_previous
+            && let Some(b) = &page.before
+        {
+            paging.insert(
+                "previous".into(),
+                json!(paging_url(
+                    state,
+                    gr,
+                    &path,
+                    gr.params.pairs(),
+                    ("before", b)
+                )),
+            );
+        }
+        if page.has_next
+            && let Some(a) = &page.after
+        {
+            paging.insert(
+                "next".into(),
+                json!(paging_url(
+                    state,
+                    gr,
+                    &path,
+                    gr.params.pairs(),
+                    ("after", a)
+                )),
+            );
+        }
+        out.insert("paging".into(), Value::Object(paging));
+    }
+    Ok(caller.finish(graph_json(gr, &Value::Object(out))))
+}
+
+/// `POST /{app-id}/accounts/test-users` (or a GET with `method=post`).
+pub async fn post_test_user(state: &AppState, gr: &GraphRequest, app_id: &str) -> Result<Response> {
+    let caller = caller(state, gr, false).await?;
+    let created = state
+        .platform
+        .create_test_user(&caller.token, app_id, &gr.params)
+        .await?;
+    let mut out = Map::new();
+    out.insert("id".into(), json!(created.id));
+    if let Some(t) = &created.access_token {
+        out.insert("access_token".into(), json!(t.expose()));
+    }
+    out.insert("login_url".into(), json!(login_url(state, &created.id)));
+    if let Some(email) = &created.email {
+        out.insert("email".into(), json!(email));
+    }
+    if let Some(p) = &created.password {
+        out.insert("password".into(), json!(p.expose()));
+    }
+    let mut res = graph_json(gr, &Value::Object(out));
+    crate::error::no_store(res.headers_mut());
+    Ok(caller.finish(res))
+}
+
+/// `DELETE /{app-id}/accounts/test-users?uid=…` (or `method=delete`).
+pub async fn delete_test_user(
+    state: &AppState,
+    gr: &GraphRequest,
+    app_id: &str,
+) -> Result<Response> {
+    let caller = caller(state, gr, false).await?;
+    state
+        .platform
+        .remove_test_user(&caller.token, app_id, &gr.params)
+        .await?;
+    Ok(caller.finish(graph_json(gr, &json!({"success": true}))))
+}
