@@ -352,13 +352,16 @@ impl Platform {
         if code.expires_at <= now {
             return Err(GraphError::code_expired());
         }
-        let lifetime = self.settings.lifetimes.facebook_user;
+        // The server-side code exchange gives a long-lived (about 60 days) user token, as the
+        // contract's example shows (`expires_in` ≈ 5,184,000); `fb_exchange_token` still works
+        // on it, and on the short-lived tokens a world file may declare.
+        let lifetime = self.settings.lifetimes.long_lived;
         let access_token = secret::generate(&*self.rng, TOKEN_PREFIX);
         let token = TokenRecord {
             id: self.new_id(),
             token_hash: access_token.hash().0,
             app_id: app.id.clone(),
-            kind: TokenKind::FacebookUser,
+            kind: TokenKind::FacebookUserLongLived,
             subject: code.subject.clone(),
             page_id: None,
             scopes: code.scopes.clone(),

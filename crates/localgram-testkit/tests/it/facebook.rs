@@ -174,7 +174,7 @@ async fn dialog_login_consent_and_code_exchange() {
         assert!(token.starts_with("EAA"), "{ctx}: {token}");
         assert_eq!(
             body,
-            json!({"access_token": token, "token_type": "bearer", "expires_in": 7200}),
+            json!({"access_token": token, "token_type": "bearer", "expires_in": 5_184_000}),
             "{ctx}"
         );
         let me = graph_get(&server, &with_token("/me", &token)).await;
@@ -1606,7 +1606,7 @@ async fn debug_token_reports_the_granted_pages() {
             data["granular_scopes"],
             json!([{"scope": "public_profile"}, {"scope": "pages_show_list", "target_ids": [BLOG_PAGE]}])
         );
-        assert_eq!(data["expires_at"], NOW_MS / 1000 + 7200);
+        assert_eq!(data["expires_at"], NOW_MS / 1000 + 5_184_000);
     }
 }
 
