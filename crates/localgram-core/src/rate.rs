@@ -211,28 +211,8 @@ impl Platform {
         }
         match crate::scope::family_of(&token.scopes) {
             Some(Family::InstagramLogin) => {
-                let limit = limits
-                    .business_calls_per_day
-                    .unwrap_or(d.business_calls_per_day);
-                let from = bucket_start - DAY_MS + BUCKET_MS;
-                let n = self
-                    .store
-                    .hit_counter(&format!("buc:{}:{user}", token.app_id), bucket_start, from)
+                self.count_instagram_buc(&limits, &token.app_id, user, bucket_start)
                     .await
-                    .map_err(store_err)?;
-                let throttled = n > limit;
-                Ok(Counted {
-                    usage: Usage::BusinessUseCase {
-                        account_id: user.to_owned(),
-                        call_count: pct(n, limit),
-                        estimated_time_to_regain_access: if throttled {
-                            DAY_MS / 60_000
-                        } else {
-                            0
-                        },
-                    },
-                    throttled: throttled.then(instagram_account_limit_error),
-                })
             }
             _ => {
                 let app_limit = limits.app_calls_per_hour.unwrap_or(d.app_calls_per_hour);
@@ -263,6 +243,57 @@ impl Platform {
                 })
             }
         }
+    }
+}
+
+impl Platform {
+    /// Counts one read of an Instagram professional account made through graph.facebook.com
+    /// (a Page's `instagram_business_account`) by `app_id`, against that account's Business Use
+    /// Case limit for the app: the same count as the account's own Instagram Login calls.
+    pub async fn count_instagram_account_call(
+        &self,
+        app_id: &str,
+        ig_user_id: &str,
+    ) -> Result<Counted, GraphError> {
+        let limits: RateLimits = self
+            .cached_app(app_id)
+            .await
+            .map_err(store_err)?
+            .map(|a| a.rate_limits)
+            .unwrap_or_default();
+        let now = to_millis(self.clock.now());
+        let bucket_start = now - now.rem_euclid(BUCKET_MS);
+        self.count_instagram_buc(&limits, app_id, ig_user_id, bucket_start)
+            .await
+    }
+
+    /// One call against the Instagram Business Use Case count of an app-and-account pair
+    /// (24 h window, code 80002 past the limit).
+    async fn count_instagram_buc(
+        &self,
+        limits: &RateLimits,
+        app_id: &str,
+        account: &str,
+        bucket_start: i64,
+    ) -> Result<Counted, GraphError> {
+        let limit = limits
+            .business_calls_per_day
+            .unwrap_or(self.settings.rate_defaults.business_calls_per_day);
+        let from = bucket_start - DAY_MS + BUCKET_MS;
+        let n = self
+            .store
+            .hit_counter(&format!("buc:{app_id}:{account}"), bucket_start, from)
+            .await
+            .map_err(store_err)?;
+        let throttled = n > limit;
+        Ok(Counted {
+            usage: Usage::BusinessUseCase {
+                account_id: account.to_owned(),
+                call_count: pct(n, limit),
+                estimated_time_to_regain_access: if throttled { DAY_MS / 60_000 } else { 0 },
+            },
+            throttled: throttled.then(instagram_account_limit_error),
+        })
     }
 }
 

@@ -1784,6 +1784,64 @@ async fn page_tokens_have_the_pages_business_use_case_limit() {
     }
 }
 
+#[tokio::test]
+async fn reading_a_linked_instagram_account_counts_against_its_business_use_case_limit() {
+    for backend in Backend::all() {
+        let anchor = "redirect_uris = [\"https://fb.example/cb\"]";
+        let world = facebook_world().replace(
+            anchor,
+            &format!("{anchor}\n\n[apps.rate_limits]\nbusiness_calls_per_day = 2\n"),
+        );
+        let server = TestServer::spawn_with(TestOptions {
+            backend: backend.clone(),
+            world: Some(world),
+            ..Default::default()
+        })
+        .await;
+        let ctx = backend.name();
+        let expand = with_token(
+            "/me/accounts?fields=id,instagram_business_account{id}",
+            LONG_TOKEN,
+        );
+        for _ in 0..2 {
+            let reply = graph_get(&server, &expand).await;
+            assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        }
+        // Without the expansion the Instagram account is not read, and not counted.
+        let plain = graph_get(&server, &with_token("/me/accounts?fields=id", LONG_TOKEN)).await;
+        assert_eq!(plain.status, 200, "{ctx}");
+        let reply = graph_get(&server, &expand).await;
+        assert_eq!(reply.status, 400, "{ctx}: {}", reply.text);
+        let mut body = reply.json();
+        body["error"].as_object_mut().unwrap().remove("fbtrace_id");
+        assert_eq!(
+            body,
+            json!({"error": {"message": "There have been too many calls to this Instagram account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+                             "type": "OAuthException", "code": 80002, "is_transient": true}}),
+            "{ctx}"
+        );
+        let usage: Value =
+            serde_json::from_str(reply.header("x-business-use-case-usage").unwrap()).unwrap();
+        assert_eq!(
+            usage,
+            json!({BUSINESS_ID: [{"type": "instagram", "call_count": 100, "total_cputime": 100,
+                                  "total_time": 100, "estimated_time_to_regain_access": 1440}]}),
+            "{ctx}"
+        );
+        // The same through the Page node.
+        let node = graph_get(
+            &server,
+            &with_token(
+                &format!("/{CAFE_PAGE}?fields=instagram_business_account"),
+                LONG_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(node.status, 400, "{ctx}");
+        assert_eq!(node.json()["error"]["code"], 80002, "{ctx}");
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Test users (api-contract.md §17.3)
 // ------------------------------------------------------------------------------------------------

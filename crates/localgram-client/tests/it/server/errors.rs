@@ -11,7 +11,7 @@ use localgram_testkit::TestServer;
 use localgram_testkit::world::*;
 use serde_json::Value;
 
-use super::{BIG_TOKEN, big_server, client};
+use super::{BIG_TOKEN, big_builder, big_server, client};
 
 fn graph(err: &ClientError) -> (i64, Option<i64>, &str) {
     let g = err
@@ -109,7 +109,10 @@ async fn a_wrong_path_or_fields_syntax_is_2500() {
 #[tokio::test]
 async fn the_user_rate_limit_is_17_and_classified_as_throttled() {
     let server = big_server(3, "[apps.rate_limits]\nuser_calls_per_hour = 3\n").await;
-    let client = client(&server).with_token(AccessToken::new(BIG_TOKEN));
+    let client = big_builder(&server)
+        .access_token(AccessToken::new(BIG_TOKEN))
+        .build()
+        .unwrap();
     for _ in 0..3 {
         client.me().send().await.unwrap();
     }

@@ -29,6 +29,14 @@ pub fn builder(server: &TestServer) -> ClientBuilder {
         .retry(RetryPolicy::never())
 }
 
+/// A builder with the credentials of [`big_world`]'s app: the client sends `appsecret_proof`
+/// with every call, which the server checks against the token's app.
+pub fn big_builder(server: &TestServer) -> ClientBuilder {
+    builder(server)
+        .app_id("500")
+        .app_secret(AppSecret::new("big-app-secret"))
+}
+
 /// [`builder`], built.
 pub fn client(server: &TestServer) -> Client {
     builder(server).build().expect("cannot build the client")

@@ -8,7 +8,7 @@ use localgram_client::models::MediaType;
 use localgram_testkit::TestServer;
 use localgram_testkit::world::*;
 
-use super::{BIG_TOKEN, big_server, builder, client};
+use super::{BIG_TOKEN, big_builder, big_server, client};
 
 const IMAGE: &str = "17895695668004550";
 const ALBUM: &str = "17895695668004551";
@@ -109,7 +109,10 @@ async fn media_details_and_children_of_the_test_world() {
 #[tokio::test]
 async fn streaming_a_1000_media_account_yields_every_item_once_in_order() {
     let server = big_server(1000, "").await;
-    let client = client(&server).with_token(AccessToken::new(BIG_TOKEN));
+    let client = big_builder(&server)
+        .access_token(AccessToken::new(BIG_TOKEN))
+        .build()
+        .unwrap();
 
     let all = client
         .media()
@@ -137,7 +140,7 @@ async fn streaming_a_1000_media_account_yields_every_item_once_in_order() {
 async fn a_first_page_turns_into_the_rest_of_the_stream_and_pages_by_hand() {
     let server = big_server(1000, "").await;
     // 153 calls: past the client-side throttle's 100 per minute, which would only add a wait.
-    let client = builder(&server)
+    let client = big_builder(&server)
         .no_throttle()
         .access_token(AccessToken::new(BIG_TOKEN))
         .build()

@@ -219,10 +219,21 @@ async fn render_page(
             "is_place" => json!(page.is_place),
             "is_promotable" => json!(page.is_promotable),
             "instagram_business_account" => match &page.instagram_business_account {
-                Some(ig) => match render_ig_account(state, ig, f.nested.as_deref()).await? {
-                    Some(v) => v,
-                    None => continue,
-                },
+                Some(ig) => {
+                    // Reading the account counts against its Instagram Business Use Case
+                    // limit for this app (80002 past it).
+                    let counted = state
+                        .platform
+                        .count_instagram_account_call(&token.app_id, ig)
+                        .await?;
+                    if let Some(e) = counted.throttled {
+                        return Err(crate::error::ApiError::GraphWithUsage(e, counted.usage));
+                    }
+                    match render_ig_account(state, ig, f.nested.as_deref()).await? {
+                        Some(v) => v,
+                        None => continue,
+                    }
+                }
                 None => continue,
             },
             "tasks" => match tasks {
