@@ -105,7 +105,55 @@ fn check_type(params: &Params) -> Result<(), GraphError> {
     }
 }
 
+/// How long a test user's `login_url` works, once (api-contract.md §17.3).
+pub const LOGIN_URL_TTL: time::Duration = time::Duration::hours(1);
+
+/// The single-use token table's key for the login links of one test user.
+fn login_link_key(fb_user_id: &str) -> String {
+    format!("test-user-login:{fb_user_id}")
+}
+
 impl Platform {
+    /// A fresh secret for a test user's `login_url`: it works once, within [`LOGIN_URL_TTL`].
+    /// Stored hashed, in the single-use token table the forms' CSRF tokens use.
+    pub async fn issue_test_user_login(&self, fb_user_id: &str) -> Result<Secret, StoreError> {
+        let nonce = secret::generate(&*self.rng, "");
+        self.store
+            .insert_csrf(
+                &nonce.hash().0,
+                &login_link_key(fb_user_id),
+                self.clock.now() + LOGIN_URL_TTL,
+            )
+            .await?;
+        Ok(nonce)
+    }
+
+    /// Redeems a `login_url`: the test user it logs in, or `None` when the link is unknown,
+    /// used, expired, or not a test user's.
+    pub async fn redeem_test_user_login(
+        &self,
+        fb_user_id: &str,
+        nonce: &str,
+    ) -> Result<Option<FbUser>, StoreError> {
+        if nonce.is_empty()
+            || !self
+                .store
+                .consume_csrf(
+                    &crate::secret::SecretHash::of(nonce).0,
+                    &login_link_key(fb_user_id),
+                    self.clock.now(),
+                )
+                .await?
+        {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .find_fb_user(fb_user_id)
+            .await?
+            .filter(|u| u.test_user))
+    }
+
     /// The app whose test users `token` may manage: an app token of that very app.
     async fn test_users_app(
         &self,

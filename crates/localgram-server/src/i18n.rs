@@ -1752,6 +1752,26 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         "fb_consent.continue",
         ["Continue", "Fortsätt", "继续", "계속", "Tiếp tục"],
     ),
+    (
+        "fb_test_login.heading",
+        [
+            "Logged in to Facebook as",
+            "Inloggad på Facebook som",
+            "已登录 Facebook，账户：",
+            "Facebook에 로그인됨:",
+            "Đã đăng nhập Facebook với tư cách",
+        ],
+    ),
+    (
+        "fb_test_login.next",
+        [
+            "Open the app's Facebook Login dialog in this browser to continue as this test user.",
+            "Öppna appens Facebook-inloggningsdialog i den här webbläsaren för att fortsätta som testanvändaren.",
+            "在此浏览器中打开应用的 Facebook 登录对话框，以该测试用户身份继续。",
+            "이 브라우저에서 앱의 Facebook 로그인 대화 상자를 열어 이 테스트 사용자로 계속하세요.",
+            "Mở hộp thoại Đăng nhập Facebook của ứng dụng trong trình duyệt này để tiếp tục với người dùng thử nghiệm này.",
+        ],
+    ),
 ];
 
 #[cfg(test)]
@@ -1773,6 +1793,7 @@ mod tests {
             "templates/consent.html",
             "templates/fb_login.html",
             "templates/fb_consent.html",
+            "templates/fb_test_user_login.html",
             "src/routes/oauth/authorize.rs",
             "src/routes/facebook.rs",
         ] {

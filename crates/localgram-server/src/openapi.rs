@@ -316,8 +316,15 @@ fn children() {}
               (status = 400, description = "Invalid request (never redirected)", content_type = "text/html")))]
 fn fb_dialog() {}
 
+#[utoipa::path(get, path = "/www.facebook.com/checkpoint/test-user-login/{id}/", tag = "www.facebook.com",
+    params(("id" = String, Path, description = "The test user's id"), ("n" = String, Query, description = "The link's one-time secret")),
+    description = "A test user's login_url (as returned by /{app_id}/accounts/test-users): logs this browser in to the Facebook Login dialog as the test user, once, within an hour of being issued.",
+    responses((status = 200, description = "Logged in", content_type = "text/html"),
+              (status = 403, description = "Unknown, used or expired link", content_type = "text/html")))]
+fn fb_test_user_login() {}
+
 #[utoipa::path(get, path = "/graph.facebook.com/oauth/access_token", tag = "graph.facebook.com",
-    description = "Also POST, and under /graph.facebook.com/{version}/. client_id and client_secret (query, body or HTTP Basic) with: redirect_uri and code (code exchange, a 2-hour user token); grant_type=fb_exchange_token and fb_exchange_token (a 60-day user token); grant_type=client_credentials (an app token, no expires_in).",
+    description = "Also POST, and under /graph.facebook.com/{version}/. client_id and client_secret (query, body or HTTP Basic) with: redirect_uri and code (code exchange, a 60-day user token); grant_type=fb_exchange_token and fb_exchange_token (a 60-day user token); grant_type=client_credentials (an app token, no expires_in).",
     responses((status = 200, body = LongLivedTokenResponse), (status = 400, body = GraphErrorBody)))]
 fn fb_access_token() {}
 
@@ -451,6 +458,7 @@ fn openapi_json() {}
         media_edge,
         children,
         fb_dialog,
+        fb_test_user_login,
         fb_access_token,
         fb_me,
         fb_node,

@@ -128,6 +128,16 @@ pub struct FbLoginPage<'a> {
     pub error: Option<&'a str>,
 }
 
+/// A test user's `login_url` worked: the browser is logged in to Facebook as that user.
+#[derive(Template)]
+#[template(path = "fb_test_user_login.html")]
+pub struct FbTestUserLoginPage<'a> {
+    /// The page's language.
+    pub l: crate::i18n::Lang,
+    /// The test user's name.
+    pub name: &'a str,
+}
+
 /// One permission on the Facebook consent page.
 pub struct FbPermission {
     /// The permission name.

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/dialog/oauth/login", post(post_login))
         .route("/dialog/oauth/logout", post(post_logout))
+        .route("/checkpoint/test-user-login/{id}/", get(test_user_login))
 }
 
 async fn logged_in(state: &AppState, session: &Session) -> Result<Option<FbUser>> {
@@ -216,6 +217,39 @@ async fn post_login(
         }
         Err(LoginError::Store(e)) => Err(ApiError::PageInternal(e.into())),
     }
+}
+
+/// A test user's `login_url` (`?n=` the one-time secret): logs this browser in to Facebook as
+/// the test user, once, within an hour of the URL being issued.
+async fn test_user_login(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    RawQuery(q): RawQuery,
+) -> Result<Response> {
+    let l = lang(&headers, &jar);
+    let params = query_params(q.as_deref());
+    let nonce = params.get("n").ok().flatten().unwrap_or("");
+    let user = state
+        .platform
+        .redeem_test_user_login(&id, nonce)
+        .await
+        .map_err(|e| ApiError::PageInternal(e.into()))?
+        .ok_or(ApiError::Forbidden(
+            "This login link has expired or was already used. List the app's test users again for a fresh one.",
+        ))?;
+    let (jar, mut session) = session::load_or_start(jar, &state);
+    session.fb_user_id = Some(user.id.clone());
+    let jar = session::store(jar, &state, &session);
+    let page = pages::render(
+        StatusCode::OK,
+        &pages::FbTestUserLoginPage {
+            l,
+            name: &user.name,
+        },
+    );
+    Ok((jar, page).into_response())
 }
 
 async fn post_logout(

@@ -1846,6 +1846,70 @@ async fn reading_a_linked_instagram_account_counts_against_its_business_use_case
 // Test users (api-contract.md §17.3)
 // ------------------------------------------------------------------------------------------------
 
+/// A test user's `login_url`: on this server, for this user, with a one-time secret.
+fn checked_login_url(server: &TestServer, id: &str, url: &Value) -> String {
+    let url = url.as_str().expect("login_url is a string").to_owned();
+    let prefix = server.url(&format!(
+        "/www.facebook.com/checkpoint/test-user-login/{id}/?n="
+    ));
+    let nonce = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("{url}"));
+    assert!(nonce.len() >= 32, "{url}");
+    url
+}
+
+#[tokio::test]
+async fn a_test_users_login_url_logs_a_browser_in_once() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let reply = post_test_users(&server, &app_token(), &[("name", "Link Tester")]).await;
+        assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+        let body = reply.json();
+        let id = body["id"].as_str().unwrap().to_owned();
+        let url = checked_login_url(&server, &id, &body["login_url"]);
+        let db = Db::open(&server).await;
+        let nonce = url.split("?n=").nth(1).unwrap().to_owned();
+        assert!(!db.dump().await.contains(&nonce), "{ctx}: stored hashed");
+
+        let b = browser();
+        let page = get(&b, &url).await;
+        assert_page(&page, 200, ctx);
+        assert_eq!(
+            element_text(&page.text, "username").as_deref(),
+            Some("Link Tester")
+        );
+        // The browser is now logged in: the dialog goes straight to the consent page.
+        let query = dialog_query(APP_ID, REDIRECT_URI, "pages_show_list");
+        let dialog = get(&b, &server.url(&format!("{DIALOG}?{query}"))).await;
+        assert_page(&dialog, 200, ctx);
+        assert!(
+            dialog.text.contains("id=\"allow\""),
+            "{ctx}: {}",
+            dialog.text
+        );
+        assert!(!dialog.text.contains("name=\"password\""), "{ctx}");
+
+        // Once only; a tampered or missing secret, or another user's id, does nothing.
+        let again = get(&browser(), &url).await;
+        assert_eq!(again.status, 403, "{ctx}");
+        let fresh = post_test_users(&server, &app_token(), &[("name", "Second Link")]).await;
+        let other = fresh.json()["id"].as_str().unwrap().to_owned();
+        let fresh_url = checked_login_url(&server, &other, &fresh.json()["login_url"]);
+        for bad in [
+            fresh_url.replace(&other, &id),
+            fresh_url.split("?n=").next().unwrap().to_owned(),
+            format!("{fresh_url}x"),
+        ] {
+            let res = get(&browser(), &bad).await;
+            assert_eq!(res.status, 403, "{ctx}: {bad}");
+        }
+        // An hour later the link has expired.
+        server.advance(3601);
+        let res = get(&browser(), &fresh_url).await;
+        assert_eq!(res.status, 403, "{ctx}");
+    }
+}
+
 fn test_users_path() -> String {
     format!("{GRAPH}/{APP_ID}/accounts/test-users")
 }
@@ -1893,12 +1957,13 @@ async fn test_user_is_created_logs_in_and_creates_a_page() {
         assert!(token.starts_with("EAA"), "{ctx}: {token}");
         assert!(password.len() >= 32, "{ctx}: {password}");
         let email = format!("tesstester_{id}@tfbnw.net");
+        let login_url = checked_login_url(&server, &id, &body["login_url"]);
         assert_eq!(
             body,
             json!({
                 "id": id,
                 "access_token": token,
-                "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{id}/")),
+                "login_url": login_url,
                 "email": email,
                 "password": password,
             }),
@@ -2033,9 +2098,10 @@ async fn test_users_list_with_paging_and_method_override() {
             data[0]["access_token"].as_str().unwrap().starts_with("EAA"),
             "{ctx}"
         );
+        let login_url = checked_login_url(&server, &second_id, &data[1]["login_url"]);
         assert_eq!(
             data[1],
-            json!({"id": second_id, "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{second_id}/"))}),
+            json!({"id": second_id, "login_url": login_url}),
             "{ctx}"
         );
         assert!(body["paging"].get("next").is_none(), "{ctx}: {body}");
@@ -2342,9 +2408,10 @@ async fn associated_test_users_may_authorize_a_development_mode_app() {
         )
         .await;
         assert_eq!(associated.status, 200, "{ctx}: {}", associated.text);
+        let login_url = checked_login_url(&server, &id, &associated.json()["login_url"]);
         assert_eq!(
             associated.json(),
-            json!({"id": id, "login_url": server.url(&format!("/www.facebook.com/checkpoint/test-user-login/{id}/"))}),
+            json!({"id": id, "login_url": login_url}),
             "{ctx}"
         );
         let db = Db::open(&server).await;

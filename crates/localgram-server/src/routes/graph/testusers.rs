@@ -6,14 +6,21 @@ use super::{GraphRequest, graph_json, paging_url};
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
+use localgram_core::error::GraphError;
 use serde_json::{Map, Value, json};
 
-/// Where a test user's `login_url` points.
-fn login_url(state: &AppState, id: &str) -> String {
-    format!(
-        "{}/www.facebook.com/checkpoint/test-user-login/{id}/",
-        state.public_url
-    )
+/// A test user's `login_url`: it logs a browser in as the test user, once, within an hour.
+async fn login_url(state: &AppState, id: &str) -> Result<String> {
+    let nonce = state
+        .platform
+        .issue_test_user_login(id)
+        .await
+        .map_err(|e| GraphError::from_store(&e))?;
+    Ok(format!(
+        "{}/www.facebook.com/checkpoint/test-user-login/{id}/?n={}",
+        state.public_url,
+        nonce.expose()
+    ))
 }
 
 /// `GET /{app-id}/accounts/test-users`.
@@ -23,19 +30,16 @@ pub async fn get_test_users(state: &AppState, gr: &GraphRequest, app_id: &str) -
         .platform
         .list_test_users(&caller.token, app_id, &gr.params)
         .await?;
-    let data: Vec<Value> = page
-        .items
-        .iter()
-        .map(|u| {
-            let mut item = Map::new();
-            item.insert("id".into(), json!(u.id));
-            if let Some(t) = &u.access_token {
-                item.insert("access_token".into(), json!(t.expose()));
-            }
-            item.insert("login_url".into(), json!(login_url(state, &u.id)));
-            Value::Object(item)
-        })
-        .collect();
+    let mut data = Vec::with_capacity(page.items.len());
+    for u in &page.items {
+        let mut item = Map::new();
+        item.insert("id".into(), json!(u.id));
+        if let Some(t) = &u.access_token {
+            item.insert("access_token".into(), json!(t.expose()));
+        }
+        item.insert("login_url".into(), json!(login_url(state, &u.id).await?));
+        data.push(Value::Object(item));
+    }
     let mut out = Map::new();
     out.insert("data".into(), Value::Array(data));
     if !page.items.is_empty() {
@@ -90,7 +94,10 @@ pub async fn post_test_user(state: &AppState, gr: &GraphRequest, app_id: &str) -
     if let Some(t) = &created.access_token {
         out.insert("access_token".into(), json!(t.expose()));
     }
-    out.insert("login_url".into(), json!(login_url(state, &created.id)));
+    out.insert(
+        "login_url".into(),
+        json!(login_url(state, &created.id).await?),
+    );
     if let Some(email) = &created.email {
         out.insert("email".into(), json!(email));
     }
