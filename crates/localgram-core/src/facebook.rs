@@ -38,29 +38,6 @@ pub const PERMISSIONS: &[&str] = &[
 /// Granted with every Facebook Login; cannot be unticked.
 pub const ALWAYS_GRANTED: &str = "public_profile";
 
-/// What a person reads on the consent page for a permission.
-pub fn describe(permission: &str) -> &'static str {
-    match permission {
-        "public_profile" => "Your name and profile picture",
-        "email" => "Your email address",
-        "pages_show_list" => "Show a list of the Pages you manage",
-        "pages_manage_metadata" => "Create and manage Pages and their settings",
-        "pages_read_engagement" => "Read content posted on your Pages",
-        "pages_manage_posts" => "Create, edit and delete your Page posts",
-        "pages_messaging" => "Manage and access Page conversations",
-        "business_management" => "Manage your business and the Pages it owns",
-        "instagram_basic" => {
-            "Access the profile and media of Instagram accounts linked to your Pages"
-        }
-        "instagram_manage_insights" => "Read insights of Instagram accounts linked to your Pages",
-        "instagram_manage_comments" => "Manage comments of Instagram accounts linked to your Pages",
-        "instagram_content_publish" => "Publish to Instagram accounts linked to your Pages",
-        "ads_management" => "Manage your ads",
-        "ads_read" => "Read your ads reports",
-        _ => "A permission",
-    }
-}
-
 /// A validated Facebook Login dialog request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DialogRequest {

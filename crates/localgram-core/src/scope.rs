@@ -134,20 +134,6 @@ pub fn family_of(scopes: &[String]) -> Option<Family> {
     Scopes::from_list(scopes.to_vec()).ok().map(|s| s.family())
 }
 
-/// What a person reads on the consent page for a scope.
-pub fn describe(scope: &str) -> &'static str {
-    match scope {
-        "user_profile" => "Your profile info: username and account type",
-        "user_media" => "Your photos, videos and albums, with their captions",
-        "instagram_business_basic" => "Your profile info and media",
-        "instagram_business_content_publish" => "Publish content to your account",
-        "instagram_business_manage_messages" => "Manage and reply to your messages",
-        "instagram_business_manage_comments" => "Read and manage comments on your media",
-        "instagram_business_manage_insights" => "Read insights about your account and media",
-        _ => "A permission",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1856,18 +1856,6 @@ mod tests {
     }
 
     #[test]
-    fn english_permission_texts_are_the_domain_descriptions() {
-        for p in permissions() {
-            let domain = match localgram_core::scope::describe(p) {
-                "A permission" => localgram_core::facebook::describe(p),
-                d => d,
-            };
-            assert_ne!(domain, "A permission", "{p} is unknown to the domain");
-            assert_eq!(Lang::En.permission(p), domain, "{p}");
-        }
-    }
-
-    #[test]
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(Lang::negotiate("sv-SE,sv;q=0.9,en;q=0.8"), Lang::Sv);
         assert_eq!(Lang::negotiate("fr-FR,fr;q=0.9,ko;q=0.5"), Lang::Ko);

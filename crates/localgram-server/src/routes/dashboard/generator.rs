@@ -132,7 +132,7 @@ async fn get_generator(
         .iter()
         .map(|s| Permission {
             scope: s.clone(),
-            description: localgram_core::scope::describe(s),
+            description: l.permission(s),
         })
         .collect();
     let page = pages::render(
