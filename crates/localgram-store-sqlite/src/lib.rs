@@ -202,8 +202,15 @@ impl SqliteStore {
     }
 }
 
-/// The read path's media page: the same conditions as the sqlx path of
-/// [`MediaStore::list_media`], one row per media, in order.
+/// The media page query of [`MediaStore::list_media`] (on the read path, or on sqlx for an
+/// in-memory database), one row per media, in order, with its parameters (integers and text).
+///
+/// Keys compare as (timestamp_ms, id) tuples, ids bytewise (`COLLATE BINARY`, like Rust's
+/// `String` order and Postgres' `COLLATE "C"`). Each key bound is written as
+/// `timestamp_ms <op>= t AND (timestamp_ms <op> t OR id <op> i)`, equivalent to the tuple
+/// comparison; its first half bounds the scan of the
+/// (owner_id, timestamp_ms DESC, id COLLATE BINARY DESC) index, which also yields the order (no
+/// sorting step: checked with EXPLAIN QUERY PLAN).
 fn media_page_sql(query: &MediaQuery) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut sql = String::with_capacity(512);
@@ -1264,8 +1271,8 @@ impl MediaStore for SqliteStore {
     }
 
     async fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>> {
+        let (sql, params) = media_page_sql(query);
         if let Some(readers) = &self.readers {
-            let (sql, params) = media_page_sql(query);
             return readers.with(|c| {
                 c.prepare_cached(&sql)?
                     .query_map(rusqlite::params_from_iter(params), |r| {
@@ -1274,72 +1281,21 @@ impl MediaStore for SqliteStore {
                     .collect()
             });
         }
-        // Keys compare as (timestamp_ms, id) tuples, ids bytewise (`COLLATE BINARY`, like Rust's
-        // `String` order and Postgres' `COLLATE "C"`). Each key bound is written as
-        // `timestamp_ms <op>= t AND (timestamp_ms <op> t OR id <op> i)`, equivalent to the tuple
-        // comparison; its first half bounds the scan of the
-        // (owner_id, timestamp_ms DESC, id COLLATE BINARY DESC) index, which also yields the
-        // order (no sorting step: checked with EXPLAIN QUERY PLAN).
-        //
-        // The page comes back as ONE row holding a JSON array (SQLite's json_group_array): the
-        // driver hands every row from its worker thread to the async side separately, so one
-        // row instead of 26 saves most of a page's cost. Rows are re-sorted after decoding,
-        // since an aggregate does not promise its input order.
-        let mut select = QueryBuilder::<Sqlite>::new(concat!(
-            "SELECT json_group_array(json_array(",
-            media_columns!(),
-            ")) FROM (SELECT ",
-            media_columns!(),
-            " FROM ig_media WHERE "
-        ));
-        select.push(listed!()).push(" AND owner_id = ");
-        select.push_bind(&query.owner_id);
-        let keys = [
-            (&query.older_than, "<", "<"),
-            (&query.newer_than, ">", ">"),
-            (&query.not_older_than, ">", ">="),
-        ];
-        for (key, strict, on_tie) in keys {
-            let Some(MediaKey { timestamp, id }) = key else {
-                continue;
+        let mut select = sqlx::query_as::<_, IgMediaRow>(&sql);
+        for p in params {
+            select = match p {
+                rusqlite::types::Value::Integer(n) => select.bind(n),
+                rusqlite::types::Value::Text(t) => select.bind(t),
+                other => unreachable!("media_page_sql binds integers and text only: {other:?}"),
             };
-            let ts = to_millis(*timestamp);
-            select.push(format_args!(" AND timestamp_ms {strict}= "));
-            select.push_bind(ts);
-            select.push(format_args!(" AND (timestamp_ms {strict} "));
-            select.push_bind(ts);
-            select.push(format_args!(" OR id COLLATE BINARY {on_tie} "));
-            select.push_bind(id);
-            select.push(")");
         }
-        if let Some(since) = query.since {
-            select.push(" AND timestamp_ms >= ");
-            select.push_bind(to_millis(since));
-        }
-        if let Some(until) = query.until {
-            select.push(" AND timestamp_ms <= ");
-            select.push_bind(to_millis(until));
-        }
-        select.push(match query.order {
-            MediaOrder::NewestFirst => " ORDER BY timestamp_ms DESC, id COLLATE BINARY DESC LIMIT ",
-            MediaOrder::OldestFirst => " ORDER BY timestamp_ms ASC, id COLLATE BINARY ASC LIMIT ",
-        });
-        select.push_bind(query.limit.max(0));
-        select.push(")");
-        let json: String = select
-            .build_query_scalar()
-            .fetch_one(&self.pool)
+        Ok(select
+            .fetch_all(&self.pool)
             .await
-            .map_err(map_err)?;
-        let mut media = crate::rows::media_from_json(&json)?;
-        media.sort_by(|a, b| {
-            let ord = (a.timestamp, a.id.as_bytes()).cmp(&(b.timestamp, b.id.as_bytes()));
-            match query.order {
-                MediaOrder::NewestFirst => ord.reverse(),
-                MediaOrder::OldestFirst => ord,
-            }
-        });
-        Ok(media)
+            .map_err(map_err)?
+            .into_iter()
+            .map(IgMedia::from)
+            .collect())
     }
 
     async fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>> {

@@ -238,51 +238,6 @@ impl From<IgMediaRow> for IgMedia {
     }
 }
 
-/// One `ig_media` row as `json_array(…)` of the media columns, in their order.
-type MediaTuple = (
-    String,
-    String,
-    Option<String>,
-    i64,
-    String,
-    Option<String>,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    i64,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
-
-/// Decodes a `json_group_array(json_array(<media columns>))` value.
-pub(crate) fn media_from_json(json: &str) -> Result<Vec<IgMedia>, StoreError> {
-    let rows: Vec<MediaTuple> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Other(anyhow!("ig_media page does not decode: {e}")))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| IgMedia {
-            id: r.0,
-            owner_id: r.1,
-            parent_id: r.2,
-            position: r.3,
-            media_type: r.4,
-            caption: r.5,
-            timestamp: from_millis(r.6),
-            file: r.7,
-            thumbnail_file: r.8,
-            shortcode: r.9,
-            copyright_flagged: r.10 != 0,
-            media_product_type: r.11,
-            is_shared_to_feed: r.12.map(|b| b != 0),
-            media_blob: r.13,
-            thumbnail_blob: r.14,
-        })
-        .collect())
-}
-
 /// The keyset position of an `ig_media` row.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct MediaKeyRow {
