@@ -111,6 +111,38 @@ impl PgStore {
     }
 }
 
+/// Media writes smaller than this never refresh the planner's statistics themselves.
+const BULK_MEDIA_ROWS: usize = 1000;
+
+impl PgStore {
+    /// Refreshes the planner's statistics of `ig_media` after a bulk write of `written` rows
+    /// that grew the table by a tenth or more (autovacuum's analyze threshold, applied at once).
+    ///
+    /// Without it, a world loaded into a fresh database keeps the statistics of the empty
+    /// table until autovacuum's next round: the planner then estimates a handful of rows per
+    /// account and reads a media page as a bitmap scan of the whole account plus a sort, so
+    /// the first page of a 100,000-media account took ten times as long as the last. With
+    /// fresh statistics every page is an ordered index scan that stops after `limit + 1` rows.
+    async fn refresh_media_statistics(&self, written: usize) -> Result<()> {
+        if written < BULK_MEDIA_ROWS {
+            return Ok(());
+        }
+        let estimated: f32 =
+            sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = 'ig_media'::regclass")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
+        // `reltuples` is -1 before the first ANALYZE.
+        if (written as f64) * 10.0 >= f64::from(estimated.max(0.0)) {
+            sqlx::query("ANALYZE ig_media")
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+}
+
 async fn commit(tx: Transaction<'static, Postgres>) -> Result<()> {
     tx.commit().await.map_err(map_err)
 }
@@ -862,7 +894,8 @@ impl WorldStore for PgStore {
         for token in &plan.tokens {
             insert_token(&mut tx, token, true).await?;
         }
-        commit(tx).await
+        commit(tx).await?;
+        self.refresh_media_statistics(plan.media.len()).await
     }
 }
 
@@ -1179,7 +1212,8 @@ impl MediaStore for PgStore {
     async fn upsert_media(&self, media: &[IgMedia]) -> Result<()> {
         let mut tx = self.write().await?;
         upsert_media(&mut tx, media).await?;
-        commit(tx).await
+        commit(tx).await?;
+        self.refresh_media_statistics(media.len()).await
     }
 }
 

@@ -2318,6 +2318,67 @@ async fn postgres_unreachable_is_unavailable() {
     }
 }
 
+/// A bulk media write refreshes PostgreSQL's planner statistics at once, so the first page of a
+/// freshly loaded account is an ordered index scan that stops after the page, not a scan of the
+/// whole account plus a sort (which made the first page of 100,000 media ten times slower than
+/// the last). Small writes leave the statistics to autovacuum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_bulk_media_refreshes_planner_statistics() {
+    let Some(ctx) = open_postgres().await else {
+        println!("{SKIPPED}");
+        return;
+    };
+    let Raw::Postgres(pool) = &ctx.raw else {
+        unreachable!()
+    };
+    let store = ctx.store.as_ref();
+    seed(store).await;
+    let reltuples = || async {
+        sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE relname = 'ig_media'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    let before = reltuples().await;
+    // A small write (under the bulk threshold) does not analyze.
+    let few: Vec<IgMedia> = (0..10)
+        .map(|i| media(&format!("{}", 5_000_000 + i), JANE, None, 0))
+        .collect();
+    store.upsert_media(&few).await.unwrap();
+    assert_eq!(
+        reltuples().await,
+        before,
+        "a small write left the statistics alone"
+    );
+
+    let many: Vec<IgMedia> = (0..5000)
+        .map(|i| {
+            let mut m = media(&format!("{}", 6_000_000 + i), JANE, None, 0);
+            m.timestamp = from_millis(T0 - i64::from(i) * MINUTE);
+            m
+        })
+        .collect();
+    store.upsert_media(&many).await.unwrap();
+    let after = reltuples().await;
+    assert!(after >= 5000.0, "statistics refreshed: reltuples {after}");
+
+    let mut conn = pool.acquire().await.unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN (COSTS OFF) SELECT id FROM ig_media \
+         WHERE parent_id IS NULL AND media_product_type IN ('FEED', 'REELS') AND owner_id = $1 \
+         ORDER BY timestamp_ms DESC, id COLLATE \"C\" DESC LIMIT 26",
+    )
+    .bind(JANE)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("Index Scan using ig_media_owner_timestamp") && !plan.contains("Sort"),
+        "the first page is an ordered index scan:\n{plan}"
+    );
+}
+
 // ------------------------------------------------------------------------------------------------
 // The App Dashboard
 // ------------------------------------------------------------------------------------------------

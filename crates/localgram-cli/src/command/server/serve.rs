@@ -111,19 +111,29 @@ impl ServeArgs {
 }
 
 /// Sets up logging: `LOCALGRAM_LOG` (an env-filter directive) or `info`, to stderr.
-pub fn init_logging(format: LogFormat) {
+///
+/// Lines are handed to a writer thread instead of being written by the request's own thread
+/// (one `write` per access-log line otherwise sits on every request's path). Nothing is
+/// dropped: when the writer falls behind, logging waits for it. The returned guard flushes
+/// what is queued when it is dropped, so keep it until the server has stopped.
+pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("LOCALGRAM_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("localgram-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
     };
+    guard
 }
 
 async fn shutdown_signal() {
@@ -151,7 +161,7 @@ async fn shutdown_signal() {
 /// Runs the emulator until SIGINT or SIGTERM.
 pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> anyhow::Result<()> {
     let config = crate::config::load(config_file, args.flags())?;
-    init_logging(config.log_format);
+    let _log_guard = init_logging(config.log_format);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
