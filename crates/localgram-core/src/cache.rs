@@ -1,24 +1,44 @@
-//! Short-lived read caches for data that changes rarely (apps, accounts, the media-cap position),
-//! so a Graph call does not re-read them on every request. Entries live [`TTL`] of monotonic time
-//! (not the emulator clock, which tests freeze); loading a world clears them at once in this
-//! process, and other instances sharing PostgreSQL see a change within [`TTL`].
+//! Read caches for data that changes rarely (apps, accounts, the media-cap position, media
+//! counts, tokens), so a Graph call does not re-read them on every request.
 //!
-//! Token validity is never cached: a revoked token is refused by every instance at once.
+//! Every entry is tagged with the store's write generation ([`Store::last_data_version`]) read
+//! *before* the data was, and is served only while the generation is the same, and for at most
+//! [`TTL`] of monotonic time (not the emulator clock, which tests freeze):
+//!
+//! - On SQLite the generation moves with every commit, and a Graph request reads it afresh
+//!   ([`Store::data_version`]) before anything else, so what it reads through these caches is
+//!   exact: never older than the last commit before the request began.
+//! - On PostgreSQL there is no generation; entries live for [`TTL`], and other instances
+//!   sharing the database see a change within that time. Tokens are never cached there (see
+//!   `Platform::resolve_token_at`).
+//!
+//! Loading a world clears every cache at once in this process.
+//!
+//! [`Store::last_data_version`]: crate::store::Store::last_data_version
+//! [`Store::data_version`]: crate::store::Store::data_version
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long an entry is trusted.
+/// How long an entry is trusted at most.
 pub const TTL: Duration = Duration::from_secs(1);
 /// Entries kept per cache before it is cleared.
 const MAX_ENTRIES: usize = 10_000;
 
-/// A map whose entries expire after [`TTL`].
+/// One entry: when it was read, under which generation, and the value.
+#[derive(Debug)]
+struct Entry<V> {
+    at: Instant,
+    generation: Option<u64>,
+    value: V,
+}
+
+/// A map whose entries expire after [`TTL`] or when the store's generation moves.
 #[derive(Debug)]
 pub struct TtlCache<K, V> {
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    entries: Mutex<HashMap<K, Entry<V>>>,
 }
 
 impl<K, V> Default for TtlCache<K, V> {
@@ -30,22 +50,29 @@ impl<K, V> Default for TtlCache<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
-    /// The fresh value for `key`, if any.
-    pub fn get(&self, key: &K) -> Option<V> {
+    /// The value for `key`, if it was read under `generation` less than [`TTL`] ago.
+    pub fn get(&self, key: &K, generation: Option<u64>) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
-            .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, v)| v.clone())
+            .filter(|e| e.generation == generation && e.at.elapsed() < TTL)
+            .map(|e| e.value.clone())
     }
 
-    /// Stores `value` for `key`.
-    pub fn put(&self, key: K, value: V) {
+    /// Stores `value` for `key`, read under `generation` (taken before the read).
+    pub fn put(&self, key: K, generation: Option<u64>, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, (Instant::now(), value));
+        entries.insert(
+            key,
+            Entry {
+                at: Instant::now(),
+                generation,
+                value,
+            },
+        );
     }
 
     /// Forgets everything.
@@ -64,10 +91,21 @@ mod tests {
     #[test]
     fn entries_are_returned_until_cleared() {
         let c = TtlCache::default();
-        assert_eq!(c.get(&"a"), None);
-        c.put("a", 1);
-        assert_eq!(c.get(&"a"), Some(1));
+        assert_eq!(c.get(&"a", None), None);
+        c.put("a", None, 1);
+        assert_eq!(c.get(&"a", None), Some(1));
         c.clear();
-        assert_eq!(c.get(&"a"), None);
+        assert_eq!(c.get(&"a", None), None);
+    }
+
+    #[test]
+    fn entries_are_served_only_under_their_generation() {
+        let c = TtlCache::default();
+        c.put("a", Some(7), 1);
+        assert_eq!(c.get(&"a", Some(7)), Some(1));
+        assert_eq!(c.get(&"a", Some(8)), None, "a commit since");
+        assert_eq!(c.get(&"a", None), None);
+        c.put("a", Some(8), 2);
+        assert_eq!(c.get(&"a", Some(8)), Some(2));
     }
 }

@@ -175,7 +175,8 @@ impl Platform {
             .transpose()?;
         // The position of the cap is an OFFSET scan (bounded by the cap); read it at most once
         // per cache period per account.
-        let not_older_than = match self.caches.media_cap.get(&owner.to_owned()) {
+        let generation = self.store.last_data_version();
+        let not_older_than = match self.caches.media_cap.get(&owner.to_owned(), generation) {
             Some(v) => v,
             None => {
                 let v = self
@@ -183,7 +184,9 @@ impl Platform {
                     .listed_media_key_at(owner, self.settings.max_listed_media - 1)
                     .await
                     .map_err(store_err)?;
-                self.caches.media_cap.put(owner.to_owned(), v.clone());
+                self.caches
+                    .media_cap
+                    .put(owner.to_owned(), generation, v.clone());
                 v
             }
         };

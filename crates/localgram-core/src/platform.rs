@@ -69,6 +69,8 @@ pub(crate) struct Caches {
     pub media_cap: crate::cache::TtlCache<String, Option<crate::store::MediaKey>>,
     /// Top-level media counts per account.
     pub media_counts: crate::cache::TtlCache<String, i64>,
+    /// Tokens by hash, only ever under a generation read at the start of the request.
+    pub tokens: crate::cache::TtlCache<String, Option<crate::model::TokenRecord>>,
 }
 
 impl Caches {
@@ -77,6 +79,7 @@ impl Caches {
         self.ig_users.clear();
         self.media_cap.clear();
         self.media_counts.clear();
+        self.tokens.clear();
     }
 }
 
@@ -130,11 +133,12 @@ impl Platform {
         &self,
         id: &str,
     ) -> Result<Option<crate::model::App>, crate::store::StoreError> {
-        if let Some(v) = self.caches.apps.get(&id.to_owned()) {
+        let generation = self.store.last_data_version();
+        if let Some(v) = self.caches.apps.get(&id.to_owned(), generation) {
             return Ok(v);
         }
         let v = self.store.find_app(id).await?;
-        self.caches.apps.put(id.to_owned(), v.clone());
+        self.caches.apps.put(id.to_owned(), generation, v.clone());
         Ok(v)
     }
 
@@ -143,11 +147,14 @@ impl Platform {
         &self,
         id: &str,
     ) -> Result<Option<crate::model::IgUser>, crate::store::StoreError> {
-        if let Some(v) = self.caches.ig_users.get(&id.to_owned()) {
+        let generation = self.store.last_data_version();
+        if let Some(v) = self.caches.ig_users.get(&id.to_owned(), generation) {
             return Ok(v);
         }
         let v = self.store.find_ig_user(id).await?;
-        self.caches.ig_users.put(id.to_owned(), v.clone());
+        self.caches
+            .ig_users
+            .put(id.to_owned(), generation, v.clone());
         Ok(v)
     }
 

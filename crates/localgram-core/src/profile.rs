@@ -65,11 +65,12 @@ impl Platform {
             .await
             .map_err(store_err)?
             .ok_or_else(|| GraphError::unsupported_request(GraphHost::Instagram, "GET", own))?;
-        let media_count = match self.caches.media_counts.get(&own.to_owned()) {
+        let generation = self.store.last_data_version();
+        let media_count = match self.caches.media_counts.get(&own.to_owned(), generation) {
             Some(n) => n,
             None => {
                 let n = self.store.count_media(own).await.map_err(store_err)?;
-                self.caches.media_counts.put(own.to_owned(), n);
+                self.caches.media_counts.put(own.to_owned(), generation, n);
                 n
             }
         };

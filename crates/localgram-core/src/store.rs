@@ -384,4 +384,16 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     /// The backend's name (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
+    /// The database's write generation, read now: larger than every value returned before the
+    /// latest commit to the database (by any connection, in this process or another one
+    /// sharing the database). Reads memoized under a generation read *before* them stay exact
+    /// while the generation stays the same. `None` when the backend cannot tell cheaply; then
+    /// nothing is memoized beyond the short TTL of [`crate::cache`].
+    fn data_version(&self) -> Option<u64> {
+        None
+    }
+    /// The generation [`Store::data_version`] returned last, without reading the database.
+    fn last_data_version(&self) -> Option<u64> {
+        None
+    }
 }

@@ -36,6 +36,21 @@ impl Platform {
         raw: &str,
         host: GraphHost,
     ) -> Result<TokenRecord, GraphError> {
+        self.resolve_token_at(raw, host, None).await
+    }
+
+    /// [`Platform::resolve_token`], with the store's write generation read at the start of the
+    /// request ([`Store::data_version`](crate::store::Store::data_version)): under a
+    /// generation, the token's row is read once and memoized until the next commit, so a
+    /// revocation or a new token is seen by the very next request. Without one, the row is
+    /// read every time (token validity is never cached by time, reliability.md test 43). The
+    /// checks of expiry against the clock run on every call either way.
+    pub async fn resolve_token_at(
+        &self,
+        raw: &str,
+        host: GraphHost,
+        generation: Option<u64>,
+    ) -> Result<TokenRecord, GraphError> {
         if raw.is_empty() || raw.len() > MAX_TOKEN_LEN || !raw.bytes().all(|b| b.is_ascii_graphic())
         {
             return Err(GraphError::cannot_parse_token());
@@ -44,12 +59,18 @@ impl Platform {
         if looks_instagram != (host == GraphHost::Instagram) {
             return Err(GraphError::cannot_parse_token());
         }
-        let token = self
-            .store
-            .find_token(&SecretHash::of(raw).0)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(GraphError::cannot_parse_token)?;
+        let hash = SecretHash::of(raw).0;
+        let found = match generation.and_then(|g| self.caches.tokens.get(&hash, Some(g))) {
+            Some(found) => found,
+            None => {
+                let found = self.store.find_token(&hash).await.map_err(store_err)?;
+                if generation.is_some() {
+                    self.caches.tokens.put(hash, generation, found.clone());
+                }
+                found
+            }
+        };
+        let token = found.ok_or_else(GraphError::cannot_parse_token)?;
         if token.kind.is_instagram() != (host == GraphHost::Instagram) {
             return Err(GraphError::cannot_parse_token());
         }

@@ -286,6 +286,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         cookie_key,
         calls: Arc::default(),
         reveals: Arc::default(),
+        responses: Arc::default(),
     };
     Ok(Prepared { state, report })
 }

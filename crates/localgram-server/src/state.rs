@@ -24,6 +24,8 @@ pub struct AppState {
     pub calls: Arc<crate::calls::CallLog>,
     /// Secrets the dashboard shows once.
     pub reveals: Arc<crate::reveal::Reveals>,
+    /// Rendered graph.instagram.com reads, kept while the database is unchanged.
+    pub responses: Arc<crate::routes::graph::response_cache::ResponseCache>,
 }
 
 impl FromRef<AppState> for Key {

@@ -1222,6 +1222,23 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    /// From `PRAGMA data_version` on the read connections (see `Readers::version`); an
+    /// in-memory database, which reads through sqlx, has none.
+    fn data_version(&self) -> Option<u64> {
+        let readers = self.readers.as_ref()?;
+        match readers.version() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the database's data version; reading without memos");
+                None
+            }
+        }
+    }
+
+    fn last_data_version(&self) -> Option<u64> {
+        self.readers.as_ref().map(|r| r.last_version())
+    }
 }
 
 #[async_trait]

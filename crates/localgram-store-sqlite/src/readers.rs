@@ -13,7 +13,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -30,8 +30,16 @@ const MMAP_SIZE: i64 = 256 * 1024 * 1024;
 
 /// A small set of read-only connections on the database file.
 pub(crate) struct Readers {
-    connections: Vec<Mutex<Connection>>,
+    connections: Vec<Mutex<Slot>>,
     next: AtomicUsize,
+    /// The write generation (see [`Readers::version`]).
+    generation: AtomicU64,
+}
+
+/// One connection and the `PRAGMA data_version` it answered last.
+struct Slot {
+    conn: Connection,
+    seen: Option<i64>,
 }
 
 impl std::fmt::Debug for Readers {
@@ -57,11 +65,19 @@ impl Readers {
             conn.pragma_update(None, "mmap_size", MMAP_SIZE)
                 .map_err(read_err)?;
             conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-            connections.push(Mutex::new(conn));
+            // The value at opening counts as the connection's previous answer.
+            let seen = conn
+                .query_row("PRAGMA data_version", [], |r| r.get(0))
+                .map_err(read_err)?;
+            connections.push(Mutex::new(Slot {
+                conn,
+                seen: Some(seen),
+            }));
         }
         Ok(Some(Self {
             connections,
             next: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
         }))
     }
 
@@ -70,17 +86,52 @@ impl Readers {
         &self,
         read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
+        self.with_slot(|slot| read(&slot.conn))
+    }
+
+    fn with_slot<T>(&self, read: impl FnOnce(&mut Slot) -> rusqlite::Result<T>) -> Result<T> {
         let n = self.connections.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
-            if let Ok(conn) = self.connections[(start + i) % n].try_lock() {
-                return read(&conn).map_err(read_err);
+            if let Ok(mut slot) = self.connections[(start + i) % n].try_lock() {
+                return read(&mut slot).map_err(read_err);
             }
         }
-        let conn = self.connections[start % n]
+        let mut slot = self.connections[start % n]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        read(&conn).map_err(read_err)
+        read(&mut slot).map_err(read_err)
+    }
+
+    /// The write generation, read now: a number that is larger than every number this method
+    /// returned before the latest commit to the database, by any connection of this process or
+    /// of another one sharing the file.
+    ///
+    /// `PRAGMA data_version` answers, per connection, a value that differs from its previous
+    /// answer when another connection committed in between. Every connection compares its
+    /// answer with the one before and, when it moved, advances the shared generation before
+    /// returning it. Take a commit C and a call P that starts after C, on connection k: if k's
+    /// previous call came before C, P sees the value move and advances the generation itself;
+    /// if it came after C, that earlier call (or one before it, after C) advanced it already.
+    /// Either way P returns more than anything returned before C, so a memo tagged with a
+    /// generation read *before* its data was read is never served after a later commit.
+    pub(crate) fn version(&self) -> Result<u64> {
+        self.with_slot(|slot| {
+            let now: i64 = slot
+                .conn
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
+            if slot.seen != Some(now) {
+                slot.seen = Some(now);
+                self.generation.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(self.generation.load(Ordering::SeqCst))
+        })
+    }
+
+    /// The generation [`Readers::version`] returned last, without reading the database.
+    pub(crate) fn last_version(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 }
 

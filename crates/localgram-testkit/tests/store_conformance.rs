@@ -258,6 +258,7 @@ macro_rules! conformance {
 
 conformance!(
     story_ping_and_backend,
+    story_data_version,
     story_world_lookups,
     story_world_reapply_is_idempotent,
     story_world_conflict_writes_nothing,
@@ -588,6 +589,64 @@ async fn story_ping_and_backend(ctx: &Ctx) {
     for (table, rows) in ctx.table_counts().await {
         assert_eq!(rows, 0, "{table} is empty in a fresh store");
     }
+}
+
+/// SQLite's write generation moves after every commit, whoever makes it (this store, or
+/// another connection on the file, as another process would), and only then; PostgreSQL has
+/// none, so nothing is memoized on it beyond the short TTL.
+async fn story_data_version(ctx: &Ctx) {
+    let store = ctx.store();
+    let Raw::Sqlite(raw) = &ctx.raw else {
+        assert_eq!(store.data_version(), None);
+        assert_eq!(store.last_data_version(), None);
+        return;
+    };
+    // Each read connection notices a commit once, on its next call; after a few calls every
+    // one has, and the generation holds still until the next commit.
+    let settled = || {
+        let mut v = store
+            .data_version()
+            .expect("a file database has a generation");
+        for _ in 0..16 {
+            let next = store.data_version().unwrap();
+            assert!(next >= v, "never goes back");
+            v = next;
+        }
+        for _ in 0..16 {
+            assert_eq!(store.data_version(), Some(v), "no commit, no move");
+        }
+        assert_eq!(store.last_data_version(), Some(v));
+        v
+    };
+    seed(store).await;
+    let v0 = settled();
+    // A commit through the store.
+    store.insert_token(&ig_token("t-dv-1")).await.unwrap();
+    let first = store.data_version().unwrap();
+    assert!(
+        first > v0,
+        "{first} > {v0} at once after the store's own commit"
+    );
+    let v1 = settled();
+    // A commit by another connection on the same file.
+    sqlx::query("UPDATE tokens SET revoked_at = 1 WHERE id = 't-dv-1'")
+        .execute(raw)
+        .await
+        .unwrap();
+    let first = store.data_version().unwrap();
+    assert!(
+        first > v1,
+        "{first} > {v1} at once after another connection's commit"
+    );
+    let v2 = settled();
+    // Reads do not move it.
+    let found = store
+        .find_token(&ig_token("t-dv-1").token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.revoked_at.is_some());
+    assert_eq!(store.data_version(), Some(v2));
 }
 
 async fn story_world_lookups(ctx: &Ctx) {

@@ -41,7 +41,7 @@ fn without_trace(mut v: Value) -> Value {
 
 /// A world with one account of `n` media, one per hour back from 2026-01-01, plus a story and an
 /// ad that must never be listed, and a token for it.
-fn big_world(n: usize, limits: &str) -> String {
+pub(crate) fn big_world(n: usize, limits: &str) -> String {
     let mut w = format!(
         "version = 1\n[[apps]]\nid = \"500\"\nsecret = \"big-app-secret\"\nname = \"Big\"\nmode = \"live\"\nproducts = [\"instagram_basic_display\", \"instagram_login\"]\nredirect_uris = [\"https://big.example/cb\"]\n{limits}\n[[instagram_users]]\nid = \"600\"\nusername = \"big.account\"\npassword = \"big password\"\naccount_type = \"BUSINESS\"\n"
     );

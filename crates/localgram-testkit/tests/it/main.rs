@@ -8,6 +8,7 @@ mod code_exchange;
 mod control;
 mod dashboard;
 mod facebook;
+mod graph_cache;
 mod graph_me;
 mod graph_media;
 mod login_consent;

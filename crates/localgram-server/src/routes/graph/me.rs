@@ -5,7 +5,7 @@ use super::fields::{
     check_media, check_user, output_fields, render_media, render_user, requested, username_of,
     wants,
 };
-use super::{GraphRequest, graph_json, graph_json_bytes};
+use super::{GraphRequest, graph_json_bytes};
 use crate::error::{ApiError, Result, apply_usage};
 use crate::http::logging::AppTag;
 use crate::state::AppState;
@@ -48,7 +48,7 @@ pub async fn token(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Call
     };
     let token = state
         .platform
-        .resolve_token(raw, GraphHost::Instagram)
+        .resolve_token_at(raw, GraphHost::Instagram, gr.generation)
         .await?;
     super::check_appsecret_proof(state, gr, &token, raw).await?;
     let counted = state.platform.count_call(&token).await?;
@@ -59,6 +59,25 @@ pub async fn token(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Call
         token,
         usage: counted.usage,
     })
+}
+
+/// The answer to this request kept in the [`response_cache`](super::response_cache), if the
+/// database has not changed since it was rendered for this caller.
+pub fn cached_answer(state: &AppState, gr: &GraphRequest, caller: &Caller) -> Option<Response> {
+    let generation = gr.generation?;
+    let key = super::response_cache::key(&caller.token.id, &gr.path_and_query);
+    let body = state.responses.get(&key, generation)?;
+    Some(graph_json_bytes(gr, body))
+}
+
+/// A rendered answer, kept for the next identical request when the request read a generation.
+pub fn answer(state: &AppState, gr: &GraphRequest, caller: &Caller, body: Vec<u8>) -> Response {
+    let body = axum::body::Bytes::from(body);
+    if let Some(generation) = gr.generation {
+        let key = super::response_cache::key(&caller.token.id, &gr.path_and_query);
+        state.responses.put(key, generation, body.clone());
+    }
+    graph_json_bytes(gr, body)
 }
 
 /// `/me`.
@@ -74,11 +93,15 @@ async fn user_for(
     caller: Caller,
     id: Option<&str>,
 ) -> Result<Response> {
+    if let Some(res) = cached_answer(state, gr, &caller) {
+        return Ok(caller.finish(res));
+    }
     let sel = requested(gr, "id")?;
     check_user(&sel)?;
     let profile = state.platform.profile(&caller.token, id).await?;
     let body = render_user(state, gr, &caller.token, &profile, &sel).await?;
-    Ok(caller.finish(graph_json(gr, &body)))
+    let res = answer(state, gr, &caller, body.to_string().into_bytes());
+    Ok(caller.finish(res))
 }
 
 /// `/{id}`: the token's own account, or one of its media. The token is resolved and counted once.
@@ -86,6 +109,9 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     let caller = token(state, gr, false).await?;
     if caller.token.subject.user_id() == Some(id) {
         return user_for(state, gr, caller, Some(id)).await;
+    }
+    if let Some(res) = cached_answer(state, gr, &caller) {
+        return Ok(caller.finish(res));
     }
     let sel = requested(gr, "id")?;
     let media = state.platform.get_media(&caller.token, id).await?;
@@ -105,5 +131,6 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
         &mut body,
     )
     .await?;
-    Ok(caller.finish(graph_json_bytes(gr, body)))
+    let res = answer(state, gr, &caller, body);
+    Ok(caller.finish(res))
 }

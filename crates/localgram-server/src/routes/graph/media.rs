@@ -5,7 +5,7 @@ use super::fields::{
     check_media, output_fields, render_media, render_page, requested, username_of, wants,
 };
 use super::json_out::Object;
-use super::me::token;
+use super::me::{answer, cached_answer, token};
 use super::{GraphRequest, graph_json_bytes};
 use crate::error::Result;
 use crate::state::AppState;
@@ -15,6 +15,9 @@ use localgram_core::media::{DEFAULT_LIMIT, PageParams};
 /// The media edge of `/me` or `/{user-id}`.
 pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
     let caller = token(state, gr, node == "me").await?;
+    if let Some(res) = cached_answer(state, gr, &caller) {
+        return Ok(caller.finish(res));
+    }
     let token = &caller.token;
     let sel = requested(gr, "id")?;
     check_media(&sel)?;
@@ -36,12 +39,16 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
         .await?;
     let path = format!("/{}/{}/media", gr.version, node);
     let body = render_page(state, gr, &page, &sel, &path, gr.params.pairs()).await?;
-    Ok(caller.finish(graph_json_bytes(gr, body)))
+    let res = answer(state, gr, &caller, body);
+    Ok(caller.finish(res))
 }
 
 /// The children edge of an album.
 pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
     let caller = token(state, gr, false).await?;
+    if let Some(res) = cached_answer(state, gr, &caller) {
+        return Ok(caller.finish(res));
+    }
     let sel = requested(gr, "id")?;
     check_media(&sel)?;
     let (album, children) = state.platform.get_children(&caller.token, id).await?;
@@ -70,5 +77,6 @@ pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Resu
     cursors.end();
     paging.end();
     body.push(b'}');
-    Ok(caller.finish(graph_json_bytes(gr, body)))
+    let res = answer(state, gr, &caller, body);
+    Ok(caller.finish(res))
 }

@@ -8,6 +8,7 @@ pub mod json_out;
 pub mod me;
 pub mod media;
 pub mod pages;
+pub mod response_cache;
 pub mod testusers;
 pub mod token;
 
@@ -56,6 +57,11 @@ pub struct GraphRequest {
     pub method: Method,
     /// The host prefix the request used (`/graph.instagram.com`), for paging links.
     pub prefix: &'static str,
+    /// The path and query as sent (below the host prefix), for [`response_cache`].
+    pub path_and_query: String,
+    /// The store's write generation, read before anything else of this request (on
+    /// graph.instagram.com; `None` elsewhere, or when the backend has none).
+    pub generation: Option<u64>,
 }
 
 /// Parses `vNN.N`; `Ok(None)` when the segment is not a version, an error for versions at or
@@ -146,6 +152,11 @@ pub fn parse_request_with(
         token_in_query,
         method,
         prefix,
+        path_and_query: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| path.to_owned(), |p| p.as_str().to_owned()),
+        generation: None,
     })
 }
 
@@ -188,8 +199,8 @@ pub fn graph_json(gr: &GraphRequest, value: &serde_json::Value) -> Response {
 }
 
 /// A JSON body already written (see [`json_out`]), with the Graph response headers.
-pub fn graph_json_bytes(gr: &GraphRequest, body: Vec<u8>) -> Response {
-    let mut res = body.into_response();
+pub fn graph_json_bytes(gr: &GraphRequest, body: impl Into<axum::body::Bytes>) -> Response {
+    let mut res = body.into().into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -214,7 +225,10 @@ pub fn with_version(mut res: Response, version: &str) -> Response {
 
 async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     let (version, res) = match parse_request(&req) {
-        Ok(gr) => {
+        Ok(mut gr) => {
+            // First, before any read: what this request reads through the caches is then
+            // never older than the last commit before it began.
+            gr.generation = state.platform.store.data_version();
             let version = gr.version.clone();
             (version, route(&state, gr).await)
         }

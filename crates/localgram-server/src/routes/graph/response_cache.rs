@@ -1,0 +1,136 @@
+//! Rendered answers of graph.instagram.com's reads (`/me`, `/{id}`, the media edge, album
+//! children), kept while the database has not changed, so asking again for the same page costs
+//! a lookup instead of a page read and a render.
+//!
+//! An answer is a pure function of the database, the caller's token and the request's path and
+//! query (the public URL, the cursor key and the field rules are fixed for the process). The
+//! cache therefore keys on the token's row id plus the path and query exactly as sent, and
+//! tags each answer with the store's write generation read at the start of the request that
+//! rendered it ([`Store::data_version`]); an answer is served only to a request that read the
+//! same generation, so it is never older than the last commit, whoever made it. A backend
+//! without a generation (PostgreSQL) caches nothing here.
+//!
+//! What is not in the cached body runs on every request: token resolution and its checks,
+//! `appsecret_proof`, rate counting and the usage headers, `Cache-Control` and the version
+//! header. Errors are never cached.
+//!
+//! [`Store::data_version`]: localgram_core::store::Store::data_version
+
+use axum::body::Bytes;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Answers kept at most; the cache starts over when full.
+const MAX_ENTRIES: usize = 4096;
+/// Bytes of bodies kept at most; the cache starts over when full.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// The cache (one per process).
+#[derive(Debug, Default)]
+pub struct ResponseCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// The generation every entry was rendered under.
+    generation: u64,
+    bytes: usize,
+    entries: HashMap<String, Bytes>,
+}
+
+/// The key of an answer: the token's row id, then the path and query as sent.
+pub fn key(token_id: &str, path_and_query: &str) -> String {
+    let mut k = String::with_capacity(token_id.len() + 1 + path_and_query.len());
+    k.push_str(token_id);
+    k.push(' ');
+    k.push_str(path_and_query);
+    k
+}
+
+impl ResponseCache {
+    /// The body rendered for `key` under `generation`, if any.
+    pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.generation != generation {
+            return None;
+        }
+        inner.entries.get(key).cloned()
+    }
+
+    /// Keeps `body`, rendered for `key` by a request that read `generation` first. A body
+    /// rendered under an older generation than the cache holds is dropped; a newer one
+    /// replaces everything.
+    pub fn put(&self, key: String, generation: u64, body: Bytes) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if generation < inner.generation {
+            return;
+        }
+        if generation > inner.generation
+            || inner.entries.len() >= MAX_ENTRIES
+            || inner.bytes + body.len() > MAX_BYTES
+        {
+            inner.entries.clear();
+            inner.bytes = 0;
+            inner.generation = generation;
+        }
+        if body.len() > MAX_BYTES {
+            return;
+        }
+        inner.bytes += body.len();
+        if let Some(old) = inner.entries.insert(key, body) {
+            inner.bytes -= old.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_served_only_under_its_generation() {
+        let c = ResponseCache::default();
+        let k = key("t1", "/graph.instagram.com/me?fields=id");
+        assert_eq!(c.get(&k, 1), None);
+        c.put(k.clone(), 1, Bytes::from_static(b"{\"id\":\"1\"}"));
+        assert_eq!(c.get(&k, 1).as_deref(), Some(&b"{\"id\":\"1\"}"[..]));
+        assert_eq!(c.get(&k, 2), None, "the database changed since");
+        assert_eq!(
+            c.get(&key("t2", "/graph.instagram.com/me?fields=id"), 1),
+            None,
+            "another token"
+        );
+    }
+
+    #[test]
+    fn a_late_render_under_an_older_generation_is_dropped() {
+        let c = ResponseCache::default();
+        c.put("new".into(), 5, Bytes::from_static(b"new"));
+        c.put("old".into(), 4, Bytes::from_static(b"old"));
+        assert_eq!(c.get("old", 4), None);
+        assert_eq!(c.get("old", 5), None);
+        assert_eq!(c.get("new", 5).as_deref(), Some(&b"new"[..]));
+        c.put("newer".into(), 6, Bytes::from_static(b"newer"));
+        assert_eq!(
+            c.get("new", 5),
+            None,
+            "a newer generation replaced everything"
+        );
+        assert_eq!(c.get("newer", 6).as_deref(), Some(&b"newer"[..]));
+    }
+
+    #[test]
+    fn the_cache_starts_over_when_full() {
+        let c = ResponseCache::default();
+        for i in 0..MAX_ENTRIES {
+            c.put(format!("k{i}"), 1, Bytes::from_static(b"x"));
+        }
+        assert!(c.get("k0", 1).is_some());
+        c.put("one more".into(), 1, Bytes::from_static(b"y"));
+        assert_eq!(c.get("k0", 1), None);
+        assert!(c.get("one more", 1).is_some());
+        let inner = c.inner.lock().unwrap();
+        assert_eq!((inner.entries.len(), inner.bytes), (1, 1));
+    }
+}
