@@ -5,16 +5,41 @@ use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 /// `2026-05-01T18:10:00+0000`: UTC, no colon in the offset, no fractional seconds.
 pub fn graph_timestamp(t: OffsetDateTime) -> String {
+    let mut out = String::with_capacity(24);
+    push_graph_timestamp(&mut out, t);
+    out
+}
+
+/// Appends [`graph_timestamp`] to `out` (without the formatting machinery: media pages write
+/// one per item).
+pub fn push_graph_timestamp(out: &mut String, t: OffsetDateTime) {
     let t = t.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0000",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{year:04}");
+    } else {
+        push_digits(out, year.unsigned_abs(), 4);
+    }
+    for (sep, n) in [
+        ('-', u8::from(t.month())),
+        ('-', t.day()),
+        ('T', t.hour()),
+        (':', t.minute()),
+        (':', t.second()),
+    ] {
+        out.push(sep);
+        push_digits(out, u32::from(n), 2);
+    }
+    out.push_str("+0000");
+}
+
+/// `n` as exactly `width` decimal digits (`n` fits).
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        let digit = (n / 10u32.pow(i)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Parses RFC 3339 or the Graph form (`+0000`).
@@ -128,6 +153,22 @@ mod tests {
             Some(datetime!(2026-05-01 18:10 UTC))
         );
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn graph_timestamps_match_the_time_crates_own_formatting() {
+        let reference =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+0000");
+        let offset = UtcOffset::from_hms(5, 30, 0).unwrap();
+        // From year 1 to 9999 in uneven steps, in UTC and at an offset (written as UTC).
+        let mut secs = -62_135_596_800i64;
+        while secs < 253_402_300_799 {
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let expected = t.format(&reference).unwrap();
+            assert_eq!(graph_timestamp(t), expected);
+            assert_eq!(graph_timestamp(t.to_offset(offset)), expected);
+            secs += 7_777_777_777 / 97 + 13;
+        }
     }
 
     #[test]

@@ -34,24 +34,38 @@ const SECRET_PARAMS: &[&str] = &[
     "csrf",
 ];
 
-/// The query string with every secret value replaced by `[redacted]`.
-pub fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let (k, _) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = url::form_urlencoded::parse(k.as_bytes())
-                .next()
-                .map(|(k, _)| k.into_owned())
-                .unwrap_or_default();
-            if SECRET_PARAMS.contains(&key.as_str()) {
-                format!("{k}=[redacted]")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+/// The query string with every secret value replaced by `[redacted]` (borrowed when there is
+/// nothing to redact).
+pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
+    if !query.split('&').any(is_secret_pair) {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        if is_secret_pair(pair) {
+            out.push_str(pair.split_once('=').map_or(pair, |(k, _)| k));
+            out.push_str("=[redacted]");
+        } else {
+            out.push_str(pair);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether a `key=value` pair's key, decoded, names a secret.
+fn is_secret_pair(pair: &str) -> bool {
+    let raw = pair.split_once('=').map_or(pair, |(k, _)| k);
+    if !raw.contains(['%', '+']) {
+        return SECRET_PARAMS.contains(&raw);
+    }
+    let key = url::form_urlencoded::parse(raw.as_bytes())
+        .next()
+        .map(|(k, _)| k.into_owned())
+        .unwrap_or_default();
+    SECRET_PARAMS.contains(&key.as_str())
 }
 
 /// Logs one line per request, and remembers calls to the emulated hosts for the dashboard.
@@ -63,7 +77,7 @@ pub async fn log_requests(
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(redact_query);
+    let query = req.uri().query().map(|q| redact_query(q).into_owned());
     let res = next.run(req).await;
     let app = res.extensions().get::<AppTag>().map(|a| a.0.clone());
     let code = res.extensions().get::<GraphCode>().map(|c| c.0);
@@ -106,6 +120,12 @@ mod tests {
             "grant_type=ig_exchange_token&client_secret=[redacted]&access_token=[redacted]&fields=id"
         );
         assert_eq!(redact_query("code=AQx&state=s"), "code=[redacted]&state=s");
+        assert_eq!(redact_query("fields=id&limit=5"), "fields=id&limit=5");
+        assert_eq!(redact_query("access_token"), "access_token=[redacted]");
+        assert_eq!(
+            redact_query("a=1&client%5Fsecret=x&b"),
+            "a=1&client%5Fsecret=[redacted]&b"
+        );
         assert_eq!(
             redact_query("acc%65ss_token=IGQVJx"),
             "acc%65ss_token=[redacted]"

@@ -27,12 +27,21 @@ fn base(public_url: &str) -> &str {
 /// `media_url`: `…/cdn/media/{id}.mp4` for a VIDEO, `…/cdn/media/{id}.jpg` otherwise (an album's
 /// file is its first child's).
 pub fn media_url(public_url: &str, m: &IgMedia) -> String {
+    let mut out = String::new();
+    push_media_url(&mut out, public_url, m);
+    out
+}
+
+/// Appends [`media_url`] to `out`.
+pub fn push_media_url(out: &mut String, public_url: &str, m: &IgMedia) {
     let ext = if m.media_type == "VIDEO" {
-        "mp4"
+        ".mp4"
     } else {
-        "jpg"
+        ".jpg"
     };
-    format!("{}{MEDIA_PREFIX}{}.{ext}", base(public_url), m.id)
+    for part in [base(public_url), MEDIA_PREFIX, &m.id, ext] {
+        out.push_str(part);
+    }
 }
 
 /// `thumbnail_url` (VIDEO only): `…/cdn/thumb/{id}.jpg`.

@@ -113,7 +113,8 @@ impl ServeArgs {
 /// Sets up logging: `LOCALGRAM_LOG` (an env-filter directive) or `info`, to stderr.
 ///
 /// Lines are handed to a writer thread instead of being written by the request's own thread
-/// (one `write` per access-log line otherwise sits on every request's path). Nothing is
+/// (one `write` per access-log line otherwise sits on every request's path); that thread
+/// writes whatever has queued up at once and flushes when the queue is empty. Nothing is
 /// dropped: when the writer falls behind, logging waits for it. The returned guard flushes
 /// what is queued when it is dropped, so keep it until the server has stopped.
 pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
@@ -124,7 +125,11 @@ pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::Worker
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("localgram-log")
-        .finish(std::io::stderr());
+        // Buffered: the writer thread writes what has queued up in one go, then flushes.
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())

@@ -12,7 +12,7 @@ use localgram_core::fields::{self, FieldSelection};
 use localgram_core::media::{MediaPage, PageParams};
 use localgram_core::model::{IgMedia, TokenRecord};
 use localgram_core::profile::Profile;
-use localgram_core::timefmt::graph_timestamp;
+use localgram_core::timefmt::push_graph_timestamp;
 use serde_json::{Map, Value, json};
 
 /// Fields of the Instagram user node.
@@ -267,6 +267,8 @@ pub fn render_media<'a>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
     Box::pin(async move {
         let is_video = m.media_type == "VIDEO";
+        // URLs and the timestamp are assembled here, then written escaped.
+        let mut scratch = String::with_capacity(128);
         let mut out = Object::begin(buf);
         for &(name, nested) in fields {
             match name {
@@ -278,23 +280,30 @@ pub fn render_media<'a>(
                 }
                 "media_type" => out.str(name, &m.media_type),
                 "media_url" if !(is_video && m.copyright_flagged) => {
-                    out.str(name, &urls::media_url(&state.public_url, m));
+                    scratch.clear();
+                    urls::push_media_url(&mut scratch, &state.public_url, m);
+                    out.str(name, &scratch);
                 }
                 "permalink" if !m.copyright_flagged && m.parent_id.is_none() => {
                     let kind = if m.media_product_type == "REELS" {
-                        "reel"
+                        "reel/"
                     } else {
-                        "p"
+                        "p/"
                     };
-                    out.str(
-                        name,
-                        &format!("https://www.instagram.com/{kind}/{}/", m.shortcode),
-                    );
+                    scratch.clear();
+                    for part in ["https://www.instagram.com/", kind, &m.shortcode, "/"] {
+                        scratch.push_str(part);
+                    }
+                    out.str(name, &scratch);
                 }
                 "thumbnail_url" if is_video => {
                     out.str(name, &urls::thumbnail_url(&state.public_url, m));
                 }
-                "timestamp" => out.str(name, &graph_timestamp(m.timestamp)),
+                "timestamp" => {
+                    scratch.clear();
+                    push_graph_timestamp(&mut scratch, m.timestamp);
+                    out.str(name, &scratch);
+                }
                 "username" => {
                     if let Some(u) = owner_username {
                         out.str(name, u);
