@@ -7,7 +7,8 @@
 //!
 //! It starts a real server on SQLite (or on PostgreSQL when `LOCALGRAM_TEST_PG_URL` is set),
 //! inserts N media for one account, walks every page of 100 with `after` cursors, and prints the
-//! latency of the first, middle and last pages (median of repeated requests of each).
+//! latency of the first, middle and last pages (median of repeated requests of each, each with a
+//! parameter of its own so that none is answered from the server's memory of rendered pages).
 
 use localgram_core::model::IgMedia;
 use localgram_testkit::{Backend, TestOptions, TestServer};
@@ -44,8 +45,11 @@ async fn median_latencies(
     repeats: usize,
 ) -> Vec<Duration> {
     let mut samples = vec![Vec::with_capacity(repeats); urls.len()];
-    for _ in 0..repeats {
+    for round in 0..repeats {
         for (url, v) in urls.iter().zip(&mut samples) {
+            // A parameter the server ignores, different every time: no answer comes from the
+            // server's memory of rendered pages, every one is read and rendered.
+            let url = format!("{url}&nocache={round}");
             let t = Instant::now();
             let res = http.get(url.as_str()).send().await.unwrap();
             assert_eq!(res.status(), 200);
