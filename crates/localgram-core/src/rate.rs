@@ -88,10 +88,16 @@ impl Usage {
     /// The header value (JSON, Meta's keys only).
     pub fn header_value(&self) -> String {
         match self {
-            Self::App { call_count } => {
-                serde_json::json!({"call_count": call_count, "total_time": call_count, "total_cputime": call_count}).to_string()
-            }
-            Self::BusinessUseCase { account_id, call_count, estimated_time_to_regain_access } => serde_json::json!({
+            // Written directly (it goes on every Graph answer); keys in the order the other
+            // variants' maps serialize them.
+            Self::App { call_count } => format!(
+                r#"{{"call_count":{call_count},"total_cputime":{call_count},"total_time":{call_count}}}"#
+            ),
+            Self::BusinessUseCase {
+                account_id,
+                call_count,
+                estimated_time_to_regain_access,
+            } => serde_json::json!({
                 account_id.as_str(): [{
                     "type": "instagram",
                     "call_count": call_count,
@@ -101,7 +107,11 @@ impl Usage {
                 }]
             })
             .to_string(),
-            Self::PageUseCase { page_id, call_count, estimated_time_to_regain_access } => serde_json::json!({
+            Self::PageUseCase {
+                page_id,
+                call_count,
+                estimated_time_to_regain_access,
+            } => serde_json::json!({
                 page_id.as_str(): [{
                     "type": "pages",
                     "call_count": call_count,
