@@ -6,24 +6,19 @@
 
 use super::graph_media::big_world;
 use localgram_core::model::IgMedia;
-use localgram_testkit::{Backend, TestOptions, TestServer, client};
+use localgram_testkit::{Backend, TestOptions, TestServer};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "IGQVJbigAccountToken0001";
 
+/// Status, parsed `X-App-Usage` (or null) and body.
 async fn get(server: &TestServer, path_and_query: &str) -> (u16, Value, Value) {
-    let res = client()
-        .get(server.url(path_and_query))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let usage = res
-        .headers()
+    let (status, headers, body) = super::graph_media::get(server, path_and_query).await;
+    let usage = headers
         .get("x-app-usage")
         .map(|v| serde_json::from_str(v.to_str().unwrap()).unwrap())
         .unwrap_or(Value::Null);
-    (status, usage, res.json().await.unwrap())
+    (status, usage, body)
 }
 
 fn ids(page: &Value) -> Vec<&str> {

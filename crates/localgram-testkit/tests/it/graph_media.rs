@@ -10,7 +10,7 @@ const IMAGE: &str = "17895695668004550";
 const CHILD_IMAGE: &str = "17880997618081620";
 const CHILD_VIDEO: &str = "17880997618081621";
 
-async fn get(
+pub(crate) async fn get(
     server: &TestServer,
     path_and_query: &str,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
