@@ -175,21 +175,17 @@ impl Platform {
             .transpose()?;
         // The position of the cap is an OFFSET scan (bounded by the cap); read it at most once
         // per cache period per account.
-        let generation = self.store.last_data_version();
-        let not_older_than = match self.caches.media_cap.get(&owner.to_owned(), generation) {
-            Some(v) => v,
-            None => {
-                let v = self
-                    .store
-                    .listed_media_key_at(owner, self.settings.max_listed_media - 1)
-                    .await
-                    .map_err(store_err)?;
-                self.caches
-                    .media_cap
-                    .put(owner.to_owned(), generation, v.clone());
-                v
-            }
-        };
+        let not_older_than = self
+            .caches
+            .media_cap
+            .get_or_load(
+                owner.to_owned(),
+                self.store.last_data_version(),
+                self.store
+                    .listed_media_key_at(owner, self.settings.max_listed_media - 1),
+            )
+            .await
+            .map_err(store_err)?;
         let backwards = before.is_some() && after.is_none();
         let query = MediaQuery {
             owner_id: owner.to_owned(),

@@ -133,13 +133,14 @@ impl Platform {
         &self,
         id: &str,
     ) -> Result<Option<crate::model::App>, crate::store::StoreError> {
-        let generation = self.store.last_data_version();
-        if let Some(v) = self.caches.apps.get(&id.to_owned(), generation) {
-            return Ok(v);
-        }
-        let v = self.store.find_app(id).await?;
-        self.caches.apps.put(id.to_owned(), generation, v.clone());
-        Ok(v)
+        self.caches
+            .apps
+            .get_or_load(
+                id.to_owned(),
+                self.store.last_data_version(),
+                self.store.find_app(id),
+            )
+            .await
     }
 
     /// The Instagram account with this id, read through the cache.
@@ -147,15 +148,14 @@ impl Platform {
         &self,
         id: &str,
     ) -> Result<Option<crate::model::IgUser>, crate::store::StoreError> {
-        let generation = self.store.last_data_version();
-        if let Some(v) = self.caches.ig_users.get(&id.to_owned(), generation) {
-            return Ok(v);
-        }
-        let v = self.store.find_ig_user(id).await?;
         self.caches
             .ig_users
-            .put(id.to_owned(), generation, v.clone());
-        Ok(v)
+            .get_or_load(
+                id.to_owned(),
+                self.store.last_data_version(),
+                self.store.find_ig_user(id),
+            )
+            .await
     }
 
     /// Forgets every cached read (after a write through this process).

@@ -65,15 +65,16 @@ impl Platform {
             .await
             .map_err(store_err)?
             .ok_or_else(|| GraphError::unsupported_request(GraphHost::Instagram, "GET", own))?;
-        let generation = self.store.last_data_version();
-        let media_count = match self.caches.media_counts.get(&own.to_owned(), generation) {
-            Some(n) => n,
-            None => {
-                let n = self.store.count_media(own).await.map_err(store_err)?;
-                self.caches.media_counts.put(own.to_owned(), generation, n);
-                n
-            }
-        };
+        let media_count = self
+            .caches
+            .media_counts
+            .get_or_load(
+                own.to_owned(),
+                self.store.last_data_version(),
+                self.store.count_media(own),
+            )
+            .await
+            .map_err(store_err)?;
         let family = crate::scope::family_of(&token.scopes).unwrap_or(Family::BasicDisplay);
         Ok(Profile {
             user,

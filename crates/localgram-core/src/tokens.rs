@@ -60,16 +60,17 @@ impl Platform {
             return Err(GraphError::cannot_parse_token());
         }
         let hash = SecretHash::of(raw).0;
-        let found = match generation.and_then(|g| self.caches.tokens.get(&hash, Some(g))) {
-            Some(found) => found,
-            None => {
-                let found = self.store.find_token(&hash).await.map_err(store_err)?;
-                if generation.is_some() {
-                    self.caches.tokens.put(hash, generation, found.clone());
-                }
-                found
+        let read = self.store.find_token(&hash);
+        let found = match generation {
+            Some(_) => {
+                self.caches
+                    .tokens
+                    .get_or_load(hash.clone(), generation, read)
+                    .await
             }
-        };
+            None => read.await,
+        }
+        .map_err(store_err)?;
         let token = found.ok_or_else(GraphError::cannot_parse_token)?;
         if token.kind.is_instagram() != (host == GraphHost::Instagram) {
             return Err(GraphError::cannot_parse_token());

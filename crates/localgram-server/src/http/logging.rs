@@ -76,9 +76,11 @@ pub async fn log_requests(
 ) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(|q| redact_query(q).into_owned());
+    // A `Uri` clone shares its bytes: nothing of the path or query is copied to log them.
+    let uri = req.uri().clone();
     let res = next.run(req).await;
+    let path = uri.path();
+    let query = uri.query().map(redact_query);
     let app = res.extensions().get::<AppTag>().map(|a| a.0.clone());
     let code = res.extensions().get::<GraphCode>().map(|c| c.0);
     tracing::info!(
@@ -92,11 +94,11 @@ pub async fn log_requests(
         graph_code = code.unwrap_or(0),
         "request"
     );
-    if crate::calls::is_api_path(&path) {
+    if crate::calls::is_api_path(path) {
         state.calls.push(crate::calls::Call {
             at: state.platform.clock.now(),
             method: method.to_string(),
-            path: crate::calls::redact_path(&path),
+            path: crate::calls::redact_path(path),
             app,
             user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
             status: res.status().as_u16(),
