@@ -5,8 +5,9 @@
 //! every request.
 
 use super::graph_media::big_world;
+use super::support::{assert_graph_error, invalidated};
 use localgram_core::model::IgMedia;
-use localgram_testkit::{Backend, TestOptions, TestServer};
+use localgram_testkit::{Backend, TestOptions, TestServer, client};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "IGQVJbigAccountToken0001";
@@ -147,9 +148,7 @@ async fn a_write_by_another_process_on_the_sqlite_file_shows_at_once() {
         .await
         .unwrap();
     for path in [&node, &edge] {
-        let (status, _, body) = get(&server, path).await;
-        assert_eq!(status, 400, "{path}");
-        assert_eq!(body["error"]["code"], 190, "{body}");
-        assert_eq!(body["error"]["error_subcode"], 460, "{body}");
+        let reply = super::support::get(&client(), &server.url(path)).await;
+        assert_graph_error(&reply, invalidated(), path);
     }
 }
