@@ -617,19 +617,16 @@ impl Platform {
         let expires_at = now + self.settings.lifetimes.long_lived;
         self.store
             .insert_token(&TokenRecord {
-                id: self.new_id(),
-                token_hash: token.hash().0,
-                app_id: app.id,
-                kind: TokenKind::InstagramLongLived,
-                subject: Subject::Instagram(ig_user_id.to_owned()),
-                page_id: None,
                 scopes: scopes.clone(),
-                issued_at: now,
                 expires_at: Some(expires_at),
-                revoked_at: None,
-                code_id: None,
-                parent_id: None,
-                derived_at: None,
+                ..TokenRecord::new(
+                    self.new_id(),
+                    token.hash().0,
+                    app.id,
+                    TokenKind::InstagramLongLived,
+                    Subject::Instagram(ig_user_id.to_owned()),
+                    now,
+                )
             })
             .await?;
         Ok(GeneratedToken {

@@ -335,19 +335,17 @@ impl Platform {
         let lifetime = self.settings.lifetimes.long_lived;
         let access_token = secret::generate(&*self.rng, TOKEN_PREFIX);
         let token = TokenRecord {
-            id: self.new_id(),
-            token_hash: access_token.hash().0,
-            app_id: app.id.clone(),
-            kind: TokenKind::FacebookUserLongLived,
-            subject: code.subject.clone(),
-            page_id: None,
             scopes: code.scopes.clone(),
-            issued_at: now,
             expires_at: Some(now + lifetime),
-            revoked_at: None,
             code_id: Some(code.id.clone()),
-            parent_id: None,
-            derived_at: None,
+            ..TokenRecord::new(
+                self.new_id(),
+                access_token.hash().0,
+                app.id.clone(),
+                TokenKind::FacebookUserLongLived,
+                code.subject.clone(),
+                now,
+            )
         };
         if !self
             .store
@@ -390,19 +388,18 @@ impl Platform {
         let lifetime = self.settings.lifetimes.long_lived;
         let access_token = secret::generate(&*self.rng, TOKEN_PREFIX);
         let child = TokenRecord {
-            id: self.new_id(),
-            token_hash: access_token.hash().0,
-            app_id: app.id.clone(),
-            kind: TokenKind::FacebookUserLongLived,
-            subject: parent.subject.clone(),
-            page_id: None,
             scopes: parent.scopes.clone(),
-            issued_at: now,
             expires_at: Some(now + lifetime),
-            revoked_at: None,
             code_id: parent.code_id.clone(),
             parent_id: Some(parent.id.clone()),
-            derived_at: None,
+            ..TokenRecord::new(
+                self.new_id(),
+                access_token.hash().0,
+                app.id.clone(),
+                TokenKind::FacebookUserLongLived,
+                parent.subject.clone(),
+                now,
+            )
         };
         self.store.insert_token(&child).await.map_err(store_err)?;
         Ok(FbIssued {
@@ -414,21 +411,14 @@ impl Platform {
 
     async fn issue_app_token(&self, app: &App) -> Result<FbIssued, GraphError> {
         let access_token = secret::generate(&*self.rng, TOKEN_PREFIX);
-        let token = TokenRecord {
-            id: self.new_id(),
-            token_hash: access_token.hash().0,
-            app_id: app.id.clone(),
-            kind: TokenKind::App,
-            subject: Subject::App,
-            page_id: None,
-            scopes: Vec::new(),
-            issued_at: self.clock.now(),
-            expires_at: None,
-            revoked_at: None,
-            code_id: None,
-            parent_id: None,
-            derived_at: None,
-        };
+        let token = TokenRecord::new(
+            self.new_id(),
+            access_token.hash().0,
+            app.id.clone(),
+            TokenKind::App,
+            Subject::App,
+            self.clock.now(),
+        );
         self.store.insert_token(&token).await.map_err(store_err)?;
         Ok(FbIssued {
             access_token,
@@ -451,21 +441,14 @@ impl Platform {
             if !SecretHash(app.secret_hash.clone()).matches(app_secret) {
                 return Err(GraphError::cannot_parse_token());
             }
-            TokenRecord {
-                id: format!("app:{}", app.id),
-                token_hash: SecretHash::of(raw).0,
-                app_id: app.id,
-                kind: TokenKind::App,
-                subject: Subject::App,
-                page_id: None,
-                scopes: Vec::new(),
-                issued_at: self.clock.now(),
-                expires_at: None,
-                revoked_at: None,
-                code_id: None,
-                parent_id: None,
-                derived_at: None,
-            }
+            TokenRecord::new(
+                format!("app:{}", app.id),
+                SecretHash::of(raw).0,
+                app.id,
+                TokenKind::App,
+                Subject::App,
+                self.clock.now(),
+            )
         } else {
             self.resolve_token(raw, GraphHost::Facebook).await?
         };

@@ -582,3 +582,32 @@ pub struct TokenRecord {
     /// When it was exchanged or refreshed into a new token (each token derives at most once).
     pub derived_at: Option<OffsetDateTime>,
 }
+
+impl TokenRecord {
+    /// A token issued at `issued_at` with no scopes, no expiry, no Page and no code or parent;
+    /// set what applies with struct update syntax (`TokenRecord { scopes, ..TokenRecord::new(…) }`).
+    pub fn new(
+        id: String,
+        token_hash: String,
+        app_id: String,
+        kind: TokenKind,
+        subject: Subject,
+        issued_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id,
+            token_hash,
+            app_id,
+            kind,
+            subject,
+            page_id: None,
+            scopes: Vec::new(),
+            issued_at,
+            expires_at: None,
+            revoked_at: None,
+            code_id: None,
+            parent_id: None,
+            derived_at: None,
+        }
+    }
+}

@@ -382,19 +382,17 @@ impl Platform {
         let user_id = code.subject.user_id().unwrap_or_default().to_owned();
         let access_token = secret::generate(&*self.rng, family.token_prefix());
         let token = TokenRecord {
-            id: self.new_id(),
-            token_hash: access_token.hash().0,
-            app_id: app.id.clone(),
-            kind: TokenKind::InstagramShortLived,
-            subject: code.subject.clone(),
-            page_id: None,
             scopes: code.scopes.clone(),
-            issued_at: now,
             expires_at: Some(now + self.settings.lifetimes.short_lived),
-            revoked_at: None,
             code_id: Some(code.id.clone()),
-            parent_id: None,
-            derived_at: None,
+            ..TokenRecord::new(
+                self.new_id(),
+                access_token.hash().0,
+                app.id.clone(),
+                TokenKind::InstagramShortLived,
+                code.subject.clone(),
+                now,
+            )
         };
         if !self
             .store

@@ -480,22 +480,22 @@ impl Platform {
     ) -> Result<Secret, GraphError> {
         let raw = secret::generate(&*self.rng, crate::facebook::TOKEN_PREFIX);
         let record = TokenRecord {
-            id: self.new_id(),
-            token_hash: raw.hash().0,
-            app_id: user_token.app_id.clone(),
-            kind: TokenKind::Page,
-            subject: user_token.subject.clone(),
             page_id: Some(page_id.to_owned()),
             scopes: user_token.scopes.clone(),
-            issued_at: self.clock.now(),
             expires_at: match user_token.kind {
                 TokenKind::FacebookUserLongLived => None,
                 _ => user_token.expires_at,
             },
-            revoked_at: None,
             code_id: user_token.code_id.clone(),
             parent_id: Some(user_token.id.clone()),
-            derived_at: None,
+            ..TokenRecord::new(
+                self.new_id(),
+                raw.hash().0,
+                user_token.app_id.clone(),
+                TokenKind::Page,
+                user_token.subject.clone(),
+                self.clock.now(),
+            )
         };
         self.store.insert_token(&record).await.map_err(store_err)?;
         Ok(raw)

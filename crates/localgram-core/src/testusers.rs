@@ -189,19 +189,16 @@ impl Platform {
         let now = self.clock.now();
         let access_token = secret::generate(&*self.rng, crate::facebook::TOKEN_PREFIX);
         let token = TokenRecord {
-            id: self.new_id(),
-            token_hash: access_token.hash().0,
-            app_id: app_id.to_owned(),
-            kind: TokenKind::FacebookUser,
-            subject: Subject::Facebook(user_id.to_owned()),
-            page_id: None,
             scopes: scopes.to_vec(),
-            issued_at: now,
             expires_at: Some(now + self.settings.lifetimes.facebook_user),
-            revoked_at: None,
-            code_id: None,
-            parent_id: None,
-            derived_at: None,
+            ..TokenRecord::new(
+                self.new_id(),
+                access_token.hash().0,
+                app_id.to_owned(),
+                TokenKind::FacebookUser,
+                Subject::Facebook(user_id.to_owned()),
+                now,
+            )
         };
         self.store.insert_token(&token).await.map_err(store_err)?;
         Ok(access_token)

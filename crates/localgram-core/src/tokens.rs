@@ -204,19 +204,18 @@ impl Platform {
         let raw = secret::generate(&*self.rng, family.token_prefix());
         let lifetime = self.settings.lifetimes.long_lived;
         let record = TokenRecord {
-            id: self.new_id(),
-            token_hash: raw.hash().0,
-            app_id: parent.app_id.clone(),
-            kind,
-            subject: parent.subject.clone(),
-            page_id: None,
             scopes: parent.scopes.clone(),
-            issued_at: now,
             expires_at: Some(now + lifetime),
-            revoked_at: None,
             code_id: parent.code_id.clone(),
             parent_id: Some(parent.id.clone()),
-            derived_at: None,
+            ..TokenRecord::new(
+                self.new_id(),
+                raw.hash().0,
+                parent.app_id.clone(),
+                kind,
+                parent.subject.clone(),
+                now,
+            )
         };
         let issued = IssuedToken {
             access_token: raw,
