@@ -3,6 +3,7 @@
 mod error;
 mod readers;
 mod rows;
+mod wal_index;
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;

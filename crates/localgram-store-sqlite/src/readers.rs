@@ -20,6 +20,8 @@ use anyhow::anyhow;
 use localgram_core::store::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::wal_index::{self, WalIndexHeader};
+
 /// How many connections: enough that the runtime's worker threads rarely wait for one.
 const CONNECTIONS: usize = 4;
 /// Statements kept prepared per connection (the media page has a handful of shapes).
@@ -30,10 +32,25 @@ const MMAP_SIZE: i64 = 256 * 1024 * 1024;
 
 /// A small set of read-only connections on the database file.
 pub(crate) struct Readers {
+    /// How commits are noticed. Declared before `connections`: it may point into memory that
+    /// SQLite maps for them, and fields drop in order.
+    probe: Probe,
     connections: Vec<Mutex<Slot>>,
     next: AtomicUsize,
     /// The write generation (see [`Readers::version`]).
     generation: AtomicU64,
+}
+
+/// How [`Readers::version`] notices commits.
+enum Probe {
+    /// By the WAL-index header, compared with the header seen last.
+    WalIndex {
+        header: WalIndexHeader,
+        seen: Mutex<[u8; wal_index::HEADER_LEN]>,
+    },
+    /// By `PRAGMA data_version` on each connection, when the header cannot be read (a VFS
+    /// without shared memory).
+    DataVersion,
 }
 
 /// One connection and the `PRAGMA data_version` it answered last.
@@ -46,6 +63,7 @@ impl std::fmt::Debug for Readers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Readers")
             .field("connections", &self.connections.len())
+            .field("wal_index", &self.reads_wal_index())
             .finish()
     }
 }
@@ -53,6 +71,12 @@ impl std::fmt::Debug for Readers {
 impl Readers {
     /// Opens the connections on `path`; `None` for an in-memory database.
     pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Option<Self>> {
+        Self::open_with(path, busy_timeout, true)
+    }
+
+    /// [`Readers::open`], noticing commits through the WAL-index header when `wal_index` is
+    /// true and it can be read, else through `PRAGMA data_version`.
+    fn open_with(path: &Path, busy_timeout: Duration, wal_index: bool) -> Result<Option<Self>> {
         let name = path.to_string_lossy();
         if name.is_empty() || name == ":memory:" || name.starts_with("file:") {
             return Ok(None);
@@ -74,7 +98,20 @@ impl Readers {
                 seen: Some(seen),
             }));
         }
+        // Every connection has read the database above, so the WAL index is open and mapped.
+        let probe = connections
+            .first()
+            .filter(|_| wal_index)
+            .and_then(|c| {
+                let slot = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                WalIndexHeader::of(&slot.conn)
+            })
+            .map_or(Probe::DataVersion, |header| Probe::WalIndex {
+                seen: Mutex::new(header.read()),
+                header,
+            });
         Ok(Some(Self {
+            probe,
             connections,
             next: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
@@ -107,26 +144,47 @@ impl Readers {
     /// returned before the latest commit to the database, by any connection of this process or
     /// of another one sharing the file.
     ///
-    /// `PRAGMA data_version` answers, per connection, a value that differs from its previous
-    /// answer when another connection committed in between. Every connection compares its
-    /// answer with the one before and, when it moved, advances the shared generation before
-    /// returning it. Take a commit C and a call P that starts after C, on connection k: if k's
-    /// previous call came before C, P sees the value move and advances the generation itself;
-    /// if it came after C, that earlier call (or one before it, after C) advanced it already.
+    /// Each probe compares what it reads with what the probe before it read, and when it moved,
+    /// advances the shared generation before returning it. Take a commit C and a call P that
+    /// starts after C. If the previous probe (of the same connection, for `PRAGMA
+    /// data_version`) came before C, P sees the value move and advances the generation itself;
+    /// if it came after C, that earlier probe (or one before it, after C) advanced it already.
     /// Either way P returns more than anything returned before C, so a memo tagged with a
     /// generation read *before* its data was read is never served after a later commit.
+    ///
+    /// With the WAL-index header (see [`wal_index`]) the comparison and the advance happen
+    /// under one lock, which orders the probes of all threads.
     pub(crate) fn version(&self) -> Result<u64> {
-        self.with_slot(|slot| {
-            let now: i64 = slot
-                .conn
-                .prepare_cached("PRAGMA data_version")?
-                .query_row([], |r| r.get(0))?;
-            if slot.seen != Some(now) {
-                slot.seen = Some(now);
-                self.generation.fetch_add(1, Ordering::SeqCst);
+        match &self.probe {
+            Probe::WalIndex { header, seen } => {
+                let now = header.read();
+                let mut seen = seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *seen != now {
+                    *seen = now;
+                    self.generation.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(self.generation.load(Ordering::SeqCst))
             }
-            Ok(self.generation.load(Ordering::SeqCst))
-        })
+            Probe::DataVersion => self.with_slot(|slot| {
+                let now: i64 = slot
+                    .conn
+                    .prepare_cached("PRAGMA data_version")?
+                    .query_row([], |r| r.get(0))?;
+                if slot.seen != Some(now) {
+                    slot.seen = Some(now);
+                    self.generation.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(self.generation.load(Ordering::SeqCst))
+            }),
+        }
+    }
+
+    /// Whether commits are noticed through the WAL-index header (rather than `PRAGMA
+    /// data_version`).
+    pub(crate) fn reads_wal_index(&self) -> bool {
+        matches!(self.probe, Probe::WalIndex { .. })
     }
 
     /// The generation [`Readers::version`] returned last, without reading the database.
@@ -144,5 +202,106 @@ fn read_err(e: rusqlite::Error) -> StoreError {
             StoreError::Unavailable(anyhow!("the database is busy: {e}"))
         }
         _ => StoreError::Other(anyhow!("reading the database: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh WAL database with one table, and a connection to write with.
+    fn database(name: &str) -> (std::path::PathBuf, Connection) {
+        let path = std::env::temp_dir().join(format!(
+            "localgram_readers_{name}_{}.db",
+            std::process::id()
+        ));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let writer = Connection::open(&path).unwrap();
+        writer.pragma_update(None, "journal_mode", "wal").unwrap();
+        writer
+            .execute_batch("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (0);")
+            .unwrap();
+        (path, writer)
+    }
+
+    /// The generation holds still without commits and moves at once after each commit, made by
+    /// a connection of the readers' own or by another one on the file.
+    fn generation_story(readers: &Readers, writer: &Connection, other: &Connection) {
+        let mut last = readers.version().unwrap();
+        for _ in 0..8 {
+            assert_eq!(readers.version().unwrap(), last, "no commit, no move");
+        }
+        for (i, conn) in (1_i64..).zip([writer, other, writer]) {
+            conn.execute("UPDATE t SET v = ?1", [i]).unwrap();
+            let now = readers.version().unwrap();
+            assert!(now > last, "commit {i}: {now} > {last} at once");
+            assert_eq!(readers.last_version(), now);
+            // Every probe after it agrees (each connection's first `PRAGMA data_version` after
+            // a commit may advance it once more; never again until the next commit).
+            for _ in 0..CONNECTIONS {
+                readers.version().unwrap();
+            }
+            last = readers.version().unwrap();
+            for _ in 0..8 {
+                assert_eq!(readers.version().unwrap(), last, "no commit, no move");
+            }
+            // A read-only transaction moves nothing.
+            let v: i64 = readers
+                .with(|c| c.query_row("SELECT v FROM t", [], |r| r.get(0)))
+                .unwrap();
+            assert_eq!(v, i);
+            assert_eq!(readers.version().unwrap(), last);
+        }
+    }
+
+    #[test]
+    fn a_file_database_is_probed_through_its_wal_index() {
+        let (path, writer) = database("wal_index");
+        let other = Connection::open(&path).unwrap();
+        let readers = Readers::open(&path, Duration::from_secs(5))
+            .unwrap()
+            .unwrap();
+        assert!(readers.reads_wal_index());
+        generation_story(&readers, &writer, &other);
+    }
+
+    #[test]
+    fn the_data_version_probe_tells_the_same_story() {
+        let (path, writer) = database("data_version");
+        let other = Connection::open(&path).unwrap();
+        let readers = Readers::open_with(&path, Duration::from_secs(5), false)
+            .unwrap()
+            .unwrap();
+        assert!(!readers.reads_wal_index());
+        generation_story(&readers, &writer, &other);
+    }
+
+    #[test]
+    fn the_header_read_changes_with_every_commit_and_only_then() {
+        let (path, writer) = database("header");
+        let reader = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let _: i64 = reader
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        let header = WalIndexHeader::of(&reader).expect("a WAL database has a header");
+        let mut seen = std::collections::HashSet::new();
+        let mut last = header.read();
+        seen.insert(last);
+        for i in 1..=50 {
+            writer.execute("UPDATE t SET v = ?1", [i]).unwrap();
+            let now = header.read();
+            assert!(
+                seen.insert(now),
+                "commit {i} gives a header never seen before"
+            );
+            let _: i64 = reader
+                .query_row("SELECT v FROM t", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(header.read(), now, "reads leave it alone");
+            last = now;
+        }
+        assert_eq!(header.read(), last);
     }
 }
