@@ -278,7 +278,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         world,
         demo,
     };
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         platform,
         clock,
         config: Arc::new(config),
@@ -287,7 +287,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         calls: Arc::default(),
         reveals: Arc::default(),
         responses: Arc::default(),
-    };
+    });
     Ok(Prepared { state, report })
 }
 
@@ -296,9 +296,9 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .nest("/api.instagram.com", routes::oauth::api_router())
         .nest("/www.instagram.com", routes::oauth::www_router())
-        .nest("/graph.instagram.com", routes::graph::instagram_router())
+        .merge(routes::graph::instagram_router())
         .nest("/www.facebook.com", routes::facebook::router())
-        .nest("/graph.facebook.com", routes::graph::facebook_router())
+        .merge(routes::graph::facebook_router())
         .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT));
     Router::new()
         .merge(public)

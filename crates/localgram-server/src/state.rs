@@ -7,9 +7,28 @@ use localgram_core::Platform;
 use localgram_core::clock::EmulatorClock;
 use std::sync::Arc;
 
-/// Shared, cheap to clone.
+/// The state: one reference-counted [`Shared`], so a clone (axum makes several per request)
+/// is one counter increment whatever the state holds.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state holding `shared`.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     /// Every use case.
     pub platform: Platform,
     /// The controllable clock the platform reads (the same object).

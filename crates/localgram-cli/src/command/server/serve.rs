@@ -136,7 +136,9 @@ pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::Worker
         .with_writer(writer);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+        LogFormat::Pretty => builder
+            .event_format(super::log_format::PrettyFormat::new())
+            .try_init(),
     };
     guard
 }

@@ -280,7 +280,7 @@ async fn batch(
             .get("body")
             .and_then(serde_json::Value::as_str)
             .unwrap_or("");
-        let uri = format!("/{}", relative.trim_start_matches('/'));
+        let uri = format!("{PREFIX}/{}", relative.trim_start_matches('/'));
         let mut builder = axum::http::Request::builder()
             .method(method.as_str())
             .uri(uri.as_str());

@@ -19,25 +19,34 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{MethodRouter, any};
 use localgram_core::error::{GraphError, GraphHost};
 use localgram_core::params::Params;
 
 /// The version an unversioned call is served as (the oldest Localgram treats as current).
 pub const DEFAULT_VERSION: &str = "v22.0";
 
+/// The prefix graph.instagram.com is mounted under.
+pub const PREFIX: &str = "/graph.instagram.com";
+
 /// `/graph.instagram.com` and everything under it.
 pub fn instagram_router() -> Router<AppState> {
-    Router::new()
-        .route("/", any(dispatch))
-        .route("/{*rest}", any(dispatch))
+    host_router(PREFIX, any(dispatch))
 }
 
 /// `/graph.facebook.com` and everything under it (unknown paths answer in the Graph envelope).
 pub fn facebook_router() -> Router<AppState> {
+    host_router(facebook::PREFIX, any(facebook::dispatch))
+}
+
+/// `prefix` and every path under it, to `handler`. The routes carry the whole path rather than
+/// being nested under the prefix: that spares every Graph call a nested router (a second route
+/// match, and a rewrite of its URI), and [`parse_request_with`] drops the prefix itself.
+fn host_router(prefix: &str, handler: MethodRouter<AppState>) -> Router<AppState> {
     Router::new()
-        .route("/", any(facebook::dispatch))
-        .route("/{*rest}", any(facebook::dispatch))
+        .route(prefix, handler.clone())
+        .route(&format!("{prefix}/"), handler.clone())
+        .route(&format!("{prefix}/{{*rest}}"), handler)
 }
 
 /// A parsed Graph request.
@@ -90,17 +99,29 @@ fn header_token(headers: &HeaderMap) -> Option<String> {
 }
 
 fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
-    parse_request_with(req, "/graph.instagram.com", None)
+    parse_request_with(req, PREFIX, None)
 }
 
-/// Parses a Graph request for the host mounted at `prefix`; `body` (a POST's form, multipart or
-/// JSON parameters) joins the query's parameters.
+/// Parses a Graph request for the host mounted at `prefix` (its path starts with `prefix`);
+/// `body` (a POST's form, multipart or JSON parameters) joins the query's parameters.
 pub fn parse_request_with(
     req: &Request,
     prefix: &'static str,
     body: Option<Params>,
 ) -> Result<GraphRequest, GraphError> {
-    let path = req.uri().path();
+    let below = |s: &'_ str| -> String {
+        let rest = s.strip_prefix(prefix).unwrap_or(s);
+        if rest.is_empty() || rest.starts_with('?') {
+            format!("/{rest}")
+        } else {
+            rest.to_owned()
+        }
+    };
+    let path = req
+        .uri()
+        .path()
+        .strip_prefix(prefix)
+        .unwrap_or(req.uri().path());
     let mut segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
@@ -155,7 +176,7 @@ pub fn parse_request_with(
         path_and_query: req
             .uri()
             .path_and_query()
-            .map_or_else(|| path.to_owned(), |p| p.as_str().to_owned()),
+            .map_or_else(|| below(path), |p| below(p.as_str())),
         generation: None,
     })
 }
