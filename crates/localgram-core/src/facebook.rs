@@ -430,7 +430,10 @@ impl Platform {
     /// Resolves a token presented to graph.facebook.com: the `{app-id}|{app-secret}` form, or a
     /// stored Facebook token (an Instagram token is 190 "Cannot parse"). A user token of a
     /// checkpointed user answers 459.
-    pub async fn resolve_fb_token(&self, raw: &str) -> Result<TokenRecord, GraphError> {
+    pub async fn resolve_fb_token(
+        &self,
+        raw: &str,
+    ) -> Result<std::sync::Arc<TokenRecord>, GraphError> {
         let token = if is_app_secret_form(raw) {
             let (app_id, app_secret) = raw.split_once('|').unwrap_or_default();
             let app = self
@@ -441,14 +444,14 @@ impl Platform {
             if !SecretHash(app.secret_hash.clone()).matches(app_secret) {
                 return Err(GraphError::cannot_parse_token());
             }
-            TokenRecord::new(
+            std::sync::Arc::new(TokenRecord::new(
                 format!("app:{}", app.id),
                 SecretHash::of(raw).0,
-                app.id,
+                app.id.clone(),
                 TokenKind::App,
                 Subject::App,
                 self.clock.now(),
-            )
+            ))
         } else {
             self.resolve_token(raw, GraphHost::Facebook).await?
         };
@@ -596,6 +599,7 @@ impl Platform {
                 .await
                 .map_err(store_err)?
                 .filter(|t| !t.kind.is_instagram())
+                .map(std::sync::Arc::new)
         };
         let Some(t) = record else {
             let e = GraphError::cannot_parse_token();

@@ -62,15 +62,15 @@ pub struct Platform {
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     /// Apps by id.
-    pub apps: crate::cache::TtlCache<String, Option<crate::model::App>>,
+    pub apps: crate::cache::TtlCache<String, Option<Arc<crate::model::App>>>,
     /// Instagram accounts by id.
-    pub ig_users: crate::cache::TtlCache<String, Option<crate::model::IgUser>>,
+    pub ig_users: crate::cache::TtlCache<String, Option<Arc<crate::model::IgUser>>>,
     /// The media-cap position per account.
     pub media_cap: crate::cache::TtlCache<String, Option<crate::store::MediaKey>>,
     /// Top-level media counts per account.
     pub media_counts: crate::cache::TtlCache<String, i64>,
     /// Tokens by hash, only ever under a generation read at the start of the request.
-    pub tokens: crate::cache::TtlCache<String, Option<crate::model::TokenRecord>>,
+    pub tokens: crate::cache::TtlCache<String, Option<Arc<crate::model::TokenRecord>>>,
 }
 
 impl Caches {
@@ -128,33 +128,30 @@ impl Platform {
         self
     }
 
-    /// The app with this id, read through the cache.
+    /// The app with this id, read through the cache (shared, so a hit copies nothing).
     pub async fn cached_app(
         &self,
         id: &str,
-    ) -> Result<Option<crate::model::App>, crate::store::StoreError> {
+    ) -> Result<Option<Arc<crate::model::App>>, crate::store::StoreError> {
         self.caches
             .apps
-            .get_or_load(
-                id.to_owned(),
-                self.store.last_data_version(),
-                self.store.find_app(id),
-            )
+            .get_or_load(id.to_owned(), self.store.last_data_version(), async {
+                Ok(self.store.find_app(id).await?.map(Arc::new))
+            })
             .await
     }
 
-    /// The Instagram account with this id, read through the cache.
+    /// The Instagram account with this id, read through the cache (shared, so a hit copies
+    /// nothing).
     pub async fn cached_ig_user(
         &self,
         id: &str,
-    ) -> Result<Option<crate::model::IgUser>, crate::store::StoreError> {
+    ) -> Result<Option<Arc<crate::model::IgUser>>, crate::store::StoreError> {
         self.caches
             .ig_users
-            .get_or_load(
-                id.to_owned(),
-                self.store.last_data_version(),
-                self.store.find_ig_user(id),
-            )
+            .get_or_load(id.to_owned(), self.store.last_data_version(), async {
+                Ok(self.store.find_ig_user(id).await?.map(Arc::new))
+            })
             .await
     }
 

@@ -10,7 +10,7 @@ use crate::scope::Family;
 #[derive(Debug, Clone)]
 pub struct Profile {
     /// The account.
-    pub user: IgUser,
+    pub user: std::sync::Arc<IgUser>,
     /// Top-level media count.
     pub media_count: i64,
     /// The token's API family (decides `account_type` casing, D7).

@@ -191,7 +191,7 @@ impl Platform {
             .cached_app(&token.app_id)
             .await
             .map_err(store_err)?
-            .map(|a| a.rate_limits)
+            .map(|a| a.rate_limits.clone())
             .unwrap_or_default();
         let now = to_millis(self.clock.now());
         let bucket_start = now - now.rem_euclid(BUCKET_MS);
@@ -269,7 +269,7 @@ impl Platform {
             .cached_app(app_id)
             .await
             .map_err(store_err)?
-            .map(|a| a.rate_limits)
+            .map(|a| a.rate_limits.clone())
             .unwrap_or_default();
         let now = to_millis(self.clock.now());
         let bucket_start = now - now.rem_euclid(BUCKET_MS);

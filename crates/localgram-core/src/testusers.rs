@@ -160,7 +160,7 @@ impl Platform {
         token: &TokenRecord,
         app_id: &str,
         method: &str,
-    ) -> Result<App, GraphError> {
+    ) -> Result<std::sync::Arc<App>, GraphError> {
         if token.kind != TokenKind::App {
             return Err(GraphError::permissions_error(
                 "test users can only be managed with an app access token",

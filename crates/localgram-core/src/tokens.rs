@@ -1,6 +1,8 @@
 //! Access tokens on the Graph hosts: resolving a presented token, the short-to-long exchange and
 //! the refresh (api-contract.md §4–§6, D4, D5; reliability.md tests 19–22, 35).
 
+use std::sync::Arc;
+
 use crate::error::{GraphError, GraphHost};
 use crate::model::{TokenKind, TokenRecord};
 use crate::platform::Platform;
@@ -35,7 +37,7 @@ impl Platform {
         &self,
         raw: &str,
         host: GraphHost,
-    ) -> Result<TokenRecord, GraphError> {
+    ) -> Result<Arc<TokenRecord>, GraphError> {
         self.resolve_token_at(raw, host, None).await
     }
 
@@ -50,7 +52,7 @@ impl Platform {
         raw: &str,
         host: GraphHost,
         generation: Option<u64>,
-    ) -> Result<TokenRecord, GraphError> {
+    ) -> Result<Arc<TokenRecord>, GraphError> {
         if raw.is_empty() || raw.len() > MAX_TOKEN_LEN || !raw.bytes().all(|b| b.is_ascii_graphic())
         {
             return Err(GraphError::cannot_parse_token());
@@ -60,7 +62,7 @@ impl Platform {
             return Err(GraphError::cannot_parse_token());
         }
         let hash = SecretHash::of(raw).0;
-        let read = self.store.find_token(&hash);
+        let read = async { Ok(self.store.find_token(&hash).await?.map(Arc::new)) };
         let found = match generation {
             Some(_) => {
                 self.caches

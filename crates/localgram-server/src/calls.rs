@@ -59,13 +59,16 @@ pub fn is_api_path(path: &str) -> bool {
 
 /// `path` with every segment that looks like a token, a code or a secret replaced.
 pub fn redact_path(path: &str) -> String {
+    let secretish = |seg: &str| {
+        let prefixed = ["IG", "EAA", "AQ"].iter().any(|p| seg.starts_with(p));
+        let long_opaque = seg.len() >= 32 && !seg.bytes().all(|b| b.is_ascii_digit());
+        (prefixed && seg.len() >= 24) || long_opaque
+    };
+    if !path.split('/').any(secretish) {
+        return path.to_owned();
+    }
     path.split('/')
-        .map(|seg| {
-            let prefixed = ["IG", "EAA", "AQ"].iter().any(|p| seg.starts_with(p));
-            let long_opaque = seg.len() >= 32 && !seg.bytes().all(|b| b.is_ascii_digit());
-            let secretish = (prefixed && seg.len() >= 24) || long_opaque;
-            if secretish { "[redacted]" } else { seg }
-        })
+        .map(|seg| if secretish(seg) { "[redacted]" } else { seg })
         .collect::<Vec<_>>()
         .join("/")
 }

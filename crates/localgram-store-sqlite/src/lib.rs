@@ -122,7 +122,8 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
-    counters: Arc<Mutex<BTreeMap<(String, i64), i64>>>,
+    /// Calls per window start, per bucket.
+    counters: Arc<Mutex<HashMap<String, BTreeMap<i64, i64>>>>,
     /// The hot read path (absent for an in-memory database).
     readers: Option<Arc<Readers>>,
 }
@@ -1393,30 +1394,35 @@ impl BlobStore for SqliteStore {
 #[async_trait]
 impl RateStore for SqliteStore {
     async fn hit_counter(&self, bucket: &str, window_start: i64, sum_from: i64) -> Result<i64> {
-        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        *counters
-            .entry((bucket.to_owned(), window_start))
-            .or_insert(0) += 1;
-        // Windows before `sum_from` no longer count: drop them so memory stays bounded.
-        let stale: Vec<(String, i64)> = counters
-            .range((bucket.to_owned(), i64::MIN)..(bucket.to_owned(), sum_from))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in stale {
-            counters.remove(&k);
+        /// Counts the call, forgets the windows before `sum_from` (so memory stays bounded)
+        /// and sums the rest.
+        fn hit(windows: &mut BTreeMap<i64, i64>, window_start: i64, sum_from: i64) -> i64 {
+            *windows.entry(window_start).or_insert(0) += 1;
+            while windows
+                .first_key_value()
+                .is_some_and(|(&w, _)| w < sum_from)
+            {
+                windows.pop_first();
+            }
+            windows.values().sum()
         }
-        Ok(counters
-            .range((bucket.to_owned(), sum_from)..=(bucket.to_owned(), i64::MAX))
-            .map(|(_, n)| n)
-            .sum())
+        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        // The bucket's name is copied only the first time it is counted.
+        Ok(match counters.get_mut(bucket) {
+            Some(windows) => hit(windows, window_start, sum_from),
+            None => hit(
+                counters.entry(bucket.to_owned()).or_default(),
+                window_start,
+                sum_from,
+            ),
+        })
     }
 
     async fn read_counter(&self, bucket: &str, sum_from: i64) -> Result<i64> {
         let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         Ok(counters
-            .range((bucket.to_owned(), sum_from)..=(bucket.to_owned(), i64::MAX))
-            .map(|(_, n)| n)
-            .sum())
+            .get(bucket)
+            .map_or(0, |windows| windows.range(sum_from..).map(|(_, n)| n).sum()))
     }
 }
 

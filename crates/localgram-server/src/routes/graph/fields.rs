@@ -250,7 +250,7 @@ pub async fn username_of(state: &AppState, owner_id: &str) -> Result<Option<Stri
         .cached_ig_user(owner_id)
         .await
         .map_err(|e| ApiError::Graph(GraphError::from_store(&e)))?
-        .map(|u| u.username))
+        .map(|u| u.username.clone()))
 }
 
 /// Renders a media node into `buf`. Rules (§9): no `caption` on album children;

@@ -17,7 +17,7 @@ use localgram_core::rate::Usage;
 /// A resolved token and the usage its call raised.
 pub struct Caller {
     /// The token.
-    pub token: TokenRecord,
+    pub token: std::sync::Arc<TokenRecord>,
     /// What the usage header says.
     pub usage: Usage,
 }
@@ -30,7 +30,8 @@ impl Caller {
             res.extensions_mut()
                 .insert(crate::http::logging::UserTag(user.to_owned()));
         }
-        res.extensions_mut().insert(AppTag(self.token.app_id));
+        res.extensions_mut()
+            .insert(AppTag(self.token.app_id.clone()));
         res
     }
 }
