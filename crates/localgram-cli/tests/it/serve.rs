@@ -75,8 +75,20 @@ fn start(extra: &[&str], envs: &[(&str, &str)]) -> Running {
     }
 }
 
+/// Stops the server as a service manager would (SIGTERM, which lets it write out its logs),
+/// then returns everything it wrote to stderr. A server still running after 30 s is killed.
 fn stop(mut r: Running) -> String {
-    let _ = r.child.kill();
+    let _ = Command::new("kill")
+        .args(["-TERM", &r.child.id().to_string()])
+        .status();
+    let start = std::time::Instant::now();
+    while r.child.try_wait().ok().flatten().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = r.child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let _ = r.child.wait();
     drop(r.lines);
     r.stderr.join().unwrap()

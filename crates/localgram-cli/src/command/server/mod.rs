@@ -1,5 +1,6 @@
 //! Commands that run the emulator in this process.
 
 mod log_format;
+mod log_writer;
 pub mod migrate;
 pub mod serve;

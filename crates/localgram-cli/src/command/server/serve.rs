@@ -112,24 +112,15 @@ impl ServeArgs {
 
 /// Sets up logging: `LOCALGRAM_LOG` (an env-filter directive) or `info`, to stderr.
 ///
-/// Lines are handed to a writer thread instead of being written by the request's own thread
-/// (one `write` per access-log line otherwise sits on every request's path); that thread
-/// writes whatever has queued up at once and flushes when the queue is empty. Nothing is
-/// dropped: when the writer falls behind, logging waits for it. The returned guard flushes
-/// what is queued when it is dropped, so keep it until the server has stopped.
-pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+/// Lines are appended to a buffer in memory that a writer thread writes out every few
+/// milliseconds (see [`super::log_writer`]); nothing is dropped. The returned guard writes what
+/// is left when it is dropped, so keep it until the server has stopped.
+pub fn init_logging(format: LogFormat) -> super::log_writer::FlushGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("LOCALGRAM_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("localgram-log")
-        // Buffered: the writer thread writes what has queued up in one go, then flushes.
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+    let (writer, guard) = super::log_writer::LogWriter::new(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
