@@ -1225,8 +1225,9 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
-    /// From `PRAGMA data_version` on the read connections (see `Readers::version`); an
-    /// in-memory database, which reads through sqlx, has none.
+    /// From the WAL-index header, or `PRAGMA data_version` on the read connections where the
+    /// header cannot be read (see `Readers::version`); an in-memory database, which reads
+    /// through sqlx, has none.
     fn data_version(&self) -> Option<u64> {
         let readers = self.readers.as_ref()?;
         match readers.version() {
