@@ -264,7 +264,7 @@ mod tests {
     }
 
     #[test]
-    fn a_line_is_written_within_the_interval_without_more_logging() {
+    fn a_lone_line_is_written_without_more_logging() {
         let sink = Sink::default();
         let (writer, _guard) = LogWriter::new(sink.clone());
         line(&writer, "one line");

@@ -66,7 +66,7 @@ pub struct GraphRequest {
     pub method: Method,
     /// The host prefix the request used (`/graph.instagram.com`), for paging links.
     pub prefix: &'static str,
-    /// The path and query as sent (below the host prefix), for [`response_cache`].
+    /// The path and query as sent (host prefix included), for [`response_cache`].
     pub path_and_query: String,
     /// The store's write generation, read before anything else of this request (on
     /// graph.instagram.com; `None` elsewhere, or when the backend has none).
@@ -109,19 +109,8 @@ pub fn parse_request_with(
     prefix: &'static str,
     body: Option<Params>,
 ) -> Result<GraphRequest, GraphError> {
-    let below = |s: &'_ str| -> String {
-        let rest = s.strip_prefix(prefix).unwrap_or(s);
-        if rest.is_empty() || rest.starts_with('?') {
-            format!("/{rest}")
-        } else {
-            rest.to_owned()
-        }
-    };
-    let path = req
-        .uri()
-        .path()
-        .strip_prefix(prefix)
-        .unwrap_or(req.uri().path());
+    let full = req.uri().path();
+    let path = full.strip_prefix(prefix).unwrap_or(full);
     let mut segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
@@ -176,7 +165,8 @@ pub fn parse_request_with(
         path_and_query: req
             .uri()
             .path_and_query()
-            .map_or_else(|| below(path), |p| below(p.as_str())),
+            .map_or(full, |p| p.as_str())
+            .to_owned(),
         generation: None,
     })
 }
