@@ -11,7 +11,7 @@ use crate::oauth::{AuthorizeFailure, LoginError};
 use crate::params::Params;
 use crate::platform::Platform;
 use crate::secret::{self, Secret, SecretHash};
-use crate::store::StoreError;
+use crate::store::{Redemption, StoreError};
 use crate::tokens::IssuedToken;
 
 /// The prefix of every Facebook token Localgram issues (user, Page and app tokens).
@@ -347,13 +347,18 @@ impl Platform {
                 now,
             )
         };
-        if !self
+        match self
             .store
             .redeem_code(&code.id, now, &token)
             .await
             .map_err(store_err)?
         {
-            return Err(GraphError::code_used());
+            Redemption::Redeemed => {}
+            Redemption::Replayed { revoked } => {
+                tracing::warn!(app = %app.id, revoked, "facebook authorization code replayed while being exchanged; tokens issued from it revoked");
+                return Err(GraphError::code_used());
+            }
+            Redemption::Expired => return Err(GraphError::code_expired()),
         }
         Ok(FbIssued {
             access_token,

@@ -10,7 +10,7 @@ use crate::params::{Duplicate, Params};
 use crate::platform::Platform;
 use crate::scope::{Family, ScopeError, Scopes};
 use crate::secret::{self, Secret, SecretHash};
-use crate::store::StoreError;
+use crate::store::{Redemption, StoreError};
 
 /// Which authorization window a request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -394,13 +394,18 @@ impl Platform {
                 now,
             )
         };
-        if !self
+        match self
             .store
             .redeem_code(&code.id, now, &token)
             .await
             .map_err(internal)?
         {
-            return Err(OAuthError::CodeNotFound);
+            Redemption::Redeemed => {}
+            Redemption::Replayed { revoked } => {
+                tracing::warn!(app = %app.id, revoked, "authorization code replayed while being exchanged; tokens issued from it revoked");
+                return Err(OAuthError::CodeNotFound);
+            }
+            Redemption::Expired => return Err(OAuthError::CodeNotFound),
         }
         Ok(CodeExchange {
             access_token,

@@ -228,16 +228,19 @@ impl Platform {
                 let app_limit = limits.app_calls_per_hour.unwrap_or(d.app_calls_per_hour);
                 let user_limit = limits.user_calls_per_hour.unwrap_or(d.user_calls_per_hour);
                 let from = bucket_start - HOUR_MS + BUCKET_MS;
-                let app_n = self
+                let app_bucket = format!("app:{}", token.app_id);
+                let user_bucket = format!("user:{}:{user}", token.app_id);
+                let counts = self
                     .store
-                    .hit_counter(&format!("app:{}", token.app_id), bucket_start, from)
+                    .hit_counters(&[&app_bucket, &user_bucket], bucket_start, from)
                     .await
                     .map_err(store_err)?;
-                let user_n = self
-                    .store
-                    .hit_counter(&format!("user:{}:{user}", token.app_id), bucket_start, from)
-                    .await
-                    .map_err(store_err)?;
+                let [app_n, user_n] = counts[..] else {
+                    return Err(store_err(StoreError::Other(anyhow::anyhow!(
+                        "two buckets counted, {} totals returned",
+                        counts.len()
+                    ))));
+                };
                 let throttled = if app_n > app_limit {
                     Some(app_limit_error())
                 } else if user_n > user_limit {

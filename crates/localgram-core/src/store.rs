@@ -72,17 +72,35 @@ pub trait GrantStore: Send + Sync {
     /// The code with this hash, consumed or not.
     async fn find_code(&self, code_hash: &str) -> Result<Option<AuthCode>>;
     /// In one transaction: marks code `code_id` consumed at `now` if it is unconsumed and
-    /// unexpired at `now`, and inserts `token`. Returns `false` (and writes nothing) when the
-    /// code was already consumed or has expired — exactly one of any number of concurrent calls
-    /// for the same code returns `true`.
+    /// unexpired at `now`, and inserts `token` ([`Redemption::Redeemed`]). Exactly one of any
+    /// number of concurrent calls for the same code redeems it; every other one sees the code
+    /// consumed and, in the same transaction, revokes every token issued from it
+    /// ([`Redemption::Replayed`]): whatever order racing exchanges run in, once two were
+    /// attempted, nothing issued from the code stays valid. An unconsumed code past its expiry
+    /// is [`Redemption::Expired`] and writes nothing.
     async fn redeem_code(
         &self,
         code_id: &str,
         now: OffsetDateTime,
         token: &TokenRecord,
-    ) -> Result<bool>;
+    ) -> Result<Redemption>;
     /// Revokes, at `now`, every unrevoked token descending from code `code_id`. Returns how many.
     async fn revoke_tokens_of_code(&self, code_id: &str, now: OffsetDateTime) -> Result<u64>;
+}
+
+/// What [`GrantStore::redeem_code`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    /// The code was consumed and the token inserted.
+    Redeemed,
+    /// The code had been consumed already: this is a replay, and the tokens issued from the
+    /// code (this many were still valid) are revoked.
+    Replayed {
+        /// Tokens revoked by this call.
+        revoked: u64,
+    },
+    /// The code was never consumed and has expired; nothing was written.
+    Expired,
 }
 
 /// Access tokens.
@@ -92,15 +110,16 @@ pub trait TokenStore: Send + Sync {
     async fn insert_token(&self, token: &TokenRecord) -> Result<()>;
     /// The token with this hash.
     async fn find_token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
-    /// In one transaction: marks token `parent_id` derived at `now` if it was not derived yet,
-    /// and inserts `child`. Returns `false` (and writes nothing) when the parent was already
-    /// derived — exactly one of any number of concurrent calls returns `true`.
+    /// In one transaction: records that token `parent_id` was last derived from at `now`, and
+    /// inserts `child`. A token may be derived from any number of times, concurrently too (Meta
+    /// has no once-only rule for exchanges and refreshes); [`StoreError::NotFound`] when the
+    /// parent does not exist.
     async fn derive_token(
         &self,
         parent_id: &str,
         now: OffsetDateTime,
         child: &TokenRecord,
-    ) -> Result<bool>;
+    ) -> Result<()>;
 }
 
 /// Browser-session state shared by every instance: CSRF tokens and the server's signing keys.
@@ -264,10 +283,25 @@ pub trait BlobStore: Send + Sync {
 /// Call counters for rate limits, shared by every instance.
 #[async_trait]
 pub trait RateStore: Send + Sync {
-    /// In one transaction: adds 1 to counter (`bucket`, `window_start`) (creating it at 1), then
-    /// returns the sum of the bucket's counters whose `window_start >= sum_from`. Concurrent
-    /// calls on the same bucket are serialised by the counter row, so each sees a distinct total.
-    async fn hit_counter(&self, bucket: &str, window_start: i64, sum_from: i64) -> Result<i64>;
+    /// Atomically, for each of `buckets`: adds 1 to counter (`bucket`, `window_start`) (creating
+    /// it at 1), then returns the sum of the bucket's counters whose `window_start >= sum_from`,
+    /// in the order given. Concurrent calls on the same bucket are serialised by the counter, so
+    /// each sees a distinct total. One call counts every bucket of a Graph call at once (on
+    /// PostgreSQL, one round trip).
+    async fn hit_counters(
+        &self,
+        buckets: &[&str],
+        window_start: i64,
+        sum_from: i64,
+    ) -> Result<Vec<i64>>;
+    /// [`RateStore::hit_counters`] for one bucket.
+    async fn hit_counter(&self, bucket: &str, window_start: i64, sum_from: i64) -> Result<i64> {
+        let counts = self.hit_counters(&[bucket], window_start, sum_from).await?;
+        counts
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bucket {bucket} was not counted")))
+    }
     /// The sum of the bucket's counters whose `window_start >= sum_from`, without adding.
     async fn read_counter(&self, bucket: &str, sum_from: i64) -> Result<i64>;
 }

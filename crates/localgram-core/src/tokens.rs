@@ -90,7 +90,8 @@ impl Platform {
     }
 
     /// `GET graph.instagram.com/access_token?grant_type=ig_exchange_token`: a short-lived token
-    /// for a 60-day one. A short-lived token is exchanged at most once.
+    /// for a 60-day one. A short-lived token may be exchanged any number of times (Meta
+    /// documents no once-only rule).
     pub async fn exchange_long_lived(
         &self,
         grant_type: Option<&str>,
@@ -131,22 +132,16 @@ impl Platform {
         }
         self.require_profile_scope(&parent)?;
         let child = self.child_token(&parent, TokenKind::InstagramLongLived);
-        if !self
-            .store
+        self.store
             .derive_token(&parent.id, self.clock.now(), &child.1)
             .await
-            .map_err(store_err)?
-        {
-            return Err(GraphError::invalid_parameter(
-                "(#100) This access token has already been exchanged for a long-lived token",
-            ));
-        }
+            .map_err(store_err)?;
         Ok(child.0)
     }
 
     /// `GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token`: a new 60-day
     /// token for a long-lived one at least 24 hours old. The old token stays valid until its own
-    /// expiry (D4); each token is refreshed at most once.
+    /// expiry (D4); a token may be refreshed any number of times, as on Meta's hosts.
     pub async fn refresh(
         &self,
         grant_type: Option<&str>,
@@ -175,16 +170,10 @@ impl Platform {
         }
         self.require_profile_scope(&parent)?;
         let child = self.child_token(&parent, TokenKind::InstagramLongLived);
-        if !self
-            .store
+        self.store
             .derive_token(&parent.id, self.clock.now(), &child.1)
             .await
-            .map_err(store_err)?
-        {
-            return Err(GraphError::invalid_parameter(
-                "(#100) This access token has already been refreshed; refresh the newer token",
-            ));
-        }
+            .map_err(store_err)?;
         Ok(child.0)
     }
 

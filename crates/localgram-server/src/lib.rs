@@ -44,11 +44,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         #[cfg(feature = "sqlite")]
         {
-            let opts = localgram_store_sqlite::SqliteOptions {
+            let opts = localgram_store::SqliteOptions {
                 synchronous_full: config.sqlite_synchronous == SqliteSync::Full,
                 run_migrations: !config.no_migrate,
             };
-            let store = localgram_store_sqlite::SqliteStore::connect(url, opts)
+            let store = localgram_store::SqliteStore::connect(url, opts)
                 .await
                 .with_context(|| format!("cannot open the SQLite database {url}"))?;
             return Ok(Arc::new(store));
@@ -59,7 +59,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         #[cfg(feature = "postgres")]
         {
-            let store = localgram_store_postgres::PgStore::connect(url, !config.no_migrate)
+            let store = localgram_store::PgStore::connect(url, !config.no_migrate)
                 .await
                 .with_context(|| {
                     format!(

@@ -20,10 +20,10 @@ use localgram_core::model::{
 };
 use localgram_core::model::{FbGrant, TestUserLink, TestUserRemoval};
 use localgram_core::store::{
-    MediaKey, MediaOrder, MediaQuery, Store, StoreError, UserPage, WorldPlan,
+    MediaKey, MediaOrder, MediaQuery, Redemption, Store, StoreError, UserPage, WorldPlan,
 };
-use localgram_store_postgres::PgStore;
-use localgram_store_sqlite::{SqliteOptions, SqliteStore};
+use localgram_store::PgStore;
+use localgram_store::{SqliteOptions, SqliteStore};
 use sqlx::Connection;
 
 const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
@@ -987,7 +987,10 @@ async fn story_codes(ctx: &Ctx) {
 
     // Redeem once.
     let t1 = token_from_code("t1", "c1");
-    assert!(store.redeem_code("c1", now, &t1).await.unwrap());
+    assert_eq!(
+        store.redeem_code("c1", now, &t1).await.unwrap(),
+        Redemption::Redeemed
+    );
     assert_eq!(
         store.find_token(&t1.token_hash).await.unwrap().as_ref(),
         Some(&t1)
@@ -995,15 +998,25 @@ async fn story_codes(ctx: &Ctx) {
     let consumed = store.find_code(&c1.code_hash).await.unwrap().unwrap();
     assert_eq!(consumed.consumed_at, Some(now));
 
-    // A second redeem fails and writes nothing.
+    // A second redeem is a replay: it inserts nothing and revokes what the code issued.
     let t2 = token_from_code("t2", "c1");
-    assert!(
-        !store
+    assert_eq!(
+        store
             .redeem_code("c1", from_millis(T0 + 2 * MINUTE), &t2)
             .await
-            .unwrap()
+            .unwrap(),
+        Redemption::Replayed { revoked: 1 }
     );
     assert_eq!(store.find_token(&t2.token_hash).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_token(&t1.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(from_millis(T0 + 2 * MINUTE))
+    );
     assert_eq!(
         store
             .find_code(&c1.code_hash)
@@ -1018,18 +1031,12 @@ async fn story_codes(ctx: &Ctx) {
     let c2 = code("c2", Subject::Instagram(JANE.into()), T0 + 10 * MINUTE);
     store.insert_code(&c2).await.unwrap();
     let t3 = token_from_code("t3", "c2");
-    assert!(
-        !store
-            .redeem_code("c2", from_millis(T0 + 10 * MINUTE), &t3)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .redeem_code("c2", from_millis(T0 + 11 * MINUTE), &t3)
-            .await
-            .unwrap()
-    );
+    for at in [T0 + 10 * MINUTE, T0 + 11 * MINUTE] {
+        assert_eq!(
+            store.redeem_code("c2", from_millis(at), &t3).await.unwrap(),
+            Redemption::Expired
+        );
+    }
     assert_eq!(store.find_token(&t3.token_hash).await.unwrap(), None);
     assert_eq!(
         store
@@ -1042,7 +1049,10 @@ async fn story_codes(ctx: &Ctx) {
     );
 
     // An unknown code cannot be redeemed.
-    assert!(!store.redeem_code("nope", now, &t3).await.unwrap());
+    assert_eq!(
+        store.redeem_code("nope", now, &t3).await.unwrap(),
+        Redemption::Expired
+    );
     assert_eq!(store.find_token(&t3.token_hash).await.unwrap(), None);
 
     // When the token cannot be written, the code stays unconsumed (one transaction).
@@ -1070,11 +1080,12 @@ async fn story_codes(ctx: &Ctx) {
             .await,
         0
     );
-    assert!(
+    assert_eq!(
         store
             .redeem_code("c3", now, &token_from_code("t4", "c3"))
             .await
-            .unwrap()
+            .unwrap(),
+        Redemption::Redeemed
     );
     assert_eq!(
         ctx.count("SELECT COUNT(*) FROM tokens WHERE code_id IS NOT NULL")
@@ -1105,12 +1116,14 @@ async fn story_concurrent_redeem(ctx: &Ctx) {
         .collect();
     let mut winners = 0;
     for task in tasks {
-        if task
+        match task
             .await
             .expect("task")
             .expect("redeem_code never fails under contention")
         {
-            winners += 1;
+            Redemption::Redeemed => winners += 1,
+            Redemption::Replayed { .. } => {}
+            Redemption::Expired => panic!("the code was not expired"),
         }
     }
     assert_eq!(
@@ -1121,6 +1134,13 @@ async fn story_concurrent_redeem(ctx: &Ctx) {
         ctx.count("SELECT COUNT(*) FROM tokens WHERE code_id = 'c-race'")
             .await,
         1
+    );
+    // Whatever order the racers ran in, the replays revoked the winner's token.
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM tokens WHERE code_id = 'c-race' AND revoked_at IS NULL")
+            .await,
+        0,
+        "a replay racing the first exchange revokes what the code issued"
     );
     let redeemed = ctx.store().find_code(&c.code_hash).await.unwrap().unwrap();
     assert_eq!(redeemed.consumed_at, Some(from_millis(T0 + MINUTE)));
@@ -1138,11 +1158,12 @@ async fn story_revoke_tokens_of_code(ctx: &Ctx) {
         .await
         .unwrap();
     let from_code = token_from_code("t1", "c1");
-    assert!(
+    assert_eq!(
         store
             .redeem_code("c1", from_millis(T0 + MINUTE), &from_code)
             .await
-            .unwrap()
+            .unwrap(),
+        Redemption::Redeemed
     );
     // A long-lived token descending from the same code, one already revoked, one unrelated.
     let long_lived = TokenRecord {
@@ -1278,7 +1299,7 @@ async fn story_derive_token(ctx: &Ctx) {
         expires_at: Some(from_millis(T0 + 60 * 24 * 60 * MINUTE)),
         ..ig_token("long")
     };
-    assert!(store.derive_token("short", now, &child).await.unwrap());
+    store.derive_token("short", now, &child).await.unwrap();
     assert_eq!(
         store
             .find_token(&parent.token_hash)
@@ -1293,18 +1314,20 @@ async fn story_derive_token(ctx: &Ctx) {
         Some(&child)
     );
 
-    // A second derivation fails and writes nothing.
+    // A token may be derived from again (Meta has no once-only rule): the second child is
+    // stored too, and the parent remembers the latest derivation.
     let again = TokenRecord {
         parent_id: Some("short".into()),
         ..ig_token("long-2")
     };
-    assert!(
-        !store
-            .derive_token("short", from_millis(T0 + 4 * MINUTE), &again)
-            .await
-            .unwrap()
+    store
+        .derive_token("short", from_millis(T0 + 4 * MINUTE), &again)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.find_token(&again.token_hash).await.unwrap().as_ref(),
+        Some(&again)
     );
-    assert_eq!(store.find_token(&again.token_hash).await.unwrap(), None);
     assert_eq!(
         store
             .find_token(&parent.token_hash)
@@ -1312,7 +1335,7 @@ async fn story_derive_token(ctx: &Ctx) {
             .unwrap()
             .unwrap()
             .derived_at,
-        Some(now)
+        Some(from_millis(T0 + 4 * MINUTE))
     );
 
     // The child can derive in turn (refresh chain); an unknown parent cannot.
@@ -1320,18 +1343,16 @@ async fn story_derive_token(ctx: &Ctx) {
         parent_id: Some("long".into()),
         ..ig_token("long-3")
     };
-    assert!(
+    store
+        .derive_token("long", from_millis(T0 + 5 * MINUTE), &grandchild)
+        .await
+        .unwrap();
+    assert!(matches!(
         store
-            .derive_token("long", from_millis(T0 + 5 * MINUTE), &grandchild)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
             .derive_token("unknown", now, &ig_token("orphan"))
-            .await
-            .unwrap()
-    );
+            .await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.find_token("token-hash-orphan").await.unwrap(), None);
 }
 
@@ -1357,24 +1378,15 @@ async fn story_concurrent_derive(ctx: &Ctx) {
             })
         })
         .collect();
-    let mut winners = 0;
     for task in tasks {
-        if task
-            .await
+        task.await
             .expect("task")
-            .expect("derive_token never fails under contention")
-        {
-            winners += 1;
-        }
+            .expect("concurrent derivations of one token all succeed");
     }
-    assert_eq!(
-        winners, 1,
-        "exactly one of {CALLERS} concurrent derivations wins"
-    );
     assert_eq!(
         ctx.count("SELECT COUNT(*) FROM tokens WHERE parent_id = 'parent'")
             .await,
-        1
+        CALLERS as i64
     );
 }
 
@@ -2182,6 +2194,23 @@ async fn story_rate_counter(ctx: &Ctx) {
     assert_eq!(store.hit_counter("app:1", w2, w2).await.unwrap(), 2);
     assert_eq!(store.read_counter("app:1", 0).await.unwrap(), 2);
 
+    // One call counts every bucket it names (an app's and a user's), totals in that order.
+    assert_eq!(
+        store
+            .hit_counters(&["app:9", "user:9:x"], w2, w1)
+            .await
+            .unwrap(),
+        vec![1, 1]
+    );
+    assert_eq!(
+        store
+            .hit_counters(&["app:9", "user:9:y"], w2, w1)
+            .await
+            .unwrap(),
+        vec![2, 1]
+    );
+    assert_eq!(store.read_counter("user:9:x", w1).await.unwrap(), 1);
+
     // Counts far beyond 32 bits (the sum is a BIGINT on PostgreSQL).
     if ctx.expected_backend == "postgres" {
         ctx.exec("UPDATE rate_counters SET n = 5000000000 WHERE bucket = 'user:1:a'")
@@ -2276,7 +2305,8 @@ async fn sqlite_two_stores_on_one_file_redeem_once() {
         .collect();
     let mut winners = 0;
     for task in tasks {
-        winners += usize::from(task.await.expect("task").expect("no SQLITE_BUSY surfaces"));
+        let outcome = task.await.expect("task").expect("no SQLITE_BUSY surfaces");
+        winners += usize::from(outcome == Redemption::Redeemed);
     }
     assert_eq!(winners, 1);
     assert_eq!(
@@ -2284,6 +2314,71 @@ async fn sqlite_two_stores_on_one_file_redeem_once() {
             .await,
         1
     );
+}
+
+/// A database made by release 0.1.0 (the demo world, a code exchanged for a short-lived token and
+/// that one exchanged for a long-lived token, then the server stopped) opens with today's store:
+/// its applied migrations match the shipped ones, and nothing in it is lost.
+#[tokio::test]
+async fn sqlite_a_database_from_release_0_1_0_opens_with_nothing_lost() {
+    use localgram_core::secret::SecretHash;
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sqlite-0.1.0.db");
+    let path = std::env::temp_dir().join(format!("localgram_upgrade_{}.db", unique_suffix()));
+    std::fs::copy(&fixture, &path).expect("copy the fixture");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::connect(
+            &format!("sqlite://{}", path.display()),
+            SqliteOptions::default(),
+        )
+        .await
+        .expect("a 0.1.0 database opens and migrates"),
+    );
+
+    let app = store
+        .find_app("761044987265349")
+        .await
+        .unwrap()
+        .expect("the demo app");
+    assert_eq!(app.name, "Localgram Demo App");
+    let jane = store
+        .find_ig_user_by_username("jane.doe")
+        .await
+        .unwrap()
+        .expect("the demo tester");
+    assert_eq!(jane.id, "17841405793187218");
+    assert_eq!(store.count_media(&jane.id).await.unwrap(), 12);
+    // The tokens issued by that release still resolve, with their lineage.
+    let ready = store
+        .find_token(&SecretHash::of("IGQVJlocalgram-demo-jane-long-lived-token").0)
+        .await
+        .unwrap()
+        .expect("the demo's ready token");
+    assert_eq!(ready.kind, TokenKind::InstagramLongLived);
+    let short = store
+        .find_token(&SecretHash::of("IGQVJ31pcdgTAtunoTTi9bItR7uBkFRjPc10lMQw8CrMd--8").0)
+        .await
+        .unwrap()
+        .expect("the exchanged short-lived token");
+    assert_eq!(short.kind, TokenKind::InstagramShortLived);
+    assert!(short.code_id.is_some());
+    let long = store
+        .find_token(&SecretHash::of("IGQVJkYqnaUdTAvQifuxe131xNk5CrvhQS-iqlOetZtFOW3g").0)
+        .await
+        .unwrap()
+        .expect("the long-lived token");
+    assert_eq!(long.parent_id.as_deref(), Some(short.id.as_str()));
+    // And it takes new writes.
+    let mut renamed = app.clone();
+    renamed.name = "Renamed".into();
+    store.save_app(&renamed).await.unwrap();
+    assert_eq!(
+        store.find_app(&app.id).await.unwrap().unwrap().name,
+        "Renamed"
+    );
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 /// The pragmas the store promises, on every connection.
@@ -2732,11 +2827,10 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
     .collect()
 }
 
-fn migration_files(krate: &str) -> Vec<String> {
+fn migration_files(backend: &str) -> Vec<String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(krate)
-        .join("migrations");
+        .join("../localgram-store/migrations")
+        .join(backend);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -2748,11 +2842,11 @@ fn migration_files(krate: &str) -> Vec<String> {
 /// The two migration histories stay in lockstep: same files, same tables, same columns.
 #[tokio::test]
 async fn schema_parity() {
-    let sqlite_files = migration_files("localgram-store-sqlite");
+    let sqlite_files = migration_files("sqlite");
     assert!(!sqlite_files.is_empty());
     assert_eq!(
         sqlite_files,
-        migration_files("localgram-store-postgres"),
+        migration_files("postgres"),
         "migration file names"
     );
 

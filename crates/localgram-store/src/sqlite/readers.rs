@@ -17,10 +17,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::anyhow;
-use localgram_core::store::{Result, StoreError};
+use localgram_core::model::{Blob, IgMedia, TokenRecord};
+use localgram_core::store::{MediaKey, MediaQuery, Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::wal_index::{self, WalIndexHeader};
+use super::wal_index::{self, WalIndexHeader};
+use crate::rows::{BlobRow, IgMediaRow, MediaKeyRow, TokenRow};
+use crate::sql::{self, HotReads};
+use crate::value::{FromRow, Kind, Row, Value};
 
 /// How many connections: enough that the runtime's worker threads rarely wait for one.
 const CONNECTIONS: usize = 4;
@@ -190,6 +194,120 @@ impl Readers {
     /// The generation [`Readers::version`] returned last, without reading the database.
     pub(crate) fn last_version(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+}
+
+/// A parameter as `rusqlite` binds it.
+fn to_sql(value: Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match value {
+        Value::Null(_) => V::Null,
+        Value::Int(n) => V::Integer(n),
+        Value::Bool(b) => V::Integer(i64::from(b)),
+        Value::Real(x) => V::Real(x),
+        Value::Text(s) | Value::Json(s) => V::Text(s),
+        Value::Bytes(b) => V::Blob(b),
+    }
+}
+
+/// Runs a query of the shared SQL on a reader. Its `$n` parameters appear in increasing order,
+/// so SQLite numbers them as `rusqlite` binds them: by position.
+fn query<T: FromRow>(c: &Connection, sql: &str, params: Vec<Value>) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let columns: std::sync::Arc<[String]> =
+        stmt.column_names().into_iter().map(str::to_owned).collect();
+    let n = columns.len();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.into_iter().map(to_sql)))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut values = Vec::with_capacity(n);
+        for i in 0..n {
+            use rusqlite::types::ValueRef;
+            values.push(match r.get_ref(i)? {
+                ValueRef::Null => Value::Null(Kind::Text),
+                ValueRef::Integer(v) => Value::Int(v),
+                ValueRef::Real(v) => Value::Real(v),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+            });
+        }
+        let row = Row {
+            columns: columns.clone(),
+            values,
+        };
+        out.push(T::from_row(row).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(e))
+        })?);
+    }
+    Ok(out)
+}
+
+impl Readers {
+    fn all<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> Result<Vec<T>> {
+        self.with(|c| query(c, sql, params))
+    }
+
+    fn one<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> Result<Option<T>> {
+        Ok(self.all(sql, params)?.into_iter().next())
+    }
+}
+
+impl HotReads for Readers {
+    fn find_token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        self.one::<TokenRow>(
+            sql::FIND_TOKEN_SQL,
+            vec![Value::Text(token_hash.to_owned())],
+        )?
+        .map(TokenRecord::try_from)
+        .transpose()
+    }
+
+    fn find_media(&self, id: &str) -> Result<Option<IgMedia>> {
+        Ok(self
+            .one::<IgMediaRow>(sql::FIND_MEDIA_SQL, vec![Value::Text(id.to_owned())])?
+            .map(IgMedia::from))
+    }
+
+    fn list_children(&self, parent_id: &str) -> Result<Vec<IgMedia>> {
+        static SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| sql::children_sql(super::BYTEWISE));
+        Ok(self
+            .all::<IgMediaRow>(&SQL, vec![Value::Text(parent_id.to_owned())])?
+            .into_iter()
+            .map(IgMedia::from)
+            .collect())
+    }
+
+    fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>> {
+        let (sql, params) = sql::media_page_sql(query, super::BYTEWISE);
+        Ok(self
+            .all::<IgMediaRow>(&sql, params)?
+            .into_iter()
+            .map(IgMedia::from)
+            .collect())
+    }
+
+    fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>> {
+        static SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| sql::media_key_at_sql(super::BYTEWISE));
+        Ok(self
+            .one::<MediaKeyRow>(
+                &SQL,
+                vec![Value::Text(owner_id.to_owned()), Value::Int(offset)],
+            )?
+            .map(MediaKey::from))
+    }
+
+    fn count_media(&self, owner_id: &str) -> Result<i64> {
+        Ok(self
+            .one::<(i64,)>(sql::COUNT_MEDIA_SQL, vec![Value::Text(owner_id.to_owned())])?
+            .map_or(0, |(n,)| n))
+    }
+
+    fn find_blob(&self, sha256: &str) -> Result<Option<Blob>> {
+        Ok(self
+            .one::<BlobRow>(sql::FIND_BLOB_SQL, vec![Value::Text(sha256.to_owned())])?
+            .map(Blob::from))
     }
 }
 

@@ -2,6 +2,7 @@
 //! `localgram_core::model`. Timestamps are epoch milliseconds; JSON columns decode through
 //! [`Json`]. A row that does not convert (an unknown enum spelling) is a [`StoreError::Other`].
 
+use crate::value::{DecodeError, FromRow, Json, Row, Value, row_type};
 use anyhow::anyhow;
 use localgram_core::clock::from_millis;
 use localgram_core::model::{
@@ -9,7 +10,6 @@ use localgram_core::model::{
     RateLimits, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
 };
 use localgram_core::store::{MediaKey, StoreError};
-use sqlx::types::Json;
 
 /// A row that holds something the domain does not know.
 fn corrupt(table: &str, id: &str, what: std::fmt::Arguments<'_>) -> StoreError {
@@ -17,32 +17,32 @@ fn corrupt(table: &str, id: &str, what: std::fmt::Arguments<'_>) -> StoreError {
 }
 
 /// The spellings of `products`, as stored.
-pub(crate) fn product_names(products: &[Product]) -> Json<Vec<&'static str>> {
-    Json(products.iter().map(|p| p.as_str()).collect())
+pub(crate) fn product_names(products: &[Product]) -> Value {
+    Value::json(&products.iter().map(|p| p.as_str()).collect::<Vec<_>>())
 }
 
 /// `apps.rate_limits` as stored: NULL when every limit is the server's default.
-pub(crate) fn rate_limits_json(limits: &RateLimits) -> Option<Json<&RateLimits>> {
-    (*limits != RateLimits::default()).then_some(Json(limits))
+pub(crate) fn rate_limits_json(limits: &RateLimits) -> Value {
+    Value::json_or_null((*limits != RateLimits::default()).then_some(limits))
 }
 
-/// An `apps` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct AppRow {
-    pub id: String,
-    pub name: String,
-    pub secret_hash: String,
-    pub mode: String,
-    pub products: Json<Vec<String>>,
-    pub redirect_uris: Json<Vec<String>>,
-    pub require_appsecret_proof: bool,
-    pub token_response_shape: String,
-    pub test_user_limit: i64,
-    pub secret_sealed: Option<String>,
-    pub rate_limits: Option<Json<RateLimits>>,
-    pub deauthorize_callback_url: Option<String>,
-    pub data_deletion_url: Option<String>,
-}
+row_type!(
+    /// An `apps` row.
+    AppRow {
+    id: String,
+    name: String,
+    secret_hash: String,
+    mode: String,
+    products: Json<Vec<String>>,
+    redirect_uris: Json<Vec<String>>,
+    require_appsecret_proof: bool,
+    token_response_shape: String,
+    test_user_limit: i64,
+    secret_sealed: Option<String>,
+    rate_limits: Option<Json<RateLimits>>,
+    deauthorize_callback_url: Option<String>,
+    data_deletion_url: Option<String>,
+});
 
 impl TryFrom<AppRow> for App {
     type Error = StoreError;
@@ -99,13 +99,13 @@ pub(crate) fn tester_status(app_id: &str, status: &str) -> Result<TesterStatus, 
     })
 }
 
-/// An `app_testers` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct AppTesterRow {
-    pub app_id: String,
-    pub ig_user_id: String,
-    pub status: String,
-}
+row_type!(
+    /// An `app_testers` row.
+    AppTesterRow {
+    app_id: String,
+    ig_user_id: String,
+    status: String,
+});
 
 impl TryFrom<AppTesterRow> for AppTester {
     type Error = StoreError;
@@ -119,13 +119,13 @@ impl TryFrom<AppTesterRow> for AppTester {
     }
 }
 
-/// An `app_roles` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct AppRoleRow {
-    pub app_id: String,
-    pub fb_user_id: String,
-    pub role: String,
-}
+row_type!(
+    /// An `app_roles` row.
+    AppRoleRow {
+    app_id: String,
+    fb_user_id: String,
+    role: String,
+});
 
 impl From<AppRoleRow> for AppRole {
     fn from(row: AppRoleRow) -> Self {
@@ -137,22 +137,22 @@ impl From<AppRoleRow> for AppRole {
     }
 }
 
-/// An `ig_users` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct IgUserRow {
-    pub id: String,
-    pub username: String,
-    pub password_hash: String,
-    pub account_type: String,
-    pub name: String,
-    pub biography: String,
-    pub website: String,
-    pub is_private: bool,
-    pub followers_count: i64,
-    pub follows_count: i64,
-    pub profile_picture: Option<String>,
-    pub profile_blob: Option<String>,
-}
+row_type!(
+    /// An `ig_users` row.
+    IgUserRow {
+    id: String,
+    username: String,
+    password_hash: String,
+    account_type: String,
+    name: String,
+    biography: String,
+    website: String,
+    is_private: bool,
+    followers_count: i64,
+    follows_count: i64,
+    profile_picture: Option<String>,
+    profile_blob: Option<String>,
+});
 
 impl From<IgUserRow> for IgUser {
     fn from(row: IgUserRow) -> Self {
@@ -173,25 +173,25 @@ impl From<IgUserRow> for IgUser {
     }
 }
 
-/// An `ig_media` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct IgMediaRow {
-    pub id: String,
-    pub owner_id: String,
-    pub parent_id: Option<String>,
-    pub position: i64,
-    pub media_type: String,
-    pub caption: Option<String>,
-    pub timestamp_ms: i64,
-    pub file: Option<String>,
-    pub thumbnail_file: Option<String>,
-    pub shortcode: String,
-    pub copyright_flagged: bool,
-    pub media_product_type: String,
-    pub is_shared_to_feed: Option<bool>,
-    pub media_blob: Option<String>,
-    pub thumbnail_blob: Option<String>,
-}
+row_type!(
+    /// An `ig_media` row.
+    IgMediaRow {
+    id: String,
+    owner_id: String,
+    parent_id: Option<String>,
+    position: i64,
+    media_type: String,
+    caption: Option<String>,
+    timestamp_ms: i64,
+    file: Option<String>,
+    thumbnail_file: Option<String>,
+    shortcode: String,
+    copyright_flagged: bool,
+    media_product_type: String,
+    is_shared_to_feed: Option<bool>,
+    media_blob: Option<String>,
+    thumbnail_blob: Option<String>,
+});
 
 impl From<IgMediaRow> for IgMedia {
     fn from(row: IgMediaRow) -> Self {
@@ -215,12 +215,12 @@ impl From<IgMediaRow> for IgMedia {
     }
 }
 
-/// The keyset position of an `ig_media` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct MediaKeyRow {
-    pub timestamp_ms: i64,
-    pub id: String,
-}
+row_type!(
+    /// The keyset position of an `ig_media` row.
+    MediaKeyRow {
+    timestamp_ms: i64,
+    id: String,
+});
 
 impl From<MediaKeyRow> for MediaKey {
     fn from(row: MediaKeyRow) -> Self {
@@ -231,13 +231,13 @@ impl From<MediaKeyRow> for MediaKey {
     }
 }
 
-/// A `blobs` row (its `size` column is not read: it is `bytes`' length).
-#[derive(sqlx::FromRow)]
-pub(crate) struct BlobRow {
-    pub sha256: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
+row_type!(
+    /// A `blobs` row (its `size` column is not read: it is `bytes`' length).
+    BlobRow {
+    sha256: String,
+    content_type: String,
+    bytes: Vec<u8>,
+});
 
 impl From<BlobRow> for Blob {
     fn from(row: BlobRow) -> Self {
@@ -249,17 +249,17 @@ impl From<BlobRow> for Blob {
     }
 }
 
-/// An `fb_users` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct FbUserRow {
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub password_hash: Option<String>,
-    pub test_user: bool,
-    pub checkpointed: bool,
-    pub blocked: bool,
-}
+row_type!(
+    /// An `fb_users` row.
+    FbUserRow {
+    id: String,
+    name: String,
+    email: Option<String>,
+    password_hash: Option<String>,
+    test_user: bool,
+    checkpointed: bool,
+    blocked: bool,
+});
 
 impl From<FbUserRow> for FbUser {
     fn from(row: FbUserRow) -> Self {
@@ -291,22 +291,22 @@ fn subject(
     })
 }
 
-/// An `auth_codes` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct AuthCodeRow {
-    pub id: String,
-    pub code_hash: String,
-    pub app_id: String,
-    pub user_kind: String,
-    pub user_id: Option<String>,
-    pub redirect_uri: String,
-    pub scopes: Json<Vec<String>>,
-    pub code_challenge: Option<String>,
-    pub code_challenge_method: Option<String>,
-    pub issued_at: i64,
-    pub expires_at: i64,
-    pub consumed_at: Option<i64>,
-}
+row_type!(
+    /// An `auth_codes` row.
+    AuthCodeRow {
+    id: String,
+    code_hash: String,
+    app_id: String,
+    user_kind: String,
+    user_id: Option<String>,
+    redirect_uri: String,
+    scopes: Json<Vec<String>>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    issued_at: i64,
+    expires_at: i64,
+    consumed_at: Option<i64>,
+});
 
 impl TryFrom<AuthCodeRow> for AuthCode {
     type Error = StoreError;
@@ -341,24 +341,24 @@ impl TryFrom<AuthCodeRow> for AuthCode {
     }
 }
 
-/// A `tokens` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct TokenRow {
-    pub id: String,
-    pub token_hash: String,
-    pub app_id: String,
-    pub kind: String,
-    pub user_kind: String,
-    pub user_id: Option<String>,
-    pub page_id: Option<String>,
-    pub scopes: Json<Vec<String>>,
-    pub issued_at: i64,
-    pub expires_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-    pub code_id: Option<String>,
-    pub parent_id: Option<String>,
-    pub derived_at: Option<i64>,
-}
+row_type!(
+    /// A `tokens` row.
+    TokenRow {
+    id: String,
+    token_hash: String,
+    app_id: String,
+    kind: String,
+    user_kind: String,
+    user_id: Option<String>,
+    page_id: Option<String>,
+    scopes: Json<Vec<String>>,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+    code_id: Option<String>,
+    parent_id: Option<String>,
+    derived_at: Option<i64>,
+});
 
 impl TryFrom<TokenRow> for TokenRecord {
     type Error = StoreError;
@@ -390,22 +390,22 @@ impl TryFrom<TokenRow> for TokenRecord {
     }
 }
 
-/// A `pages` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct PageRow {
-    pub id: String,
-    pub name: String,
-    pub category_enum: String,
-    pub about: String,
-    pub description: String,
-    pub phone: String,
-    pub website: String,
-    pub is_place: bool,
-    pub is_promotable: bool,
-    pub business_id: String,
-    pub instagram_business_account: Option<String>,
-    pub extra: Json<serde_json::Value>,
-}
+row_type!(
+    /// A `pages` row.
+    PageRow {
+    id: String,
+    name: String,
+    category_enum: String,
+    about: String,
+    description: String,
+    phone: String,
+    website: String,
+    is_place: bool,
+    is_promotable: bool,
+    business_id: String,
+    instagram_business_account: Option<String>,
+    extra: Json<serde_json::Value>,
+});
 
 impl From<PageRow> for localgram_core::model::Page {
     fn from(row: PageRow) -> Self {
@@ -427,11 +427,20 @@ impl From<PageRow> for localgram_core::model::Page {
 }
 
 /// A `pages` row joined with the tasks of one user (`page_roles.tasks`).
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub(crate) struct UserPageRow {
-    #[sqlx(flatten)]
     pub page: PageRow,
     pub tasks: Json<Vec<String>>,
+}
+
+impl FromRow for UserPageRow {
+    fn from_row(mut row: Row) -> Result<Self, DecodeError> {
+        let tasks = row.get("tasks")?;
+        Ok(Self {
+            page: PageRow::from_row(row)?,
+            tasks,
+        })
+    }
 }
 
 impl From<UserPageRow> for localgram_core::store::UserPage {
@@ -443,17 +452,17 @@ impl From<UserPageRow> for localgram_core::store::UserPage {
     }
 }
 
-/// A `cities` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct CityRow {
-    pub id: String,
-    pub name: String,
-    pub state: String,
-    pub country: String,
-    pub latitude: f64,
-    pub longitude: f64,
-    pub radius_km: f64,
-}
+row_type!(
+    /// A `cities` row.
+    CityRow {
+    id: String,
+    name: String,
+    state: String,
+    country: String,
+    latitude: f64,
+    longitude: f64,
+    radius_km: f64,
+});
 
 impl From<CityRow> for localgram_core::model::City {
     fn from(row: CityRow) -> Self {
@@ -469,15 +478,15 @@ impl From<CityRow> for localgram_core::model::City {
     }
 }
 
-/// An `fb_grants` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct FbGrantRow {
-    pub app_id: String,
-    pub fb_user_id: String,
-    pub scopes: Json<Vec<String>>,
-    pub page_ids: Json<Vec<String>>,
-    pub granted_at: i64,
-}
+row_type!(
+    /// An `fb_grants` row.
+    FbGrantRow {
+    app_id: String,
+    fb_user_id: String,
+    scopes: Json<Vec<String>>,
+    page_ids: Json<Vec<String>>,
+    granted_at: i64,
+});
 
 impl From<FbGrantRow> for localgram_core::model::FbGrant {
     fn from(row: FbGrantRow) -> Self {

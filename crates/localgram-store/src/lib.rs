@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod rows;
+mod sql;
+mod value;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::{PgBackend, PgStore};
+pub use sql::SqlStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteBackend, SqliteOptions, SqliteStore};
