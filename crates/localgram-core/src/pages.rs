@@ -9,8 +9,10 @@ use crate::error::{GraphError, GraphHost};
 use crate::model::{City, FbUser, Page, PageRole, Subject, TokenKind, TokenRecord};
 use crate::params::Params;
 use crate::platform::Platform;
-use crate::secret::{self, Secret};
+use crate::secret::Secret;
 use crate::store::{StoreError, UserPage};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 /// The cursor namespace of the accounts edge.
@@ -470,15 +472,35 @@ impl Platform {
             .collect())
     }
 
-    /// A Page access token for `page_id`, derived from a user token whose user has a task on
-    /// the Page. From a long-lived user token it never expires; otherwise it expires with the
-    /// user token.
+    /// The Page access token for `page_id` of a user token whose user has a task on the Page.
+    /// From a long-lived user token it never expires; otherwise it expires with the user token.
+    ///
+    /// It is derived, not drawn: the same user token and Page always give the same Page token
+    /// (its app and scopes are the user token's), on every instance sharing the database. Its
+    /// row is written the first time only, so listing `/me/accounts` again and again neither
+    /// grows the token table nor changes the tokens a client holds.
     pub async fn issue_page_token(
         &self,
         user_token: &TokenRecord,
         page_id: &str,
     ) -> Result<Secret, GraphError> {
-        let raw = secret::generate(&*self.rng, crate::facebook::TOKEN_PREFIX);
+        let body = self
+            .sealer
+            .derive("page token v1", &format!("{}\n{page_id}", user_token.id));
+        let raw = Secret::new(format!(
+            "{}{}",
+            crate::facebook::TOKEN_PREFIX,
+            URL_SAFE_NO_PAD.encode(body)
+        ));
+        if self
+            .store
+            .find_token(&raw.hash().0)
+            .await
+            .map_err(store_err)?
+            .is_some()
+        {
+            return Ok(raw);
+        }
         let record = TokenRecord {
             page_id: Some(page_id.to_owned()),
             scopes: user_token.scopes.clone(),

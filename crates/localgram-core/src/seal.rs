@@ -43,6 +43,18 @@ impl Sealer {
         }
     }
 
+    /// A 256-bit value derived from the instance key for `purpose` and `message` (HMAC-SHA256,
+    /// domain-separated from sealing): the same on every instance sharing the database, and
+    /// unguessable without the instance secret.
+    pub fn derive(&self, purpose: &str, message: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn cipher(&self) -> ChaCha20Poly1305 {
         ChaCha20Poly1305::new(Key::from_slice(&self.key))
     }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod driver;
 mod error;
 mod rows;
 mod sql;

@@ -286,6 +286,7 @@ conformance!(
     story_dashboard_testers_and_roles,
     story_dashboard_authorized_apps,
     story_test_users,
+    story_dropped_writes,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -1144,6 +1145,115 @@ async fn story_concurrent_redeem(ctx: &Ctx) {
     );
     let redeemed = ctx.store().find_code(&c.code_hash).await.unwrap().unwrap();
     assert_eq!(redeemed.consumed_at, Some(from_millis(T0 + MINUTE)));
+}
+
+/// Polls `fut` at most `polls` times, yielding to the runtime between polls, then drops it, as
+/// a client that disconnects drops its request's future; its output if it finished first.
+async fn poll_then_drop<F: std::future::Future>(fut: F, polls: usize) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    for _ in 0..polls {
+        let polled = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
+        if let std::task::Poll::Ready(out) = polled {
+            return Some(out);
+        }
+        tokio::task::yield_now().await;
+    }
+    None
+}
+
+/// Writes abandoned at every poll point leave the store whole: each write is all there or not
+/// at all, and the next write succeeds.
+async fn story_dropped_writes(ctx: &Ctx) {
+    const POLL_POINTS: usize = 40;
+    let store = ctx.store();
+    seed(store).await;
+    let now = from_millis(T0 + MINUTE);
+    for polls in 1..=POLL_POINTS {
+        // A code exchange: the code consumed and its token inserted, in one transaction.
+        let code_id = format!("drop-{polls}");
+        store
+            .insert_code(&code(
+                &code_id,
+                Subject::Instagram(JANE.into()),
+                T0 + 10 * MINUTE,
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("the write after {} drops: {e:?}", polls - 1));
+        let token = token_from_code(&format!("drop-token-{polls}"), &code_id);
+        poll_then_drop(store.redeem_code(&code_id, now, &token), polls).await;
+        // A bulk media write of two statements.
+        let media: Vec<IgMedia> = (0..1500)
+            .map(|i| media(&format!("drop-{polls}-{i}"), JOE, None, i))
+            .collect();
+        poll_then_drop(store.upsert_media(&media), polls).await;
+        // A Page with its role.
+        let page_id = format!("drop-page-{polls}");
+        let page = Page {
+            id: page_id.clone(),
+            ..world().pages[0].clone()
+        };
+        let role = PageRole {
+            page_id: page_id.clone(),
+            fb_user_id: DEV.into(),
+            tasks: vec!["MANAGE".into()],
+        };
+        poll_then_drop(store.create_page(&page, &role), polls).await;
+
+        // Nothing half-written is ever visible.
+        assert_eq!(
+            ctx.count(&format!(
+                "SELECT COUNT(*) FROM auth_codes AS c WHERE c.id = '{code_id}'
+                   AND (c.consumed_at IS NULL) = EXISTS (SELECT 1 FROM tokens WHERE code_id = c.id)"
+            ))
+            .await,
+            0,
+            "code {code_id}: consumed exactly when its token exists"
+        );
+        let written = ctx
+            .count(&format!(
+                "SELECT COUNT(*) FROM ig_media WHERE id LIKE 'drop-{polls}-%'"
+            ))
+            .await;
+        assert!(
+            written == 0 || written == 1500,
+            "{written} of 1500 media of one write are visible"
+        );
+        assert_eq!(
+            ctx.count(&format!(
+                "SELECT COUNT(*) FROM pages AS p WHERE p.id = '{page_id}'
+                   AND NOT EXISTS (SELECT 1 FROM page_roles WHERE page_id = p.id)"
+            ))
+            .await,
+            0,
+            "page {page_id} without its role"
+        );
+    }
+    // The store still takes writes, and every abandoned write ended whole.
+    let last = code(
+        "drop-last",
+        Subject::Instagram(JANE.into()),
+        T0 + 10 * MINUTE,
+    );
+    store.insert_code(&last).await.unwrap();
+    assert_eq!(
+        store
+            .redeem_code(
+                "drop-last",
+                now,
+                &token_from_code("drop-last-token", "drop-last")
+            )
+            .await
+            .unwrap(),
+        Redemption::Redeemed
+    );
+    assert_eq!(
+        ctx.count(
+            "SELECT COUNT(*) FROM auth_codes AS c WHERE c.id LIKE 'drop-%'
+               AND (c.consumed_at IS NULL) = EXISTS (SELECT 1 FROM tokens WHERE code_id = c.id)"
+        )
+        .await,
+        0
+    );
 }
 
 async fn story_revoke_tokens_of_code(ctx: &Ctx) {

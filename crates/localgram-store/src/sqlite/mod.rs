@@ -17,14 +17,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::anyhow;
-use async_trait::async_trait;
-use futures_util::TryStreamExt;
 use localgram_core::store::{Result, StoreError};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Column, ConnectOptions, Row as _, Sqlite, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::{ConnectOptions, Row as _, Sqlite, SqliteConnection, TypeInfo, ValueRef};
 
 use crate::error::{map_err, migrate_err};
 use crate::sql::{Backend, Conn, HotReads, Job, SqlStore};
@@ -263,72 +261,4 @@ fn row(r: &SqliteRow, columns: &Arc<[String]>) -> Result<Row, sqlx::Error> {
     })
 }
 
-fn columns(r: &SqliteRow) -> Arc<[String]> {
-    r.columns().iter().map(|c| c.name().to_owned()).collect()
-}
-
-async fn fetch_all<'c, E>(e: E, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = Sqlite>,
-{
-    let mut stream = bind(sql, params).fetch(e);
-    let mut out = Vec::new();
-    let mut names: Option<Arc<[String]>> = None;
-    while let Some(r) = stream.try_next().await? {
-        let names = names.get_or_insert_with(|| columns(&r));
-        out.push(row(&r, names)?);
-    }
-    Ok(out)
-}
-
-async fn fetch_optional<'c, E>(
-    e: E,
-    sql: &str,
-    params: Vec<Value>,
-) -> Result<Option<Row>, sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = Sqlite>,
-{
-    match bind(sql, params).fetch_optional(e).await? {
-        Some(r) => Ok(Some(row(&r, &columns(&r))?)),
-        None => Ok(None),
-    }
-}
-
-#[async_trait]
-impl Conn for SqliteConnection {
-    async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<u64, sqlx::Error> {
-        Ok(bind(sql, params).execute(self).await?.rows_affected())
-    }
-
-    async fn fetch_all(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, sqlx::Error> {
-        fetch_all(self, sql, params).await
-    }
-
-    async fn fetch_optional(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<Option<Row>, sqlx::Error> {
-        fetch_optional(self, sql, params).await
-    }
-}
-
-#[async_trait]
-impl Conn for SqlitePool {
-    async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<u64, sqlx::Error> {
-        Ok(bind(sql, params).execute(&*self).await?.rows_affected())
-    }
-
-    async fn fetch_all(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, sqlx::Error> {
-        fetch_all(&*self, sql, params).await
-    }
-
-    async fn fetch_optional(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<Option<Row>, sqlx::Error> {
-        fetch_optional(&*self, sql, params).await
-    }
-}
+crate::driver::sqlx_conn!(Sqlite, SqliteConnection, SqlitePool, bind, row);

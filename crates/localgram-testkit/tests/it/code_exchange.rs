@@ -640,3 +640,92 @@ async fn twenty_concurrent_exchanges_of_one_code_yield_exactly_one_token() {
         );
     }
 }
+
+/// Hundreds of exchanges whose clients hang up at every stage (mid-request, just after sending,
+/// while the answer is being computed) leave the store taking writes: a fresh code is then minted
+/// and exchanged as usual, and every abandoned code was either redeemed with its token or left
+/// untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exchanges_abandoned_at_random_moments_leave_the_store_writable() {
+    use tokio::io::AsyncWriteExt;
+    const EXCHANGES: usize = 300;
+    for backend in Backend::all() {
+        let server = spawn(&backend).await;
+        let ctx = backend.name();
+        let mut codes = Vec::new();
+        while codes.len() < EXCHANGES {
+            codes.extend(
+                mint_codes(
+                    &server,
+                    APP_ID,
+                    TESTER,
+                    &["user_profile", "user_media"],
+                    REDIRECT_URI,
+                    50,
+                )
+                .await,
+            );
+        }
+        let addr = server
+            .url("")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        // A fixed sequence of "random" moments, so a failure replays the same way.
+        let mut seed: u64 = 0x5eed_1234_abcd_0042;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            seed >> 33
+        };
+        let tasks: Vec<_> = codes
+            .iter()
+            .map(|code| {
+                let body = format!(
+                    "client_id={APP_ID}&client_secret={APP_SECRET}&grant_type=authorization_code\
+                     &redirect_uri={}&code={code}",
+                    encode(REDIRECT_URI)
+                );
+                let request = format!(
+                    "POST /api.instagram.com/oauth/access_token HTTP/1.1\r\nhost: {addr}\r\n\
+                     content-type: application/x-www-form-urlencoded\r\n\
+                     content-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                // Hang up after a prefix of the request, or after all of it and a wait of
+                // 0 to 3 ms while the server works on it.
+                let cut = match next() % 4 {
+                    0 => (next() as usize) % request.len(),
+                    _ => request.len(),
+                };
+                let wait = std::time::Duration::from_micros(next() % 3000);
+                let addr = addr.clone();
+                tokio::spawn(async move {
+                    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                    socket.write_all(&request.as_bytes()[..cut]).await.unwrap();
+                    tokio::time::sleep(wait).await;
+                    drop(socket);
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+
+        // The store takes writes: a fresh code is minted and exchanged.
+        let code = mint_code(&server).await;
+        let token = access_token_of(&exchange_code(&server, &code).await, ctx);
+        assert_me_ok(&server, &token, ctx).await;
+        // Every abandoned exchange is whole at any moment: a code is consumed exactly when a
+        // token exists for it (what a hung-up client started is finished or not done at all).
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.count(
+                "auth_codes AS c WHERE (c.consumed_at IS NULL) = \
+                 EXISTS (SELECT 1 FROM tokens WHERE code_id = c.id)"
+            )
+            .await,
+            0,
+            "{ctx}: a code consumed without its token, or a token without its code consumed"
+        );
+    }
+}

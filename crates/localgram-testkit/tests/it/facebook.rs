@@ -2519,3 +2519,62 @@ async fn the_dialog_speaks_the_browser_language() {
         assert!(!consent.text.contains("Show a list of the Pages"), "{ctx}");
     }
 }
+
+/// Listing `/me/accounts` is a read: the Page tokens it hands out are the same on every call,
+/// and after the first call the token table does not grow.
+#[tokio::test]
+async fn listing_pages_again_and_again_gives_the_same_page_tokens_and_writes_nothing() {
+    for backend in Backend::all() {
+        let server = spawn_fb(&backend).await;
+        let ctx = backend.name();
+        let db = Db::open(&server).await;
+        let list = || async {
+            let reply = graph_get(
+                &server,
+                &with_token("/me/accounts?fields=id,access_token", SHORT_TOKEN),
+            )
+            .await;
+            assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
+            reply.json()["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|p| {
+                    (
+                        p["id"].as_str().unwrap().to_owned(),
+                        p["access_token"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let first = list().await;
+        assert!(!first.is_empty(), "{ctx}: the user has Pages");
+        let tokens_after_first = db.count("tokens").await;
+        for _ in 0..100 {
+            assert_eq!(list().await, first, "{ctx}: the same Page tokens");
+        }
+        assert_eq!(
+            db.count("tokens").await,
+            tokens_after_first,
+            "{ctx}: 100 more listings wrote no token"
+        );
+        let hashes: Vec<String> = first
+            .iter()
+            .map(|(_, t)| format!("'{}'", hash(t)))
+            .collect();
+        assert_eq!(
+            db.count(&format!(
+                "tokens WHERE kind = 'page' AND token_hash IN ({})",
+                hashes.join(", ")
+            ))
+            .await,
+            first.len() as i64,
+            "{ctx}: one row per Page token"
+        );
+        // Each Page token works.
+        for (page, token) in &first {
+            let node = graph_get(&server, &with_token(&format!("/{page}?fields=id"), token)).await;
+            assert_eq!(node.json(), json!({"id": page}), "{ctx}");
+        }
+    }
+}
