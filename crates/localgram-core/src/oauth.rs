@@ -257,24 +257,29 @@ impl Platform {
         req: &AuthorizeRequest,
         user: &IgUser,
     ) -> Result<Secret, StoreError> {
+        let (code, record) = self.new_code(req, user);
+        self.store.insert_code(&record).await?;
+        Ok(code)
+    }
+
+    /// A fresh code for `user` under `req`, and its record to store.
+    fn new_code(&self, req: &AuthorizeRequest, user: &IgUser) -> (Secret, AuthCode) {
         let now = self.clock.now();
         let code = secret::generate(&*self.rng, "AQ");
-        self.store
-            .insert_code(&AuthCode {
-                id: self.new_id(),
-                code_hash: code.hash().0,
-                app_id: req.app.id.clone(),
-                subject: Subject::Instagram(user.id.clone()),
-                redirect_uri: req.redirect_uri.clone(),
-                scopes: req.scopes.as_slice().to_vec(),
-                code_challenge: req.code_challenge.as_ref().map(|(c, _)| c.clone()),
-                code_challenge_method: req.code_challenge.as_ref().map(|(_, m)| *m),
-                issued_at: now,
-                expires_at: now + self.settings.code_ttl,
-                consumed_at: None,
-            })
-            .await?;
-        Ok(code)
+        let record = AuthCode {
+            id: self.new_id(),
+            code_hash: code.hash().0,
+            app_id: req.app.id.clone(),
+            subject: Subject::Instagram(user.id.clone()),
+            redirect_uri: req.redirect_uri.clone(),
+            scopes: req.scopes.as_slice().to_vec(),
+            code_challenge: req.code_challenge.as_ref().map(|(c, _)| c.clone()),
+            code_challenge_method: req.code_challenge.as_ref().map(|(_, m)| *m),
+            issued_at: now,
+            expires_at: now + self.settings.code_ttl,
+            consumed_at: None,
+        };
+        (code, record)
     }
 
     /// Mints codes without the browser (`POST /_localgram/oauth/codes`), obeying every rule of
@@ -303,10 +308,9 @@ impl Platform {
         };
         let account = account.ok_or(AuthorizeError::InsufficientDeveloperRole)?;
         self.check_may_authorize(&req.app, &account).await?;
-        let mut codes = Vec::with_capacity(count);
-        for _ in 0..count {
-            codes.push(self.issue_code(&req, &account).await?);
-        }
+        let (codes, records): (Vec<Secret>, Vec<AuthCode>) =
+            (0..count).map(|_| self.new_code(&req, &account)).unzip();
+        self.store.insert_codes(&records).await?;
         Ok(codes)
     }
 

@@ -69,6 +69,8 @@ pub trait AccountStore: Send + Sync {
 pub trait GrantStore: Send + Sync {
     /// Stores a freshly issued code.
     async fn insert_code(&self, code: &AuthCode) -> Result<()>;
+    /// Stores freshly issued codes, in one transaction: all of them or none.
+    async fn insert_codes(&self, codes: &[AuthCode]) -> Result<()>;
     /// The code with this hash, consumed or not.
     async fn find_code(&self, code_hash: &str) -> Result<Option<AuthCode>>;
     /// In one transaction: marks code `code_id` consumed at `now` if it is unconsumed and
@@ -416,6 +418,11 @@ pub trait Store:
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;
+    /// Writes out what the store keeps in memory (SQLite's rate counters), for a graceful
+    /// shutdown; the store stays usable.
+    async fn flush(&self) -> Result<()> {
+        Ok(())
+    }
     /// The backend's name (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
     /// The database's write generation, read now: larger than every value returned before the

@@ -333,6 +333,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let store = prepared.state.platform.store.clone();
     let app = router(prepared.state);
     let service = tower::service_fn(move |req: Request| {
         let app = app.clone();
@@ -344,7 +345,11 @@ pub async fn run(
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("the server stopped with an error")
+    .context("the server stopped with an error")?;
+    store
+        .flush()
+        .await
+        .context("writing out the rate counters at shutdown")
 }
 
 /// Prepares and runs a server: the entry point `localgram serve` calls.

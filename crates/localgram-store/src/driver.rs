@@ -11,7 +11,7 @@ macro_rules! sqlx_conn {
             e: E,
             sql: &str,
             params: Vec<$crate::value::Value>,
-        ) -> Result<Vec<$crate::value::Row>, sqlx::Error>
+        ) -> Result<Vec<$crate::value::Row>, $crate::error::DbError>
         where
             E: sqlx::Executor<'c, Database = $db>,
         {
@@ -30,7 +30,7 @@ macro_rules! sqlx_conn {
             e: E,
             sql: &str,
             params: Vec<$crate::value::Value>,
-        ) -> Result<Option<$crate::value::Row>, sqlx::Error>
+        ) -> Result<Option<$crate::value::Row>, $crate::error::DbError>
         where
             E: sqlx::Executor<'c, Database = $db>,
         {
@@ -46,7 +46,7 @@ macro_rules! sqlx_conn {
                 &mut self,
                 sql: &str,
                 params: Vec<$crate::value::Value>,
-            ) -> Result<u64, sqlx::Error> {
+            ) -> Result<u64, crate::error::DbError> {
                 Ok($bind(sql, params)
                     .execute(&mut *self)
                     .await?
@@ -57,7 +57,7 @@ macro_rules! sqlx_conn {
                 &mut self,
                 sql: &str,
                 params: Vec<$crate::value::Value>,
-            ) -> Result<Vec<$crate::value::Row>, sqlx::Error> {
+            ) -> Result<Vec<$crate::value::Row>, $crate::error::DbError> {
                 fetch_all(&mut *self, sql, params).await
             }
 
@@ -65,7 +65,7 @@ macro_rules! sqlx_conn {
                 &mut self,
                 sql: &str,
                 params: Vec<$crate::value::Value>,
-            ) -> Result<Option<$crate::value::Row>, sqlx::Error> {
+            ) -> Result<Option<$crate::value::Row>, $crate::error::DbError> {
                 fetch_optional(&mut *self, sql, params).await
             }
         }
@@ -76,7 +76,7 @@ macro_rules! sqlx_conn {
                 &mut self,
                 sql: &str,
                 params: Vec<$crate::value::Value>,
-            ) -> Result<u64, sqlx::Error> {
+            ) -> Result<u64, crate::error::DbError> {
                 Ok($bind(sql, params).execute(&*self).await?.rows_affected())
             }
 
@@ -84,7 +84,7 @@ macro_rules! sqlx_conn {
                 &mut self,
                 sql: &str,
                 params: Vec<$crate::value::Value>,
-            ) -> Result<Vec<$crate::value::Row>, sqlx::Error> {
+            ) -> Result<Vec<$crate::value::Row>, $crate::error::DbError> {
                 fetch_all(&*self, sql, params).await
             }
 
@@ -92,7 +92,7 @@ macro_rules! sqlx_conn {
                 &mut self,
                 sql: &str,
                 params: Vec<$crate::value::Value>,
-            ) -> Result<Option<$crate::value::Row>, sqlx::Error> {
+            ) -> Result<Option<$crate::value::Row>, $crate::error::DbError> {
                 fetch_optional(&*self, sql, params).await
             }
         }

@@ -1,4 +1,5 @@
-//! `sqlx::Error` → [`StoreError`]. Nothing of sqlx crosses the store trait.
+//! Driver errors → [`DbError`] → [`StoreError`]. Nothing of sqlx or rusqlite crosses the store
+//! trait.
 
 use localgram_core::store::StoreError;
 use sqlx::error::DatabaseError;
@@ -27,22 +28,64 @@ fn is_unavailable(db: &dyn DatabaseError) -> bool {
         || matches!(&*code, "57P01" | "57P02" | "57P03")
 }
 
-/// Maps any sqlx error: pool timeouts, I/O and a closed pool (and the codes of
-/// [`is_unavailable`]) are [`StoreError::Unavailable`]; a unique violation is a
-/// [`StoreError::Conflict`] described by the database's message; the rest is
+/// A failed statement, as the shared SQL sees it, whichever driver ran it.
+#[derive(Debug)]
+pub enum DbError {
+    /// A uniqueness rule was broken; the database's message.
+    Unique(String),
+    /// The database cannot serve us right now (busy, full, unreachable, shutting down).
+    Unavailable(anyhow::Error),
+    /// Anything else.
+    Other(anyhow::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    /// Pool timeouts, I/O, a closed pool and the codes of [`is_unavailable`] are unavailability.
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(e.into())
+            }
+            sqlx::Error::Database(ref db) if db.is_unique_violation() => {
+                Self::Unique(db.message().to_owned())
+            }
+            sqlx::Error::Database(ref db) if is_unavailable(db.as_ref()) => {
+                Self::Unavailable(e.into())
+            }
+            other => Self::Other(other.into()),
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<rusqlite::Error> for DbError {
+    /// SQLite's unique and primary-key violations are [`DbError::Unique`]; its busy, locked,
+    /// I/O, full and cannot-open codes are unavailability.
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        if let rusqlite::Error::SqliteFailure(failure, message) = &e {
+            if matches!(
+                failure.extended_code,
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ) {
+                return Self::Unique(message.clone().unwrap_or_else(|| e.to_string()));
+            }
+            if SQLITE_UNAVAILABLE.contains(&i64::from(failure.extended_code & 0xff)) {
+                return Self::Unavailable(e.into());
+            }
+        }
+        Self::Other(e.into())
+    }
+}
+
+/// Maps a failed statement: a unique violation is a [`StoreError::Conflict`] described by the
+/// database's message; unavailability is [`StoreError::Unavailable`]; the rest is
 /// [`StoreError::Other`].
-pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Unavailable(e.into())
-        }
-        sqlx::Error::Database(ref db) if db.is_unique_violation() => StoreError::Conflict {
-            what: db.message().to_owned(),
-        },
-        sqlx::Error::Database(ref db) if is_unavailable(db.as_ref()) => {
-            StoreError::Unavailable(e.into())
-        }
-        other => StoreError::Other(other.into()),
+pub(crate) fn map_err(e: impl Into<DbError>) -> StoreError {
+    match e.into() {
+        DbError::Unique(what) => StoreError::Conflict { what },
+        DbError::Unavailable(e) => StoreError::Unavailable(e),
+        DbError::Other(e) => StoreError::Other(e),
     }
 }
 
@@ -50,18 +93,16 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
 /// becomes `Conflict { what: "{object}: {taken}" }`, anything else keeps [`map_err`]'s class and
 /// names the object.
 pub(crate) fn write_err(
-    e: sqlx::Error,
+    e: impl Into<DbError>,
     object: impl FnOnce() -> String,
     taken: impl FnOnce() -> String,
 ) -> StoreError {
-    match e {
-        sqlx::Error::Database(ref db) if db.is_unique_violation() => StoreError::Conflict {
+    match e.into() {
+        DbError::Unique(_) => StoreError::Conflict {
             what: format!("{}: {}", object(), taken()),
         },
-        e => match map_err(e) {
-            StoreError::Other(e) => StoreError::Other(e.context(format!("writing {}", object()))),
-            other => other,
-        },
+        DbError::Unavailable(e) => StoreError::Unavailable(e),
+        DbError::Other(e) => StoreError::Other(e.context(format!("writing {}", object()))),
     }
 }
 

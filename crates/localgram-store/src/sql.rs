@@ -90,20 +90,28 @@ macro_rules! listed {
 const PAGE_COLUMNS: &str = "p.id, p.name, p.category_enum, p.about, p.description, p.phone,
     p.website, p.is_place, p.is_promotable, p.business_id, p.instagram_business_account, p.extra";
 
-/// A connection of either database, as the shared SQL sees it. Errors stay `sqlx::Error` so
+/// A connection of either database, as the shared SQL sees it. Errors are [`DbError`](crate::error::DbError)s, so
 /// that the caller can name what collided on a unique violation.
 #[async_trait]
 pub trait Conn: Send {
     /// Runs a statement; the number of rows it changed.
-    async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<u64, sqlx::Error>;
+    async fn execute(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<u64, crate::error::DbError>;
     /// Runs a query; all its rows.
-    async fn fetch_all(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, sqlx::Error>;
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<Row>, crate::error::DbError>;
     /// Runs a query; its first row, if any.
     async fn fetch_optional(
         &mut self,
         sql: &str,
         params: Vec<Value>,
-    ) -> Result<Option<Row>, sqlx::Error>;
+    ) -> Result<Option<Row>, crate::error::DbError>;
 }
 
 /// A write job: runs inside the transaction the backend opened; `Ok` commits, `Err` rolls back.
@@ -160,6 +168,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// Called after `written` media rows were committed.
     fn after_media_write(&self, written: usize) -> impl Future<Output = Result<()>> + Send {
         let _ = written;
+        async { Ok(()) }
+    }
+
+    /// `Store::flush`.
+    fn flush(&self) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
     }
 
@@ -797,6 +810,39 @@ async fn require_row(c: &mut dyn Conn, table: &str, id: &str) -> Result<()> {
     }
 }
 
+/// Inserts a freshly issued code.
+async fn insert_code(c: &mut dyn Conn, code: &AuthCode) -> Result<()> {
+    c.execute(
+        "INSERT INTO auth_codes (id, code_hash, app_id, user_kind, user_id,
+             redirect_uri, scopes, code_challenge, code_challenge_method, issued_at,
+             expires_at, consumed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        params![
+            &code.id,
+            &code.code_hash,
+            &code.app_id,
+            code.subject.kind(),
+            code.subject.user_id(),
+            &code.redirect_uri,
+            Value::json(&code.scopes),
+            &code.code_challenge,
+            code.code_challenge_method.map(|m| m.as_str()),
+            to_millis(code.issued_at),
+            to_millis(code.expires_at),
+            code.consumed_at.map(to_millis),
+        ],
+    )
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("authorization code {}", code.id),
+            || "a code with this id or hash exists".into(),
+        )
+    })?;
+    Ok(())
+}
+
 #[async_trait]
 impl<B: Backend> AppStore for SqlStore<B> {
     async fn find_app(&self, id: &str) -> Result<Option<App>> {
@@ -907,37 +953,16 @@ impl<B: Backend> AccountStore for SqlStore<B> {
 #[async_trait]
 impl<B: Backend> GrantStore for SqlStore<B> {
     async fn insert_code(&self, code: &AuthCode) -> Result<()> {
-        let code = code.clone();
+        self.insert_codes(std::slice::from_ref(code)).await
+    }
+
+    async fn insert_codes(&self, codes: &[AuthCode]) -> Result<()> {
+        let codes = codes.to_vec();
         self.write(move |c| {
             Box::pin(async move {
-                c.execute(
-                    "INSERT INTO auth_codes (id, code_hash, app_id, user_kind, user_id,
-                         redirect_uri, scopes, code_challenge, code_challenge_method, issued_at,
-                         expires_at, consumed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    params![
-                        &code.id,
-                        &code.code_hash,
-                        &code.app_id,
-                        code.subject.kind(),
-                        code.subject.user_id(),
-                        &code.redirect_uri,
-                        Value::json(&code.scopes),
-                        &code.code_challenge,
-                        code.code_challenge_method.map(|m| m.as_str()),
-                        to_millis(code.issued_at),
-                        to_millis(code.expires_at),
-                        code.consumed_at.map(to_millis),
-                    ],
-                )
-                .await
-                .map_err(|e| {
-                    write_err(
-                        e,
-                        || format!("authorization code {}", code.id),
-                        || "a code with this id or hash exists".into(),
-                    )
-                })?;
+                for code in &codes {
+                    insert_code(c, code).await?;
+                }
                 Ok(())
             })
         })
@@ -1406,6 +1431,10 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn backend(&self) -> &'static str {
         B::NAME
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.backend.flush().await
     }
 
     fn data_version(&self) -> Option<u64> {

@@ -985,6 +985,36 @@ async fn story_codes(ctx: &Ctx) {
     );
     assert_eq!(store.find_code("code-hash-unknown").await.unwrap(), None);
     assert_conflict(store.insert_code(&c1).await, &["authorization code c1"]);
+    // A batch is stored whole, or not at all.
+    let batch: Vec<AuthCode> = (0..3)
+        .map(|i| {
+            code(
+                &format!("batch-{i}"),
+                Subject::Instagram(JANE.into()),
+                T0 + 10 * MINUTE,
+            )
+        })
+        .collect();
+    store.insert_codes(&batch).await.unwrap();
+    for c in &batch {
+        assert_eq!(
+            store.find_code(&c.code_hash).await.unwrap().as_ref(),
+            Some(c)
+        );
+    }
+    let clashing = [
+        code(
+            "batch-new",
+            Subject::Instagram(JANE.into()),
+            T0 + 10 * MINUTE,
+        ),
+        batch[0].clone(),
+    ];
+    assert_conflict(
+        store.insert_codes(&clashing).await,
+        &["authorization code batch-0"],
+    );
+    assert_eq!(store.find_code("code-hash-batch-new").await.unwrap(), None);
 
     // Redeem once.
     let t1 = token_from_code("t1", "c1");
@@ -2489,6 +2519,44 @@ async fn sqlite_a_database_from_release_0_1_0_opens_with_nothing_lost() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
+}
+
+/// SQLite's rate counters, counted in memory, are written out by `flush` (the server calls it at a
+/// graceful shutdown, and the store every second while calls come in) and read back when the file
+/// is opened again: a restart keeps each window's count.
+#[tokio::test]
+async fn sqlite_rate_counters_survive_a_restart() {
+    let ctx = open_sqlite().await;
+    let Cleanup::SqliteFile(path) = &ctx.cleanup else {
+        unreachable!()
+    };
+    let url = format!("sqlite://{}", path.display());
+    let store = ctx.store();
+    for _ in 0..3 {
+        store
+            .hit_counters(&["app:1", "user:1:a"], T0, T0 - 60 * MINUTE)
+            .await
+            .unwrap();
+    }
+    store.hit_counter("app:1", T0 + MINUTE, T0).await.unwrap();
+    store.flush().await.unwrap();
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM rate_counters").await, 3);
+
+    let reopened = SqliteStore::connect(&url, SqliteOptions::default())
+        .await
+        .unwrap();
+    let reopened: &dyn Store = &reopened;
+    assert_eq!(reopened.read_counter("app:1", T0).await.unwrap(), 4);
+    assert_eq!(
+        reopened.read_counter("app:1", T0 + MINUTE).await.unwrap(),
+        1
+    );
+    assert_eq!(reopened.read_counter("user:1:a", 0).await.unwrap(), 3);
+    assert_eq!(
+        reopened.hit_counter("user:1:a", T0, T0).await.unwrap(),
+        4,
+        "counting goes on from the stored count"
+    );
 }
 
 /// The pragmas the store promises, on every connection.

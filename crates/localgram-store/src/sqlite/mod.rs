@@ -7,13 +7,14 @@
 //!   generation from the WAL-index header ([`wal_index`]).
 //! - **Rate counters** live in process memory (see [`SqliteBackend`]).
 
+mod conn;
+mod counters;
 mod readers;
 mod wal_index;
 mod writer;
 
-use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -27,6 +28,7 @@ use sqlx::{ConnectOptions, Row as _, Sqlite, SqliteConnection, TypeInfo, ValueRe
 use crate::error::{map_err, migrate_err};
 use crate::sql::{Backend, Conn, HotReads, Job, SqlStore};
 use crate::value::{Kind, Row, Value};
+use counters::Counters;
 use readers::Readers;
 use writer::Writer;
 
@@ -61,21 +63,19 @@ impl Default for SqliteOptions {
 
 /// The store on SQLite.
 ///
-/// Rate-limit counters live in this process's memory, not in the file: counting every Graph call
-/// with a durable write would cost an fsync per call (`synchronous=FULL`). They are exact under
-/// concurrency (one lock per store) and start from zero at each start; two processes on one
-/// file count separately. The `rate_counters` table exists for schema parity with PostgreSQL,
-/// where several instances share counts.
+/// Rate-limit counters are counted in this process's memory and written to the file in the
+/// background (see `sqlite/counters.rs`): no `fsync` per Graph call, and a restart keeps them;
+/// two processes on one file count separately.
 pub type SqliteStore = SqlStore<SqliteBackend>;
 
 /// The SQLite side of [`SqliteStore`].
 pub struct SqliteBackend {
     pool: SqlitePool,
     writer: Writer,
-    /// Calls per window start, per bucket.
-    counters: Mutex<HashMap<String, BTreeMap<i64, i64>>>,
-    /// The hot read path (absent for an in-memory database).
-    readers: Option<Readers>,
+    /// Rate-limit counts.
+    counters: Arc<Counters>,
+    /// The in-place read path (absent for an in-memory database).
+    readers: Option<Arc<Readers>>,
 }
 
 impl std::fmt::Debug for SqliteBackend {
@@ -105,30 +105,37 @@ impl SqliteStore {
             .synchronous(synchronous)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        // The writer connection is opened first and kept until the store is dropped: it
-        // creates the file and switches it to WAL, and it keeps an in-memory database alive.
-        let mut conn = connect.connect().await.map_err(map_err)?;
+        // sqlx creates the file (or the in-memory database), switches it to WAL and applies the
+        // migrations; then the writer's own connection opens it and is kept until the store is
+        // dropped (which also keeps an in-memory database alive).
+        let mut setup = connect.connect().await.map_err(map_err)?;
         if options.run_migrations {
-            MIGRATOR.run(&mut conn).await.map_err(migrate_err)?;
+            MIGRATOR.run(&mut setup).await.map_err(migrate_err)?;
         }
+        let filename = connect.get_filename().to_owned();
+        let conn = open_writer(&filename, options.synchronous_full).map_err(map_err)?;
+        let _ = sqlx::Connection::close(setup).await;
+        let counters = Arc::new(Counters::load(&conn).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the stored rate counters cannot be read; counting from zero");
+            Counters::default()
+        }));
         let writer = Writer::start(conn)
             .map_err(|e| StoreError::Other(anyhow!("starting the SQLite writer: {e}")))?;
-        let filename = connect.get_filename().to_owned();
+        // Reads outside the in-place read path (an in-memory database's, and tests' raw SQL).
         let pool = SqlitePoolOptions::new()
             .max_connections(READERS)
-            .connect_with(connect)
-            .await
-            .map_err(map_err)?;
-        let readers = Readers::open(&filename, BUSY_TIMEOUT)?;
+            .connect_lazy_with(connect);
+        let readers = Readers::open(&filename, BUSY_TIMEOUT)?.map(Arc::new);
         tracing::debug!(
             synchronous_full = options.synchronous_full,
             migrated = options.run_migrations,
             "sqlite store connected"
         );
+        counters::flush_in_background(Arc::downgrade(&counters), writer.downgrade());
         Ok(SqlStore::new(SqliteBackend {
             pool,
             writer,
-            counters: Mutex::default(),
+            counters,
             readers,
         }))
     }
@@ -157,11 +164,14 @@ impl Backend for SqliteBackend {
     }
 
     fn reader(&self) -> Box<dyn Conn> {
-        Box::new(self.pool.clone())
+        match &self.readers {
+            Some(readers) => Box::new(conn::ReaderConn(readers.clone())),
+            None => Box::new(self.pool.clone()),
+        }
     }
 
     fn hot_reads(&self) -> Option<&dyn HotReads> {
-        self.readers.as_ref().map(|r| r as &dyn HotReads)
+        self.readers.as_deref().map(|r| r as &dyn HotReads)
     }
 
     async fn hit_counters(
@@ -170,38 +180,15 @@ impl Backend for SqliteBackend {
         window_start: i64,
         sum_from: i64,
     ) -> Result<Vec<i64>> {
-        /// Counts the call, forgets the windows before `sum_from` (so memory stays bounded)
-        /// and sums the rest.
-        fn hit(windows: &mut BTreeMap<i64, i64>, window_start: i64, sum_from: i64) -> i64 {
-            *windows.entry(window_start).or_insert(0) += 1;
-            while windows
-                .first_key_value()
-                .is_some_and(|(&w, _)| w < sum_from)
-            {
-                windows.pop_first();
-            }
-            windows.values().sum()
-        }
-        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(buckets
-            .iter()
-            // A bucket's name is copied only the first time it is counted.
-            .map(|&bucket| match counters.get_mut(bucket) {
-                Some(windows) => hit(windows, window_start, sum_from),
-                None => hit(
-                    counters.entry(bucket.to_owned()).or_default(),
-                    window_start,
-                    sum_from,
-                ),
-            })
-            .collect())
+        Ok(self.counters.hit(buckets, window_start, sum_from))
     }
 
     async fn read_counter(&self, bucket: &str, sum_from: i64) -> Result<i64> {
-        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(counters
-            .get(bucket)
-            .map_or(0, |windows| windows.range(sum_from..).map(|(_, n)| n).sum()))
+        Ok(self.counters.read(bucket, sum_from))
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.counters.flush(&self.writer).await
     }
 
     /// From the WAL-index header, or `PRAGMA data_version` on the read connections where the
@@ -218,8 +205,40 @@ impl Backend for SqliteBackend {
     }
 
     fn last_data_version(&self) -> Option<u64> {
-        self.readers.as_ref().map(Readers::last_version)
+        self.readers.as_deref().map(Readers::last_version)
     }
+}
+
+/// Whether `path` names an in-memory database (sqlx's shared-cache `file:` name for one).
+pub(crate) fn is_in_memory(path: &std::path::Path) -> bool {
+    let name = path.to_string_lossy();
+    name.is_empty() || name == ":memory:" || name.starts_with("file:")
+}
+
+/// Opens the writer's connection on the database sqlx created, with the same settings.
+fn open_writer(
+    path: &std::path::Path,
+    synchronous_full: bool,
+) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if is_in_memory(path) {
+        flags |= OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_MEMORY
+            | OpenFlags::SQLITE_OPEN_SHARED_CACHE;
+    }
+    let conn = rusqlite::Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        if synchronous_full { "FULL" } else { "NORMAL" },
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 /// Binds the shared SQL's parameters.

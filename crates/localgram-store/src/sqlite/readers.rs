@@ -24,7 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::wal_index::{self, WalIndexHeader};
 use crate::rows::{BlobRow, IgMediaRow, MediaKeyRow, TokenRow};
 use crate::sql::{self, HotReads};
-use crate::value::{FromRow, Kind, Row, Value};
+use crate::value::{FromRow, Value};
 
 /// How many connections: enough that the runtime's worker threads rarely wait for one.
 const CONNECTIONS: usize = 4;
@@ -81,8 +81,7 @@ impl Readers {
     /// [`Readers::open`], noticing commits through the WAL-index header when `wal_index` is
     /// true and it can be read, else through `PRAGMA data_version`.
     fn open_with(path: &Path, busy_timeout: Duration, wal_index: bool) -> Result<Option<Self>> {
-        let name = path.to_string_lossy();
-        if name.is_empty() || name == ":memory:" || name.starts_with("file:") {
+        if super::is_in_memory(path) {
             return Ok(None);
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -131,17 +130,32 @@ impl Readers {
     }
 
     fn with_slot<T>(&self, read: impl FnOnce(&mut Slot) -> rusqlite::Result<T>) -> Result<T> {
+        self.with_slot_raw(read).map_err(read_err)
+    }
+
+    /// Runs `read` on a free connection, with `rusqlite`'s own error.
+    pub(crate) fn with_raw<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.with_slot_raw(|slot| read(&slot.conn))
+    }
+
+    fn with_slot_raw<T>(
+        &self,
+        read: impl FnOnce(&mut Slot) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
         let n = self.connections.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
             if let Ok(mut slot) = self.connections[(start + i) % n].try_lock() {
-                return read(&mut slot).map_err(read_err);
+                return read(&mut slot);
             }
         }
         let mut slot = self.connections[start % n]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        read(&mut slot).map_err(read_err)
+        read(&mut slot)
     }
 
     /// The write generation, read now: a number that is larger than every number this method
@@ -197,54 +211,12 @@ impl Readers {
     }
 }
 
-/// A parameter as `rusqlite` binds it.
-fn to_sql(value: Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match value {
-        Value::Null(_) => V::Null,
-        Value::Int(n) => V::Integer(n),
-        Value::Bool(b) => V::Integer(i64::from(b)),
-        Value::Real(x) => V::Real(x),
-        Value::Text(s) | Value::Json(s) => V::Text(s),
-        Value::Bytes(b) => V::Blob(b),
-    }
-}
-
-/// Runs a query of the shared SQL on a reader. Its `$n` parameters appear in increasing order,
-/// so SQLite numbers them as `rusqlite` binds them: by position.
-fn query<T: FromRow>(c: &Connection, sql: &str, params: Vec<Value>) -> rusqlite::Result<Vec<T>> {
-    let mut stmt = c.prepare_cached(sql)?;
-    let columns: std::sync::Arc<[String]> =
-        stmt.column_names().into_iter().map(str::to_owned).collect();
-    let n = columns.len();
-    let mut rows = stmt.query(rusqlite::params_from_iter(params.into_iter().map(to_sql)))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let mut values = Vec::with_capacity(n);
-        for i in 0..n {
-            use rusqlite::types::ValueRef;
-            values.push(match r.get_ref(i)? {
-                ValueRef::Null => Value::Null(Kind::Text),
-                ValueRef::Integer(v) => Value::Int(v),
-                ValueRef::Real(v) => Value::Real(v),
-                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
-            });
-        }
-        let row = Row {
-            columns: columns.clone(),
-            values,
-        };
-        out.push(T::from_row(row).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(e))
-        })?);
-    }
-    Ok(out)
-}
-
 impl Readers {
     fn all<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> Result<Vec<T>> {
-        self.with(|c| query(c, sql, params))
+        self.with(|c| super::conn::rows(c, sql, params))?
+            .into_iter()
+            .map(|row| T::from_row(row).map_err(|e| StoreError::Other(anyhow::Error::new(e))))
+            .collect()
     }
 
     fn one<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> Result<Option<T>> {

@@ -1,5 +1,5 @@
-//! The SQLite writer: one thread that owns the only write connection and commits jobs in
-//! groups.
+//! The SQLite writer: one thread that owns the only write connection (a `rusqlite` connection,
+//! so each statement runs in place, see `conn.rs`) and commits jobs in groups.
 //!
 //! Callers send jobs over a channel and wait for a reply they may abandon. The thread takes
 //! every job that is waiting (at most [`MAX_GROUP`]), opens one `BEGIN IMMEDIATE` transaction,
@@ -17,7 +17,7 @@ use anyhow::anyhow;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use localgram_core::store::{Result, StoreError};
-use sqlx::SqliteConnection;
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::map_err;
@@ -41,9 +41,29 @@ pub(crate) struct Writer {
     jobs: mpsc::Sender<Erased>,
 }
 
+/// A handle that does not keep the writer thread running.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakWriter {
+    jobs: mpsc::WeakSender<Erased>,
+}
+
+impl WeakWriter {
+    /// The writer, while some [`Writer`] keeps it running.
+    pub(crate) fn upgrade(&self) -> Option<Writer> {
+        self.jobs.upgrade().map(|jobs| Writer { jobs })
+    }
+}
+
 impl Writer {
+    /// A handle that does not keep the thread running.
+    pub(crate) fn downgrade(&self) -> WeakWriter {
+        WeakWriter {
+            jobs: self.jobs.downgrade(),
+        }
+    }
+
     /// Starts the writer thread on `conn`.
-    pub(crate) fn start(conn: SqliteConnection) -> std::io::Result<Self> {
+    pub(crate) fn start(conn: Connection) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -81,24 +101,22 @@ impl Writer {
 }
 
 /// The writer thread's loop: one group per round until every handle is gone.
-async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Erased>) {
+async fn run(mut conn: Connection, mut queue: mpsc::Receiver<Erased>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
         commit_group(&mut conn, group.drain(..)).await;
     }
-    let _ = sqlx::Connection::close(conn).await;
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the SQLite writer connection failed");
+    }
 }
 
-async fn raw(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-    sqlx::query(sql)
-        .execute(&mut *conn)
-        .await
-        .map(drop)
-        .map_err(map_err)
+async fn raw(conn: &mut Connection, sql: &str) -> Result<()> {
+    conn.execute_batch(sql).map_err(map_err)
 }
 
 /// Runs one group in one transaction and answers every job of it.
-async fn commit_group(conn: &mut SqliteConnection, group: impl Iterator<Item = Erased>) {
+async fn commit_group(conn: &mut Connection, group: impl Iterator<Item = Erased>) {
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_GROUP);
     if let Err(e) = raw(conn, "BEGIN IMMEDIATE").await {
         let why = e.to_string();
@@ -151,23 +169,33 @@ struct Refusing;
 
 #[async_trait::async_trait]
 impl Conn for Refusing {
-    async fn execute(&mut self, _: &str, _: Vec<crate::value::Value>) -> Result<u64, sqlx::Error> {
-        Err(sqlx::Error::PoolClosed)
+    async fn execute(
+        &mut self,
+        _: &str,
+        _: Vec<crate::value::Value>,
+    ) -> Result<u64, crate::error::DbError> {
+        Err(crate::error::DbError::Unavailable(anyhow!(
+            "the write could not start"
+        )))
     }
 
     async fn fetch_all(
         &mut self,
         _: &str,
         _: Vec<crate::value::Value>,
-    ) -> Result<Vec<crate::value::Row>, sqlx::Error> {
-        Err(sqlx::Error::PoolClosed)
+    ) -> Result<Vec<crate::value::Row>, crate::error::DbError> {
+        Err(crate::error::DbError::Unavailable(anyhow!(
+            "the write could not start"
+        )))
     }
 
     async fn fetch_optional(
         &mut self,
         _: &str,
         _: Vec<crate::value::Value>,
-    ) -> Result<Option<crate::value::Row>, sqlx::Error> {
-        Err(sqlx::Error::PoolClosed)
+    ) -> Result<Option<crate::value::Row>, crate::error::DbError> {
+        Err(crate::error::DbError::Unavailable(anyhow!(
+            "the write could not start"
+        )))
     }
 }
