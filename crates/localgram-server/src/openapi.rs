@@ -100,8 +100,13 @@ pub struct AdvanceClock {
 #[derive(Serialize, ToSchema)]
 pub struct MintCodes {
     app: String,
-    /// Instagram username or id.
+    /// An Instagram username or id (Instagram codes), or a Facebook user id, login email or
+    /// name (Facebook Login codes; a name is looked up among the app's role holders and test
+    /// users).
     user: String,
+    /// Instagram scopes (default `user_profile,user_media` for an Instagram account), or
+    /// Facebook Login permissions such as `public_profile,pages_show_list` (default
+    /// `public_profile` for a Facebook user): they decide which host's code is minted.
     scopes: Option<Vec<String>>,
     redirect_uri: String,
     count: Option<u32>,

@@ -8,6 +8,7 @@ mod code_exchange;
 mod control;
 mod dashboard;
 mod facebook;
+mod fb_codes;
 mod graph_cache;
 mod graph_me;
 mod graph_media;
