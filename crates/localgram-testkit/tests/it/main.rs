@@ -4,6 +4,7 @@
 mod appsecret_proof;
 mod at_rest;
 mod authorize;
+mod browsers;
 mod code_exchange;
 mod control;
 mod dashboard;

@@ -4,7 +4,11 @@
 //! `debug_token`, test users, `DELETE /{user-id}/permissions` and batch requests.
 
 use super::me::Caller;
-use super::{DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, with_version};
+use super::browser::Presentation;
+use super::{
+    DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, presentation_of_query,
+    with_version,
+};
 use super::{pages, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
@@ -43,18 +47,28 @@ pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
         }
     };
     let head = Request::from_parts(parts, Body::empty());
+    let mut presentation = Presentation::default();
     let (version, res) = match parse_request_with(&head, PREFIX, body_params) {
         Ok(gr) => {
             let version = gr.version.clone();
-            (version, route(&state, gr, head.headers()).await)
+            match Presentation::of(&gr.params) {
+                Ok(p) => {
+                    presentation = p;
+                    (version, route(&state, gr, head.headers()).await)
+                }
+                Err(e) => (version, Err(ApiError::Graph(e))),
+            }
         }
-        Err(e) => (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e))),
+        Err(e) => {
+            presentation = presentation_of_query(head.uri().query());
+            (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e)))
+        }
     };
     let res = match res {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
-    with_version(res, &version)
+    presentation.apply(with_version(res, &version)).await
 }
 
 /// Routes a parsed graph.facebook.com request.
