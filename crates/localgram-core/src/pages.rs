@@ -443,7 +443,7 @@ impl Platform {
     }
 
     /// The Pages of `user` the token's app may see.
-    async fn visible_pages(
+    pub(crate) async fn visible_pages(
         &self,
         token: &TokenRecord,
         user: &FbUser,

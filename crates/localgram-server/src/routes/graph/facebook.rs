@@ -9,7 +9,7 @@ use super::{
     DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, presentation_of_query,
     with_version,
 };
-use super::{pages, testusers};
+use super::{linked, pages, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
 use crate::http::params::body_params;
@@ -125,6 +125,10 @@ async fn route_inner(
             pages::delete_permissions(state, &gr, node).await
         }
         (Method::GET, [id]) if is_id(id) => pages::get_node(state, &gr, id).await,
+        (Method::GET, [id, "media"]) if is_id(id) => linked::media_edge(state, &gr, id).await,
+        (Method::GET, [id, "children"]) if is_id(id) => {
+            linked::children_edge(state, &gr, id).await
+        }
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, [other]) => Err(GraphError::unknown_path(other).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),

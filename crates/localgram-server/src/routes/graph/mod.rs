@@ -6,6 +6,7 @@ pub mod browser;
 pub mod facebook;
 pub mod fields;
 pub mod json_out;
+pub mod linked;
 pub mod me;
 pub mod media;
 pub mod pages;
