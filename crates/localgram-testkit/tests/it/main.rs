@@ -10,6 +10,7 @@ mod control;
 mod dashboard;
 mod facebook;
 mod fb_codes;
+mod fb_instagram;
 mod graph_cache;
 mod graph_me;
 mod graph_media;
