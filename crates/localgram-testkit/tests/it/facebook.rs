@@ -674,7 +674,7 @@ async fn accounts_default_fields_and_reach() {
         assert_eq!(
             body["data"],
             json!([
-                {"access_token": null, "category": "Cafe", "category_list": [{"id": "128673187201735", "name": "Cafe"}],
+                {"access_token": null, "category": "Cafe", "category_list": [{"id": "197871390225897", "name": "Cafe"}],
                  "name": "Sizzle Cafe", "id": CAFE_PAGE,
                  "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]},
                 {"access_token": null, "category": "Media", "category_list": [{"id": "1602", "name": "Media"}],

@@ -17,5 +17,6 @@ mod graph_media;
 mod login_consent;
 mod long_lived;
 mod media_files;
+mod page_creation;
 mod restart;
 mod support;

@@ -394,14 +394,32 @@ pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Re
     Ok(caller.finish(graph_json(gr, &body)))
 }
 
-/// `POST /{user-id}/accounts`: `{"id": "…"}`.
+/// `POST /{user-id}/accounts`: `{"id": "…"}`, or with `fields`, the new Page with those fields
+/// (read-after-write; the fields are checked before anything is written).
 pub async fn post_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
     let caller = caller(state, gr, node == "me").await?;
+    let sel = match gr.params.has("fields") {
+        true => {
+            let sel = requested(gr, "id")?;
+            check_page(&sel, true)?;
+            Some(sel)
+        }
+        false => None,
+    };
     let id = state
         .platform
         .create_page(&caller.token, (node != "me").then_some(node), &gr.params)
         .await?;
-    Ok(caller.finish(graph_json(gr, &json!({ "id": id }))))
+    let Some(sel) = sel else {
+        return Ok(caller.finish(graph_json(gr, &json!({ "id": id }))));
+    };
+    let page = state.platform.read_page(&id).await?;
+    let tasks = state.platform.tasks_on_page(&caller.token, &id).await?;
+    let mut body = render_page(state, gr, &caller.token, &page, tasks.as_deref(), &sel).await?;
+    if let Some(o) = body.as_object_mut() {
+        o.entry("id").or_insert_with(|| json!(id));
+    }
+    Ok(caller.finish(graph_json(gr, &body)))
 }
 
 /// `GET /{id}` on graph.facebook.com: the token's own user, or a Page.
