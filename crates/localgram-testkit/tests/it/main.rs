@@ -18,5 +18,6 @@ mod login_consent;
 mod long_lived;
 mod media_files;
 mod page_creation;
+mod readme;
 mod restart;
 mod support;
