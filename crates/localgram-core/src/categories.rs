@@ -82,7 +82,11 @@ mod tests {
         for (i, a) in CATEGORIES.iter().enumerate() {
             if let Some(p) = a.parent {
                 let at = CATEGORIES.iter().position(|c| c.api_enum == p);
-                assert!(at.is_some_and(|at| at < i), "{p} does not come before {}", a.api_enum);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{p} does not come before {}",
+                    a.api_enum
+                );
             }
             for b in &CATEGORIES[i + 1..] {
                 assert_ne!(a.id, b.id);

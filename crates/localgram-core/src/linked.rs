@@ -118,7 +118,12 @@ impl Platform {
         token: &TokenRecord,
         id: &str,
     ) -> Result<Option<Profile>, GraphError> {
-        if !self.reachable_ig_accounts(token).await?.iter().any(|a| a == id) {
+        if !self
+            .reachable_ig_accounts(token)
+            .await?
+            .iter()
+            .any(|a| a == id)
+        {
             return Ok(None);
         }
         let Some(user) = self.cached_ig_user(id).await.map_err(store_err)? else {
@@ -184,9 +189,9 @@ impl Platform {
         token: &TokenRecord,
         id: &str,
     ) -> Result<Profile, GraphError> {
-        self.linked_profile(token, id).await?.ok_or_else(|| {
-            GraphError::unsupported_request(GraphHost::Facebook, "GET", id)
-        })
+        self.linked_profile(token, id)
+            .await?
+            .ok_or_else(|| GraphError::unsupported_request(GraphHost::Facebook, "GET", id))
     }
 
     /// `GET /{ig-media-id}/children` on graph.facebook.com; a non-album is 100/33.

@@ -712,15 +712,15 @@ impl Platform {
         let inherited = location_page
             .as_ref()
             .and_then(|p| usable_location(p, &cities));
-        if city_id.is_none() && location.is_none() && coordinates.is_none() && inherited.is_none()
-        {
+        if city_id.is_none() && location.is_none() && coordinates.is_none() && inherited.is_none() {
             return Err(GraphError::invalid_parameter(match &location_page {
                 Some(p) => format!(
                     "(#100) The Page {} of location_page_id has no location: give city_id, location or coordinates",
                     p.id
                 ),
-                None => "(#100) At least one of city_id, location or coordinates is required"
-                    .to_owned(),
+                None => {
+                    "(#100) At least one of city_id, location or coordinates is required".to_owned()
+                }
             }));
         }
         if city_id.is_some() && location.is_some() {

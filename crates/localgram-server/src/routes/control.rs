@@ -174,7 +174,13 @@ async fn post_codes(State(state): State<AppState>, body: Bytes) -> Result<Respon
     }
     match state
         .platform
-        .mint_codes(&req.app, &req.user, &req.scopes, &req.redirect_uri, req.count)
+        .mint_codes(
+            &req.app,
+            &req.user,
+            &req.scopes,
+            &req.redirect_uri,
+            req.count,
+        )
         .await
     {
         Ok(codes) => {

@@ -185,8 +185,11 @@ async fn suppress_http_code_answers_errors_with_200_and_the_same_body() {
             );
             assert_eq!(without_trace(res.json()), no_token_for_me, "{b}: {path}");
             // Without it, the same error keeps its status.
-            let plain = get(&client(), &server.url(path.trim_end_matches("?suppress_http_code=1")))
-                .await;
+            let plain = get(
+                &client(),
+                &server.url(path.trim_end_matches("?suppress_http_code=1")),
+            )
+            .await;
             assert_eq!(plain.status, 400, "{b}: {path}");
             assert_eq!(without_trace(plain.json()), no_token_for_me, "{b}: {path}");
         }
@@ -270,7 +273,11 @@ async fn callback_wraps_the_answer_for_jsonp() {
             "{b}"
         );
         // An error is wrapped too, with status 200 (a script cannot read a status).
-        let res = get(&client(), &server.url("/graph.facebook.com/v21.0/me?callback=cb")).await;
+        let res = get(
+            &client(),
+            &server.url("/graph.facebook.com/v21.0/me?callback=cb"),
+        )
+        .await;
         assert_eq!(res.status, 200, "{b}");
         let inner = res
             .text

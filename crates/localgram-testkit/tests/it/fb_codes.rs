@@ -153,7 +153,11 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
         assert_eq!(db.code_consumed_at(&ig_code).await, None, "{b}");
         let res = exchange_code(&server, &ig_code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
-        assert_eq!(res.json()["user_id"], json!(17_841_405_793_187_218u64), "{b}");
+        assert_eq!(
+            res.json()["user_id"],
+            json!(17_841_405_793_187_218u64),
+            "{b}"
+        );
     }
 }
 
@@ -220,7 +224,9 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
                 fb_exchange(&server, fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code).await;
             assert_eq!(again.status, 400, "{ctx}");
             let mut body = again.json();
-            body["error"].as_object_mut().map(|e| e.remove("fbtrace_id"));
+            body["error"]
+                .as_object_mut()
+                .map(|e| e.remove("fbtrace_id"));
             assert_eq!(
                 body,
                 graph_error(
@@ -233,7 +239,9 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
             );
             assert_eq!(
                 again.header("www-authenticate"),
-                Some("OAuth \"Facebook Platform\" \"invalid_code\" \"This authorization code has been used.\""),
+                Some(
+                    "OAuth \"Facebook Platform\" \"invalid_code\" \"This authorization code has been used.\""
+                ),
                 "{ctx}"
             );
             assert!(db.token_revoked_at(&token).await.is_some(), "{ctx}");
@@ -262,8 +270,14 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         .await
         .remove(0);
         fb_token_of(
-            &fb_exchange(&server, DEV_APP, "dev-fb-secret-0001", "https://dev.example/cb", &code)
-                .await,
+            &fb_exchange(
+                &server,
+                DEV_APP,
+                "dev-fb-secret-0001",
+                "https://dev.example/cb",
+                &code,
+            )
+            .await,
             b,
         );
         let res = mint(

@@ -5,9 +5,7 @@
 
 use crate::support::*;
 use localgram_testkit::world::fb::*;
-use localgram_testkit::world::{
-    APP_ID, BUSINESS, BUSINESS_ID, LONG_LIVED_TOKEN, REDIRECT_URI,
-};
+use localgram_testkit::world::{APP_ID, BUSINESS, BUSINESS_ID, LONG_LIVED_TOKEN, REDIRECT_URI};
 use localgram_testkit::{Backend, TestOptions, TestServer, client, facebook_world};
 use serde_json::{Value, json};
 
@@ -88,10 +86,7 @@ async fn graph(server: &TestServer, path: &str, token: &str) -> Reply {
     let sep = if path.contains('?') { '&' } else { '?' };
     get(
         &client(),
-        &server.url(&format!(
-            "{GRAPH}{path}{sep}access_token={}",
-            encode(token)
-        )),
+        &server.url(&format!("{GRAPH}{path}{sep}access_token={}", encode(token))),
     )
     .await
 }
@@ -166,7 +161,11 @@ async fn the_linked_account_its_media_and_children_read_on_graph_facebook_com() 
             "{b}: {next}"
         );
         let after = localgram_testkit::query_value(&next, "after").unwrap_or_default();
-        assert_eq!(Some(after.as_str()), paging["cursors"]["after"].as_str(), "{b}");
+        assert_eq!(
+            Some(after.as_str()),
+            paging["cursors"]["after"].as_str(),
+            "{b}"
+        );
         let second = ok(&get(&client(), &next).await, b);
         assert_eq!(
             second["data"],
@@ -184,7 +183,11 @@ async fn the_linked_account_its_media_and_children_read_on_graph_facebook_com() 
             &server,
             &format!(
                 "/{BUSINESS_ID}/media?after={}",
-                encode(second["paging"]["cursors"]["after"].as_str().unwrap_or_default())
+                encode(
+                    second["paging"]["cursors"]["after"]
+                        .as_str()
+                        .unwrap_or_default()
+                )
             ),
             LONG_TOKEN,
         )
@@ -203,7 +206,9 @@ async fn the_linked_account_its_media_and_children_read_on_graph_facebook_com() 
         assert_eq!(body["media"]["data"], json!([{"id": IMAGE}]), "{b}");
         let res = graph(
             &server,
-            &format!("/{ALBUM}?fields=id,media_type,children{{id,media_type,media_url,thumbnail_url}}"),
+            &format!(
+                "/{ALBUM}?fields=id,media_type,children{{id,media_type,media_url,thumbnail_url}}"
+            ),
             LONG_TOKEN,
         )
         .await;
@@ -216,7 +221,12 @@ async fn the_linked_account_its_media_and_children_read_on_graph_facebook_com() 
             ]}}),
             "{b}"
         );
-        let res = graph(&server, &format!("/{ALBUM}/children?fields=id,caption"), LONG_TOKEN).await;
+        let res = graph(
+            &server,
+            &format!("/{ALBUM}/children?fields=id,caption"),
+            LONG_TOKEN,
+        )
+        .await;
         let children = ok(&res, b);
         assert_eq!(
             children["data"],
@@ -224,7 +234,12 @@ async fn the_linked_account_its_media_and_children_read_on_graph_facebook_com() 
             "{b}"
         );
         assert!(children["paging"]["cursors"]["after"].is_string(), "{b}");
-        let res = graph(&server, &format!("/{CHILD_VIDEO}?fields=id,owner"), LONG_TOKEN).await;
+        let res = graph(
+            &server,
+            &format!("/{CHILD_VIDEO}?fields=id,owner"),
+            LONG_TOKEN,
+        )
+        .await;
         assert_eq!(
             ok(&res, b),
             json!({"id": CHILD_VIDEO, "owner": {"id": BUSINESS_ID}}),
@@ -254,12 +269,32 @@ async fn one_schema_per_node_read_as_each_api() {
         let b = backend.name();
         let server = spawn_linked(&backend).await;
         for (path, field, node) in [
-            (format!("/{BUSINESS_ID}?fields=id,account_type"), "account_type", "IGUser"),
-            (format!("/{BUSINESS_ID}?fields=user_id"), "user_id", "IGUser"),
-            (format!("/{BUSINESS_ID}/media?fields=id,foo"), "foo", "IGMedia"),
+            (
+                format!("/{BUSINESS_ID}?fields=id,account_type"),
+                "account_type",
+                "IGUser",
+            ),
+            (
+                format!("/{BUSINESS_ID}?fields=user_id"),
+                "user_id",
+                "IGUser",
+            ),
+            (
+                format!("/{BUSINESS_ID}/media?fields=id,foo"),
+                "foo",
+                "IGMedia",
+            ),
             (format!("/{IMAGE}?fields=children{{bar}}"), "bar", "IGMedia"),
-            (format!("/{IMAGE}?fields=owner{{username}}"), "username", "IGUser"),
-            (format!("/{CAFE_PAGE}?fields=instagram_business_account{{account_type}}"), "account_type", "IGUser"),
+            (
+                format!("/{IMAGE}?fields=owner{{username}}"),
+                "username",
+                "IGUser",
+            ),
+            (
+                format!("/{CAFE_PAGE}?fields=instagram_business_account{{account_type}}"),
+                "account_type",
+                "IGUser",
+            ),
         ] {
             let res = graph(&server, &path, LONG_TOKEN).await;
             assert_graph_error(
@@ -268,7 +303,9 @@ async fn one_schema_per_node_read_as_each_api() {
                     100,
                     None,
                     "OAuthException",
-                    &format!("(#100) Tried accessing nonexisting field ({field}) on node type ({node})"),
+                    &format!(
+                        "(#100) Tried accessing nonexisting field ({field}) on node type ({node})"
+                    ),
                 ),
                 &format!("{b}: {path}"),
             );
@@ -404,7 +441,12 @@ async fn who_reaches_the_linked_account_and_with_which_permission() {
             .and_then(|p| p["access_token"].as_str())
             .unwrap_or_default()
             .to_owned();
-        let res = graph(&server, &format!("/{BUSINESS_ID}?fields=username"), &page_token).await;
+        let res = graph(
+            &server,
+            &format!("/{BUSINESS_ID}?fields=username"),
+            &page_token,
+        )
+        .await;
         assert_eq!(
             ok(&res, b),
             json!({"id": BUSINESS_ID, "username": BUSINESS}),

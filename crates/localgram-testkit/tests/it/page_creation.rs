@@ -116,7 +116,11 @@ async fn location_page_id_gives_the_new_page_that_pages_location() {
                 &format!("{b}: {form:?}"),
             );
         }
-        assert_eq!(db.count("pages").await, pages, "{b}: a refused create wrote");
+        assert_eq!(
+            db.count("pages").await,
+            pages,
+            "{b}: a refused create wrote"
+        );
         // With a Page without a location, a locale of its own works.
         let res = create(
             &server,

@@ -19,7 +19,9 @@ struct Step {
 }
 
 fn steps(readme: &str) -> Vec<Step> {
-    let start = readme.find(FROM).expect("the README has no walk-through heading");
+    let start = readme
+        .find(FROM)
+        .expect("the README has no walk-through heading");
     let end = readme[start..].find(TO).map_or(readme.len(), |e| start + e);
     let mut steps: Vec<Step> = Vec::new();
     let mut in_block = false;
@@ -111,7 +113,9 @@ async fn the_readme_walk_throughs_run_as_written() {
     for (i, step) in steps.iter().enumerate() {
         let command = step.command.replace(README_BASE, &base);
         if step.expected.is_some() {
-            script.push_str(&format!("printf '\\n@@begin {i}\\n'\n{command}printf '\\n@@end {i}\\n'\n"));
+            script.push_str(&format!(
+                "printf '\\n@@begin {i}\\n'\n{command}printf '\\n@@end {i}\\n'\n"
+            ));
         } else {
             script.push_str(&command);
         }

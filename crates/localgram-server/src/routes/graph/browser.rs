@@ -181,10 +181,18 @@ mod tests {
 
     #[test]
     fn callback_names_are_javascript_name_paths_only() {
-        for ok in ["cb", "FB.__globalCallbacks.f1", "jQuery1234_5678", "$x", "__gcb[1]"] {
+        for ok in [
+            "cb",
+            "FB.__globalCallbacks.f1",
+            "jQuery1234_5678",
+            "$x",
+            "__gcb[1]",
+        ] {
             assert!(is_callback_name(ok), "{ok}");
         }
-        for bad in ["", "1cb", "alert(1)", "a;b", "a b", "<script>", "a\"b", "a/b"] {
+        for bad in [
+            "", "1cb", "alert(1)", "a;b", "a b", "<script>", "a\"b", "a/b",
+        ] {
             assert!(!is_callback_name(bad), "{bad}");
         }
         assert!(!is_callback_name(&"a".repeat(MAX_CALLBACK + 1)));
@@ -201,8 +209,16 @@ mod tests {
             ))
         };
         assert_eq!(p(&[]).unwrap(), Presentation::default());
-        assert!(p(&[("suppress_http_code", "1")]).unwrap().suppress_http_code);
-        assert!(!p(&[("suppress_http_code", "0")]).unwrap().suppress_http_code);
+        assert!(
+            p(&[("suppress_http_code", "1")])
+                .unwrap()
+                .suppress_http_code
+        );
+        assert!(
+            !p(&[("suppress_http_code", "0")])
+                .unwrap()
+                .suppress_http_code
+        );
         assert_eq!(
             p(&[("callback", "cb")]).unwrap().callback.as_deref(),
             Some("cb")

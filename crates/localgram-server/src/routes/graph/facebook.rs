@@ -3,8 +3,8 @@
 //! token endpoint, `/me`, user and Page nodes, the accounts edge, `fb_page_categories`,
 //! `debug_token`, test users, `DELETE /{user-id}/permissions` and batch requests.
 
-use super::me::Caller;
 use super::browser::Presentation;
+use super::me::Caller;
 use super::{
     DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, presentation_of_query,
     with_version,
@@ -126,9 +126,7 @@ async fn route_inner(
         }
         (Method::GET, [id]) if is_id(id) => pages::get_node(state, &gr, id).await,
         (Method::GET, [id, "media"]) if is_id(id) => linked::media_edge(state, &gr, id).await,
-        (Method::GET, [id, "children"]) if is_id(id) => {
-            linked::children_edge(state, &gr, id).await
-        }
+        (Method::GET, [id, "children"]) if is_id(id) => linked::children_edge(state, &gr, id).await,
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, [other]) => Err(GraphError::unknown_path(other).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),

@@ -76,10 +76,7 @@ pub async fn media_node(
 /// `GET /{ig-user-id}/media`: the media edge with cursors, `limit`, `since` and `until`.
 pub async fn media_edge(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
     let caller = caller(state, gr, false).await?;
-    let profile = state
-        .platform
-        .linked_media_owner(&caller.token, id)
-        .await?;
+    let profile = state.platform.linked_media_owner(&caller.token, id).await?;
     let sel = requested(gr, "id")?;
     check_media(&sel, Api::FacebookLogin)?;
     count_account(state, &caller, id).await?;

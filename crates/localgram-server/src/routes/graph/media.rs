@@ -1,11 +1,11 @@
 //! `GET /me/media`, `GET /{user-id}/media` and `GET /{media-id}/children` (api-contract.md §8,
 //! §10): cursor paging by the contract's rules, time bounds, field selection on each item.
 
+use super::GraphRequest;
 use super::fields::{
     Api, check_media, render_children, render_page, requested, username_of, wants,
 };
 use super::me::{answer, cached_answer, token};
-use super::GraphRequest;
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
