@@ -161,6 +161,10 @@ pub struct EdgeQuery {
     since: Option<String>,
     /// Unix time or `YYYY-MM-DD`.
     until: Option<String>,
+    /// `1`: an error is answered with status 200 and the same body.
+    suppress_http_code: Option<String>,
+    /// JSONP: the answer becomes `/**/ NAME(<body>);` (`text/javascript`, status 200).
+    callback: Option<String>,
 }
 
 /// The Facebook user node.
@@ -248,6 +252,10 @@ pub struct AccountsQuery {
 pub struct NodeQuery {
     access_token: Option<String>,
     fields: Option<String>,
+    /// `1`: an error is answered with status 200 and the same body.
+    suppress_http_code: Option<String>,
+    /// JSONP: the answer becomes `/**/ NAME(<body>);` (`text/javascript`, status 200).
+    callback: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api.instagram.com/oauth/authorize", tag = "api.instagram.com", params(AuthorizeQuery),
