@@ -54,6 +54,11 @@ async fn the_graph_hosts_answer_preflights_and_any_origin() {
             .await;
             assert_eq!(res.status, 200, "{ctx}: {}", res.text);
             assert_eq!(res.text, "", "{ctx}");
+            assert_eq!(
+                res.header("access-control-allow-private-network"),
+                None,
+                "{ctx}"
+            );
             for (name, value) in [
                 ("access-control-allow-origin", ORIGIN),
                 ("access-control-allow-credentials", "true"),
@@ -65,6 +70,23 @@ async fn the_graph_hosts_answer_preflights_and_any_origin() {
                 assert_eq!(res.header(name), Some(value), "{ctx}: {name}");
             }
         }
+
+        // A page on a public origin may call Localgram on a private address.
+        let res = send(
+            client()
+                .request(Method::OPTIONS, server.url("/graph.facebook.com/v21.0/me"))
+                .header("origin", "https://app.example")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-private-network", "true"),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}");
+        assert_eq!(
+            res.header("access-control-allow-private-network"),
+            Some("true"),
+            "{b}"
+        );
+        assert_eq!(res.header("access-control-allow-headers"), None, "{b}");
 
         // A read from another origin, with the token in an Authorization header.
         let res = send(

@@ -89,6 +89,17 @@ fn preflight(req: &HeaderMap, origin: Option<HeaderValue>) -> Response {
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static(MAX_AGE),
     );
+    // Chromium asks before a page on a public origin calls a private address, as Localgram
+    // usually is (Private Network Access); Meta's hosts are public and never asked.
+    if req
+        .get("access-control-request-private-network")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+    {
+        h.insert(
+            "access-control-allow-private-network",
+            HeaderValue::from_static("true"),
+        );
+    }
     h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     res
 }
