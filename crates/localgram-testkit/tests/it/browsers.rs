@@ -245,6 +245,31 @@ async fn suppress_http_code_answers_errors_with_200_and_the_same_body() {
             ),
             "{b}"
         );
+        // The JavaScript SDK's own call: a POST form with method=get and its extra parameters.
+        let res = send(
+            client()
+                .post(server.url("/graph.facebook.com/v21.0/me"))
+                .header("origin", ORIGIN)
+                .form(&[
+                    ("access_token", fb::LONG_TOKEN),
+                    ("method", "get"),
+                    ("pretty", "0"),
+                    ("sdk", "joey"),
+                    ("suppress_http_code", "1"),
+                ]),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        assert_eq!(
+            res.json(),
+            json!({"id": fb::USER_ID, "name": "Test User"}),
+            "{b}"
+        );
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some(ORIGIN),
+            "{b}"
+        );
         // Successful answers are unchanged.
         let res = get(
             &client(),
