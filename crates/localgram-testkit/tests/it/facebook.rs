@@ -679,7 +679,7 @@ async fn accounts_default_fields_and_reach() {
                  "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]},
                 {"access_token": null, "category": "Media", "category_list": [{"id": "1602", "name": "Media"}],
                  "name": "Sizzle Blog", "id": BLOG_PAGE, "tasks": ["ANALYZE"]},
-                {"access_token": null, "category": "Company", "category_list": [{"id": "2201", "name": "Company"}],
+                {"access_token": null, "category": "Company", "category_list": [{"id": "2200", "name": "Company"}],
                  "name": "Sizzle Holdings", "id": HOLDINGS_PAGE, "tasks": ["ANALYZE", "MANAGE"]},
             ]),
             "{ctx}"
