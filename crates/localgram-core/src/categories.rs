@@ -1,9 +1,10 @@
 //! The Page category tree served by `GET /fb_page_categories` (api-contract.md §16.3). Each
 //! category has a numeric id, a name and an `api_enum`, the value `POST /{user-id}/accounts`
-//! takes as `category_enum`; `category_list` takes ids.
+//! takes as `category_enum`; `category_list` takes ids. The tree is data
+//! (`page_categories.json`), not code.
 
 /// One Page category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 pub struct Category {
     /// Numeric id, as a string.
     pub id: &'static str,
@@ -13,76 +14,21 @@ pub struct Category {
     pub api_enum: &'static str,
     /// The parent's `api_enum`; `None` at the top of the tree.
     pub parent: Option<&'static str>,
+    /// Whether Pages of this category are places (a business with an address).
+    pub is_place: bool,
 }
 
-const fn c(
-    id: &'static str,
-    name: &'static str,
-    api_enum: &'static str,
-    parent: Option<&'static str>,
-) -> Category {
-    Category {
-        id,
-        name,
-        api_enum,
-        parent,
-    }
-}
+/// The tree as data: the ids, names and `api_enum` values seen on Meta's Graph API, one
+/// category per line, parents before their children.
+const DATA: &str = include_str!("page_categories.json");
 
 /// Every category, parents before their children.
-pub const CATEGORIES: &[Category] = &[
-    c("2612", "Community", "COMMUNITY", None),
-    c(
-        "2613",
-        "Community Services",
-        "COMMUNITY_SERVICES",
-        Some("COMMUNITY"),
-    ),
-    c(
-        "2614",
-        "Nonprofit Organization",
-        "NONPROFIT",
-        Some("COMMUNITY"),
-    ),
-    c("1602", "Media", "MEDIA", None),
-    c("2347", "News & Media Website", "NEWS_SITE", Some("MEDIA")),
-    c("1200", "Album", "ALBUM", Some("MEDIA")),
-    c("1601", "Artist", "ARTIST", None),
-    c("1335670856447673", "Musician", "MUSICIAN", Some("ARTIST")),
-    c(
-        "180164648685982",
-        "Musician/Band",
-        "MUSICIAN_BAND",
-        Some("ARTIST"),
-    ),
-    c("792007097567368", "Band", "BAND", Some("MUSICIAN_BAND")),
-    c(
-        "103436486409265",
-        "Orchestra",
-        "ORCHESTRA",
-        Some("MUSICIAN_BAND"),
-    ),
-    c("1108", "Producer", "PRODUCER", Some("ARTIST")),
-    c("1211", "Record Label", "RECORD_LABEL", Some("MEDIA")),
-    c("2500", "Local Business", "LOCAL_BUSINESS", None),
-    c(
-        "273819889375819",
-        "Restaurant",
-        "RESTAURANT",
-        Some("LOCAL_BUSINESS"),
-    ),
-    c("128673187201735", "Cafe", "CAFE", Some("LOCAL_BUSINESS")),
-    c(
-        "2200",
-        "Shopping & Retail",
-        "SHOPPING_RETAIL",
-        Some("LOCAL_BUSINESS"),
-    ),
-    c("2201", "Company", "COMPANY", None),
-    c("2202", "Brand", "BRAND", None),
-    c("2203", "Public Figure", "PUBLIC_FIGURE", None),
-    c("2204", "Website", "WEBSITE", None),
-];
+pub static CATEGORIES: std::sync::LazyLock<Vec<Category>> = std::sync::LazyLock::new(|| {
+    serde_json::from_str(DATA).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the built-in Page category tree does not parse");
+        Vec::new()
+    })
+});
 
 /// The category with this `api_enum`.
 pub fn by_enum(api_enum: &str) -> Option<&'static Category> {
@@ -123,8 +69,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_data_parses_and_holds_the_observed_categories() {
+        assert!(CATEGORIES.len() >= 30, "{}", CATEGORIES.len());
+        assert_eq!(by_id("273819889375819").unwrap().api_enum, "RESTAURANT");
+        assert_eq!(by_id("128673187201735").unwrap().name, "Coffee Shop");
+        assert!(by_enum("CAFE").unwrap().is_place);
+        assert!(!by_enum("MUSICIAN").unwrap().is_place);
+    }
+
+    #[test]
     fn ids_and_enums_are_unique_and_parents_exist() {
         for (i, a) in CATEGORIES.iter().enumerate() {
+            if let Some(p) = a.parent {
+                let at = CATEGORIES.iter().position(|c| c.api_enum == p);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{p} does not come before {}",
+                    a.api_enum
+                );
+            }
             for b in &CATEGORIES[i + 1..] {
                 assert_ne!(a.id, b.id);
                 assert_ne!(a.api_enum, b.api_enum);

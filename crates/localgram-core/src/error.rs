@@ -41,6 +41,9 @@ pub enum AuthorizeError {
     /// Development-mode app, and the user is not an accepted tester.
     #[error("Insufficient developer role")]
     InsufficientDeveloperRole,
+    /// A control-plane call named a Facebook user by a name several users of the app share.
+    #[error("Several Facebook users of the app are named {0:?}: name the user by id or email")]
+    AmbiguousUser(String),
 }
 
 /// A failure of the Instagram code exchange (`POST api.instagram.com/oauth/access_token`).

@@ -269,6 +269,89 @@ impl Platform {
         Ok(code)
     }
 
+    /// The Facebook user a control-plane call names for an app: by id, by login email, or by
+    /// name among the app's role holders and test users (a name two of them share is refused).
+    pub(crate) async fn find_fb_subject(
+        &self,
+        app_id: &str,
+        user: &str,
+    ) -> Result<Option<FbUser>, AuthorizeFailure> {
+        if let Some(u) = self.store.find_fb_user(user).await? {
+            return Ok(Some(u));
+        }
+        if let Some(u) = self.store.find_fb_user_by_email(user).await? {
+            return Ok(Some(u));
+        }
+        let mut ids: Vec<String> = self
+            .store
+            .list_app_roles(app_id)
+            .await?
+            .into_iter()
+            .map(|r| r.fb_user_id)
+            .collect();
+        ids.extend(
+            self.store
+                .list_test_users(app_id)
+                .await?
+                .into_iter()
+                .map(|t| t.fb_user_id),
+        );
+        ids.sort();
+        ids.dedup();
+        let mut found = None;
+        for id in ids {
+            if let Some(u) = self.store.find_fb_user(&id).await?
+                && u.name == user
+            {
+                if found.is_some() {
+                    return Err(AuthorizeError::AmbiguousUser(user.to_owned()).into());
+                }
+                found = Some(u);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Mints Facebook Login codes without the browser, under the dialog's rules, as if the user
+    /// left every requested permission and every one of their Pages ticked (see
+    /// [`Platform::mint_codes`]).
+    pub(crate) async fn mint_fb_codes(
+        &self,
+        app_id: &str,
+        user: &str,
+        scopes: &[String],
+        redirect_uri: &str,
+        count: usize,
+    ) -> Result<Vec<Secret>, AuthorizeFailure> {
+        let mut pairs = vec![
+            ("client_id".to_owned(), app_id.to_owned()),
+            ("redirect_uri".to_owned(), redirect_uri.to_owned()),
+            ("scope".to_owned(), scopes.join(",")),
+        ];
+        pairs.retain(|(_, v)| !v.is_empty());
+        let req = self.validate_fb_dialog(&Params::new(pairs)).await?;
+        let person = self
+            .find_fb_subject(&req.app.id, user)
+            .await?
+            .ok_or(AuthorizeError::InsufficientDeveloperRole)?;
+        self.check_fb_may_authorize(&req.app, &person).await?;
+        let consent = Consent {
+            scopes: req.scopes.clone(),
+            page_ids: self
+                .store
+                .list_user_pages(&person.id)
+                .await?
+                .into_iter()
+                .map(|p| p.page.id)
+                .collect(),
+        };
+        let mut codes = Vec::with_capacity(count);
+        for _ in 0..count {
+            codes.push(self.issue_fb_code(&req, &person, &consent).await?);
+        }
+        Ok(codes)
+    }
+
     /// The app named by `client_id`, authenticated by `client_secret`.
     async fn authenticate_app(&self, req: &TokenRequest<'_>) -> Result<App, GraphError> {
         let client_id = req.client_id.ok_or_else(|| missing("client_id"))?;

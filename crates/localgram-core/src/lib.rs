@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod error;
 pub mod facebook;
 pub mod fields;
+pub mod linked;
 pub mod media;
 pub mod model;
 pub mod oauth;

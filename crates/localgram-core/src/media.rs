@@ -116,12 +116,13 @@ fn position_of(m: &IgMedia) -> Position {
     }
 }
 
-/// Whether a token may read media (`user_media`, or any Instagram Login scope).
+/// Whether a token may read media: `user_media` (Basic Display), `instagram_business_basic`
+/// (Instagram Login) or `instagram_basic` (Facebook Login; the Page link is checked by
+/// [`crate::linked`]).
 pub fn can_read_media(token: &TokenRecord) -> bool {
-    token
-        .scopes
-        .iter()
-        .any(|s| s == "user_media" || s == "instagram_business_basic")
+    token.scopes.iter().any(|s| {
+        s == "user_media" || s == "instagram_business_basic" || s == crate::linked::INSTAGRAM_BASIC
+    })
 }
 
 impl Platform {

@@ -101,6 +101,26 @@ pub struct ExchangeInput<'a> {
     pub code_verifier: Option<&'a str>,
 }
 
+/// The API a code was issued for, which decides where it is exchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeHost {
+    /// An Instagram code: `api.instagram.com/oauth/access_token`.
+    Instagram,
+    /// A Facebook Login code: `graph.facebook.com/oauth/access_token`.
+    Facebook,
+}
+
+/// What a redirect target may know about a code it received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeOrigin {
+    /// Where the code is exchanged.
+    pub host: CodeHost,
+    /// The app it was issued to.
+    pub app_id: String,
+    /// The redirect URI it is bound to.
+    pub redirect_uri: String,
+}
+
 /// A successful code exchange.
 #[derive(Debug)]
 pub struct CodeExchange {
@@ -283,7 +303,13 @@ impl Platform {
     }
 
     /// Mints codes without the browser (`POST /_localgram/oauth/codes`), obeying every rule of
-    /// browser-issued ones: the app, the exact redirect URI, the scopes and the tester rule.
+    /// codes issued by a window. Instagram scopes (or none, for an Instagram account) mint
+    /// Instagram codes for an Instagram account named by username or id, under the rules of the
+    /// authorize window (app, exact redirect URI, scopes, tester rule). Facebook Login
+    /// permissions (or none, for a Facebook user) mint Facebook Login codes for a Facebook user
+    /// named by id, login email or name, under the rules of the dialog (the app has Facebook
+    /// Login, exact redirect URI, known permissions, app role or test user in development mode);
+    /// as if every requested permission and every Page of the user were left ticked.
     pub async fn mint_codes(
         &self,
         app_id: &str,
@@ -292,6 +318,24 @@ impl Platform {
         redirect_uri: &str,
         count: usize,
     ) -> Result<Vec<Secret>, AuthorizeFailure> {
+        let facebook = if scopes.is_empty() {
+            self.find_ig_account(user).await?.is_none()
+                && self.find_fb_subject(app_id, user).await?.is_some()
+        } else {
+            scopes
+                .iter()
+                .all(|s| crate::facebook::PERMISSIONS.contains(&s.as_str()))
+        };
+        if facebook {
+            return self
+                .mint_fb_codes(app_id, user, scopes, redirect_uri, count)
+                .await;
+        }
+        let scopes = if scopes.is_empty() {
+            vec!["user_profile".to_owned(), "user_media".to_owned()]
+        } else {
+            scopes.to_vec()
+        };
         let mut pairs = vec![
             ("client_id".to_owned(), app_id.to_owned()),
             ("redirect_uri".to_owned(), redirect_uri.to_owned()),
@@ -302,16 +346,23 @@ impl Platform {
         let req = self
             .validate_authorize(Window::Api, &Params::new(pairs))
             .await?;
-        let account = match self.store.find_ig_user_by_username(user).await? {
-            Some(u) => Some(u),
-            None => self.store.find_ig_user(user).await?,
-        };
-        let account = account.ok_or(AuthorizeError::InsufficientDeveloperRole)?;
+        let account = self
+            .find_ig_account(user)
+            .await?
+            .ok_or(AuthorizeError::InsufficientDeveloperRole)?;
         self.check_may_authorize(&req.app, &account).await?;
         let (codes, records): (Vec<Secret>, Vec<AuthCode>) =
             (0..count).map(|_| self.new_code(&req, &account)).unzip();
         self.store.insert_codes(&records).await?;
         Ok(codes)
+    }
+
+    /// The Instagram account with this username, or else this id.
+    async fn find_ig_account(&self, user: &str) -> Result<Option<IgUser>, StoreError> {
+        match self.store.find_ig_user_by_username(user).await? {
+            Some(u) => Ok(Some(u)),
+            None => self.store.find_ig_user(user).await,
+        }
     }
 
     /// Exchanges a code for a short-lived token (D18, D19; reliability tests 7–13, 34).
@@ -357,7 +408,9 @@ impl Platform {
             .await
             .map_err(internal)?
             .ok_or(OAuthError::CodeNotFound)?;
-        if code.app_id != app.id {
+        // A Facebook Login code is not an Instagram code: the same "not found" as a code of
+        // another app, and it stays usable on graph.facebook.com.
+        if code.app_id != app.id || !matches!(code.subject, Subject::Instagram(_)) {
             return Err(OAuthError::CodeNotFound);
         }
         let now = self.clock.now();
@@ -419,6 +472,25 @@ impl Platform {
             shape: app.token_response_shape,
             app_id: app.id,
         })
+    }
+
+    /// Where a code was issued (`None` when it is unknown): the demo redirect target shows the
+    /// exchange for that host.
+    pub async fn code_origin(&self, raw: &str) -> Result<Option<CodeOrigin>, StoreError> {
+        let raw = raw.strip_suffix("#_").unwrap_or(raw);
+        let code = self.store.find_code(&SecretHash::of(raw).0).await?;
+        Ok(code.and_then(|c| {
+            let host = match c.subject {
+                Subject::Instagram(_) => CodeHost::Instagram,
+                Subject::Facebook(_) => CodeHost::Facebook,
+                Subject::App => return None,
+            };
+            Some(CodeOrigin {
+                host,
+                app_id: c.app_id,
+                redirect_uri: c.redirect_uri,
+            })
+        }))
     }
 
     /// Issues a CSRF token bound to a browser.

@@ -184,6 +184,28 @@ fn param_err(name: &str, what: &str) -> GraphError {
     GraphError::invalid_parameter(format!("(#100) Param {name} {what}"))
 }
 
+/// A Page's location when it is usable as another Page's (`location_page_id`): a city and a
+/// country, or coordinates.
+/// A `city_id` of the gazetteer fills in the city, state, country and coordinates, as on a Page
+/// created with it.
+fn usable_location(page: &Page, cities: &[City]) -> Option<Map<String, Value>> {
+    let l = page.extra.get("location")?.as_object()?;
+    let text = |k: &str| l.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let number = |k: &str| l.get(k).is_some_and(Value::is_number);
+    if let Some(c) = text("city_id").and_then(|id| cities.iter().find(|c| c.id == id)) {
+        let mut out = l.clone();
+        out.insert("city".into(), json!(c.name));
+        out.insert("state".into(), json!(c.state));
+        out.insert("country".into(), json!(c.country));
+        out.entry("latitude").or_insert_with(|| json!(c.latitude));
+        out.entry("longitude").or_insert_with(|| json!(c.longitude));
+        return Some(out);
+    }
+    ((text("city").is_some() && text("country").is_some())
+        || (number("latitude") && number("longitude")))
+    .then(|| l.clone())
+}
+
 fn is_user_token(token: &TokenRecord) -> bool {
     matches!(
         token.kind,
@@ -445,7 +467,7 @@ impl Platform {
     }
 
     /// The Pages of `user` the token's app may see.
-    async fn visible_pages(
+    pub(crate) async fn visible_pages(
         &self,
         token: &TokenRecord,
         user: &FbUser,
@@ -694,17 +716,40 @@ impl Platform {
             get("ignore_coordinate_warnings")?,
         )?
         .unwrap_or(false);
-        if city_id.is_none() && location.is_none() && coordinates.is_none() {
-            return Err(GraphError::invalid_parameter(
-                "(#100) At least one of city_id, location or coordinates is required",
-            ));
+        // `location_page_id`: the new Page takes that Page's location, which makes a locale
+        // optional; a Page without a usable location leaves it required.
+        let location_page = match get("location_page_id")? {
+            Some(id) => Some(
+                self.store
+                    .find_page(id)
+                    .await
+                    .map_err(store_err)?
+                    .ok_or_else(|| {
+                        param_err("location_page_id", &format!("{id:?} is not a Page"))
+                    })?,
+            ),
+            None => None,
+        };
+        let cities = self.gazetteer().await?;
+        let inherited = location_page
+            .as_ref()
+            .and_then(|p| usable_location(p, &cities));
+        if city_id.is_none() && location.is_none() && coordinates.is_none() && inherited.is_none() {
+            return Err(GraphError::invalid_parameter(match &location_page {
+                Some(p) => format!(
+                    "(#100) The Page {} of location_page_id has no location: give city_id, location or coordinates",
+                    p.id
+                ),
+                None => {
+                    "(#100) At least one of city_id, location or coordinates is required".to_owned()
+                }
+            }));
         }
         if city_id.is_some() && location.is_some() {
             return Err(GraphError::invalid_parameter(
                 "(#100) city_id and location cannot be used together",
             ));
         }
-        let cities = self.gazetteer().await?;
         let find_city = |id: &str| {
             cities
                 .iter()
@@ -712,7 +757,10 @@ impl Platform {
                 .cloned()
                 .ok_or_else(|| param_err("city_id", &format!("{id:?} is not a known city")))
         };
-        let mut loc = Map::new();
+        let mut loc = match (&city_id, &location, &coordinates, inherited) {
+            (None, None, None, Some(l)) => l,
+            _ => Map::new(),
+        };
         // The city the coordinates must fall in, when one is named.
         let mut city: Option<City> = None;
         let mut area_known = false;

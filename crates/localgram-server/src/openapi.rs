@@ -100,8 +100,13 @@ pub struct AdvanceClock {
 #[derive(Serialize, ToSchema)]
 pub struct MintCodes {
     app: String,
-    /// Instagram username or id.
+    /// An Instagram username or id (Instagram codes), or a Facebook user id, login email or
+    /// name (Facebook Login codes; a name is looked up among the app's role holders and test
+    /// users).
     user: String,
+    /// Instagram scopes (default `user_profile,user_media` for an Instagram account), or
+    /// Facebook Login permissions such as `public_profile,pages_show_list` (default
+    /// `public_profile` for a Facebook user): they decide which host's code is minted.
     scopes: Option<Vec<String>>,
     redirect_uri: String,
     count: Option<u32>,
@@ -156,6 +161,10 @@ pub struct EdgeQuery {
     since: Option<String>,
     /// Unix time or `YYYY-MM-DD`.
     until: Option<String>,
+    /// `1`: an error is answered with status 200 and the same body.
+    suppress_http_code: Option<String>,
+    /// JSONP: the answer becomes `/**/ NAME(<body>);` (`text/javascript`, status 200).
+    callback: Option<String>,
 }
 
 /// The Facebook user node.
@@ -243,6 +252,10 @@ pub struct AccountsQuery {
 pub struct NodeQuery {
     access_token: Option<String>,
     fields: Option<String>,
+    /// `1`: an error is answered with status 200 and the same body.
+    suppress_http_code: Option<String>,
+    /// JSONP: the answer becomes `/**/ NAME(<body>);` (`text/javascript`, status 200).
+    callback: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api.instagram.com/oauth/authorize", tag = "api.instagram.com", params(AuthorizeQuery),
@@ -334,9 +347,21 @@ fn fb_access_token() {}
 fn fb_me() {}
 
 #[utoipa::path(get, path = "/graph.facebook.com/{id}", tag = "graph.facebook.com",
-    params(("id" = String, Path, description = "The token's own user id, or a Page id"), NodeQuery),
-    responses((status = 200, description = "A user node or a Page node", body = PageNode), (status = 400, body = GraphErrorBody)))]
+    params(("id" = String, Path, description = "The token's own user id, a Page id, or the id of an Instagram professional account linked to a Page the token's user has a task on (or of one of its media)"), NodeQuery),
+    description = "A user node, a Page node, an IG User node (id by default; ig_id, username, name, biography, website, profile_picture_url, followers_count, follows_count, media_count, media) or an IG Media node (id, caption, media_type, media_product_type, media_url, permalink, thumbnail_url, timestamp, username, shortcode, like_count, comments_count, is_comment_enabled, owner{id}, is_shared_to_feed, children). The Instagram nodes need instagram_basic (code 10).",
+    responses((status = 200, description = "A user node, a Page node, an IG User node or an IG Media node", body = PageNode), (status = 400, body = GraphErrorBody)))]
 fn fb_node() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/{ig_user_id}/media", tag = "graph.facebook.com",
+    params(("ig_user_id" = String, Path, description = "An Instagram professional account linked to a Page the token's user has a task on"), EdgeQuery),
+    description = "The media edge of the linked Instagram account, as on graph.instagram.com (cursors, limit, since, until); needs instagram_basic (code 10).",
+    responses((status = 200, body = MediaPage), (status = 400, body = GraphErrorBody)))]
+fn fb_ig_media_edge() {}
+
+#[utoipa::path(get, path = "/graph.facebook.com/{ig_media_id}/children", tag = "graph.facebook.com",
+    params(("ig_media_id" = String, Path), NodeQuery),
+    responses((status = 200, body = MediaPage), (status = 400, body = GraphErrorBody)))]
+fn fb_ig_children() {}
 
 #[utoipa::path(get, path = "/graph.facebook.com/{user_id}/accounts", tag = "graph.facebook.com",
     params(("user_id" = String, Path, description = "`me` or the token's own user id"), AccountsQuery),
@@ -346,7 +371,7 @@ fn fb_accounts() {}
 
 #[utoipa::path(post, path = "/graph.facebook.com/{user_id}/accounts", tag = "graph.facebook.com",
     params(("user_id" = String, Path, description = "`me` or the token's own user id")),
-    description = "Creates a Page (form, multipart or JSON): name (required), category_enum or category_list, at least one of city_id, location, coordinates (city_id and location exclusive; coordinates inside the city or location unless ignore_coordinate_warnings), cover_photo {url, offset_x, offset_y, …}, picture, website, phone, zip, about, description, address. Needs pages_manage_metadata and pages_show_list and a test user. Errors: 200, 194, 152, 100, 110, 368. DELETE on the edge is unsupported (100/33).",
+    description = "Creates a Page (form, multipart or JSON): name (required), category_enum or category_list, at least one of city_id, location, coordinates (city_id and location exclusive; coordinates inside the city or location unless ignore_coordinate_warnings), cover_photo {url, offset_x, offset_y, …}, picture, website, phone, zip, about, description, address, location_page_id (the new Page takes that Page's location; a locale is then optional), fields (the answer is the new Page with those fields, read-after-write). Needs pages_manage_metadata and pages_show_list and a test user. Errors: 200, 194, 152, 100, 110, 368. DELETE on the edge is unsupported (100/33).",
     responses((status = 200, body = CreatedId), (status = 400, body = GraphErrorBody)))]
 fn fb_create_page() {}
 
@@ -431,7 +456,7 @@ fn world() {}
 fn mint_codes() {}
 
 #[utoipa::path(get, path = "/_localgram/oauth/callback", tag = "control",
-    responses((status = 200, description = "Shows the code and how to exchange it", content_type = "text/html")))]
+    responses((status = 200, description = "Shows the code and the exchange command of the host that issued it", content_type = "text/html")))]
 fn callback() {}
 
 #[utoipa::path(get, path = "/_localgram/openapi.json", tag = "control", responses((status = 200, description = "This document")))]
@@ -462,6 +487,8 @@ fn openapi_json() {}
         fb_access_token,
         fb_me,
         fb_node,
+        fb_ig_media_edge,
+        fb_ig_children,
         fb_accounts,
         fb_create_page,
         fb_categories,

@@ -104,8 +104,11 @@ pub struct CallbackPage<'a> {
     pub error: Option<&'a str>,
     /// `error_description`.
     pub error_description: Option<&'a str>,
-    /// A ready curl command for the exchange.
-    pub curl: String,
+    /// The host that issued the code (`instagram` or `facebook`), when Localgram knows it.
+    pub host: Option<&'a str>,
+    /// Ready curl commands for the exchange: one on the issuing host, or one per host when the
+    /// code is unknown.
+    pub commands: Vec<String>,
 }
 
 /// The Facebook login page.

@@ -3,12 +3,15 @@
 //! → redirect URI → Instagram tester → accept the invitation → Generate Token → the token reads
 //! `/me/media`), a full authorize-code round trip and a denied consent. Screenshots of the media
 //! grid and of the token page are saved under `target/e2e-artifacts/` (or
-//! `$CARGO_TARGET_DIR/e2e-artifacts/`).
+//! `$CARGO_TARGET_DIR/e2e-artifacts/`). `node e2e/cors.mjs` serves a page on another origin that
+//! calls graph.instagram.com and graph.facebook.com with `fetch` (CORS, a preflight, JSONP) and
+//! shows the answers; its screenshot is `cors-page.png`.
 //!
 //! When node, `e2e/node_modules` or `/usr/bin/chromium` is missing, the test prints a `skipped:`
 //! line and passes, unless `LOCALGRAM_E2E_REQUIRED=1` (as `.ci/run` sets), where it fails.
 
-use localgram_testkit::{Backend, TestOptions, TestServer};
+use localgram_testkit::world::{LONG_LIVED_TOKEN, fb};
+use localgram_testkit::{Backend, TestOptions, TestServer, facebook_world};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -93,7 +96,10 @@ async fn browser_seed_path_token_generator_authorize_round_trip_and_denied_conse
     })
     .await;
     let artifacts = artifact_dir(&root);
-    let _ = std::fs::remove_dir_all(&artifacts);
+    // Only this test's files: the CORS page test writes beside them.
+    for old in ["media-grid.png", "token-page.png", "failure.png"] {
+        let _ = std::fs::remove_file(artifacts.join(old));
+    }
     let run = tokio::process::Command::new("node")
         .arg(root.join("e2e/dashboard.mjs"))
         .arg(&server.base)
@@ -127,4 +133,57 @@ async fn browser_seed_path_token_generator_authorize_round_trip_and_denied_conse
         testers[0].0.status,
         localgram_core::model::TesterStatus::Accepted
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_page_on_another_origin_reads_the_graph_hosts() {
+    let root = workspace_root();
+    if let Some(why) = missing(&root) {
+        if std::env::var("LOCALGRAM_E2E_REQUIRED").as_deref() == Ok("1") {
+            panic!("LOCALGRAM_E2E_REQUIRED=1 but the browser tests cannot run: {why}");
+        }
+        println!("skipped: {why}");
+        return;
+    }
+    let server = TestServer::spawn_with(TestOptions {
+        backend: Backend::Sqlite,
+        world: Some(facebook_world()),
+        ..Default::default()
+    })
+    .await;
+    let artifacts = artifact_dir(&root);
+    for old in ["cors-page.png", "cors-failure.png"] {
+        let _ = std::fs::remove_file(artifacts.join(old));
+    }
+    let run = tokio::process::Command::new("node")
+        .arg(root.join("e2e/cors.mjs"))
+        .arg(&server.base)
+        .arg(&artifacts)
+        .arg(LONG_LIVED_TOKEN)
+        .arg(fb::LONG_TOKEN)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the CORS page took more than 2 minutes")
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("RESULT ok"),
+        "the CORS page failed ({}):\n{stdout}\n{stderr}\nartifacts: {}",
+        out.status,
+        artifacts.display()
+    );
+    for line in [
+        r#"ok: the page reads graph.instagram.com /me: 200 {"id":"17841405793187218","username":"jane.doe"}"#,
+        r#"ok: the page reads graph.facebook.com /me after a preflight: 200 {"id":"100000000000001","name":"Test User"}"#,
+        "ok: the browser does not let the page read the Instagram token endpoint: blocked",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    let meta = std::fs::metadata(artifacts.join("cors-page.png"))
+        .unwrap_or_else(|e| panic!("no screenshot cors-page.png: {e}"));
+    assert!(meta.len() > 1000, "cors-page.png is too small");
 }

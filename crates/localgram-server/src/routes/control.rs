@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use localgram_core::oauth::{CodeHost, CodeOrigin};
 use localgram_core::world::Format;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -171,14 +172,15 @@ async fn post_codes(State(state): State<AppState>, body: Bytes) -> Result<Respon
     if !(1..=10_000).contains(&req.count) {
         return Err(bad_request("count: between 1 and 10000"));
     }
-    let scopes = if req.scopes.is_empty() {
-        vec!["user_profile".to_owned(), "user_media".to_owned()]
-    } else {
-        req.scopes
-    };
     match state
         .platform
-        .mint_codes(&req.app, &req.user, &scopes, &req.redirect_uri, req.count)
+        .mint_codes(
+            &req.app,
+            &req.user,
+            &req.scopes,
+            &req.redirect_uri,
+            req.count,
+        )
         .await
     {
         Ok(codes) => {
@@ -215,13 +217,45 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
-async fn get_callback(State(state): State<AppState>, Query(q): Query<CallbackQuery>) -> Response {
-    let redirect_uri = format!("{}/_localgram/oauth/callback", state.public_url);
-    let curl = format!(
-        "curl -s -X POST {}/api.instagram.com/oauth/access_token \\\n  -F client_id=YOUR_APP_ID -F client_secret=YOUR_APP_SECRET \\\n  -F grant_type=authorization_code \\\n  -F redirect_uri={redirect_uri} \\\n  -F code={}",
-        state.public_url,
-        q.code.as_deref().unwrap_or("")
+/// The exchange command for a code: on the host that issued it (`origin`), or on both when the
+/// code is unknown (expired and swept, or from another server).
+fn exchange_commands(public_url: &str, code: &str, origin: Option<&CodeOrigin>) -> Vec<String> {
+    let default_redirect = format!("{public_url}/_localgram/oauth/callback");
+    let redirect = origin.map_or(default_redirect.as_str(), |o| o.redirect_uri.as_str());
+    let app = origin.map_or("YOUR_APP_ID", |o| o.app_id.as_str());
+    let instagram = format!(
+        "curl -s -X POST {public_url}/api.instagram.com/oauth/access_token \\\n  -F client_id={app} -F client_secret=YOUR_APP_SECRET \\\n  -F grant_type=authorization_code \\\n  -F redirect_uri={redirect} \\\n  -F code={code}"
     );
+    let enc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let facebook = format!(
+        "curl -s \"{public_url}/graph.facebook.com/{}/oauth/access_token?client_id={app}&client_secret=YOUR_APP_SECRET&redirect_uri={}&code={}\"",
+        crate::routes::graph::DEFAULT_VERSION,
+        enc(redirect),
+        enc(code),
+    );
+    match origin.map(|o| o.host) {
+        Some(CodeHost::Instagram) => vec![instagram],
+        Some(CodeHost::Facebook) => vec![facebook],
+        None => vec![instagram, facebook],
+    }
+}
+
+async fn get_callback(State(state): State<AppState>, Query(q): Query<CallbackQuery>) -> Response {
+    let origin = match q.code.as_deref() {
+        Some(code) => match state.platform.code_origin(code).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "the callback page cannot read the code");
+                None
+            }
+        },
+        None => None,
+    };
+    let commands = q
+        .code
+        .as_deref()
+        .map(|c| exchange_commands(&state.public_url, c, origin.as_ref()))
+        .unwrap_or_default();
     pages::render(
         StatusCode::OK,
         &CallbackPage {
@@ -229,7 +263,11 @@ async fn get_callback(State(state): State<AppState>, Query(q): Query<CallbackQue
             state: q.state.as_deref(),
             error: q.error.as_deref(),
             error_description: q.error_description.as_deref(),
-            curl,
+            host: origin.as_ref().map(|o| match o.host {
+                CodeHost::Instagram => "instagram",
+                CodeHost::Facebook => "facebook",
+            }),
+            commands,
         },
     )
 }

@@ -674,12 +674,12 @@ async fn accounts_default_fields_and_reach() {
         assert_eq!(
             body["data"],
             json!([
-                {"access_token": null, "category": "Cafe", "category_list": [{"id": "128673187201735", "name": "Cafe"}],
+                {"access_token": null, "category": "Cafe", "category_list": [{"id": "197871390225897", "name": "Cafe"}],
                  "name": "Sizzle Cafe", "id": CAFE_PAGE,
                  "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]},
                 {"access_token": null, "category": "Media", "category_list": [{"id": "1602", "name": "Media"}],
                  "name": "Sizzle Blog", "id": BLOG_PAGE, "tasks": ["ANALYZE"]},
-                {"access_token": null, "category": "Company", "category_list": [{"id": "2201", "name": "Company"}],
+                {"access_token": null, "category": "Company", "category_list": [{"id": "2200", "name": "Company"}],
                  "name": "Sizzle Holdings", "id": HOLDINGS_PAGE, "tasks": ["ANALYZE", "MANAGE"]},
             ]),
             "{ctx}"

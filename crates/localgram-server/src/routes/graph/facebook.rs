@@ -3,9 +3,13 @@
 //! token endpoint, `/me`, user and Page nodes, the accounts edge, `fb_page_categories`,
 //! `debug_token`, test users, `DELETE /{user-id}/permissions` and batch requests.
 
+use super::browser::Presentation;
 use super::me::Caller;
-use super::{DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, with_version};
-use super::{pages, testusers};
+use super::{
+    DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, presentation_of_query,
+    with_version,
+};
+use super::{linked, pages, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
 use crate::http::params::body_params;
@@ -43,18 +47,28 @@ pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
         }
     };
     let head = Request::from_parts(parts, Body::empty());
+    let mut presentation = Presentation::default();
     let (version, res) = match parse_request_with(&head, PREFIX, body_params) {
         Ok(gr) => {
             let version = gr.version.clone();
-            (version, route(&state, gr, head.headers()).await)
+            match Presentation::of(&gr.params) {
+                Ok(p) => {
+                    presentation = p;
+                    (version, route(&state, gr, head.headers()).await)
+                }
+                Err(e) => (version, Err(ApiError::Graph(e))),
+            }
         }
-        Err(e) => (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e))),
+        Err(e) => {
+            presentation = presentation_of_query(head.uri().query());
+            (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e)))
+        }
     };
     let res = match res {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
-    with_version(res, &version)
+    presentation.apply(with_version(res, &version)).await
 }
 
 /// Routes a parsed graph.facebook.com request.
@@ -111,6 +125,8 @@ async fn route_inner(
             pages::delete_permissions(state, &gr, node).await
         }
         (Method::GET, [id]) if is_id(id) => pages::get_node(state, &gr, id).await,
+        (Method::GET, [id, "media"]) if is_id(id) => linked::media_edge(state, &gr, id).await,
+        (Method::GET, [id, "children"]) if is_id(id) => linked::children_edge(state, &gr, id).await,
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, [other]) => Err(GraphError::unknown_path(other).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),

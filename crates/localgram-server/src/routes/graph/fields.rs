@@ -12,40 +12,105 @@ use localgram_core::fields::{self, FieldSelection};
 use localgram_core::media::{MediaPage, PageParams};
 use localgram_core::model::{IgMedia, TokenRecord};
 use localgram_core::profile::Profile;
+use localgram_core::scope::Family;
 use localgram_core::timefmt::push_graph_timestamp;
 use serde_json::{Map, Value, json};
 
-/// Fields of the Instagram user node.
-pub const USER_FIELDS: &[&str] = &[
-    "id",
-    "user_id",
-    "username",
-    "name",
-    "account_type",
-    "media_count",
-    "profile_picture_url",
-    "followers_count",
-    "follows_count",
-    "biography",
-    "website",
-    "media",
+/// The API a node is read through: it decides which fields a node has (a field another API
+/// serves is a "nonexisting field" here, as on Meta) and the node's type name in errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Instagram Basic Display, on graph.instagram.com.
+    BasicDisplay,
+    /// Instagram API with Instagram Login, on graph.instagram.com.
+    InstagramLogin,
+    /// Instagram API with Facebook Login, on graph.facebook.com.
+    FacebookLogin,
+}
+
+impl Api {
+    /// The API of an Instagram token (graph.instagram.com), from its scopes.
+    pub fn of_instagram_token(token: &TokenRecord) -> Self {
+        match localgram_core::scope::family_of(&token.scopes) {
+            Some(Family::InstagramLogin) => Self::InstagramLogin,
+            _ => Self::BasicDisplay,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        match self {
+            Self::BasicDisplay => BD,
+            Self::InstagramLogin => IL,
+            Self::FacebookLogin => FL,
+        }
+    }
+
+    /// The user node's type name in errors.
+    pub fn user_type(self) -> &'static str {
+        match self {
+            Self::FacebookLogin => "IGUser",
+            _ => "User",
+        }
+    }
+
+    /// The media node's type name in errors.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::FacebookLogin => "IGMedia",
+            _ => "Media",
+        }
+    }
+}
+
+const BD: u8 = 1;
+const IL: u8 = 2;
+const FL: u8 = 4;
+const ALL: u8 = BD | IL | FL;
+const INSTAGRAM_HOST: u8 = BD | IL;
+const PROFESSIONAL: u8 = IL | FL;
+
+/// The Instagram user node, on both Graph hosts: each field with the APIs that serve it.
+pub const USER_SCHEMA: &[(&str, u8)] = &[
+    ("id", ALL),
+    ("ig_id", FL),
+    ("user_id", INSTAGRAM_HOST),
+    ("username", ALL),
+    ("name", ALL),
+    ("account_type", INSTAGRAM_HOST),
+    ("media_count", ALL),
+    ("profile_picture_url", ALL),
+    ("followers_count", ALL),
+    ("follows_count", ALL),
+    ("biography", ALL),
+    ("website", ALL),
+    ("media", ALL),
 ];
 
-/// Fields of the Instagram media node.
-pub const MEDIA_FIELDS: &[&str] = &[
-    "id",
-    "caption",
-    "media_type",
-    "media_url",
-    "permalink",
-    "thumbnail_url",
-    "timestamp",
-    "username",
-    "is_shared_to_feed",
-    "media_product_type",
-    "shortcode",
-    "children",
+/// The Instagram media node, on both Graph hosts: each field with the APIs that serve it.
+pub const MEDIA_SCHEMA: &[(&str, u8)] = &[
+    ("id", ALL),
+    ("caption", ALL),
+    ("media_type", ALL),
+    ("media_url", ALL),
+    ("permalink", ALL),
+    ("thumbnail_url", ALL),
+    ("timestamp", ALL),
+    ("username", ALL),
+    ("is_shared_to_feed", ALL),
+    ("media_product_type", ALL),
+    ("shortcode", ALL),
+    ("like_count", PROFESSIONAL),
+    ("comments_count", PROFESSIONAL),
+    ("is_comment_enabled", PROFESSIONAL),
+    ("owner", PROFESSIONAL),
+    ("children", ALL),
 ];
+
+fn has(schema: &[(&str, u8)], api: Api, name: &str) -> bool {
+    schema
+        .iter()
+        .any(|(n, apis)| *n == name && apis & api.bit() != 0)
+}
 
 /// The `fields` of a request, or `default` when absent.
 pub fn requested(gr: &GraphRequest, default: &str) -> Result<Vec<FieldSelection>> {
@@ -58,32 +123,37 @@ pub fn requested(gr: &GraphRequest, default: &str) -> Result<Vec<FieldSelection>
 
 /// Checks every selection (recursively) against the node types; the first unknown field is a
 /// code 100 error naming it and its node type.
-pub fn check_user(sel: &[FieldSelection]) -> Result<()> {
+pub fn check_user(sel: &[FieldSelection], api: Api) -> Result<()> {
     for f in sel {
-        if !USER_FIELDS.contains(&f.name.as_str()) {
-            return Err(GraphError::nonexisting_field(&f.name, "User").into());
+        if !has(USER_SCHEMA, api, &f.name) {
+            return Err(GraphError::nonexisting_field(&f.name, api.user_type()).into());
         }
         if let Some(nested) = &f.nested {
             if f.name != "media" {
-                return Err(GraphError::nonexisting_field(&f.name, "User").into());
+                return Err(GraphError::nonexisting_field(&f.name, api.user_type()).into());
             }
-            check_media(nested)?;
+            check_media(nested, api)?;
         }
     }
     Ok(())
 }
 
-/// Checks media selections.
-pub fn check_media(sel: &[FieldSelection]) -> Result<()> {
+/// Checks media selections (`children{…}` nests media, `owner{…}` nests the owner's `id`).
+pub fn check_media(sel: &[FieldSelection], api: Api) -> Result<()> {
     for f in sel {
-        if !MEDIA_FIELDS.contains(&f.name.as_str()) {
-            return Err(GraphError::nonexisting_field(&f.name, "Media").into());
+        if !has(MEDIA_SCHEMA, api, &f.name) {
+            return Err(GraphError::nonexisting_field(&f.name, api.media_type()).into());
         }
         if let Some(nested) = &f.nested {
-            if f.name != "children" {
-                return Err(GraphError::nonexisting_field(&f.name, "Media").into());
+            match f.name.as_str() {
+                "children" => check_media(nested, api)?,
+                "owner" => {
+                    if let Some(n) = nested.iter().find(|n| n.name != "id" || n.nested.is_some()) {
+                        return Err(GraphError::nonexisting_field(&n.name, api.user_type()).into());
+                    }
+                }
+                _ => return Err(GraphError::nonexisting_field(&f.name, api.media_type()).into()),
             }
-            check_media(nested)?;
         }
     }
     Ok(())
@@ -102,7 +172,7 @@ pub async fn render_user(
     for f in sel {
         let v = match f.name.as_str() {
             "id" => json!(u.id),
-            "user_id" => json!(u.id),
+            "ig_id" | "user_id" => json!(u.id),
             "username" => json!(u.username),
             "name" if !u.name.is_empty() => json!(u.name),
             "account_type" => json!(profile.account_type()),
@@ -237,6 +307,38 @@ pub async fn render_page(
     Ok(buf)
 }
 
+/// Renders an album's children as `{"data": [...], "paging": {"cursors": …}}` (just
+/// `{"data": []}` when it has none), as JSON bytes.
+pub async fn render_children(
+    state: &AppState,
+    album_id: &str,
+    children: &[IgMedia],
+    sel: &[FieldSelection],
+    owner_username: Option<&str>,
+) -> Result<Vec<u8>> {
+    let (Some(first), Some(last)) = (children.first(), children.last()) else {
+        return Ok(br#"{"data":[]}"#.to_vec());
+    };
+    let fields = output_fields(sel);
+    let mut body = Vec::with_capacity(512 * children.len() + 256);
+    body.extend_from_slice(br#"{"data":["#);
+    for (i, c) in children.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        render_media(state, c, &fields, owner_username, 1, &mut body).await?;
+    }
+    body.extend_from_slice(br#"],"paging":"#);
+    let mut paging = Object::begin(&mut body);
+    let mut cursors = Object::begin(paging.key("cursors"));
+    cursors.str("after", &state.platform.child_cursor(album_id, last));
+    cursors.str("before", &state.platform.child_cursor(album_id, first));
+    cursors.end();
+    paging.end();
+    body.push(b'}');
+    Ok(body)
+}
+
 /// Whether `name` is selected anywhere in the tree.
 pub fn wants(sel: &[FieldSelection], name: &str) -> bool {
     sel.iter()
@@ -317,6 +419,14 @@ pub fn render_media<'a>(
                 }
                 "media_product_type" => out.str(name, &m.media_product_type),
                 "shortcode" => out.str(name, &m.shortcode),
+                // Likes and comments are not emulated: none, and comments are enabled.
+                "like_count" | "comments_count" => out.value(name, &0),
+                "is_comment_enabled" => out.value(name, &true),
+                "owner" => {
+                    let mut owner = Object::begin(out.key(name));
+                    owner.str("id", &m.owner_id);
+                    owner.end();
+                }
                 "children" if m.media_type == "CAROUSEL_ALBUM" && depth < 2 => {
                     let nested = output_fields(nested.unwrap_or_default());
                     let children = state.platform.children_of(m).await?;

@@ -2,7 +2,7 @@
 //! is one of the token's account's media. Without `fields`, only `id`.
 
 use super::fields::{
-    check_media, check_user, output_fields, render_media, render_user, requested, username_of,
+    Api, check_media, check_user, output_fields, render_media, render_user, requested, username_of,
     wants,
 };
 use super::{GraphRequest, graph_json_bytes};
@@ -98,7 +98,7 @@ async fn user_for(
         return Ok(caller.finish(res));
     }
     let sel = requested(gr, "id")?;
-    check_user(&sel)?;
+    check_user(&sel, Api::of_instagram_token(&caller.token))?;
     let profile = state.platform.profile(&caller.token, id).await?;
     let body = render_user(state, gr, &caller.token, &profile, &sel).await?;
     let res = answer(state, gr, &caller, body.to_string().into_bytes());
@@ -116,7 +116,7 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     }
     let sel = requested(gr, "id")?;
     let media = state.platform.get_media(&caller.token, id).await?;
-    check_media(&sel)?;
+    check_media(&sel, Api::of_instagram_token(&caller.token))?;
     let owner = if wants(&sel, "username") {
         username_of(state, &media.owner_id).await?
     } else {

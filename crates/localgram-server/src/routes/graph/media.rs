@@ -1,12 +1,11 @@
 //! `GET /me/media`, `GET /{user-id}/media` and `GET /{media-id}/children` (api-contract.md §8,
 //! §10): cursor paging by the contract's rules, time bounds, field selection on each item.
 
+use super::GraphRequest;
 use super::fields::{
-    check_media, output_fields, render_media, render_page, requested, username_of, wants,
+    Api, check_media, render_children, render_page, requested, username_of, wants,
 };
-use super::json_out::Object;
 use super::me::{answer, cached_answer, token};
-use super::{GraphRequest, graph_json_bytes};
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
@@ -20,7 +19,7 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
     }
     let token = &caller.token;
     let sel = requested(gr, "id")?;
-    check_media(&sel)?;
+    check_media(&sel, Api::of_instagram_token(&caller.token))?;
     let owner = state
         .platform
         .own_account(token, (node != "me").then_some(node))?
@@ -50,33 +49,14 @@ pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Resu
         return Ok(caller.finish(res));
     }
     let sel = requested(gr, "id")?;
-    check_media(&sel)?;
+    check_media(&sel, Api::of_instagram_token(&caller.token))?;
     let (album, children) = state.platform.get_children(&caller.token, id).await?;
     let owner = if wants(&sel, "username") {
         username_of(state, &album.owner_id).await?
     } else {
         None
     };
-    let (Some(first), Some(last)) = (children.first(), children.last()) else {
-        return Ok(caller.finish(graph_json_bytes(gr, br#"{"data":[]}"#.to_vec())));
-    };
-    let fields = output_fields(&sel);
-    let mut body = Vec::with_capacity(512 * children.len() + 256);
-    body.extend_from_slice(br#"{"data":["#);
-    for (i, c) in children.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        render_media(state, c, &fields, owner.as_deref(), 1, &mut body).await?;
-    }
-    body.extend_from_slice(br#"],"paging":"#);
-    let mut paging = Object::begin(&mut body);
-    let mut cursors = Object::begin(paging.key("cursors"));
-    cursors.str("after", &state.platform.child_cursor(id, last));
-    cursors.str("before", &state.platform.child_cursor(id, first));
-    cursors.end();
-    paging.end();
-    body.push(b'}');
+    let body = render_children(state, id, &children, &sel, owner.as_deref()).await?;
     let res = answer(state, gr, &caller, body);
     Ok(caller.finish(res))
 }

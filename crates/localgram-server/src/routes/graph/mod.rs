@@ -2,9 +2,11 @@
 //! tolerant of empty segments and a trailing slash), finds the token, and calls the node, edge or
 //! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
 
+pub mod browser;
 pub mod facebook;
 pub mod fields;
 pub mod json_out;
+pub mod linked;
 pub mod me;
 pub mod media;
 pub mod pages;
@@ -42,11 +44,13 @@ pub fn facebook_router() -> Router<AppState> {
 /// `prefix` and every path under it, to `handler`. The routes carry the whole path rather than
 /// being nested under the prefix: that spares every Graph call a nested router (a second route
 /// match, and a rewrite of its URI), and [`parse_request_with`] drops the prefix itself.
+/// Every route of a Graph host answers CORS ([`browser::cors`]).
 fn host_router(prefix: &str, handler: MethodRouter<AppState>) -> Router<AppState> {
     Router::new()
         .route(prefix, handler.clone())
         .route(&format!("{prefix}/"), handler.clone())
         .route(&format!("{prefix}/{{*rest}}"), handler)
+        .layer(axum::middleware::from_fn(browser::cors))
 }
 
 /// A parsed Graph request.
@@ -238,15 +242,25 @@ pub fn with_version(mut res: Response, version: &str) -> Response {
 }
 
 async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let mut presentation = browser::Presentation::default();
     let (version, res) = match parse_request(&req) {
         Ok(mut gr) => {
             // First, before any read: what this request reads through the caches is then
             // never older than the last commit before it began.
             gr.generation = state.platform.store.data_version();
             let version = gr.version.clone();
-            (version, route(&state, gr).await)
+            match browser::Presentation::of(&gr.params) {
+                Ok(p) => {
+                    presentation = p;
+                    (version, route(&state, gr).await)
+                }
+                Err(e) => (version, Err(ApiError::Graph(e))),
+            }
         }
-        Err(e) => (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e))),
+        Err(e) => {
+            presentation = presentation_of_query(req.uri().query());
+            (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e)))
+        }
     };
     let mut res = match res {
         Ok(r) => r,
@@ -255,7 +269,13 @@ async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     if let Ok(v) = HeaderValue::from_str(&version) {
         res.headers_mut().insert("facebook-api-version", v);
     }
-    res
+    presentation.apply(res).await
+}
+
+/// The presentation asked in a query string, for a request that could not be parsed (a
+/// refused callback name is ignored there: the answer is an error already).
+pub fn presentation_of_query(query: Option<&str>) -> browser::Presentation {
+    browser::Presentation::of(&query_params(query)).unwrap_or_default()
 }
 
 /// An absolute paging link: the public URL, the host prefix, `path`, then `params` (the

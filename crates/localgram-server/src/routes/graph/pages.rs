@@ -3,16 +3,16 @@
 //! and `DELETE /{user-id}/permissions` (api-contract.md §12.8, §16).
 
 use super::facebook::caller;
-use super::fields::requested;
+use super::fields::{Api, check_user, render_user, requested};
 use super::me::Caller;
 use super::{GraphRequest, graph_json, paging_url};
 use crate::error::Result;
-use crate::media::urls;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::categories;
 use localgram_core::error::GraphError;
 use localgram_core::fields::FieldSelection;
+use localgram_core::linked::FacebookNode;
 use localgram_core::model::{FbUser, Page, TokenRecord};
 use localgram_core::pages::{AccountsPage, AccountsParams};
 use serde_json::{Map, Value, json};
@@ -40,20 +40,6 @@ pub const PAGE_FIELDS: &[&str] = &[
     "is_promotable",
 ];
 
-/// Fields of an Instagram professional account read through a Page.
-pub const IG_ACCOUNT_FIELDS: &[&str] = &[
-    "id",
-    "ig_id",
-    "username",
-    "name",
-    "biography",
-    "website",
-    "profile_picture_url",
-    "followers_count",
-    "follows_count",
-    "media_count",
-];
-
 /// Default fields of each Page on the accounts edge (api-contract.md §16.1).
 const ACCOUNTS_DEFAULT: &str = "access_token,category,category_list,name,id,tasks";
 
@@ -65,13 +51,7 @@ fn check_page(sel: &[FieldSelection], on_edge: bool) -> Result<()> {
         }
         if let Some(nested) = &f.nested {
             match f.name.as_str() {
-                "instagram_business_account" => {
-                    for n in nested {
-                        if !IG_ACCOUNT_FIELDS.contains(&n.name.as_str()) || n.nested.is_some() {
-                            return Err(GraphError::nonexisting_field(&n.name, "IGUser").into());
-                        }
-                    }
-                }
+                "instagram_business_account" => check_user(nested, Api::FacebookLogin)?,
                 "picture" | "cover" => {}
                 _ => return Err(GraphError::nonexisting_field(&f.name, "Page").into()),
             }
@@ -80,7 +60,7 @@ fn check_page(sel: &[FieldSelection], on_edge: bool) -> Result<()> {
     Ok(())
 }
 
-fn check_user(sel: &[FieldSelection]) -> Result<Option<&FieldSelection>> {
+fn check_fb_user(sel: &[FieldSelection]) -> Result<Option<&FieldSelection>> {
     let mut accounts = None;
     for f in sel {
         if !FB_USER_FIELDS.contains(&f.name.as_str()) {
@@ -117,52 +97,11 @@ fn category_list(page: &Page) -> Vec<&'static categories::Category> {
     }
 }
 
-/// Renders an Instagram professional account linked to a Page.
-async fn render_ig_account(
-    state: &AppState,
-    ig_id: &str,
-    nested: Option<&[FieldSelection]>,
-) -> Result<Option<Value>> {
-    let Some(u) = state
-        .platform
-        .cached_ig_user(ig_id)
-        .await
-        .map_err(|e| GraphError::from_store(&e))?
-    else {
-        return Ok(None);
-    };
-    let default = [FieldSelection::plain("id")];
-    let sel = nested.unwrap_or(&default);
-    let mut out = Map::new();
-    for f in sel {
-        let v = match f.name.as_str() {
-            "id" | "ig_id" => json!(u.id),
-            "username" => json!(u.username),
-            "name" => json!(u.name),
-            "biography" if !u.biography.is_empty() => json!(u.biography),
-            "website" if !u.website.is_empty() => json!(u.website),
-            "profile_picture_url" => json!(urls::profile_picture_url(&state.public_url, &u)),
-            "followers_count" => json!(u.followers_count),
-            "follows_count" => json!(u.follows_count),
-            "media_count" => json!(
-                state
-                    .platform
-                    .store
-                    .count_media(&u.id)
-                    .await
-                    .map_err(|e| GraphError::from_store(&e))?
-            ),
-            _ => continue,
-        };
-        out.insert(f.name.clone(), v);
-    }
-    Ok(Some(Value::Object(out)))
-}
-
 /// Renders a Page with the selected fields. `tasks` is the caller's tasks on it (`None`: no
 /// role, so no `access_token`).
 async fn render_page(
     state: &AppState,
+    gr: &GraphRequest,
     token: &TokenRecord,
     page: &Page,
     tasks: Option<&[String]>,
@@ -229,10 +168,12 @@ async fn render_page(
                     if let Some(e) = counted.throttled {
                         return Err(crate::error::ApiError::GraphWithUsage(e, counted.usage));
                     }
-                    match render_ig_account(state, ig, f.nested.as_deref()).await? {
-                        Some(v) => v,
-                        None => continue,
-                    }
+                    let Some(profile) = state.platform.page_ig_account(ig).await? else {
+                        continue;
+                    };
+                    let default = [FieldSelection::plain("id")];
+                    let nested = f.nested.as_deref().unwrap_or(&default);
+                    render_user(state, gr, token, &profile, nested).await?
                 }
                 None => continue,
             },
@@ -279,7 +220,7 @@ async fn render_accounts(
 ) -> Result<Value> {
     let mut data = Vec::with_capacity(page.items.len());
     for p in &page.items {
-        data.push(render_page(state, token, &p.page, Some(&p.tasks), sel).await?);
+        data.push(render_page(state, gr, token, &p.page, Some(&p.tasks), sel).await?);
     }
     let mut out = Map::new();
     out.insert("data".into(), Value::Array(data));
@@ -324,7 +265,7 @@ fn wants_summary(raw: Option<&str>) -> bool {
 pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> Result<Response> {
     let caller = caller(state, gr, id.is_none()).await?;
     let sel = requested(gr, "id,name")?;
-    let accounts_sel = check_user(&sel)?;
+    let accounts_sel = check_fb_user(&sel)?;
     let user = user_of(state, &caller, id).await?;
     let mut out = Map::new();
     for f in &sel {
@@ -453,14 +394,32 @@ pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Re
     Ok(caller.finish(graph_json(gr, &body)))
 }
 
-/// `POST /{user-id}/accounts`: `{"id": "…"}`.
+/// `POST /{user-id}/accounts`: `{"id": "…"}`, or with `fields`, the new Page with those fields
+/// (read-after-write; the fields are checked before anything is written).
 pub async fn post_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
     let caller = caller(state, gr, node == "me").await?;
+    let sel = match gr.params.has("fields") {
+        true => {
+            let sel = requested(gr, "id")?;
+            check_page(&sel, true)?;
+            Some(sel)
+        }
+        false => None,
+    };
     let id = state
         .platform
         .create_page(&caller.token, (node != "me").then_some(node), &gr.params)
         .await?;
-    Ok(caller.finish(graph_json(gr, &json!({ "id": id }))))
+    let Some(sel) = sel else {
+        return Ok(caller.finish(graph_json(gr, &json!({ "id": id }))));
+    };
+    let page = state.platform.read_page(&id).await?;
+    let tasks = state.platform.tasks_on_page(&caller.token, &id).await?;
+    let mut body = render_page(state, gr, &caller.token, &page, tasks.as_deref(), &sel).await?;
+    if let Some(o) = body.as_object_mut() {
+        o.entry("id").or_insert_with(|| json!(id));
+    }
+    Ok(caller.finish(graph_json(gr, &body)))
 }
 
 /// `GET /{id}` on graph.facebook.com: the token's own user, or a Page.
@@ -472,11 +431,19 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
         drop(caller);
         return get_user(state, gr, Some(id)).await;
     }
-    let page = state.platform.read_page(id).await?;
+    let page = match state.platform.facebook_node(&caller.token, id).await? {
+        FacebookNode::Page(page) => page,
+        FacebookNode::InstagramUser(profile) => {
+            return super::linked::user_node(state, gr, caller, &profile).await;
+        }
+        FacebookNode::InstagramMedia(media) => {
+            return super::linked::media_node(state, gr, caller, &media).await;
+        }
+    };
     let sel = requested(gr, "id,name")?;
     check_page(&sel, false)?;
     let tasks = state.platform.tasks_on_page(&caller.token, id).await?;
-    let body = render_page(state, &caller.token, &page, tasks.as_deref(), &sel).await?;
+    let body = render_page(state, gr, &caller.token, &page, tasks.as_deref(), &sel).await?;
     Ok(caller.finish(graph_json(gr, &body)))
 }
 
