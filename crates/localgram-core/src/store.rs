@@ -56,7 +56,8 @@ pub trait AccountStore: Send + Sync {
     async fn find_ig_user(&self, id: &str) -> Result<Option<IgUser>>;
     /// The Instagram account with this username.
     async fn find_ig_user_by_username(&self, username: &str) -> Result<Option<IgUser>>;
-    /// The number of top-level media of an account (album children not counted).
+    /// The number of media the account's media edge lists: top-level feed posts and reels
+    /// (album children, stories and ads not counted), as Meta's `media_count`.
     async fn count_media(&self, owner_id: &str) -> Result<i64>;
     /// The Facebook user with this id.
     async fn find_fb_user(&self, id: &str) -> Result<Option<FbUser>>;

@@ -328,9 +328,13 @@ pub(crate) fn children_sql(bytewise: &str) -> String {
     )
 }
 
-/// The query of [`MediaStore::count_media`].
-pub(crate) const COUNT_MEDIA_SQL: &str =
-    "SELECT COUNT(*) FROM ig_media WHERE owner_id = $1 AND parent_id IS NULL";
+/// The query of [`AccountStore::count_media`]: the media the media edge lists (Meta's
+/// `media_count` counts posts: no album children, no stories, no ads).
+pub(crate) const COUNT_MEDIA_SQL: &str = concat!(
+    "SELECT COUNT(*) FROM ig_media WHERE ",
+    listed!(),
+    " AND owner_id = $1"
+);
 /// The query of [`TokenStore::find_token`].
 pub(crate) const FIND_TOKEN_SQL: &str = concat!(
     "SELECT ",

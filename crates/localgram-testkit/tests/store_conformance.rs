@@ -2486,7 +2486,7 @@ async fn sqlite_a_database_from_release_0_1_0_opens_with_nothing_lost() {
         .unwrap()
         .expect("the demo tester");
     assert_eq!(jane.id, "17841405793187218");
-    assert_eq!(store.count_media(&jane.id).await.unwrap(), 12);
+    assert_eq!(store.count_media(&jane.id).await.unwrap(), 11);
     // The tokens issued by that release still resolve, with their lineage.
     let ready = store
         .find_token(&SecretHash::of("IGQVJlocalgram-demo-jane-long-lived-token").0)
