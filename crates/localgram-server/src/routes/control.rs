@@ -191,7 +191,7 @@ async fn post_codes(State(state): State<AppState>, body: Bytes) -> Result<Respon
         }
         Err(localgram_core::oauth::AuthorizeFailure::Refused(e)) => Err(bad_request(e.to_string())),
         Err(localgram_core::oauth::AuthorizeFailure::Store(e)) => {
-            tracing::error!(error = %e, "minting codes failed");
+            tracing::error!(error = ?e, "minting codes failed");
             Err(ApiError::Control(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the codes could not be stored".into(),
