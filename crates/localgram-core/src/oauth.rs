@@ -74,7 +74,9 @@ impl From<Duplicate> for AuthorizeFailure {
     }
 }
 
-fn parse_bool(v: Option<&str>, default: bool) -> bool {
+/// Reads a boolean query parameter of the authorize window (`force_reauth`, `enable_fb_login`):
+/// `true`/`1`, `false`/`0` (any case), anything else or nothing gives `default`.
+pub fn parse_bool(v: Option<&str>, default: bool) -> bool {
     match v {
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
         Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,

@@ -11,6 +11,7 @@ mod facebook;
 mod graph_cache;
 mod graph_me;
 mod graph_media;
+mod hardening;
 mod login_consent;
 mod long_lived;
 mod media_files;
