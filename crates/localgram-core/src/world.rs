@@ -476,7 +476,13 @@ fn check_id(object: &str, field: &str, id: &str) -> Result<(), WorldError> {
 }
 
 /// Reads a file a world refers to, checks it is an image or a video by its content, and adds it
-/// to the plan's blobs. Returns the resolved path and the blob's hash.
+/// to the plan's blobs. Returns the resolved path (`data:<type>` for inline data) and the blob's
+/// hash.
+///
+/// A world read from a file (`base` is its folder) may name files inside that folder only; a
+/// world without a folder (posted to the control plane, or the built-in demo) may not name files
+/// at all. Either may give a file inline as a `data:` URI. A named file must be a regular file
+/// (not a device, a FIFO or a directory), and at most [`MAX_FILE_BYTES`] are ever read.
 fn load_file(
     plan: &mut WorldPlan,
     base: Option<&Path>,
@@ -485,35 +491,48 @@ fn load_file(
     field: &str,
     video_allowed: bool,
 ) -> Result<(Option<String>, Option<String>), WorldError> {
-    let Some(path) = resolve_file(base, file) else {
+    let Some(file) = file.as_ref().filter(|f| !f.is_empty()) else {
         return Ok((None, None));
     };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| invalid(object, field, format!("cannot read {path}: {e}")))?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(invalid(
-            object,
-            field,
-            format!(
-                "{path} is larger than {} MiB",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
+    let (shown, bytes) = match file.strip_prefix("data:") {
+        Some(data) => (
+            "the inline data".to_owned(),
+            decode_data_uri(data).map_err(|e| invalid(object, field, e))?,
+        ),
+        None => {
+            let Some(dir) = base else {
+                return Err(invalid(
+                    object,
+                    field,
+                    "a world posted to the control plane cannot name files on the server; give the \
+                     file inline as a data: URI (data:image/jpeg;base64,…) or load the world with \
+                     --world",
+                ));
+            };
+            let path = resolve_in_folder(dir, file).map_err(|e| invalid(object, field, e))?;
+            let bytes = read_limited(&path).map_err(|e| invalid(object, field, e))?;
+            (path.to_string_lossy().into_owned(), bytes)
+        }
+    };
     let content_type = crate::sniff::content_type(&bytes).ok_or_else(|| {
         invalid(
             object,
             field,
-            format!("{path} is not a JPEG, PNG, GIF, WebP or MP4 file"),
+            format!("{shown} is not a JPEG, PNG, GIF, WebP or MP4 file"),
         )
     })?;
     if crate::sniff::is_video(content_type) && !video_allowed {
         return Err(invalid(
             object,
             field,
-            format!("{path} is a video; an image is expected here"),
+            format!("{shown} is a video; an image is expected here"),
         ));
     }
+    let path = if file.starts_with("data:") {
+        format!("data:{content_type}")
+    } else {
+        shown
+    };
     let blob = Blob::new(content_type, bytes);
     let sha = blob.sha256.clone();
     if !plan.blobs.iter().any(|b| b.sha256 == sha) {
@@ -525,14 +544,93 @@ fn load_file(
 /// The largest media file a world may refer to.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
-fn resolve_file(base: Option<&Path>, file: &Option<String>) -> Option<String> {
-    let file = file.as_ref().filter(|f| !f.is_empty())?;
-    let path = PathBuf::from(file);
-    let full = match base {
-        Some(dir) if path.is_relative() => dir.join(path),
-        _ => path,
+/// `file` resolved against the world's folder, symbolic links followed; an error when the result
+/// is not inside that folder.
+fn resolve_in_folder(dir: &Path, file: &str) -> Result<PathBuf, String> {
+    let folder = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot read the world's folder {}: {e}", dir.display()))?;
+    let joined = folder.join(file);
+    // First without touching the file system (nothing is told about paths outside), then with
+    // symbolic links followed.
+    let mut lexical = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    if !lexical.starts_with(&folder) {
+        return Err(format!(
+            "{file} is outside the world file's folder; files must be inside it"
+        ));
+    }
+    let full = joined
+        .canonicalize()
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    if !full.starts_with(&folder) {
+        return Err(format!(
+            "{file} is outside the world file's folder; files must be inside it"
+        ));
+    }
+    Ok(full)
+}
+
+/// The bytes of a regular file, at most [`MAX_FILE_BYTES`] of them read.
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown} is not a regular file"));
+    }
+    let too_large = || {
+        format!(
+            "{shown} is larger than {} MiB",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )
     };
-    Some(full.to_string_lossy().into_owned())
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The bytes of a base64 `data:` URI (what follows `data:`): `[<media type>];base64,<data>`.
+fn decode_data_uri(data: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const BASE64: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let (_, payload) = data
+        .split_once(',')
+        .filter(|(meta, _)| meta.to_ascii_lowercase().ends_with(";base64"))
+        .ok_or("a data: URI must be base64: data:image/jpeg;base64,…")?;
+    if payload.len() / 4 * 3 > MAX_FILE_BYTES + 3 {
+        return Err(format!(
+            "the inline data is larger than {} MiB",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let compact: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
+    BASE64
+        .decode(compact)
+        .map_err(|_| "the data: URI's base64 is malformed".to_owned())
 }
 
 /// Everything needed to turn a [`World`] into a [`WorldPlan`].
@@ -1299,6 +1397,64 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("cannot read"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_stay_inside_the_world_folder_and_posted_worlds_name_none() {
+        let dir = std::env::temp_dir().join(format!("lg-world-jail-{}", std::process::id()));
+        let inner = dir.join("world");
+        std::fs::create_dir_all(inner.join("sub")).unwrap();
+        let png = b"\x89PNG\r\n\x1a\nrest-of-a-png";
+        std::fs::write(dir.join("outside.png"), png).unwrap();
+        std::fs::write(inner.join("in.png"), png).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("outside.png"), inner.join("link.png")).unwrap();
+        let body = |file: &str| {
+            format!(
+                "version = 1\n[[instagram_users]]\nid = \"1\"\nusername = \"a\"\npassword = \"p\"\nprofile_picture = \"{file}\"\n"
+            )
+        };
+        let rng = SeededRng::new(1);
+        let mut jailed = cx(&rng);
+        jailed.base_dir = Some(&inner);
+        let posted = cx(&rng);
+        let run = |context: &PlanContext<'_>, file: &str| {
+            plan(&parse(&body(file), Format::Toml).unwrap(), context).map(|p| p.blobs.len())
+        };
+        assert_eq!(run(&jailed, "in.png"), Ok(1));
+        assert_eq!(run(&jailed, "./sub/../in.png"), Ok(1));
+        let outside = dir.join("outside.png").display().to_string();
+        for file in ["../outside.png", outside.as_str(), "/etc/passwd", "/dev/zero", "link.png"] {
+            let err = run(&jailed, file).unwrap_err().to_string();
+            assert!(
+                err.contains("is outside the world file's folder")
+                    || (cfg!(not(unix)) && err.contains("cannot read")),
+                "{file}: {err}"
+            );
+        }
+        let err = run(&jailed, "sub").unwrap_err().to_string();
+        assert!(err.contains("is not a regular file"), "{err}");
+        for file in ["in.png", "/dev/zero", "/etc/passwd"] {
+            let err = run(&posted, file).unwrap_err().to_string();
+            assert!(
+                err.contains("field `profile_picture`")
+                    && err.contains("a world posted to the control plane cannot name files"),
+                "{file}: {err}"
+            );
+        }
+        // Inline data works everywhere.
+        use base64::Engine as _;
+        let inline = format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        );
+        assert_eq!(run(&posted, &inline), Ok(1));
+        assert_eq!(run(&jailed, &inline), Ok(1));
+        let err = run(&posted, "data:image/png,plain").unwrap_err().to_string();
+        assert!(err.contains("a data: URI must be base64"), "{err}");
+        let err = run(&posted, "data:image/png;base64,!!!").unwrap_err().to_string();
+        assert!(err.contains("malformed"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

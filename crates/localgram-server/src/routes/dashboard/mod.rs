@@ -6,6 +6,8 @@
 //! Who may use it: the control plane's rule. Without `--admin-token`, loopback peers only; with
 //! one, a browser unlocks the dashboard once by typing the token on `/unlock` (it is then
 //! remembered in a signed cookie), and scripts may send `Authorization: Bearer <token>`.
+//! As on the control plane, a `Host` that does not name this server is refused (421), so a page
+//! cannot reach the dashboard through DNS rebinding.
 //!
 //! The same rules as the OAuth pages: the session cookie, a single-use CSRF token on every form,
 //! the security headers, a 303 after every successful POST, and on bad input a 400 page that
@@ -102,14 +104,12 @@ async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
+    if !crate::http::admin::host_allowed(&state, req.headers(), req.uri()) {
+        return crate::http::admin::misdirected();
+    }
     let allowed = match &state.config.admin_token {
         Some(expected) => {
-            let bearer = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|t| localgram_core::secret::constant_time_eq(t.trim(), expected));
+            let bearer = crate::http::admin::has_admin_bearer(req.headers(), expected);
             let cookie = jar.get(ADMIN_COOKIE).is_some_and(|c| {
                 localgram_core::secret::constant_time_eq(c.value(), &admin_mark(expected))
             });

@@ -4,3 +4,4 @@
 //! warning, the OpenAPI statuses).
 
 mod no_panic;
+mod control_plane;
