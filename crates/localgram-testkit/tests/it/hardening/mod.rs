@@ -5,3 +5,4 @@
 
 mod no_panic;
 mod control_plane;
+mod secrets;
