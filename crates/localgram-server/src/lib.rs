@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod http;
 pub mod i18n;
@@ -17,7 +18,6 @@ use crate::config::{Config, SqliteSync};
 use crate::state::AppState;
 use anyhow::Context as _;
 use axum::Router;
-use axum::extract::Request;
 use axum_extra::extract::cookie::Key;
 use localgram_core::clock::EmulatorClock;
 use localgram_core::rng::{OsRng, RngExt};
@@ -31,7 +31,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -295,6 +294,27 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         "code_ttl_seconds must be between 1 and 86400"
     );
     for (name, v) in [
+        (
+            "header_read_timeout_seconds",
+            config.header_read_timeout_seconds,
+        ),
+        ("idle_timeout_seconds", config.idle_timeout_seconds),
+        ("shutdown_grace_seconds", config.shutdown_grace_seconds),
+    ] {
+        anyhow::ensure!(
+            (1..=86_400).contains(&v),
+            "{name} must be between 1 and 86400"
+        );
+    }
+    if let Some(limit) = conn::open_file_limit()
+        && config.max_connections >= limit
+    {
+        tracing::warn!(
+            "max_connections {} is not below the open-file limit {limit}: beyond it, connections wait in the kernel instead of getting a 503",
+            config.max_connections
+        );
+    }
+    for (name, v) in [
         ("rate_limit_app_per_hour", config.rate_limit_app_per_hour),
         ("rate_limit_user_per_hour", config.rate_limit_user_per_hour),
         (
@@ -426,24 +446,18 @@ async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
     .into_response()
 }
 
-/// Runs a prepared server on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// Runs a prepared server on `listener` until `shutdown` resolves, then drains in-flight requests
+/// for at most the configured grace period (see [`conn`]).
 pub async fn run(
     prepared: Prepared,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let limits = conn::Limits::from_config(&prepared.state.config);
     let app = router(prepared.state);
-    let service = tower::service_fn(move |req: Request| {
-        let app = app.clone();
-        async move { app.oneshot(http::host::route_by_host(req)).await }
-    });
-    axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("the server stopped with an error")
+    conn::serve(listener, app, limits, shutdown)
+        .await
+        .context("the server stopped with an error")
 }
 
 /// Prepares and runs a server: the entry point `localgram serve` calls.

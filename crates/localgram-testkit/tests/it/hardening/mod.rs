@@ -6,3 +6,4 @@
 mod no_panic;
 mod control_plane;
 mod secrets;
+mod connections;
