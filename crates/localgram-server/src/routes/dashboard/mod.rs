@@ -34,6 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::SignedCookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use localgram_core::attempts::Target;
 use localgram_core::dashboard::DashboardError;
 use localgram_core::params::Params;
 use serde::Deserialize;
@@ -240,7 +241,28 @@ async fn post_unlock(
         return Ok(see_other("/"));
     };
     let typed = field(&form, "token");
+    let now = state.platform.clock.now();
+    let attempts = &state.platform.attempts;
+    const UNLOCK: (Target, &str) = (Target::DashboardUnlock, "admin");
+    if let Some(until) = attempts.locked_until(UNLOCK.0, UNLOCK.1, now) {
+        let csrf = issue_csrf(&state, &session).await?;
+        let res = pages::render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &UnlockPage {
+                l,
+                back: "/",
+                notice: None,
+                error: Some(l.t("login.too_many_attempts")),
+                csrf: &csrf,
+            },
+        );
+        return Ok(crate::routes::oauth::authorize::with_retry_after(
+            res,
+            until - now,
+        ));
+    }
     if localgram_core::secret::constant_time_eq(typed.trim(), &expected) {
+        attempts.succeed(UNLOCK.0, UNLOCK.1);
         let mut c = Cookie::new(ADMIN_COOKIE, admin_mark(&expected));
         c.set_path("/");
         c.set_http_only(true);
@@ -248,6 +270,7 @@ async fn post_unlock(
         c.set_secure(state.public_url.starts_with("https://"));
         return Ok((jar.add(c), see_other("/")).into_response());
     }
+    attempts.fail(UNLOCK.0, UNLOCK.1, now);
     let csrf = issue_csrf(&state, &session).await?;
     Ok(pages::render(
         StatusCode::UNAUTHORIZED,

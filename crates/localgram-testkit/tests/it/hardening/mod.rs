@@ -7,3 +7,4 @@ mod no_panic;
 mod control_plane;
 mod secrets;
 mod connections;
+mod brute_force;
