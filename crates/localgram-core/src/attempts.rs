@@ -56,7 +56,12 @@ impl Attempts {
     }
 
     /// When `key` is locked at `now`: the end of its window; `None` when attempts are allowed.
-    pub fn locked_until(&self, target: Target, key: &str, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    pub fn locked_until(
+        &self,
+        target: Target,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> Option<OffsetDateTime> {
         let windows = self.lock();
         let w = windows.get(&(target, normalise(key)))?;
         let end = w.start + WINDOW;
@@ -102,21 +107,41 @@ mod tests {
         let t0 = datetime!(2026-11-20 12:00 UTC);
         for i in 0..9 {
             a.fail(T, "jane.doe", t0 + Duration::minutes(i));
-            assert_eq!(a.locked_until(T, "jane.doe", t0 + Duration::minutes(i)), None);
+            assert_eq!(
+                a.locked_until(T, "jane.doe", t0 + Duration::minutes(i)),
+                None
+            );
         }
         a.fail(T, "Jane.Doe ", t0 + Duration::minutes(10));
         let end = t0 + WINDOW;
-        assert_eq!(a.locked_until(T, "jane.doe", t0 + Duration::minutes(10)), Some(end));
-        assert_eq!(a.locked_until(T, "JANE.DOE", end - Duration::seconds(1)), Some(end));
-        assert_eq!(a.locked_until(T, "jane.doe", end), None, "the window is over");
+        assert_eq!(
+            a.locked_until(T, "jane.doe", t0 + Duration::minutes(10)),
+            Some(end)
+        );
+        assert_eq!(
+            a.locked_until(T, "JANE.DOE", end - Duration::seconds(1)),
+            Some(end)
+        );
+        assert_eq!(
+            a.locked_until(T, "jane.doe", end),
+            None,
+            "the window is over"
+        );
         assert_eq!(a.locked_until(T, "bob", t0 + Duration::minutes(10)), None);
         assert_eq!(
-            a.locked_until(Target::FacebookLogin, "jane.doe", t0 + Duration::minutes(10)),
+            a.locked_until(
+                Target::FacebookLogin,
+                "jane.doe",
+                t0 + Duration::minutes(10)
+            ),
             None,
             "targets are apart"
         );
         a.succeed(T, "jane.doe");
-        assert_eq!(a.locked_until(T, "jane.doe", t0 + Duration::minutes(10)), None);
+        assert_eq!(
+            a.locked_until(T, "jane.doe", t0 + Duration::minutes(10)),
+            None
+        );
     }
 
     #[test]

@@ -63,7 +63,9 @@ pub enum OAuthError {
         basic: bool,
     },
     /// Too many wrong client secrets for this app lately ([`crate::attempts`]).
-    #[error("(#4) Application request limit reached: too many failed client authentications, try again later")]
+    #[error(
+        "(#4) Application request limit reached: too many failed client authentications, try again later"
+    )]
     TooManyClientFailures,
     /// The client secret was sent in the query string of the POST.
     #[error(

@@ -170,7 +170,11 @@ mod tests {
             Err(RegistrationError::NotAbsolute)
         );
         assert_eq!(validate_registration("https://app.example/auth/"), Ok(()));
-        for uri in ["http://127.0.0.1:0/cb", "http://127.0.0.1:99999/cb", "https://app.example:0/cb"] {
+        for uri in [
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:99999/cb",
+            "https://app.example:0/cb",
+        ] {
             assert_eq!(
                 validate_registration(uri),
                 Err(RegistrationError::InvalidPort),

@@ -167,7 +167,14 @@ mod tests {
 
     #[test]
     fn multi_byte_characters_near_the_offset_are_refused_not_a_panic() {
-        for s in ["éabcd", "\u{e9}abcd", "2026-05-01T18:10:00é000", "ab€12", "€", "+€"] {
+        for s in [
+            "éabcd",
+            "\u{e9}abcd",
+            "2026-05-01T18:10:00é000",
+            "ab€12",
+            "€",
+            "+€",
+        ] {
             assert_eq!(parse_timestamp(s), None, "{s:?}");
         }
     }

@@ -1425,7 +1425,13 @@ mod tests {
         assert_eq!(run(&jailed, "in.png"), Ok(1));
         assert_eq!(run(&jailed, "./sub/../in.png"), Ok(1));
         let outside = dir.join("outside.png").display().to_string();
-        for file in ["../outside.png", outside.as_str(), "/etc/passwd", "/dev/zero", "link.png"] {
+        for file in [
+            "../outside.png",
+            outside.as_str(),
+            "/etc/passwd",
+            "/dev/zero",
+            "link.png",
+        ] {
             let err = run(&jailed, file).unwrap_err().to_string();
             assert!(
                 err.contains("is outside the world file's folder")
@@ -1451,9 +1457,13 @@ mod tests {
         );
         assert_eq!(run(&posted, &inline), Ok(1));
         assert_eq!(run(&jailed, &inline), Ok(1));
-        let err = run(&posted, "data:image/png,plain").unwrap_err().to_string();
+        let err = run(&posted, "data:image/png,plain")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("a data: URI must be base64"), "{err}");
-        let err = run(&posted, "data:image/png;base64,!!!").unwrap_err().to_string();
+        let err = run(&posted, "data:image/png;base64,!!!")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("malformed"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -7,7 +7,9 @@ use localgram_core::media::{MAX_LIMIT, parse_limit, parse_time_bound};
 use localgram_core::model::PkceMethod;
 use localgram_core::params::Params;
 use localgram_core::scope::Scopes;
-use localgram_core::{categories, dashboard, facebook, fields, oauth, pages, pkce, redirect, timefmt};
+use localgram_core::{
+    categories, dashboard, facebook, fields, oauth, pages, pkce, redirect, timefmt,
+};
 use proptest::prelude::*;
 use time::OffsetDateTime;
 

@@ -74,6 +74,8 @@ pub fn open_file_limit() -> Option<u64> {
         // SAFETY: getrlimit writes one `rlimit` through a valid pointer and reads nothing else.
         let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) };
         if rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY {
+            // `rlim_t` is not `u64` on every platform.
+            #[allow(clippy::useless_conversion)]
             return u64::try_from(limit.rlim_cur).ok();
         }
         None
@@ -126,11 +128,7 @@ impl Activity {
             if self.in_flight.load(Ordering::Relaxed) == 0 && silent >= idle {
                 return;
             }
-            let wait = if silent >= idle {
-                idle
-            } else {
-                idle - silent
-            };
+            let wait = if silent >= idle { idle } else { idle - silent };
             tokio::time::sleep(wait.max(Duration::from_millis(20))).await;
         }
     }
@@ -221,8 +219,7 @@ async fn refuse(mut stream: TcpStream, max: usize) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     seen.extend_from_slice(&buf[..n]);
-                    if seen.windows(4).any(|w| w == b"\r\n\r\n") || seen.len() > MAX_HEADER_BYTES
-                    {
+                    if seen.windows(4).any(|w| w == b"\r\n\r\n") || seen.len() > MAX_HEADER_BYTES {
                         break;
                     }
                 }
@@ -340,8 +337,14 @@ mod tests {
     fn the_over_capacity_answer_is_a_complete_503() {
         let text = String::from_utf8(over_capacity_response(7)).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        assert!(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{head}");
-        assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
+        assert!(
+            head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
         let v: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(v["error"]["code"], 2);
         assert_eq!(v["error"]["is_transient"], true);

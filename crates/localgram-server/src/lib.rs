@@ -44,9 +44,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         #[cfg(feature = "sqlite")]
         {
             if let Some(path) = sqlite_file(url) {
-                create_private_file(Path::new(path)).with_context(|| {
-                    format!("cannot create the SQLite database file {path}")
-                })?;
+                create_private_file(Path::new(path))
+                    .with_context(|| format!("cannot create the SQLite database file {path}"))?;
             }
             let opts = localgram_store_sqlite::SqliteOptions {
                 synchronous_full: config.sqlite_synchronous == SqliteSync::Full,
@@ -90,9 +89,8 @@ fn sqlite_file(url: &str) -> Option<&str> {
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let in_memory = path.is_empty()
-        || path == ":memory:"
-        || query.split('&').any(|p| p == "mode=memory");
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|p| p == "mode=memory");
     (!in_memory && !path.contains('%')).then_some(path)
 }
 
@@ -479,7 +477,10 @@ mod tests {
     fn an_unspecified_listen_address_never_ends_up_in_emitted_urls() {
         let (url, warnings) = public_url_for(None, "0.0.0.0:8090".parse().unwrap());
         assert!(!url.contains("0.0.0.0"), "{url}");
-        assert!(url.starts_with("http://") && url.ends_with(":8090"), "{url}");
+        assert!(
+            url.starts_with("http://") && url.ends_with(":8090"),
+            "{url}"
+        );
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("set --public-url"), "{}", warnings[0]);
         assert!(
@@ -515,7 +516,10 @@ mod tests {
     #[test]
     fn sqlite_urls_name_their_file() {
         assert_eq!(sqlite_file("sqlite://localgram.db"), Some("localgram.db"));
-        assert_eq!(sqlite_file("sqlite:///tmp/x.db?mode=rwc"), Some("/tmp/x.db"));
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
+            Some("/tmp/x.db")
+        );
         assert_eq!(sqlite_file("sqlite:x.db"), Some("x.db"));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("sqlite://x.db?mode=memory"), None);

@@ -459,23 +459,52 @@ impl utoipa::Modify for CommonStatuses {
                     op.responses
                         .responses
                         .entry(status.to_owned())
-                        .or_insert_with(|| ResponseBuilder::new().description(description).build().into());
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .build()
+                                .into()
+                        });
                 };
                 if control {
-                    add("401", "--admin-token is set and Authorization: Bearer <admin token> is missing or wrong");
-                    add("403", "Not from the loopback (without --admin-token), or from another site (a foreign Origin, Sec-Fetch-Site: cross-site)");
+                    add(
+                        "401",
+                        "--admin-token is set and Authorization: Bearer <admin token> is missing or wrong",
+                    );
+                    add(
+                        "403",
+                        "Not from the loopback (without --admin-token), or from another site (a foreign Origin, Sec-Fetch-Site: cross-site)",
+                    );
                     if has_body {
-                        add("415", "Without the admin bearer, the body must be Content-Type: application/json or application/toml");
+                        add(
+                            "415",
+                            "Without the admin bearer, the body must be Content-Type: application/json or application/toml",
+                        );
                     }
-                    add("421", "The Host header does not name this server (its listen address, the public URL's host, localhost or an emulated Meta host)");
+                    add(
+                        "421",
+                        "The Host header does not name this server (its listen address, the public URL's host, localhost or an emulated Meta host)",
+                    );
                 }
                 add("408", "The request took longer than 30 s");
                 if has_body {
-                    add("413", "The body is larger than the endpoint's limit (64 KiB for forms and Graph calls)");
+                    add(
+                        "413",
+                        "The body is larger than the endpoint's limit (64 KiB for forms and Graph calls)",
+                    );
                 }
-                add("431", "The request header is larger than 64 KiB or has more than 100 lines");
-                add("500", "An internal failure (logged; never an answer to bad input)");
-                add("503", "Beyond the connection cap (Graph envelope, code 2, is_transient), or the database does not answer");
+                add(
+                    "431",
+                    "The request header is larger than 64 KiB or has more than 100 lines",
+                );
+                add(
+                    "500",
+                    "An internal failure (logged; never an answer to bad input)",
+                );
+                add(
+                    "503",
+                    "Beyond the connection cap (Graph envelope, code 2, is_transient), or the database does not answer",
+                );
             }
         }
     }

@@ -69,9 +69,10 @@ pub fn host_allowed(state: &AppState, headers: &HeaderMap, uri: &Uri) -> bool {
     if name == "localhost" || crate::http::host::HOSTS.contains(&name.as_str()) {
         return true;
     }
-    let public = url::Url::parse(&state.public_url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase()));
+    let public = url::Url::parse(&state.public_url).ok().and_then(|u| {
+        u.host_str()
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    });
     if public.as_deref() == Some(name.as_str()) {
         return true;
     }
@@ -153,7 +154,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         };
     }
     if !bearer {
-        let callback = req.method() == Method::GET && req.uri().path() == "/_localgram/oauth/callback";
+        let callback =
+            req.method() == Method::GET && req.uri().path() == "/_localgram/oauth/callback";
         if !callback && cross_site(&state, req.headers()) {
             return ApiError::Control(
                 StatusCode::FORBIDDEN,

@@ -413,8 +413,9 @@ async fn world_files_are_served_byte_for_byte_and_stored_once() {
         format!("data:image/png;base64,{}", b64(&png)),
         format!("data:video/mp4;base64,{}", b64(&mp4)),
     );
-    let world_of = |(png_path, mp4_path): &(String, String)| format!(
-        r#"version = 1
+    let world_of = |(png_path, mp4_path): &(String, String)| {
+        format!(
+            r#"version = 1
 
 [[instagram_users]]
 id = "17841400000000700"
@@ -455,7 +456,8 @@ profile_picture = "{png_path}"
     id = "7000006"
     media_type = "IMAGE"
 "#
-    );
+        )
+    };
     for backend in Backend::all() {
         let server = TestServer::spawn_with(TestOptions {
             backend: backend.clone(),

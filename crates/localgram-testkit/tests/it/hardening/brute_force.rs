@@ -24,7 +24,10 @@ fn assert_too_many_page(res: &Reply, ctx: &str) {
         .header("retry-after")
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{ctx}: no Retry-After"));
-    assert!((1..=WINDOW_SECONDS).contains(&wait), "{ctx}: Retry-After {wait}");
+    assert!(
+        (1..=WINDOW_SECONDS).contains(&wait),
+        "{ctx}: Retry-After {wait}"
+    );
 }
 
 #[tokio::test]
@@ -55,14 +58,38 @@ async fn ten_wrong_passwords_lock_an_instagram_account_for_the_rest_of_the_windo
         }
         // Another account is not affected; Business Login's window shares the count.
         let br2 = browser();
-        let other = submit_login(&server, &br2, API, &get(&br2, &url).await, BUSINESS, BUSINESS_PASSWORD).await;
+        let other = submit_login(
+            &server,
+            &br2,
+            API,
+            &get(&br2, &url).await,
+            BUSINESS,
+            BUSINESS_PASSWORD,
+        )
+        .await;
         assert_eq!(other.status, 303, "{b}: another account");
         let www = authorize_url(&server, WWW, &AuthParams::instagram_login());
-        let locked = submit_login(&server, &br, WWW, &get(&br, &www).await, TESTER, TESTER_PASSWORD).await;
+        let locked = submit_login(
+            &server,
+            &br,
+            WWW,
+            &get(&br, &www).await,
+            TESTER,
+            TESTER_PASSWORD,
+        )
+        .await;
         assert_too_many_page(&locked, &format!("{b}: www window"));
         // The window ends 15 minutes after the first failure.
         server.advance(WINDOW_SECONDS);
-        let ok = submit_login(&server, &br, API, &get(&br, &url).await, TESTER, TESTER_PASSWORD).await;
+        let ok = submit_login(
+            &server,
+            &br,
+            API,
+            &get(&br, &url).await,
+            TESTER,
+            TESTER_PASSWORD,
+        )
+        .await;
         assert_eq!(ok.status, 303, "{b}: after the window: {}", ok.text);
     }
 }
@@ -92,7 +119,12 @@ async fn ten_wrong_passwords_lock_a_facebook_login() {
                 post_form(
                     &br,
                     &url,
-                    &[("csrf", &csrf), ("q", &q), ("email", email), ("password", pw)],
+                    &[
+                        ("csrf", &csrf),
+                        ("q", &q),
+                        ("email", email),
+                        ("password", pw),
+                    ],
                 )
                 .await
             }
@@ -121,22 +153,42 @@ async fn ten_wrong_admin_tokens_lock_the_dashboard_unlock() {
     let mut page = get(&br, &server.url("/unlock")).await;
     let csrf = |p: &Reply| form_value(&p.text, "csrf").expect("no csrf field");
     for i in 0..10 {
-        page = post_form(&br, &server.url("/unlock"), &[("csrf", &csrf(&page)), ("token", "guess")]).await;
+        page = post_form(
+            &br,
+            &server.url("/unlock"),
+            &[("csrf", &csrf(&page)), ("token", "guess")],
+        )
+        .await;
         assert_eq!(page.status, 401, "failure {i}");
     }
-    let res = post_form(&br, &server.url("/unlock"), &[("csrf", &csrf(&page)), ("token", "let-me-in")]).await;
+    let res = post_form(
+        &br,
+        &server.url("/unlock"),
+        &[("csrf", &csrf(&page)), ("token", "let-me-in")],
+    )
+    .await;
     assert_page(&res, 429, "locked unlock");
     assert!(res.text.contains(TOO_MANY), "{}", res.text);
     assert!(res.header("retry-after").is_some());
     server.advance(WINDOW_SECONDS);
-    let res = post_form(&br, &server.url("/unlock"), &[("csrf", &csrf(&res)), ("token", "let-me-in")]).await;
+    let res = post_form(
+        &br,
+        &server.url("/unlock"),
+        &[("csrf", &csrf(&res)), ("token", "let-me-in")],
+    )
+    .await;
     assert_eq!(res.status, 303, "{}", res.text);
 }
 
 fn assert_app_limit(res: &Reply, ctx: &str) {
     assert_eq!(res.status, 400, "{ctx}: {}", res.text);
     let mut body: Value = res.json();
-    assert!(body["error"]["fbtrace_id"].as_str().is_some_and(|t| !t.is_empty()), "{ctx}");
+    assert!(
+        body["error"]["fbtrace_id"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "{ctx}"
+    );
     body["error"].as_object_mut().unwrap().remove("fbtrace_id");
     assert_eq!(
         body,
@@ -145,7 +197,9 @@ fn assert_app_limit(res: &Reply, ctx: &str) {
     );
     assert_eq!(
         res.header("www-authenticate"),
-        Some("OAuth \"Facebook Platform\" \"invalid_request\" \"(#4) Application request limit reached\""),
+        Some(
+            "OAuth \"Facebook Platform\" \"invalid_request\" \"(#4) Application request limit reached\""
+        ),
         "{ctx}"
     );
 }
@@ -155,7 +209,9 @@ async fn ten_wrong_client_secrets_throttle_the_app_on_every_token_endpoint() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let code = mint_codes(&server, APP_ID, TESTER, &[], REDIRECT_URI, 1).await.remove(0);
+        let code = mint_codes(&server, APP_ID, TESTER, &[], REDIRECT_URI, 1)
+            .await
+            .remove(0);
         let form = |secret: &'static str, code: &str| {
             vec![
                 ("client_id", APP_ID.to_owned()),
@@ -204,7 +260,11 @@ async fn ten_wrong_client_secrets_throttle_the_app_on_every_token_endpoint() {
             ],
         )
         .await;
-        assert_eq!(res.json()["error_message"], "Error validating client secret", "{b}");
+        assert_eq!(
+            res.json()["error_message"],
+            "Error validating client secret",
+            "{b}"
+        );
         server.advance(WINDOW_SECONDS);
         let res = send(form(APP_SECRET, &code)).await;
         assert_eq!(res.status, 200, "{b}: after the window: {}", res.text);
@@ -230,7 +290,11 @@ async fn ten_wrong_client_secrets_throttle_a_facebook_app_with_code_4() {
         for i in 0..10 {
             let res = get(&client(), &url("wrong")).await;
             assert_eq!(res.status, 400, "{b}: failure {i}");
-            assert_eq!(res.json()["error"]["message"], "Error validating client secret", "{b}");
+            assert_eq!(
+                res.json()["error"]["message"],
+                "Error validating client secret",
+                "{b}"
+            );
         }
         let res = get(&client(), &url(fb::APP_SECRET)).await;
         assert_app_limit(&res, b);

@@ -15,7 +15,9 @@ use tokio::net::TcpStream;
 const GUARD: Duration = Duration::from_secs(30);
 
 async fn connect(server: &TestServer) -> TcpStream {
-    TcpStream::connect(server.addr).await.expect("cannot connect")
+    TcpStream::connect(server.addr)
+        .await
+        .expect("cannot connect")
 }
 
 /// Reads until the server closes the connection (EOF or a reset); what it sent before.
@@ -94,7 +96,9 @@ async fn silent_and_slowloris_connections_are_closed_by_the_header_timeout() {
             let (mut read, mut write) = slow.into_split();
             // A request line, then one header byte at a time, never finishing.
             let trickle = tokio::spawn(async move {
-                let _ = write.write_all(b"GET /_localgram/health HTTP/1.1\r\nX-Slow: ").await;
+                let _ = write
+                    .write_all(b"GET /_localgram/health HTTP/1.1\r\nX-Slow: ")
+                    .await;
                 loop {
                     if write.write_all(b"a").await.is_err() {
                         break;
@@ -167,7 +171,11 @@ async fn connections_beyond_the_cap_get_503_and_the_server_stays_up() {
         let (status, body) = read_response(&mut extra, &ctx).await;
         assert_eq!(status, "http/1.1 503 service unavailable", "{ctx}");
         let mut body: Value = serde_json::from_str(&body).unwrap();
-        assert!(body["error"]["fbtrace_id"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(
+            body["error"]["fbtrace_id"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+        );
         body["error"].as_object_mut().unwrap().remove("fbtrace_id");
         assert_eq!(
             body,
@@ -235,7 +243,9 @@ async fn a_stop_drains_in_flight_requests_and_ends_despite_a_half_sent_header() 
     .await;
     // A client holding a half-sent header.
     let mut half = connect(&server).await;
-    half.write_all(b"GET /_localgram/health HTTP/1.1\r\nHo").await.unwrap();
+    half.write_all(b"GET /_localgram/health HTTP/1.1\r\nHo")
+        .await
+        .unwrap();
     // A request in flight: its handler waits for the rest of its body.
     let mut in_flight = connect(&server).await;
     in_flight

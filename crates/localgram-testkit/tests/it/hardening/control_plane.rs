@@ -21,15 +21,16 @@ fn assert_control_error(res: &Reply, status: u16, message: &str, ctx: &str) {
     assert_eq!(res.json(), json!({ "error": message }), "{ctx}");
 }
 
-const WRONG_TYPE: &str =
-    "the control API takes Content-Type: application/json or application/toml";
+const WRONG_TYPE: &str = "the control API takes Content-Type: application/json or application/toml";
 const CROSS_SITE: &str =
     "the control API refuses requests from another site (Origin or Sec-Fetch-Site)";
 const WRONG_HOST: &str =
     "the Host header does not name this server; set --public-url to the name clients use";
 
 async fn clock_unix(server: &TestServer) -> i64 {
-    get(&client(), &server.url("/_localgram/clock")).await.json()["unix"]
+    get(&client(), &server.url("/_localgram/clock"))
+        .await
+        .json()["unix"]
         .as_i64()
         .expect("no unix time")
 }
@@ -236,7 +237,12 @@ async fn a_posted_world_cannot_read_the_servers_files() {
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        for picture in ["/dev/zero", "/etc/passwd", "../../etc/passwd", "picture.png"] {
+        for picture in [
+            "/dev/zero",
+            "/etc/passwd",
+            "../../etc/passwd",
+            "picture.png",
+        ] {
             let ctx = format!("{b}: {picture}");
             let res = send(
                 client()

@@ -3,8 +3,8 @@
 //! secrets at rest, and the small ones (`bearer` in lowercase, loopback ports, the network
 //! warning, the OpenAPI statuses).
 
-mod no_panic;
-mod control_plane;
-mod secrets;
-mod connections;
 mod brute_force;
+mod connections;
+mod control_plane;
+mod no_panic;
+mod secrets;

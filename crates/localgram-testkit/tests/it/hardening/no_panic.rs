@@ -13,7 +13,11 @@ async fn a_multi_byte_since_or_until_answers_code_100() {
         for (name, raw, shown) in [
             ("since", "%C3%A9abcd", "éabcd"),
             ("until", "%C3%A9abcd", "éabcd"),
-            ("since", "2026-05-01T18%3A10%3A00%E2%82%AC000", "2026-05-01T18:10:00€000"),
+            (
+                "since",
+                "2026-05-01T18%3A10%3A00%E2%82%AC000",
+                "2026-05-01T18:10:00€000",
+            ),
             ("until", "%E2%82%AC", "€"),
         ] {
             let ctx = format!("{b}: {name}={raw}");

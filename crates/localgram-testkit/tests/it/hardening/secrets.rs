@@ -16,7 +16,12 @@ async fn the_sqlite_database_and_its_wal_and_shm_are_created_0600() {
     })
     .await;
     // A write, so the WAL has content.
-    assert_me_ok(&server, localgram_testkit::world::LONG_LIVED_TOKEN, "sqlite").await;
+    assert_me_ok(
+        &server,
+        localgram_testkit::world::LONG_LIVED_TOKEN,
+        "sqlite",
+    )
+    .await;
     let file = server
         .database_url()
         .strip_prefix("sqlite://")
@@ -78,7 +83,9 @@ async fn a_test_users_login_url_secret_never_reaches_a_log_line() {
         let token = format!("{APP_ID}|{APP_SECRET}");
         let created = post_form(
             &client(),
-            &server.url(&format!("/graph.facebook.com/v21.0/{APP_ID}/accounts/test-users")),
+            &server.url(&format!(
+                "/graph.facebook.com/v21.0/{APP_ID}/accounts/test-users"
+            )),
             &[("access_token", token.as_str()), ("name", "Logged Tester")],
         )
         .await;
@@ -103,6 +110,9 @@ async fn a_test_users_login_url_secret_never_reaches_a_log_line() {
             text.contains("test-user-login") && text.contains("n=[redacted]"),
             "{b}: the visits were not logged: {text}"
         );
-        assert!(!text.contains(&nonce), "{b}: the login_url secret was logged");
+        assert!(
+            !text.contains(&nonce),
+            "{b}: the login_url secret was logged"
+        );
     }
 }
