@@ -206,7 +206,7 @@ async fn connections_beyond_the_cap_get_503_and_the_server_stays_up() {
 }
 
 #[tokio::test]
-async fn oversized_headers_answer_431() {
+async fn oversized_headers_answer_431_and_long_urls_414_or_431() {
     let server = localgram_testkit::TestServer::spawn().await;
     let url = server.url("/_localgram/health");
     let res = client()
@@ -221,6 +221,20 @@ async fn oversized_headers_answer_431() {
         many = many.header(format!("x-h{i}"), "v");
     }
     assert_eq!(many.send().await.expect("the request failed").status(), 431);
+    // A 64 KB URL (over raw TCP: HTTP clients refuse to send one): the request line is part of
+    // the header.
+    let mut raw = connect(&server).await;
+    let request = format!(
+        "GET /_localgram/health?q={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let _ = raw.write_all(request.as_bytes()).await;
+    let (status, _) = read_response(&mut raw, "a 64 KB URL").await;
+    assert!(
+        status == "http/1.1 431 request header fields too large"
+            || status == "http/1.1 414 uri too long",
+        "a 64 KB URL: {status}"
+    );
     let res = client()
         .get(&url)
         .header("x-fine", "a".repeat(8 * 1024))
