@@ -485,7 +485,7 @@ fn check_id(object: &str, field: &str, id: &str) -> Result<(), WorldError> {
 /// (not a device, a FIFO or a directory), and at most [`MAX_FILE_BYTES`] are ever read.
 fn load_file(
     plan: &mut WorldPlan,
-    base: Option<&Path>,
+    cx: &PlanContext<'_>,
     file: &Option<String>,
     object: &str,
     field: &str,
@@ -494,19 +494,32 @@ fn load_file(
     let Some(file) = file.as_ref().filter(|f| !f.is_empty()) else {
         return Ok((None, None));
     };
+    let stored = localgram_file(file).is_some();
     let (shown, bytes) = match file.strip_prefix("data:") {
         Some(data) => (
             "the inline data".to_owned(),
             decode_data_uri(data).map_err(|e| invalid(object, field, e))?,
         ),
+        None if stored => {
+            let blob = cx.stored_files.get(file.as_str()).ok_or_else(|| {
+                invalid(
+                    object,
+                    field,
+                    format!(
+                        "{file} is not a file stored in Localgram (only files a world loaded can be reused; generated images cannot)"
+                    ),
+                )
+            })?;
+            (file.clone(), blob.bytes.clone())
+        }
         None => {
-            let Some(dir) = base else {
+            let Some(dir) = cx.base_dir else {
                 return Err(invalid(
                     object,
                     field,
                     "a world posted to the control plane cannot name files on the server; give the \
-                     file inline as a data: URI (data:image/jpeg;base64,…) or load the world with \
-                     --world",
+                     file inline as a data: URI (data:image/jpeg;base64,…), name a file Localgram \
+                     serves (/cdn/media/{id}.jpg), or load the world with --world",
                 ));
             };
             let path = resolve_in_folder(dir, file).map_err(|e| invalid(object, field, e))?;
@@ -543,6 +556,60 @@ fn load_file(
 
 /// The largest media file a world may refer to.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Which of Localgram's own file URLs a world's file reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalgramFile {
+    /// `/cdn/media/{media_id}.jpg|.mp4`: a media's file.
+    Media,
+    /// `/cdn/thumb/{media_id}.jpg`: a VIDEO's thumbnail.
+    Thumbnail,
+    /// `/cdn/profile/{user_id}.jpg`: an account's profile picture.
+    Profile,
+}
+
+/// The kind and id of a file reference that names a file Localgram serves (`/cdn/…`, bare or
+/// after `http(s)://host`); `None` for anything else.
+pub fn localgram_file(file: &str) -> Option<(LocalgramFile, &str)> {
+    let path = match file.split_once("://") {
+        Some(("http" | "https", rest)) => &rest[rest.find('/')?..],
+        Some(_) => return None,
+        None => file,
+    };
+    let path = path.split(['?', '#']).next()?;
+    let (kind, name) = if let Some(n) = path.strip_prefix("/cdn/media/") {
+        (LocalgramFile::Media, n)
+    } else if let Some(n) = path.strip_prefix("/cdn/thumb/") {
+        (LocalgramFile::Thumbnail, n)
+    } else if let Some(n) = path.strip_prefix("/cdn/profile/") {
+        (LocalgramFile::Profile, n)
+    } else {
+        return None;
+    };
+    let id = name.rsplit_once('.').map_or(name, |(id, _)| id);
+    (!id.is_empty() && id.len() <= 30 && id.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((kind, id))
+}
+
+/// Every file reference of a world: profile pictures, media files and thumbnails (children
+/// included).
+pub fn file_references(world: &World) -> Vec<&str> {
+    fn media<'a>(m: &'a WorldMedia, out: &mut Vec<&'a str>) {
+        out.extend(m.file.as_deref());
+        out.extend(m.thumbnail_file.as_deref());
+        for c in &m.children {
+            media(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for u in &world.instagram_users {
+        out.extend(u.profile_picture.as_deref());
+        for m in &u.media {
+            media(m, &mut out);
+        }
+    }
+    out
+}
 
 /// `file` resolved against the world's folder, symbolic links followed; an error when the result
 /// is not inside that folder.
@@ -641,8 +708,11 @@ pub struct PlanContext<'a> {
     pub now: OffsetDateTime,
     /// Token lifetimes.
     pub lifetimes: Lifetimes,
-    /// The directory relative file paths are resolved against.
+    /// The folder of the world file: files are read inside it only. `None` (a posted world, the
+    /// demo): no file is read.
     pub base_dir: Option<&'a Path>,
+    /// The stored files the world's Localgram file URLs name ([`localgram_file`]), by reference.
+    pub stored_files: &'a HashMap<String, Blob>,
     /// Objects already in the store.
     pub existing: &'a dyn Existing,
 }
@@ -695,7 +765,7 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             .map_err(|e| invalid(&obj, "password", e.to_string()))?;
         let (profile_picture, profile_blob) = load_file(
             &mut plan,
-            cx.base_dir,
+            cx,
             &u.profile_picture,
             &obj,
             "profile_picture",
@@ -1117,14 +1187,7 @@ fn plan_media(
         }
         _ => shortcode_for(&m.id),
     };
-    let (file, media_blob) = load_file(
-        plan,
-        cx.base_dir,
-        &m.file,
-        obj,
-        "file",
-        m.media_type == "VIDEO",
-    )?;
+    let (file, media_blob) = load_file(plan, cx, &m.file, obj, "file", m.media_type == "VIDEO")?;
     if is_album && file.is_some() {
         return Err(invalid(
             obj,
@@ -1142,14 +1205,8 @@ fn plan_media(
             return Err(invalid(obj, "file", "a VIDEO needs a video file (MP4)"));
         }
     }
-    let (thumbnail_file, thumbnail_blob) = load_file(
-        plan,
-        cx.base_dir,
-        &m.thumbnail_file,
-        obj,
-        "thumbnail_file",
-        false,
-    )?;
+    let (thumbnail_file, thumbnail_blob) =
+        load_file(plan, cx, &m.thumbnail_file, obj, "thumbnail_file", false)?;
     plan.media.push(IgMedia {
         id: m.id.clone(),
         owner_id: owner.to_owned(),
@@ -1310,6 +1367,7 @@ mod tests {
             now: datetime!(2026-11-01 00:00 UTC),
             lifetimes: Lifetimes::default(),
             base_dir: None,
+            stored_files: Box::leak(Box::default()),
             existing: &NothingExisting,
         }
     }
@@ -1457,6 +1515,17 @@ mod tests {
         );
         assert_eq!(run(&posted, &inline), Ok(1));
         assert_eq!(run(&jailed, &inline), Ok(1));
+        // A file Localgram serves, when it is stored.
+        let err = run(&posted, "/cdn/media/7.jpg").unwrap_err().to_string();
+        assert!(err.contains("is not a file stored in Localgram"), "{err}");
+        let stored: HashMap<String, Blob> = [(
+            "http://127.0.0.1:8090/cdn/media/7.jpg".to_owned(),
+            Blob::new("image/png", png.to_vec()),
+        )]
+        .into();
+        let mut reuse = cx(&rng);
+        reuse.stored_files = &stored;
+        assert_eq!(run(&reuse, "http://127.0.0.1:8090/cdn/media/7.jpg"), Ok(1));
         let err = run(&posted, "data:image/png,plain")
             .unwrap_err()
             .to_string();
@@ -1466,6 +1535,33 @@ mod tests {
             .to_string();
         assert!(err.contains("malformed"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn localgram_file_urls_name_their_kind_and_id() {
+        assert_eq!(
+            localgram_file("/cdn/media/17895695668004550.jpg"),
+            Some((LocalgramFile::Media, "17895695668004550"))
+        );
+        assert_eq!(
+            localgram_file("https://emulator.test/cdn/thumb/7.jpg?x=1"),
+            Some((LocalgramFile::Thumbnail, "7"))
+        );
+        assert_eq!(
+            localgram_file("http://127.0.0.1:8090/cdn/profile/1.jpg"),
+            Some((LocalgramFile::Profile, "1"))
+        );
+        for other in [
+            "cdn/media/7.jpg",
+            "/cdn/media/../7.jpg",
+            "/cdn/media/.jpg",
+            "/etc/passwd",
+            "file:///cdn/media/7.jpg",
+            "data:image/png;base64,AA",
+            "images/a.jpg",
+        ] {
+            assert_eq!(localgram_file(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -496,7 +496,40 @@ profile_picture = "{png_path}"
         let got = get(&server, "/cdn/media/7000006.jpg").await;
         assert_file(&got, "image/jpeg", b);
 
-        // Five references, two distinct contents, loaded from files then inline: two rows.
+        // A posted world may reuse the files Localgram serves, by their URLs.
+        let reuse = format!(
+            "version = 1\n[[instagram_users]]\nid = \"17841400000000701\"\nusername = \"reuse.account\"\npassword = \"reuse password\"\nprofile_picture = \"{}\"\n\n  [[instagram_users.media]]\n  id = \"7000101\"\n  media_type = \"VIDEO\"\n  timestamp = \"2026-05-05T18:10:00+0000\"\n  file = \"/cdn/media/7000003.mp4\"\n  thumbnail_file = \"/cdn/thumb/7000003.jpg\"\n",
+            server.url("/cdn/profile/17841400000000700.jpg")
+        );
+        let res = client()
+            .post(server.url("/_localgram/world"))
+            .header("content-type", "application/toml")
+            .body(reuse)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        assert_eq!(status, StatusCode::OK, "{b}: {}", res.text().await.unwrap());
+        for (path, bytes, content_type) in [
+            ("/cdn/profile/17841400000000701.jpg", &png, "image/png"),
+            ("/cdn/media/7000101.mp4", &mp4, "video/mp4"),
+            ("/cdn/thumb/7000101.jpg", &png, "image/png"),
+        ] {
+            let got = get(&server, path).await;
+            assert_file(&got, content_type, &format!("{b} reused {path}"));
+            assert!(&got.body == bytes, "{b} {path}: not the reused bytes");
+        }
+        // A generated image is no stored file.
+        let res = client()
+            .post(server.url("/_localgram/world"))
+            .header("content-type", "application/toml")
+            .body("version = 1\n[[instagram_users]]\nid = \"17841400000000702\"\nusername = \"gen.account\"\npassword = \"gen password\"\nprofile_picture = \"/cdn/media/7000006.jpg\"\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
+
+        // Five references, two distinct contents, loaded from files, inline and by URL: two rows.
         let mut expected = vec![
             (sha256(&png), "image/png".to_owned(), png.len() as i64),
             (sha256(&mp4), "video/mp4".to_owned(), mp4.len() as i64),

@@ -254,7 +254,7 @@ async fn a_posted_world_cannot_read_the_servers_files() {
             assert_control_error(
                 &res,
                 400,
-                "world file: instagram_users[0] (id \"17841400000000901\"): field `profile_picture`: a world posted to the control plane cannot name files on the server; give the file inline as a data: URI (data:image/jpeg;base64,…) or load the world with --world",
+                "world file: instagram_users[0] (id \"17841400000000901\"): field `profile_picture`: a world posted to the control plane cannot name files on the server; give the file inline as a data: URI (data:image/jpeg;base64,…), name a file Localgram serves (/cdn/media/{id}.jpg), or load the world with --world",
                 &ctx,
             );
         }
