@@ -9,8 +9,9 @@
 //!   request in progress, is closed.
 //! - Headers larger than [`MAX_HEADER_BYTES`] (or more than 100 header lines) answer 431.
 //! - At most [`Limits::max_connections`] connections are served at once (by default three
-//!   quarters of the process's open-file limit, so the accept loop never runs out of file
-//!   descriptors); a connection beyond the cap gets a 503 at once and is closed.
+//!   quarters of the process's open-file limit, first raised to its hard limit, so the accept
+//!   loop never runs out of file descriptors); a connection beyond the cap gets a 503 at once
+//!   and is closed.
 //! - When the shutdown future resolves, the listener is closed, idle connections are closed,
 //!   in-flight requests finish, and whatever is left after [`Limits::shutdown_grace`] is closed.
 
@@ -49,8 +50,12 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The limits a configuration asks for (`max_connections = 0`: [`default_max_connections`]).
+    /// The limits a configuration asks for (`max_connections = 0`: [`default_max_connections`],
+    /// after [`raise_open_file_limit`]).
     pub fn from_config(config: &Config) -> Self {
+        if config.max_connections == 0 {
+            raise_open_file_limit();
+        }
         Self {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
             idle_timeout: Duration::from_secs(config.idle_timeout_seconds),
@@ -79,6 +84,37 @@ pub fn open_file_limit() -> Option<u64> {
             return u64::try_from(limit.rlim_cur).ok();
         }
         None
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// Raises the process's soft open-file limit to its hard limit (at most 1,048,576), as Go
+/// programs do at start, so the connection cap can be higher; the new soft limit, if known.
+pub fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit read or write one `rlimit` through a valid pointer.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) != 0 {
+                return None;
+            }
+            let wanted = limit.rlim_max.min(1 << 20);
+            if limit.rlim_cur < wanted {
+                let raised = libc::rlimit {
+                    rlim_cur: wanted,
+                    rlim_max: limit.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raw const raised) != 0 {
+                    tracing::debug!("cannot raise the open-file limit");
+                }
+            }
+        }
+        open_file_limit()
     }
     #[cfg(not(unix))]
     None
