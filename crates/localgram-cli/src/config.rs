@@ -176,6 +176,21 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 
 # How many of an account's most recent media the media edge reaches (Meta: 10000).
 # max_listed_media = 10000
+
+# Seconds a client has to send a request's header, counted from when the connection is ready
+# for it: closes slowloris connections and connections that send nothing.
+# header_read_timeout_seconds = 10
+
+# Seconds a connection may stay silent, with no request in progress, before it is closed.
+# idle_timeout_seconds = 5
+
+# Connections served at once; beyond, a connection is answered 503 at once. 0: three quarters
+# of the process's open-file limit.
+# max_connections = 0
+
+# Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests before closing what is left;
+# a second signal stops at once.
+# shutdown_grace_seconds = 10
 "#;
 
 #[cfg(test)]

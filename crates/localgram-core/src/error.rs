@@ -65,6 +65,11 @@ pub enum OAuthError {
         /// Whether the credentials came through HTTP Basic (answer 401 with `WWW-Authenticate`).
         basic: bool,
     },
+    /// Too many wrong client secrets for this app lately ([`crate::attempts`]).
+    #[error(
+        "(#4) Application request limit reached: too many failed client authentications, try again later"
+    )]
+    TooManyClientFailures,
     /// The client secret was sent in the query string of the POST.
     #[error(
         "client_secret must be sent in the request body or an Authorization header, not in the URL"

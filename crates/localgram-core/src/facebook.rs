@@ -197,8 +197,16 @@ impl Platform {
 
     /// Checks a Facebook email and password. Unknown users cost the same argon2 work.
     pub async fn login_facebook(&self, email: &str, password: &str) -> Result<FbUser, LoginError> {
+        use crate::attempts::Target;
+        let now = self.clock.now();
+        if let Some(until) = self
+            .attempts
+            .locked_until(Target::FacebookLogin, email, now)
+        {
+            return Err(LoginError::TooManyAttempts { until });
+        }
         let user = self.store.find_fb_user_by_email(email.trim()).await?;
-        match user {
+        let result = match user {
             Some(u) => match &u.password_hash {
                 Some(h) if secret::verify_password(password, h) => Ok(u),
                 _ => Err(LoginError::BadCredentials),
@@ -207,7 +215,12 @@ impl Platform {
                 let _ = secret::verify_password(password, crate::oauth::DUMMY_HASH);
                 Err(LoginError::BadCredentials)
             }
+        };
+        match &result {
+            Ok(_) => self.attempts.succeed(Target::FacebookLogin, email),
+            Err(_) => self.attempts.fail(Target::FacebookLogin, email, now),
         }
+        result
     }
 
     /// The Facebook user with this id.
@@ -362,10 +375,12 @@ impl Platform {
             .await
             .map_err(store_err)?
             .ok_or_else(GraphError::invalid_application)?;
-        if !SecretHash(app.secret_hash.clone()).matches(client_secret) {
-            return Err(GraphError::invalid_client_secret());
+        let ok = SecretHash(app.secret_hash.clone()).matches(client_secret);
+        match self.client_secret_attempt(&app.id, ok) {
+            crate::oauth::ClientSecretCheck::Ok => Ok(app),
+            crate::oauth::ClientSecretCheck::Wrong => Err(GraphError::invalid_client_secret()),
+            crate::oauth::ClientSecretCheck::Throttled => Err(crate::rate::app_limit_error()),
         }
-        Ok(app)
     }
 
     /// `graph.facebook.com/oauth/access_token`: the code exchange (no `grant_type`, or

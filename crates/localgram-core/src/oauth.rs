@@ -46,6 +46,13 @@ pub enum LoginError {
     /// Unknown username or wrong password (the page does not say which).
     #[error("Sorry, your password was incorrect. Please double-check your password.")]
     BadCredentials,
+    /// Too many failed passwords for this account lately ([`crate::attempts`]): refused until
+    /// `until`, whatever the password.
+    #[error("Too many failed attempts. Please wait a few minutes before you try again.")]
+    TooManyAttempts {
+        /// When attempts are allowed again.
+        until: time::OffsetDateTime,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -74,7 +81,20 @@ impl From<Duplicate> for AuthorizeFailure {
     }
 }
 
-fn parse_bool(v: Option<&str>, default: bool) -> bool {
+/// The outcome of a client secret check under brute-force slowing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientSecretCheck {
+    /// The secret is right.
+    Ok,
+    /// The secret is wrong (counted).
+    Wrong,
+    /// Too many wrong secrets for this app lately: refused whatever the secret.
+    Throttled,
+}
+
+/// Reads a boolean query parameter of the authorize window (`force_reauth`, `enable_fb_login`):
+/// `true`/`1`, `false`/`0` (any case), anything else or nothing gives `default`.
+pub fn parse_bool(v: Option<&str>, default: bool) -> bool {
     match v {
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
         Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,
@@ -254,14 +274,48 @@ impl Platform {
         username: &str,
         password: &str,
     ) -> Result<IgUser, LoginError> {
+        use crate::attempts::Target;
+        let now = self.clock.now();
+        if let Some(until) = self
+            .attempts
+            .locked_until(Target::InstagramLogin, username, now)
+        {
+            return Err(LoginError::TooManyAttempts { until });
+        }
         let user = self.store.find_ig_user_by_username(username.trim()).await?;
-        match user {
+        let result = match user {
             Some(u) if secret::verify_password(password, &u.password_hash) => Ok(u),
             Some(_) => Err(LoginError::BadCredentials),
             None => {
                 let _ = secret::verify_password(password, DUMMY_HASH);
                 Err(LoginError::BadCredentials)
             }
+        };
+        match &result {
+            Ok(_) => self.attempts.succeed(Target::InstagramLogin, username),
+            Err(_) => self.attempts.fail(Target::InstagramLogin, username, now),
+        }
+        result
+    }
+
+    /// Refuses client authentication for an app with too many failed secrets lately, and
+    /// counts this attempt's outcome (`ok`).
+    pub(crate) fn client_secret_attempt(&self, app_id: &str, ok: bool) -> ClientSecretCheck {
+        use crate::attempts::Target;
+        let now = self.clock.now();
+        if self
+            .attempts
+            .locked_until(Target::ClientSecret, app_id, now)
+            .is_some()
+        {
+            return ClientSecretCheck::Throttled;
+        }
+        if ok {
+            self.attempts.succeed(Target::ClientSecret, app_id);
+            ClientSecretCheck::Ok
+        } else {
+            self.attempts.fail(Target::ClientSecret, app_id, now);
+            ClientSecretCheck::Wrong
         }
     }
 
@@ -387,10 +441,17 @@ impl Platform {
             .await
             .map_err(internal)?
             .ok_or(OAuthError::InvalidPlatformApp)?;
-        if !SecretHash(app.secret_hash.clone()).matches(client_secret) {
-            return Err(OAuthError::InvalidClientSecret {
-                basic: input.via_basic,
-            });
+        match self.client_secret_attempt(
+            &app.id,
+            SecretHash(app.secret_hash.clone()).matches(client_secret),
+        ) {
+            ClientSecretCheck::Ok => {}
+            ClientSecretCheck::Wrong => {
+                return Err(OAuthError::InvalidClientSecret {
+                    basic: input.via_basic,
+                });
+            }
+            ClientSecretCheck::Throttled => return Err(OAuthError::TooManyClientFailures),
         }
         match input.grant_type {
             None => return Err(OAuthError::MissingField("grant_type")),

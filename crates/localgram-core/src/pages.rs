@@ -169,7 +169,9 @@ fn store_err(e: StoreError) -> GraphError {
     GraphError::from_store(&e)
 }
 
-fn parse_bool_param(name: &str, raw: Option<&str>) -> Result<Option<bool>, GraphError> {
+/// Reads a boolean Graph parameter: `true`/`1`, `false`/`0` (any case); anything else is code
+/// 100 naming the parameter.
+pub fn parse_bool_param(name: &str, raw: Option<&str>) -> Result<Option<bool>, GraphError> {
     match raw {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),

@@ -56,6 +56,8 @@ pub struct Platform {
     pub sealer: crate::seal::Sealer,
     /// Short-lived read caches.
     pub(crate) caches: Arc<Caches>,
+    /// Failed passwords, client secrets and unlocks, for brute-force slowing (in memory).
+    pub attempts: Arc<crate::attempts::Attempts>,
 }
 
 /// The read caches of a platform (see [`crate::cache`]).
@@ -112,6 +114,7 @@ impl Platform {
             cursors,
             sealer,
             caches: Arc::default(),
+            attempts: Arc::default(),
         }
     }
 

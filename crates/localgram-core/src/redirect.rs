@@ -36,9 +36,14 @@ fn strip_loopback_port(uri: &str) -> Option<String> {
     Some(format!("http://{host}{path}"))
 }
 
+/// `:N` with N a TCP port a browser can be redirected to: 1 to 65535.
 fn valid_port(s: &str) -> bool {
-    s.strip_prefix(':')
-        .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+    s.strip_prefix(':').is_some_and(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u16>().is_ok_and(|n| n != 0)
+    })
 }
 
 /// Why a redirect URI cannot be registered.
@@ -59,6 +64,9 @@ pub enum RegistrationError {
     /// Carries user information (`user@host`).
     #[error("must not contain user information")]
     UserInfo,
+    /// Names port 0 or a port above 65535.
+    #[error("has an invalid port (1 to 65535)")]
+    InvalidPort,
 }
 
 /// Checks that `uri` may be registered as a "Valid OAuth Redirect URI". The string itself is kept
@@ -67,7 +75,13 @@ pub fn validate_registration(uri: &str) -> Result<(), RegistrationError> {
     if uri.contains('*') {
         return Err(RegistrationError::Wildcard);
     }
-    let url = Url::parse(uri).map_err(|_| RegistrationError::NotAbsolute)?;
+    let url = Url::parse(uri).map_err(|e| match e {
+        url::ParseError::InvalidPort => RegistrationError::InvalidPort,
+        _ => RegistrationError::NotAbsolute,
+    })?;
+    if url.port() == Some(0) {
+        return Err(RegistrationError::InvalidPort);
+    }
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(RegistrationError::NotAbsolute);
     }
@@ -126,6 +140,13 @@ mod tests {
             "http://127.0.0.1.evil.example/cb"
         ));
         assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1:x/cb"));
+        for port in ["0", "00000", "65536", "99999", ""] {
+            let req = format!("http://127.0.0.1:{port}/cb");
+            assert!(!matches("http://127.0.0.1/cb", &req), "{req}");
+            let req = format!("http://[::1]:{port}/cb");
+            assert!(!matches("http://[::1]/cb", &req), "{req}");
+        }
+        assert!(matches("http://127.0.0.1/cb", "http://127.0.0.1:65535/cb"));
         assert!(!matches("https://127.0.0.1/cb", "https://127.0.0.1:5/cb"));
     }
 
@@ -149,6 +170,18 @@ mod tests {
             Err(RegistrationError::NotAbsolute)
         );
         assert_eq!(validate_registration("https://app.example/auth/"), Ok(()));
+        for uri in [
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:99999/cb",
+            "https://app.example:0/cb",
+        ] {
+            assert_eq!(
+                validate_registration(uri),
+                Err(RegistrationError::InvalidPort),
+                "{uri}"
+            );
+        }
+        assert_eq!(validate_registration("http://127.0.0.1:8080/cb"), Ok(()));
     }
 
     proptest! {

@@ -1,8 +1,8 @@
-//! The store port: use-case-shaped traits, one per aggregate, bundled in [`Store`]. Each backend
-//! crate (`localgram-store-sqlite`, `localgram-store-postgres`) implements all of them; every
-//! method owns its transaction, and no transaction or pool type crosses the trait.
+//! The store port: use-case-shaped traits, one per aggregate, bundled in [`Store`].
+//! `localgram-store` implements all of them, once, for SQLite and PostgreSQL; every method owns
+//! its transaction, and no transaction or pool type crosses the trait.
 //!
-//! Errors: [`StoreError`] only. `sqlx::Error` never crosses the trait; each backend maps it.
+//! Errors: [`StoreError`] only. Driver errors never cross the trait; the store maps them.
 
 use crate::model::{
     App, AppRole, AppTester, AuthCode, Blob, City, FbGrant, FbUser, IgMedia, IgUser, Page,

@@ -48,14 +48,24 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Some(t);
     }
-    // 2026-05-01T18:10:00+0000 → 2026-05-01T18:10:00+00:00
-    let (head, tail) = s.split_at(s.len().checked_sub(5)?);
-    let sign = tail.chars().next()?;
-    if (sign == '+' || sign == '-') && tail[1..].bytes().all(|b| b.is_ascii_digit()) {
-        let fixed = format!("{head}{}:{}", &tail[..3], &tail[3..]);
-        return OffsetDateTime::parse(&fixed, &Rfc3339).ok();
+    // 2026-05-01T18:10:00+0000 → 2026-05-01T18:10:00+00:00. The last five bytes must be a sign
+    // and four ASCII digits; checked on bytes, so a multi-byte character there is no panic.
+    let (head, tail) = s.as_bytes().split_at(s.len().checked_sub(5)?);
+    let (&sign, digits) = tail.split_first()?;
+    if !matches!(sign, b'+' | b'-') || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-    None
+    // `tail` is ASCII, so `head` ends on a character boundary.
+    let head = std::str::from_utf8(head).ok()?;
+    let fixed = format!(
+        "{head}{}{}{}:{}{}",
+        char::from(sign),
+        char::from(digits[0]),
+        char::from(digits[1]),
+        char::from(digits[2]),
+        char::from(digits[3])
+    );
+    OffsetDateTime::parse(&fixed, &Rfc3339).ok()
 }
 
 /// The n-th (1-based) Sunday of a month.
@@ -153,6 +163,33 @@ mod tests {
             Some(datetime!(2026-05-01 18:10 UTC))
         );
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn multi_byte_characters_near_the_offset_are_refused_not_a_panic() {
+        for s in [
+            "éabcd",
+            "\u{e9}abcd",
+            "2026-05-01T18:10:00é000",
+            "ab€12",
+            "€",
+            "+€",
+        ] {
+            assert_eq!(parse_timestamp(s), None, "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_timestamp_never_panics(s in "\\PC{0,40}") {
+            let _ = parse_timestamp(&s);
+        }
+
+        #[test]
+        fn graph_timestamps_parse_back(secs in -62_135_596_800i64..253_402_300_799) {
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            proptest::prop_assert_eq!(parse_timestamp(&graph_timestamp(t)), Some(t));
+        }
     }
 
     #[test]

@@ -122,8 +122,15 @@ impl Platform {
             .await
             .map_err(store_err)?
             .ok_or_else(GraphError::cannot_parse_token)?;
-        if !SecretHash(app.secret_hash).matches(client_secret) {
-            return Err(GraphError::invalid_client_secret());
+        let ok = SecretHash(app.secret_hash).matches(client_secret);
+        match self.client_secret_attempt(&app.id, ok) {
+            crate::oauth::ClientSecretCheck::Ok => {}
+            crate::oauth::ClientSecretCheck::Wrong => {
+                return Err(GraphError::invalid_client_secret());
+            }
+            crate::oauth::ClientSecretCheck::Throttled => {
+                return Err(crate::rate::app_limit_error());
+            }
         }
         if parent.kind != TokenKind::InstagramShortLived {
             return Err(GraphError::invalid_parameter(

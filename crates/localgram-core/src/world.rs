@@ -476,44 +476,76 @@ fn check_id(object: &str, field: &str, id: &str) -> Result<(), WorldError> {
 }
 
 /// Reads a file a world refers to, checks it is an image or a video by its content, and adds it
-/// to the plan's blobs. Returns the resolved path and the blob's hash.
+/// to the plan's blobs. Returns the resolved path (`data:<type>` for inline data) and the blob's
+/// hash.
+///
+/// A world read from a file (`base` is its folder) may name files inside that folder only; a
+/// world without a folder (posted to the control plane, or the built-in demo) may not name files
+/// at all. Either may give a file inline as a `data:` URI. A named file must be a regular file
+/// (not a device, a FIFO or a directory), and at most [`MAX_FILE_BYTES`] are ever read.
 fn load_file(
     plan: &mut WorldPlan,
-    base: Option<&Path>,
+    cx: &PlanContext<'_>,
     file: &Option<String>,
     object: &str,
     field: &str,
     video_allowed: bool,
 ) -> Result<(Option<String>, Option<String>), WorldError> {
-    let Some(path) = resolve_file(base, file) else {
+    let Some(file) = file.as_ref().filter(|f| !f.is_empty()) else {
         return Ok((None, None));
     };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| invalid(object, field, format!("cannot read {path}: {e}")))?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(invalid(
-            object,
-            field,
-            format!(
-                "{path} is larger than {} MiB",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
+    let stored = localgram_file(file).is_some();
+    let (shown, bytes) = match file.strip_prefix("data:") {
+        Some(data) => (
+            "the inline data".to_owned(),
+            decode_data_uri(data).map_err(|e| invalid(object, field, e))?,
+        ),
+        None if stored => {
+            let blob = cx.stored_files.get(file.as_str()).ok_or_else(|| {
+                invalid(
+                    object,
+                    field,
+                    format!(
+                        "{file} is not a file stored in Localgram (only files a world loaded can be reused; generated images cannot)"
+                    ),
+                )
+            })?;
+            (file.clone(), blob.bytes.clone())
+        }
+        None => {
+            let Some(dir) = cx.base_dir else {
+                return Err(invalid(
+                    object,
+                    field,
+                    "a world posted to the control plane cannot name files on the server; give the \
+                     file inline as a data: URI (data:image/jpeg;base64,…), name a file Localgram \
+                     serves (/cdn/media/{id}.jpg), or load the world with --world",
+                ));
+            };
+            let path = resolve_in_folder(dir, file).map_err(|e| invalid(object, field, e))?;
+            let bytes = read_limited(&path).map_err(|e| invalid(object, field, e))?;
+            (path.to_string_lossy().into_owned(), bytes)
+        }
+    };
     let content_type = crate::sniff::content_type(&bytes).ok_or_else(|| {
         invalid(
             object,
             field,
-            format!("{path} is not a JPEG, PNG, GIF, WebP or MP4 file"),
+            format!("{shown} is not a JPEG, PNG, GIF, WebP or MP4 file"),
         )
     })?;
     if crate::sniff::is_video(content_type) && !video_allowed {
         return Err(invalid(
             object,
             field,
-            format!("{path} is a video; an image is expected here"),
+            format!("{shown} is a video; an image is expected here"),
         ));
     }
+    let path = if file.starts_with("data:") {
+        format!("data:{content_type}")
+    } else {
+        shown
+    };
     let blob = Blob::new(content_type, bytes);
     let sha = blob.sha256.clone();
     if !plan.blobs.iter().any(|b| b.sha256 == sha) {
@@ -525,14 +557,147 @@ fn load_file(
 /// The largest media file a world may refer to.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
-fn resolve_file(base: Option<&Path>, file: &Option<String>) -> Option<String> {
-    let file = file.as_ref().filter(|f| !f.is_empty())?;
-    let path = PathBuf::from(file);
-    let full = match base {
-        Some(dir) if path.is_relative() => dir.join(path),
-        _ => path,
+/// Which of Localgram's own file URLs a world's file reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalgramFile {
+    /// `/cdn/media/{media_id}.jpg|.mp4`: a media's file.
+    Media,
+    /// `/cdn/thumb/{media_id}.jpg`: a VIDEO's thumbnail.
+    Thumbnail,
+    /// `/cdn/profile/{user_id}.jpg`: an account's profile picture.
+    Profile,
+}
+
+/// The kind and id of a file reference that names a file Localgram serves (`/cdn/…`, bare or
+/// after `http(s)://host`); `None` for anything else.
+pub fn localgram_file(file: &str) -> Option<(LocalgramFile, &str)> {
+    let path = match file.split_once("://") {
+        Some(("http" | "https", rest)) => &rest[rest.find('/')?..],
+        Some(_) => return None,
+        None => file,
     };
-    Some(full.to_string_lossy().into_owned())
+    let path = path.split(['?', '#']).next()?;
+    let (kind, name) = if let Some(n) = path.strip_prefix("/cdn/media/") {
+        (LocalgramFile::Media, n)
+    } else if let Some(n) = path.strip_prefix("/cdn/thumb/") {
+        (LocalgramFile::Thumbnail, n)
+    } else if let Some(n) = path.strip_prefix("/cdn/profile/") {
+        (LocalgramFile::Profile, n)
+    } else {
+        return None;
+    };
+    let id = name.rsplit_once('.').map_or(name, |(id, _)| id);
+    (!id.is_empty() && id.len() <= 30 && id.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((kind, id))
+}
+
+/// Every file reference of a world: profile pictures, media files and thumbnails (children
+/// included).
+pub fn file_references(world: &World) -> Vec<&str> {
+    fn media<'a>(m: &'a WorldMedia, out: &mut Vec<&'a str>) {
+        out.extend(m.file.as_deref());
+        out.extend(m.thumbnail_file.as_deref());
+        for c in &m.children {
+            media(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for u in &world.instagram_users {
+        out.extend(u.profile_picture.as_deref());
+        for m in &u.media {
+            media(m, &mut out);
+        }
+    }
+    out
+}
+
+/// `file` resolved against the world's folder, symbolic links followed; an error when the result
+/// is not inside that folder.
+fn resolve_in_folder(dir: &Path, file: &str) -> Result<PathBuf, String> {
+    let folder = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot read the world's folder {}: {e}", dir.display()))?;
+    let joined = folder.join(file);
+    // First without touching the file system (nothing is told about paths outside), then with
+    // symbolic links followed.
+    let mut lexical = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    if !lexical.starts_with(&folder) {
+        return Err(format!(
+            "{file} is outside the world file's folder; files must be inside it"
+        ));
+    }
+    let full = joined
+        .canonicalize()
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    if !full.starts_with(&folder) {
+        return Err(format!(
+            "{file} is outside the world file's folder; files must be inside it"
+        ));
+    }
+    Ok(full)
+}
+
+/// The bytes of a regular file, at most [`MAX_FILE_BYTES`] of them read.
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown} is not a regular file"));
+    }
+    let too_large = || {
+        format!(
+            "{shown} is larger than {} MiB",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The bytes of a base64 `data:` URI (what follows `data:`): `[<media type>];base64,<data>`.
+fn decode_data_uri(data: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const BASE64: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let (_, payload) = data
+        .split_once(',')
+        .filter(|(meta, _)| meta.to_ascii_lowercase().ends_with(";base64"))
+        .ok_or("a data: URI must be base64: data:image/jpeg;base64,…")?;
+    if payload.len() / 4 * 3 > MAX_FILE_BYTES + 3 {
+        return Err(format!(
+            "the inline data is larger than {} MiB",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let compact: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
+    BASE64
+        .decode(compact)
+        .map_err(|_| "the data: URI's base64 is malformed".to_owned())
 }
 
 /// Everything needed to turn a [`World`] into a [`WorldPlan`].
@@ -543,8 +708,11 @@ pub struct PlanContext<'a> {
     pub now: OffsetDateTime,
     /// Token lifetimes.
     pub lifetimes: Lifetimes,
-    /// The directory relative file paths are resolved against.
+    /// The folder of the world file: files are read inside it only. `None` (a posted world, the
+    /// demo): no file is read.
     pub base_dir: Option<&'a Path>,
+    /// The stored files the world's Localgram file URLs name ([`localgram_file`]), by reference.
+    pub stored_files: &'a HashMap<String, Blob>,
     /// Objects already in the store.
     pub existing: &'a dyn Existing,
 }
@@ -597,7 +765,7 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             .map_err(|e| invalid(&obj, "password", e.to_string()))?;
         let (profile_picture, profile_blob) = load_file(
             &mut plan,
-            cx.base_dir,
+            cx,
             &u.profile_picture,
             &obj,
             "profile_picture",
@@ -1019,14 +1187,7 @@ fn plan_media(
         }
         _ => shortcode_for(&m.id),
     };
-    let (file, media_blob) = load_file(
-        plan,
-        cx.base_dir,
-        &m.file,
-        obj,
-        "file",
-        m.media_type == "VIDEO",
-    )?;
+    let (file, media_blob) = load_file(plan, cx, &m.file, obj, "file", m.media_type == "VIDEO")?;
     if is_album && file.is_some() {
         return Err(invalid(
             obj,
@@ -1044,14 +1205,8 @@ fn plan_media(
             return Err(invalid(obj, "file", "a VIDEO needs a video file (MP4)"));
         }
     }
-    let (thumbnail_file, thumbnail_blob) = load_file(
-        plan,
-        cx.base_dir,
-        &m.thumbnail_file,
-        obj,
-        "thumbnail_file",
-        false,
-    )?;
+    let (thumbnail_file, thumbnail_blob) =
+        load_file(plan, cx, &m.thumbnail_file, obj, "thumbnail_file", false)?;
     plan.media.push(IgMedia {
         id: m.id.clone(),
         owner_id: owner.to_owned(),
@@ -1212,6 +1367,7 @@ mod tests {
             now: datetime!(2026-11-01 00:00 UTC),
             lifetimes: Lifetimes::default(),
             base_dir: None,
+            stored_files: Box::leak(Box::default()),
             existing: &NothingExisting,
         }
     }
@@ -1300,6 +1456,112 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("cannot read"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_stay_inside_the_world_folder_and_posted_worlds_name_none() {
+        let dir = std::env::temp_dir().join(format!("lg-world-jail-{}", std::process::id()));
+        let inner = dir.join("world");
+        std::fs::create_dir_all(inner.join("sub")).unwrap();
+        let png = b"\x89PNG\r\n\x1a\nrest-of-a-png";
+        std::fs::write(dir.join("outside.png"), png).unwrap();
+        std::fs::write(inner.join("in.png"), png).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("outside.png"), inner.join("link.png")).unwrap();
+        let body = |file: &str| {
+            format!(
+                "version = 1\n[[instagram_users]]\nid = \"1\"\nusername = \"a\"\npassword = \"p\"\nprofile_picture = \"{file}\"\n"
+            )
+        };
+        let rng = SeededRng::new(1);
+        let mut jailed = cx(&rng);
+        jailed.base_dir = Some(&inner);
+        let posted = cx(&rng);
+        let run = |context: &PlanContext<'_>, file: &str| {
+            plan(&parse(&body(file), Format::Toml).unwrap(), context).map(|p| p.blobs.len())
+        };
+        assert_eq!(run(&jailed, "in.png"), Ok(1));
+        assert_eq!(run(&jailed, "./sub/../in.png"), Ok(1));
+        let outside = dir.join("outside.png").display().to_string();
+        for file in [
+            "../outside.png",
+            outside.as_str(),
+            "/etc/passwd",
+            "/dev/zero",
+            "link.png",
+        ] {
+            let err = run(&jailed, file).unwrap_err().to_string();
+            assert!(
+                err.contains("is outside the world file's folder")
+                    || (cfg!(not(unix)) && err.contains("cannot read")),
+                "{file}: {err}"
+            );
+        }
+        let err = run(&jailed, "sub").unwrap_err().to_string();
+        assert!(err.contains("is not a regular file"), "{err}");
+        for file in ["in.png", "/dev/zero", "/etc/passwd"] {
+            let err = run(&posted, file).unwrap_err().to_string();
+            assert!(
+                err.contains("field `profile_picture`")
+                    && err.contains("a world posted to the control plane cannot name files"),
+                "{file}: {err}"
+            );
+        }
+        // Inline data works everywhere.
+        use base64::Engine as _;
+        let inline = format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        );
+        assert_eq!(run(&posted, &inline), Ok(1));
+        assert_eq!(run(&jailed, &inline), Ok(1));
+        // A file Localgram serves, when it is stored.
+        let err = run(&posted, "/cdn/media/7.jpg").unwrap_err().to_string();
+        assert!(err.contains("is not a file stored in Localgram"), "{err}");
+        let stored: HashMap<String, Blob> = [(
+            "http://127.0.0.1:8090/cdn/media/7.jpg".to_owned(),
+            Blob::new("image/png", png.to_vec()),
+        )]
+        .into();
+        let mut reuse = cx(&rng);
+        reuse.stored_files = &stored;
+        assert_eq!(run(&reuse, "http://127.0.0.1:8090/cdn/media/7.jpg"), Ok(1));
+        let err = run(&posted, "data:image/png,plain")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a data: URI must be base64"), "{err}");
+        let err = run(&posted, "data:image/png;base64,!!!")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("malformed"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn localgram_file_urls_name_their_kind_and_id() {
+        assert_eq!(
+            localgram_file("/cdn/media/17895695668004550.jpg"),
+            Some((LocalgramFile::Media, "17895695668004550"))
+        );
+        assert_eq!(
+            localgram_file("https://emulator.test/cdn/thumb/7.jpg?x=1"),
+            Some((LocalgramFile::Thumbnail, "7"))
+        );
+        assert_eq!(
+            localgram_file("http://127.0.0.1:8090/cdn/profile/1.jpg"),
+            Some((LocalgramFile::Profile, "1"))
+        );
+        for other in [
+            "cdn/media/7.jpg",
+            "/cdn/media/../7.jpg",
+            "/cdn/media/.jpg",
+            "/etc/passwd",
+            "file:///cdn/media/7.jpg",
+            "data:image/png;base64,AA",
+            "images/a.jpg",
+        ] {
+            assert_eq!(localgram_file(other), None, "{other}");
+        }
     }
 
     #[test]

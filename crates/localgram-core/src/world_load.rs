@@ -73,12 +73,14 @@ impl Platform {
     ) -> Result<WorldSummary, LoadWorldError> {
         let world = world::parse(body, format)?;
         let snapshot = self.snapshot_references(&world).await?;
+        let stored_files = self.stored_files(&world).await?;
         let plan = {
             let cx = PlanContext {
                 rng: &*self.rng,
                 now: self.clock.now(),
                 lifetimes: self.settings.lifetimes,
                 base_dir,
+                stored_files: &stored_files,
                 existing: &snapshot,
             };
             world::plan(&world, &cx)?
@@ -104,6 +106,44 @@ impl Platform {
     /// Whether the store is empty (then the demo world is loaded at start).
     pub async fn store_is_empty(&self) -> Result<bool, StoreError> {
         self.store.is_empty().await
+    }
+
+    /// The stored files a world names by their Localgram URLs (`/cdn/media/{id}.jpg`, …), by
+    /// reference; a URL naming no stored file (a generated image, an unknown id) is left out, and
+    /// planning then refuses it.
+    async fn stored_files(
+        &self,
+        world: &World,
+    ) -> Result<HashMap<String, crate::model::Blob>, StoreError> {
+        use crate::world::LocalgramFile;
+        let mut out = HashMap::new();
+        for reference in world::file_references(world) {
+            let Some((kind, id)) = world::localgram_file(reference) else {
+                continue;
+            };
+            if out.contains_key(reference) {
+                continue;
+            }
+            let sha = match kind {
+                LocalgramFile::Media => self.store.find_media(id).await?.and_then(|m| m.media_blob),
+                LocalgramFile::Thumbnail => self
+                    .store
+                    .find_media(id)
+                    .await?
+                    .and_then(|m| m.thumbnail_blob),
+                LocalgramFile::Profile => self
+                    .store
+                    .find_ig_user(id)
+                    .await?
+                    .and_then(|u| u.profile_blob),
+            };
+            if let Some(sha) = sha
+                && let Some(blob) = self.store.find_blob(&sha).await?
+            {
+                out.insert(reference.to_owned(), blob);
+            }
+        }
+        Ok(out)
     }
 
     async fn snapshot_references(&self, world: &World) -> Result<Snapshot, StoreError> {

@@ -63,6 +63,17 @@ pub struct Config {
     pub rate_limit_business_per_day: i64,
     /// How many of an account's most recent media the media edge reaches (10,000 as Meta).
     pub max_listed_media: i64,
+    /// Seconds a client has to send a request's header, counted from when the connection is
+    /// ready for it (so it also closes connections that send nothing).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a connection may stay silent, with no request in progress, before it is closed
+    /// (the keep-alive timeout).
+    pub idle_timeout_seconds: u64,
+    /// Connections served at once; beyond, a connection gets 503 at once. 0: three quarters of
+    /// the process's open-file limit.
+    pub max_connections: u64,
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests before closing what is left.
+    pub shutdown_grace_seconds: u64,
 }
 
 impl Default for Config {
@@ -83,6 +94,10 @@ impl Default for Config {
             rate_limit_user_per_hour: 4_800,
             rate_limit_business_per_day: 48_000,
             max_listed_media: 10_000,
+            header_read_timeout_seconds: 10,
+            idle_timeout_seconds: 5,
+            max_connections: 0,
+            shutdown_grace_seconds: 10,
         }
     }
 }
@@ -111,6 +126,13 @@ impl std::fmt::Debug for Config {
                 &self.rate_limit_business_per_day,
             )
             .field("max_listed_media", &self.max_listed_media)
+            .field(
+                "header_read_timeout_seconds",
+                &self.header_read_timeout_seconds,
+            )
+            .field("idle_timeout_seconds", &self.idle_timeout_seconds)
+            .field("max_connections", &self.max_connections)
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .finish()
     }
 }

@@ -1389,6 +1389,16 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         ],
     ),
     (
+        "login.too_many_attempts",
+        [
+            "Too many failed attempts. Please wait a few minutes before you try again.",
+            "För många misslyckade försök. Vänta några minuter innan du försöker igen.",
+            "失败的尝试次数过多，请等几分钟后再试。",
+            "실패한 시도가 너무 많습니다. 몇 분 후에 다시 시도하세요.",
+            "Quá nhiều lần thử không thành công. Vui lòng đợi vài phút rồi thử lại.",
+        ],
+    ),
+    (
         "login.bad_credentials",
         [
             "Sorry, your password was incorrect. Please double-check your password.",

@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod http;
 pub mod i18n;
@@ -17,7 +18,6 @@ use crate::config::{Config, SqliteSync};
 use crate::state::AppState;
 use anyhow::Context as _;
 use axum::Router;
-use axum::extract::Request;
 use axum_extra::extract::cookie::Key;
 use localgram_core::clock::EmulatorClock;
 use localgram_core::rng::{OsRng, RngExt};
@@ -31,7 +31,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -44,6 +43,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         #[cfg(feature = "sqlite")]
         {
+            if let Some(path) = sqlite_file(url) {
+                create_private_file(Path::new(path))
+                    .with_context(|| format!("cannot create the SQLite database file {path}"))?;
+            }
             let opts = localgram_store::SqliteOptions {
                 synchronous_full: config.sqlite_synchronous == SqliteSync::Full,
                 run_migrations: !config.no_migrate,
@@ -79,6 +82,38 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     )
 }
 
+/// The file a `sqlite:` URL names (`sqlite://FILE`, `sqlite:FILE`, with or without `?options`);
+/// `None` for an in-memory database or a percent-encoded name.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|p| p == "mode=memory");
+    (!in_memory && !path.contains('%')).then_some(path)
+}
+
+/// Creates `path` empty with mode 0600 whatever the umask, unless it exists: the database then
+/// starts private to the user, and SQLite gives its `-wal` and `-shm` files the database file's
+/// mode. An existing file keeps the mode it has.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(file) => {
+            #[cfg(unix)]
+            file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            drop(file);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// What happened at start, for the CLI to print.
 #[derive(Debug, Clone)]
 pub struct StartupReport {
@@ -94,6 +129,68 @@ pub struct StartupReport {
     pub world: Option<WorldSummary>,
     /// The demo world's credentials, when it is in the database and `--no-demo` was not given.
     pub demo: Option<DemoInfo>,
+    /// What the operator should know (also logged as warnings): the pages are on the network,
+    /// `--public-url` should be set.
+    pub warnings: Vec<String>,
+}
+
+/// The public base URL (without a trailing slash) and the start-up warnings for a server
+/// listening on `addr`.
+///
+/// Without `--public-url`, the URL is `http://<listen address>`; when that address is every
+/// address of the machine (`0.0.0.0` or `::`), which no client can reach, it is the machine's
+/// address on its default route instead (the loopback when there is none), and a warning says to
+/// set `--public-url`. Listening on any address other than the loopback adds a warning that the
+/// login and consent pages are on the network.
+pub fn public_url_for(configured: Option<&str>, addr: SocketAddr) -> (String, Vec<String>) {
+    let mut warnings = Vec::new();
+    let public_url = match configured {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None if addr.ip().is_unspecified() => {
+            let reachable = default_route_ip(addr.ip());
+            let host = reachable.unwrap_or(if addr.is_ipv4() {
+                std::net::IpAddr::from([127, 0, 0, 1])
+            } else {
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
+            });
+            let url = format!("http://{}", SocketAddr::new(host, addr.port()));
+            warnings.push(format!(
+                "listening on {addr} without --public-url: the URLs Localgram emits (paging links, \
+                 media URLs, redirects) use {url}{}; set --public-url to the address clients use",
+                if reachable.is_some() {
+                    ", this machine's address on its default route"
+                } else {
+                    " (no network route found)"
+                }
+            ));
+            url
+        }
+        None => format!("http://{addr}"),
+    };
+    if !addr.ip().is_loopback() {
+        warnings.push(format!(
+            "listening on {addr}: the login and consent pages and the emulated APIs are reachable \
+             from the network; Localgram is a development tool, see docs/security.md"
+        ));
+    }
+    (public_url, warnings)
+}
+
+/// This machine's address on its default route for `unspecified`'s family, found by connecting
+/// a UDP socket (no packet is sent) towards a documentation address.
+fn default_route_ip(unspecified: std::net::IpAddr) -> Option<std::net::IpAddr> {
+    let (bind, probe): (SocketAddr, SocketAddr) = if unspecified.is_ipv4() {
+        (([0, 0, 0, 0], 0).into(), ([192, 0, 2, 1], 9).into())
+    } else {
+        (
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+            (std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1), 9).into(),
+        )
+    };
+    let socket = std::net::UdpSocket::bind(bind).ok()?;
+    socket.connect(probe).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 /// What a newcomer needs to try the demo world at once.
@@ -195,6 +292,27 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         "code_ttl_seconds must be between 1 and 86400"
     );
     for (name, v) in [
+        (
+            "header_read_timeout_seconds",
+            config.header_read_timeout_seconds,
+        ),
+        ("idle_timeout_seconds", config.idle_timeout_seconds),
+        ("shutdown_grace_seconds", config.shutdown_grace_seconds),
+    ] {
+        anyhow::ensure!(
+            (1..=86_400).contains(&v),
+            "{name} must be between 1 and 86400"
+        );
+    }
+    if let Some(limit) = conn::open_file_limit()
+        && config.max_connections >= limit
+    {
+        tracing::warn!(
+            "max_connections {} is not below the open-file limit {limit}: beyond it, connections wait in the kernel instead of getting a 503",
+            config.max_connections
+        );
+    }
+    for (name, v) in [
         ("rate_limit_app_per_hour", config.rate_limit_app_per_hour),
         ("rate_limit_user_per_hour", config.rate_limit_user_per_hour),
         (
@@ -232,12 +350,10 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         .context("cannot read or create the session signing key")?;
     let cookie_key = Key::try_from(key_bytes.as_slice())
         .context("the stored session signing key is too short")?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let (public_url, warnings) = public_url_for(config.public_url.as_deref(), addr);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
     let was_empty = platform
         .store_is_empty()
         .await
@@ -277,6 +393,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         demo_loaded,
         world,
         demo,
+        warnings,
     };
     let state = AppState::new(state::Shared {
         platform,
@@ -327,25 +444,19 @@ async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
     .into_response()
 }
 
-/// Runs a prepared server on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// Runs a prepared server on `listener` until `shutdown` resolves, then drains in-flight requests
+/// for at most the configured grace period (see [`conn`]).
 pub async fn run(
     prepared: Prepared,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = prepared.state.platform.store.clone();
+    let limits = conn::Limits::from_config(&prepared.state.config);
     let app = router(prepared.state);
-    let service = tower::service_fn(move |req: Request| {
-        let app = app.clone();
-        async move { app.oneshot(http::host::route_by_host(req)).await }
-    });
-    axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("the server stopped with an error")?;
+    conn::serve(listener, app, limits, shutdown)
+        .await
+        .context("the server stopped with an error")?;
     store
         .flush()
         .await
@@ -361,4 +472,62 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let prepared = prepare(config, addr).await?;
     run(prepared, listener, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unspecified_listen_address_never_ends_up_in_emitted_urls() {
+        let (url, warnings) = public_url_for(None, "0.0.0.0:8090".parse().unwrap());
+        assert!(!url.contains("0.0.0.0"), "{url}");
+        assert!(
+            url.starts_with("http://") && url.ends_with(":8090"),
+            "{url}"
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("set --public-url"), "{}", warnings[0]);
+        assert!(
+            warnings[1].contains("login and consent pages")
+                && warnings[1].contains("reachable from the network"),
+            "{}",
+            warnings[1]
+        );
+        let (url, _) = public_url_for(None, "[::]:8090".parse().unwrap());
+        assert!(!url.contains("[::]"), "{url}");
+    }
+
+    #[test]
+    fn a_configured_public_url_wins_and_the_loopback_warns_of_nothing() {
+        let (url, warnings) = public_url_for(
+            Some("https://emulator.test/"),
+            "127.0.0.1:8090".parse().unwrap(),
+        );
+        assert_eq!(url, "https://emulator.test");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (url, warnings) = public_url_for(None, "127.0.0.1:8090".parse().unwrap());
+        assert_eq!(url, "http://127.0.0.1:8090");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (url, warnings) = public_url_for(
+            Some("http://emulator.test:8090"),
+            "0.0.0.0:8090".parse().unwrap(),
+        );
+        assert_eq!(url, "http://emulator.test:8090");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("reachable from the network"));
+    }
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(sqlite_file("sqlite://localgram.db"), Some("localgram.db"));
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(sqlite_file("sqlite:x.db"), Some("x.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
+    }
 }

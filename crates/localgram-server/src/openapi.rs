@@ -272,7 +272,8 @@ fn authorize_www() {}
     description = "Login form: csrf, q (the authorize query), username, password. Also under /www.instagram.com.",
     responses((status = 303, description = "Logged in: back to the authorize URL"),
               (status = 401, description = "Wrong username or password: the login page again", content_type = "text/html"),
-              (status = 403, description = "Bad CSRF token or cross-site origin", content_type = "text/html")))]
+              (status = 403, description = "Bad CSRF token or cross-site origin", content_type = "text/html"),
+              (status = 429, description = "10 failed passwords for this account within 15 minutes: the login page saying there were too many attempts, with Retry-After, for the rest of the window", content_type = "text/html")))]
 fn login() {}
 
 #[utoipa::path(post, path = "/api.instagram.com/oauth/authorize", tag = "api.instagram.com",
@@ -462,9 +463,82 @@ fn callback() {}
 #[utoipa::path(get, path = "/_localgram/openapi.json", tag = "control", responses((status = 200, description = "This document")))]
 fn openapi_json() {}
 
+/// Adds the statuses every operation can answer, whatever its handler does: those of the
+/// connection and request limits, and on `/_localgram/*` those of the control-plane guard.
+struct CommonStatuses;
+
+impl utoipa::Modify for CommonStatuses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::ResponseBuilder;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let control = path.starts_with("/_localgram/");
+            for (has_body, op) in [
+                (false, item.get.as_mut()),
+                (true, item.post.as_mut()),
+                (true, item.put.as_mut()),
+                (true, item.delete.as_mut()),
+                (true, item.patch.as_mut()),
+            ] {
+                let Some(op) = op else { continue };
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .build()
+                                .into()
+                        });
+                };
+                if control {
+                    add(
+                        "401",
+                        "--admin-token is set and Authorization: Bearer <admin token> is missing or wrong",
+                    );
+                    add(
+                        "403",
+                        "Not from the loopback (without --admin-token), or from another site (a foreign Origin, Sec-Fetch-Site: cross-site)",
+                    );
+                    if has_body {
+                        add(
+                            "415",
+                            "Without the admin bearer, the body must be Content-Type: application/json or application/toml",
+                        );
+                    }
+                    add(
+                        "421",
+                        "The Host header does not name this server (its listen address, the public URL's host, localhost or an emulated Meta host)",
+                    );
+                }
+                add("408", "The request took longer than 30 s");
+                if has_body {
+                    add(
+                        "413",
+                        "The body is larger than the endpoint's limit (64 KiB for forms and Graph calls)",
+                    );
+                }
+                add(
+                    "431",
+                    "The request header is larger than 64 KiB or has more than 100 lines",
+                );
+                add(
+                    "500",
+                    "An internal failure (logged; never an answer to bad input)",
+                );
+                add(
+                    "503",
+                    "Beyond the connection cap (Graph envelope, code 2, is_transient), or the database does not answer",
+                );
+            }
+        }
+    }
+}
+
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&CommonStatuses),
     info(
         title = "Localgram",
         description = "A self-hosted emulator of the Instagram API and the Facebook Graph API parts that go with it. Each Meta host is mounted under a path prefix named after it."
@@ -579,5 +653,30 @@ mod tests {
             assert!(paths.contains_key(p), "{p} missing");
         }
         assert_eq!(doc["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn every_operation_lists_the_statuses_of_the_limits_and_the_guard() {
+        let doc: serde_json::Value = serde_json::from_str(&super::json()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                let has = |s: &str| responses.contains_key(s);
+                for status in ["408", "431", "500", "503"] {
+                    assert!(has(status), "{method} {path}: no {status}");
+                }
+                if method != "get" {
+                    assert!(has("413"), "{method} {path}: no 413");
+                }
+                if path.starts_with("/_localgram/") {
+                    for status in ["401", "403", "421"] {
+                        assert!(has(status), "{method} {path}: no {status}");
+                    }
+                    assert_eq!(has("415"), method != "get", "{method} {path}: 415");
+                }
+            }
+        }
+        let login = &doc["paths"]["/api.instagram.com/oauth/authorize/login"]["post"]["responses"];
+        assert!(login.get("429").is_some(), "the login form's 429");
     }
 }

@@ -32,6 +32,8 @@ const SECRET_PARAMS: &[&str] = &[
     "password",
     "appsecret_proof",
     "csrf",
+    // The one-time secret of a test user's `login_url` (`/checkpoint/test-user-login/{id}/?n=`).
+    "n",
 ];
 
 /// The query string with every secret value replaced by `[redacted]` (borrowed when there is
@@ -132,5 +134,6 @@ mod tests {
             redact_query("acc%65ss_token=IGQVJx"),
             "acc%65ss_token=[redacted]"
         );
+        assert_eq!(redact_query("n=AbC123secret"), "n=[redacted]");
     }
 }

@@ -215,6 +215,24 @@ async fn post_login(
             )
             .await
         }
+        Err(LoginError::TooManyAttempts { until }) => {
+            let msg = l.t("login.too_many_attempts");
+            let res = login_page(
+                &state,
+                l,
+                &session,
+                &dialog,
+                &q,
+                &email,
+                Some(msg),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await?;
+            Ok(crate::routes::oauth::authorize::with_retry_after(
+                res,
+                until - state.platform.clock.now(),
+            ))
+        }
         Err(LoginError::Store(e)) => Err(ApiError::PageInternal(e.into())),
     }
 }

@@ -135,7 +135,13 @@ async fn worlds_load_as_toml_or_json_idempotently_and_an_invalid_one_writes_noth
         let url = server.url("/_localgram/world");
         let loaded = json!({"loaded": {"apps": 1, "instagram_users": 1, "media": 0, "facebook_users": 0, "pages": 0, "tokens": 0}});
         for round in 0..2 {
-            let res = send(client().post(&url).body(NEW_WORLD_TOML)).await;
+            let res = send(
+                client()
+                    .post(&url)
+                    .header("content-type", "application/toml")
+                    .body(NEW_WORLD_TOML),
+            )
+            .await;
             assert_eq!(res.status, 200, "{b}: TOML round {round}: {}", res.text);
             assert_eq!(res.json(), loaded, "{b}");
         }
@@ -204,6 +210,7 @@ async fn worlds_load_as_toml_or_json_idempotently_and_an_invalid_one_writes_noth
         let res = send(
             client()
                 .post(&url)
+                .header("content-type", "application/toml")
                 .body("version = 1\n[[apps]]\nid = \"1\"\nsecrett = \"x\"\n"),
         )
         .await;

@@ -14,6 +14,7 @@ mod fb_instagram;
 mod graph_cache;
 mod graph_me;
 mod graph_media;
+mod hardening;
 mod login_consent;
 mod long_lived;
 mod media_files;

@@ -2,6 +2,7 @@
 //! serve generated or stored bytes with exact headers, ETags, conditional requests and ranges;
 //! world files are served byte for byte and stored once.
 
+use base64::Engine as _;
 use localgram_core::model::Blob;
 use localgram_server::media::generate::{self, Kind};
 use localgram_server::media::{decoded_dimensions, mp4};
@@ -400,9 +401,21 @@ async fn world_files_are_served_byte_for_byte_and_stored_once() {
     let (png_path, mp4_path) = (dir.join("picture.png"), dir.join("clip.mp4"));
     std::fs::write(&png_path, &png).unwrap();
     std::fs::write(&mp4_path, &mp4).unwrap();
-    let (png_path, mp4_path) = (png_path.display(), mp4_path.display());
-    let world = format!(
-        r#"version = 1
+    // The test server writes its world file into the temp directory, so paths relative to it
+    // name the files; a posted world gives the same bytes inline.
+    let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let by_path = (
+        format!("{folder}/picture.png"),
+        format!("{folder}/clip.mp4"),
+    );
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let inline = (
+        format!("data:image/png;base64,{}", b64(&png)),
+        format!("data:video/mp4;base64,{}", b64(&mp4)),
+    );
+    let world_of = |(png_path, mp4_path): &(String, String)| {
+        format!(
+            r#"version = 1
 
 [[instagram_users]]
 id = "17841400000000700"
@@ -443,24 +456,29 @@ profile_picture = "{png_path}"
     id = "7000006"
     media_type = "IMAGE"
 "#
-    );
+        )
+    };
     for backend in Backend::all() {
         let server = TestServer::spawn_with(TestOptions {
             backend: backend.clone(),
+            world: Some(format!(
+                "{}\n{}",
+                localgram_testkit::TEST_WORLD,
+                world_of(&by_path).trim_start_matches("version = 1")
+            )),
             ..Default::default()
         })
         .await;
         let b = backend.name();
-        for _ in 0..2 {
-            let res = client()
-                .post(server.url("/_localgram/world"))
-                .body(world.clone())
-                .send()
-                .await
-                .unwrap();
-            let status = res.status();
-            assert_eq!(status, StatusCode::OK, "{b}: {}", res.text().await.unwrap());
-        }
+        let res = client()
+            .post(server.url("/_localgram/world"))
+            .header("content-type", "application/toml")
+            .body(world_of(&inline))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        assert_eq!(status, StatusCode::OK, "{b}: {}", res.text().await.unwrap());
         for (path, bytes, content_type) in [
             ("/cdn/media/7000001.jpg", &png, "image/png"),
             ("/cdn/media/7000002.jpg", &png, "image/png"),
@@ -478,7 +496,40 @@ profile_picture = "{png_path}"
         let got = get(&server, "/cdn/media/7000006.jpg").await;
         assert_file(&got, "image/jpeg", b);
 
-        // Five references, two distinct contents, loaded twice: two rows.
+        // A posted world may reuse the files Localgram serves, by their URLs.
+        let reuse = format!(
+            "version = 1\n[[instagram_users]]\nid = \"17841400000000701\"\nusername = \"reuse.account\"\npassword = \"reuse password\"\nprofile_picture = \"{}\"\n\n  [[instagram_users.media]]\n  id = \"7000101\"\n  media_type = \"VIDEO\"\n  timestamp = \"2026-05-05T18:10:00+0000\"\n  file = \"/cdn/media/7000003.mp4\"\n  thumbnail_file = \"/cdn/thumb/7000003.jpg\"\n",
+            server.url("/cdn/profile/17841400000000700.jpg")
+        );
+        let res = client()
+            .post(server.url("/_localgram/world"))
+            .header("content-type", "application/toml")
+            .body(reuse)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        assert_eq!(status, StatusCode::OK, "{b}: {}", res.text().await.unwrap());
+        for (path, bytes, content_type) in [
+            ("/cdn/profile/17841400000000701.jpg", &png, "image/png"),
+            ("/cdn/media/7000101.mp4", &mp4, "video/mp4"),
+            ("/cdn/thumb/7000101.jpg", &png, "image/png"),
+        ] {
+            let got = get(&server, path).await;
+            assert_file(&got, content_type, &format!("{b} reused {path}"));
+            assert!(&got.body == bytes, "{b} {path}: not the reused bytes");
+        }
+        // A generated image is no stored file.
+        let res = client()
+            .post(server.url("/_localgram/world"))
+            .header("content-type", "application/toml")
+            .body("version = 1\n[[instagram_users]]\nid = \"17841400000000702\"\nusername = \"gen.account\"\npassword = \"gen password\"\nprofile_picture = \"/cdn/media/7000006.jpg\"\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
+
+        // Five references, two distinct contents, loaded from files, inline and by URL: two rows.
         let mut expected = vec![
             (sha256(&png), "image/png".to_owned(), png.len() as i64),
             (sha256(&mp4), "video/mp4".to_owned(), mp4.len() as i64),

@@ -54,6 +54,19 @@ pub struct ServeArgs {
     /// How many of an account's most recent media the media edge reaches [default: 10000].
     #[arg(long)]
     pub max_listed_media: Option<i64>,
+    /// Seconds a client has to send a request's header [default: 10].
+    #[arg(long)]
+    pub header_read_timeout_seconds: Option<i64>,
+    /// Seconds a connection may stay silent with no request in progress [default: 5].
+    #[arg(long)]
+    pub idle_timeout_seconds: Option<i64>,
+    /// Connections served at once, beyond which a connection gets 503; 0: three quarters of the
+    /// open-file limit [default: 0].
+    #[arg(long)]
+    pub max_connections: Option<i64>,
+    /// Seconds a stop waits for in-flight requests; a second signal stops at once [default: 10].
+    #[arg(long)]
+    pub shutdown_grace_seconds: Option<i64>,
 }
 
 impl ServeArgs {
@@ -106,6 +119,17 @@ impl ServeArgs {
             "max_listed_media",
             self.max_listed_media.map(toml::Value::Integer),
         );
+        for (key, value) in [
+            (
+                "header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+            ),
+            ("idle_timeout_seconds", self.idle_timeout_seconds),
+            ("max_connections", self.max_connections),
+            ("shutdown_grace_seconds", self.shutdown_grace_seconds),
+        ] {
+            put(key, value.map(toml::Value::Integer));
+        }
         m
     }
 }
@@ -134,7 +158,8 @@ pub fn init_logging(format: LogFormat) -> super::log_writer::FlushGuard {
     guard
 }
 
-async fn shutdown_signal() {
+/// Resolves at the next SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -153,7 +178,18 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    tracing::info!("shutting down: draining in-flight requests");
+}
+
+/// Resolves at the first stop signal; a second one ends the process at once, without waiting for
+/// the drain.
+async fn shutdown_signal() {
+    stop_signal().await;
+    tracing::info!("shutting down: draining in-flight requests (a second signal stops at once)");
+    tokio::spawn(async {
+        stop_signal().await;
+        eprintln!("second signal: stopping at once");
+        std::process::exit(130);
+    });
 }
 
 /// Runs the emulator until SIGINT or SIGTERM.

@@ -166,6 +166,7 @@ async fn post_login(
     let base = base(&app.id, &user.id);
     let username = field(&form, "username").to_owned();
     let password = field(&form, "password");
+    let mut retry_after = None;
     let error = match state.platform.login_instagram(&username, password).await {
         Ok(who) if who.id == user.id => {
             session.ig_user_id = Some(who.id);
@@ -175,9 +176,13 @@ async fn post_login(
         }
         Ok(_) => l.t("err.wrong_account").to_owned(),
         Err(LoginError::BadCredentials) => l.t("login.bad_credentials").to_owned(),
+        Err(LoginError::TooManyAttempts { until }) => {
+            retry_after = Some(until - state.platform.clock.now());
+            l.t("login.too_many_attempts").to_owned()
+        }
         Err(LoginError::Store(e)) => return Err(internal(e)),
     };
-    super::instagram::login_page(
+    let res = super::instagram::login_page(
         l,
         &state,
         &session,
@@ -185,9 +190,17 @@ async fn post_login(
         &app.name,
         &username,
         Some(&error),
-        StatusCode::UNAUTHORIZED,
+        if retry_after.is_some() {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::UNAUTHORIZED
+        },
     )
-    .await
+    .await?;
+    Ok(match retry_after {
+        Some(wait) => crate::routes::oauth::authorize::with_retry_after(res, wait),
+        None => res,
+    })
 }
 
 async fn post_logout(

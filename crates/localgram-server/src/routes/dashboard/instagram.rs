@@ -198,6 +198,24 @@ async fn post_login(
             )
             .await
         }
+        Err(LoginError::TooManyAttempts { until }) => {
+            let msg = l.t("login.too_many_attempts");
+            let res = login_page(
+                l,
+                &state,
+                &session,
+                "/instagram/login",
+                "Instagram",
+                &username,
+                Some(msg),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await?;
+            Ok(crate::routes::oauth::authorize::with_retry_after(
+                res,
+                until - state.platform.clock.now(),
+            ))
+        }
         Err(LoginError::Store(e)) => Err(internal(e)),
     }
 }

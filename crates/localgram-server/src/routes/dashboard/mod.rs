@@ -6,6 +6,8 @@
 //! Who may use it: the control plane's rule. Without `--admin-token`, loopback peers only; with
 //! one, a browser unlocks the dashboard once by typing the token on `/unlock` (it is then
 //! remembered in a signed cookie), and scripts may send `Authorization: Bearer <token>`.
+//! As on the control plane, a `Host` that does not name this server is refused (421), so a page
+//! cannot reach the dashboard through DNS rebinding.
 //!
 //! The same rules as the OAuth pages: the session cookie, a single-use CSRF token on every form,
 //! the security headers, a 303 after every successful POST, and on bad input a 400 page that
@@ -32,6 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::SignedCookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use localgram_core::attempts::Target;
 use localgram_core::dashboard::DashboardError;
 use localgram_core::params::Params;
 use serde::Deserialize;
@@ -102,14 +105,12 @@ async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
+    if !crate::http::admin::host_allowed(&state, req.headers(), req.uri()) {
+        return crate::http::admin::misdirected();
+    }
     let allowed = match &state.config.admin_token {
         Some(expected) => {
-            let bearer = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|t| localgram_core::secret::constant_time_eq(t.trim(), expected));
+            let bearer = crate::http::admin::has_admin_bearer(req.headers(), expected);
             let cookie = jar.get(ADMIN_COOKIE).is_some_and(|c| {
                 localgram_core::secret::constant_time_eq(c.value(), &admin_mark(expected))
             });
@@ -240,7 +241,28 @@ async fn post_unlock(
         return Ok(see_other("/"));
     };
     let typed = field(&form, "token");
+    let now = state.platform.clock.now();
+    let attempts = &state.platform.attempts;
+    const UNLOCK: (Target, &str) = (Target::DashboardUnlock, "admin");
+    if let Some(until) = attempts.locked_until(UNLOCK.0, UNLOCK.1, now) {
+        let csrf = issue_csrf(&state, &session).await?;
+        let res = pages::render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &UnlockPage {
+                l,
+                back: "/",
+                notice: None,
+                error: Some(l.t("login.too_many_attempts")),
+                csrf: &csrf,
+            },
+        );
+        return Ok(crate::routes::oauth::authorize::with_retry_after(
+            res,
+            until - now,
+        ));
+    }
     if localgram_core::secret::constant_time_eq(typed.trim(), &expected) {
+        attempts.succeed(UNLOCK.0, UNLOCK.1);
         let mut c = Cookie::new(ADMIN_COOKIE, admin_mark(&expected));
         c.set_path("/");
         c.set_http_only(true);
@@ -248,6 +270,7 @@ async fn post_unlock(
         c.set_secure(state.public_url.starts_with("https://"));
         return Ok((jar.add(c), see_other("/")).into_response());
     }
+    attempts.fail(UNLOCK.0, UNLOCK.1, now);
     let csrf = issue_csrf(&state, &session).await?;
     Ok(pages::render(
         StatusCode::UNAUTHORIZED,

@@ -28,16 +28,7 @@ pub fn router() -> Router<AppState> {
 
 /// Client credentials from `Authorization: Basic` (RFC 6749 §2.3.1: each part form-urlencoded).
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(None);
-    };
-    let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    else {
+    let Some(encoded) = crate::http::admin::authorization(headers, "basic") else {
         return Ok(None);
     };
     let bad =

@@ -265,8 +265,33 @@ async fn post_login(
             )
             .await
         }
+        Err(LoginError::TooManyAttempts { until }) => {
+            let msg = l.t("login.too_many_attempts");
+            let res = login_page(
+                l,
+                window,
+                &state,
+                &session,
+                &auth,
+                &q,
+                &username,
+                Some(msg),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await?;
+            Ok(with_retry_after(res, until - state.platform.clock.now()))
+        }
         Err(LoginError::Store(e)) => Err(ApiError::PageInternal(e.into())),
     }
+}
+
+/// Adds `Retry-After` (whole seconds, at least 1) to a throttled answer.
+pub fn with_retry_after(mut res: Response, wait: time::Duration) -> Response {
+    let secs = wait.whole_seconds().max(1);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
 }
 
 async fn post_logout(

@@ -1,0 +1,408 @@
+//! Accepting and serving connections (HTTP/1.1) so that slow, idle or numerous clients cannot take
+//! the server down, and so that a stop drains in-flight requests within a bounded time.
+//!
+//! - Every connection has hyper's header-read timer: a request's header must be complete within
+//!   [`Limits::header_read_timeout`] of the connection being ready for it. That closes slowloris
+//!   connections, new connections that never send a byte, and keep-alive connections that send
+//!   nothing more.
+//! - A connection on which nothing was read or written for [`Limits::idle_timeout`], with no
+//!   request in progress, is closed.
+//! - Headers larger than [`MAX_HEADER_BYTES`] (or more than 100 header lines) answer 431.
+//! - At most [`Limits::max_connections`] connections are served at once (by default three
+//!   quarters of the process's open-file limit, first raised to its hard limit, so the accept
+//!   loop never runs out of file descriptors); a connection beyond the cap gets a 503 at once
+//!   and is closed.
+//! - When the shutdown future resolves, the listener is closed, idle connections are closed,
+//!   in-flight requests finish, and whatever is left after [`Limits::shutdown_grace`] is closed.
+
+use crate::config::Config;
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tower::ServiceExt as _;
+
+/// The largest request header (request line included) accepted; larger ones answer 431.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// The connection limits and timeouts of a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client has to send a request's header.
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay silent with no request in progress.
+    pub idle_timeout: Duration,
+    /// How many connections are served at once.
+    pub max_connections: usize,
+    /// How long a stop waits for in-flight requests.
+    pub shutdown_grace: Duration,
+}
+
+impl Limits {
+    /// The limits a configuration asks for (`max_connections = 0`: [`default_max_connections`],
+    /// after [`raise_open_file_limit`]).
+    pub fn from_config(config: &Config) -> Self {
+        if config.max_connections == 0 {
+            raise_open_file_limit();
+        }
+        Self {
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+            idle_timeout: Duration::from_secs(config.idle_timeout_seconds),
+            max_connections: match config.max_connections {
+                0 => default_max_connections(),
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            },
+            shutdown_grace: Duration::from_secs(config.shutdown_grace_seconds),
+        }
+    }
+}
+
+/// The process's soft limit of open files, if the platform tells it.
+pub fn open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes one `rlimit` through a valid pointer and reads nothing else.
+        let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) };
+        if rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY {
+            // `rlim_t` is not `u64` on every platform.
+            #[allow(clippy::useless_conversion)]
+            return u64::try_from(limit.rlim_cur).ok();
+        }
+        None
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// Raises the process's soft open-file limit to its hard limit (at most 1,048,576), as Go
+/// programs do at start, so the connection cap can be higher; the new soft limit, if known.
+pub fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit read or write one `rlimit` through a valid pointer.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) != 0 {
+                return None;
+            }
+            let wanted = limit.rlim_max.min(1 << 20);
+            if limit.rlim_cur < wanted {
+                let raised = libc::rlimit {
+                    rlim_cur: wanted,
+                    rlim_max: limit.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raw const raised) != 0 {
+                    tracing::debug!("cannot raise the open-file limit");
+                }
+            }
+        }
+        open_file_limit()
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// Three quarters of the open-file limit (the rest is for the database, files and the 503s
+/// beyond the cap), at least 16; 10,000 when the limit is unknown.
+pub fn default_max_connections() -> usize {
+    open_file_limit().map_or(10_000, |n| {
+        usize::try_from(n / 4 * 3).unwrap_or(usize::MAX).max(16)
+    })
+}
+
+/// What the connection's reads, writes and requests last did, for the idle timer.
+struct Activity {
+    start: Instant,
+    /// Milliseconds after `start` of the last byte read or written.
+    last_ms: AtomicU64,
+    /// Requests in progress.
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn silent_for(&self) -> Duration {
+        self.start
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
+    }
+
+    /// Resolves once the connection has been silent for `idle` with no request in progress.
+    async fn idle(&self, idle: Duration) {
+        loop {
+            let silent = self.silent_for();
+            if self.in_flight.load(Ordering::Relaxed) == 0 && silent >= idle {
+                return;
+            }
+            let wait = if silent >= idle { idle } else { idle - silent };
+            tokio::time::sleep(wait.max(Duration::from_millis(20))).await;
+        }
+    }
+}
+
+/// Counts a request as in progress while it lives.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn enter(activity: &Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(activity.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A stream that records when bytes last went through it.
+struct Watched<S> {
+    inner: S,
+    activity: Arc<Activity>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let res = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        res
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let res = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        res
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let res = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        res
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The answer to a connection beyond the cap: a Graph-style transient error (code 2).
+fn over_capacity_response(max: usize) -> Vec<u8> {
+    let error = localgram_core::error::GraphError::unavailable();
+    let mut body = crate::error::graph_body(&error);
+    body.error.message =
+        format!("Localgram is serving its maximum of {max} connections; retry in a moment");
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=UTF-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Answers a connection beyond the cap with 503 and closes it, reading what the client sent
+/// first (briefly) so that closing does not reset the connection under the answer.
+async fn refuse(mut stream: TcpStream, max: usize) {
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut buf = [0u8; 4096];
+        let mut seen = Vec::new();
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    seen.extend_from_slice(&buf[..n]);
+                    if seen.windows(4).any(|w| w == b"\r\n\r\n") || seen.len() > MAX_HEADER_BYTES {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = stream.write_all(&over_capacity_response(max)).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains (see the module
+/// documentation).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
+        .keep_alive(true);
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut refusals = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            Some(_) = refusals.join_next(), if !refusals.is_empty() => continue,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // wait a moment rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            refusals.spawn(refuse(stream, limits.max_connections));
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let activity = Arc::new(Activity::new());
+        let io = TokioIo::new(Watched {
+            inner: stream,
+            activity: activity.clone(),
+        });
+        let app = app.clone();
+        let requests = activity.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let guard = InFlight::enter(&requests);
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let req = crate::http::host::route_by_host(req);
+            let app = app.clone();
+            async move {
+                let res = app.oneshot(req).await;
+                drop(guard);
+                res
+            }
+        });
+        let conn = graceful.watch(http.serve_connection(io, service));
+        let idle = limits.idle_timeout;
+        connections.spawn(async move {
+            let _permit = permit;
+            tokio::select! {
+                res = conn => {
+                    if let Err(e) = res {
+                        tracing::debug!(error = %e, "connection closed with an error");
+                    }
+                }
+                () = activity.idle(idle) => {
+                    tracing::debug!("closing an idle connection");
+                }
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(
+                connections = connections.len(),
+                "shutdown grace period over: closing the connections still open"
+            );
+        }
+    }
+    connections.shutdown().await;
+    refusals.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_cap_stays_below_the_open_file_limit() {
+        let cap = default_max_connections();
+        if let Some(limit) = open_file_limit() {
+            assert!((cap as u64) < limit.max(17), "{cap} vs {limit}");
+        }
+        assert!(cap >= 16);
+    }
+
+    #[test]
+    fn the_over_capacity_answer_is_a_complete_503() {
+        let text = String::from_utf8(over_capacity_response(7)).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["error"]["code"], 2);
+        assert_eq!(v["error"]["is_transient"], true);
+        assert_eq!(
+            v["error"]["message"],
+            "Localgram is serving its maximum of 7 connections; retry in a moment"
+        );
+    }
+}
