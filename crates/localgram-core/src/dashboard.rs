@@ -179,6 +179,8 @@ pub struct AppSettingsInput {
     pub products: Vec<String>,
     /// "Require app secret".
     pub require_appsecret_proof: bool,
+    /// "Allowlisted for Page creation".
+    pub page_creation_allowed: bool,
     /// Deauthorize callback URL; empty: none.
     pub deauthorize_callback_url: String,
     /// Data deletion request URL; empty: none.
@@ -368,6 +370,7 @@ impl Platform {
             rate_limits: Default::default(),
             deauthorize_callback_url: None,
             data_deletion_url: None,
+            page_creation_allowed: false,
             secret_sealed: None,
         };
         let mut app = app;
@@ -386,7 +389,8 @@ impl Platform {
         Ok(AppWithSecret { app, secret })
     }
 
-    /// Saves the settings form: name, mode, products, "require app secret", callback URLs.
+    /// Saves the settings form: name, mode, products, "require app secret", the Page creation
+    /// allowlist, callback URLs.
     pub async fn update_app_settings(&self, app_id: &str, input: &AppSettingsInput) -> Result<App> {
         let mut app = self.app_or_refuse(app_id).await?;
         let name = check_name(&input.name)?;
@@ -404,6 +408,7 @@ impl Platform {
         app.mode = mode;
         app.products = products;
         app.require_appsecret_proof = input.require_appsecret_proof;
+        app.page_creation_allowed = input.page_creation_allowed;
         app.deauthorize_callback_url = deauthorize;
         app.data_deletion_url = deletion;
         self.save(&app).await?;

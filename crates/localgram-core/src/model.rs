@@ -122,6 +122,9 @@ pub struct App {
     pub deauthorize_callback_url: Option<String>,
     /// The "Data deletion request URL" of the App Dashboard, if set.
     pub data_deletion_url: Option<String>,
+    /// Whether Meta has allowlisted the app for Page creation: its users may create Pages with
+    /// `POST /{user-id}/accounts` even when they are not test users.
+    pub page_creation_allowed: bool,
 }
 
 /// Per-app rate limits (api-contract.md §14). `None` means "the server's default".

@@ -591,8 +591,10 @@ impl Platform {
         Ok(cities)
     }
 
-    /// `POST /{user-id}/accounts`: creates a Page and gives its creator every task. Every rule
-    /// is checked before the one write; a refused request writes nothing.
+    /// `POST /{user-id}/accounts`: creates a Page and gives its creator every task. The creator
+    /// must be a test user, or the calling app allowlisted for Page creation
+    /// ([`App::page_creation_allowed`](crate::model::App::page_creation_allowed)). Every rule is
+    /// checked before the one write; a refused request writes nothing.
     pub async fn create_page(
         &self,
         token: &TokenRecord,
@@ -635,7 +637,7 @@ impl Platform {
                 )));
             }
         }
-        if !user.test_user {
+        if !user.test_user && !self.app_allowlisted_for_pages(&token.app_id).await? {
             return Err(GraphError::permissions_error(
                 "only test users can create Pages",
             ));
@@ -688,6 +690,16 @@ impl Platform {
                 .map_err(store_err)?;
         }
         Ok(page_id)
+    }
+
+    /// Whether Meta has allowlisted the app for Page creation (its users need not be test
+    /// users). An app that no longer exists is not.
+    async fn app_allowlisted_for_pages(&self, app_id: &str) -> Result<bool, GraphError> {
+        Ok(self
+            .cached_app(app_id)
+            .await
+            .map_err(store_err)?
+            .is_some_and(|app| app.page_creation_allowed))
     }
 
     fn rng_page_id(&self) -> String {

@@ -126,6 +126,10 @@ pub struct WorldApp {
     /// Whether `appsecret_proof` is required.
     #[serde(default)]
     pub require_appsecret_proof: bool,
+    /// Whether the app is allowlisted for Page creation (users who are not test users may
+    /// create Pages through it).
+    #[serde(default)]
+    pub page_creation_allowed: bool,
     /// `flat` | `wrapped`.
     #[serde(default = "default_shape")]
     pub token_response_shape: String,
@@ -914,6 +918,7 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             rate_limits: a.rate_limits.clone().unwrap_or_default(),
             deauthorize_callback_url: None,
             data_deletion_url: None,
+            page_creation_allowed: a.page_creation_allowed,
         });
         for (field, v) in [
             (
@@ -1574,6 +1579,30 @@ mod tests {
             err.to_string()
                 .contains("no instagram user is named \"ghost\""),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn page_creation_allowed_is_a_boolean_defaulting_to_false() {
+        let app = |extra: &str| {
+            format!(
+                "version = 1\n[[apps]]\nid = \"12\"\nsecret = \"12345678\"\nname = \"A\"\n{extra}"
+            )
+        };
+        let rng = SeededRng::new(1);
+        let allowed = |extra: &str| {
+            let world = parse(&app(extra), Format::Toml).unwrap();
+            plan(&world, &cx(&rng)).unwrap().apps[0].page_creation_allowed
+        };
+        assert!(!allowed(""));
+        assert!(!allowed("page_creation_allowed = false\n"));
+        assert!(allowed("page_creation_allowed = true\n"));
+        let err = parse(&app("page_creation_allowed = \"yes\"\n"), Format::Toml).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("line 6")
+                && text.contains("invalid type: string \"yes\", expected a boolean"),
+            "{text}"
         );
     }
 }

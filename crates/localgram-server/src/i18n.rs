@@ -404,6 +404,16 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         ],
     ),
     (
+        "app.page_creation_allowed",
+        [
+            "Allowlisted for Page creation: users who are not test users may create Pages (POST /{user-id}/accounts)",
+            "Godkänd för att skapa sidor: användare som inte är testanvändare får skapa sidor (POST /{user-id}/accounts)",
+            "已列入创建公共主页的许可名单：非测试用户也可创建公共主页 (POST /{user-id}/accounts)",
+            "페이지 생성 허용 목록에 등록됨: 테스트 사용자가 아닌 사용자도 페이지를 만들 수 있음(POST /{user-id}/accounts)",
+            "Được phép tạo Trang: người dùng không phải người dùng thử cũng có thể tạo Trang (POST /{user-id}/accounts)",
+        ],
+    ),
+    (
         "app.deauthorize_url",
         [
             "Deauthorize callback URL",

@@ -372,7 +372,7 @@ fn fb_accounts() {}
 
 #[utoipa::path(post, path = "/graph.facebook.com/{user_id}/accounts", tag = "graph.facebook.com",
     params(("user_id" = String, Path, description = "`me` or the token's own user id")),
-    description = "Creates a Page (form, multipart or JSON): name (required), category_enum or category_list, at least one of city_id, location, coordinates (city_id and location exclusive; coordinates inside the city or location unless ignore_coordinate_warnings), cover_photo {url, offset_x, offset_y, …}, picture, website, phone, zip, about, description, address, location_page_id (the new Page takes that Page's location; a locale is then optional), fields (the answer is the new Page with those fields, read-after-write). Needs pages_manage_metadata and pages_show_list and a test user. Errors: 200, 194, 152, 100, 110, 368. DELETE on the edge is unsupported (100/33).",
+    description = "Creates a Page (form, multipart or JSON): name (required), category_enum or category_list, at least one of city_id, location, coordinates (city_id and location exclusive; coordinates inside the city or location unless ignore_coordinate_warnings), cover_photo {url, offset_x, offset_y, …}, picture, website, phone, zip, about, description, address, location_page_id (the new Page takes that Page's location; a locale is then optional), fields (the answer is the new Page with those fields, read-after-write). Needs pages_manage_metadata and pages_show_list, and a test user or an app allowlisted for Page creation (page_creation_allowed). Errors: 200, 194, 152, 100, 110, 368. DELETE on the edge is unsupported (100/33).",
     responses((status = 200, body = CreatedId), (status = 400, body = GraphErrorBody)))]
 fn fb_create_page() {}
 

@@ -42,6 +42,7 @@ row_type!(
     rate_limits: Option<Json<RateLimits>>,
     deauthorize_callback_url: Option<String>,
     data_deletion_url: Option<String>,
+    page_creation_allowed: bool,
 });
 
 impl TryFrom<AppRow> for App {
@@ -84,6 +85,7 @@ impl TryFrom<AppRow> for App {
             rate_limits: row.rate_limits.map(|limits| limits.0).unwrap_or_default(),
             deauthorize_callback_url: row.deauthorize_callback_url,
             data_deletion_url: row.data_deletion_url,
+            page_creation_allowed: row.page_creation_allowed,
         })
     }
 }

@@ -44,7 +44,7 @@ macro_rules! app_columns {
     () => {
         "id, name, secret_hash, mode, products, redirect_uris, require_appsecret_proof,
          token_response_shape, test_user_limit, rate_limits, deauthorize_callback_url,
-         data_deletion_url, secret_sealed"
+         data_deletion_url, secret_sealed, page_creation_allowed"
     };
 }
 
@@ -400,7 +400,7 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
         concat!(
             "INSERT INTO apps (",
             app_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
              ON CONFLICT (id) DO UPDATE SET
                  name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
                  products = excluded.products, redirect_uris = excluded.redirect_uris,
@@ -409,6 +409,7 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
                  test_user_limit = excluded.test_user_limit, rate_limits = excluded.rate_limits,
                  deauthorize_callback_url = excluded.deauthorize_callback_url,
                  data_deletion_url = excluded.data_deletion_url,
+                 page_creation_allowed = excluded.page_creation_allowed,
                  secret_sealed = COALESCE(excluded.secret_sealed, apps.secret_sealed)"
         ),
         params![
@@ -425,6 +426,7 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
             &app.deauthorize_callback_url,
             &app.data_deletion_url,
             &app.secret_sealed,
+            app.page_creation_allowed,
         ],
     )
     .await

@@ -321,6 +321,7 @@ fn app(id: &str, name: &str) -> App {
         rate_limits: RateLimits::default(),
         deauthorize_callback_url: None,
         data_deletion_url: None,
+        page_creation_allowed: false,
     }
 }
 
@@ -393,6 +394,7 @@ fn world() -> WorldPlan {
     live.products = vec![Product::InstagramBasicDisplay];
     live.token_response_shape = TokenResponseShape::Wrapped;
     live.require_appsecret_proof = true;
+    live.page_creation_allowed = true;
     live.rate_limits = RateLimits {
         app_calls_per_hour: Some(200),
         user_calls_per_hour: None,
@@ -2480,6 +2482,10 @@ async fn sqlite_a_database_from_release_0_1_0_opens_with_nothing_lost() {
         .unwrap()
         .expect("the demo app");
     assert_eq!(app.name, "Localgram Demo App");
+    assert!(
+        !app.page_creation_allowed,
+        "an app stored before the Page creation allowlist is not allowlisted"
+    );
     let jane = store
         .find_ig_user_by_username("jane.doe")
         .await
@@ -2738,9 +2744,24 @@ async fn story_dashboard_apps(ctx: &Ctx) {
     created.mode = AppMode::Live;
     created.products = vec![Product::InstagramBasicDisplay];
     created.require_appsecret_proof = true;
+    created.page_creation_allowed = true;
     created.deauthorize_callback_url = Some("https://z.example/deauth".into());
     created.data_deletion_url = Some("https://z.example/delete".into());
     created.secret_hash = "another-hash".into();
+    store.save_app(&created).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+    // The Page creation allowlist is taken away again, and stays off.
+    created.page_creation_allowed = false;
+    store.save_app(&created).await.unwrap();
+    assert!(
+        !store
+            .find_app("1003")
+            .await
+            .unwrap()
+            .unwrap()
+            .page_creation_allowed
+    );
+    created.page_creation_allowed = true;
     store.save_app(&created).await.unwrap();
     assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
     let all = store.list_apps().await.unwrap();

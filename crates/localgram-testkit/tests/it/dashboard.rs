@@ -5,7 +5,7 @@
 
 use crate::support::*;
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, browser, form_value};
+use localgram_testkit::{Backend, TestOptions, TestServer, browser, facebook_world, form_value};
 use reqwest::Client;
 
 /// The CSRF token of a page (`None` when it has no form).
@@ -180,7 +180,11 @@ async fn dashboard_forms_refuse_a_missing_reused_or_foreign_csrf_token_and_write
             ("/apps".into(), vec![("name", "Sneaky")]),
             (
                 format!("{app}/settings"),
-                vec![("name", "Renamed"), ("mode", "live")],
+                vec![
+                    ("name", "Renamed"),
+                    ("mode", "live"),
+                    ("page_creation_allowed", "on"),
+                ],
             ),
             (format!("{app}/secret/reset"), vec![]),
             (
@@ -489,6 +493,125 @@ async fn dashboard_settings_are_validated_and_saved() {
             ))
             .await,
             1,
+            "{b}"
+        );
+    }
+}
+
+/// `POST /{user-id}/accounts` by the Facebook world's person who is not a test user, through the
+/// Facebook Login app.
+async fn real_person_creates_a_page(server: &TestServer) -> Reply {
+    post_form(
+        &localgram_testkit::client(),
+        &server.url(&format!(
+            "/graph.facebook.com/v21.0/{}/accounts",
+            fb::REAL_ID
+        )),
+        &[
+            ("access_token", fb::REAL_TOKEN),
+            ("name", "Allowlisted Cafe"),
+            ("category_enum", "CAFE"),
+            ("city_id", "106505586052951"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn dashboard_settings_toggle_the_page_creation_allowlist() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = TestServer::spawn_with(TestOptions {
+            backend: backend.clone(),
+            world: Some(facebook_world()),
+            ..Default::default()
+        })
+        .await;
+        let db = Db::open(&server).await;
+        let br = browser();
+        let app = format!("/apps/{}", fb::APP_ID);
+        let action = format!("{app}/settings");
+        let allowlisted = format!("apps WHERE id = '{}' AND page_creation_allowed", fb::APP_ID);
+        let unticked = r#"<input type="checkbox" name="page_creation_allowed" id="page-creation-allowed"> Allowlisted for Page creation: users who are not test users may create Pages (POST /{user-id}/accounts)</label>"#;
+        let ticked = r#"<input type="checkbox" name="page_creation_allowed" id="page-creation-allowed" checked> Allowlisted for Page creation"#;
+        let refused = graph_error(
+            200,
+            None,
+            "OAuthException",
+            "(#200) Permissions error: only test users can create Pages",
+        );
+
+        let page = get(&br, &server.url(&app)).await;
+        assert_page(&page, 200, b);
+        assert!(page.text.contains(unticked), "{b}: {}", page.text);
+        assert_graph_error(
+            &real_person_creates_a_page(&server).await,
+            refused.clone(),
+            &format!("{b}: before"),
+        );
+        let pages = db.count("pages").await;
+
+        // A form that fails validation keeps the box as ticked and writes nothing.
+        let res = submit(
+            &server,
+            &br,
+            &app,
+            &action,
+            &[
+                ("name", "Facebook Only"),
+                ("mode", "nonsense"),
+                ("product", "facebook_login"),
+                ("page_creation_allowed", "on"),
+            ],
+        )
+        .await;
+        assert_page(&res, 400, b);
+        assert!(res.text.contains(ticked), "{b}: {}", res.text);
+        assert_eq!(db.count(&allowlisted).await, 0, "{b}: nothing written");
+
+        // Ticked: saved, shown ticked, and the app's users who are not test users create Pages.
+        let settings = [
+            ("name", "Facebook Only"),
+            ("mode", "live"),
+            ("product", "facebook_login"),
+        ];
+        let mut on = settings.to_vec();
+        on.push(("page_creation_allowed", "on"));
+        let res = submit(&server, &br, &app, &action, &on).await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_eq!(db.count(&allowlisted).await, 1, "{b}");
+        let page = get(&br, &server.url(&app)).await;
+        assert_page(&page, 200, b);
+        assert!(page.text.contains(ticked), "{b}: {}", page.text);
+        let res = real_person_creates_a_page(&server).await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        let id = res.json()["id"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(id.len(), 15, "{b}: {}", res.text);
+        assert_eq!(res.json(), serde_json::json!({"id": id}), "{b}");
+        assert_eq!(db.count("pages").await, pages + 1, "{b}");
+
+        // Unticked: taken away again; the other settings are as they were.
+        let res = submit(&server, &br, &app, &action, &settings).await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_eq!(db.count(&allowlisted).await, 0, "{b}");
+        let page = get(&br, &server.url(&app)).await;
+        assert!(page.text.contains(unticked), "{b}: {}", page.text);
+        assert_graph_error(
+            &real_person_creates_a_page(&server).await,
+            refused,
+            &format!("{b}: after"),
+        );
+        assert_eq!(db.count("pages").await, pages + 1, "{b}");
+        let row = db
+            .opt_string(&format!(
+                "SELECT name || '|' || mode || '|' || CAST(products AS TEXT) FROM apps WHERE id = '{}'",
+                fb::APP_ID
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            row.replace(' ', ""),
+            r#"FacebookOnly|live|["facebook_login"]"#,
             "{b}"
         );
     }

@@ -1,6 +1,7 @@
 //! Page creation (`POST /{user-id}/accounts`) beyond the basics of `facebook.rs`:
-//! `location_page_id` (the new Page takes that Page's location; a locale is then optional) and
-//! `fields` on the create call (read-after-write).
+//! `location_page_id` (the new Page takes that Page's location; a locale is then optional),
+//! `fields` on the create call (read-after-write), and Meta's app allowlist (a user who is not a
+//! test user creates Pages only through an app with `page_creation_allowed`).
 
 use crate::support::*;
 use localgram_testkit::world::fb::*;
@@ -202,5 +203,137 @@ async fn fields_on_the_create_call_shape_the_answer() {
             b,
         );
         assert_eq!(db.count("pages").await, pages, "{b}");
+    }
+}
+
+/// A second Facebook Login app, allowlisted for Page creation.
+const PARTNER_APP: &str = "990602627938101";
+/// A token of [`REAL_ID`] (not a test user) on [`PARTNER_APP`], with both Page permissions.
+const PARTNER_TOKEN: &str = "EAAlocalgramPartnerRealPerson";
+/// A token of [`REAL_ID`] on [`PARTNER_APP`] without pages_manage_metadata.
+const PARTNER_SHOW_LIST_TOKEN: &str = "EAAlocalgramPartnerShowList";
+
+/// [`facebook_world`] plus [`PARTNER_APP`] and its tokens.
+fn allowlist_world() -> String {
+    format!(
+        r#"{}
+[[apps]]
+id = "{PARTNER_APP}"
+secret = "page-partner-secret"
+name = "Page Partner"
+mode = "live"
+products = ["facebook_login"]
+redirect_uris = ["https://partner.example/cb"]
+page_creation_allowed = true
+
+[[tokens]]
+value = "{PARTNER_TOKEN}"
+app = "{PARTNER_APP}"
+user = "{REAL_ID}"
+kind = "facebook_user_long_lived"
+scopes = ["public_profile", "pages_show_list", "pages_manage_metadata"]
+
+[[tokens]]
+value = "{PARTNER_SHOW_LIST_TOKEN}"
+app = "{PARTNER_APP}"
+user = "{REAL_ID}"
+kind = "facebook_user_long_lived"
+scopes = ["public_profile", "pages_show_list"]
+"#,
+        facebook_world()
+    )
+}
+
+async fn create_with(server: &TestServer, token: &str, form: &[(&str, &str)]) -> Reply {
+    let mut body: Vec<(&str, &str)> = vec![("access_token", token)];
+    body.extend_from_slice(form);
+    post_form(
+        &client(),
+        &server.url(&format!("{GRAPH}/{REAL_ID}/accounts")),
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_user_who_is_not_a_test_user_creates_pages_only_through_an_allowlisted_app() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = TestServer::spawn_with(TestOptions {
+            backend: backend.clone(),
+            world: Some(allowlist_world()),
+            ..Default::default()
+        })
+        .await;
+        let db = Db::open(&server).await;
+        assert_eq!(
+            db.count(&format!(
+                "apps WHERE page_creation_allowed AND id IN ('{PARTNER_APP}', '{APP_ID}')"
+            ))
+            .await,
+            1,
+            "{b}: only the partner app is allowlisted"
+        );
+        let pages = db.count("pages").await;
+        let form = [
+            ("name", "Real Person's Diner"),
+            ("category_enum", "RESTAURANT"),
+            ("city_id", "106505586052951"),
+            ("fields", "name,category,tasks"),
+        ];
+
+        // The app of the facebook world is not allowlisted: Meta's refusal, nothing written.
+        let res = create_with(&server, REAL_TOKEN, &form).await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                200,
+                None,
+                "OAuthException",
+                "(#200) Permissions error: only test users can create Pages",
+            ),
+            &format!("{b}: not allowlisted"),
+        );
+        // The allowlist does not stand in for the permissions.
+        let res = create_with(&server, PARTNER_SHOW_LIST_TOKEN, &form).await;
+        assert_graph_error(
+            &res,
+            graph_error(
+                200,
+                None,
+                "OAuthException",
+                "(#200) Permissions error: creating a Page requires the pages_manage_metadata and pages_show_list permissions; pages_manage_metadata was not granted",
+            ),
+            &format!("{b}: allowlisted, without pages_manage_metadata"),
+        );
+        assert_eq!(
+            db.count("pages").await,
+            pages,
+            "{b}: a refused create wrote"
+        );
+
+        // Through the allowlisted app the same person creates the Page and gets every task.
+        let res = create_with(&server, PARTNER_TOKEN, &form).await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        let body = res.json();
+        let id = body["id"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(id.len(), 15, "{b}: {id}");
+        assert_eq!(
+            body,
+            json!({
+                "id": id, "name": "Real Person's Diner", "category": "Restaurant",
+                "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"],
+            }),
+            "{b}"
+        );
+        assert_eq!(db.count("pages").await, pages + 1, "{b}");
+        assert_eq!(
+            db.count(&format!(
+                "page_roles WHERE page_id = '{id}' AND fb_user_id = '{REAL_ID}'"
+            ))
+            .await,
+            1,
+            "{b}: the creator has a role on the new Page"
+        );
     }
 }

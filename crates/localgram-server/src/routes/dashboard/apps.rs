@@ -271,6 +271,7 @@ async fn app_page(
         mode: app.mode.as_str().to_owned(),
         products: app.products.iter().map(|p| p.as_str().to_owned()).collect(),
         require_appsecret_proof: app.require_appsecret_proof,
+        page_creation_allowed: app.page_creation_allowed,
         deauthorize_callback_url: app.deauthorize_callback_url.clone().unwrap_or_default(),
         data_deletion_url: app.data_deletion_url.clone().unwrap_or_default(),
     });
@@ -401,6 +402,7 @@ async fn post_settings(
                     .map(str::to_owned)
                     .collect(),
                 require_appsecret_proof: field(&form, "require_appsecret_proof") == "on",
+                page_creation_allowed: field(&form, "page_creation_allowed") == "on",
                 deauthorize_callback_url: field(&form, "deauthorize_callback_url").to_owned(),
                 data_deletion_url: field(&form, "data_deletion_url").to_owned(),
             };
