@@ -1,5 +1,5 @@
 //! The server's configuration. `localgram-cli` layers it (defaults, `localgram.toml`,
-//! `LOCALGRAM_*` variables, flags) with figment; this type is what comes out.
+//! `LOCALGRAM_*` variables, flags) and checks each value; this type is what comes out.
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -63,6 +63,9 @@ pub struct Config {
     pub rate_limit_business_per_day: i64,
     /// How many of an account's most recent media the media edge reaches (10,000 as Meta).
     pub max_listed_media: i64,
+    /// Start the `fbtrace_id` sequence from this seed (reproducible ids, for tests) instead of a
+    /// random one per process.
+    pub fbtrace_seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             rate_limit_user_per_hour: 4_800,
             rate_limit_business_per_day: 48_000,
             max_listed_media: 10_000,
+            fbtrace_seed: None,
         }
     }
 }
@@ -111,6 +115,7 @@ impl std::fmt::Debug for Config {
                 &self.rate_limit_business_per_day,
             )
             .field("max_listed_media", &self.max_listed_media)
+            .field("fbtrace_seed", &self.fbtrace_seed)
             .finish()
     }
 }

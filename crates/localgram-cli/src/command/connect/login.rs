@@ -26,8 +26,34 @@ use super::{Globals, builder, time};
 /// `localgram login …`.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
+    /// Log in to this Localgram server instead of Meta's hosts [env: LOCALGRAM_URL].
+    #[arg(long = "localgram", value_name = "URL", global = true)]
+    localgram: Option<String>,
+    /// Save the connection under this name [env: LOCALGRAM_CONNECTION] [default: instagram or
+    /// facebook].
+    #[arg(long, value_name = "NAME", global = true)]
+    connection: Option<String>,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// How often to retry a call after a transient error [default: 3].
+    #[arg(long, value_name = "N", global = true)]
+    retries: Option<u32>,
     #[command(subcommand)]
     platform: Platform,
+}
+
+impl LoginArgs {
+    /// The connector's options given to `login`.
+    pub fn globals(&self) -> Globals {
+        Globals {
+            localgram: self.localgram.clone(),
+            json: self.json,
+            retries: self.retries,
+            connection: self.connection.clone(),
+            ..Globals::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,11 +6,14 @@ use localgram_client::Host;
 use localgram_client::fields::UserField;
 
 use super::error::CliError;
-use super::{Globals, Session};
+use super::{ApiOptions, Globals, Session};
 
 /// `localgram me`.
 #[derive(Debug, Args)]
 pub struct MeArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
     /// The fields, comma-separated [default: id,media_count,username,account_type; id,name for a
     /// Facebook token].
     #[arg(long)]

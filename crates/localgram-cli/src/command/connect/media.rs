@@ -10,7 +10,18 @@ use localgram_client::fields::UserField;
 
 use super::error::CliError;
 use super::output::{List, Output, Progress, Table};
-use super::{Globals, Session};
+use super::{ApiOptions, Globals, Session};
+
+/// `localgram media …`: the subcommand and the connector's options.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: MediaCommand,
+}
 
 /// `localgram media …`.
 #[derive(Debug, Subcommand)]
@@ -94,15 +105,14 @@ async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
     }
     let mut list = list_of(&s.out, fields, MEDIA_COLUMNS);
     if args.all {
-        // The counter shows where stdout does not: on a terminal, while the items go elsewhere.
-        let mut progress = Progress::new(!std::io::stdout().is_terminal(), "media");
+        let mut progress = Progress::new(&s.out, "media");
         if progress.enabled() {
             progress.set_total(media_count(&s.client).await);
         }
         let mut stream = request.stream();
         while let Some(media) = stream.next().await {
             list.item(&mut s.out, &media?)?;
-            progress.tick();
+            progress.tick(&mut s.out)?;
         }
         progress.finish();
     } else {
@@ -151,9 +161,12 @@ async fn children(g: &Globals, args: ChildrenArgs) -> Result<(), CliError> {
         fields,
         &["id", "media_type", "timestamp", "media_url"],
     );
+    let mut progress = Progress::new(&s.out, "media");
     let mut stream = request.stream();
     while let Some(media) = stream.next().await {
         list.item(&mut s.out, &media?)?;
+        progress.tick(&mut s.out)?;
     }
+    progress.finish();
     list.end(&mut s.out)
 }

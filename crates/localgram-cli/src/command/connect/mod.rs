@@ -24,41 +24,106 @@ use localgram_client::{AccessToken, Client, ClientBuilder, RetryPolicy};
 pub use error::{CliError, exit_code};
 use store::{SavedToken, TokenKind};
 
-/// The options every connector command shares; they may come before or after the subcommand.
-#[derive(Debug, Clone, Args)]
+/// The connector options of a command, resolved: its own flags, then those given before the
+/// subcommand, then the environment.
+#[derive(Debug, Clone, Default)]
 pub struct Globals {
-    /// Talk to this Localgram server instead of Meta's hosts (default: the server the saved
-    /// token came from).
-    #[arg(
-        long = "localgram",
-        value_name = "URL",
-        env = "LOCALGRAM_URL",
-        global = true
-    )]
+    /// `--localgram` / `LOCALGRAM_URL`.
     pub localgram: Option<String>,
-    /// Use this access token instead of the saved one.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "LOCALGRAM_TOKEN",
-        hide_env_values = true,
-        global = true
-    )]
+    /// `--token` / `LOCALGRAM_TOKEN`.
     pub token: Option<String>,
-    /// Print JSON: one object per line for lists.
-    #[arg(long, global = true)]
+    /// `--json`.
     pub json: bool,
-    /// How often to retry a call after a transient error or a rate limit.
-    #[arg(long, value_name = "N", default_value_t = 3, global = true)]
-    pub retries: u32,
+    /// `--retries` (default 3).
+    pub retries: Option<u32>,
+    /// `--no-throttle` / `LOCALGRAM_NO_THROTTLE`.
+    pub no_throttle: bool,
+    /// `--connection` / `LOCALGRAM_CONNECTION`.
+    pub connection: Option<String>,
+}
+
+/// An environment variable's value, when set and not blank.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl Globals {
+    /// These options, completed by `other`'s.
+    pub fn or(self, other: Globals) -> Globals {
+        Globals {
+            localgram: self.localgram.or(other.localgram),
+            token: self.token.or(other.token),
+            json: self.json || other.json,
+            retries: self.retries.or(other.retries),
+            no_throttle: self.no_throttle || other.no_throttle,
+            connection: self.connection.or(other.connection),
+        }
+    }
+
+    /// These options, completed by the environment.
+    pub fn with_env(self) -> Globals {
+        Globals {
+            localgram: self.localgram.or_else(|| env_var("LOCALGRAM_URL")),
+            token: self.token.or_else(|| env_var("LOCALGRAM_TOKEN")),
+            no_throttle: self.no_throttle
+                || env_var("LOCALGRAM_NO_THROTTLE").is_some_and(|v| v != "0" && v != "false"),
+            connection: self.connection.or_else(|| env_var("LOCALGRAM_CONNECTION")),
+            ..self
+        }
+    }
+
     fn localgram(&self) -> Option<&str> {
         self.localgram
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
+    }
+
+    fn retries(&self) -> u32 {
+        self.retries.unwrap_or(3)
+    }
+}
+
+/// The options of the commands that call the API (`me`, `media`, `token`, `pages`).
+#[derive(Debug, Clone, Args)]
+pub struct ApiOptions {
+    /// Talk to this Localgram server instead of Meta's hosts [env: LOCALGRAM_URL] [default: the
+    /// server of the connection in use].
+    #[arg(long = "localgram", value_name = "URL", global = true)]
+    pub localgram: Option<String>,
+    /// Use this access token instead of a saved connection's [env: LOCALGRAM_TOKEN].
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+    /// The saved connection to use [env: LOCALGRAM_CONNECTION] [default: the one for the
+    /// server, or the only one].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub connection: Option<String>,
+    /// Print JSON: one object per line for lists.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// How often to retry a call after a transient error or a rate limit [default: 3].
+    #[arg(long, value_name = "N", global = true)]
+    pub retries: Option<u32>,
+    /// Do not hold calls to 100 per connection per 60 seconds (for load tests)
+    /// [env: LOCALGRAM_NO_THROTTLE=1].
+    #[arg(long, global = true)]
+    pub no_throttle: bool,
+}
+
+impl ApiOptions {
+    /// As [`Globals`].
+    pub fn globals(&self) -> Globals {
+        Globals {
+            localgram: self.localgram.clone(),
+            token: self.token.clone(),
+            json: self.json,
+            retries: self.retries,
+            no_throttle: self.no_throttle,
+            connection: self.connection.clone(),
+        }
     }
 }
 
@@ -124,7 +189,7 @@ fn server(g: &Globals, saved: Option<&SavedToken>) -> Option<String> {
 fn builder(g: &Globals, server: Option<&str>) -> ClientBuilder {
     error::set_target(server);
     let retry = RetryPolicy::default()
-        .with_max_retries(g.retries)
+        .with_max_retries(g.retries())
         .on_retry(|event| {
             eprintln!(
                 "note: retry {} in {:.1}s after: {}",

@@ -10,8 +10,19 @@ use futures_util::StreamExt as _;
 use localgram_client::requests::{Coordinates, CoverPhoto, PageLocation};
 
 use super::error::CliError;
-use super::output::{List, Table};
-use super::{Globals, Session};
+use super::output::{List, Progress, Table};
+use super::{ApiOptions, Globals, Session};
+
+/// `localgram pages …`: the subcommand and the connector's options.
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: PagesCommand,
+}
 
 /// `localgram pages …`.
 #[derive(Debug, Subcommand)]
@@ -126,10 +137,13 @@ async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
             Table::for_fields,
         )
     });
+    let mut progress = Progress::new(&s.out, "pages");
     let mut stream = request.stream();
     while let Some(page) = stream.next().await {
         list.item(&mut s.out, &page?)?;
+        progress.tick(&mut s.out)?;
     }
+    progress.finish();
     list.end(&mut s.out)
 }
 

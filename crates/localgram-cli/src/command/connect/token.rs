@@ -12,7 +12,18 @@ use super::error::CliError;
 use super::login::saved_token;
 use super::output::{Output, redact};
 use super::store::{self, SavedToken, TokenKind};
-use super::{Globals, Session, TokenSource, builder, credentials, server, time};
+use super::{ApiOptions, Globals, Session, TokenSource, builder, credentials, server, time};
+
+/// `localgram token …`: the subcommand and the connector's options.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
 
 /// `localgram token …`.
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@
 mod errors;
 mod login;
 mod pages;
+mod progress;
 mod reads;
 mod token;
 
@@ -176,6 +177,45 @@ impl User {
             stdout: String::from_utf8(output.stdout).unwrap(),
             stderr: String::from_utf8(output.stderr).unwrap(),
         }
+    }
+}
+
+impl User {
+    /// Runs `localgram ARGS…` on a pseudo-terminal (util-linux `script`), so that stdout and
+    /// stderr are both a terminal; `stdout` is what the terminal showed. `None` when `script`
+    /// is not installed.
+    pub async fn run_in_terminal(&self, args: &[&str]) -> Option<Run> {
+        let line = std::iter::once(env!("CARGO_BIN_EXE_localgram"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut script = tokio::process::Command::new("script");
+        script
+            .args(["-qefc", &line, "/dev/null"])
+            .current_dir(self.dir.path())
+            .env("XDG_CONFIG_HOME", self.config_home())
+            .env("HOME", self.dir.path().join("home"))
+            .env("TERM", "xterm")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("LOCALGRAM_") {
+                script.env_remove(name);
+            }
+        }
+        let output = match script.output().await {
+            Ok(output) => output,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => panic!("cannot run script: {e}"),
+        };
+        Some(Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
     }
 }
 
