@@ -6,7 +6,7 @@ use localgram_client::Host;
 use localgram_client::fields::UserField;
 
 use super::error::CliError;
-use super::{ApiOptions, Globals, Session};
+use super::{ApiOptions, Globals, Need, Session};
 
 /// `localgram me`.
 #[derive(Debug, Args)]
@@ -22,7 +22,7 @@ pub struct MeArgs {
 
 /// Runs `localgram me`.
 pub async fn run(g: &Globals, args: MeArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Any)?;
     let request = if s.credentials.kind.is_facebook() {
         s.client
             .me()

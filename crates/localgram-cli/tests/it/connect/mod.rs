@@ -5,6 +5,7 @@
 //! Children run through `tokio::process`, so the server keeps serving on the test's runtime
 //! while a command waits for it.
 
+mod connections;
 mod errors;
 mod login;
 mod pages;
@@ -127,15 +128,28 @@ impl User {
         self.dir.path().join("config")
     }
 
-    /// Where the token is saved.
-    pub fn token_path(&self) -> PathBuf {
-        self.config_home().join("localgram").join("token.json")
+    /// Where the connection `name` is saved.
+    pub fn connection_path(&self, name: &str) -> PathBuf {
+        self.config_home()
+            .join("localgram")
+            .join("connections")
+            .join(format!("{name}.json"))
     }
 
-    /// The saved token file, parsed.
-    pub fn saved(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.token_path()).expect("no saved token");
+    /// Where an Instagram login is saved by default.
+    pub fn token_path(&self) -> PathBuf {
+        self.connection_path("instagram")
+    }
+
+    /// The saved connection `name`, parsed.
+    pub fn saved_as(&self, name: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.connection_path(name)).expect("no saved token");
         serde_json::from_str(&text).unwrap()
+    }
+
+    /// The saved Instagram connection, parsed.
+    pub fn saved(&self) -> serde_json::Value {
+        self.saved_as("instagram")
     }
 
     /// `localgram ARGS…` with this user's environment, not yet started.
