@@ -304,12 +304,12 @@ fn builder(g: &Globals, server: Option<&str>, window: Option<throttle::Window>) 
     let retry = RetryPolicy::default()
         .with_max_retries(g.retries())
         .on_retry(|event| {
-            eprintln!(
+            output::note(&format!(
                 "note: retry {} in {:.1}s after: {}",
                 event.retry,
                 event.delay.as_secs_f64(),
                 CliError::describe(event.error)
-            );
+            ));
         });
     let mut builder = Client::builder()
         .ignore_env()

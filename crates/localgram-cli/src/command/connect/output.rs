@@ -284,6 +284,19 @@ pub fn top_level_fields(fields: &str) -> Vec<String> {
     names
 }
 
+/// The progress bar on the terminal, if one is drawn: [`note`] writes above it.
+static SHOWN: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// A line for stderr (a retry, a throttle wait): above the progress bar when one is drawn, so
+/// that the bar is not broken, else as it is.
+pub fn note(line: &str) {
+    let bar = SHOWN.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.println(line),
+        None => eprintln!("{line}"),
+    }
+}
+
 /// A progress bar on stderr for the paging commands (`media list --all`, `media children`,
 /// `pages list`): the count, the total when known, and the rate.
 ///
@@ -308,6 +321,9 @@ impl Progress {
             bar.set_style(style(None));
             bar.set_message(what);
             bar.tick();
+            if let Ok(mut shown) = SHOWN.lock() {
+                *shown = Some(bar.clone());
+            }
             bar
         });
         Self {
@@ -346,6 +362,9 @@ impl Progress {
     /// Removes the bar (once).
     pub fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
+            if let Ok(mut shown) = SHOWN.lock() {
+                *shown = None;
+            }
             bar.finish_and_clear();
         }
     }

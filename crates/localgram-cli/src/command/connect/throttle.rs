@@ -19,7 +19,7 @@ use localgram_client::http::{BoxFuture, HttpClient, HttpRequest, HttpResponse};
 use localgram_client::{AppSecret, ClientError};
 
 use super::error::CliError;
-use super::{Credentials, store, time};
+use super::{Credentials, output, store, time};
 
 /// Calls allowed per window.
 pub const MAX_CALLS: usize = 100;
@@ -79,22 +79,22 @@ impl Window {
             match self.take(time::now_ms()) {
                 Ok(None) => return,
                 Ok(Some(wait_ms)) => {
-                    eprintln!(
+                    output::note(&format!(
                         "note: {MAX_CALLS} calls in the last 60 s on {}; waiting {:.1}s \
                          (--no-throttle turns this off)",
                         self.inner.label,
                         wait_ms as f64 / 1000.0
-                    );
+                    ));
                     tokio::time::sleep(Duration::from_millis(wait_ms)).await;
                 }
                 Err(e) => {
                     // A window that cannot be kept does not stop the command.
                     if !self.inner.warned.swap(true, Ordering::Relaxed) {
-                        eprintln!(
+                        output::note(&format!(
                             "warning: cannot keep the call window in {}: {e}; calls are not \
                              throttled",
                             self.inner.path.display()
-                        );
+                        ));
                     }
                     return;
                 }

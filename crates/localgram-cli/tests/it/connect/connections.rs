@@ -383,3 +383,36 @@ async fn pages_list_takes_the_edge_filters_and_prints_the_total_count() {
     );
     assert_eq!(lines.len(), 21);
 }
+
+#[tokio::test]
+async fn a_throttle_wait_is_noted_above_the_progress_bar() {
+    let server = big_server(30, "").await;
+    let user = User::new();
+    user.save_connection("instagram", BIG_TOKEN, "instagram_long_lived", &server);
+    user.fill_window("instagram", 99, 58_500);
+    let Some(run) = user
+        .run_in_terminal(&["media", "list", "--all", "--limit", "10"])
+        .await
+    else {
+        eprintln!("skipped: script (util-linux) is not installed");
+        return;
+    };
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // The note is whole (the bar is lifted for it and drawn again after it).
+    let head = "note: 100 calls in the last 60 s on connection \"instagram\"; waiting ";
+    let at = run
+        .stdout
+        .find(head)
+        .unwrap_or_else(|| panic!("no note: {:?}", run.stdout));
+    let rest = &run.stdout[at + head.len()..];
+    let (seconds, tail) = rest.split_once('s').unwrap();
+    assert!(
+        seconds.parse::<f64>().is_ok_and(|s| s > 0.5 && s <= 1.5),
+        "{rest:?}"
+    );
+    assert!(
+        tail.starts_with(" (--no-throttle turns this off)"),
+        "{rest:?}"
+    );
+    assert!(run.stdout.contains("/30 media ("), "{:?}", run.stdout);
+}
