@@ -152,27 +152,27 @@ impl Cli {
             }
             Command::Completions(args) => print_completions(args.shell),
             Command::Login(args) => {
-                let g = args.globals().or(early).with_env();
+                let g = args.globals().or(early).with_env()?;
                 connect::finish(connect::login::run(&g, args)).await
             }
             Command::Logout(args) => {
-                let g = args.globals().or(early).with_env();
+                let g = args.globals().or(early).with_env()?;
                 connect::finish(connect::logout::run(&g)).await
             }
             Command::Me(args) => {
-                let g = args.api.globals().or(early).with_env();
+                let g = args.api.globals().or(early).with_env()?;
                 connect::finish(connect::me::run(&g, args)).await
             }
             Command::Media(args) => {
-                let g = args.api.globals().or(early).with_env();
+                let g = args.api.globals().or(early).with_env()?;
                 connect::finish(connect::media::run(&g, args.command)).await
             }
             Command::Token(args) => {
-                let g = args.api.globals().or(early).with_env();
+                let g = args.api.globals().or(early).with_env()?;
                 connect::finish(connect::token::run(&g, args.command)).await
             }
             Command::Pages(args) => {
-                let g = args.api.globals().or(early).with_env();
+                let g = args.api.globals().or(early).with_env()?;
                 connect::finish(connect::pages::run(&g, args.command)).await
             }
         }

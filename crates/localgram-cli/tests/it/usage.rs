@@ -1,6 +1,7 @@
 //! Usage errors, help and completions, through the real binary: every bad flag, variable or
-//! configuration-file value answers one line naming the setting, the value and what is
-//! expected, with exit code 2, and never a source path or a type name.
+//! configuration-file value (of `serve` and of the connector) answers one line naming the
+//! setting, the value and what is expected, with exit code 2, and never a source path or a type
+//! name.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -58,7 +59,7 @@ const fn bad(args: &'static [&'static str], line: &'static str) -> Bad {
 }
 
 #[test]
-fn every_bad_serve_setting_is_one_line_naming_it_with_exit_code_2() {
+fn every_bad_setting_is_one_line_naming_it_with_exit_code_2() {
     let table = [
         bad(
             &["serve", "--listen", "nonsense"],
@@ -209,6 +210,32 @@ fn every_bad_serve_setting_is_one_line_naming_it_with_exit_code_2() {
         bad(
             &["media", "list", "--limit", "0"],
             "error: invalid value '0' for '--limit <N>': 0 is not in 1..=4294967295; see 'localgram media list --help'",
+        ),
+        bad(
+            &["--localgram", "nonsense", "--token", "x", "me"],
+            "error: invalid value \"nonsense\" for --localgram: expected the http:// or https:// URL of a Localgram server, such as http://127.0.0.1:8090",
+        ),
+        Bad {
+            env: &[("LOCALGRAM_URL", "ftp://example.com")],
+            ..bad(
+                &["me", "--token", "x"],
+                "error: invalid value \"ftp://example.com\" for LOCALGRAM_URL: expected the http:// or https:// URL of a Localgram server, such as http://127.0.0.1:8090",
+            )
+        },
+        Bad {
+            env: &[("LOCALGRAM_NO_THROTTLE", "maybe")],
+            ..bad(
+                &["me", "--token", "x"],
+                "error: invalid value \"maybe\" for LOCALGRAM_NO_THROTTLE: expected 1, true, 0 or false",
+            )
+        },
+        bad(
+            &["me", "--retries", "abc"],
+            "error: invalid value 'abc' for '--retries <N>': invalid digit found in string; see 'localgram me --help'",
+        ),
+        bad(
+            &["--config", "localgram.toml", "me"],
+            "error: --config is not an option of the connector's commands",
         ),
         bad(
             &["completions", "tcsh"],

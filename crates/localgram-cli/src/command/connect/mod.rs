@@ -64,16 +64,41 @@ impl Globals {
         }
     }
 
-    /// These options, completed by the environment.
-    pub fn with_env(self) -> Globals {
-        Globals {
-            localgram: self.localgram.or_else(|| env_var("LOCALGRAM_URL")),
+    /// These options, completed by the environment; a bad server URL or switch is a usage
+    /// error naming the flag or variable it came from.
+    pub fn with_env(self) -> Result<Globals, CliError> {
+        let (localgram, origin) = match self.localgram.filter(|u| !u.trim().is_empty()) {
+            Some(url) => (Some(url), "--localgram"),
+            None => (env_var("LOCALGRAM_URL"), "LOCALGRAM_URL"),
+        };
+        if let Some(url) = &localgram {
+            let url = url.trim();
+            let ok = url::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !ok {
+                return Err(CliError::usage(format!(
+                    "invalid value {url:?} for {origin}: expected the http:// or https:// URL of a \
+                     Localgram server, such as http://127.0.0.1:8090"
+                )));
+            }
+        }
+        let no_throttle = match env_var("LOCALGRAM_NO_THROTTLE").as_deref() {
+            _ if self.no_throttle => true,
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(CliError::usage(format!(
+                    "invalid value {other:?} for LOCALGRAM_NO_THROTTLE: expected 1, true, 0 or false"
+                )));
+            }
+        };
+        Ok(Globals {
+            localgram,
             token: self.token.or_else(|| env_var("LOCALGRAM_TOKEN")),
-            no_throttle: self.no_throttle
-                || env_var("LOCALGRAM_NO_THROTTLE").is_some_and(|v| v != "0" && v != "false"),
+            no_throttle,
             connection: self.connection.or_else(|| env_var("LOCALGRAM_CONNECTION")),
             ..self
-        }
+        })
     }
 
     fn localgram(&self) -> Option<&str> {
