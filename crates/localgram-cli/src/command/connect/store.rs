@@ -78,7 +78,7 @@ impl TokenKind {
     }
 }
 
-/// What `token.json` holds.
+/// What a connection file holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedToken {
     /// The token.
