@@ -1,16 +1,20 @@
-//! Configuration layering (figment), in this order of precedence, lowest first:
-//! built-in defaults, `localgram.toml` (given by `--config` or found in the working directory),
-//! `LOCALGRAM_*` environment variables (any of them may end in `_FILE` to name a file holding the
-//! value), and command-line flags. Unknown `LOCALGRAM_*` variables are warned about.
+//! Configuration layering, in this order of precedence, lowest first: built-in defaults,
+//! `localgram.toml` (given by `--config` or found in the working directory), `LOCALGRAM_*`
+//! environment variables (any of them may end in `_FILE` to name a file holding the value), and
+//! command-line flags. Unknown `LOCALGRAM_*` variables are warned about.
+//!
+//! Every value is checked here, whatever layer it came from, so that a bad one is reported as a
+//! usage error (exit 2) on one line naming the setting as the user wrote it (`--listen`,
+//! `LOCALGRAM_LISTEN`, `listen in localgram.toml`), the value, and what is expected.
 
-use figment::Figment;
-use figment::providers::{Format, Serialized, Toml};
-use localgram_server::config::Config;
-use std::collections::BTreeMap;
+use localgram_server::config::{Config, LogFormat, SqliteSync};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::command::connect::CliError;
+
 /// The keys of [`Config`], as they appear in `localgram.toml` and after `LOCALGRAM_`.
-const KEYS: &[&str] = &[
+pub const KEYS: &[&str] = &[
     "listen",
     "database_url",
     "public_url",
@@ -26,6 +30,11 @@ const KEYS: &[&str] = &[
     "rate_limit_user_per_hour",
     "rate_limit_business_per_day",
     "max_listed_media",
+    "fbtrace_seed",
+    "header_read_timeout_seconds",
+    "idle_timeout_seconds",
+    "max_connections",
+    "shutdown_grace_seconds",
 ];
 
 /// Variables read by other parts of Localgram, not by the server configuration.
@@ -36,14 +45,59 @@ const OTHER_VARS: &[&str] = &[
     "LOCALGRAM_TOKEN",
     "LOCALGRAM_APP_ID",
     "LOCALGRAM_APP_SECRET",
+    "LOCALGRAM_CONNECTION",
+    "LOCALGRAM_NO_THROTTLE",
 ];
+
+/// Where a value came from, named as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag (`--listen`).
+    Flag(String),
+    /// An environment variable (`LOCALGRAM_LISTEN`, or `LOCALGRAM_ADMIN_TOKEN_FILE`).
+    Env(String),
+    /// A key of the configuration file.
+    File(String, PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => f.write_str(flag),
+            Origin::Env(var) => f.write_str(var),
+            Origin::File(key, path) => write!(f, "{key} in {}", path.display()),
+        }
+    }
+}
+
+/// One setting as given: its key, value and origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    /// The key of [`KEYS`].
+    pub key: String,
+    /// The value (a string for flags and variables).
+    pub value: toml::Value,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+impl Given {
+    /// A flag's value: `key` is the configuration key, the flag is `--key-with-dashes`.
+    pub fn flag(key: &str, value: toml::Value) -> Self {
+        Self {
+            key: key.to_owned(),
+            value,
+            origin: Origin::Flag(format!("--{}", key.replace('_', "-"))),
+        }
+    }
+}
 
 /// The environment layer: `LOCALGRAM_KEY=value` and `LOCALGRAM_KEY_FILE=path`, plus warnings for
 /// variables that match no key.
 pub fn env_layer(
     vars: impl IntoIterator<Item = (String, String)>,
-) -> anyhow::Result<(BTreeMap<String, toml::Value>, Vec<String>)> {
-    let mut values = BTreeMap::new();
+) -> Result<(Vec<Given>, Vec<String>), CliError> {
+    let mut values = Vec::new();
     let mut warnings = Vec::new();
     for (name, value) in vars {
         let Some(rest) = name.strip_prefix("LOCALGRAM_") else {
@@ -55,8 +109,12 @@ pub fn env_layer(
         let lower = rest.to_ascii_lowercase();
         let (key, value) = match lower.strip_suffix("_file") {
             Some(key) if KEYS.contains(&key) => {
-                let content = std::fs::read_to_string(&value)
-                    .map_err(|e| anyhow::anyhow!("{name}: cannot read {value}: {e}"))?;
+                let content = std::fs::read_to_string(&value).map_err(|e| {
+                    CliError::usage(format!(
+                        "invalid value {value:?} for {name}: expected a readable file ({})",
+                        io_reason(&e)
+                    ))
+                })?;
                 (
                     key.to_owned(),
                     content.trim_end_matches(['\n', '\r']).to_owned(),
@@ -74,53 +132,272 @@ pub fn env_layer(
             ));
             continue;
         }
-        values.insert(key, typed(&value));
+        values.push(Given {
+            key,
+            value: toml::Value::String(value),
+            origin: Origin::Env(name),
+        });
     }
     Ok((values, warnings))
 }
 
-/// Environment values are strings; booleans and integers are given their type.
-fn typed(value: &str) -> toml::Value {
-    match value {
-        "true" => toml::Value::Boolean(true),
-        "false" => toml::Value::Boolean(false),
-        v => v
-            .parse::<i64>()
-            .map(toml::Value::Integer)
-            .unwrap_or_else(|_| toml::Value::String(v.to_owned())),
+/// An I/O error's reason without the `(os error N)` suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_owned(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
+        }
     }
 }
 
+/// The configuration file's settings; unknown keys and syntax errors are usage errors.
+pub fn file_layer(path: &Path) -> Result<Vec<Given>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read the configuration file {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let at = e
+            .span()
+            .map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            })
+            .unwrap_or_default();
+        CliError::usage(format!(
+            "the configuration file {} is not valid TOML{at}: {}",
+            path.display(),
+            e.message().trim().replace('\n', "; ")
+        ))
+    })?;
+    let mut values = Vec::new();
+    for (key, value) in table {
+        if !KEYS.contains(&key.as_str()) {
+            return Err(CliError::usage(format!(
+                "unknown setting {key:?} in {}: expected one of {}",
+                path.display(),
+                KEYS.join(", ")
+            )));
+        }
+        values.push(Given {
+            origin: Origin::File(key.clone(), path.to_owned()),
+            key,
+            value,
+        });
+    }
+    Ok(values)
+}
+
 /// Loads the configuration: defaults, file, environment, then `flags` (only the flags given).
-pub fn load(
-    config_file: Option<&Path>,
-    flags: BTreeMap<String, toml::Value>,
-) -> anyhow::Result<Config> {
-    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+pub fn load(config_file: Option<&Path>, flags: Vec<Given>) -> Result<Config, CliError> {
     let file: Option<PathBuf> = match config_file {
         Some(p) => {
-            anyhow::ensure!(
-                p.exists(),
-                "the configuration file {} does not exist",
-                p.display()
-            );
+            if !p.is_file() {
+                return Err(CliError::usage(format!(
+                    "invalid value {:?} for --config: expected an existing configuration file",
+                    p.display().to_string()
+                )));
+            }
             Some(p.to_owned())
         }
-        None => Some(PathBuf::from("localgram.toml")).filter(|p| p.exists()),
+        None => Some(PathBuf::from("localgram.toml")).filter(|p| p.is_file()),
     };
+    let mut layers = Vec::new();
     if let Some(path) = &file {
-        figment = figment.merge(Toml::file(path));
+        layers.extend(file_layer(path)?);
     }
     let (env, warnings) = env_layer(std::env::vars())?;
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    figment = figment
-        .merge(Serialized::defaults(env))
-        .merge(Serialized::defaults(flags));
-    figment
-        .extract()
-        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    layers.extend(env);
+    layers.extend(flags);
+    resolve(layers)
+}
+
+/// The configuration from the given settings, later ones winning; each value is checked.
+pub fn resolve(layers: Vec<Given>) -> Result<Config, CliError> {
+    let mut config = Config::default();
+    for given in &layers {
+        apply(&mut config, given)?;
+    }
+    Ok(config)
+}
+
+/// A value as shown in a message: strings quoted, other TOML values as written; a database URL's
+/// password redacted.
+fn shown(given: &Given) -> String {
+    match &given.value {
+        toml::Value::String(s) if given.key == "database_url" => {
+            format!("{:?}", localgram_server::config::redact_url_password(s))
+        }
+        toml::Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+/// The value as a string, when it is one.
+fn text(v: &toml::Value) -> Option<&str> {
+    v.as_str().map(str::trim)
+}
+
+/// A whole number: a TOML integer, or a string of digits (flags and variables).
+fn integer(v: &toml::Value) -> Option<i64> {
+    match v {
+        toml::Value::Integer(n) => Some(*n),
+        toml::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `true` or `false`: a TOML boolean, or the word (flags and variables).
+fn boolean(v: &toml::Value) -> Option<bool> {
+    match v {
+        toml::Value::Boolean(b) => Some(*b),
+        toml::Value::String(s) => match s.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn positive(v: &toml::Value) -> Option<i64> {
+    integer(v).filter(|n| *n >= 1)
+}
+
+/// Checks one setting and writes it into `config`.
+fn apply(config: &mut Config, given: &Given) -> Result<(), CliError> {
+    let v = &given.value;
+    let ok: Result<(), &str> = match given.key.as_str() {
+        "listen" => text(v)
+            .and_then(|s| s.parse().ok())
+            .map(|a| config.listen = a)
+            .ok_or("an IP address and port, such as 127.0.0.1:8090 (port 0 picks a free port)"),
+        "database_url" => text(v)
+            .filter(|s| {
+                let rest = ["sqlite:", "postgres://", "postgresql://"]
+                    .iter()
+                    .find_map(|p| s.strip_prefix(p));
+                rest.is_some_and(|r| !r.trim_start_matches('/').is_empty())
+            })
+            .map(|s| config.database_url = s.to_owned())
+            .ok_or("sqlite://FILE or postgres://USER:PASSWORD@HOST/DATABASE"),
+        "public_url" => text(v)
+            .filter(|s| {
+                ["http://", "https://"]
+                    .iter()
+                    .find_map(|p| s.strip_prefix(p))
+                    .is_some_and(|host| {
+                        !host.is_empty()
+                            && !host.starts_with('/')
+                            && !host.contains(char::is_whitespace)
+                    })
+            })
+            .map(|s| config.public_url = Some(s.to_owned()))
+            .ok_or("an http:// or https:// URL, such as http://127.0.0.1:8090"),
+        "world" => match text(v) {
+            Some(s) if Path::new(s).is_file() => {
+                config.world = Some(PathBuf::from(s));
+                Ok(())
+            }
+            Some(s) if Path::new(s).is_dir() => Err("a world file (TOML or JSON), not a directory"),
+            Some(s) if !s.is_empty() => Err("the path of an existing world file (TOML or JSON)"),
+            _ => Err("the path of a world file (TOML or JSON)"),
+        },
+        "no_demo" => boolean(v)
+            .map(|b| config.no_demo = b)
+            .ok_or("true or false"),
+        "no_migrate" => boolean(v)
+            .map(|b| config.no_migrate = b)
+            .ok_or("true or false"),
+        "admin_token" => text(v)
+            .filter(|s| !s.is_empty())
+            .map(|s| config.admin_token = Some(s.to_owned()))
+            .ok_or("a non-empty token"),
+        "log_format" => match text(v) {
+            Some("pretty") => Ok(LogFormat::Pretty),
+            Some("json") => Ok(LogFormat::Json),
+            _ => Err("pretty or json"),
+        }
+        .map(|f| config.log_format = f),
+        "code_ttl_seconds" => integer(v)
+            .filter(|n| (1..=86_400).contains(n))
+            .map(|n| config.code_ttl_seconds = n)
+            .ok_or("a whole number of seconds from 1 to 86400"),
+        "sqlite_synchronous" => match text(v) {
+            Some("full") => Ok(SqliteSync::Full),
+            Some("normal") => Ok(SqliteSync::Normal),
+            _ => Err("full or normal"),
+        }
+        .map(|m| config.sqlite_synchronous = m),
+        "clock_start" => text(v)
+            .filter(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .is_ok()
+            })
+            .map(|s| config.clock_start = Some(s.to_owned()))
+            .ok_or("an RFC 3339 time, such as 2026-05-01T00:00:00Z"),
+        "rate_limit_app_per_hour" => positive(v)
+            .map(|n| config.rate_limit_app_per_hour = n)
+            .ok_or("a whole number of calls, at least 1"),
+        "rate_limit_user_per_hour" => positive(v)
+            .map(|n| config.rate_limit_user_per_hour = n)
+            .ok_or("a whole number of calls, at least 1"),
+        "rate_limit_business_per_day" => positive(v)
+            .map(|n| config.rate_limit_business_per_day = n)
+            .ok_or("a whole number of calls, at least 1"),
+        "max_listed_media" => positive(v)
+            .map(|n| config.max_listed_media = n)
+            .ok_or("a whole number of media, at least 1"),
+        "fbtrace_seed" => integer(v)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(|n| config.fbtrace_seed = Some(n))
+            .ok_or("a whole number from 0 to 9223372036854775807"),
+        "header_read_timeout_seconds" => positive(v)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(|n| config.header_read_timeout_seconds = n)
+            .ok_or("a whole number of seconds, at least 1"),
+        "idle_timeout_seconds" => positive(v)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(|n| config.idle_timeout_seconds = n)
+            .ok_or("a whole number of seconds, at least 1"),
+        "max_connections" => integer(v)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(|n| config.max_connections = n)
+            .ok_or("a whole number of connections, 0 for three quarters of the open-file limit"),
+        "shutdown_grace_seconds" => integer(v)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(|n| config.shutdown_grace_seconds = n)
+            .ok_or("a whole number of seconds, 0 or more"),
+        other => {
+            return Err(CliError::usage(format!(
+                "unknown setting {other:?} from {}: expected one of {}",
+                given.origin,
+                KEYS.join(", ")
+            )));
+        }
+    };
+    ok.map_err(|expected| {
+        CliError::usage(format!(
+            "invalid value {} for {}: expected {expected}",
+            shown(given),
+            given.origin
+        ))
+    })
 }
 
 /// `localgram default-config`: every key, commented, with its default.
@@ -191,6 +468,10 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 # Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests before closing what is left;
 # a second signal stops at once.
 # shutdown_grace_seconds = 10
+
+# Start the sequence of fbtrace_id values in error answers from this seed, so that they repeat
+# from run to run (for tests). Without it each run starts from a random seed.
+# fbtrace_seed = 1
 "#;
 
 #[cfg(test)]
@@ -198,7 +479,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn env_values_are_typed_and_unknown_names_warned() {
+    fn env_values_are_read_and_unknown_names_warned() {
         let (values, warnings) = env_layer(vec![
             ("LOCALGRAM_NO_DEMO".into(), "true".into()),
             ("LOCALGRAM_CODE_TTL_SECONDS".into(), "600".into()),
@@ -207,11 +488,9 @@ mod tests {
             ("PATH".into(), "/bin".into()),
         ])
         .unwrap();
-        assert_eq!(values.get("no_demo"), Some(&toml::Value::Boolean(true)));
-        assert_eq!(
-            values.get("code_ttl_seconds"),
-            Some(&toml::Value::Integer(600))
-        );
+        let config = resolve(values).unwrap();
+        assert!(config.no_demo);
+        assert_eq!(config.code_ttl_seconds, 600);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("LOCALGRAM_DATABSE_URL"));
     }
@@ -227,9 +506,35 @@ mod tests {
         .unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(
-            values.get("admin_token"),
-            Some(&toml::Value::String("s3cret".into()))
+            resolve(values).unwrap().admin_token.as_deref(),
+            Some("s3cret")
         );
+    }
+
+    #[test]
+    fn later_layers_win_and_each_value_is_checked_where_it_was_given() {
+        let file = Given {
+            key: "listen".into(),
+            value: toml::Value::String("127.0.0.1:1".into()),
+            origin: Origin::File("listen".into(), PathBuf::from("localgram.toml")),
+        };
+        let flag = Given::flag("listen", toml::Value::String("127.0.0.1:2".into()));
+        assert_eq!(resolve(vec![file.clone(), flag]).unwrap().listen.port(), 2);
+        let bad = Given {
+            value: toml::Value::Integer(8090),
+            ..file
+        };
+        assert_eq!(
+            resolve(vec![bad]).unwrap_err().to_string(),
+            "invalid value 8090 for listen in localgram.toml: expected an IP address and port, \
+             such as 127.0.0.1:8090 (port 0 picks a free port)"
+        );
+        let url = Given::flag(
+            "database_url",
+            toml::Value::String("mysql://root:hunter2@db/x".into()),
+        );
+        let message = resolve(vec![url]).unwrap_err().to_string();
+        assert!(!message.contains("hunter2"), "{message}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The server's configuration. `localgram-cli` layers it (defaults, `localgram.toml`,
-//! `LOCALGRAM_*` variables, flags) with figment; this type is what comes out.
+//! `LOCALGRAM_*` variables, flags) and checks each value; this type is what comes out.
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -74,6 +74,9 @@ pub struct Config {
     pub max_connections: u64,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests before closing what is left.
     pub shutdown_grace_seconds: u64,
+    /// Start the `fbtrace_id` sequence from this seed (reproducible ids, for tests) instead of a
+    /// random one per process.
+    pub fbtrace_seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             idle_timeout_seconds: 5,
             max_connections: 0,
             shutdown_grace_seconds: 10,
+            fbtrace_seed: None,
         }
     }
 }
@@ -133,6 +137,7 @@ impl std::fmt::Debug for Config {
             .field("idle_timeout_seconds", &self.idle_timeout_seconds)
             .field("max_connections", &self.max_connections)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("fbtrace_seed", &self.fbtrace_seed)
             .finish()
     }
 }

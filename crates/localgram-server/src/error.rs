@@ -32,19 +32,64 @@ pub enum ApiError {
     Control(StatusCode, String),
 }
 
-/// A fresh `fbtrace_id`: 11 characters of base64url, from a per-process counter mixed with the
-/// address of the stack (ids only need to be distinct, not secret).
+/// The source of `fbtrace_id`s: 11 characters of base64url from a SplitMix64 sequence. Each
+/// process starts it from a random seed, so two runs never repeat each other's ids; a fixed seed
+/// (`fbtrace_seed`) makes them reproducible for tests. Ids only need to be distinct, not secret.
+#[derive(Debug)]
+pub struct TraceIds {
+    state: std::sync::atomic::AtomicU64,
+}
+
+impl TraceIds {
+    /// The sequence starting from `seed`.
+    pub fn seeded(seed: u64) -> Self {
+        Self {
+            state: std::sync::atomic::AtomicU64::new(seed),
+        }
+    }
+
+    /// A sequence starting from a random seed.
+    pub fn random() -> Self {
+        use localgram_core::rng::{OsRng, RngExt as _};
+        let bytes: [u8; 8] = OsRng.bytes(8).try_into().unwrap_or_default();
+        Self::seeded(u64::from_le_bytes(bytes))
+    }
+
+    /// The next id.
+    pub fn next_id(&self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut x = self
+            .state
+            .fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        (0..11)
+            .map(|i| char::from(ALPHABET[((x >> (i * 6)) & 63) as usize]))
+            .collect()
+    }
+}
+
+tokio::task_local! {
+    /// The trace ids of the request being served (set by the request middleware).
+    static TRACE_IDS: std::sync::Arc<TraceIds>;
+}
+
+/// Runs `f` (a request) with `ids` as the source of the `fbtrace_id`s it answers.
+pub async fn with_trace_ids<F: std::future::Future>(
+    ids: std::sync::Arc<TraceIds>,
+    f: F,
+) -> F::Output {
+    TRACE_IDS.scope(ids, f).await
+}
+
+/// A fresh `fbtrace_id`, from the serving server's [`TraceIds`] (outside a request, from a
+/// random seed).
 pub fn fbtrace_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0x5DEECE66D);
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
-    x ^= x >> 31;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 29;
-    (0..11)
-        .map(|i| char::from(ALPHABET[((x >> (i * 6)) & 63) as usize]))
-        .collect()
+    TRACE_IDS
+        .try_with(|ids| ids.next_id())
+        .unwrap_or_else(|_| TraceIds::random().next_id())
 }
 
 /// The Graph envelope for an error.
@@ -265,8 +310,13 @@ mod tests {
     }
 
     #[test]
-    fn trace_ids_differ() {
+    fn trace_ids_differ_and_a_seed_repeats_them() {
         assert_ne!(fbtrace_id(), fbtrace_id());
         assert_eq!(fbtrace_id().len(), 11);
+        let (a, b) = (TraceIds::seeded(7), TraceIds::seeded(7));
+        let first = a.next_id();
+        assert_eq!(first, b.next_id());
+        assert_ne!(first, a.next_id());
+        assert_ne!(first, TraceIds::seeded(8).next_id());
     }
 }

@@ -395,6 +395,10 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         demo,
         warnings,
     };
+    let trace_ids = match config.fbtrace_seed {
+        Some(seed) => error::TraceIds::seeded(seed),
+        None => error::TraceIds::random(),
+    };
     let state = AppState::new(state::Shared {
         platform,
         clock,
@@ -404,6 +408,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         calls: Arc::default(),
         reveals: Arc::default(),
         responses: Arc::default(),
+        trace_ids: Arc::new(trace_ids),
     });
     Ok(Prepared { state, report })
 }

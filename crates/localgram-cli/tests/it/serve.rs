@@ -270,22 +270,56 @@ fn default_config_prints_a_commented_file() {
     );
 }
 
-#[test]
-fn a_bad_database_url_is_one_clear_error_line() {
-    let out = Command::new(env!("CARGO_BIN_EXE_localgram"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "mysql://x",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8(out.stderr).unwrap();
+/// The `fbtrace_id`s of three error answers of a running server.
+async fn trace_ids(base: &str) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let body: serde_json::Value = http
+            .get(format!(
+                "{base}/graph.instagram.com/me?access_token=IGQVJnot-a-token"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = body["error"]["fbtrace_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no fbtrace_id in {body}"));
+        ids.push(id.to_owned());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn fbtrace_ids_differ_across_restarts_and_repeat_under_a_seed() {
+    let dir = std::env::temp_dir().join(format!("localgram-trace-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _cleanup = TempDir(dir.clone());
+    let url = format!("sqlite://{}", dir.join("trace.db").display());
+    let mut runs = Vec::new();
+    for seed in [None, None, Some("42"), Some("42")] {
+        let mut args = vec!["--database-url", url.as_str(), "--no-demo"];
+        if let Some(seed) = seed {
+            args.extend(["--fbtrace-seed", seed]);
+        }
+        let run = start(&args, &[]);
+        runs.push(trace_ids(&run.base).await);
+        stop(run);
+    }
+    for ids in &runs {
+        assert_eq!(ids.len(), 3);
+        assert!(ids.iter().all(|id| id.len() == 11), "{ids:?}");
+        assert_ne!(ids[0], ids[1], "ids repeat within a run: {ids:?}");
+    }
     assert!(
-        err.contains("unsupported database URL \"mysql://x\""),
-        "{err}"
+        runs[0].iter().all(|id| !runs[1].contains(id)),
+        "a restart repeats ids: {:?} then {:?}",
+        runs[0],
+        runs[1]
     );
+    assert_eq!(runs[2], runs[3], "the same seed gives the same ids");
+    assert!(runs[2].iter().all(|id| !runs[0].contains(id)));
 }

@@ -80,7 +80,7 @@ pub async fn log_requests(
     let method = req.method().clone();
     // A `Uri` clone shares its bytes: nothing of the path or query is copied to log them.
     let uri = req.uri().clone();
-    let res = next.run(req).await;
+    let res = crate::error::with_trace_ids(state.trace_ids.clone(), next.run(req)).await;
     let path = uri.path();
     let query = uri.query().map(redact_query);
     let app = res.extensions().get::<AppTag>().map(|a| a.0.clone());

@@ -26,8 +26,34 @@ use super::{Globals, builder, time};
 /// `localgram login …`.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
+    /// Log in to this Localgram server instead of Meta's hosts [env: LOCALGRAM_URL].
+    #[arg(long = "localgram", value_name = "URL", global = true)]
+    localgram: Option<String>,
+    /// Save the connection under this name [env: LOCALGRAM_CONNECTION] [default: instagram or
+    /// facebook].
+    #[arg(long, value_name = "NAME", global = true)]
+    connection: Option<String>,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// How often to retry a call after a transient error [default: 3].
+    #[arg(long, value_name = "N", global = true)]
+    retries: Option<u32>,
     #[command(subcommand)]
     platform: Platform,
+}
+
+impl LoginArgs {
+    /// The connector's options given to `login`.
+    pub fn globals(&self) -> Globals {
+        Globals {
+            localgram: self.localgram.clone(),
+            json: self.json,
+            retries: self.retries,
+            connection: self.connection.clone(),
+            ..Globals::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +124,7 @@ struct LoggedIn {
     user_id: Option<String>,
     username: Option<String>,
     kind: &'static str,
+    connection: String,
     expires_at: Option<String>,
     token_file: String,
 }
@@ -109,7 +136,18 @@ pub async fn run(g: &Globals, args: LoginArgs) -> Result<(), CliError> {
         Platform::Facebook(a) => (&a.common, true),
     };
     let server = g.localgram().map(str::to_owned);
-    let client = builder(g, server.as_deref())
+    let connection = match g
+        .connection
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(name) => name.to_owned(),
+        None if facebook => TokenKind::FacebookLongLived.default_name().to_owned(),
+        None => TokenKind::InstagramLongLived.default_name().to_owned(),
+    };
+    store::check_name(&connection)?;
+    let client = builder(g, server.as_deref(), None)
         .app_id(options.app_id.trim())
         .app_secret(AppSecret::new(options.app_secret.trim()))
         .build()?;
@@ -160,9 +198,17 @@ pub async fn run(g: &Globals, args: LoginArgs) -> Result<(), CliError> {
             ))
         })??;
 
-    let outcome = complete(&client, &request, &redirect.target, facebook, server).await;
+    let outcome = complete(
+        &client,
+        &request,
+        &redirect.target,
+        facebook,
+        server,
+        &connection,
+    )
+    .await;
     match outcome {
-        Ok((saved, path)) => finish(g, &client, redirect, saved, path, facebook).await,
+        Ok((saved, path)) => finish(g, &client, redirect, saved, path, &connection).await,
         Err(e) => {
             redirect.fail(&e).await;
             Err(e)
@@ -190,6 +236,7 @@ async fn complete(
     target: &str,
     facebook: bool,
     server: Option<String>,
+    connection: &str,
 ) -> Result<(SavedToken, std::path::PathBuf), CliError> {
     let grant = request.verify_redirect(target)?;
     let oauth = client.oauth();
@@ -209,7 +256,7 @@ async fn complete(
         (long, short.user_id, TokenKind::InstagramLongLived)
     };
     let saved = saved_token(&long, kind, user_id, client.app_id(), server);
-    let path = store::save(&saved)?;
+    let path = store::save(connection, &saved)?;
     Ok((saved, path))
 }
 
@@ -241,8 +288,9 @@ async fn finish(
     redirect: Redirect,
     mut saved: SavedToken,
     path: std::path::PathBuf,
-    facebook: bool,
+    connection: &str,
 ) -> Result<(), CliError> {
+    let facebook = saved.kind.is_facebook();
     redirect
         .succeed("You are logged in to Localgram's command line. You can close this window.")
         .await;
@@ -266,7 +314,7 @@ async fn finish(
     };
     if saved.user_id.is_none() && user_id.is_some() {
         saved.user_id = user_id;
-        store::save(&saved)?;
+        store::save(connection, &saved)?;
     }
     let platform = if facebook { "Facebook" } else { "Instagram" };
     let mut out = Output::new(g.json);
@@ -276,6 +324,7 @@ async fn finish(
             user_id: saved.user_id.clone(),
             username: name,
             kind: saved.kind.as_str(),
+            connection: connection.to_owned(),
             expires_at: saved.expires_at.map(time::rfc3339),
             token_file: path.display().to_string(),
         })?;

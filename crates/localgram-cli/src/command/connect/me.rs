@@ -6,11 +6,14 @@ use localgram_client::Host;
 use localgram_client::fields::UserField;
 
 use super::error::CliError;
-use super::{Globals, Session};
+use super::{ApiOptions, Globals, Need, Session};
 
 /// `localgram me`.
 #[derive(Debug, Args)]
 pub struct MeArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
     /// The fields, comma-separated [default: id,media_count,username,account_type; id,name for a
     /// Facebook token].
     #[arg(long)]
@@ -19,7 +22,7 @@ pub struct MeArgs {
 
 /// Runs `localgram me`.
 pub async fn run(g: &Globals, args: MeArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Any)?;
     let request = if s.credentials.kind.is_facebook() {
         s.client
             .me()

@@ -10,7 +10,18 @@ use localgram_client::fields::UserField;
 
 use super::error::CliError;
 use super::output::{List, Output, Progress, Table};
-use super::{Globals, Session};
+use super::{ApiOptions, Globals, Need, Session};
+
+/// `localgram media …`: the subcommand and the connector's options.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: MediaCommand,
+}
 
 /// `localgram media …`.
 #[derive(Debug, Subcommand)]
@@ -36,6 +47,12 @@ pub struct ListArgs {
     /// Items per page (the API allows up to 100) [default: the server's 25; 100 with --all].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     limit: Option<u32>,
+    /// Start after this cursor (`paging.cursors.after` of a page, printed with --json).
+    #[arg(long, value_name = "CURSOR", conflicts_with = "before")]
+    after: Option<String>,
+    /// The page before this cursor (`paging.cursors.before` of a page).
+    #[arg(long, value_name = "CURSOR", conflicts_with = "all")]
+    before: Option<String>,
 }
 
 /// `localgram media get`.
@@ -83,7 +100,7 @@ fn list_of(out: &Output, fields: Option<&str>, default: &[&str]) -> List {
 const MEDIA_COLUMNS: &[&str] = &["id", "media_type", "timestamp", "caption"];
 
 async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Instagram)?;
     let fields = given(&args.fields);
     let mut request = s.client.media();
     if let Some(fields) = fields {
@@ -92,17 +109,22 @@ async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
     if let Some(limit) = args.limit.or(args.all.then_some(100)) {
         request = request.limit(limit);
     }
+    if let Some(cursor) = given(&args.after) {
+        request = request.after(cursor);
+    }
+    if let Some(cursor) = given(&args.before) {
+        request = request.before(cursor);
+    }
     let mut list = list_of(&s.out, fields, MEDIA_COLUMNS);
     if args.all {
-        // The counter shows where stdout does not: on a terminal, while the items go elsewhere.
-        let mut progress = Progress::new(!std::io::stdout().is_terminal(), "media");
+        let mut progress = Progress::new(&s.out, "media");
         if progress.enabled() {
             progress.set_total(media_count(&s.client).await);
         }
         let mut stream = request.stream();
         while let Some(media) = stream.next().await {
             list.item(&mut s.out, &media?)?;
-            progress.tick();
+            progress.tick(&mut s.out)?;
         }
         progress.finish();
     } else {
@@ -110,11 +132,50 @@ async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
         for media in &page.data {
             list.item(&mut s.out, media)?;
         }
-        if page.has_next() && std::io::stderr().is_terminal() {
-            eprintln!("(more media on the next pages: add --all)");
+        if s.out.json() {
+            // After the items, the page's paging as the API sent it (cursors, and the links
+            // without the token), for the next call's --after or --before.
+            if let Some(paging) = &page.paging {
+                s.out.json_line(&PagingLine {
+                    paging: without_tokens(paging),
+                })?;
+            }
+            return s.out.flush();
+        }
+        if let Some(after) = page.after().filter(|_| page.has_next())
+            && std::io::stderr().is_terminal()
+        {
+            eprintln!("(more media: --after {after} for the next page, --all for every page)");
         }
     }
     list.end(&mut s.out)
+}
+
+/// The last line of `media list --json` (without `--all`).
+#[derive(serde::Serialize)]
+struct PagingLine {
+    paging: localgram_client::types::Paging,
+}
+
+/// The paging of a page with `access_token` and `appsecret_proof` taken out of its links.
+fn without_tokens(paging: &localgram_client::types::Paging) -> localgram_client::types::Paging {
+    let strip = |link: &Option<String>| {
+        link.as_deref()
+            .and_then(|l| url::Url::parse(l).ok())
+            .map(|mut u| {
+                let kept: Vec<(String, String)> = u
+                    .query_pairs()
+                    .filter(|(k, _)| k != "access_token" && k != "appsecret_proof")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(kept);
+                u.to_string()
+            })
+    };
+    let mut out = paging.clone();
+    out.next = strip(&paging.next);
+    out.previous = strip(&paging.previous);
+    out
 }
 
 /// The account's `media_count`, for the progress counter (best effort).
@@ -129,7 +190,7 @@ async fn media_count(client: &Client) -> Option<u64> {
 }
 
 async fn get(g: &Globals, args: GetArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Instagram)?;
     let mut request = s.client.media_details(args.id.trim());
     if let Some(fields) = given(&args.fields) {
         request = request.raw_fields(fields);
@@ -140,7 +201,7 @@ async fn get(g: &Globals, args: GetArgs) -> Result<(), CliError> {
 }
 
 async fn children(g: &Globals, args: ChildrenArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Instagram)?;
     let fields = given(&args.fields);
     let mut request = s.client.children(args.id.trim());
     if let Some(fields) = fields {
@@ -151,9 +212,12 @@ async fn children(g: &Globals, args: ChildrenArgs) -> Result<(), CliError> {
         fields,
         &["id", "media_type", "timestamp", "media_url"],
     );
+    let mut progress = Progress::new(&s.out, "media");
     let mut stream = request.stream();
     while let Some(media) = stream.next().await {
         list.item(&mut s.out, &media?)?;
+        progress.tick(&mut s.out)?;
     }
+    progress.finish();
     list.end(&mut s.out)
 }

@@ -13,6 +13,7 @@ pub mod media;
 mod output;
 pub mod pages;
 mod store;
+mod throttle;
 mod time;
 pub mod token;
 
@@ -24,41 +25,131 @@ use localgram_client::{AccessToken, Client, ClientBuilder, RetryPolicy};
 pub use error::{CliError, exit_code};
 use store::{SavedToken, TokenKind};
 
-/// The options every connector command shares; they may come before or after the subcommand.
-#[derive(Debug, Clone, Args)]
+/// The connector options of a command, resolved: its own flags, then those given before the
+/// subcommand, then the environment.
+#[derive(Debug, Clone, Default)]
 pub struct Globals {
-    /// Talk to this Localgram server instead of Meta's hosts (default: the server the saved
-    /// token came from).
-    #[arg(
-        long = "localgram",
-        value_name = "URL",
-        env = "LOCALGRAM_URL",
-        global = true
-    )]
+    /// `--localgram` / `LOCALGRAM_URL`.
     pub localgram: Option<String>,
-    /// Use this access token instead of the saved one.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "LOCALGRAM_TOKEN",
-        hide_env_values = true,
-        global = true
-    )]
+    /// `--token` / `LOCALGRAM_TOKEN`.
     pub token: Option<String>,
-    /// Print JSON: one object per line for lists.
-    #[arg(long, global = true)]
+    /// `--json`.
     pub json: bool,
-    /// How often to retry a call after a transient error or a rate limit.
-    #[arg(long, value_name = "N", default_value_t = 3, global = true)]
-    pub retries: u32,
+    /// `--retries` (default 3).
+    pub retries: Option<u32>,
+    /// `--no-throttle` / `LOCALGRAM_NO_THROTTLE`.
+    pub no_throttle: bool,
+    /// `--connection` / `LOCALGRAM_CONNECTION`.
+    pub connection: Option<String>,
+}
+
+/// An environment variable's value, when set and not blank.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl Globals {
+    /// These options, completed by `other`'s.
+    pub fn or(self, other: Globals) -> Globals {
+        Globals {
+            localgram: self.localgram.or(other.localgram),
+            token: self.token.or(other.token),
+            json: self.json || other.json,
+            retries: self.retries.or(other.retries),
+            no_throttle: self.no_throttle || other.no_throttle,
+            connection: self.connection.or(other.connection),
+        }
+    }
+
+    /// These options, completed by the environment; a bad server URL or switch is a usage
+    /// error naming the flag or variable it came from.
+    pub fn with_env(self) -> Result<Globals, CliError> {
+        let (localgram, origin) = match self.localgram.filter(|u| !u.trim().is_empty()) {
+            Some(url) => (Some(url), "--localgram"),
+            None => (env_var("LOCALGRAM_URL"), "LOCALGRAM_URL"),
+        };
+        if let Some(url) = &localgram {
+            let url = url.trim();
+            let ok = url::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !ok {
+                return Err(CliError::usage(format!(
+                    "invalid value {url:?} for {origin}: expected the http:// or https:// URL of a \
+                     Localgram server, such as http://127.0.0.1:8090"
+                )));
+            }
+        }
+        let no_throttle = match env_var("LOCALGRAM_NO_THROTTLE").as_deref() {
+            _ if self.no_throttle => true,
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(CliError::usage(format!(
+                    "invalid value {other:?} for LOCALGRAM_NO_THROTTLE: expected 1, true, 0 or false"
+                )));
+            }
+        };
+        Ok(Globals {
+            localgram,
+            token: self.token.or_else(|| env_var("LOCALGRAM_TOKEN")),
+            no_throttle,
+            connection: self.connection.or_else(|| env_var("LOCALGRAM_CONNECTION")),
+            ..self
+        })
+    }
+
     fn localgram(&self) -> Option<&str> {
         self.localgram
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
+    }
+
+    fn retries(&self) -> u32 {
+        self.retries.unwrap_or(3)
+    }
+}
+
+/// The options of the commands that call the API (`me`, `media`, `token`, `pages`).
+#[derive(Debug, Clone, Args)]
+pub struct ApiOptions {
+    /// Talk to this Localgram server instead of Meta's hosts [env: LOCALGRAM_URL] [default: the
+    /// server of the connection in use].
+    #[arg(long = "localgram", value_name = "URL", global = true)]
+    pub localgram: Option<String>,
+    /// Use this access token instead of a saved connection's [env: LOCALGRAM_TOKEN].
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+    /// The saved connection to use [env: LOCALGRAM_CONNECTION] [default: the one for the
+    /// server, or the only one].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub connection: Option<String>,
+    /// Print JSON: one object per line for lists.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// How often to retry a call after a transient error or a rate limit [default: 3].
+    #[arg(long, value_name = "N", global = true)]
+    pub retries: Option<u32>,
+    /// Do not hold calls to 100 per connection per 60 seconds (for load tests)
+    /// [env: LOCALGRAM_NO_THROTTLE=1].
+    #[arg(long, global = true)]
+    pub no_throttle: bool,
+}
+
+impl ApiOptions {
+    /// As [`Globals`].
+    pub fn globals(&self) -> Globals {
+        Globals {
+            localgram: self.localgram.clone(),
+            token: self.token.clone(),
+            json: self.json,
+            retries: self.retries,
+            no_throttle: self.no_throttle,
+            connection: self.connection.clone(),
+        }
     }
 }
 
@@ -67,7 +158,7 @@ impl Globals {
 pub enum TokenSource {
     /// `--token` or `LOCALGRAM_TOKEN`.
     Given,
-    /// The saved token file.
+    /// A saved connection's file.
     File(PathBuf),
 }
 
@@ -80,32 +171,144 @@ pub struct Credentials {
     pub kind: TokenKind,
     /// Where it came from.
     pub source: TokenSource,
-    /// The saved file's content, when it came from there.
+    /// The saved connection's name and content, when it came from one.
     pub saved: Option<SavedToken>,
+    /// The connection's name: the saved one's, or the one `--connection` names for a given
+    /// token.
+    pub connection: Option<String>,
 }
 
-/// The token of `--token` / `LOCALGRAM_TOKEN`, else the saved one.
-fn credentials(g: &Globals) -> Result<Credentials, CliError> {
+/// Which token a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// An Instagram token (graph.instagram.com).
+    Instagram,
+    /// A Facebook token (graph.facebook.com).
+    Facebook,
+    /// Either; an Instagram one when both are saved.
+    Any,
+}
+
+impl Need {
+    fn accepts(self, kind: TokenKind) -> bool {
+        match self {
+            Need::Instagram => !kind.is_facebook(),
+            Need::Facebook => kind.is_facebook(),
+            Need::Any => true,
+        }
+    }
+
+    fn login(self) -> &'static str {
+        match self {
+            Need::Facebook => "localgram login facebook",
+            _ => "localgram login instagram",
+        }
+    }
+
+    /// `an Instagram` or `a Facebook`.
+    fn a_platform(self) -> &'static str {
+        match self {
+            Need::Facebook => "a Facebook",
+            _ => "an Instagram",
+        }
+    }
+}
+
+/// The token of `--token` / `LOCALGRAM_TOKEN`, else a saved connection's: the one
+/// `--connection` names, else the one named after what the command needs (`instagram`,
+/// `facebook`), else the only one of that kind.
+fn credentials(g: &Globals, need: Need) -> Result<Credentials, CliError> {
+    let named = g
+        .connection
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if let Some(name) = named {
+        store::check_name(name)?;
+    }
     if let Some(token) = g.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         return Ok(Credentials {
             token: AccessToken::new(token),
             kind: TokenKind::guess(token),
             source: TokenSource::Given,
             saved: None,
+            connection: named.map(str::to_owned),
         });
     }
-    match store::load()? {
-        Some((saved, path)) => Ok(Credentials {
-            token: saved.access_token.clone(),
-            kind: saved.kind,
-            source: TokenSource::File(path),
-            saved: Some(saved),
-        }),
-        None => Err(CliError::usage(
-            "not logged in: run `localgram login instagram` (or `facebook`), or pass --token / \
-             set LOCALGRAM_TOKEN",
-        )),
-    }
+    let connections = store::list()?;
+    let names = || {
+        connections
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chosen = if let Some(name) = named {
+        let Some(c) = connections.iter().find(|c| c.name == name) else {
+            return Err(CliError::usage(if connections.is_empty() {
+                format!(
+                    "no saved connection {name:?}: there is none; run `{}`",
+                    need.login()
+                )
+            } else {
+                format!("no saved connection {name:?} (saved: {})", names())
+            }));
+        };
+        if !need.accepts(c.saved.kind) {
+            return Err(CliError::usage(format!(
+                "the connection {name:?} holds a {} token, and this command needs {} one: \
+                 run `{}` or choose another with --connection",
+                c.saved.kind.platform(),
+                need.a_platform(),
+                need.login()
+            )));
+        }
+        c
+    } else {
+        let preferred = match need {
+            Need::Facebook => "facebook",
+            _ => "instagram",
+        };
+        let fits: Vec<&store::Connection> = connections
+            .iter()
+            .filter(|c| need.accepts(c.saved.kind))
+            .collect();
+        let by_name = fits.iter().find(|c| c.name == preferred).copied();
+        let by_kind = fits
+            .iter()
+            .find(|c| c.saved.kind.default_name() == preferred)
+            .copied();
+        match by_name.or(by_kind).or(fits.first().copied()) {
+            Some(c) => c,
+            None if connections.is_empty() => {
+                return Err(CliError::usage(
+                    "not logged in: run `localgram login instagram` (or `facebook`), or pass \
+                     --token / set LOCALGRAM_TOKEN",
+                ));
+            }
+            None => {
+                let other = if need == Need::Facebook {
+                    "Instagram"
+                } else {
+                    "Facebook"
+                };
+                return Err(CliError::usage(format!(
+                    "this command needs {} token, but only {other} connections are saved \
+                     ({}): run `{}`",
+                    need.a_platform(),
+                    names(),
+                    need.login()
+                )));
+            }
+        }
+    };
+    Ok(Credentials {
+        token: chosen.saved.access_token.clone(),
+        kind: chosen.saved.kind,
+        source: TokenSource::File(chosen.path.clone()),
+        saved: Some(chosen.saved.clone()),
+        connection: Some(chosen.name.clone()),
+    })
 }
 
 /// The server to talk to: `--localgram` / `LOCALGRAM_URL`, else the one the saved token came
@@ -116,32 +319,41 @@ fn server(g: &Globals, saved: Option<&SavedToken>) -> Option<String> {
         .or_else(|| saved.and_then(|s| s.base_url.clone()))
 }
 
-/// A client builder for `server` (Meta's hosts when `None`).
+/// A client builder for `server` (Meta's hosts when `None`), with retries announced on stderr.
 ///
-/// Against Meta the SDK's client-side throttle (100 calls per minute per token) stays on;
-/// against a Localgram server it is off, since the emulator enforces the platform's rate limits
-/// itself and answers them with codes 4, 17 and 80002. Retries are announced on stderr.
-fn builder(g: &Globals, server: Option<&str>) -> ClientBuilder {
+/// The SDK's own throttle (in this process only) is off: calls with a connection's token go
+/// through `window` instead, the connection's call window shared by every process that uses it
+/// (100 calls per 60 s, against Meta and against Localgram alike), unless `--no-throttle`.
+fn builder(g: &Globals, server: Option<&str>, window: Option<throttle::Window>) -> ClientBuilder {
     error::set_target(server);
     let retry = RetryPolicy::default()
-        .with_max_retries(g.retries)
+        .with_max_retries(g.retries())
         .on_retry(|event| {
-            eprintln!(
+            output::note(&format!(
                 "note: retry {} in {:.1}s after: {}",
                 event.retry,
                 event.delay.as_secs_f64(),
                 CliError::describe(event.error)
-            );
+            ));
         });
-    let builder = Client::builder()
+    let mut builder = Client::builder()
         .ignore_env()
-        .user_agent(concat!("localgram-cli/", env!("CARGO_PKG_VERSION")))
-        .retry(retry);
-    match server {
-        Some(url) => builder.localgram(url).no_throttle(),
-        None => builder,
+        .user_agent(USER_AGENT)
+        .retry(retry)
+        .no_throttle();
+    if let Some(url) = server {
+        builder = builder.localgram(url);
+    }
+    match window {
+        Some(window) if !g.no_throttle => {
+            builder.http_client(throttle::Throttled::new(window, USER_AGENT))
+        }
+        _ => builder,
     }
 }
+
+/// The `User-Agent` of the connector's calls.
+const USER_AGENT: &str = concat!("localgram-cli/", env!("CARGO_PKG_VERSION"));
 
 /// A command's context: its client (holding the token) and its output.
 pub struct Session {
@@ -151,22 +363,30 @@ pub struct Session {
     pub credentials: Credentials,
     /// The server (`None`: Meta's hosts).
     pub server: Option<String>,
+    /// The connection's call window (`None` with `--no-throttle`).
+    pub window: Option<throttle::Window>,
     /// Standard output.
     pub out: output::Output,
 }
 
 impl Session {
     /// Resolves the token and the server, and builds the client.
-    pub fn open(g: &Globals) -> Result<Self, CliError> {
-        let credentials = credentials(g)?;
+    pub fn open(g: &Globals, need: Need) -> Result<Self, CliError> {
+        let credentials = credentials(g, need)?;
         let server = server(g, credentials.saved.as_ref());
-        let client = builder(g, server.as_deref())
+        let window = if g.no_throttle {
+            None
+        } else {
+            Some(throttle::Window::for_credentials(&credentials)?)
+        };
+        let client = builder(g, server.as_deref(), window.clone())
             .access_token(credentials.token.clone())
             .build()?;
         Ok(Self {
             client,
             credentials,
             server,
+            window,
             out: output::Output::new(g.json),
         })
     }

@@ -1,7 +1,8 @@
 //! Output: JSON (one object per line) with `--json`, otherwise aligned text: `key  value` lines
 //! for one object, a table with fixed column widths for lists (fixed, so that a list of any
 //! length streams without being held in memory). The text is the same on a terminal and in a
-//! pipe. The progress counter of `--all` goes to stderr, and only when stderr is a terminal.
+//! pipe. The progress bar of the paging commands goes to stderr, and only when both stdout and
+//! stderr are terminals and the output is not JSON.
 
 use std::io::{BufWriter, IsTerminal as _, Stdout, Write as _};
 use std::time::{Duration, Instant};
@@ -79,6 +80,11 @@ impl Output {
             self.line(line.trim_end())?;
         }
         Ok(())
+    }
+
+    /// How many bytes wait in the buffer.
+    pub fn buffered(&self) -> usize {
+        self.out.buffer().len()
     }
 
     /// Writes out what is buffered.
@@ -278,101 +284,107 @@ pub fn top_level_fields(fields: &str) -> Vec<String> {
     names
 }
 
-/// A one-line counter on stderr (`12,300 / 100,000 media`), drawn at most ten times a second,
-/// and only when stderr is a terminal.
+/// The progress bar on the terminal, if one is drawn: [`note`] writes above it.
+static SHOWN: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// A line for stderr (a retry, a throttle wait): above the progress bar when one is drawn, so
+/// that the bar is not broken, else as it is.
+pub fn note(line: &str) {
+    let bar = SHOWN.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.println(line),
+        None => eprintln!("{line}"),
+    }
+}
+
+/// A progress bar on stderr for the paging commands (`media list --all`, `media children`,
+/// `pages list`): the count, the total when known, and the rate.
+///
+/// It is drawn only when both stdout and stderr are terminals and `--json` is not given: never in
+/// a pipe, a file or a log, and never among JSON lines. The rows of the list go to the same
+/// terminal, so they are written out with the bar lifted ([`Progress::tick`]).
 pub struct Progress {
-    enabled: bool,
-    what: &'static str,
-    total: Option<u64>,
-    count: u64,
-    last_draw: Option<Instant>,
-    started: Instant,
+    bar: Option<indicatif::ProgressBar>,
+    last_flush: Instant,
 }
 
 impl Progress {
-    /// A counter of `what`, enabled when stderr is a terminal and `wanted`.
-    pub fn new(wanted: bool, what: &'static str) -> Self {
+    /// A bar counting `what`, when `out` and stderr are terminals and `out` is not JSON.
+    pub fn new(out: &Output, what: &'static str) -> Self {
+        let shown =
+            !out.json() && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        let bar = shown.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr_with_hz(10),
+            );
+            bar.set_style(style(None));
+            bar.set_message(what);
+            bar.tick();
+            if let Ok(mut shown) = SHOWN.lock() {
+                *shown = Some(bar.clone());
+            }
+            bar
+        });
         Self {
-            enabled: wanted && std::io::stderr().is_terminal(),
-            what,
-            total: None,
-            count: 0,
-            last_draw: None,
-            started: Instant::now(),
+            bar,
+            last_flush: Instant::now(),
         }
     }
 
     /// Whether it draws at all.
     pub fn enabled(&self) -> bool {
-        self.enabled
+        self.bar.is_some()
     }
 
     /// The expected total, when known.
     pub fn set_total(&mut self, total: Option<u64>) {
-        self.total = total;
-    }
-
-    /// Counts one item.
-    pub fn tick(&mut self) {
-        self.count += 1;
-        if !self.enabled {
-            return;
-        }
-        let now = Instant::now();
-        if self
-            .last_draw
-            .is_none_or(|t| now.duration_since(t) >= Duration::from_millis(100))
-        {
-            self.last_draw = Some(now);
-            self.draw();
+        if let (Some(bar), Some(total)) = (&self.bar, total) {
+            bar.set_length(total);
+            bar.set_style(style(Some(total)));
         }
     }
 
-    fn draw(&self) {
-        let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let rate = thousands((self.count as f64 / secs) as u64);
-        let text = match self.total {
-            Some(total) => format!(
-                "{} / {} {} ({rate}/s)",
-                thousands(self.count),
-                thousands(total),
-                self.what
-            ),
-            None => format!("{} {} ({rate}/s)", thousands(self.count), self.what),
+    /// Counts one item written to `out`; what `out` holds is written out under the bar at most
+    /// ten times a second.
+    pub fn tick(&mut self, out: &mut Output) -> Result<(), CliError> {
+        let Some(bar) = &self.bar else {
+            return Ok(());
         };
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{text}");
-        let _ = err.flush();
+        bar.inc(1);
+        if self.last_flush.elapsed() >= Duration::from_millis(100) || out.buffered() > 32 * 1024 {
+            self.last_flush = Instant::now();
+            bar.suspend(|| out.flush())?;
+        }
+        Ok(())
     }
 
-    /// Clears the line (once).
+    /// Removes the bar (once).
     pub fn finish(&mut self) {
-        if self.enabled && self.last_draw.take().is_some() {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
+        if let Some(bar) = self.bar.take() {
+            if let Ok(mut shown) = SHOWN.lock() {
+                *shown = None;
+            }
+            bar.finish_and_clear();
         }
     }
+}
+
+/// The bar's look: a bar with the total when known, else a spinner; always the count and rate.
+fn style(total: Option<u64>) -> indicatif::ProgressStyle {
+    let template = match total {
+        Some(_) => "{bar:30} {human_pos}/{human_len} {msg} ({per_sec:0}, {eta} left)",
+        None => "{spinner} {human_pos} {msg} ({per_sec:0})",
+    };
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
 }
 
 impl Drop for Progress {
-    /// An error ends the stream early: the counter is cleared before the error line.
+    /// An error ends the stream early: the bar is removed before the error line.
     fn drop(&mut self) {
         self.finish();
     }
-}
-
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A token shown without giving it away: `IGQVJl…ived`.
@@ -430,8 +442,6 @@ mod tests {
         );
         assert_eq!(cell(&json!({"a": 1})), r#"{"a":1}"#);
         assert_eq!(cell(&json!(12)), "12");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(999), "999");
         assert_eq!(redact("IGQVJlocalgramJaneLongLived"), "IGQVJl…ived");
         assert_eq!(redact("short"), "[redacted]");
     }

@@ -10,8 +10,19 @@ use futures_util::StreamExt as _;
 use localgram_client::requests::{Coordinates, CoverPhoto, PageLocation};
 
 use super::error::CliError;
-use super::output::{List, Table};
-use super::{Globals, Session};
+use super::output::{List, Progress, Table};
+use super::{ApiOptions, Globals, Need, Session};
+
+/// `localgram pages …`: the subcommand and the connector's options.
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: PagesCommand,
+}
 
 /// `localgram pages …`.
 #[derive(Debug, Subcommand)]
@@ -31,6 +42,15 @@ pub struct ListArgs {
     /// Pages per request.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     limit: Option<u32>,
+    /// Only Pages that are (true) or are not (false) places (`is_place`).
+    #[arg(long, value_name = "BOOL")]
+    is_place: Option<bool>,
+    /// Only Pages that can (true) or cannot (false) be promoted (`is_promotable`).
+    #[arg(long, value_name = "BOOL")]
+    is_promotable: Option<bool>,
+    /// Start after this cursor.
+    #[arg(long, value_name = "CURSOR")]
+    after: Option<String>,
 }
 
 /// `localgram pages create`.
@@ -107,7 +127,7 @@ pub async fn run(g: &Globals, command: PagesCommand) -> Result<(), CliError> {
 }
 
 async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Facebook)?;
     let fields = args
         .fields
         .as_deref()
@@ -120,21 +140,51 @@ async fn list(g: &Globals, args: ListArgs) -> Result<(), CliError> {
     if let Some(limit) = args.limit {
         request = request.limit(limit);
     }
+    if let Some(v) = args.is_place {
+        request = request.is_place(v);
+    }
+    if let Some(v) = args.is_promotable {
+        request = request.is_promotable(v);
+    }
+    if let Some(cursor) = args
+        .after
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        request = request.after(cursor);
+    }
     let mut list = List::new(&s.out, || {
         fields.map_or_else(
             || Table::new(&["id", "name", "category", "tasks"]),
             Table::for_fields,
         )
     });
-    let mut stream = request.stream();
+    let first = request.with_total_count().send().await?;
+    let total = first.summary.as_ref().and_then(|s| s.total_count);
+    let mut progress = Progress::new(&s.out, "pages");
+    progress.set_total(total);
+    let mut stream = first.into_stream();
     while let Some(page) = stream.next().await {
         list.item(&mut s.out, &page?)?;
+        progress.tick(&mut s.out)?;
     }
-    list.end(&mut s.out)
+    progress.finish();
+    list.end(&mut s.out)?;
+    // summary.total_count: every Page the filters match, however many were listed.
+    if let Some(total) = total {
+        if s.out.json() {
+            s.out
+                .json_line(&serde_json::json!({"summary": {"total_count": total}}))?;
+        } else {
+            s.out.line(&format!("total_count: {total}"))?;
+        }
+    }
+    s.out.flush()
 }
 
 async fn create(g: &Globals, a: CreateArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Facebook)?;
     let mut request = s.client.create_page(a.name.trim());
     if let Some(v) = a.category {
         request = request.category(v);

@@ -1,9 +1,16 @@
-//! The saved token: `$XDG_CONFIG_HOME/localgram/token.json`, or `$HOME/.config/localgram/token.json`.
+//! Saved connections: one file per connection, `connections/NAME.json` in
+//! `$XDG_CONFIG_HOME/localgram` (or `$HOME/.config/localgram`). A connection is a long-lived
+//! token with what goes with it; by default there is one per API host, named `instagram` and
+//! `facebook`, so that logging in to one never replaces the other. Beside each file,
+//! `NAME.calls` keeps the connection's call window for the throttle (see `throttle.rs`).
 //!
-//! The directory is created with mode 0700 and the file with mode 0600, at creation (never a
-//! `chmod` after the fact): the file is written beside the old one under a fresh name opened
-//! with `O_CREAT | O_EXCL` and mode 0600, then renamed over it, so a reader sees the old token
-//! or the new one and never a half-written file.
+//! The directories are created with mode 0700 and the files with mode 0600, at creation (never a
+//! `chmod` after the fact): a file is written beside the old one under a fresh name opened with
+//! `O_CREAT | O_EXCL` and mode 0600, then renamed over it, so a reader sees the old token or the
+//! new one and never a half-written file.
+//!
+//! The single `token.json` of earlier versions is still read, as the connection named after its
+//! kind, until a login of that kind replaces it.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,8 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CliError;
 
-/// The file's name inside the configuration directory.
-pub const TOKEN_FILE: &str = "token.json";
+/// The single saved token of earlier versions, inside the configuration directory.
+pub const LEGACY_TOKEN_FILE: &str = "token.json";
+
+/// The directory of the connections, inside the configuration directory.
+pub const CONNECTIONS_DIR: &str = "connections";
 
 /// Which API a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +50,24 @@ impl TokenKind {
         matches!(self, TokenKind::FacebookLongLived)
     }
 
+    /// The connection name used when none is given: `instagram` or `facebook`.
+    pub fn default_name(self) -> &'static str {
+        if self.is_facebook() {
+            "facebook"
+        } else {
+            "instagram"
+        }
+    }
+
+    /// `Instagram` or `Facebook`.
+    pub fn platform(self) -> &'static str {
+        if self.is_facebook() {
+            "Facebook"
+        } else {
+            "Instagram"
+        }
+    }
+
     /// A guess for a token given on the command line: Facebook user tokens start with `EAA`.
     pub fn guess(token: &str) -> Self {
         if token.starts_with("EAA") {
@@ -50,7 +78,7 @@ impl TokenKind {
     }
 }
 
-/// What `token.json` holds.
+/// What a connection file holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedToken {
     /// The token.
@@ -93,15 +121,55 @@ pub fn config_dir() -> Result<PathBuf, CliError> {
     }
 }
 
-/// The token file's path.
-pub fn token_path() -> Result<PathBuf, CliError> {
-    Ok(config_dir()?.join(TOKEN_FILE))
+/// A saved connection.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Its name.
+    pub name: String,
+    /// The token and what goes with it.
+    pub saved: SavedToken,
+    /// Its file.
+    pub path: PathBuf,
 }
 
-/// The saved token and its path, or `None` when there is no file.
-pub fn load() -> Result<Option<(SavedToken, PathBuf)>, CliError> {
-    let path = token_path()?;
-    let text = match std::fs::read_to_string(&path) {
+/// The directory of the connections.
+pub fn connections_dir() -> Result<PathBuf, CliError> {
+    Ok(config_dir()?.join(CONNECTIONS_DIR))
+}
+
+/// Refuses names that could not be file names of their own: 1 to 64 of `A-Z a-z 0-9 . _ -`, not
+/// starting with a dot.
+pub fn check_name(name: &str) -> Result<(), CliError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "invalid connection name {name:?}: expected 1 to 64 letters, digits, '.', '_' or '-', \
+             not starting with '.'"
+        )))
+    }
+}
+
+/// The file of the connection `name`.
+pub fn connection_path(name: &str) -> Result<PathBuf, CliError> {
+    check_name(name)?;
+    Ok(connections_dir()?.join(format!("{name}.json")))
+}
+
+/// The call window file of the connection `name`.
+pub fn window_path(name: &str) -> Result<PathBuf, CliError> {
+    check_name(name)?;
+    Ok(connections_dir()?.join(format!("{name}.calls")))
+}
+
+fn read(path: &Path) -> Result<Option<SavedToken>, CliError> {
+    let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
@@ -111,26 +179,78 @@ pub fn load() -> Result<Option<(SavedToken, PathBuf)>, CliError> {
             )));
         }
     };
-    let saved: SavedToken = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map(Some).map_err(|e| {
         CliError::other(format!(
             "{} is not a saved token ({e}); remove it with `localgram logout`",
             path.display()
         ))
-    })?;
-    Ok(Some((saved, path)))
+    })
 }
 
-/// Saves `token`, replacing any saved one; returns the file's path.
-pub fn save(token: &SavedToken) -> Result<PathBuf, CliError> {
-    let dir = config_dir()?;
-    let path = dir.join(TOKEN_FILE);
+/// Every saved connection, by name.
+pub fn list() -> Result<Vec<Connection>, CliError> {
+    let dir = connections_dir()?;
+    let mut connections = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Some(name) = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".json"))
+                else {
+                    continue;
+                };
+                if check_name(name).is_err() {
+                    continue;
+                }
+                if let Some(saved) = read(&path)? {
+                    connections.push(Connection {
+                        name: name.to_owned(),
+                        saved,
+                        path,
+                    });
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(CliError::other(format!(
+                "cannot read {}: {e}",
+                dir.display()
+            )));
+        }
+    }
+    let legacy = config_dir()?.join(LEGACY_TOKEN_FILE);
+    if let Some(saved) = read(&legacy)? {
+        let name = saved.kind.default_name();
+        if !connections.iter().any(|c| c.name == name) {
+            connections.push(Connection {
+                name: name.to_owned(),
+                saved,
+                path: legacy,
+            });
+        }
+    }
+    connections.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(connections)
+}
+
+/// Saves `token` as the connection `name`, replacing any connection of that name; returns the
+/// file's path.
+pub fn save(name: &str, token: &SavedToken) -> Result<PathBuf, CliError> {
+    let path = connection_path(name)?;
+    let base = config_dir()?;
+    let dir = connections_dir()?;
     let fail = |what: &str, p: &Path, e: std::io::Error| {
         CliError::other(format!("cannot {what} {}: {e}", p.display()))
     };
+    create_private_dir(&base).map_err(|e| fail("create", &base, e))?;
     create_private_dir(&dir).map_err(|e| fail("create", &dir, e))?;
     let mut body = serde_json::to_vec_pretty(token).expect("a token serialises");
     body.push(b'\n');
-    let tmp = dir.join(format!(".{TOKEN_FILE}.{}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     let written = (|| {
         let mut file = open_private(&tmp)?;
@@ -145,20 +265,32 @@ pub fn save(token: &SavedToken) -> Result<PathBuf, CliError> {
         let _ = std::fs::remove_file(&tmp);
         fail("write", &path, e)
     })?;
+    // The token of earlier versions, now replaced by this connection.
+    let legacy = base.join(LEGACY_TOKEN_FILE);
+    if let Ok(Some(old)) = read(&legacy)
+        && old.kind.default_name() == name
+    {
+        let _ = std::fs::remove_file(&legacy);
+    }
     Ok(path)
 }
 
-/// Removes the saved token; its path if there was one.
-pub fn remove() -> Result<Option<PathBuf>, CliError> {
-    let path = token_path()?;
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(Some(path)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(CliError::other(format!(
-            "cannot remove {}: {e}",
-            path.display()
-        ))),
+/// Removes a connection and its call window.
+pub fn remove(connection: &Connection) -> Result<(), CliError> {
+    match std::fs::remove_file(&connection.path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(CliError::other(format!(
+                "cannot remove {}: {e}",
+                connection.path.display()
+            )));
+        }
     }
+    if let Ok(window) = window_path(&connection.name) {
+        let _ = std::fs::remove_file(window);
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -217,6 +349,16 @@ mod tests {
                 .unwrap();
         assert_eq!(back.kind, TokenKind::FacebookLongLived);
         assert_eq!(back.expires_at, None);
+    }
+
+    #[test]
+    fn connection_names_are_plain_file_names() {
+        for ok in ["instagram", "facebook", "work-ig", "a.b_c"] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ".hidden", "a/b", "..", "x y", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    SystemClock
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// `2027-01-19T12:00:00Z`.
 pub fn rfc3339(unix: u64) -> String {
     let unix = i64::try_from(unix).unwrap_or(i64::MAX / 2);

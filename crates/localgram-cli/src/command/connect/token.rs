@@ -12,7 +12,21 @@ use super::error::CliError;
 use super::login::saved_token;
 use super::output::{Output, redact};
 use super::store::{self, SavedToken, TokenKind};
-use super::{Globals, Session, TokenSource, builder, credentials, server, time};
+use super::{
+    ApiOptions, Credentials, Globals, Need, Session, TokenSource, builder, credentials, server,
+    time,
+};
+
+/// `localgram token …`: the subcommand and the connector's options.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The connector's options.
+    #[command(flatten)]
+    pub api: ApiOptions,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
 
 /// `localgram token …`.
 #[derive(Debug, Subcommand)]
@@ -88,12 +102,11 @@ fn deliver(
     out: &mut Output,
     response: &TokenResponse,
     saved: &SavedToken,
-    save: bool,
+    save: Option<&str>,
 ) -> Result<(), CliError> {
-    let path = if save {
-        Some(store::save(saved)?)
-    } else {
-        None
+    let path = match save {
+        Some(name) => Some(store::save(name, saved)?),
+        None => None,
     };
     if out.json() {
         out.json_line(&NewToken {
@@ -124,8 +137,22 @@ fn deliver(
     Ok(())
 }
 
+/// The connection a new token is saved as: the one it replaces when it came from a saved
+/// connection; with `--save`, the one `--connection` names or the default one for its kind.
+fn save_as(c: &Credentials, save: bool, kind: TokenKind) -> Option<String> {
+    match (&c.source, &c.connection) {
+        (TokenSource::File(_), Some(name)) => Some(name.clone()),
+        _ if save => Some(
+            c.connection
+                .clone()
+                .unwrap_or_else(|| kind.default_name().to_owned()),
+        ),
+        _ => None,
+    }
+}
+
 async fn refresh(g: &Globals, args: RefreshArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Instagram)?;
     if s.credentials.kind.is_facebook() {
         return Err(CliError::usage(
             "a Facebook token cannot be refreshed: exchange a new short-lived one with \
@@ -146,20 +173,20 @@ async fn refresh(g: &Globals, args: RefreshArgs) -> Result<(), CliError> {
         old.and_then(|o| o.app_id.as_deref()),
         s.server.clone(),
     );
-    let save = args.save || matches!(s.credentials.source, TokenSource::File(_));
-    deliver(&mut s.out, &response, &saved, save)
+    let name = save_as(&s.credentials, args.save, saved.kind);
+    deliver(&mut s.out, &response, &saved, name.as_deref())
 }
 
 async fn exchange(g: &Globals, args: ExchangeArgs) -> Result<(), CliError> {
-    let mut s = Session::open(g)?;
+    let mut s = Session::open(g, Need::Any)?;
     let facebook = args.facebook || s.credentials.kind.is_facebook();
     let app_id = args
         .app_id
         .as_deref()
         .map(str::trim)
         .filter(|id| !id.is_empty());
-    let mut client =
-        builder(g, s.server.as_deref()).app_secret(AppSecret::new(args.app_secret.trim()));
+    let mut client = builder(g, s.server.as_deref(), s.window.clone())
+        .app_secret(AppSecret::new(args.app_secret.trim()));
     if let Some(id) = app_id {
         client = client.app_id(id);
     }
@@ -192,8 +219,8 @@ async fn exchange(g: &Globals, args: ExchangeArgs) -> Result<(), CliError> {
         app_id.or_else(|| old.and_then(|o| o.app_id.as_deref())),
         s.server.clone(),
     );
-    let save = args.save || matches!(s.credentials.source, TokenSource::File(_));
-    deliver(&mut s.out, &response, &saved, save)
+    let name = save_as(&s.credentials, args.save, saved.kind);
+    deliver(&mut s.out, &response, &saved, name.as_deref())
 }
 
 /// What `inspect --json` prints.
@@ -201,6 +228,8 @@ async fn exchange(g: &Globals, args: ExchangeArgs) -> Result<(), CliError> {
 struct Inspection {
     token: String,
     kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connection: Option<String>,
     source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_file: Option<String>,
@@ -219,7 +248,7 @@ struct Inspection {
 }
 
 fn inspect(g: &Globals, args: InspectArgs) -> Result<(), CliError> {
-    let c = credentials(g)?;
+    let c = credentials(g, Need::Any)?;
     let server = server(g, c.saved.as_ref());
     let saved = c.saved.as_ref();
     let now = time::now();
@@ -231,6 +260,7 @@ fn inspect(g: &Globals, args: InspectArgs) -> Result<(), CliError> {
             redact(c.token.secret())
         },
         kind: c.kind.as_str(),
+        connection: c.connection.clone(),
         source: match &c.source {
             TokenSource::Given => "given (--token or LOCALGRAM_TOKEN)".to_owned(),
             TokenSource::File(_) => "saved".to_owned(),
@@ -265,6 +295,9 @@ fn inspect(g: &Globals, args: InspectArgs) -> Result<(), CliError> {
                 .unwrap_or_else(|| "Meta's hosts".to_owned()),
         ),
     ];
+    if let Some(name) = &info.connection {
+        pairs.insert(2, ("connection", name.clone()));
+    }
     let mut opt = |key, value: Option<String>| {
         if let Some(v) = value {
             pairs.push((key, v));

@@ -2,25 +2,30 @@
 
 use clap::Args;
 use localgram_server::config::LogFormat;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use crate::config::Given;
 use tokio::net::TcpListener;
 
-/// Flags of `localgram serve`; each overrides the file and the environment.
+/// Flags of `localgram serve`; each overrides the file and the environment. Values are taken as
+/// text and checked by [`crate::config`], whatever layer they come from.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// A configuration file [default: ./localgram.toml when it exists].
+    #[arg(long, value_name = "FILE", env = "LOCALGRAM_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:8090].
-    #[arg(long)]
+    #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// sqlite://FILE (created if missing) or postgres://… [default: sqlite://localgram.db].
-    #[arg(long)]
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Base URL used in every absolute URL the server emits [default: http://<listen>].
-    #[arg(long)]
+    #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// A world file (TOML or JSON) to load at start.
-    #[arg(long)]
-    pub world: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<String>,
     /// Do not load the demo world on an empty database.
     #[arg(long)]
     pub no_demo: bool,
@@ -28,109 +33,90 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_migrate: bool,
     /// Require this Bearer token on /_localgram/* (and accept it from any address).
-    #[arg(long)]
+    #[arg(long, value_name = "TOKEN")]
     pub admin_token: Option<String>,
-    /// pretty | json.
-    #[arg(long)]
+    /// Request log format: pretty or json [default: pretty].
+    #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
-    /// Authorization code lifetime in seconds [default: 3600].
-    #[arg(long)]
-    pub code_ttl_seconds: Option<i64>,
-    /// full | normal [default: full].
-    #[arg(long)]
+    /// Authorization code lifetime in seconds, 1 to 86400 [default: 3600].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub code_ttl_seconds: Option<String>,
+    /// full or normal [default: full].
+    #[arg(long, value_name = "MODE")]
     pub sqlite_synchronous: Option<String>,
     /// Start the test clock frozen at this RFC 3339 instant.
-    #[arg(long)]
+    #[arg(long, value_name = "TIME")]
     pub clock_start: Option<String>,
     /// Default calls of one app per rolling hour, Basic Display (code 4) [default: 20000].
-    #[arg(long)]
-    pub rate_limit_app_per_hour: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub rate_limit_app_per_hour: Option<String>,
     /// Default calls of one app-and-user pair per rolling hour, Basic Display (code 17) [default: 4800].
-    #[arg(long)]
-    pub rate_limit_user_per_hour: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub rate_limit_user_per_hour: Option<String>,
     /// Default calls of one app-and-account pair per 24 hours, Instagram Login (code 80002) [default: 48000].
-    #[arg(long)]
-    pub rate_limit_business_per_day: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub rate_limit_business_per_day: Option<String>,
     /// How many of an account's most recent media the media edge reaches [default: 10000].
-    #[arg(long)]
-    pub max_listed_media: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max_listed_media: Option<String>,
+    /// Start the fbtrace_id sequence from this seed (the same ids every run, for tests).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub fbtrace_seed: Option<String>,
     /// Seconds a client has to send a request's header [default: 10].
-    #[arg(long)]
-    pub header_read_timeout_seconds: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub header_read_timeout_seconds: Option<String>,
     /// Seconds a connection may stay silent with no request in progress [default: 5].
-    #[arg(long)]
-    pub idle_timeout_seconds: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub idle_timeout_seconds: Option<String>,
     /// Connections served at once, beyond which a connection gets 503; 0: three quarters of the
     /// open-file limit [default: 0].
-    #[arg(long)]
-    pub max_connections: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max_connections: Option<String>,
     /// Seconds a stop waits for in-flight requests; a second signal stops at once [default: 10].
-    #[arg(long)]
-    pub shutdown_grace_seconds: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub shutdown_grace_seconds: Option<String>,
 }
 
 impl ServeArgs {
-    fn flags(&self) -> BTreeMap<String, toml::Value> {
-        let mut m = BTreeMap::new();
-        let mut put = |k: &str, v: Option<toml::Value>| {
-            if let Some(v) = v {
-                m.insert(k.to_owned(), v);
-            }
-        };
-        let s = |v: &Option<String>| v.clone().map(toml::Value::String);
-        put("listen", s(&self.listen));
-        put("database_url", s(&self.database_url));
-        put("public_url", s(&self.public_url));
-        put(
-            "world",
-            self.world
-                .as_ref()
-                .map(|p| toml::Value::String(p.display().to_string())),
-        );
-        put(
-            "no_demo",
-            self.no_demo.then_some(toml::Value::Boolean(true)),
-        );
-        put(
-            "no_migrate",
-            self.no_migrate.then_some(toml::Value::Boolean(true)),
-        );
-        put("admin_token", s(&self.admin_token));
-        put("log_format", s(&self.log_format));
-        put(
-            "code_ttl_seconds",
-            self.code_ttl_seconds.map(toml::Value::Integer),
-        );
-        put("sqlite_synchronous", s(&self.sqlite_synchronous));
-        put("clock_start", s(&self.clock_start));
-        put(
-            "rate_limit_app_per_hour",
-            self.rate_limit_app_per_hour.map(toml::Value::Integer),
-        );
-        put(
-            "rate_limit_user_per_hour",
-            self.rate_limit_user_per_hour.map(toml::Value::Integer),
-        );
-        put(
-            "rate_limit_business_per_day",
-            self.rate_limit_business_per_day.map(toml::Value::Integer),
-        );
-        put(
-            "max_listed_media",
-            self.max_listed_media.map(toml::Value::Integer),
-        );
-        for (key, value) in [
+    fn flags(&self) -> Vec<Given> {
+        let mut flags = Vec::new();
+        let texts = [
+            ("listen", &self.listen),
+            ("database_url", &self.database_url),
+            ("public_url", &self.public_url),
+            ("world", &self.world),
+            ("admin_token", &self.admin_token),
+            ("log_format", &self.log_format),
+            ("code_ttl_seconds", &self.code_ttl_seconds),
+            ("sqlite_synchronous", &self.sqlite_synchronous),
+            ("clock_start", &self.clock_start),
+            ("rate_limit_app_per_hour", &self.rate_limit_app_per_hour),
+            ("rate_limit_user_per_hour", &self.rate_limit_user_per_hour),
+            (
+                "rate_limit_business_per_day",
+                &self.rate_limit_business_per_day,
+            ),
+            ("max_listed_media", &self.max_listed_media),
+            ("fbtrace_seed", &self.fbtrace_seed),
             (
                 "header_read_timeout_seconds",
-                self.header_read_timeout_seconds,
+                &self.header_read_timeout_seconds,
             ),
-            ("idle_timeout_seconds", self.idle_timeout_seconds),
-            ("max_connections", self.max_connections),
-            ("shutdown_grace_seconds", self.shutdown_grace_seconds),
-        ] {
-            put(key, value.map(toml::Value::Integer));
+            ("idle_timeout_seconds", &self.idle_timeout_seconds),
+            ("max_connections", &self.max_connections),
+            ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
+        ];
+        for (key, value) in texts {
+            if let Some(v) = value {
+                flags.push(Given::flag(key, toml::Value::String(v.clone())));
+            }
         }
-        m
+        for (key, set) in [("no_demo", self.no_demo), ("no_migrate", self.no_migrate)] {
+            if set {
+                flags.push(Given::flag(key, toml::Value::Boolean(true)));
+            }
+        }
+        flags
     }
 }
 
@@ -193,8 +179,8 @@ async fn shutdown_signal() {
 }
 
 /// Runs the emulator until SIGINT or SIGTERM.
-pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> anyhow::Result<()> {
-    let config = crate::config::load(config_file, args.flags())?;
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = crate::config::load(args.config.as_deref(), args.flags())?;
     let _log_guard = init_logging(config.log_format);
     let listener = TcpListener::bind(config.listen)
         .await

@@ -130,7 +130,11 @@ async fn usage_errors_exit_2() {
     );
     let run = user.run(&["login", "instagram"]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--app-id <APP_ID>"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: the following required arguments were not provided: --app-id <APP_ID>, \
+         --app-secret <APP_SECRET>; see 'localgram login instagram --help'\n"
+    );
     let run = user
         .run(&with_token(
             &server,

@@ -426,3 +426,103 @@ async fn login_facebook_opens_the_dialog_and_reports_a_refused_code() {
         .fails(3, "Invalid verification code format. [code 100]");
     assert!(!user.token_path().exists());
 }
+
+#[tokio::test]
+async fn login_facebook_saves_its_own_connection_beside_the_instagram_one() {
+    let registered = "redirect_uris = [\"https://fb.example/cb\"]";
+    let world = localgram_testkit::facebook_world();
+    assert!(world.contains(registered));
+    let server = TestServer::spawn_with(TestOptions {
+        world: Some(world.replace(
+            registered,
+            "redirect_uris = [\"https://fb.example/cb\", \"http://127.0.0.1/callback\"]",
+        )),
+        ..Default::default()
+    })
+    .await;
+    let user = User::new();
+    // An Instagram login saved before.
+    let instagram = serde_json::json!({
+        "access_token": LONG_LIVED_TOKEN, "kind": "instagram_long_lived", "base_url": server.base
+    })
+    .to_string();
+    std::fs::create_dir_all(user.token_path().parent().unwrap()).unwrap();
+    std::fs::write(user.token_path(), &instagram).unwrap();
+
+    use localgram_testkit::world::fb;
+    let login = start_login(
+        &user,
+        &server,
+        &[
+            "facebook",
+            "--app-id",
+            fb::APP_ID,
+            "--app-secret",
+            fb::APP_SECRET,
+        ],
+    )
+    .await;
+    // The dialog: log in as the test user, then Continue with the asked permissions and a Page.
+    let browser = localgram_testkit::browser();
+    let page = browser.get(login.url.clone()).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let field = |page: &str, name| form_value(page, name).unwrap_or_else(|| panic!("no {name}"));
+    let res = browser
+        .post(
+            login
+                .url
+                .join("/www.facebook.com/dialog/oauth/login")
+                .unwrap(),
+        )
+        .form(&[
+            ("csrf", field(&page, "csrf")),
+            ("q", field(&page, "q")),
+            ("email", fb::EMAIL.to_owned()),
+            ("password", fb::PASSWORD.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "dialog login");
+    let consent = browser.get(login.url.clone()).send().await.unwrap();
+    let consent = consent.text().await.unwrap();
+    assert!(consent.contains("id=\"allow\""), "{consent}");
+    let res = browser
+        .post(login.url.join("/www.facebook.com/dialog/oauth").unwrap())
+        .form(&[
+            ("csrf", field(&consent, "csrf")),
+            ("q", field(&consent, "q")),
+            ("decision", "allow".to_owned()),
+            ("perm", "pages_show_list".to_owned()),
+            ("perm", "pages_manage_metadata".to_owned()),
+            ("page", fb::CAFE_PAGE.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "consent");
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(callback(&browser, &location).await.0, 200);
+    let run = login.finish().await.ok();
+    assert_eq!(
+        run.lines()[1],
+        format!(
+            "Token saved to {}; it expires on {}",
+            user.connection_path("facebook").display(),
+            run.lines()[1].split("; it expires on ").nth(1).unwrap()
+        )
+    );
+
+    // Both logins are kept, and each command takes the one it needs.
+    assert_eq!(
+        std::fs::read_to_string(user.token_path()).unwrap(),
+        instagram
+    );
+    let facebook = user.saved_as("facebook");
+    assert_eq!(facebook["kind"], "facebook_long_lived");
+    assert_eq!(facebook["user_id"], fb::USER_ID);
+    let pages = user.run(&["pages", "list", "--json"]).await.ok();
+    assert_eq!(pages.json_lines()[0]["id"], fb::CAFE_PAGE);
+    let me = user.run(&["me", "--json"]).await.ok();
+    assert_eq!(me.json_lines()[0]["username"], TESTER);
+}

@@ -5,9 +5,11 @@
 //! Children run through `tokio::process`, so the server keeps serving on the test's runtime
 //! while a command waits for it.
 
+mod connections;
 mod errors;
 mod login;
 mod pages;
+mod progress;
 mod reads;
 mod token;
 
@@ -126,15 +128,28 @@ impl User {
         self.dir.path().join("config")
     }
 
-    /// Where the token is saved.
-    pub fn token_path(&self) -> PathBuf {
-        self.config_home().join("localgram").join("token.json")
+    /// Where the connection `name` is saved.
+    pub fn connection_path(&self, name: &str) -> PathBuf {
+        self.config_home()
+            .join("localgram")
+            .join("connections")
+            .join(format!("{name}.json"))
     }
 
-    /// The saved token file, parsed.
-    pub fn saved(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.token_path()).expect("no saved token");
+    /// Where an Instagram login is saved by default.
+    pub fn token_path(&self) -> PathBuf {
+        self.connection_path("instagram")
+    }
+
+    /// The saved connection `name`, parsed.
+    pub fn saved_as(&self, name: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.connection_path(name)).expect("no saved token");
         serde_json::from_str(&text).unwrap()
+    }
+
+    /// The saved Instagram connection, parsed.
+    pub fn saved(&self) -> serde_json::Value {
+        self.saved_as("instagram")
     }
 
     /// `localgram ARGS…` with this user's environment, not yet started.
@@ -176,6 +191,45 @@ impl User {
             stdout: String::from_utf8(output.stdout).unwrap(),
             stderr: String::from_utf8(output.stderr).unwrap(),
         }
+    }
+}
+
+impl User {
+    /// Runs `localgram ARGS…` on a pseudo-terminal (util-linux `script`), so that stdout and
+    /// stderr are both a terminal; `stdout` is what the terminal showed. `None` when `script`
+    /// is not installed.
+    pub async fn run_in_terminal(&self, args: &[&str]) -> Option<Run> {
+        let line = std::iter::once(env!("CARGO_BIN_EXE_localgram"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut script = tokio::process::Command::new("script");
+        script
+            .args(["-qefc", &line, "/dev/null"])
+            .current_dir(self.dir.path())
+            .env("XDG_CONFIG_HOME", self.config_home())
+            .env("HOME", self.dir.path().join("home"))
+            .env("TERM", "xterm")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("LOCALGRAM_") {
+                script.env_remove(name);
+            }
+        }
+        let output = match script.output().await {
+            Ok(output) => output,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => panic!("cannot run script: {e}"),
+        };
+        Some(Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
     }
 }
 

@@ -108,7 +108,21 @@ async fn media_list_prints_a_table_or_json_lines() {
         .await
         .ok();
     let lines = run.json_lines();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
+    // The last line is the page's paging: its cursors, no link (there is no other page).
+    let paging = &lines[2]["paging"];
+    assert_eq!(lines[2].as_object().unwrap().len(), 1, "{}", lines[2]);
+    assert!(
+        paging["cursors"]["before"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert!(
+        paging["cursors"]["after"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert_eq!(paging.get("next"), None);
     assert_eq!(lines[0]["id"], IMAGE);
     assert_eq!(lines[0]["caption"], "Sunset");
     assert_eq!(lines[0]["media_type"], "IMAGE");
@@ -251,7 +265,8 @@ async fn media_list_all_streams_every_item_of_a_1000_media_account() {
         .run(&with_token(
             &server,
             BIG_TOKEN,
-            &["media", "list", "--all", "--limit", "7"],
+            // 143 calls: past the throttle's 100 per minute, which this test does not wait for.
+            &["media", "list", "--all", "--limit", "7", "--no-throttle"],
         ))
         .await
         .ok();
@@ -278,7 +293,13 @@ async fn media_list_all_streams_every_item_of_a_1000_media_account() {
         ))
         .await
         .ok();
-    assert_eq!(run.json_lines().len(), 25);
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 26);
+    assert!(
+        lines[25]["paging"]["next"].as_str().is_some(),
+        "{}",
+        lines[25]
+    );
 }
 
 #[tokio::test]
