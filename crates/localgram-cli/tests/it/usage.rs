@@ -163,6 +163,14 @@ fn every_bad_setting_is_one_line_naming_it_with_exit_code_2() {
             "error: invalid value \"ftp://example.com\" for --public-url: expected an http:// or https:// URL, such as http://127.0.0.1:8090",
         ),
         bad(
+            &["serve", "--idle-timeout-seconds", "0"],
+            "error: invalid value \"0\" for --idle-timeout-seconds: expected a whole number of seconds, at least 1",
+        ),
+        bad(
+            &["serve", "--max-connections", "many"],
+            "error: invalid value \"many\" for --max-connections: expected a whole number of connections, 0 for three quarters of the open-file limit",
+        ),
+        bad(
             &["serve", "--fbtrace-seed", "-1"],
             "error: invalid value \"-1\" for --fbtrace-seed: expected a whole number from 0 to 9223372036854775807",
         ),
@@ -177,7 +185,7 @@ fn every_bad_setting_is_one_line_naming_it_with_exit_code_2() {
             file: "lisen = \"127.0.0.1:0\"\n",
             ..bad(
                 &["serve"],
-                "error: unknown setting \"lisen\" in localgram.toml: expected one of listen, database_url, public_url, world, no_demo, no_migrate, admin_token, log_format, code_ttl_seconds, sqlite_synchronous, clock_start, rate_limit_app_per_hour, rate_limit_user_per_hour, rate_limit_business_per_day, max_listed_media, fbtrace_seed",
+                "error: unknown setting \"lisen\" in localgram.toml: expected one of listen, database_url, public_url, world, no_demo, no_migrate, admin_token, log_format, code_ttl_seconds, sqlite_synchronous, clock_start, rate_limit_app_per_hour, rate_limit_user_per_hour, rate_limit_business_per_day, max_listed_media, fbtrace_seed, header_read_timeout_seconds, idle_timeout_seconds, max_connections, shutdown_grace_seconds",
             )
         },
         Bad {
