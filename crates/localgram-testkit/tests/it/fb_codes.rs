@@ -252,6 +252,7 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         let res = Reply::read(
             client()
                 .post(server.url("/_localgram/world"))
+                .header("content-type", "application/toml")
                 .body(DEV_APP_WORLD)
                 .send()
                 .await

@@ -72,6 +72,7 @@ async fn spawn_linked(backend: &Backend) -> TestServer {
     let res = Reply::read(
         client()
             .post(server.url("/_localgram/world"))
+            .header("content-type", "application/toml")
             .body(LINKED_ACCOUNT)
             .send()
             .await
