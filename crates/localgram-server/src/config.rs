@@ -16,7 +16,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// SQLite's `synchronous` setting (reliability.md D10).
+/// SQLite's `synchronous` setting (README, `--sqlite-synchronous`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SqliteSync {

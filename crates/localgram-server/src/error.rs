@@ -14,7 +14,7 @@ pub enum ApiError {
     /// Graph envelope. 400 for most codes (always for 190, D6); 500 for code 1; 503 for code 2.
     /// The message is shown.
     Graph(GraphError),
-    /// Graph envelope with a usage header (a throttled call, reliability.md D7): 400, message
+    /// Graph envelope with a usage header (a throttled call; README, "What the emulator serves so far", rate limits): 400, message
     /// shown.
     GraphWithUsage(GraphError, localgram_core::rate::Usage),
     /// Instagram OAuth envelope, 400 (401 with `WWW-Authenticate: Basic` for a wrong secret sent

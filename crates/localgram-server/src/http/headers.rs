@@ -1,4 +1,5 @@
-//! Security headers for every HTML response (reliability.md test 5) and JSON response hygiene.
+//! Security headers for every HTML response (`docs/security.md`, "A web page in the
+//! developer's browser") and JSON response hygiene.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 

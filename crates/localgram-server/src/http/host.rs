@@ -1,5 +1,5 @@
 //! Routing by `Host` header: a request for `Host: graph.instagram.com` is routed as if it carried
-//! the `/graph.instagram.com` prefix (api-contract.md §0).
+//! the `/graph.instagram.com` prefix (README, "A walk-through with curl").
 
 use axum::http::{Request, Uri, header};
 

@@ -1,5 +1,5 @@
 //! Structured request logs: method, path, redacted query, status, latency, app and Graph code.
-//! Tokens, codes, secrets and passwords never reach a log (reliability.md test 18): the query is
+//! Tokens, codes, secrets and passwords never reach a log (`docs/security.md`, "Secrets at rest and in logs"): the query is
 //! redacted before it is logged, headers are not logged, and bodies are never logged.
 
 use axum::extract::Request;
