@@ -350,20 +350,19 @@ pub(crate) const FIND_BLOB_SQL: &str =
 
 /// Inserts a token; with `or_ignore`, a token whose hash exists already is left as it is.
 async fn insert_token(c: &mut dyn Conn, t: &TokenRecord, or_ignore: bool) -> Result<()> {
-    const INSERT: &str = concat!(
-        "INSERT INTO tokens (",
-        token_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-    );
+    macro_rules! insert {
+        () => {
+            concat!(
+                "INSERT INTO tokens (",
+                token_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            )
+        };
+    }
     let sql = if or_ignore {
-        concat!(
-            "INSERT INTO tokens (",
-            token_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (token_hash) DO NOTHING"
-        )
+        concat!(insert!(), " ON CONFLICT (token_hash) DO NOTHING")
     } else {
-        INSERT
+        insert!()
     };
     c.execute(
         sql,
