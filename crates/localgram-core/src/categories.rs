@@ -1,7 +1,7 @@
-//! The Page category tree served by `GET /fb_page_categories` (api-contract.md §16.3). Each
-//! category has a numeric id, a name and an `api_enum`, the value `POST /{user-id}/accounts`
-//! takes as `category_enum`; `category_list` takes ids. The tree is data
-//! (`page_categories.json`), not code.
+//! The Page category tree served by `GET /fb_page_categories`
+//! (`docs/graph-api.md#page-categories`). Each category has a numeric id, a name and an `api_enum`,
+//! the value `POST /{user-id}/accounts` takes as `category_enum`; `category_list` takes ids. The
+//! tree is data (`page_categories.json`), not code.
 
 /// One Page category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

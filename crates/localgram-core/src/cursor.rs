@@ -1,5 +1,5 @@
-//! Opaque, tamper-evident paging cursors (reliability.md test 26). A cursor carries the edge it
-//! belongs to, the object whose edge it is, and the keyset position, followed by a truncated
+//! Opaque, tamper-evident paging cursors (`docs/robustness.md#cursors`). A cursor carries the edge
+//! it belongs to, the object whose edge it is, and the keyset position, followed by a truncated
 //! HMAC-SHA256 under a server key. It is checked before anything in it is trusted: an altered,
 //! truncated, foreign or oversized cursor is refused, never decoded into a query.
 

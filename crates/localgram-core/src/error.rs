@@ -1,5 +1,6 @@
-//! The domain's errors, named after what they stand for on the wire, with the texts of
-//! api-contract.md. They know nothing of HTTP: `localgram-server` picks statuses and envelopes.
+//! The domain's errors, named after what they stand for on the wire, with Meta's texts
+//! (`docs/graph-api.md#errors`). They know nothing of HTTP: `localgram-server` picks statuses and
+//! envelopes.
 //!
 //! - [`AuthorizeError`]: the authorization window; always an HTML error page, never a redirect.
 //! - [`OAuthError`]: `api.instagram.com/oauth/access_token`; the flat Instagram OAuth envelope.
@@ -122,7 +123,7 @@ impl GraphErrorType {
     }
 }
 
-/// Which Graph host answers; some error types differ by host (api-contract.md D8).
+/// Which Graph host answers; some error types differ by host (`docs/graph-api.md#errors`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphHost {
     /// graph.instagram.com.
@@ -318,14 +319,14 @@ impl GraphError {
         )
     }
 
-    /// 100: refresh of a token younger than 24 hours (D5).
+    /// 100: refresh of a token younger than 24 hours (`docs/graph-api.md#refresh`).
     pub fn refresh_too_early() -> Self {
         Self::invalid_parameter(
             "(#100) The access token can be refreshed only 24 hours after it was issued",
         )
     }
 
-    /// 100: refresh of a short-lived token (D5).
+    /// 100: refresh of a short-lived token (`docs/graph-api.md#refresh`).
     pub fn refresh_short_lived() -> Self {
         Self::invalid_parameter("(#100) Only long-lived access tokens can be refreshed")
     }
@@ -464,7 +465,8 @@ impl GraphError {
         )
     }
 
-    /// 2900: the app has as many test users as its `test_user_limit` (api-contract.md §17.3).
+    /// 2900: the app has as many test users as its `test_user_limit`
+    /// (`docs/graph-api.md#test-users`).
     pub fn too_many_test_accounts() -> Self {
         Self::new(
             2900,
@@ -473,7 +475,7 @@ impl GraphError {
         )
     }
 
-    /// 2902: the test user is the app's only one (api-contract.md §17.3).
+    /// 2902: the test user is the app's only one (`docs/graph-api.md#test-users`).
     pub fn cannot_remove_test_account() -> Self {
         Self::new(
             2902,
@@ -482,7 +484,7 @@ impl GraphError {
         )
     }
 
-    /// 100: a wrong `appsecret_proof` (api-contract.md §12.2).
+    /// 100: a wrong `appsecret_proof` (`docs/graph-api.md#appsecret-proof`).
     pub fn invalid_appsecret_proof() -> Self {
         Self::new(
             100,

@@ -1,7 +1,8 @@
-//! Facebook Login and graph.facebook.com tokens (api-contract.md §11, §12.2, §12.8): the dialog's
-//! validation, the Facebook login, the per-permission and per-Page grant, codes, the code
-//! exchange, `fb_exchange_token`, app tokens (`client_credentials` and `{app-id}|{app-secret}`),
-//! token resolution with the checkpoint rule, and revoking a grant.
+//! Facebook Login and graph.facebook.com tokens (`docs/graph-api.md#facebook-login`,
+//! `docs/graph-api.md#appsecret-proof`, `docs/graph-api.md#revoking-permissions`): the dialog's
+//! validation, the Facebook login, the per-permission and per-Page grant, codes, the code exchange,
+//! `fb_exchange_token`, app tokens (`client_credentials` and `{app-id}|{app-secret}`), token
+//! resolution with the checkpoint rule, and revoking a grant.
 
 use crate::error::{AuthorizeError, GraphError, GraphHost};
 use crate::model::{
@@ -133,9 +134,9 @@ pub fn is_app_secret_form(raw: &str) -> bool {
 }
 
 impl Platform {
-    /// Validates a Facebook Login dialog request before anything is shown (D13): the app (with
-    /// Facebook Login), the exact redirect URI, `response_type` (default `code`) and the
-    /// permissions.
+    /// Validates a Facebook Login dialog request before anything is shown
+    /// (`docs/robustness.md#authorize-errors`): the app (with Facebook Login), the exact redirect
+    /// URI, `response_type` (default `code`) and the permissions.
     pub async fn validate_fb_dialog(
         &self,
         params: &Params,
@@ -572,10 +573,10 @@ impl Platform {
         Ok(token)
     }
 
-    /// `appsecret_proof` (api-contract.md §12.2) on graph.facebook.com and graph.instagram.com:
-    /// when sent, it must be the lowercase hex HMAC-SHA256 of the token (or, with
-    /// `appsecret_time`, of `<token>|<appsecret_time>`) keyed with the app secret; when the app
-    /// sets `require_appsecret_proof`, it must be sent. A token in the `{app-id}|{app-secret}`
+    /// `appsecret_proof` (`docs/graph-api.md#appsecret-proof`) on graph.facebook.com and
+    /// graph.instagram.com: when sent, it must be the lowercase hex HMAC-SHA256 of the token (or,
+    /// with `appsecret_time`, of `<token>|<appsecret_time>`) keyed with the app secret; when the
+    /// app sets `require_appsecret_proof`, it must be sent. A token in the `{app-id}|{app-secret}`
     /// form carries the secret itself and needs no proof.
     pub async fn check_appsecret_proof(
         &self,
@@ -677,9 +678,10 @@ impl Platform {
 const DATA_ACCESS_DAYS: i64 = 90;
 
 impl Platform {
-    /// `GET /debug_token?input_token=…`: what a token is (api-contract.md §15). The caller is an
-    /// app token, or a user token of the same app; a token of another app is refused. An unknown,
-    /// expired or revoked input token is described with `is_valid: false` and its error.
+    /// `GET /debug_token?input_token=…`: what a token is (`docs/graph-api.md#debug-token`). The
+    /// caller is an app token, or a user token of the same app; a token of another app is refused.
+    /// An unknown, expired or revoked input token is described with `is_valid: false` and its
+    /// error.
     pub async fn debug_token(
         &self,
         caller: &TokenRecord,

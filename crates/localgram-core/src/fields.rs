@@ -1,5 +1,5 @@
-//! The Graph API `fields` parameter (api-contract §12.3): a comma list of field selections, each
-//! with optional modifiers and an optional nested selection.
+//! The Graph API `fields` parameter (`docs/graph-api.md#fields`): a comma list of field selections,
+//! each with optional modifiers and an optional nested selection.
 //!
 //! ```text
 //! fields    = list(0) end-of-string
@@ -452,7 +452,7 @@ mod tests {
             err("photos{id}.limit(5)").expected,
             "Expected end of string instead of \".\"."
         );
-        // api-contract §12.3's example shape, at character 13.
+        // An argument without a modifier name (`media(5)`), at character 13.
         let input = "id,name,media(5)";
         assert_eq!(
             err(input).graph_message(input),

@@ -1,5 +1,6 @@
-//! The media of an Instagram account through a token: the media edge with keyset paging and
-//! cursors (api-contract.md §8, D10, D11, D21), media nodes and album children (§9, §10).
+//! The media of an Instagram account through a token: the media edge with keyset paging and cursors
+//! (`docs/graph-api.md#media-edge`, `docs/graph-api.md#paging`), media nodes and album children
+//! (`docs/graph-api.md#media-node`, `docs/graph-api.md#album-children`).
 
 use crate::cursor::Position;
 use crate::error::{GraphError, GraphHost};
@@ -10,7 +11,7 @@ use time::OffsetDateTime;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 25;
-/// Largest page size; larger requests are clamped (D10).
+/// Largest page size; larger requests are clamped (`docs/graph-api.md#paging`).
 pub const MAX_LIMIT: i64 = 100;
 
 /// The edge name cursors of the media edge are bound to.
@@ -48,7 +49,8 @@ pub struct MediaPage {
     pub has_next: bool,
 }
 
-/// Parses `limit`: a positive decimal integer, clamped to [`MAX_LIMIT`] (reliability test 27).
+/// Parses `limit`: a positive decimal integer, clamped to [`MAX_LIMIT`]
+/// (`docs/robustness.md#parameter-limits`).
 pub fn parse_limit(raw: Option<&str>, default: i64) -> Result<i64, GraphError> {
     let Some(raw) = raw else { return Ok(default) };
     let invalid = || {

@@ -64,7 +64,8 @@ impl Product {
     }
 }
 
-/// The shape of the Instagram Login code-exchange response (api-contract.md D1).
+/// The shape of the Instagram Login code-exchange response
+/// (`docs/graph-api.md#code-exchange-shapes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenResponseShape {
     /// `{"access_token", "user_id", "permissions": [...]}`.
@@ -127,7 +128,7 @@ pub struct App {
     pub page_creation_allowed: bool,
 }
 
-/// Per-app rate limits (api-contract.md §14). `None` means "the server's default".
+/// Per-app rate limits (`docs/graph-api.md#rate-limits`). `None` means "the server's default".
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
@@ -203,7 +204,7 @@ pub struct FbGrant {
     pub granted_at: OffsetDateTime,
 }
 
-/// A Facebook test user's association with an app (api-contract.md §17.3).
+/// A Facebook test user's association with an app (`docs/graph-api.md#test-users`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestUserLink {
     /// The app.

@@ -1,5 +1,6 @@
 //! The Instagram authorization flow: the authorize window's validation, login, consent, codes, and
-//! the code exchange (api-contract.md §2–§3, decisions D1, D2, D13, D18, D19; reliability.md D1–D5).
+//! the code exchange (`docs/graph-api.md#authorize-window`, `docs/graph-api.md#code-exchange`,
+//! `docs/robustness.md#code-exchange-rules`, `docs/robustness.md#pkce`).
 
 use crate::error::{AuthorizeError, OAuthError};
 use crate::model::{
@@ -150,7 +151,7 @@ pub struct CodeExchange {
     pub user_id: String,
     /// Granted scopes.
     pub scopes: Vec<String>,
-    /// The API family, which picks the response shape (D1).
+    /// The API family, which picks the response shape (`docs/graph-api.md#code-exchange-shapes`).
     pub family: Family,
     /// The app's Instagram Login response shape.
     pub shape: TokenResponseShape,
@@ -159,8 +160,9 @@ pub struct CodeExchange {
 }
 
 impl Platform {
-    /// Validates an authorize request before anything is shown (D13). The tester rule needs the
-    /// user and is checked by [`Platform::check_may_authorize`] once someone is logged in.
+    /// Validates an authorize request before anything is shown
+    /// (`docs/robustness.md#authorize-errors`). The tester rule needs the user and is checked by
+    /// [`Platform::check_may_authorize`] once someone is logged in.
     pub async fn validate_authorize(
         &self,
         window: Window,
@@ -419,7 +421,7 @@ impl Platform {
         }
     }
 
-    /// Exchanges a code for a short-lived token (D18, D19; reliability tests 7–13, 34).
+    /// Exchanges a code for a short-lived token (`docs/robustness.md#code-exchange-rules`).
     ///
     /// Order matters: client authentication first (a failure consumes nothing); a code of another
     /// app is "not found" and revokes nothing; a replay by the owning app revokes every token

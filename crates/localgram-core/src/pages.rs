@@ -1,7 +1,8 @@
-//! Pages on graph.facebook.com (api-contract.md §16, D10–D12): the User Accounts edge
-//! (`GET /{user-id}/accounts`: grants, business reach, filters, cursor paging, `total_count`,
-//! Page tokens), Page creation (`POST /{user-id}/accounts`, every validation rule before any
-//! write), and the Page node.
+//! Pages on graph.facebook.com (`docs/graph-api.md#accounts-edge`,
+//! `docs/graph-api.md#page-creation`, `docs/graph-api.md#page-node`): the User Accounts edge
+//! (`GET /{user-id}/accounts`: grants, business reach, filters, cursor paging, `total_count`, Page
+//! tokens), Page creation (`POST /{user-id}/accounts`, every validation rule before any write), and
+//! the Page node.
 
 use crate::categories;
 use crate::cursor::Position;

@@ -1,5 +1,5 @@
 //! PKCE (RFC 7636): optional, enforced once a challenge was sent, downgrade blocked
-//! (reliability.md D5).
+//! (`docs/robustness.md#pkce`).
 
 use crate::model::PkceMethod;
 use base64::Engine;

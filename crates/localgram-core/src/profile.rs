@@ -1,5 +1,5 @@
-//! The Instagram user node read through a token (`GET /me`, api-contract.md §7). The full field
-//! set, media edges and field expansion build on this.
+//! The Instagram user node read through a token (`GET /me`, `docs/graph-api.md#user-node`). The
+//! full field set, media edges and field expansion build on this.
 
 use crate::error::{GraphError, GraphHost};
 use crate::model::{IgUser, TokenRecord};
@@ -13,7 +13,7 @@ pub struct Profile {
     pub user: std::sync::Arc<IgUser>,
     /// Top-level media count.
     pub media_count: i64,
-    /// The token's API family (decides `account_type` casing, D7).
+    /// The token's API family (decides `account_type` casing, `docs/graph-api.md#user-node`).
     pub family: Family,
 }
 

@@ -1,4 +1,5 @@
-//! Rate limits with Meta's model (api-contract.md §14; reliability.md D7, tests 30–32).
+//! Rate limits with Meta's model (`docs/graph-api.md#rate-limits`,
+//! `docs/robustness.md#rate-limit-accounting`).
 //!
 //! - Basic Display tokens count against Platform limits: the whole app per rolling hour (code 4)
 //!   and one app-and-user pair per rolling hour (code 17); usage goes in `X-App-Usage`.

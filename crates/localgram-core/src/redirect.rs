@@ -1,5 +1,6 @@
-//! Redirect URIs: exact matching (RFC 9700 §2.1) with the one exception of loopback ports
-//! (RFC 8252 §7.3), and the registration rules (reliability.md test 15).
+//! Redirect URIs: exact matching (RFC 9700 §2.1) with the one exception of loopback ports (RFC 8252
+//! §7.3), and the registration rules (`docs/robustness.md#redirect-uri-matching`,
+//! `docs/robustness.md#redirect-uri-registration`).
 
 use url::Url;
 

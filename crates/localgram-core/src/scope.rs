@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// The API family a set of Instagram scopes belongs to (api-contract.md §1).
+/// The API family a set of Instagram scopes belongs to (`docs/graph-api.md#api-families`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     /// Instagram Basic Display: `user_profile`, `user_media`.

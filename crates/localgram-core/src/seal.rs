@@ -1,5 +1,5 @@
-//! App secrets sealed at rest (api-contract.md §12.2). `appsecret_proof` is an HMAC keyed with
-//! the app secret, so the secret must be recoverable; the store keeps its SHA-256 for
+//! App secrets sealed at rest (`docs/graph-api.md#appsecret-proof`). `appsecret_proof` is an HMAC
+//! keyed with the app secret, so the secret must be recoverable; the store keeps its SHA-256 for
 //! authentication and, for proofs, a ChaCha20-Poly1305 ciphertext under a key derived from the
 //! instance secret (`server_secrets`), with a fresh random nonce per record and the app id as
 //! associated data (a ciphertext moved to another app does not open).

@@ -1,7 +1,7 @@
-//! Facebook test users of an app (api-contract.md §17.3, D14): `GET|POST|DELETE
-//! /{app-id}/accounts/test-users` with an app access token. A created test user can log in to
-//! the Facebook Login dialog with the email and password returned once at creation, and, being a
-//! test user, may create Pages.
+//! Facebook test users of an app (`docs/graph-api.md#test-users`):
+//! `GET|POST|DELETE /{app-id}/accounts/test-users` with an app access token. A created test user
+//! can log in to the Facebook Login dialog with the email and password returned once at creation,
+//! and, being a test user, may create Pages.
 
 use crate::cursor::Position;
 use crate::error::{GraphError, GraphHost};
@@ -105,7 +105,7 @@ fn check_type(params: &Params) -> Result<(), GraphError> {
     }
 }
 
-/// How long a test user's `login_url` works, once (api-contract.md §17.3).
+/// How long a test user's `login_url` works, once (`docs/graph-api.md#test-users`).
 pub const LOGIN_URL_TTL: time::Duration = time::Duration::hours(1);
 
 /// The single-use token table's key for the login links of one test user.

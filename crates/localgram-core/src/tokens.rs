@@ -1,5 +1,6 @@
 //! Access tokens on the Graph hosts: resolving a presented token, the short-to-long exchange and
-//! the refresh (api-contract.md §4–§6, D4, D5; reliability.md tests 19–22, 35).
+//! the refresh (`docs/graph-api.md#long-lived-exchange`, `docs/graph-api.md#refresh`,
+//! `docs/robustness.md#malformed-tokens`, `docs/robustness.md#refresh-races`).
 
 use std::sync::Arc;
 
@@ -42,11 +43,11 @@ impl Platform {
     }
 
     /// [`Platform::resolve_token`], with the store's write generation read at the start of the
-    /// request ([`Store::data_version`](crate::store::Store::data_version)): under a
-    /// generation, the token's row is read once and memoized until the next commit, so a
-    /// revocation or a new token is seen by the very next request. Without one, the row is
-    /// read every time (token validity is never cached by time, reliability.md test 43). The
-    /// checks of expiry against the clock run on every call either way.
+    /// request ([`Store::data_version`](crate::store::Store::data_version)): under a generation,
+    /// the token's row is read once and memoized until the next commit, so a revocation or a new
+    /// token is seen by the very next request. Without one, the row is read every time (token
+    /// validity is never cached by time, `docs/robustness.md#token-validity`). The checks of expiry
+    /// against the clock run on every call either way.
     pub async fn resolve_token_at(
         &self,
         raw: &str,
@@ -148,7 +149,8 @@ impl Platform {
 
     /// `GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token`: a new 60-day
     /// token for a long-lived one at least 24 hours old. The old token stays valid until its own
-    /// expiry (D4); a token may be refreshed any number of times, as on Meta's hosts.
+    /// expiry; a token may be refreshed any number of times, as on Meta's hosts
+    /// (`docs/graph-api.md#refresh`).
     pub async fn refresh(
         &self,
         grant_type: Option<&str>,

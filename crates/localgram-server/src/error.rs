@@ -11,11 +11,11 @@ use localgram_types::{GraphErrorBody, GraphErrorDetail, InstagramOAuthErrorBody}
 /// Every error the server answers with.
 #[derive(Debug)]
 pub enum ApiError {
-    /// Graph envelope. 400 for most codes (always for 190, D6); 500 for code 1; 503 for code 2.
-    /// The message is shown.
+    /// Graph envelope. 400 for most codes (always for 190); 500 for code 1; 503 for code 2
+    /// (`docs/graph-api.md#errors`). The message is shown.
     Graph(GraphError),
-    /// Graph envelope with a usage header (a throttled call; README, "What the emulator serves so far", rate limits): 400, message
-    /// shown.
+    /// Graph envelope with a usage header (a throttled call, `docs/graph-api.md#rate-limits`): 400,
+    /// message shown.
     GraphWithUsage(GraphError, localgram_core::rate::Usage),
     /// Instagram OAuth envelope, 400 (401 with `WWW-Authenticate: Basic` for a wrong secret sent
     /// through HTTP Basic). The message is shown.

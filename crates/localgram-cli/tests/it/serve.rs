@@ -1,5 +1,5 @@
 //! `localgram serve`: the start-up lines, the demo world, and no secret in any log line even at
-//! TRACE level (reliability.md test 18).
+//! TRACE level (`docs/robustness.md#log-redaction`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};

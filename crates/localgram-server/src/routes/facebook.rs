@@ -1,8 +1,8 @@
-//! `www.facebook.com`: the Facebook Login dialog (api-contract.md §11). `GET /dialog/oauth`
-//! (also `/{version}/dialog/oauth`) validates before anything is shown (errors are HTML pages,
-//! never redirects), then shows the login page (email and password) or the consent page, where
-//! the person may untick permissions and choose the Pages the app may see. Forms carry CSRF
-//! tokens and are checked for origin, as in the Instagram window.
+//! `www.facebook.com`: the Facebook Login dialog (`docs/graph-api.md#facebook-login`).
+//! `GET /dialog/oauth` (also `/{version}/dialog/oauth`) validates before anything is shown (errors
+//! are HTML pages, never redirects), then shows the login page (email and password) or the consent
+//! page, where the person may untick permissions and choose the Pages the app may see. Forms carry
+//! CSRF tokens and are checked for origin, as in the Instagram window.
 
 use crate::error::{ApiError, Result};
 use crate::http::params::query_params;

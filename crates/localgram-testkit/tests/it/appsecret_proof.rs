@@ -1,4 +1,4 @@
-//! `appsecret_proof` (api-contract.md §12.2, §13.2) on graph.facebook.com and
+//! `appsecret_proof` (`docs/graph-api.md#appsecret-proof`) on graph.facebook.com and
 //! graph.instagram.com, on both backends: checked when sent, required when the app says so, the
 //! `appsecret_time` variant, and the app secret kept sealed (never in cleartext) in the database.
 

@@ -1,5 +1,5 @@
 //! No cleartext at rest: after a complete run of the flow, no code, token, client secret or
-//! password appears anywhere in the database (reliability.md test 17).
+//! password appears anywhere in the database (`docs/robustness.md#secrets-at-rest`).
 
 use crate::support::*;
 use localgram_testkit::world::*;

@@ -1,6 +1,7 @@
 //! `GET /oauth/authorize` on both windows: every refusal is a 400 HTML page on the emulator's own
-//! origin, never a redirect, and changes nothing (api-contract.md §2, D2, D13; reliability.md
-//! tests 1–5, 15).
+//! origin, never a redirect, and changes nothing (`docs/graph-api.md#authorize-window`,
+//! `docs/robustness.md#authorize-errors`, `docs/robustness.md#redirect-uri-matching`,
+//! `docs/robustness.md#redirect-uri-registration`, `docs/robustness.md#browser-forms`).
 
 use crate::support::*;
 use localgram_testkit::world::*;

@@ -1,6 +1,7 @@
 //! `POST /api.instagram.com/oauth/access_token`: the three success shapes, every refusal in the
 //! flat Instagram envelope, replay and revocation, client and redirect binding, lifetime, PKCE and
-//! concurrency (api-contract.md §3, D1, D2, D18, D19; reliability.md tests 7–13, 34).
+//! concurrency (`docs/graph-api.md#code-exchange`, `docs/robustness.md#code-exchange-rules`,
+//! `docs/robustness.md#pkce`).
 
 use crate::support::*;
 use localgram_testkit::world::*;
@@ -573,7 +574,8 @@ async fn pkce_is_optional_enforced_once_a_challenge_was_sent_and_cannot_be_downg
                 Some(message) => assert_ig_error(&res, message, &ctx),
             }
         }
-        // Malformed PKCE parameters at authorize are error pages, never redirects (D13).
+        // Malformed PKCE parameters at authorize are error pages, never redirects
+        // (`docs/robustness.md#authorize-errors`).
         for (params, message) in [
             (
                 s256.clone().set("code_challenge_method", "S512"),

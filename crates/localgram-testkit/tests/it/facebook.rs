@@ -1,7 +1,8 @@
-//! graph.facebook.com and the Facebook Login dialog (api-contract.md §11, §12, §16), on both
-//! backends: the dialog with partial grants, the token endpoint, cross-host rejection, the
-//! accounts edge (rules, filters, paging, `total_count`, every error code), Page creation (one
-//! test per validation rule, each asserting nothing was written), the Page node and categories.
+//! graph.facebook.com and the Facebook Login dialog (`docs/graph-api.md#facebook-login`,
+//! `docs/graph-api.md#accounts-edge`, `docs/graph-api.md#page-creation`), on both backends: the
+//! dialog with partial grants, the token endpoint, cross-host rejection, the accounts edge (rules,
+//! filters, paging, `total_count`, every error code), Page creation (one test per validation rule,
+//! each asserting nothing was written), the Page node and categories.
 
 use crate::support::*;
 use localgram_testkit::world::fb::*;
@@ -1843,7 +1844,7 @@ async fn reading_a_linked_instagram_account_counts_against_its_business_use_case
 }
 
 // ------------------------------------------------------------------------------------------------
-// Test users (api-contract.md §17.3)
+// Test users (`docs/graph-api.md#test-users`)
 // ------------------------------------------------------------------------------------------------
 
 /// A test user's `login_url`: on this server, for this user, with a one-time secret.

@@ -1,5 +1,7 @@
 //! `GET /graph.instagram.com/me` and `/{user-id}`: token transport, malformed tokens, fields and
-//! Host-header routing (api-contract.md §0, §7, §12.2, §13, D6, D8; reliability.md tests 22, 23).
+//! Host-header routing (`docs/graph-api.md#hosts`, `docs/graph-api.md#token-transport`,
+//! `docs/graph-api.md#user-node`, `docs/graph-api.md#errors`,
+//! `docs/robustness.md#malformed-tokens`, `docs/robustness.md#token-presentation`).
 
 use crate::support::*;
 use localgram_testkit::world::*;

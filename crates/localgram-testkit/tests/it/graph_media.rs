@@ -1,5 +1,7 @@
 //! The Instagram Graph read API: the media edge with cursors and time bounds, media nodes, album
-//! children, field rules and expansion, errors, rate limits (api-contract.md §7–§10, §12–§14).
+//! children, field rules and expansion, errors, rate limits (`docs/graph-api.md#media-edge`,
+//! `docs/graph-api.md#paging`, `docs/graph-api.md#media-node`, `docs/graph-api.md#fields`,
+//! `docs/graph-api.md#errors`, `docs/graph-api.md#rate-limits`).
 
 use localgram_testkit::world::*;
 use localgram_testkit::{Backend, TestOptions, TestServer, client};

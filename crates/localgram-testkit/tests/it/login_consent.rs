@@ -1,5 +1,6 @@
 //! The authorization window in a browser: login page, login POST, consent page, Allow and Cancel,
-//! the tester rule, CSRF and `force_reauth` (api-contract.md §2; reliability.md tests 3, 5, 6).
+//! the tester rule, CSRF and `force_reauth` (`docs/graph-api.md#authorize-redirects`,
+//! `docs/robustness.md#browser-forms`).
 
 use crate::support::*;
 use localgram_testkit::world::*;

@@ -1,5 +1,6 @@
 //! `GET /graph.instagram.com/access_token` (short → long) and `GET /refresh_access_token`
-//! (api-contract.md §4–§6, D4, D5, D6; reliability.md tests 19–21).
+//! (`docs/graph-api.md#long-lived-exchange`, `docs/graph-api.md#refresh`,
+//! `docs/graph-api.md#token-lifetimes`, `docs/robustness.md#malformed-tokens`).
 
 use crate::support::*;
 use localgram_testkit::world::*;

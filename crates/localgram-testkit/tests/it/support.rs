@@ -140,7 +140,8 @@ pub fn authorize_url(server: &TestServer, window: &str, params: &AuthParams) -> 
     server.url(&format!("{window}/oauth/authorize?{}", params.query()))
 }
 
-/// Asserts the anti-framing and leakage headers every HTML response carries (reliability test 5).
+/// Asserts the anti-framing and leakage headers every HTML response carries
+/// (`docs/robustness.md#browser-forms`).
 pub fn assert_page_headers(headers: &HeaderMap, ctx: &str) {
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
     assert_eq!(h("x-frame-options"), Some("DENY"), "{ctx}: X-Frame-Options");

@@ -1,7 +1,7 @@
-//! The User Token Generator (api-contract.md §17.2): for an accepted tester, "Generate Token"
-//! opens the OAuth window's login page (unless this browser is signed in as that account), then
-//! its consent page; Allow makes a long-lived token, shown once with its expiry and a copy
-//! button; Cancel goes back to the app.
+//! The User Token Generator (`docs/graph-api.md#user-token-generator`): for an accepted tester,
+//! "Generate Token" opens the OAuth window's login page (unless this browser is signed in as that
+//! account), then its consent page; Allow makes a long-lived token, shown once with its expiry and
+//! a copy button; Cancel goes back to the app.
 
 use super::{check_form, field, internal, issue_csrf, lang, refusal, see_other};
 use crate::error::Result;

@@ -236,7 +236,7 @@ async fn access_token(
     Ok(res)
 }
 
-/// `GET /debug_token?input_token=…` (api-contract.md §15).
+/// `GET /debug_token?input_token=…` (`docs/graph-api.md#debug-token`).
 async fn debug_token(state: &AppState, gr: &GraphRequest) -> Result<Response> {
     let caller = caller(state, gr, false).await?;
     let body = state
@@ -246,7 +246,7 @@ async fn debug_token(state: &AppState, gr: &GraphRequest) -> Result<Response> {
     Ok(caller.finish(graph_json(gr, &body)))
 }
 
-/// The most requests one batch may hold (api-contract.md §12.6).
+/// The most requests one batch may hold (`docs/graph-api.md#batch`).
 const MAX_BATCH: usize = 50;
 
 /// `POST /` with `batch`: each request answered in order as `{code, headers, body}` with the body

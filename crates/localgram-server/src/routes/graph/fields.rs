@@ -252,8 +252,9 @@ pub fn output_fields(sel: &[FieldSelection]) -> OutputFields<'_> {
     by_name.into_iter().collect()
 }
 
-/// Renders one page of media as `{"data": [...], "paging": {...}}` (D11: no `previous` on the
-/// first page, no `next` on the last, an empty page is just `{"data": []}`), as JSON bytes.
+/// Renders one page of media as `{"data": [...], "paging": {...}}` (`docs/graph-api.md#paging`: no
+/// `previous` on the first page, no `next` on the last, an empty page is just `{"data": []}`), as
+/// JSON bytes.
 pub async fn render_page(
     state: &AppState,
     gr: &GraphRequest,
@@ -355,10 +356,10 @@ pub async fn username_of(state: &AppState, owner_id: &str) -> Result<Option<Stri
         .map(|u| u.username.clone()))
 }
 
-/// Renders a media node into `buf`. Rules (§9): no `caption` on album children;
-/// `thumbnail_url` only on VIDEO; no `permalink` for copyright-flagged media and no `media_url`
-/// for flagged VIDEO; `children{…}` silently omitted on non-albums; absent values omitted,
-/// never `null`.
+/// Renders a media node into `buf`. Rules (`docs/graph-api.md#media-node`): no `caption` on album
+/// children; `thumbnail_url` only on VIDEO; no `permalink` for copyright-flagged media and no
+/// `media_url` for flagged VIDEO; `children{…}` silently omitted on non-albums; absent values
+/// omitted, never `null`.
 pub fn render_media<'a>(
     state: &'a AppState,
     m: &'a IgMedia,

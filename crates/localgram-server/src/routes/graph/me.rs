@@ -1,5 +1,6 @@
-//! `GET /me` and `GET /{id}` (api-contract.md §7, §9): the user node, or a media node when the id
-//! is one of the token's account's media. Without `fields`, only `id`.
+//! `GET /me` and `GET /{id}` (`docs/graph-api.md#user-node`, `docs/graph-api.md#media-node`): the
+//! user node, or a media node when the id is one of the token's account's media. Without `fields`,
+//! only `id`.
 
 use super::fields::{
     Api, check_media, check_user, output_fields, render_media, render_user, requested, username_of,

@@ -1,5 +1,6 @@
-//! `GET /me/media`, `GET /{user-id}/media` and `GET /{media-id}/children` (api-contract.md §8,
-//! §10): cursor paging by the contract's rules, time bounds, field selection on each item.
+//! `GET /me/media`, `GET /{user-id}/media` and `GET /{media-id}/children`
+//! (`docs/graph-api.md#media-edge`, `docs/graph-api.md#album-children`): cursor paging
+//! (`docs/graph-api.md#paging`), time bounds, field selection on each item.
 
 use super::GraphRequest;
 use super::fields::{

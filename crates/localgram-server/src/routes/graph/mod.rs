@@ -77,8 +77,8 @@ pub struct GraphRequest {
     pub generation: Option<u64>,
 }
 
-/// Parses `vNN.N`; `Ok(None)` when the segment is not a version, an error for versions at or
-/// below v2.0 (D20).
+/// Parses `vNN.N`; `Ok(None)` when the segment is not a version, an error for versions at or below
+/// v2.0 (`docs/graph-api.md#versions`).
 fn parse_version(seg: &str) -> Result<Option<String>, GraphError> {
     let Some(rest) = seg.strip_prefix('v') else {
         return Ok(None);
@@ -137,8 +137,8 @@ pub fn parse_request_with(
         .get("access_token")
         .map_err(|_| multiple_tokens())?
         .map(str::to_owned)
-        // `access_token=` is a token that cannot be parsed, not an absent one (reliability.md
-        // test 22).
+        // `access_token=` is a token that cannot be parsed, not an absent one
+        // (`docs/robustness.md#malformed-tokens`).
         .or_else(|| params.has("access_token").then(String::new));
     let header_token = header_token(req.headers());
     let (token, token_in_query) = match (query_token, header_token) {
@@ -191,9 +191,9 @@ fn multiple_tokens() -> GraphError {
     )
 }
 
-/// A JSON answer with the Graph headers.
-/// Checks `appsecret_proof` and `appsecret_time` (api-contract.md §12.2) for a resolved token;
-/// a parameter sent twice is a wrong proof.
+/// A JSON answer with the Graph headers. Checks `appsecret_proof` and `appsecret_time`
+/// (`docs/graph-api.md#appsecret-proof`) for a resolved token; a parameter sent twice is a wrong
+/// proof.
 pub async fn check_appsecret_proof(
     state: &AppState,
     gr: &GraphRequest,

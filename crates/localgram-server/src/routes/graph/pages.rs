@@ -1,6 +1,8 @@
-//! graph.facebook.com nodes and edges: the Facebook user node (`/me`), the accounts edge
-//! (list and create), the Page node with its Instagram professional account, the category tree
-//! and `DELETE /{user-id}/permissions` (api-contract.md §12.8, §16).
+//! graph.facebook.com nodes and edges: the Facebook user node (`/me`), the accounts edge (list and
+//! create), the Page node with its Instagram professional account, the category tree and
+//! `DELETE /{user-id}/permissions` (`docs/graph-api.md#accounts-edge`,
+//! `docs/graph-api.md#page-node`, `docs/graph-api.md#page-creation`,
+//! `docs/graph-api.md#revoking-permissions`).
 
 use super::facebook::caller;
 use super::fields::{Api, check_user, render_user, requested};
@@ -40,7 +42,7 @@ pub const PAGE_FIELDS: &[&str] = &[
     "is_promotable",
 ];
 
-/// Default fields of each Page on the accounts edge (api-contract.md §16.1).
+/// Default fields of each Page on the accounts edge (`docs/graph-api.md#accounts-edge`).
 const ACCOUNTS_DEFAULT: &str = "access_token,category,category_list,name,id,tasks";
 
 fn check_page(sel: &[FieldSelection], on_edge: bool) -> Result<()> {

@@ -1,5 +1,6 @@
-//! graph.facebook.com test users (api-contract.md §17.3): `GET|POST|DELETE
-//! /{app-id}/accounts/test-users` (also `/{app-id}/accounts?type=test-users`), with an app token.
+//! graph.facebook.com test users (`docs/graph-api.md#test-users`):
+//! `GET|POST|DELETE /{app-id}/accounts/test-users` (also `/{app-id}/accounts?type=test-users`),
+//! with an app token.
 
 use super::facebook::caller;
 use super::{GraphRequest, graph_json, paging_url};

@@ -1,5 +1,6 @@
 //! `GET /access_token?grant_type=ig_exchange_token` and
-//! `GET /refresh_access_token?grant_type=ig_refresh_token` (api-contract.md §4–§5).
+//! `GET /refresh_access_token?grant_type=ig_refresh_token`
+//! (`docs/graph-api.md#long-lived-exchange`, `docs/graph-api.md#refresh`).
 
 use super::{GraphRequest, graph_json};
 use crate::error::{Result, no_store};

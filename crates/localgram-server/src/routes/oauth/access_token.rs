@@ -1,5 +1,6 @@
-//! `POST /oauth/access_token` on api.instagram.com: the code exchange (api-contract.md §3, D1,
-//! D18, D19). Every failure is the flat Instagram OAuth envelope; every answer carries
+//! `POST /oauth/access_token` on api.instagram.com: the code exchange
+//! (`docs/graph-api.md#code-exchange`, its rules in `docs/robustness.md#code-exchange-rules`).
+//! Every failure is the flat Instagram OAuth envelope; every answer carries
 //! `Cache-Control: no-store` and `Pragma: no-cache`.
 
 use crate::error::{ApiError, Result, no_store};
@@ -53,8 +54,8 @@ async fn post_access_token(State(state): State<AppState>, req: Request) -> Resul
         return Err(OAuthError::SecretInQuery.into());
     }
     let basic = basic_credentials(req.headers())?;
-    // Form or multipart only (api-contract.md §3): a JSON body carries no fields here, so it gets
-    // `Missing required field client_id` as on Meta's host.
+    // Form or multipart only (`docs/graph-api.md#code-exchange`): a JSON body carries no fields
+    // here, so it gets `Missing required field client_id` as on Meta's host.
     let json_body = req
         .headers()
         .get(header::CONTENT_TYPE)

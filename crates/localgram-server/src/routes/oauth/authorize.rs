@@ -1,7 +1,8 @@
-//! `GET /oauth/authorize` (validate, then the login or the consent page), `POST
-//! /oauth/authorize/login`, `POST /oauth/authorize` (Allow / Cancel) and `POST
-//! /oauth/authorize/logout`. Every failure before consent is an HTML page with status 400 and no
-//! redirect (D13); only the person's own Allow or Cancel redirects, with a 303.
+//! `GET /oauth/authorize` (validate, then the login or the consent page),
+//! `POST /oauth/authorize/login`, `POST /oauth/authorize` (Allow / Cancel) and
+//! `POST /oauth/authorize/logout`. Every failure before consent is an HTML page with status 400 and
+//! no redirect (`docs/robustness.md#authorize-errors`); only the person's own Allow or Cancel
+//! redirects, with a 303.
 
 use crate::error::{ApiError, Result};
 use crate::http::params::{body_params, query_params};
