@@ -8,6 +8,7 @@ mod browsers;
 mod code_exchange;
 mod control;
 mod dashboard;
+mod docs;
 mod facebook;
 mod fb_codes;
 mod fb_instagram;
