@@ -109,13 +109,14 @@ fn decision_numbers(text: &str) -> Vec<String> {
     found
 }
 
-/// The text of a file that is prose: a Rust file's comments, every other file whole.
+/// The text of a file that is prose, line for line: a Rust file's comments (other lines left
+/// empty), every other file whole.
 fn prose(rel: &str, text: &str) -> String {
     if !rel.ends_with(".rs") {
         return text.to_owned();
     }
     text.lines()
-        .filter_map(|l| l.find("//").map(|i| &l[i..]))
+        .map(|l| l.find("//").map_or("", |i| &l[i..]))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -136,11 +137,11 @@ fn no_text_cites_documents_outside_the_repository() {
         for (n, line) in prose(&rel, &text).lines().enumerate() {
             for d in decision_numbers(line) {
                 bad.push(format!(
-                    "{rel}: a numbered decision {d} of an outside document: {}",
+                    "{rel}:{}: a numbered decision {d} of an outside document: {}",
+                    n + 1,
                     line.trim()
                 ));
             }
-            let _ = n;
         }
     }
     assert!(
