@@ -1,4 +1,5 @@
-//! [`TokenResponse`]: every shape of token answer the contract lists, normalised.
+//! [`TokenResponse`]: every shape of token answer Meta's hosts send, normalised
+//! (`docs/graph-api.md#code-exchange-shapes`).
 //!
 //! Accepted: the Basic Display flat shape (`{"access_token", "user_id": <number>}`), the
 //! Instagram Login flat shape (with `permissions` as an array or a comma string, `user_id` as a
