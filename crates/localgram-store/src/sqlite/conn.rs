@@ -3,6 +3,7 @@
 //! on the write path (a savepoint, two or three statements and a release per job) those
 //! hand-offs cost more than the statements, so SQLite runs the shared SQL here instead.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -27,26 +28,49 @@ fn to_sql(value: Value) -> rusqlite::types::Value {
     }
 }
 
-/// Prepares `sql` (cached) and binds `$n` to `params[n - 1]`, by each parameter's name: SQLite
-/// numbers named parameters in order of first appearance, which need not be `$n`'s order.
+/// `sql` with every `$n` parameter written `?n`, outside quoted text. Both bind parameter `n`,
+/// but SQLite looks a `$n` name up in a list, once when parsing each use and once when binding,
+/// which makes a statement of many parameters (a multi-row insert of a thousand media has
+/// 15,000) quadratic in them; `?n` is its index.
+fn numbered(sql: &str) -> Cow<'_, str> {
+    if !sql.contains('$') {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut quote = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '$') if chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push('?');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Prepares `sql` (cached) and binds `$n` to `params[n - 1]`; parameters beyond the highest `$n`
+/// the statement uses are not bound.
 fn prepare<'c>(
     c: &'c Connection,
     sql: &str,
     params: Vec<Value>,
 ) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
-    let mut stmt = c.prepare_cached(sql)?;
-    let mut params: Vec<Option<Value>> = params.into_iter().map(Some).collect();
-    for i in 1..=stmt.parameter_count() {
-        let n = stmt
-            .parameter_name(i)
-            .and_then(|name| name.strip_prefix('$'))
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(i);
-        let value = params
-            .get_mut(n - 1)
-            .and_then(Option::take)
-            .ok_or(rusqlite::Error::InvalidParameterCount(n, i))?;
-        stmt.raw_bind_parameter(i, to_sql(value))?;
+    let mut stmt = c.prepare_cached(&numbered(sql))?;
+    let expected = stmt.parameter_count();
+    if params.len() < expected {
+        return Err(rusqlite::Error::InvalidParameterCount(
+            params.len(),
+            expected,
+        ));
+    }
+    for (i, value) in params.into_iter().take(expected).enumerate() {
+        stmt.raw_bind_parameter(i + 1, to_sql(value))?;
     }
     Ok(stmt)
 }
@@ -129,5 +153,26 @@ impl Conn for ReaderConn {
             .with_raw(|c| rows(c, sql, params))?
             .into_iter()
             .next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+
+    #[test]
+    fn dollar_parameters_become_numbered_outside_quotes() {
+        assert_eq!(numbered("SELECT 1"), "SELECT 1");
+        assert_eq!(
+            numbered(
+                "SELECT a FROM t WHERE b = $1 AND c IN ($2, $10) AND d = '$3' AND \"$4\" = $1"
+            ),
+            "SELECT a FROM t WHERE b = ?1 AND c IN (?2, ?10) AND d = '$3' AND \"$4\" = ?1"
+        );
+        assert_eq!(
+            numbered("SELECT json_extract(x, '$.a') FROM t WHERE y = $2"),
+            "SELECT json_extract(x, '$.a') FROM t WHERE y = ?2"
+        );
+        assert_eq!(numbered("SELECT '$' || $1"), "SELECT '$' || ?1");
     }
 }
