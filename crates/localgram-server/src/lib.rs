@@ -547,8 +547,8 @@ pub async fn run(
         limits,
         shutdown,
     )
-        .await
-        .context("the server stopped with an error")?;
+    .await
+    .context("the server stopped with an error")?;
     store
         .flush()
         .await

@@ -17,8 +17,8 @@
 
 use anyhow::{Context as _, bail};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData as _, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData as _, SanType,
 };
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -130,6 +130,13 @@ impl LocalCa {
         if !key_path.exists() && !cert_path.exists() {
             Self::create(dir, &key_path, &cert_path)?;
         }
+        // Another process may be between writing the key and the certificate.
+        for _ in 0..50 {
+            if cert_path.exists() || !key_path.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Self::load(&key_path, &cert_path)
     }
 
@@ -158,9 +165,8 @@ impl LocalCa {
                 return Ok(());
             }
             Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot write the CA key {}", key_path.display())
-                });
+                return Err(e)
+                    .with_context(|| format!("cannot write the CA key {}", key_path.display()));
             }
         }
         let tmp = cert_path.with_extension("pem.tmp");
@@ -433,7 +439,10 @@ mod tests {
         std::fs::remove_file(a.join(CA_KEY_FILE)).unwrap();
         let e = format!("{:#}", LocalCa::load_or_create(&a).unwrap_err());
         assert!(
-            e.contains(&format!("cannot read the CA key {}", a.join(CA_KEY_FILE).display())),
+            e.contains(&format!(
+                "cannot read the CA key {}",
+                a.join(CA_KEY_FILE).display()
+            )),
             "{e}"
         );
         let _ = std::fs::remove_dir_all(&a);
@@ -464,11 +473,20 @@ mod tests {
             Some("0.0.0.0:8090".parse().unwrap()),
             Some("127.0.0.1:8443".parse().unwrap()),
         );
-        assert!(text.contains("export HTTPS_PROXY=http://127.0.0.1:8090\n"), "{text}");
-        assert!(text.contains("export SSL_CERT_FILE='/tmp/a b/localgram-ca.pem'\n"), "{text}");
+        assert!(
+            text.contains("export HTTPS_PROXY=http://127.0.0.1:8090\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("export SSL_CERT_FILE='/tmp/a b/localgram-ca.pem'\n"),
+            "{text}"
+        );
         assert!(text.contains("# 127.0.0.1 api.instagram.com www.instagram.com graph.instagram.com www.facebook.com graph.facebook.com\n"), "{text}");
         for line in text.lines() {
-            assert!(line.starts_with("export ") || line.starts_with("# "), "{line}");
+            assert!(
+                line.starts_with("export ") || line.starts_with("# "),
+                "{line}"
+            );
         }
     }
 }

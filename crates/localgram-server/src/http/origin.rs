@@ -160,7 +160,10 @@ mod tests {
             Via::Plain,
         )
         .unwrap();
-        assert_eq!((o.scheme, o.host.as_str(), o.meta_host), ("http", "graph.facebook.com", true));
+        assert_eq!(
+            (o.scheme, o.host.as_str(), o.meta_host),
+            ("http", "graph.facebook.com", true)
+        );
         assert_eq!(split_authority("[::1]:8443"), ("[::1]".into(), Some(8443)));
         assert_eq!(split_authority("LOCALHOST"), ("localhost".into(), None));
     }

@@ -22,3 +22,4 @@ mod page_creation;
 mod readme;
 mod restart;
 mod support;
+mod tls;

@@ -182,7 +182,10 @@ pub async fn render_user(
                 }
                 json!(profile.media_count)
             }
-            "profile_picture_url" => json!(urls::profile_picture_url(&crate::http::origin::public_url(state), u)),
+            "profile_picture_url" => json!(urls::profile_picture_url(
+                &crate::http::origin::public_url(state),
+                u
+            )),
             "followers_count" => json!(u.followers_count),
             "follows_count" => json!(u.follows_count),
             "biography" if !u.biography.is_empty() => json!(u.biography),
@@ -399,7 +402,10 @@ pub fn render_media<'a>(
                     out.str(name, &scratch);
                 }
                 "thumbnail_url" if is_video => {
-                    out.str(name, &urls::thumbnail_url(&crate::http::origin::public_url(state), m));
+                    out.str(
+                        name,
+                        &urls::thumbnail_url(&crate::http::origin::public_url(state), m),
+                    );
                 }
                 "timestamp" => {
                     scratch.clear();
