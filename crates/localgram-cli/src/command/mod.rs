@@ -92,6 +92,7 @@ impl Early {
             retries: self.retries,
             no_throttle: self.no_throttle,
             connection: self.connection.clone(),
+            ca_cert: None,
         }
     }
 }
