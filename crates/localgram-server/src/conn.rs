@@ -436,7 +436,9 @@ pub async fn serve_with(
         let _ = stream.set_nodelay(true);
         let serving = serving.clone();
         let watcher = graceful.watcher();
-        let handshake = limits.header_read_timeout;
+        // A connection that sends nothing is closed by the first of the two timers, as hyper's
+        // header-read timer and the idle timer do once it is served.
+        let handshake = limits.header_read_timeout.min(limits.idle_timeout);
         match (&tls, on_https) {
             (Some(tls), true) => {
                 let acceptor = tls.acceptor.clone();
