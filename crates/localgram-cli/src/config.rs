@@ -35,6 +35,9 @@ pub const KEYS: &[&str] = &[
     "idle_timeout_seconds",
     "max_connections",
     "shutdown_grace_seconds",
+    "https_listen",
+    "ca_dir",
+    "no_proxy",
 ];
 
 /// Variables read by other parts of Localgram, not by the server configuration.
@@ -47,6 +50,7 @@ const OTHER_VARS: &[&str] = &[
     "LOCALGRAM_APP_SECRET",
     "LOCALGRAM_CONNECTION",
     "LOCALGRAM_NO_THROTTLE",
+    "LOCALGRAM_CA_CERT",
 ];
 
 /// Where a value came from, named as the user wrote it.
@@ -383,6 +387,21 @@ fn apply(config: &mut Config, given: &Given) -> Result<(), CliError> {
             .and_then(|n| u64::try_from(n).ok())
             .map(|n| config.shutdown_grace_seconds = n)
             .ok_or("a whole number of seconds, 0 or more"),
+        "https_listen" => text(v)
+            .and_then(|s| s.parse().ok())
+            .map(|a| config.https_listen = Some(a))
+            .ok_or("an IP address and port, such as 127.0.0.1:8443 (port 0 picks a free port)"),
+        "ca_dir" => match text(v) {
+            Some(s) if Path::new(s).is_file() => Err("a directory, not a file"),
+            Some(s) if !s.is_empty() => {
+                config.ca_dir = Some(PathBuf::from(s));
+                Ok(())
+            }
+            _ => Err("the path of a directory (created if missing)"),
+        },
+        "no_proxy" => boolean(v)
+            .map(|b| config.no_proxy = b)
+            .ok_or("true or false"),
         other => {
             return Err(CliError::usage(format!(
                 "unknown setting {other:?} from {}: expected one of {}",
@@ -472,6 +491,18 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 # Start the sequence of fbtrace_id values in error answers from this seed, so that they repeat
 # from run to run (for tests). Without it each run starts from a random seed.
 # fbtrace_seed = 1
+
+# Also serve HTTPS on this address, for Meta's real host names (graph.instagram.com, …), with a
+# certificate from the local CA (docs/tls.md).
+# https_listen = "127.0.0.1:8443"
+
+# Where the local CA (localgram-ca.pem and its key, mode 0600) is kept; created on first use.
+# Defaults to localgram-ca/ beside the SQLite file, or ~/.local/share/localgram/localgram-ca.
+# ca_dir = "localgram-ca"
+
+# Do not act as a proxy for the Meta hosts on the listen address (HTTP CONNECT and absolute-form
+# requests); without https_listen, no CA is then used at all.
+# no_proxy = false
 "#;
 
 #[cfg(test)]

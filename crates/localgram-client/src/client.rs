@@ -24,6 +24,9 @@ pub const DEFAULT_API_VERSION: &str = "v21.0";
 /// The environment variable that points every host at a Localgram server
 /// (`LOCALGRAM_URL=http://127.0.0.1:8090`).
 pub const LOCALGRAM_URL_ENV: &str = "LOCALGRAM_URL";
+/// The environment variable naming a PEM file of a CA certificate to trust, besides the public
+/// roots (a Localgram server's local CA, for Meta's host names over TLS).
+pub const LOCALGRAM_CA_CERT_ENV: &str = "LOCALGRAM_CA_CERT";
 
 /// The five Meta hosts the client talks to. Each has its own base URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,6 +154,7 @@ pub struct ClientBuilder {
     reqwest: Option<reqwest::Client>,
     timeout: Option<Duration>,
     user_agent: String,
+    ca_certs: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -193,6 +197,7 @@ impl ClientBuilder {
             reqwest: None,
             timeout: Some(Duration::from_secs(60)),
             user_agent: concat!("localgram-client/", env!("CARGO_PKG_VERSION")).to_owned(),
+            ca_certs: Vec::new(),
         }
     }
 
@@ -279,6 +284,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts this CA certificate (PEM), for example a Localgram server's local CA
+    /// (`localgram ca`) when calling Meta's host names through its proxy or HTTPS listener.
+    /// Without it, the file named by `LOCALGRAM_CA_CERT` is trusted (unless
+    /// [`ignore_env`](Self::ignore_env)). Ignored with [`reqwest_client`](Self::reqwest_client)
+    /// or [`http_client`](Self::http_client).
+    pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_certs.push(pem.into());
+        self
+    }
+
     /// Sends requests with this `reqwest` client (for proxies, custom TLS roots, timeouts).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.reqwest = Some(client);
@@ -292,7 +307,19 @@ impl ClientBuilder {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<Client> {
+    pub fn build(mut self) -> Result<Client> {
+        if self.use_env
+            && self.ca_certs.is_empty()
+            && let Some(path) = std::env::var_os(LOCALGRAM_CA_CERT_ENV).filter(|p| !p.is_empty())
+        {
+            let pem = std::fs::read(&path).map_err(|e| {
+                ClientError::Config(format!(
+                    "cannot read the CA certificate {} ({LOCALGRAM_CA_CERT_ENV}): {e}",
+                    std::path::Path::new(&path).display()
+                ))
+            })?;
+            self.ca_certs.push(pem);
+        }
         let env = if self.use_env && self.localgram.is_none() && self.overrides.is_empty() {
             std::env::var(LOCALGRAM_URL_ENV)
                 .ok()
@@ -332,6 +359,12 @@ impl ClientBuilder {
                     .user_agent(user_agent.clone());
                 if let Some(timeout) = self.timeout {
                     builder = builder.timeout(timeout);
+                }
+                for pem in &self.ca_certs {
+                    let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                        ClientError::Config(format!("the CA certificate is not PEM: {e}"))
+                    })?;
+                    builder = builder.add_root_certificate(cert);
                 }
                 Arc::new(ReqwestClient(builder.build().map_err(ClientError::http)?))
             }

@@ -17,7 +17,10 @@ mod token;
 pub mod usage;
 mod util;
 
-pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, Host, LOCALGRAM_URL_ENV, Response};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_API_VERSION, Host, LOCALGRAM_CA_CERT_ENV, LOCALGRAM_URL_ENV,
+    Response,
+};
 pub use error::{AuthRemedy, ClientError, ErrorClass, GraphError, Result};
 pub use keeper::{
     Clock, LONG_LIVED_LIFETIME, MIN_REFRESH_AGE, StoredToken, SystemClock, TokenKeeper,

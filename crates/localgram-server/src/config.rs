@@ -77,6 +77,14 @@ pub struct Config {
     /// Start the `fbtrace_id` sequence from this seed (reproducible ids, for tests) instead of a
     /// random one per process.
     pub fbtrace_seed: Option<u64>,
+    /// Also serve HTTPS on this address, for Meta's host names (`docs/tls.md`).
+    pub https_listen: Option<SocketAddr>,
+    /// Where the local CA is kept; by default `localgram-ca/` beside the SQLite file, or in the
+    /// user's data directory.
+    pub ca_dir: Option<PathBuf>,
+    /// Do not answer `CONNECT` (and absolute-form requests) on the plain listener; without
+    /// `https_listen`, the CA is then not used at all.
+    pub no_proxy: bool,
 }
 
 impl Default for Config {
@@ -102,6 +110,9 @@ impl Default for Config {
             max_connections: 0,
             shutdown_grace_seconds: 10,
             fbtrace_seed: None,
+            https_listen: None,
+            ca_dir: None,
+            no_proxy: false,
         }
     }
 }
@@ -138,6 +149,9 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("fbtrace_seed", &self.fbtrace_seed)
+            .field("https_listen", &self.https_listen)
+            .field("ca_dir", &self.ca_dir)
+            .field("no_proxy", &self.no_proxy)
             .finish()
     }
 }

@@ -16,6 +16,7 @@
 //!   in-flight requests finish, and whatever is left after [`Limits::shutdown_grace`] is closed.
 
 use crate::config::Config;
+use crate::http::origin::Via;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
@@ -291,26 +292,137 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, None, None, app, limits, shutdown).await
+}
+
+/// What a connection needs to be served, whatever stream it runs on.
+#[derive(Clone)]
+struct Serving {
+    app: Router,
+    http: hyper::server::conn::http1::Builder,
+    idle: Duration,
+    /// Whether the plain listener is a proxy (absolute-form requests are then checked).
+    proxy: bool,
+}
+
+impl Serving {
+    /// Serves HTTP/1.1 on `io` until the client closes it, the idle timer fires or the drain
+    /// closes it.
+    async fn serve<I>(
+        self,
+        io: I,
+        peer: std::net::SocketAddr,
+        via: Via,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let activity = Arc::new(Activity::new());
+        let io = TokioIo::new(Watched {
+            inner: io,
+            activity: activity.clone(),
+        });
+        let Self {
+            app,
+            http,
+            idle,
+            proxy,
+        } = self;
+        let requests = activity.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let guard = InFlight::enter(&requests);
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let refused = if proxy && via == Via::Plain {
+                crate::proxy::check_absolute(&req)
+            } else {
+                None
+            };
+            let origin = crate::http::origin::of(&req, via);
+            if let (Via::Plain, Some(authority)) = (via, req.uri().authority())
+                && let Ok(host) = axum::http::HeaderValue::from_str(authority.as_str())
+            {
+                // An absolute-form request names its host in the URI (RFC 9112 §3.2.2).
+                req.headers_mut().insert(axum::http::header::HOST, host);
+            }
+            let req = crate::http::host::route_by_host(req);
+            let app = app.clone();
+            async move {
+                let res = match (refused, origin) {
+                    (Some(refusal), _) => Ok(refusal),
+                    (None, Some(origin)) => {
+                        crate::http::origin::scope(origin, app.oneshot(req)).await
+                    }
+                    (None, None) => app.oneshot(req).await,
+                };
+                drop(guard);
+                res
+            }
+        });
+        let conn = watcher.watch(http.serve_connection(io, service));
+        tokio::select! {
+            res = conn => {
+                if let Err(e) = res {
+                    tracing::debug!(error = %e, "connection closed with an error");
+                }
+            }
+            () = activity.idle(idle) => {
+                tracing::debug!("closing an idle connection");
+            }
+        }
+    }
+}
+
+/// Serves `app` on the plain listener and, with `tls`, on the HTTPS listener `https` and on the
+/// plain listener's proxy tunnels (`proxy.rs`), until `shutdown` resolves, then drains. Every
+/// connection, plain or TLS, counts against the same cap and has the same timers; a TLS
+/// handshake must end within the header-read timeout.
+pub async fn serve_with(
+    listener: TcpListener,
+    https: Option<TcpListener>,
+    tls: Option<crate::tls::Tls>,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_header_size(MAX_HEADER_BYTES)
         .keep_alive(true);
+    let serving = Serving {
+        app,
+        http,
+        idle: limits.idle_timeout,
+        proxy: tls.as_ref().is_some_and(|t| t.proxy),
+    };
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut refusals = JoinSet::new();
+    let https_accept = async |https: &Option<TcpListener>| match https {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    };
     tokio::pin!(shutdown);
     loop {
-        let (stream, peer) = tokio::select! {
+        let ((stream, peer), on_https) = tokio::select! {
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             Some(_) = refusals.join_next(), if !refusals.is_empty() => continue,
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
+                Ok(accepted) => (accepted, false),
                 Err(e) => {
                     // Out of file descriptors, or a connection reset before it was accepted:
                     // wait a moment rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            accepted = https_accept(&https) => match accepted {
+                Ok(accepted) => (accepted, true),
+                Err(e) => {
                     tracing::warn!(error = %e, "cannot accept a connection");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
@@ -322,42 +434,48 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(Watched {
-            inner: stream,
-            activity: activity.clone(),
-        });
-        let app = app.clone();
-        let requests = activity.clone();
-        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let guard = InFlight::enter(&requests);
-            let mut req = req.map(axum::body::Body::new);
-            req.extensions_mut().insert(ConnectInfo(peer));
-            let req = crate::http::host::route_by_host(req);
-            let app = app.clone();
-            async move {
-                let res = app.oneshot(req).await;
-                drop(guard);
-                res
-            }
-        });
-        let conn = graceful.watch(http.serve_connection(io, service));
-        let idle = limits.idle_timeout;
-        connections.spawn(async move {
-            let _permit = permit;
-            tokio::select! {
-                res = conn => {
-                    if let Err(e) = res {
-                        tracing::debug!(error = %e, "connection closed with an error");
+        let serving = serving.clone();
+        let watcher = graceful.watcher();
+        // A connection that sends nothing is closed by the first of the two timers, as hyper's
+        // header-read timer and the idle timer do once it is served.
+        let handshake = limits.header_read_timeout.min(limits.idle_timeout);
+        match (&tls, on_https) {
+            (Some(tls), true) => {
+                let acceptor = tls.acceptor.clone();
+                connections.spawn(async move {
+                    let _permit = permit;
+                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => serving.serve(stream, peer, Via::Tls, watcher).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
-                }
-                () = activity.idle(idle) => {
-                    tracing::debug!("closing an idle connection");
-                }
+                });
             }
-        });
+            (Some(tls), false) if tls.proxy => {
+                let acceptor = tls.acceptor.clone();
+                connections.spawn(async move {
+                    let _permit = permit;
+                    match crate::proxy::open(stream, &acceptor, handshake).await {
+                        crate::proxy::Opened::Http(stream) => {
+                            serving.serve(stream, peer, Via::Plain, watcher).await;
+                        }
+                        crate::proxy::Opened::Tunnel(stream) => {
+                            serving.serve(*stream, peer, Via::Tls, watcher).await;
+                        }
+                        crate::proxy::Opened::Closed => {}
+                    }
+                });
+            }
+            _ => {
+                connections.spawn(async move {
+                    let _permit = permit;
+                    serving.serve(stream, peer, Via::Plain, watcher).await;
+                });
+            }
+        }
     }
     drop(listener);
+    drop(https);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {

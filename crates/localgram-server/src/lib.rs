@@ -9,10 +9,12 @@ pub mod i18n;
 pub mod media;
 pub mod openapi;
 pub mod pages;
+pub mod proxy;
 pub mod reveal;
 pub mod routes;
 pub mod session;
 pub mod state;
+pub mod tls;
 
 use crate::config::{Config, SqliteSync};
 use crate::state::AppState;
@@ -84,7 +86,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 /// The file a `sqlite:` URL names (`sqlite://FILE`, `sqlite:FILE`, with or without `?options`);
 /// `None` for an in-memory database or a percent-encoded name.
-fn sqlite_file(url: &str) -> Option<&str> {
+pub(crate) fn sqlite_file(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -132,6 +134,27 @@ pub struct StartupReport {
     /// What the operator should know (also logged as warnings): the pages are on the network,
     /// `--public-url` should be set.
     pub warnings: Vec<String>,
+    /// The CA certificate, the HTTPS listener and the proxy, when TLS is on.
+    pub tls: Option<TlsReport>,
+}
+
+/// The TLS side of a started server, for the CLI to print.
+#[derive(Debug, Clone)]
+pub struct TlsReport {
+    /// The CA certificate clients must trust.
+    pub ca_cert_path: std::path::PathBuf,
+    /// The HTTPS listener's address.
+    pub https_addr: Option<SocketAddr>,
+    /// The plain listener's address, when it is a proxy for the Meta hosts.
+    pub proxy_addr: Option<SocketAddr>,
+}
+
+impl TlsReport {
+    /// The shell lines that make a client use the proxy and trust the CA
+    /// ([`tls::env_lines`]).
+    pub fn env_lines(&self) -> String {
+        tls::env_lines(&self.ca_cert_path, self.proxy_addr, self.https_addr)
+    }
 }
 
 /// The public base URL (without a trailing slash) and the start-up warnings for a server
@@ -274,6 +297,53 @@ pub struct Prepared {
     pub state: AppState,
     /// What to print.
     pub report: StartupReport,
+    /// The HTTPS listener (`--https-listen`), bound.
+    pub https: Option<TcpListener>,
+    /// TLS, when the HTTPS listener or the proxy is on.
+    pub tls: Option<tls::Tls>,
+}
+
+/// Loads (or creates) the CA and binds the HTTPS listener when the configuration asks for TLS
+/// (`--https-listen`, or the proxy, on unless `--no-proxy`).
+async fn prepare_tls(
+    config: &Config,
+    addr: SocketAddr,
+    public_url: &str,
+) -> anyhow::Result<Option<(tls::Tls, TlsReport, Option<TcpListener>)>> {
+    if config.no_proxy && config.https_listen.is_none() {
+        return Ok(None);
+    }
+    let dir = tls::ca_dir_for(config.ca_dir.as_deref(), &config.database_url);
+    let ca = tls::LocalCa::load_or_create(&dir)?;
+    let https = match config.https_listen {
+        Some(a) => Some(
+            TcpListener::bind(a)
+                .await
+                .with_context(|| format!("cannot listen on {a} (--https-listen)"))?,
+        ),
+        None => None,
+    };
+    let https_addr = https.as_ref().map(TcpListener::local_addr).transpose()?;
+    let mut names = vec![addr.ip().to_string()];
+    names.extend(https_addr.map(|a| a.ip().to_string()));
+    if let Some(host) = url::Url::parse(public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+    {
+        names.push(host);
+    }
+    let server_config = ca.server_config(&names)?;
+    let tls = tls::Tls {
+        ca_cert_path: ca.cert_path().to_owned(),
+        acceptor: tokio_rustls::TlsAcceptor::from(server_config),
+        proxy: !config.no_proxy,
+    };
+    let report = TlsReport {
+        ca_cert_path: ca.cert_path().to_owned(),
+        https_addr,
+        proxy_addr: (!config.no_proxy).then_some(addr),
+    };
+    Ok(Some((tls, report, https)))
 }
 
 /// Opens the store, runs migrations, loads `--world` and, on an empty database, the demo world.
@@ -354,6 +424,10 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
     for w in &warnings {
         tracing::warn!("{w}");
     }
+    let (tls, tls_report, https) = match prepare_tls(&config, addr, &public_url).await? {
+        Some((tls, report, https)) => (Some(tls), Some(report), https),
+        None => (None, None, None),
+    };
     let was_empty = platform
         .store_is_empty()
         .await
@@ -394,6 +468,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         world,
         demo,
         warnings,
+        tls: tls_report,
     };
     let trace_ids = match config.fbtrace_seed {
         Some(seed) => error::TraceIds::seeded(seed),
@@ -410,7 +485,12 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         responses: Arc::default(),
         trace_ids: Arc::new(trace_ids),
     });
-    Ok(Prepared { state, report })
+    Ok(Prepared {
+        state,
+        report,
+        https,
+        tls,
+    })
 }
 
 /// The whole router: every emulated host under its prefix, the control plane and static files.
@@ -459,9 +539,16 @@ pub async fn run(
     let store = prepared.state.platform.store.clone();
     let limits = conn::Limits::from_config(&prepared.state.config);
     let app = router(prepared.state);
-    conn::serve(listener, app, limits, shutdown)
-        .await
-        .context("the server stopped with an error")?;
+    conn::serve_with(
+        listener,
+        prepared.https,
+        prepared.tls,
+        app,
+        limits,
+        shutdown,
+    )
+    .await
+    .context("the server stopped with an error")?;
     store
         .flush()
         .await

@@ -289,6 +289,10 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The server's state: its platform and its clock.
     pub state: AppState,
+    /// The HTTPS listener's address, when `https_listen` was configured.
+    pub https_addr: Option<SocketAddr>,
+    /// The local CA's certificate (the proxy is on by default).
+    pub ca_cert: Option<std::path::PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     db: Option<TestDb>,
@@ -324,6 +328,8 @@ impl TestServer {
             code_ttl_seconds: options.code_ttl_seconds,
             clock_start: options.clock_start.clone(),
             admin_token: options.admin_token.clone(),
+            // One CA for every test server of this machine (created by the first).
+            ca_dir: Some(std::env::temp_dir().join("localgram-test-ca")),
             ..Config::default()
         };
         (options.configure)(&mut config);
@@ -338,6 +344,7 @@ impl TestServer {
             let _ = std::fs::remove_file(p);
         }
         let state = prepared.state.clone();
+        let tls = prepared.report.tls.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(localgram_server::run(prepared, listener, async move {
             let _ = rx.await;
@@ -346,6 +353,8 @@ impl TestServer {
             base: format!("http://{addr}"),
             addr,
             state,
+            https_addr: tls.as_ref().and_then(|t| t.https_addr),
+            ca_cert: tls.map(|t| t.ca_cert_path),
             shutdown: Some(tx),
             handle: Some(handle),
             db: Some(db),

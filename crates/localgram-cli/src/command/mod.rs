@@ -64,6 +64,8 @@ impl Early {
             Command::Serve(_) => ("serve", true),
             Command::Migrate(_) => ("migrate", true),
             Command::DefaultConfig => ("default-config", false),
+            Command::Ca(_) => ("ca", true),
+            Command::Env(_) => ("env", true),
             Command::Completions(_) => ("completions", false),
             _ => {
                 return match self.config {
@@ -90,6 +92,7 @@ impl Early {
             retries: self.retries,
             no_throttle: self.no_throttle,
             connection: self.connection.clone(),
+            ca_cert: None,
         }
     }
 }
@@ -107,6 +110,10 @@ pub enum Command {
     Migrate(server::migrate::MigrateArgs),
     /// Print a fully commented localgram.toml.
     DefaultConfig,
+    /// Print the local CA's certificate (PEM), creating the CA if needed; --path prints its path.
+    Ca(server::ca::CaArgs),
+    /// Print shell lines that send clients with hard-coded Meta hosts to Localgram: eval "$(localgram env)".
+    Env(server::ca::EnvArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
     Completions(CompletionsArgs),
     /// Log in with Instagram or Facebook in the browser and save a long-lived token.
@@ -149,6 +156,14 @@ impl Cli {
             Command::DefaultConfig => {
                 print!("{}", crate::config::DEFAULT_CONFIG);
                 Ok(())
+            }
+            Command::Ca(mut args) => {
+                args.config = args.config.or(config);
+                server::ca::run_ca(args)
+            }
+            Command::Env(mut args) => {
+                args.config = args.config.or(config);
+                server::ca::run_env(args)
             }
             Command::Completions(args) => print_completions(args.shell),
             Command::Login(args) => {

@@ -5,4 +5,5 @@ pub mod admin;
 pub mod headers;
 pub mod host;
 pub mod logging;
+pub mod origin;
 pub mod params;

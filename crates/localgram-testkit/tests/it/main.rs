@@ -23,3 +23,4 @@ mod page_creation;
 mod readme;
 mod restart;
 mod support;
+mod tls;

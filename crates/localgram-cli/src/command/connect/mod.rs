@@ -41,6 +41,9 @@ pub struct Globals {
     pub no_throttle: bool,
     /// `--connection` / `LOCALGRAM_CONNECTION`.
     pub connection: Option<String>,
+    /// `--ca-cert` / `LOCALGRAM_CA_CERT`: a CA certificate (PEM) to trust besides the public
+    /// roots.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// An environment variable's value, when set and not blank.
@@ -61,6 +64,7 @@ impl Globals {
             retries: self.retries.or(other.retries),
             no_throttle: self.no_throttle || other.no_throttle,
             connection: self.connection.or(other.connection),
+            ca_cert: self.ca_cert.or(other.ca_cert),
         }
     }
 
@@ -97,6 +101,9 @@ impl Globals {
             token: self.token.or_else(|| env_var("LOCALGRAM_TOKEN")),
             no_throttle,
             connection: self.connection.or_else(|| env_var("LOCALGRAM_CONNECTION")),
+            ca_cert: self
+                .ca_cert
+                .or_else(|| env_var("LOCALGRAM_CA_CERT").map(PathBuf::from)),
             ..self
         })
     }
@@ -137,6 +144,10 @@ pub struct ApiOptions {
     /// [env: LOCALGRAM_NO_THROTTLE=1].
     #[arg(long, global = true)]
     pub no_throttle: bool,
+    /// Trust this CA certificate (PEM) besides the public roots, such as a Localgram server's
+    /// (`localgram ca --path`) [env: LOCALGRAM_CA_CERT].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl ApiOptions {
@@ -149,6 +160,7 @@ impl ApiOptions {
             retries: self.retries,
             no_throttle: self.no_throttle,
             connection: self.connection.clone(),
+            ca_cert: self.ca_cert.clone(),
         }
     }
 }
@@ -336,18 +348,33 @@ fn builder(g: &Globals, server: Option<&str>, window: Option<throttle::Window>) 
                 CliError::describe(event.error)
             ));
         });
+    let ca_pem = g.ca_cert.as_ref().and_then(|p| match std::fs::read(p) {
+        Ok(pem) => Some(pem),
+        Err(e) => {
+            output::note(&format!(
+                "warning: cannot read the CA certificate {}: {e}",
+                p.display()
+            ));
+            None
+        }
+    });
     let mut builder = Client::builder()
         .ignore_env()
         .user_agent(USER_AGENT)
         .retry(retry)
         .no_throttle();
+    if let Some(pem) = &ca_pem {
+        builder = builder.ca_cert_pem(pem.clone());
+    }
     if let Some(url) = server {
         builder = builder.localgram(url);
     }
     match window {
-        Some(window) if !g.no_throttle => {
-            builder.http_client(throttle::Throttled::new(window, USER_AGENT))
-        }
+        Some(window) if !g.no_throttle => builder.http_client(throttle::Throttled::new(
+            window,
+            USER_AGENT,
+            ca_pem.as_deref(),
+        )),
         _ => builder,
     }
 }

@@ -178,13 +178,16 @@ pub struct Throttled {
 
 impl Throttled {
     /// Sends through `reqwest` as the SDK does (10 s to connect, 60 s per request).
-    pub fn new(window: Window, user_agent: &str) -> Self {
-        let http = reqwest::Client::builder()
+    /// `ca_pem`: a CA certificate to trust besides the public roots (`--ca-cert`).
+    pub fn new(window: Window, user_agent: &str, ca_pem: Option<&[u8]>) -> Self {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
-            .user_agent(user_agent)
-            .build()
-            .unwrap_or_default();
+            .user_agent(user_agent);
+        if let Some(cert) = ca_pem.and_then(|p| reqwest::Certificate::from_pem(p).ok()) {
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().unwrap_or_default();
         Self { window, http }
     }
 }

@@ -1,5 +1,6 @@
 //! Commands that run the emulator in this process.
 
+pub mod ca;
 mod log_format;
 mod log_writer;
 pub mod migrate;

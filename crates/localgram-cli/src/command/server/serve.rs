@@ -75,6 +75,15 @@ pub struct ServeArgs {
     /// Seconds a stop waits for in-flight requests; a second signal stops at once [default: 10].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub shutdown_grace_seconds: Option<String>,
+    /// Also serve HTTPS on this address, for Meta's host names, with the local CA's certificate.
+    #[arg(long, value_name = "ADDR")]
+    pub https_listen: Option<String>,
+    /// Where the local CA is kept [default: localgram-ca/ beside the SQLite file].
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<String>,
+    /// Do not answer HTTP CONNECT (the proxy for the Meta hosts) on the listen address.
+    #[arg(long)]
+    pub no_proxy: bool,
 }
 
 impl ServeArgs {
@@ -105,13 +114,19 @@ impl ServeArgs {
             ("idle_timeout_seconds", &self.idle_timeout_seconds),
             ("max_connections", &self.max_connections),
             ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
+            ("https_listen", &self.https_listen),
+            ("ca_dir", &self.ca_dir),
         ];
         for (key, value) in texts {
             if let Some(v) = value {
                 flags.push(Given::flag(key, toml::Value::String(v.clone())));
             }
         }
-        for (key, set) in [("no_demo", self.no_demo), ("no_migrate", self.no_migrate)] {
+        for (key, set) in [
+            ("no_demo", self.no_demo),
+            ("no_migrate", self.no_migrate),
+            ("no_proxy", self.no_proxy),
+        ] {
             if set {
                 flags.push(Given::flag(key, toml::Value::Boolean(true)));
             }
@@ -206,6 +221,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(demo) = &report.demo {
         println!("{}", demo.banner(&report.public_url));
+    }
+    if let Some(tls) = &report.tls {
+        if let Some(https) = tls.https_addr {
+            println!("HTTPS listening on https://{https} (Meta's host names, by SNI and Host)");
+        }
+        println!(
+            "TLS: CA certificate {}\nfor clients with hard-coded hosts, in their shell: eval \"$(localgram env)\", which sets:\n{}",
+            tls.ca_cert_path.display(),
+            tls.env_lines().trim_end()
+        );
     }
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

@@ -182,7 +182,10 @@ pub async fn render_user(
                 }
                 json!(profile.media_count)
             }
-            "profile_picture_url" => json!(urls::profile_picture_url(&state.public_url, u)),
+            "profile_picture_url" => json!(urls::profile_picture_url(
+                &crate::http::origin::public_url(state),
+                u
+            )),
             "followers_count" => json!(u.followers_count),
             "follows_count" => json!(u.follows_count),
             "biography" if !u.biography.is_empty() => json!(u.biography),
@@ -384,7 +387,7 @@ pub fn render_media<'a>(
                 "media_type" => out.str(name, &m.media_type),
                 "media_url" if !(is_video && m.copyright_flagged) => {
                     scratch.clear();
-                    urls::push_media_url(&mut scratch, &state.public_url, m);
+                    urls::push_media_url(&mut scratch, &crate::http::origin::public_url(state), m);
                     out.str(name, &scratch);
                 }
                 "permalink" if !m.copyright_flagged && m.parent_id.is_none() => {
@@ -400,7 +403,10 @@ pub fn render_media<'a>(
                     out.str(name, &scratch);
                 }
                 "thumbnail_url" if is_video => {
-                    out.str(name, &urls::thumbnail_url(&state.public_url, m));
+                    out.str(
+                        name,
+                        &urls::thumbnail_url(&crate::http::origin::public_url(state), m),
+                    );
                 }
                 "timestamp" => {
                     scratch.clear();

@@ -278,7 +278,8 @@ pub fn presentation_of_query(query: Option<&str>) -> browser::Presentation {
     browser::Presentation::of(&query_params(query)).unwrap_or_default()
 }
 
-/// An absolute paging link: the public URL, the host prefix, `path`, then `params` (the
+/// An absolute paging link: the public URL and the host prefix (or the origin the request came
+/// in on, `http/origin.rs`), `path`, then `params` (the
 /// request's own, in order) without `after`/`before`, plus `cursor`.
 pub fn paging_url(
     state: &AppState,
@@ -294,7 +295,12 @@ pub fn paging_url(
         }
     }
     ser.append_pair(cursor.0, cursor.1);
-    format!("{}{}{}?{}", state.public_url, gr.prefix, path, ser.finish())
+    format!(
+        "{}{}?{}",
+        crate::http::origin::host_url(state, gr.prefix),
+        path,
+        ser.finish()
+    )
 }
 
 async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {

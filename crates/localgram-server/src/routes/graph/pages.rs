@@ -140,8 +140,9 @@ async fn render_page(
                 let url = get("picture").and_then(Value::as_str).map_or_else(
                     || {
                         format!(
-                            "{}/graph.facebook.com/{}/picture",
-                            state.public_url, page.id
+                            "{}/{}/picture",
+                            crate::http::origin::host_url(state, "/graph.facebook.com"),
+                            page.id
                         )
                     },
                     str::to_owned,

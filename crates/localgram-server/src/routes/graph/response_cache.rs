@@ -39,10 +39,15 @@ struct Inner {
     entries: HashMap<String, Bytes>,
 }
 
-/// The key of an answer: the token's row id, then the path and query as sent.
+/// The key of an answer: the token's row id, the request's origin when it is not the public
+/// URL, then the path and query as sent.
 pub fn key(token_id: &str, path_and_query: &str) -> String {
-    let mut k = String::with_capacity(token_id.len() + 1 + path_and_query.len());
+    // The URLs in an answer follow the origin the request came in on (`http/origin.rs`).
+    let origin = crate::http::origin::cache_tag();
+    let mut k = String::with_capacity(token_id.len() + 2 + origin.len() + path_and_query.len());
     k.push_str(token_id);
+    k.push(' ');
+    k.push_str(&origin);
     k.push(' ');
     k.push_str(path_and_query);
     k

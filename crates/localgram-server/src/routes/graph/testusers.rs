@@ -18,8 +18,8 @@ async fn login_url(state: &AppState, id: &str) -> Result<String> {
         .await
         .map_err(|e| GraphError::from_store(&e))?;
     Ok(format!(
-        "{}/www.facebook.com/checkpoint/test-user-login/{id}/?n={}",
-        state.public_url,
+        "{}/checkpoint/test-user-login/{id}/?n={}",
+        crate::http::origin::host_url(state, "/www.facebook.com"),
         nonce.expose()
     ))
 }
