@@ -38,6 +38,10 @@ fn bad(field: &str, message: impl Into<String>) -> RuleError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
+    /// The rule's id (generated when absent); a rule added with the id of an installed one
+    /// replaces it, so loading a world twice installs its rules once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Which calls the rule concerns (every call when empty).
     #[serde(rename = "match", default)]
     pub matcher: Matcher,
@@ -288,6 +292,15 @@ impl RuleSpec {
 
     /// Checks everything serde does not; the error names the field.
     pub fn validate(&self) -> Result<(), RuleError> {
+        if let Some(id) = &self.id
+            && (id.is_empty()
+                || id.len() > 64
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            return Err(bad("id", "1 to 64 letters, digits, - or _"));
+        }
         self.action()?;
         let m = &self.matcher;
         if let Some(h) = &m.host
@@ -669,6 +682,7 @@ impl Rule {
     /// A rule from a validated spec; a probability without a seed gets `seed`.
     pub fn new(id: String, mut spec: RuleSpec, seed: u64) -> Result<Self, RuleError> {
         spec.validate()?;
+        let id = spec.id.take().unwrap_or(id);
         if spec.when.probability.is_some() && spec.when.seed.is_none() {
             spec.when.seed = Some(seed);
         }
@@ -802,14 +816,20 @@ impl FaultRegistry {
         format!("f{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
-    /// Installs rules after the existing ones, all or none.
+    /// Installs rules after the existing ones, all or none; a rule with the id of an installed
+    /// one replaces it in place (its counts start again).
     pub fn add(&self, rules: Vec<Rule>) -> Result<(), RuleError> {
         let _edit = self.edit.lock().unwrap_or_else(|p| p.into_inner());
         let mut all: Vec<Arc<Rule>> = self.rules().iter().cloned().collect();
-        if all.len() + rules.len() > MAX_RULES {
+        for rule in rules {
+            match all.iter_mut().find(|r| r.id == rule.id) {
+                Some(slot) => *slot = Arc::new(rule),
+                None => all.push(Arc::new(rule)),
+            }
+        }
+        if all.len() > MAX_RULES {
             return Err(bad("rule", format!("at most {MAX_RULES} rules at once")));
         }
-        all.extend(rules.into_iter().map(Arc::new));
         self.replace(all);
         Ok(())
     }

@@ -109,6 +109,8 @@ pub enum Redemption {
 /// Access tokens.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
+    /// Revokes, at `now`, the token with this row id; whether it was valid until then.
+    async fn revoke_token(&self, token_id: &str, now: OffsetDateTime) -> Result<bool>;
     /// Stores a token. A token whose hash already exists is left as it is.
     async fn insert_token(&self, token: &TokenRecord) -> Result<()>;
     /// The token with this hash.

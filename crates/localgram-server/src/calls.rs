@@ -1,17 +1,24 @@
-//! The emulator's memory of recent API calls, for the dashboard: a ring buffer of the last
-//! [`CAPACITY`] calls to the emulated Meta hosts (method, path, app, user, status, Graph code,
-//! duration). It never holds a token or a secret: the query and the body are not kept, and a
-//! path segment that looks like a token or a code is replaced by `[redacted]`.
+//! The request journal (docs/journal.md): the calls the emulator answered on the emulated Meta
+//! hosts, newest first, bounded (`journal_size`, oldest dropped first). `GET /_localgram/calls`,
+//! `POST /_localgram/calls/count` and the dashboard's recent-call list and rate chart all read
+//! this one journal.
 //!
-//! It lives in the process (each instance remembers its own calls) and is also where the
-//! dashboard's rate-usage chart reads its numbers.
+//! It never holds a token or a secret: secret query and form values (`access_token`,
+//! `client_secret`, `code`, …) are replaced by `[redacted]`, and a path segment that looks like a
+//! token or a code is too. Bodies other than forms are not kept.
+//!
+//! It lives in the process: each instance keeps the calls it answered.
 
+use localgram_core::faults::PathPattern;
+use serde::Deserialize;
+use serde_json::json;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-/// How many calls are remembered.
-pub const CAPACITY: usize = 500;
+/// How many calls are remembered unless configured (`journal_size`).
+pub const CAPACITY: usize = 1000;
 
 /// The path prefixes of the emulated Meta hosts: only calls to them are remembered.
 const API_PREFIXES: &[&str] = &[
@@ -29,8 +36,16 @@ pub struct Call {
     pub at: OffsetDateTime,
     /// HTTP method.
     pub method: String,
-    /// The path, with token-like segments redacted; never the query.
+    /// The Meta host (`graph.instagram.com`), empty when unknown.
+    pub host: String,
+    /// The path, host prefix included, with token-like segments redacted.
     pub path: String,
+    /// The query string, secrets redacted.
+    pub query: Option<String>,
+    /// A form body, secrets redacted.
+    pub form: Option<String>,
+    /// The fault rules that fired on the call.
+    pub faults: Vec<String>,
     /// The app, when known.
     pub app: Option<String>,
     /// The user, when known.
@@ -43,10 +58,39 @@ pub struct Call {
     pub duration_ms: u64,
 }
 
-/// The ring buffer.
-#[derive(Debug, Default)]
-pub struct CallLog {
+impl Default for Call {
+    fn default() -> Self {
+        Self {
+            at: OffsetDateTime::UNIX_EPOCH,
+            method: String::new(),
+            host: String::new(),
+            path: String::new(),
+            query: None,
+            form: None,
+            faults: Vec::new(),
+            app: None,
+            user: None,
+            status: 0,
+            graph_code: 0,
+            duration_ms: 0,
+        }
+    }
+}
+
+/// The journal: a ring buffer of [`Call`]s.
+#[derive(Debug)]
+pub struct Journal {
     calls: Mutex<VecDeque<Call>>,
+    capacity: usize,
+}
+
+/// The journal's former name.
+pub type CallLog = Journal;
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
 }
 
 /// Whether a path is an API call worth remembering.
@@ -73,14 +117,53 @@ pub fn redact_path(path: &str) -> String {
         .join("/")
 }
 
-impl CallLog {
-    /// Remembers a call, forgetting the oldest beyond [`CAPACITY`].
+impl Journal {
+    /// A journal keeping the last `capacity` calls (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            calls: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// How many calls it keeps.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Remembers a call, forgetting the oldest beyond the capacity.
     pub fn push(&self, call: Call) {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.len() == CAPACITY {
+        while calls.len() >= self.capacity {
             calls.pop_front();
         }
         calls.push_back(call);
+    }
+
+    /// Forgets every call (`DELETE /_localgram/calls`, and a reset); how many there were.
+    pub fn clear(&self) -> usize {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        let n = calls.len();
+        calls.clear();
+        n
+    }
+
+    /// The calls `filter` matches, newest first, at most its `limit`.
+    pub fn find(&self, filter: &CallFilter) -> Vec<Call> {
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        calls
+            .iter()
+            .rev()
+            .filter(|c| filter.matches(c))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    /// How many calls `filter` matches (its `limit` ignored).
+    pub fn count(&self, filter: &CallFilter) -> usize {
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        calls.iter().filter(|c| filter.matches(c)).count()
     }
 
     /// The remembered calls, newest first.
@@ -88,6 +171,135 @@ impl CallLog {
         let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         calls.iter().rev().cloned().collect()
     }
+}
+
+/// Which calls to list or count; every key given must match.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallFilter {
+    /// The Meta host.
+    pub host: Option<String>,
+    /// The HTTP method.
+    pub method: Option<String>,
+    /// A path pattern without host and version, as in fault rules (`/me/media`, `/{media-id}`,
+    /// `*`, `**`).
+    pub path: Option<String>,
+    /// The HTTP status.
+    pub status: Option<u16>,
+    /// The Graph error code.
+    pub graph_code: Option<i64>,
+    /// The app.
+    pub app: Option<String>,
+    /// The user.
+    pub user: Option<String>,
+    /// Only calls answered at or after this instant (RFC 3339, on the emulator clock).
+    pub since: Option<String>,
+    /// At most this many calls (listing only).
+    pub limit: Option<usize>,
+    #[serde(skip)]
+    compiled: Option<(Option<PathPattern>, Option<OffsetDateTime>)>,
+}
+
+impl CallFilter {
+    /// Checks and compiles the filter; the error names the field.
+    pub fn compile(mut self) -> Result<Self, String> {
+        let path = match &self.path {
+            Some(p) => Some(PathPattern::parse(p).map_err(|m| format!("path: {m}"))?),
+            None => None,
+        };
+        let since = match &self.since {
+            Some(s) => Some(
+                OffsetDateTime::parse(s, &Rfc3339)
+                    .map_err(|_| format!("since: {s:?} is not an RFC 3339 time"))?,
+            ),
+            None => None,
+        };
+        if let Some(h) = &self.host
+            && !localgram_core::faults::HOSTS.contains(&h.as_str())
+        {
+            return Err(format!(
+                "host: {h:?} is not one of {:?}",
+                localgram_core::faults::HOSTS
+            ));
+        }
+        if self.limit == Some(0) {
+            return Err("limit: must be at least 1".into());
+        }
+        self.compiled = Some((path, since));
+        Ok(self)
+    }
+
+    /// Whether a call matches.
+    pub fn matches(&self, c: &Call) -> bool {
+        let eq = |want: &Option<String>, got: Option<&str>| {
+            want.as_deref().is_none_or(|w| got == Some(w))
+        };
+        if !eq(&self.host, Some(&c.host))
+            || !eq(&self.app, c.app.as_deref())
+            || !eq(&self.user, c.user.as_deref())
+        {
+            return false;
+        }
+        if let Some(m) = &self.method
+            && !m.eq_ignore_ascii_case(&c.method)
+        {
+            return false;
+        }
+        if self.status.is_some_and(|s| s != c.status)
+            || self.graph_code.is_some_and(|g| g != c.graph_code)
+        {
+            return false;
+        }
+        let (path, since) = self.compiled.clone().unwrap_or((None, None));
+        if since.is_some_and(|s| c.at < s) {
+            return false;
+        }
+        if let Some(p) = path {
+            let segs = host_segments(&c.path);
+            if !p.matches(&segs) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The segments of a journal path after its host and version.
+fn host_segments(path: &str) -> Vec<&str> {
+    let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    if segs.first().is_some_and(|s| {
+        s.strip_prefix('v')
+            .is_some_and(|v| v.contains('.') && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    }) {
+        segs.remove(0);
+    }
+    segs
+}
+
+impl Call {
+    /// The JSON shape of `GET /_localgram/calls`.
+    pub fn view(&self) -> serde_json::Value {
+        json!({
+            "at": self.at.format(&Rfc3339).unwrap_or_default(),
+            "method": self.method,
+            "host": self.host,
+            "path": self.path,
+            "query": self.query,
+            "form": self.form,
+            "status": self.status,
+            "graph_code": if self.graph_code == 0 { None } else { Some(self.graph_code) },
+            "latency_ms": self.duration_ms,
+            "app": self.app,
+            "user": self.user,
+            "faults": self.faults,
+        })
+    }
+}
+
+/// The host of an API path (`/graph.instagram.com/...` → `graph.instagram.com`).
+pub fn host_of(path: &str) -> &str {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    rest.split('/').next().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -118,15 +330,64 @@ mod tests {
                 at: OffsetDateTime::UNIX_EPOCH,
                 method: "GET".into(),
                 path: format!("/{i}"),
-                app: None,
-                user: None,
                 status: 200,
-                graph_code: 0,
                 duration_ms: 1,
+                ..Call::default()
             });
         }
         let recent = log.recent();
         assert_eq!(recent.len(), CAPACITY);
         assert_eq!(recent[0].path, format!("/{}", CAPACITY + 4));
+        let small = Journal::with_capacity(2);
+        for i in 0..3 {
+            small.push(Call {
+                path: format!("/{i}"),
+                ..Call::default()
+            });
+        }
+        assert_eq!(small.recent().len(), 2);
+        assert_eq!(small.clear(), 2);
+        assert!(small.recent().is_empty());
+    }
+
+    #[test]
+    fn filters_match_host_path_status_and_time() {
+        let log = Journal::default();
+        let at = |s: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s);
+        for (i, path) in [
+            "/graph.instagram.com/v22.0/me/media",
+            "/graph.instagram.com/me",
+            "/graph.instagram.com/me/media",
+        ]
+        .iter()
+        .enumerate()
+        {
+            log.push(Call {
+                at: at(i as i64),
+                method: "GET".into(),
+                host: "graph.instagram.com".into(),
+                path: (*path).into(),
+                status: if i == 2 { 503 } else { 200 },
+                graph_code: if i == 2 { 2 } else { 0 },
+                ..Call::default()
+            });
+        }
+        let f = |json: &str| {
+            serde_json::from_str::<CallFilter>(json)
+                .unwrap()
+                .compile()
+                .unwrap()
+        };
+        assert_eq!(log.count(&f(r#"{"path": "/me/media"}"#)), 2);
+        assert_eq!(log.count(&f(r#"{"path": "/me/media", "status": 503}"#)), 1);
+        assert_eq!(log.count(&f(r#"{"graph_code": 2}"#)), 1);
+        assert_eq!(log.count(&f(r#"{"since": "1970-01-01T00:00:01Z"}"#)), 2);
+        let newest = log.find(&f(r#"{"limit": 1}"#));
+        assert_eq!(newest[0].path, "/graph.instagram.com/me/media");
+        let bad = serde_json::from_str::<CallFilter>(r#"{"since": "yesterday"}"#)
+            .unwrap()
+            .compile()
+            .unwrap_err();
+        assert!(bad.starts_with("since:"), "{bad}");
     }
 }

@@ -77,6 +77,8 @@ pub struct Config {
     /// Start the `fbtrace_id` sequence from this seed (reproducible ids, for tests) instead of a
     /// random one per process.
     pub fbtrace_seed: Option<u64>,
+    /// How many calls the request journal keeps (oldest dropped first).
+    pub journal_size: i64,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             max_connections: 0,
             shutdown_grace_seconds: 10,
             fbtrace_seed: None,
+            journal_size: 1000,
         }
     }
 }
@@ -138,6 +141,7 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("fbtrace_seed", &self.fbtrace_seed)
+            .field("journal_size", &self.journal_size)
             .finish()
     }
 }

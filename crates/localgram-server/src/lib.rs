@@ -4,9 +4,11 @@ pub mod calls;
 pub mod config;
 pub mod conn;
 pub mod error;
+pub mod faults;
 pub mod http;
 pub mod i18n;
 pub mod media;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod reveal;
@@ -320,6 +322,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
             config.rate_limit_business_per_day,
         ),
         ("max_listed_media", config.max_listed_media),
+        ("journal_size", config.journal_size),
     ] {
         anyhow::ensure!(v >= 1, "{name} must be at least 1");
     }
@@ -395,6 +398,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         demo,
         warnings,
     };
+    let journal_size = usize::try_from(config.journal_size).unwrap_or(usize::MAX);
     let trace_ids = match config.fbtrace_seed {
         Some(seed) => error::TraceIds::seeded(seed),
         None => error::TraceIds::random(),
@@ -405,7 +409,8 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         config: Arc::new(config),
         public_url: public_url.into(),
         cookie_key,
-        calls: Arc::default(),
+        calls: Arc::new(calls::Journal::with_capacity(journal_size)),
+        metrics: Arc::default(),
         reveals: Arc::default(),
         responses: Arc::default(),
         trace_ids: Arc::new(trace_ids),
@@ -421,10 +426,15 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::graph::instagram_router())
         .nest("/www.facebook.com", routes::facebook::router())
         .merge(routes::graph::facebook_router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::layer,
+        ))
         .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT));
     Router::new()
         .merge(public)
         .merge(routes::control::router(state.clone()))
+        .merge(routes::control_faults::router(state.clone()))
         .merge(routes::static_files::router())
         .merge(routes::media_files::router())
         .merge(routes::dashboard::router(state.clone()))

@@ -39,8 +39,10 @@ pub struct Shared {
     pub public_url: Arc<str>,
     /// Signs the session cookie; shared by every instance through the store.
     pub cookie_key: Key,
-    /// The recent API calls, for the dashboard.
-    pub calls: Arc<crate::calls::CallLog>,
+    /// The request journal (`/_localgram/calls`, the dashboard's recent calls).
+    pub calls: Arc<crate::calls::Journal>,
+    /// The Prometheus registry (`/_localgram/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Secrets the dashboard shows once.
     pub reveals: Arc<crate::reveal::Reveals>,
     /// Rendered graph.instagram.com reads, kept while the database is unchanged.

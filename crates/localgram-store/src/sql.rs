@@ -1049,6 +1049,22 @@ impl<B: Backend> GrantStore for SqlStore<B> {
 
 #[async_trait]
 impl<B: Backend> TokenStore for SqlStore<B> {
+    async fn revoke_token(&self, token_id: &str, now: OffsetDateTime) -> Result<bool> {
+        let token_id = token_id.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                exec(
+                    c,
+                    "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                    params![to_millis(now), &token_id],
+                )
+                .await
+            })
+        })
+        .await
+        .map(|n| n > 0)
+    }
+
     async fn insert_token(&self, token: &TokenRecord) -> Result<()> {
         let token = token.clone();
         self.write(move |c| Box::pin(async move { insert_token(c, &token, true).await }))
