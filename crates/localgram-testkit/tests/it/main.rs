@@ -9,6 +9,7 @@ mod code_exchange;
 mod control;
 mod dashboard;
 mod facebook;
+mod faults;
 mod fb_codes;
 mod fb_instagram;
 mod graph_cache;
