@@ -130,6 +130,12 @@ pub trait TokenStore: Send + Sync {
 /// Browser-session state shared by every instance: CSRF tokens and the server's signing keys.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// The test clock shared by the instances on this database, if one was ever written:
+    /// `(frozen, millis, generation)` — frozen at `millis` (Unix ms), or running `millis` ahead
+    /// of the system time.
+    async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>>;
+    /// Writes the shared test clock (its generation grows); the new generation.
+    async fn write_shared_clock(&self, frozen: bool, millis: i64) -> Result<i64>;
     /// Stores a CSRF token (by hash) bound to a browser id.
     async fn insert_csrf(
         &self,

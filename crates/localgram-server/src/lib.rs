@@ -14,6 +14,7 @@ pub mod pages;
 pub mod reveal;
 pub mod routes;
 pub mod session;
+pub mod shared;
 pub mod state;
 
 use crate::config::{Config, SqliteSync};
@@ -414,7 +415,19 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         reveals: Arc::default(),
         responses: Arc::default(),
         trace_ids: Arc::new(trace_ids),
+        clock_generation: std::sync::atomic::AtomicI64::new(0),
     });
+    // Several instances on PostgreSQL share the test clock: a configured start wins, else the
+    // stored clock is taken.
+    if state.config.clock_start.is_some() {
+        shared::publish_clock(&state)
+            .await
+            .context("cannot write the shared test clock")?;
+    } else {
+        shared::refresh_clock(&state)
+            .await
+            .context("cannot read the shared test clock")?;
+    }
     Ok(Prepared { state, report })
 }
 
@@ -468,10 +481,13 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let store = prepared.state.platform.store.clone();
     let limits = conn::Limits::from_config(&prepared.state.config);
+    let poll = shared::spawn_clock_poll(prepared.state.clone());
     let app = router(prepared.state);
-    conn::serve(listener, app, limits, shutdown)
-        .await
-        .context("the server stopped with an error")?;
+    let served = conn::serve(listener, app, limits, shutdown).await;
+    if let Some(poll) = poll {
+        poll.abort();
+    }
+    served.context("the server stopped with an error")?;
     store
         .flush()
         .await

@@ -47,6 +47,8 @@ pub struct Shared {
     pub reveals: Arc<crate::reveal::Reveals>,
     /// Rendered graph.instagram.com reads, kept while the database is unchanged.
     pub responses: Arc<crate::routes::graph::response_cache::ResponseCache>,
+    /// The generation of the shared test clock this instance last took (PostgreSQL).
+    pub clock_generation: std::sync::atomic::AtomicI64,
     /// The `fbtrace_id`s of this process's error answers.
     pub trace_ids: Arc<crate::error::TraceIds>,
 }

@@ -1161,6 +1161,35 @@ impl<B: Backend> SessionStore for SqlStore<B> {
         .await
     }
 
+    async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>> {
+        Ok(self
+            .one::<(i64, i64, i64)>(
+                "SELECT frozen, millis, generation FROM shared_clock WHERE id = 1",
+                params![],
+            )
+            .await?
+            .map(|(frozen, millis, generation)| (frozen != 0, millis, generation)))
+    }
+
+    async fn write_shared_clock(&self, frozen: bool, millis: i64) -> Result<i64> {
+        self.write(move |c| {
+            Box::pin(async move {
+                one::<(i64,)>(
+                    c,
+                    "INSERT INTO shared_clock (id, frozen, millis, generation) VALUES (1, $1, $2, 1)
+                     ON CONFLICT (id) DO UPDATE SET frozen = $1, millis = $2,
+                         generation = shared_clock.generation + 1
+                     RETURNING generation",
+                    params![i64::from(frozen), millis],
+                )
+                .await?
+                .map(|(g,)| g)
+                .ok_or(StoreError::NotFound)
+            })
+        })
+        .await
+    }
+
     async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
         let (name, candidate) = (name.to_owned(), candidate.to_vec());
         self.write(move |c| {

@@ -558,3 +558,55 @@ async fn probability_firings_repeat_under_the_same_seed() {
     assert_eq!(runs[0], runs[1]);
     assert!(runs[0].contains(&500) && runs[0].contains(&200), "{:?}", runs[0]);
 }
+
+/// Two instances on one PostgreSQL database share the test clock: a change made through one is
+/// the other's before the control call returns, for its control plane, and within the poll
+/// interval for its API hosts (read here through its control plane, which reads the database).
+#[tokio::test]
+async fn two_instances_on_one_postgres_database_share_the_test_clock() {
+    let Some(backend) = Backend::all()
+        .into_iter()
+        .find(|b| matches!(b, Backend::Postgres(_)))
+    else {
+        println!("{}", localgram_testkit::PG_SKIP_LINE);
+        return;
+    };
+    let a = spawn(&backend).await;
+    let b = a.spawn_sharing().await;
+    let clock = |s: &TestServer| s.url("/_localgram/clock");
+    let now = |r: Reply| r.json()["now"].as_str().unwrap().to_owned();
+    assert_eq!(now(get(&client(), &clock(&b)).await), "2026-11-20T12:00:00Z");
+    // The token is valid on both.
+    assert_eq!(get(&client(), &me(&b)).await.status, 200);
+    // 61 days later, through A: the long-lived token (issued 2026-11-01) has expired on B too.
+    let res = send(
+        client()
+            .post(format!("{}/advance", clock(&a)))
+            .json(&json!({"seconds": 61 * 86_400})),
+    )
+    .await;
+    assert_eq!(now(res), "2027-01-20T12:00:00Z");
+    assert_eq!(now(get(&client(), &clock(&b)).await), "2027-01-20T12:00:00Z");
+    let expired = get(&client(), &me(&b)).await;
+    assert_eq!(expired.json()["error"]["error_subcode"], 463, "{}", expired.text);
+    // And back through B, seen by A.
+    let res = send(
+        client()
+            .put(clock(&b))
+            .json(&json!({"now": "2026-11-21T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(now(get(&client(), &clock(&a)).await), "2026-11-21T00:00:00Z");
+    assert_eq!(get(&client(), &me(&a)).await.status, 200);
+    // A second instance on SQLite keeps its own clock (the file is one process's).
+    let sqlite = TestServer::spawn().await;
+    let other = sqlite.spawn_sharing().await;
+    send(
+        client()
+            .post(format!("{}/advance", clock(&sqlite)))
+            .json(&json!({"seconds": 60})),
+    )
+    .await;
+    assert_eq!(now(get(&client(), &clock(&other)).await), "2026-11-20T12:00:00Z");
+}
