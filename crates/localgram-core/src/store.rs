@@ -106,6 +106,35 @@ pub enum Redemption {
     Expired,
 }
 
+/// A call of the shared request journal, secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalCall {
+    /// When it was answered (Unix ms, emulator clock).
+    pub at_ms: i64,
+    /// HTTP method.
+    pub method: String,
+    /// Meta host.
+    pub host: String,
+    /// Path as served.
+    pub path: String,
+    /// Query, redacted.
+    pub query: Option<String>,
+    /// Form body, redacted.
+    pub form: Option<String>,
+    /// HTTP status.
+    pub status: i64,
+    /// Graph error code, 0 when none.
+    pub graph_code: i64,
+    /// Milliseconds taken.
+    pub latency_ms: i64,
+    /// App.
+    pub app: Option<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Ids of the fault rules that fired, comma-separated.
+    pub faults: String,
+}
+
 /// Access tokens.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
@@ -130,6 +159,12 @@ pub trait TokenStore: Send + Sync {
 /// Browser-session state shared by every instance: CSRF tokens and the server's signing keys.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// Appends a call to the shared request journal, keeping the newest `keep` calls.
+    async fn insert_journal_call(&self, call: &JournalCall, keep: i64) -> Result<()>;
+    /// The newest `limit` calls of the shared journal, newest first.
+    async fn list_journal_calls(&self, limit: i64) -> Result<Vec<JournalCall>>;
+    /// Empties the shared journal; how many calls it held.
+    async fn clear_journal_calls(&self) -> Result<u64>;
     /// The test clock shared by the instances on this database, if one was ever written:
     /// `(frozen, millis, generation)` — frozen at `millis` (Unix ms), or running `millis` ahead
     /// of the system time.

@@ -7,7 +7,9 @@
 //! `client_secret`, `code`, …) are replaced by `[redacted]`, and a path segment that looks like a
 //! token or a code is too. Bodies other than forms are not kept.
 //!
-//! It lives in the process: each instance keeps the calls it answered.
+//! On SQLite it lives in the process. On PostgreSQL every call is also written to the database
+//! (`journal_calls`) before its answer leaves, and the control routes and the dashboard read the
+//! database: every instance lists the calls of all of them ([`recent`]).
 
 use localgram_core::faults::PathPattern;
 use serde::Deserialize;
@@ -173,6 +175,75 @@ impl Journal {
     }
 }
 
+/// The journal's calls, newest first: the database's on PostgreSQL (every instance's), this
+/// process's otherwise.
+pub async fn recent(state: &crate::state::AppState) -> Result<Vec<Call>, localgram_core::store::StoreError> {
+    if !crate::shared::enabled(state) {
+        return Ok(state.calls.recent());
+    }
+    let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+    let rows = state.platform.store.list_journal_calls(keep).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Call {
+            at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.at_ms) * 1_000_000)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            method: r.method,
+            host: r.host,
+            path: r.path,
+            query: r.query,
+            form: r.form,
+            faults: r
+                .faults
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            app: r.app,
+            user: r.user,
+            status: u16::try_from(r.status).unwrap_or(0),
+            graph_code: r.graph_code,
+            duration_ms: u64::try_from(r.latency_ms).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Remembers a call: in the process, and on PostgreSQL in the database too.
+pub async fn record(state: &crate::state::AppState, call: Call) {
+    if crate::shared::enabled(state) {
+        let row = localgram_core::store::JournalCall {
+            at_ms: i64::try_from(call.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+            method: call.method.clone(),
+            host: call.host.clone(),
+            path: call.path.clone(),
+            query: call.query.clone(),
+            form: call.form.clone(),
+            status: i64::from(call.status),
+            graph_code: call.graph_code,
+            latency_ms: i64::try_from(call.duration_ms).unwrap_or(i64::MAX),
+            app: call.app.clone(),
+            user: call.user.clone(),
+            faults: call.faults.join(","),
+        };
+        let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+        if let Err(e) = state.platform.store.insert_journal_call(&row, keep).await {
+            tracing::warn!(error = %e, "cannot write a call to the shared journal");
+        }
+    }
+    state.calls.push(call);
+}
+
+/// Forgets every call (`DELETE /_localgram/calls`, a reset): this process's, and on PostgreSQL
+/// the database's; how many there were.
+pub async fn clear(state: &crate::state::AppState) -> Result<usize, localgram_core::store::StoreError> {
+    let local = state.calls.clear();
+    if crate::shared::enabled(state) {
+        let n = state.platform.store.clear_journal_calls().await?;
+        return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    Ok(local)
+}
+
 /// Which calls to list or count; every key given must match.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -227,6 +298,15 @@ impl CallFilter {
         }
         self.compiled = Some((path, since));
         Ok(self)
+    }
+
+    /// The calls (newest first) it matches, at most its `limit`.
+    pub fn select(&self, calls: Vec<Call>) -> Vec<Call> {
+        calls
+            .into_iter()
+            .filter(|c| self.matches(c))
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect()
     }
 
     /// Whether a call matches.

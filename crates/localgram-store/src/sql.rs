@@ -218,6 +218,24 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
+crate::value::row_type! {
+    /// A row of `journal_calls`.
+    JournalRow {
+        at_ms: i64,
+        method: String,
+        host: String,
+        path: String,
+        query: Option<String>,
+        form: Option<String>,
+        status: i64,
+        graph_code: i64,
+        latency_ms: i64,
+        app: Option<String>,
+        user_id: Option<String>,
+        faults: String,
+    }
+}
+
 /// Decodes a row, a decoding failure being [`StoreError::Other`].
 fn decode<T: FromRow>(row: Row) -> Result<T> {
     T::from_row(row).map_err(|e| StoreError::Other(anyhow::Error::new(e)))
@@ -1159,6 +1177,85 @@ impl<B: Backend> SessionStore for SqlStore<B> {
             })
         })
         .await
+    }
+
+    async fn insert_journal_call(
+        &self,
+        call: &localgram_core::store::JournalCall,
+        keep: i64,
+    ) -> Result<()> {
+        let call = call.clone();
+        self.write(move |c| {
+            Box::pin(async move {
+                let id = one::<(i64,)>(
+                    c,
+                    "INSERT INTO journal_calls (at_ms, method, host, path, query, form, status,
+                         graph_code, latency_ms, app, user_id, faults)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    params![
+                        call.at_ms,
+                        &call.method,
+                        &call.host,
+                        &call.path,
+                        &call.query,
+                        &call.form,
+                        call.status,
+                        call.graph_code,
+                        call.latency_ms,
+                        &call.app,
+                        &call.user,
+                        &call.faults
+                    ],
+                )
+                .await?
+                .map(|(id,)| id)
+                .ok_or(StoreError::NotFound)?;
+                exec(
+                    c,
+                    "DELETE FROM journal_calls WHERE id <= $1",
+                    params![id - keep],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_journal_calls(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<localgram_core::store::JournalCall>> {
+        let rows = self
+            .all::<JournalRow>(
+                "SELECT at_ms, method, host, path, query, form, status, graph_code, latency_ms,
+                        app, user_id, faults
+                 FROM journal_calls ORDER BY id DESC LIMIT $1",
+                params![limit],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| localgram_core::store::JournalCall {
+                at_ms: r.at_ms,
+                method: r.method,
+                host: r.host,
+                path: r.path,
+                query: r.query,
+                form: r.form,
+                status: r.status,
+                graph_code: r.graph_code,
+                latency_ms: r.latency_ms,
+                app: r.app,
+                user: r.user_id,
+                faults: r.faults,
+            })
+            .collect())
+    }
+
+    async fn clear_journal_calls(&self) -> Result<u64> {
+        self.write(|c| Box::pin(async move { exec(c, "DELETE FROM journal_calls", params![]).await }))
+            .await
     }
 
     async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>> {

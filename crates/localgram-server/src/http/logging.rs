@@ -130,7 +130,7 @@ pub async fn log_requests(
             elapsed.as_secs_f64(),
             &[query.as_deref(), form.as_deref()],
         );
-        state.calls.push(crate::calls::Call {
+        crate::calls::record(&state, crate::calls::Call {
             at: state.platform.clock.now(),
             method: method.to_string(),
             host: crate::calls::host_of(&path).to_owned(),
@@ -147,7 +147,8 @@ pub async fn log_requests(
             status,
             graph_code: code.unwrap_or(0),
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        });
+        })
+        .await;
     }
     res
 }

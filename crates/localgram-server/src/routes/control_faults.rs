@@ -106,9 +106,9 @@ fn filter_of_query(uri: &Uri) -> Result<CallFilter> {
 
 async fn list_calls(State(state): State<AppState>, uri: Uri) -> Result<Response> {
     let filter = filter_of_query(&uri)?;
-    let data: Vec<_> = state
-        .calls
-        .find(&filter)
+    let calls = crate::calls::recent(&state).await.map_err(db_down)?;
+    let data: Vec<_> = filter
+        .select(calls)
         .iter()
         .map(crate::calls::Call::view)
         .collect();
@@ -128,11 +128,22 @@ async fn count_calls(State(state): State<AppState>, body: Bytes) -> Result<Json<
         })?
     };
     let filter = filter.compile().map_err(bad_request)?;
-    Ok(Json(json!({ "count": state.calls.count(&filter) })))
+    let calls = crate::calls::recent(&state).await.map_err(db_down)?;
+    let count = calls.iter().filter(|c| filter.matches(c)).count();
+    Ok(Json(json!({ "count": count })))
 }
 
-async fn clear_calls(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "deleted": state.calls.clear() }))
+async fn clear_calls(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
+    let n = crate::calls::clear(&state).await.map_err(db_down)?;
+    Ok(Json(json!({ "deleted": n })))
+}
+
+fn db_down(e: localgram_core::store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "the shared journal cannot be read or written");
+    ApiError::Control(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database is unavailable".into(),
+    )
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

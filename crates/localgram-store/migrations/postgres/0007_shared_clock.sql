@@ -10,3 +10,23 @@ CREATE TABLE shared_clock (
     millis BIGINT NOT NULL,
     generation BIGINT NOT NULL
 );
+
+-- The request journal shared by the instances on one PostgreSQL database (on SQLite the
+-- journal stays in the process and this table stays empty): one row per call answered on an
+-- emulated Meta host, secrets already redacted; the oldest rows beyond the configured size are
+-- deleted as new ones come in.
+CREATE TABLE journal_calls (
+    id BIGSERIAL PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    method TEXT NOT NULL,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT,
+    form TEXT,
+    status BIGINT NOT NULL,
+    graph_code BIGINT NOT NULL,
+    latency_ms BIGINT NOT NULL,
+    app TEXT,
+    user_id TEXT,
+    faults TEXT NOT NULL
+);

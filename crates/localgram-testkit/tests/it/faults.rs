@@ -610,3 +610,46 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
     .await;
     assert_eq!(now(get(&client(), &clock(&other)).await), "2026-11-20T12:00:00Z");
 }
+
+/// Two instances on one PostgreSQL database share the journal: a call answered by one is in the
+/// other's, counted, and cleared from both.
+#[tokio::test]
+async fn two_instances_on_one_postgres_database_share_the_journal() {
+    let Some(backend) = Backend::all()
+        .into_iter()
+        .find(|b| matches!(b, Backend::Postgres(_)))
+    else {
+        println!("{}", localgram_testkit::PG_SKIP_LINE);
+        return;
+    };
+    let a = spawn(&backend).await;
+    let b = a.spawn_sharing().await;
+    for _ in 0..3 {
+        assert_eq!(get(&client(), &me_media(&a)).await.status, 200);
+    }
+    assert_eq!(get(&client(), &me(&b)).await.status, 200);
+    let count = |s: &TestServer, body: Value| {
+        let url = s.url("/_localgram/calls/count");
+        async move {
+            send(client().post(url).json(&body)).await.json()["count"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    for s in [&a, &b] {
+        assert_eq!(count(s, json!({"path": "/me/media"})).await, 3);
+        assert_eq!(count(s, json!({"path": "/me"})).await, 1);
+    }
+    let listed = get(&client(), &b.url("/_localgram/calls")).await.json();
+    assert_eq!(listed["data"][0]["path"], "/graph.instagram.com/me");
+    assert_eq!(listed["data"][1]["query"], "access_token=[redacted]&limit=1");
+    assert_eq!(listed["data"][1]["user"], TESTER_ID);
+    let cleared = send(
+        client()
+            .delete(b.url("/_localgram/calls"))
+            .header("content-type", "application/json"),
+    )
+    .await;
+    assert_eq!(cleared.json(), json!({"deleted": 4}));
+    assert_eq!(count(&a, json!({})).await, 0);
+}

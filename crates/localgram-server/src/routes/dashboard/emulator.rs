@@ -153,7 +153,7 @@ async fn emulator_page(
     caption: &str,
 ) -> Result<Response> {
     let clock = state.clock.state();
-    let recent = state.calls.recent();
+    let recent = crate::calls::recent(state).await.map_err(internal)?;
     let calls = recent
         .iter()
         .take(TABLE_ROWS)
