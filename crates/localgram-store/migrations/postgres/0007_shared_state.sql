@@ -2,10 +2,10 @@
 -- instances"): one row, written when the clock is set or advanced through the control plane.
 -- `frozen` is 1 when the clock stands still at `millis` (Unix milliseconds), 0 when it runs
 -- `millis` ahead of the system time; `generation` grows with every write.
--- Kept in lockstep with migrations/sqlite/0007_shared_clock.sql.
+-- Kept in lockstep with migrations/sqlite/0007_shared_state.sql.
 
 CREATE TABLE shared_clock (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
     frozen BIGINT NOT NULL,
     millis BIGINT NOT NULL,
     generation BIGINT NOT NULL

@@ -2,10 +2,10 @@
 -- instances"): one row, written when the clock is set or advanced through the control plane.
 -- `frozen` is 1 when the clock stands still at `millis` (Unix milliseconds), 0 when it runs
 -- `millis` ahead of the system time; `generation` grows with every write.
--- Kept in lockstep with migrations/postgres/0007_shared_clock.sql.
+-- Kept in lockstep with migrations/postgres/0007_shared_state.sql.
 
 CREATE TABLE shared_clock (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
     frozen BIGINT NOT NULL,
     millis BIGINT NOT NULL,
     generation BIGINT NOT NULL
@@ -16,7 +16,7 @@ CREATE TABLE shared_clock (
 -- emulated Meta host, secrets already redacted; the oldest rows beyond the configured size are
 -- deleted as new ones come in.
 CREATE TABLE journal_calls (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     at_ms BIGINT NOT NULL,
     method TEXT NOT NULL,
     host TEXT NOT NULL,
