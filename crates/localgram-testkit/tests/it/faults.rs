@@ -653,3 +653,72 @@ async fn two_instances_on_one_postgres_database_share_the_journal() {
     assert_eq!(cleared.json(), json!({"deleted": 4}));
     assert_eq!(count(&a, json!({})).await, 0);
 }
+
+/// The dashboard's Emulator page lists the rules with their firings and adds rules from presets,
+/// with its CSRF-checked forms.
+#[tokio::test]
+async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
+    let server = TestServer::spawn().await;
+    let br = localgram_testkit::browser();
+    let submit = |action: &'static str, form: Vec<(&'static str, String)>| {
+        let br = br.clone();
+        let server = &server;
+        async move {
+            let page = get(&br, &server.url("/emulator")).await;
+            assert_eq!(page.status, 200);
+            let token = localgram_testkit::form_value(&page.text, "csrf").expect("a csrf field");
+            let mut fields = vec![("csrf", token)];
+            fields.extend(form);
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&br, &server.url(action), &fields).await
+        }
+    };
+    let page = get(&br, &server.url("/emulator")).await;
+    assert!(page.text.contains("id=\"no-faults\""), "{}", page.text);
+
+    // "Revoke this token after 3 calls".
+    let res = submit(
+        "/emulator/faults",
+        vec![("preset", "revoke_after_3".into()), ("target", LONG_LIVED_TOKEN.into())],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(res.location(), Some("/emulator?done=fault_added#faults"));
+    for _ in 0..3 {
+        assert_eq!(get(&client(), &me(&server)).await.status, 200);
+    }
+    let revoked = get(&client(), &me(&server)).await;
+    assert_eq!(revoked.json()["error"]["error_subcode"], 460);
+    let listed = rules(&server).await;
+    assert_eq!(
+        listed["data"][0]["match"],
+        json!({"app": APP_ID, "user": TESTER_ID, "token_kind": "instagram_long_lived"})
+    );
+    assert_eq!(listed["data"][0]["fired"], 1);
+    let page = get(&br, &server.url("/emulator")).await;
+    assert!(page.text.contains("id=\"fault-table\""), "{}", page.text);
+    assert!(page.text.contains("<td>1</td>"), "the firing is shown");
+
+    // "Throttle this app" needs an existing app; an unknown one is refused, nothing added.
+    let res = submit(
+        "/emulator/faults",
+        vec![("preset", "throttle_app".into()), ("target", "424242".into())],
+    )
+    .await;
+    assert_eq!(res.status, 400);
+    assert!(res.text.contains("Give the id of an existing app for this preset."));
+    let res = submit(
+        "/emulator/faults",
+        vec![("preset", "transient_media".into()), ("target", String::new())],
+    )
+    .await;
+    assert_eq!(res.status, 303);
+    let listed = rules(&server).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["data"][1]["when"]["probability"], 0.1);
+    assert!(listed["data"][1]["when"]["seed"].is_u64());
+
+    let res = submit("/emulator/faults/clear", vec![]).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(rules(&server).await, json!({"data": []}));
+}
