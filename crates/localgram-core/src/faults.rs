@@ -715,6 +715,25 @@ impl Rule {
         self.spec.matcher.matches(self.path.as_ref(), facts)
     }
 
+    /// Whether the `n`-th matching call fires when the rule fired `fired` times before.
+    pub fn decide(&self, n: u64, fired: u64) -> bool {
+        self.spec
+            .when
+            .fires(n, fired, self.spec.when.seed.unwrap_or(0))
+    }
+
+    /// Sets the counts (from the rules shared through the database).
+    pub fn set_counts(&self, counts: Counts) {
+        *self.counts.lock().unwrap_or_else(|p| p.into_inner()) = counts;
+    }
+
+    /// The spec as stored and shared: `{"id", "match", "when", "effect"}`, the seed filled in.
+    pub fn stored_spec(&self) -> String {
+        let mut spec = self.spec.clone();
+        spec.id = Some(self.id.clone());
+        serde_json::to_string(&spec).unwrap_or_default()
+    }
+
     /// Counts a matching call and says whether the rule fires on it (and the call's number).
     pub fn count_match(&self) -> (bool, u64) {
         let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
@@ -782,6 +801,8 @@ pub struct FaultRegistry {
     next_id: AtomicU64,
     /// Serializes additions and removals.
     edit: Mutex<()>,
+    /// Put between `f` and the number of generated ids (instances sharing rules set one each).
+    id_prefix: Mutex<String>,
 }
 
 impl FaultRegistry {
@@ -811,9 +832,16 @@ impl FaultRegistry {
         self.active.store(active, Ordering::Release);
     }
 
-    /// A fresh rule id (`f1`, `f2`, …).
+    /// A fresh rule id (`f1`, `f2`, …, or `f{prefix}1`, … after [`FaultRegistry::set_id_prefix`]).
     pub fn next_id(&self) -> String {
-        format!("f{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let prefix = self.id_prefix.lock().unwrap_or_else(|p| p.into_inner());
+        format!("f{prefix}{n}")
+    }
+
+    /// Sets the prefix of generated ids, so that instances sharing rules never pick the same id.
+    pub fn set_id_prefix(&self, prefix: &str) {
+        *self.id_prefix.lock().unwrap_or_else(|p| p.into_inner()) = prefix.to_owned();
     }
 
     /// Installs rules after the existing ones, all or none; a rule with the id of an installed
@@ -832,6 +860,21 @@ impl FaultRegistry {
         }
         self.replace(all);
         Ok(())
+    }
+
+    /// Replaces every rule (with the rules shared through the database).
+    pub fn set(&self, rules: Vec<Rule>) {
+        let _edit = self.edit.lock().unwrap_or_else(|p| p.into_inner());
+        self.replace(rules.into_iter().map(Arc::new).collect());
+    }
+
+    /// The rules a call matches, in order (nothing counted).
+    pub fn matching(&self, facts: &CallFacts<'_>) -> Vec<Arc<Rule>> {
+        self.rules()
+            .iter()
+            .filter(|r| r.matches(facts))
+            .cloned()
+            .collect()
     }
 
     /// Removes one rule; whether it existed.

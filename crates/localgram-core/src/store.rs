@@ -159,6 +159,22 @@ pub trait TokenStore: Send + Sync {
 /// Browser-session state shared by every instance: CSRF tokens and the server's signing keys.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// Stores a fault rule after the others (or in place of the rule with its id, counts
+    /// reset); `spec` is its JSON.
+    async fn put_fault_rule(&self, id: &str, spec: &str) -> Result<()>;
+    /// Removes a fault rule; whether it existed.
+    async fn delete_fault_rule(&self, id: &str) -> Result<bool>;
+    /// Removes every fault rule; how many there were.
+    async fn clear_fault_rules(&self) -> Result<u64>;
+    /// The fault rules in order: `(id, spec, matched, fired)`.
+    async fn list_fault_rules(&self) -> Result<Vec<(String, String, i64, i64)>>;
+    /// Counts a matching call of rule `id` and, in the same transaction, a firing when
+    /// `fires(matched, fired_before)` says so: `(fired, matched)`, `None` for an unknown rule.
+    async fn count_fault_match(
+        &self,
+        id: &str,
+        fires: Box<dyn FnOnce(u64, u64) -> bool + Send>,
+    ) -> Result<Option<(bool, u64)>>;
     /// Appends a call to the shared request journal, keeping the newest `keep` calls.
     async fn insert_journal_call(&self, call: &JournalCall, keep: i64) -> Result<()>;
     /// The newest `limit` calls of the shared journal, newest first.

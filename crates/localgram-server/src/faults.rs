@@ -193,7 +193,7 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
             user: token.as_ref().and_then(|t| t.subject.user_id()),
             token_kind: token.as_ref().map(|t| t.kind.as_str()),
         };
-        state.platform.faults.evaluate(&facts)
+        evaluate(&state, &facts).await
     };
     if firings.is_empty() {
         return next.run(req).await;
@@ -279,6 +279,35 @@ impl hyper::body::Body for Failing {
     ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
         std::task::Poll::Ready(Some(Err(std::io::Error::other("connection dropped"))))
     }
+}
+
+/// The rules that fire on a call: counted in the process, or on PostgreSQL in the database
+/// (one transaction per matching rule, so the counts hold across instances).
+async fn evaluate(state: &AppState, facts: &CallFacts<'_>) -> Vec<localgram_core::faults::Firing> {
+    if !crate::shared::enabled(state) {
+        return state.platform.faults.evaluate(facts);
+    }
+    let mut out = Vec::new();
+    for rule in state.platform.faults.matching(facts) {
+        let decider = rule.clone();
+        let counted = state
+            .platform
+            .store
+            .count_fault_match(&rule.id, Box::new(move |n, fired| decider.decide(n, fired)))
+            .await;
+        match counted {
+            Ok(Some((true, n))) => {
+                let terminal = rule.action().is_terminal();
+                out.push(localgram_core::faults::Firing { rule, n });
+                if terminal {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(rule = %rule.id, error = %e, "cannot count a fault rule's match"),
+        }
+    }
+    out
 }
 
 fn tagged(mut res: Response, tag: FaultTag) -> Response {

@@ -348,6 +348,12 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
     let platform = Platform::new(store.clone(), clock.clone(), Arc::new(OsRng), settings)
         .with_cursor_key(&cursor_key)
         .with_instance_secret(&instance_secret);
+    if store.backend() == "postgres" {
+        // Instances sharing fault rules never generate the same rule id.
+        platform
+            .faults
+            .set_id_prefix(&format!("{}-", OsRng.digits('1', 6)));
+    }
     let key_bytes = store
         .get_or_init_secret("cookie_key", &OsRng.bytes(64))
         .await
@@ -417,8 +423,13 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         trace_ids: Arc::new(trace_ids),
         clock_generation: std::sync::atomic::AtomicI64::new(0),
     });
-    // Several instances on PostgreSQL share the test clock: a configured start wins, else the
-    // stored clock is taken.
+    // Several instances on PostgreSQL share the fault rules (the world's included) and the test
+    // clock: a configured start wins, else the stored clock is taken.
+    if shared::enabled(&state) {
+        shared::publish_rules(&state)
+            .await
+            .context("cannot write the shared fault rules")?;
+    }
     if state.config.clock_start.is_some() {
         shared::publish_clock(&state)
             .await

@@ -219,6 +219,16 @@ impl<B: Backend> SqlStore<B> {
 }
 
 crate::value::row_type! {
+    /// A row of `fault_rules`.
+    FaultRuleRow {
+        id: String,
+        spec: String,
+        matched: i64,
+        fired: i64,
+    }
+}
+
+crate::value::row_type! {
     /// A row of `journal_calls`.
     JournalRow {
         at_ms: i64,
@@ -1256,6 +1266,88 @@ impl<B: Backend> SessionStore for SqlStore<B> {
     async fn clear_journal_calls(&self) -> Result<u64> {
         self.write(|c| Box::pin(async move { exec(c, "DELETE FROM journal_calls", params![]).await }))
             .await
+    }
+
+    async fn put_fault_rule(&self, id: &str, spec: &str) -> Result<()> {
+        let (id, spec) = (id.to_owned(), spec.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
+                exec(
+                    c,
+                    "INSERT INTO fault_rules (id, position, spec, matched, fired)
+                     VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM fault_rules), $2, 0, 0)
+                     ON CONFLICT (id) DO UPDATE SET spec = $2, matched = 0, fired = 0",
+                    params![&id, &spec],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn delete_fault_rule(&self, id: &str) -> Result<bool> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                exec(c, "DELETE FROM fault_rules WHERE id = $1", params![&id]).await
+            })
+        })
+        .await
+        .map(|n| n > 0)
+    }
+
+    async fn clear_fault_rules(&self) -> Result<u64> {
+        self.write(|c| Box::pin(async move { exec(c, "DELETE FROM fault_rules", params![]).await }))
+            .await
+    }
+
+    async fn list_fault_rules(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        Ok(self
+            .all::<FaultRuleRow>(
+                "SELECT id, spec, matched, fired FROM fault_rules ORDER BY position, id",
+                params![],
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.spec, r.matched, r.fired))
+            .collect())
+    }
+
+    async fn count_fault_match(
+        &self,
+        id: &str,
+        fires: Box<dyn FnOnce(u64, u64) -> bool + Send>,
+    ) -> Result<Option<(bool, u64)>> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                // The update locks the row until the transaction ends: concurrent matches of one
+                // rule, on any instance, are counted one after the other.
+                let Some((matched, fired)) = one::<(i64, i64)>(
+                    c,
+                    "UPDATE fault_rules SET matched = matched + 1 WHERE id = $1
+                     RETURNING matched, fired",
+                    params![&id],
+                )
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let n = u64::try_from(matched).unwrap_or(0);
+                let fire = fires(n, u64::try_from(fired).unwrap_or(0));
+                if fire {
+                    exec(
+                        c,
+                        "UPDATE fault_rules SET fired = fired + 1 WHERE id = $1",
+                        params![&id],
+                    )
+                    .await?;
+                }
+                Ok(Some((fire, n)))
+            })
+        })
+        .await
     }
 
     async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>> {

@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -38,6 +38,7 @@ const TABLES: [&str; 19] = [
     "blobs",
     "cities",
     "csrf_tokens",
+    "fault_rules",
     "fb_grants",
     "fb_test_users",
     "fb_users",
@@ -291,6 +292,7 @@ conformance!(
     story_dropped_writes,
     story_revoke_one_token,
     story_shared_clock_and_journal,
+    story_shared_fault_rules,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -3403,4 +3405,52 @@ async fn story_shared_clock_and_journal(ctx: &Ctx) {
     assert_eq!(store.list_journal_calls(1).await.unwrap(), vec![call(4)]);
     assert_eq!(store.clear_journal_calls().await.unwrap(), 3);
     assert!(store.list_journal_calls(10).await.unwrap().is_empty());
+}
+
+/// Shared fault rules: order, replacement by id, and counts raised atomically under contention.
+async fn story_shared_fault_rules(ctx: &Ctx) {
+    let store = ctx.store();
+    store.put_fault_rule("a", "{\"x\":1}").await.unwrap();
+    store.put_fault_rule("b", "{\"x\":2}").await.unwrap();
+    assert_eq!(
+        store.count_fault_match("a", Box::new(|n, _| n == 1)).await.unwrap(),
+        Some((true, 1))
+    );
+    assert_eq!(
+        store.count_fault_match("missing", Box::new(|_, _| true)).await.unwrap(),
+        None
+    );
+    // Replacing a rule keeps its place and resets its counts.
+    store.put_fault_rule("a", "{\"x\":3}").await.unwrap();
+    assert_eq!(
+        store.list_fault_rules().await.unwrap(),
+        vec![
+            ("a".to_owned(), "{\"x\":3}".to_owned(), 0, 0),
+            ("b".to_owned(), "{\"x\":2}".to_owned(), 0, 0)
+        ]
+    );
+    // 20 concurrent matches of a rule that fires at most 5 times: exactly 5 fire.
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = Arc::clone(&ctx.store);
+            tokio::spawn(async move {
+                store
+                    .count_fault_match("b", Box::new(|_, fired| fired < 5))
+                    .await
+            })
+        })
+        .collect();
+    let mut fired = 0;
+    let mut numbers = BTreeSet::new();
+    for t in tasks {
+        let (f, n) = t.await.unwrap().unwrap().unwrap();
+        fired += usize::from(f);
+        numbers.insert(n);
+    }
+    assert_eq!(fired, 5);
+    assert_eq!(numbers.len(), 20, "every match has its own number");
+    assert!(store.delete_fault_rule("a").await.unwrap());
+    assert!(!store.delete_fault_rule("a").await.unwrap());
+    assert_eq!(store.clear_fault_rules().await.unwrap(), 1);
+    assert!(store.list_fault_rules().await.unwrap().is_empty());
 }

@@ -149,7 +149,12 @@ async fn post_world(
         Format::sniff(text)
     };
     match state.platform.load_world(text, format, None).await {
-        Ok(summary) => Ok(Json(json!({"loaded": summary})).into_response()),
+        Ok(summary) => {
+            if let Err(e) = crate::shared::publish_rules(&state).await {
+                tracing::error!(error = %e, "the world's fault rules could not be shared");
+            }
+            Ok(Json(json!({"loaded": summary})).into_response())
+        }
         Err(localgram_core::world_load::LoadWorldError::Store(
             localgram_core::store::StoreError::Unavailable(e),
         )) => {

@@ -54,10 +54,9 @@ pub async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Res
     let rule = localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed)
         .map_err(|e| bad_request(e.to_string()))?;
     let id = rule.id.clone();
-    state
-        .platform
-        .faults
-        .add(vec![rule])
+    crate::shared::add_rule(&state, rule)
+        .await
+        .map_err(db_down)?
         .map_err(|e| bad_request(e.to_string()))?;
     let view = state
         .platform
@@ -71,7 +70,8 @@ pub async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Res
 }
 
 /// `{"data": [{"id", "match", "when", "effect", "fired", "matched"}]}`.
-pub async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn list_faults(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
+    crate::shared::sync_rules(&state).await.map_err(db_down)?;
     let data: Vec<_> = state
         .platform
         .faults
@@ -79,11 +79,23 @@ pub async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Valu
         .iter()
         .map(|r| r.view())
         .collect();
-    Json(json!({ "data": data }))
+    Ok(Json(json!({ "data": data })))
 }
 
 async fn delete_fault(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
-    if state.platform.faults.remove(&id) {
+    let removed = if crate::shared::enabled(&state) {
+        let removed = state
+            .platform
+            .store
+            .delete_fault_rule(&id)
+            .await
+            .map_err(db_down)?;
+        crate::shared::sync_rules(&state).await.map_err(db_down)?;
+        removed
+    } else {
+        state.platform.faults.remove(&id)
+    };
+    if removed {
         Ok(Json(json!({ "deleted": 1 })).into_response())
     } else {
         Err(ApiError::Control(
@@ -93,8 +105,9 @@ async fn delete_fault(State(state): State<AppState>, Path(id): Path<String>) -> 
     }
 }
 
-async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "deleted": state.platform.faults.clear() }))
+async fn clear_faults(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
+    let n = crate::shared::clear_rules(&state).await.map_err(db_down)?;
+    Ok(Json(json!({ "deleted": n })))
 }
 
 fn filter_of_query(uri: &Uri) -> Result<CallFilter> {

@@ -30,3 +30,15 @@ CREATE TABLE journal_calls (
     user_id TEXT,
     faults TEXT NOT NULL
 );
+
+-- Fault rules shared by the instances on one PostgreSQL database (on SQLite they stay in the
+-- process and this table stays empty): the rule as JSON (its seed filled in), its place in the
+-- order rules are tried, and its counts, raised in one transaction per matching call so that
+-- "at most K times" holds across instances.
+CREATE TABLE fault_rules (
+    id TEXT NOT NULL PRIMARY KEY,
+    position BIGINT NOT NULL,
+    spec TEXT NOT NULL,
+    matched BIGINT NOT NULL,
+    fired BIGINT NOT NULL
+);

@@ -722,3 +722,50 @@ async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     assert_eq!(res.status, 303);
     assert_eq!(rules(&server).await, json!({"data": []}));
 }
+
+/// Two instances on one PostgreSQL database share the fault rules: a rule added on one fires on
+/// the other, and "at most K times" holds across both.
+#[tokio::test]
+async fn two_instances_on_one_postgres_database_share_fault_rules_and_their_counts() {
+    let Some(backend) = Backend::all()
+        .into_iter()
+        .find(|b| matches!(b, Backend::Postgres(_)))
+    else {
+        println!("{}", localgram_testkit::PG_SKIP_LINE);
+        return;
+    };
+    let a = spawn(&backend).await;
+    let b = a.spawn_sharing().await;
+    let rule = r#"{"match": {"path": "/me"}, "when": {"times": 3}, "effect": {"graph_error": {"code": 2, "is_transient": true}}}"#;
+    let added = add_rule(&a, rule).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let id = added.json()["id"].as_str().unwrap().to_owned();
+    // B lists it (its listing reads the database), and it fires there.
+    let listed = rules(&b).await;
+    assert_eq!(listed["data"][0]["id"], id.as_str());
+    let mut errors = 0;
+    for i in 0..6 {
+        let server = if i % 2 == 0 { &b } else { &a };
+        let res = get(&client(), &me(server)).await;
+        if res.status == 503 {
+            errors += 1;
+        } else {
+            assert_eq!(res.status, 200, "{}", res.text);
+        }
+    }
+    assert_eq!(errors, 3, "at most 3 firings across both instances");
+    for s in [&a, &b] {
+        let listed = rules(s).await;
+        assert_eq!(listed["data"][0]["fired"], 3);
+        assert_eq!(listed["data"][0]["matched"], 6);
+    }
+    // Removed through B, gone on A.
+    let del = send(
+        client()
+            .delete(b.url(&format!("/_localgram/faults/{id}")))
+            .header("content-type", "application/json"),
+    )
+    .await;
+    assert_eq!(del.json(), json!({"deleted": 1}));
+    assert_eq!(rules(&a).await, json!({"data": []}));
+}

@@ -120,13 +120,18 @@ async fn post_fault(
             let seed = u64::from_le_bytes(
                 state.platform.rng.bytes(8).try_into().unwrap_or([0; 8]),
             );
-            let added = localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed)
-                .ok()
-                .and_then(|rule| state.platform.faults.add(vec![rule]).ok());
-            match added {
-                Some(()) => return Ok(see_other("/emulator?done=fault_added#faults")),
-                None => "err.fault_preset",
+            let rule = localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed);
+            let added = match rule {
+                Ok(rule) => crate::shared::add_rule(&state, rule)
+                    .await
+                    .map_err(internal)?
+                    .is_ok(),
+                Err(_) => false,
+            };
+            if added {
+                return Ok(see_other("/emulator?done=fault_added#faults"));
             }
+            "err.fault_preset"
         }
         Err(key) => key,
     };
@@ -150,7 +155,7 @@ async fn post_faults_clear(
     req: Request,
 ) -> Result<Response> {
     check_form(&state, &jar, req).await?;
-    state.platform.faults.clear();
+    crate::shared::clear_rules(&state).await.map_err(internal)?;
     Ok(see_other("/emulator?done=faults_cleared#faults"))
 }
 
@@ -306,6 +311,7 @@ async fn emulator_page(
         .into_iter()
         .map(|u| u.username)
         .collect();
+    crate::shared::sync_rules(state).await.map_err(internal)?;
     let csrf = issue_csrf(state, session).await?;
     Ok(pages::render(
         status,
