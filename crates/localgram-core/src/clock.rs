@@ -114,9 +114,10 @@ impl EmulatorClock {
     pub fn shared(&self) -> (bool, i64) {
         let mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
         match *mode {
-            Mode::Running { offset_ns } => {
-                (false, i64::try_from(offset_ns / 1_000_000).unwrap_or(i64::MAX))
-            }
+            Mode::Running { offset_ns } => (
+                false,
+                i64::try_from(offset_ns / 1_000_000).unwrap_or(i64::MAX),
+            ),
             Mode::Frozen { at } => (
                 true,
                 i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),

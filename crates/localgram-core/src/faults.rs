@@ -320,7 +320,10 @@ impl RuleSpec {
         if let Some(n) = &m.node
             && !NODE_KINDS.contains(&n.as_str())
         {
-            return Err(bad("match.node", format!("{n:?} is not one of {NODE_KINDS:?}")));
+            return Err(bad(
+                "match.node",
+                format!("{n:?} is not one of {NODE_KINDS:?}"),
+            ));
         }
         if let Some(k) = &m.token_kind
             && crate::model::TokenKind::parse(k).is_none()
@@ -348,10 +351,7 @@ impl RuleSpec {
             w.after.is_some(),
         ];
         if bases.iter().filter(|b| **b).count() > 1 {
-            return Err(bad(
-                "when",
-                "give at most one of always, nth, every, after",
-            ));
+            return Err(bad("when", "give at most one of always, nth, every, after"));
         }
         only_true("when.always", w.always)?;
         for (field, v) in [
@@ -393,7 +393,10 @@ impl RuleSpec {
             if let Some(t) = &g.error_type
                 && (t.is_empty() || t.len() > 100)
             {
-                return Err(bad("effect.graph_error.type", "must be 1 to 100 characters"));
+                return Err(bad(
+                    "effect.graph_error.type",
+                    "must be 1 to 100 characters",
+                ));
             }
             actions.push(Action::GraphError(g.clone()));
         }
@@ -551,7 +554,9 @@ impl PathPattern {
                     };
                     let ok = match p {
                         Seg::Literal(l) => l == s,
-                        Seg::Id => *s == "me" || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())),
+                        Seg::Id => {
+                            *s == "me" || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                        }
                         Seg::Any => true,
                         Seg::Rest => unreachable!("handled above"),
                     };
@@ -641,7 +646,7 @@ impl When {
         let base = if let Some(k) = self.nth {
             n == k
         } else if let Some(k) = self.every {
-            n % k == 0
+            n.is_multiple_of(k)
         } else if let Some(k) = self.after {
             n > k
         } else {
@@ -780,7 +785,12 @@ impl Firing {
         if min_ms == max_ms {
             return Some(min_ms);
         }
-        let seed = self.rule.spec.when.seed.unwrap_or_else(|| mix(self.rule.id.len() as u64));
+        let seed = self
+            .rule
+            .spec
+            .when
+            .seed
+            .unwrap_or_else(|| mix(self.rule.id.len() as u64));
         #[allow(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
@@ -944,7 +954,9 @@ mod tests {
     fn the_issue_rules_parse_as_written() {
         let r1 = RuleSpec::from_json(ISSUE_RULE_1.as_bytes()).unwrap();
         assert_eq!(r1.when.nth, Some(2));
-        assert!(matches!(r1.action().unwrap(), Action::GraphError(g) if g.code == 2 && g.status == Some(500)));
+        assert!(
+            matches!(r1.action().unwrap(), Action::GraphError(g) if g.code == 2 && g.status == Some(500))
+        );
         let r2 = RuleSpec::from_json(ISSUE_RULE_2.as_bytes()).unwrap();
         assert_eq!(r2.action().unwrap(), Action::RevokeToken);
     }
@@ -953,18 +965,54 @@ mod tests {
     fn malformed_rules_name_their_field() {
         let cases = [
             (r#"{"effect": {}}"#, "effect"),
-            (r#"{"effect": {"revoke_token": true, "cursor_loop": true}}"#, "effect"),
-            (r#"{"match": {"hots": "x"}, "effect": {"revoke_token": true}}"#, "match.hots"),
-            (r#"{"match": {"host": "example.com"}, "effect": {"revoke_token": true}}"#, "match.host"),
-            (r#"{"match": {"path": "me"}, "effect": {"revoke_token": true}}"#, "match.path"),
-            (r#"{"when": {"nth": 0}, "effect": {"revoke_token": true}}"#, "when.nth"),
-            (r#"{"when": {"nth": 1, "after": 2}, "effect": {"revoke_token": true}}"#, "when"),
-            (r#"{"when": {"probability": 1.5}, "effect": {"revoke_token": true}}"#, "when.probability"),
-            (r#"{"when": {"nth": "x"}, "effect": {"revoke_token": true}}"#, "when.nth"),
-            (r#"{"effect": {"throttle": {"code": 5}}}"#, "effect.throttle.code"),
-            (r#"{"effect": {"graph_error": {"code": 2, "status": 200}}}"#, "effect.graph_error.status"),
-            (r#"{"effect": {"latency": {"min_ms": 5}}}"#, "effect.latency"),
-            (r#"{"effect": {"revoke_token": false}}"#, "effect.revoke_token"),
+            (
+                r#"{"effect": {"revoke_token": true, "cursor_loop": true}}"#,
+                "effect",
+            ),
+            (
+                r#"{"match": {"hots": "x"}, "effect": {"revoke_token": true}}"#,
+                "match.hots",
+            ),
+            (
+                r#"{"match": {"host": "example.com"}, "effect": {"revoke_token": true}}"#,
+                "match.host",
+            ),
+            (
+                r#"{"match": {"path": "me"}, "effect": {"revoke_token": true}}"#,
+                "match.path",
+            ),
+            (
+                r#"{"when": {"nth": 0}, "effect": {"revoke_token": true}}"#,
+                "when.nth",
+            ),
+            (
+                r#"{"when": {"nth": 1, "after": 2}, "effect": {"revoke_token": true}}"#,
+                "when",
+            ),
+            (
+                r#"{"when": {"probability": 1.5}, "effect": {"revoke_token": true}}"#,
+                "when.probability",
+            ),
+            (
+                r#"{"when": {"nth": "x"}, "effect": {"revoke_token": true}}"#,
+                "when.nth",
+            ),
+            (
+                r#"{"effect": {"throttle": {"code": 5}}}"#,
+                "effect.throttle.code",
+            ),
+            (
+                r#"{"effect": {"graph_error": {"code": 2, "status": 200}}}"#,
+                "effect.graph_error.status",
+            ),
+            (
+                r#"{"effect": {"latency": {"min_ms": 5}}}"#,
+                "effect.latency",
+            ),
+            (
+                r#"{"effect": {"revoke_token": false}}"#,
+                "effect.revoke_token",
+            ),
             (r#"{"effect": {"graph_error": {}}}"#, "effect.graph_error"),
         ];
         for (body, field) in cases {
@@ -1002,15 +1050,53 @@ mod tests {
             }
             out
         };
-        assert_eq!(fired(When { nth: Some(2), ..When::default() }, 6), [2]);
-        assert_eq!(fired(When { every: Some(2), ..When::default() }, 6), [2, 4, 6]);
-        assert_eq!(fired(When { after: Some(3), ..When::default() }, 6), [4, 5, 6]);
         assert_eq!(
-            fired(When { after: Some(1), times: Some(2), ..When::default() }, 6),
+            fired(
+                When {
+                    nth: Some(2),
+                    ..When::default()
+                },
+                6
+            ),
+            [2]
+        );
+        assert_eq!(
+            fired(
+                When {
+                    every: Some(2),
+                    ..When::default()
+                },
+                6
+            ),
+            [2, 4, 6]
+        );
+        assert_eq!(
+            fired(
+                When {
+                    after: Some(3),
+                    ..When::default()
+                },
+                6
+            ),
+            [4, 5, 6]
+        );
+        assert_eq!(
+            fired(
+                When {
+                    after: Some(1),
+                    times: Some(2),
+                    ..When::default()
+                },
+                6
+            ),
             [2, 3]
         );
         assert_eq!(fired(When::default(), 3), [1, 2, 3]);
-        let p = When { probability: Some(0.3), seed: Some(42), ..When::default() };
+        let p = When {
+            probability: Some(0.3),
+            seed: Some(42),
+            ..When::default()
+        };
         let a = fired(p.clone(), 1000);
         assert_eq!(a, fired(p, 1000), "the same seed gives the same firings");
         assert!((200..400).contains(&a.len()), "{}", a.len());
@@ -1034,7 +1120,13 @@ mod tests {
         let ids = |f: Vec<Firing>| f.iter().map(|f| f.rule.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(reg.evaluate(&media)), ["f1", "f3"]);
         assert_eq!(ids(reg.evaluate(&media)), ["f1", "f2"]);
-        assert_eq!(reg.rules()[2].counts(), Counts { matched: 1, fired: 1 });
+        assert_eq!(
+            reg.rules()[2].counts(),
+            Counts {
+                matched: 1,
+                fired: 1
+            }
+        );
         assert!(reg.remove("f3"));
         assert!(!reg.remove("f3"));
         assert_eq!(reg.clear(), 2);
@@ -1055,9 +1147,15 @@ mod tests {
         f.token_kind = Some("instagram_long_lived");
         f.user = Some("178");
         assert!(rule.matches(&f));
-        let f2 = CallFacts { segments: vec!["178", "media"], ..f.clone() };
+        let f2 = CallFacts {
+            segments: vec!["178", "media"],
+            ..f.clone()
+        };
         assert!(rule.matches(&f2));
-        let f3 = CallFacts { segments: vec!["179"], ..f };
+        let f3 = CallFacts {
+            segments: vec!["179"],
+            ..f
+        };
         assert!(!rule.matches(&f3));
     }
 }

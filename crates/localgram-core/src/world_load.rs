@@ -130,9 +130,7 @@ impl Platform {
             .iter()
             .enumerate()
             .map(|(i, spec)| {
-                let seed = u64::from_le_bytes(
-                    self.rng.bytes(8).try_into().unwrap_or([0; 8]),
-                );
+                let seed = u64::from_le_bytes(self.rng.bytes(8).try_into().unwrap_or([0; 8]));
                 crate::faults::Rule::new(self.faults.next_id(), spec.clone(), seed).map_err(|e| {
                     WorldError::Invalid {
                         object: format!("faults[{i}]"),

@@ -177,7 +177,9 @@ impl Journal {
 
 /// The journal's calls, newest first: the database's on PostgreSQL (every instance's), this
 /// process's otherwise.
-pub async fn recent(state: &crate::state::AppState) -> Result<Vec<Call>, localgram_core::store::StoreError> {
+pub async fn recent(
+    state: &crate::state::AppState,
+) -> Result<Vec<Call>, localgram_core::store::StoreError> {
     if !crate::shared::enabled(state) {
         return Ok(state.calls.recent());
     }
@@ -235,7 +237,9 @@ pub async fn record(state: &crate::state::AppState, call: Call) {
 
 /// Forgets every call (`DELETE /_localgram/calls`, a reset): this process's, and on PostgreSQL
 /// the database's; how many there were.
-pub async fn clear(state: &crate::state::AppState) -> Result<usize, localgram_core::store::StoreError> {
+pub async fn clear(
+    state: &crate::state::AppState,
+) -> Result<usize, localgram_core::store::StoreError> {
     let local = state.calls.clear();
     if crate::shared::enabled(state) {
         let n = state.platform.store.clear_journal_calls().await?;

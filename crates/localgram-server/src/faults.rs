@@ -103,7 +103,12 @@ async fn peek_form(req: Request) -> (Request, Option<String>) {
     }
 }
 
-async fn node_kind(state: &AppState, host: &str, first: Option<&str>, token: Option<&TokenRecord>) -> Option<&'static str> {
+async fn node_kind(
+    state: &AppState,
+    host: &str,
+    first: Option<&str>,
+    token: Option<&TokenRecord>,
+) -> Option<&'static str> {
     let first = first?;
     let store = &state.platform.store;
     if first == "me" {
@@ -200,7 +205,9 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
     }
     let tag = FaultTag(firings.iter().map(|f| f.rule.id.clone()).collect());
     for f in &firings {
-        state.metrics.fault_fired(&f.rule.id, effect_name(f.rule.action()));
+        state
+            .metrics
+            .fault_fired(&f.rule.id, effect_name(f.rule.action()));
         tracing::info!(rule = %f.rule.id, effect = effect_name(f.rule.action()), "fault rule fired");
     }
     let mut rewrite = None;
@@ -222,7 +229,10 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
                 let status = StatusCode::from_u16(o.status.unwrap_or(400))
                     .unwrap_or(StatusCode::BAD_REQUEST);
                 let body = InstagramOAuthErrorBody {
-                    error_type: o.error_type.clone().unwrap_or_else(|| "OAuthException".into()),
+                    error_type: o
+                        .error_type
+                        .clone()
+                        .unwrap_or_else(|| "OAuthException".into()),
                     code: i64::from(status.as_u16()),
                     error_message: o.message.clone(),
                 };
@@ -304,7 +314,9 @@ async fn evaluate(state: &AppState, facts: &CallFacts<'_>) -> Vec<localgram_core
                 }
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(rule = %rule.id, error = %e, "cannot count a fault rule's match"),
+            Err(e) => {
+                tracing::warn!(rule = %rule.id, error = %e, "cannot count a fault rule's match")
+            }
         }
     }
     out
@@ -482,7 +494,10 @@ fn throttle(
         4 => (rate::app_limit_error(), "x-app-usage", app_usage()),
         17 => (rate::user_limit_error(), "x-app-usage", app_usage()),
         613 => (
-            throttle_error(613, "(#613) Calls to this api have exceeded the rate limit."),
+            throttle_error(
+                613,
+                "(#613) Calls to this api have exceeded the rate limit.",
+            ),
             "x-app-usage",
             app_usage(),
         ),

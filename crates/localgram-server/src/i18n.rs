@@ -164,26 +164,8 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "Không có quy tắc lỗi nào.",
         ],
     ),
-    (
-        "faults.id",
-        [
-            "Id",
-            "Id",
-            "ID",
-            "ID",
-            "ID",
-        ],
-    ),
-    (
-        "faults.rule",
-        [
-            "Rule",
-            "Regel",
-            "规则",
-            "규칙",
-            "Quy tắc",
-        ],
-    ),
+    ("faults.id", ["Id", "Id", "ID", "ID", "ID"]),
+    ("faults.rule", ["Rule", "Regel", "规则", "규칙", "Quy tắc"]),
     (
         "faults.fired",
         [
@@ -196,13 +178,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "faults.preset",
-        [
-            "Preset",
-            "Förinställning",
-            "预设",
-            "프리셋",
-            "Mẫu",
-        ],
+        ["Preset", "Förinställning", "预设", "프리셋", "Mẫu"],
     ),
     (
         "faults.preset_revoke",

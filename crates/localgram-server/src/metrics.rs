@@ -186,9 +186,10 @@ impl Metrics {
             return;
         }
         let has_code = || {
-            params.iter().flatten().any(|p| {
-                form_urlencoded::parse(p.as_bytes()).any(|(k, _)| k == "code")
-            })
+            params
+                .iter()
+                .flatten()
+                .any(|p| form_urlencoded::parse(p.as_bytes()).any(|(k, _)| k == "code"))
         };
         let (issued, redeemed) = match (host.as_str(), route.as_str()) {
             ("api.instagram.com", "/oauth/access_token") => (true, true),

@@ -83,8 +83,8 @@ pub async fn sync_rules(state: &AppState) -> Result<(), localgram_core::store::S
     }
     let mut rules = Vec::with_capacity(stored.len());
     for (id, spec, m, f) in stored {
-        let rule = RuleSpec::from_json(spec.as_bytes())
-            .and_then(|spec| Rule::new(id.clone(), spec, 0));
+        let rule =
+            RuleSpec::from_json(spec.as_bytes()).and_then(|spec| Rule::new(id.clone(), spec, 0));
         match rule {
             Ok(rule) => {
                 rule.set_counts(counts(m, f));
@@ -106,7 +106,10 @@ pub async fn publish_rules(state: &AppState) -> Result<(), localgram_core::store
     let stored = state.platform.store.list_fault_rules().await?;
     for rule in state.platform.faults.rules().iter() {
         let spec = rule.stored_spec();
-        if !stored.iter().any(|(id, s, _, _)| *id == rule.id && *s == spec) {
+        if !stored
+            .iter()
+            .any(|(id, s, _, _)| *id == rule.id && *s == spec)
+        {
             state.platform.store.put_fault_rule(&rule.id, &spec).await?;
         }
     }

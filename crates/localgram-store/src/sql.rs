@@ -1264,8 +1264,10 @@ impl<B: Backend> SessionStore for SqlStore<B> {
     }
 
     async fn clear_journal_calls(&self) -> Result<u64> {
-        self.write(|c| Box::pin(async move { exec(c, "DELETE FROM journal_calls", params![]).await }))
-            .await
+        self.write(|c| {
+            Box::pin(async move { exec(c, "DELETE FROM journal_calls", params![]).await })
+        })
+        .await
     }
 
     async fn put_fault_rule(&self, id: &str, spec: &str) -> Result<()> {
@@ -1289,9 +1291,9 @@ impl<B: Backend> SessionStore for SqlStore<B> {
     async fn delete_fault_rule(&self, id: &str) -> Result<bool> {
         let id = id.to_owned();
         self.write(move |c| {
-            Box::pin(async move {
-                exec(c, "DELETE FROM fault_rules WHERE id = $1", params![&id]).await
-            })
+            Box::pin(
+                async move { exec(c, "DELETE FROM fault_rules WHERE id = $1", params![&id]).await },
+            )
         })
         .await
         .map(|n| n > 0)

@@ -177,7 +177,10 @@ enum Cleanup {
     /// Another server owns the database.
     Borrowed,
     File(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {

@@ -3364,10 +3364,19 @@ async fn story_revoke_one_token(ctx: &Ctx) {
     store.insert_token(&other).await.unwrap();
     let at = from_millis(T0 + MINUTE);
     assert!(store.revoke_token("rv1", at).await.unwrap());
-    assert!(!store.revoke_token("rv1", from_millis(T0 + 2 * MINUTE)).await.unwrap());
+    assert!(
+        !store
+            .revoke_token("rv1", from_millis(T0 + 2 * MINUTE))
+            .await
+            .unwrap()
+    );
     assert!(!store.revoke_token("missing", at).await.unwrap());
     let found = store.find_token(&t.token_hash).await.unwrap().unwrap();
-    assert_eq!(found.revoked_at, Some(at), "the first revocation's instant stays");
+    assert_eq!(
+        found.revoked_at,
+        Some(at),
+        "the first revocation's instant stays"
+    );
     let untouched = store.find_token(&other.token_hash).await.unwrap().unwrap();
     assert_eq!(untouched.revoked_at, None);
 }
@@ -3395,13 +3404,21 @@ async fn story_shared_clock_and_journal(ctx: &Ctx) {
         latency_ms: i,
         app: Some(APP_A.into()),
         user: None,
-        faults: if i == 4 { "f1,f2".into() } else { String::new() },
+        faults: if i == 4 {
+            "f1,f2".into()
+        } else {
+            String::new()
+        },
     };
     for i in 0..5 {
         store.insert_journal_call(&call(i), 3).await.unwrap();
     }
     let listed = store.list_journal_calls(10).await.unwrap();
-    assert_eq!(listed, vec![call(4), call(3), call(2)], "the newest 3, newest first");
+    assert_eq!(
+        listed,
+        vec![call(4), call(3), call(2)],
+        "the newest 3, newest first"
+    );
     assert_eq!(store.list_journal_calls(1).await.unwrap(), vec![call(4)]);
     assert_eq!(store.clear_journal_calls().await.unwrap(), 3);
     assert!(store.list_journal_calls(10).await.unwrap().is_empty());
@@ -3413,11 +3430,17 @@ async fn story_shared_fault_rules(ctx: &Ctx) {
     store.put_fault_rule("a", "{\"x\":1}").await.unwrap();
     store.put_fault_rule("b", "{\"x\":2}").await.unwrap();
     assert_eq!(
-        store.count_fault_match("a", Box::new(|n, _| n == 1)).await.unwrap(),
+        store
+            .count_fault_match("a", Box::new(|n, _| n == 1))
+            .await
+            .unwrap(),
         Some((true, 1))
     );
     assert_eq!(
-        store.count_fault_match("missing", Box::new(|_, _| true)).await.unwrap(),
+        store
+            .count_fault_match("missing", Box::new(|_, _| true))
+            .await
+            .unwrap(),
         None
     );
     // Replacing a rule keeps its place and resets its counts.

@@ -130,24 +130,27 @@ pub async fn log_requests(
             elapsed.as_secs_f64(),
             &[query.as_deref(), form.as_deref()],
         );
-        crate::calls::record(&state, crate::calls::Call {
-            at: state.platform.clock.now(),
-            method: method.to_string(),
-            host: crate::calls::host_of(&path).to_owned(),
-            query: query.map(std::borrow::Cow::into_owned),
-            form,
-            faults: res
-                .extensions()
-                .get::<crate::faults::FaultTag>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
-            path,
-            app,
-            user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
-            status,
-            graph_code: code.unwrap_or(0),
-            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        })
+        crate::calls::record(
+            &state,
+            crate::calls::Call {
+                at: state.platform.clock.now(),
+                method: method.to_string(),
+                host: crate::calls::host_of(&path).to_owned(),
+                query: query.map(std::borrow::Cow::into_owned),
+                form,
+                faults: res
+                    .extensions()
+                    .get::<crate::faults::FaultTag>()
+                    .map(|t| t.0.clone())
+                    .unwrap_or_default(),
+                path,
+                app,
+                user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
+                status,
+                graph_code: code.unwrap_or(0),
+                duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            },
+        )
         .await;
     }
     res

@@ -86,7 +86,9 @@ fn clock_view(state: &AppState) -> ClockView {
 }
 
 async fn get_clock(State(state): State<AppState>) -> Result<Json<ClockView>> {
-    crate::shared::refresh_clock(&state).await.map_err(shared_clock_down)?;
+    crate::shared::refresh_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     Ok(Json(clock_view(&state)))
 }
 
@@ -111,7 +113,9 @@ async fn put_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<Cl
     let now = OffsetDateTime::parse(&req.now, &Rfc3339)
         .map_err(|_| bad_request(format!("now: {:?} is not an RFC 3339 time", req.now)))?;
     state.clock.set(now, req.frozen.unwrap_or(true));
-    crate::shared::publish_clock(&state).await.map_err(shared_clock_down)?;
+    crate::shared::publish_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     Ok(Json(clock_view(&state)))
 }
 
@@ -126,9 +130,13 @@ async fn post_clock_advance(State(state): State<AppState>, body: Bytes) -> Resul
     if req.seconds.unsigned_abs() > 100 * 365 * 86_400 {
         return Err(bad_request("seconds: at most 100 years at a time"));
     }
-    crate::shared::refresh_clock(&state).await.map_err(shared_clock_down)?;
+    crate::shared::refresh_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     state.clock.advance(req.seconds);
-    crate::shared::publish_clock(&state).await.map_err(shared_clock_down)?;
+    crate::shared::publish_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     Ok(Json(clock_view(&state)))
 }
 

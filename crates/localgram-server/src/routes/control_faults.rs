@@ -43,14 +43,7 @@ fn bad_request(msg: impl Into<String>) -> ApiError {
 /// Adds one rule; answers it with its `id` (201).
 pub async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response> {
     let spec = RuleSpec::from_json(&body).map_err(|e| bad_request(e.to_string()))?;
-    let seed = u64::from_le_bytes(
-        state
-            .platform
-            .rng
-            .bytes(8)
-            .try_into()
-            .unwrap_or([0; 8]),
-    );
+    let seed = u64::from_le_bytes(state.platform.rng.bytes(8).try_into().unwrap_or([0; 8]));
     let rule = localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed)
         .map_err(|e| bad_request(e.to_string()))?;
     let id = rule.id.clone();
@@ -130,7 +123,10 @@ async fn list_calls(State(state): State<AppState>, uri: Uri) -> Result<Response>
     Ok(res)
 }
 
-async fn count_calls(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>> {
+async fn count_calls(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>> {
     let filter: CallFilter = if body.iter().all(u8::is_ascii_whitespace) {
         CallFilter::default()
     } else {

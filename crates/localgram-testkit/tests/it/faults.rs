@@ -172,14 +172,38 @@ async fn malformed_rules_answer_400_naming_the_field_and_install_nothing() {
     let server = TestServer::spawn().await;
     for (rule, field) in [
         (r#"{"effect": {}}"#, "effect:"),
-        (r#"{"match": {"host": "example.com"}, "effect": {"revoke_token": true}}"#, "match.host:"),
-        (r#"{"match": {"path": "me/media"}, "effect": {"revoke_token": true}}"#, "match.path:"),
-        (r#"{"when": {"nth": 0}, "effect": {"revoke_token": true}}"#, "when.nth:"),
-        (r#"{"when": {"nth": 2, "every": 3}, "effect": {"revoke_token": true}}"#, "when:"),
-        (r#"{"effect": {"throttle": {"code": 9}}}"#, "effect.throttle.code:"),
-        (r#"{"effect": {"graph_error": {"code": 2, "colour": "red"}}}"#, "effect.graph_error.colour:"),
-        (r#"{"effect": {"latency": {"ms": 999999}}}"#, "effect.latency:"),
-        (r#"{"effect": {"revoke_token": true}, "extra": 1}"#, "extra:"),
+        (
+            r#"{"match": {"host": "example.com"}, "effect": {"revoke_token": true}}"#,
+            "match.host:",
+        ),
+        (
+            r#"{"match": {"path": "me/media"}, "effect": {"revoke_token": true}}"#,
+            "match.path:",
+        ),
+        (
+            r#"{"when": {"nth": 0}, "effect": {"revoke_token": true}}"#,
+            "when.nth:",
+        ),
+        (
+            r#"{"when": {"nth": 2, "every": 3}, "effect": {"revoke_token": true}}"#,
+            "when:",
+        ),
+        (
+            r#"{"effect": {"throttle": {"code": 9}}}"#,
+            "effect.throttle.code:",
+        ),
+        (
+            r#"{"effect": {"graph_error": {"code": 2, "colour": "red"}}}"#,
+            "effect.graph_error.colour:",
+        ),
+        (
+            r#"{"effect": {"latency": {"ms": 999999}}}"#,
+            "effect.latency:",
+        ),
+        (
+            r#"{"effect": {"revoke_token": true}, "extra": 1}"#,
+            "extra:",
+        ),
         (r#"not json"#, "rule:"),
     ] {
         let res = add_rule(&server, rule).await;
@@ -211,7 +235,11 @@ async fn the_control_routes_obey_the_admin_token() {
     .await;
     let res = add_rule(&server, ISSUE_RULE_2).await;
     assert_eq!(res.status, 401, "{}", res.text);
-    for path in ["/_localgram/faults", "/_localgram/calls", "/_localgram/metrics"] {
+    for path in [
+        "/_localgram/faults",
+        "/_localgram/calls",
+        "/_localgram/metrics",
+    ] {
         let res = get(&client(), &server.url(path)).await;
         assert_eq!(res.status, 401, "{path}: {}", res.text);
         let res = send(client().get(server.url(path)).bearer_auth("s3cret-admin")).await;
@@ -254,9 +282,11 @@ async fn throttling_answers_the_code_with_its_usage_header() {
     let body = error_without_trace(&res);
     assert_eq!(body["error"]["code"], 80002);
     assert_eq!(body["error"]["is_transient"], true);
-    let usage: Value =
-        serde_json::from_str(res.header("x-business-use-case-usage").expect("usage header"))
-            .unwrap();
+    let usage: Value = serde_json::from_str(
+        res.header("x-business-use-case-usage")
+            .expect("usage header"),
+    )
+    .unwrap();
     assert_eq!(
         usage,
         json!({TESTER_ID: [{"type": "instagram", "call_count": 100, "total_cputime": 100,
@@ -268,9 +298,8 @@ async fn throttling_answers_the_code_with_its_usage_header() {
             .header("content-type", "application/json"),
     )
     .await;
-    let app = format!(
-        r#"{{"match": {{"app": "{APP_ID}"}}, "effect": {{"throttle": {{"code": 4}}}}}}"#
-    );
+    let app =
+        format!(r#"{{"match": {{"app": "{APP_ID}"}}, "effect": {{"throttle": {{"code": 4}}}}}}"#);
     assert_eq!(add_rule(&server, &app).await.status, 201);
     let res = get(&client(), &me_media(&server)).await;
     assert_eq!(res.json()["error"]["code"], 4);
@@ -305,7 +334,8 @@ async fn throttling_answers_the_code_with_its_usage_header() {
 #[tokio::test]
 async fn a_dropped_connection_gets_no_answer_and_the_next_call_is_served() {
     let server = TestServer::spawn().await;
-    let rule = r#"{"match": {"path": "/me"}, "when": {"nth": 1}, "effect": {"drop_connection": true}}"#;
+    let rule =
+        r#"{"match": {"path": "/me"}, "when": {"nth": 1}, "effect": {"drop_connection": true}}"#;
     assert_eq!(add_rule(&server, rule).await.status, 201);
     let err = client()
         .get(me(&server))
@@ -323,7 +353,9 @@ async fn latency_delays_and_the_call_is_journaled_with_its_rule() {
     let rule = r#"{"id": "slow", "match": {"host": "graph.instagram.com"}, "effect": {"latency": {"min_ms": 1, "max_ms": 3}}}"#;
     assert_eq!(add_rule(&server, rule).await.status, 201);
     assert_eq!(get(&client(), &me(&server)).await.status, 200);
-    let calls = get(&client(), &server.url("/_localgram/calls")).await.json();
+    let calls = get(&client(), &server.url("/_localgram/calls"))
+        .await
+        .json();
     assert_eq!(calls["data"][0]["faults"], json!(["slow"]));
 }
 
@@ -407,7 +439,10 @@ async fn the_journal_lists_filters_counts_and_clears_with_secrets_redacted() {
     assert_eq!(count(json!({"graph_code": 190})).await, 1);
     assert_eq!(count(json!({"app": APP_ID, "path": "/me"})).await, 1);
     assert_eq!(count(json!({"user": TESTER_ID})).await, 5);
-    assert_eq!(count(json!({"host": "api.instagram.com", "status": 400})).await, 1);
+    assert_eq!(
+        count(json!({"host": "api.instagram.com", "status": 400})).await,
+        1
+    );
     assert_eq!(count(json!({"since": "2026-11-20T12:00:00Z"})).await, 7);
     assert_eq!(count(json!({"since": "2026-11-20T12:00:01Z"})).await, 0);
     let bad = send(
@@ -436,7 +471,9 @@ async fn the_journal_lists_filters_counts_and_clears_with_secrets_redacted() {
     assert!(!listed.to_string().contains("AQnotacode"));
     assert_eq!(data[1]["query"], "access_token=[redacted]");
     assert_eq!(data[1]["graph_code"], 190);
-    let all = get(&client(), &server.url("/_localgram/calls")).await.json();
+    let all = get(&client(), &server.url("/_localgram/calls"))
+        .await
+        .json();
     assert!(!all.to_string().contains(LONG_LIVED_TOKEN));
     let media = &all["data"][3];
     assert_eq!(media["query"], "access_token=[redacted]&limit=1");
@@ -460,7 +497,9 @@ async fn the_journal_lists_filters_counts_and_clears_with_secrets_redacted() {
     .await;
     assert_eq!(cleared.json(), json!({"deleted": 7}));
     assert_eq!(
-        get(&client(), &server.url("/_localgram/calls")).await.json(),
+        get(&client(), &server.url("/_localgram/calls"))
+            .await
+            .json(),
         json!({"data": []})
     );
 }
@@ -475,7 +514,9 @@ async fn the_journal_is_bounded_by_its_configured_size() {
     for _ in 0..5 {
         get(&client(), &me(&server)).await;
     }
-    let all = get(&client(), &server.url("/_localgram/calls")).await.json();
+    let all = get(&client(), &server.url("/_localgram/calls"))
+        .await
+        .json();
     assert_eq!(all["data"].as_array().unwrap().len(), 3);
 }
 
@@ -538,7 +579,16 @@ revoke_token = true
         "{}",
         res.text
     );
-    assert!(server.state.platform.store.find_app("123456").await.unwrap().is_none());
+    assert!(
+        server
+            .state
+            .platform
+            .store
+            .find_app("123456")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(rules(&server).await["data"].as_array().unwrap().len(), 3);
 }
 
@@ -556,7 +606,11 @@ async fn probability_firings_repeat_under_the_same_seed() {
         runs.push(statuses);
     }
     assert_eq!(runs[0], runs[1]);
-    assert!(runs[0].contains(&500) && runs[0].contains(&200), "{:?}", runs[0]);
+    assert!(
+        runs[0].contains(&500) && runs[0].contains(&200),
+        "{:?}",
+        runs[0]
+    );
 }
 
 /// Two instances on one PostgreSQL database share the test clock: a change made through one is
@@ -575,7 +629,10 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
     let b = a.spawn_sharing().await;
     let clock = |s: &TestServer| s.url("/_localgram/clock");
     let now = |r: Reply| r.json()["now"].as_str().unwrap().to_owned();
-    assert_eq!(now(get(&client(), &clock(&b)).await), "2026-11-20T12:00:00Z");
+    assert_eq!(
+        now(get(&client(), &clock(&b)).await),
+        "2026-11-20T12:00:00Z"
+    );
     // The token is valid on both.
     assert_eq!(get(&client(), &me(&b)).await.status, 200);
     // 61 days later, through A: the long-lived token (issued 2026-11-01) has expired on B too.
@@ -586,9 +643,17 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
     )
     .await;
     assert_eq!(now(res), "2027-01-20T12:00:00Z");
-    assert_eq!(now(get(&client(), &clock(&b)).await), "2027-01-20T12:00:00Z");
+    assert_eq!(
+        now(get(&client(), &clock(&b)).await),
+        "2027-01-20T12:00:00Z"
+    );
     let expired = get(&client(), &me(&b)).await;
-    assert_eq!(expired.json()["error"]["error_subcode"], 463, "{}", expired.text);
+    assert_eq!(
+        expired.json()["error"]["error_subcode"],
+        463,
+        "{}",
+        expired.text
+    );
     // And back through B, seen by A.
     let res = send(
         client()
@@ -597,7 +662,10 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
     )
     .await;
     assert_eq!(res.status, 200);
-    assert_eq!(now(get(&client(), &clock(&a)).await), "2026-11-21T00:00:00Z");
+    assert_eq!(
+        now(get(&client(), &clock(&a)).await),
+        "2026-11-21T00:00:00Z"
+    );
     assert_eq!(get(&client(), &me(&a)).await.status, 200);
     // A second instance on SQLite keeps its own clock (the file is one process's).
     let sqlite = TestServer::spawn().await;
@@ -608,7 +676,10 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
             .json(&json!({"seconds": 60})),
     )
     .await;
-    assert_eq!(now(get(&client(), &clock(&other)).await), "2026-11-20T12:00:00Z");
+    assert_eq!(
+        now(get(&client(), &clock(&other)).await),
+        "2026-11-20T12:00:00Z"
+    );
 }
 
 /// Two instances on one PostgreSQL database share the journal: a call answered by one is in the
@@ -642,7 +713,10 @@ async fn two_instances_on_one_postgres_database_share_the_journal() {
     }
     let listed = get(&client(), &b.url("/_localgram/calls")).await.json();
     assert_eq!(listed["data"][0]["path"], "/graph.instagram.com/me");
-    assert_eq!(listed["data"][1]["query"], "access_token=[redacted]&limit=1");
+    assert_eq!(
+        listed["data"][1]["query"],
+        "access_token=[redacted]&limit=1"
+    );
     assert_eq!(listed["data"][1]["user"], TESTER_ID);
     let cleared = send(
         client()
@@ -679,7 +753,10 @@ async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     // "Revoke this token after 3 calls".
     let res = submit(
         "/emulator/faults",
-        vec![("preset", "revoke_after_3".into()), ("target", LONG_LIVED_TOKEN.into())],
+        vec![
+            ("preset", "revoke_after_3".into()),
+            ("target", LONG_LIVED_TOKEN.into()),
+        ],
     )
     .await;
     assert_eq!(res.status, 303, "{}", res.text);
@@ -702,14 +779,23 @@ async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     // "Throttle this app" needs an existing app; an unknown one is refused, nothing added.
     let res = submit(
         "/emulator/faults",
-        vec![("preset", "throttle_app".into()), ("target", "424242".into())],
+        vec![
+            ("preset", "throttle_app".into()),
+            ("target", "424242".into()),
+        ],
     )
     .await;
     assert_eq!(res.status, 400);
-    assert!(res.text.contains("Give the id of an existing app for this preset."));
+    assert!(
+        res.text
+            .contains("Give the id of an existing app for this preset.")
+    );
     let res = submit(
         "/emulator/faults",
-        vec![("preset", "transient_media".into()), ("target", String::new())],
+        vec![
+            ("preset", "transient_media".into()),
+            ("target", String::new()),
+        ],
     )
     .await;
     assert_eq!(res.status, 303);

@@ -50,7 +50,10 @@ pub enum FaultsCommand {
 }
 
 fn network(e: &reqwest::Error) -> CliError {
-    CliError::new(Kind::Network, format!("cannot reach the Localgram server: {e}"))
+    CliError::new(
+        Kind::Network,
+        format!("cannot reach the Localgram server: {e}"),
+    )
 }
 
 /// Runs `localgram faults …`.
@@ -78,9 +81,9 @@ pub async fn run(g: &Globals, args: FaultsArgs) -> Result<(), CliError> {
         FaultsCommand::Add { rule } => {
             let rule = if rule == "-" {
                 let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| CliError::usage(format!("cannot read the rule from stdin: {e}")))?;
+                std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                    CliError::usage(format!("cannot read the rule from stdin: {e}"))
+                })?;
                 text
             } else {
                 rule
@@ -90,9 +93,7 @@ pub async fn run(g: &Globals, args: FaultsArgs) -> Result<(), CliError> {
             http.post(&url).body(rule)
         }
         FaultsCommand::List => http.get(&url),
-        FaultsCommand::Clear { id: Some(id) } => {
-            http.delete(format!("{url}/{}", urlencode(&id)))
-        }
+        FaultsCommand::Clear { id: Some(id) } => http.delete(format!("{url}/{}", urlencode(&id))),
         FaultsCommand::Clear { id: None } => http.delete(&url),
     }
     .header(reqwest::header::CONTENT_TYPE, "application/json");
@@ -104,11 +105,10 @@ pub async fn run(g: &Globals, args: FaultsArgs) -> Result<(), CliError> {
     let status = res.status();
     let body: serde_json::Value = res.json().await.map_err(|e| network(&e))?;
     if !status.is_success() {
-        let message = body["error"].as_str().unwrap_or("the server refused the call");
-        return Err(CliError::new(
-            Kind::Api,
-            format!("{} ({status})", message),
-        ));
+        let message = body["error"]
+            .as_str()
+            .unwrap_or("the server refused the call");
+        return Err(CliError::new(Kind::Api, format!("{} ({status})", message)));
     }
     let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::other(e.to_string()))?;
     let mut out = std::io::stdout().lock();

@@ -58,10 +58,8 @@ async fn faults_are_added_listed_and_cleared_through_the_control_plane() {
         .await
         .ok();
     assert_eq!(run.stdout, "{\n  \"deleted\": 0\n}\n");
-    user.run(&["faults", "list"])
-        .await
-        .fails(
-            2,
-            "faults needs a Localgram server: give --localgram URL or set LOCALGRAM_URL",
-        );
+    user.run(&["faults", "list"]).await.fails(
+        2,
+        "faults needs a Localgram server: give --localgram URL or set LOCALGRAM_URL",
+    );
 }

@@ -20,7 +20,12 @@ async fn add_rule(base: &str, rule: Value) {
         .send()
         .await
         .expect("POST /_localgram/faults");
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
 }
 
 /// How many calls the journal has on `path` of graph.instagram.com.
@@ -31,7 +36,9 @@ async fn calls(base: &str, path: &str) -> u64 {
         .send()
         .await
         .expect("POST /_localgram/calls/count");
-    res.json::<Value>().await.unwrap()["count"].as_u64().unwrap()
+    res.json::<Value>().await.unwrap()["count"]
+        .as_u64()
+        .unwrap()
 }
 
 /// A retry policy without jitter or real waiting that records each retry's delay.

@@ -79,7 +79,12 @@ async fn preset_rule(
             let token = if target.is_empty() {
                 None
             } else {
-                state.platform.store.find_token(&hash).await.map_err(internal)?
+                state
+                    .platform
+                    .store
+                    .find_token(&hash)
+                    .await
+                    .map_err(internal)?
             };
             let Some(token) = token else {
                 return Ok(Err("err.fault_token"));
@@ -91,7 +96,15 @@ async fn preset_rule(
             serde_json::json!({"match": m, "when": {"after": 3}, "effect": {"revoke_token": true}})
         }
         "throttle_app" => {
-            if target.is_empty() || state.platform.store.find_app(target).await.map_err(internal)?.is_none() {
+            if target.is_empty()
+                || state
+                    .platform
+                    .store
+                    .find_app(target)
+                    .await
+                    .map_err(internal)?
+                    .is_none()
+            {
                 return Ok(Err("err.fault_app"));
             }
             serde_json::json!({"match": {"app": target}, "effect": {"throttle": {"code": 4}}})
@@ -117,10 +130,9 @@ async fn post_fault(
     let (form, session) = check_form(&state, &jar, req).await?;
     let error = match preset_rule(&state, field(&form, "preset"), field(&form, "target")).await? {
         Ok(spec) => {
-            let seed = u64::from_le_bytes(
-                state.platform.rng.bytes(8).try_into().unwrap_or([0; 8]),
-            );
-            let rule = localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed);
+            let seed = u64::from_le_bytes(state.platform.rng.bytes(8).try_into().unwrap_or([0; 8]));
+            let rule =
+                localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed);
             let added = match rule {
                 Ok(rule) => crate::shared::add_rule(&state, rule)
                     .await
@@ -371,9 +383,13 @@ async fn post_advance(
     let typed = field(&form, "duration");
     match parse_duration(typed) {
         Ok(d) => {
-            crate::shared::refresh_clock(&state).await.map_err(internal)?;
+            crate::shared::refresh_clock(&state)
+                .await
+                .map_err(internal)?;
             state.clock.advance(d.whole_seconds());
-            crate::shared::publish_clock(&state).await.map_err(internal)?;
+            crate::shared::publish_clock(&state)
+                .await
+                .map_err(internal)?;
             Ok(see_other("/emulator?done=clock_advanced"))
         }
         Err(e) => {
