@@ -109,6 +109,37 @@ impl EmulatorClock {
         };
     }
 
+    /// The clock as stored for other instances: `(frozen, millis)`, frozen at `millis` (Unix
+    /// ms) or running `millis` ahead of the system time.
+    pub fn shared(&self) -> (bool, i64) {
+        let mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
+        match *mode {
+            Mode::Running { offset_ns } => (
+                false,
+                i64::try_from(offset_ns / 1_000_000).unwrap_or(i64::MAX),
+            ),
+            Mode::Frozen { at } => (
+                true,
+                i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+            ),
+        }
+    }
+
+    /// Takes the clock another instance stored ([`EmulatorClock::shared`]).
+    pub fn adopt(&self, frozen: bool, millis: i64) {
+        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
+        *mode = if frozen {
+            match OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000) {
+                Ok(at) => Mode::Frozen { at },
+                Err(_) => return,
+            }
+        } else {
+            Mode::Running {
+                offset_ns: i128::from(millis) * 1_000_000,
+            }
+        };
+    }
+
     /// Moves the clock forward (or backward, for a negative amount) by `seconds`.
     pub fn advance(&self, seconds: i64) {
         let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());

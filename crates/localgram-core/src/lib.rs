@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod dashboard;
 pub mod error;
 pub mod facebook;
+pub mod faults;
 pub mod fields;
 pub mod linked;
 pub mod media;

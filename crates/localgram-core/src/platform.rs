@@ -58,6 +58,8 @@ pub struct Platform {
     pub(crate) caches: Arc<Caches>,
     /// Failed passwords, client secrets and unlocks, for brute-force slowing (in memory).
     pub attempts: Arc<crate::attempts::Attempts>,
+    /// The fault rules installed (docs/faults.md).
+    pub faults: Arc<crate::faults::FaultRegistry>,
 }
 
 /// The read caches of a platform (see [`crate::cache`]).
@@ -115,6 +117,7 @@ impl Platform {
             sealer,
             caches: Arc::default(),
             attempts: Arc::default(),
+            faults: Arc::default(),
         }
     }
 

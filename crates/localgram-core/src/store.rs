@@ -106,9 +106,40 @@ pub enum Redemption {
     Expired,
 }
 
+/// A call of the shared request journal, secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalCall {
+    /// When it was answered (Unix ms, emulator clock).
+    pub at_ms: i64,
+    /// HTTP method.
+    pub method: String,
+    /// Meta host.
+    pub host: String,
+    /// Path as served.
+    pub path: String,
+    /// Query, redacted.
+    pub query: Option<String>,
+    /// Form body, redacted.
+    pub form: Option<String>,
+    /// HTTP status.
+    pub status: i64,
+    /// Graph error code, 0 when none.
+    pub graph_code: i64,
+    /// Milliseconds taken.
+    pub latency_ms: i64,
+    /// App.
+    pub app: Option<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Ids of the fault rules that fired, comma-separated.
+    pub faults: String,
+}
+
 /// Access tokens.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
+    /// Revokes, at `now`, the token with this row id; whether it was valid until then.
+    async fn revoke_token(&self, token_id: &str, now: OffsetDateTime) -> Result<bool>;
     /// Stores a token. A token whose hash already exists is left as it is.
     async fn insert_token(&self, token: &TokenRecord) -> Result<()>;
     /// The token with this hash.
@@ -128,6 +159,34 @@ pub trait TokenStore: Send + Sync {
 /// Browser-session state shared by every instance: CSRF tokens and the server's signing keys.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// Stores a fault rule after the others (or in place of the rule with its id, counts
+    /// reset); `spec` is its JSON.
+    async fn put_fault_rule(&self, id: &str, spec: &str) -> Result<()>;
+    /// Removes a fault rule; whether it existed.
+    async fn delete_fault_rule(&self, id: &str) -> Result<bool>;
+    /// Removes every fault rule; how many there were.
+    async fn clear_fault_rules(&self) -> Result<u64>;
+    /// The fault rules in order: `(id, spec, matched, fired)`.
+    async fn list_fault_rules(&self) -> Result<Vec<(String, String, i64, i64)>>;
+    /// Counts a matching call of rule `id` and, in the same transaction, a firing when
+    /// `fires(matched, fired_before)` says so: `(fired, matched)`, `None` for an unknown rule.
+    async fn count_fault_match(
+        &self,
+        id: &str,
+        fires: Box<dyn FnOnce(u64, u64) -> bool + Send>,
+    ) -> Result<Option<(bool, u64)>>;
+    /// Appends a call to the shared request journal, keeping the newest `keep` calls.
+    async fn insert_journal_call(&self, call: &JournalCall, keep: i64) -> Result<()>;
+    /// The newest `limit` calls of the shared journal, newest first.
+    async fn list_journal_calls(&self, limit: i64) -> Result<Vec<JournalCall>>;
+    /// Empties the shared journal; how many calls it held.
+    async fn clear_journal_calls(&self) -> Result<u64>;
+    /// The test clock shared by the instances on this database, if one was ever written:
+    /// `(frozen, millis, generation)` — frozen at `millis` (Unix ms), or running `millis` ahead
+    /// of the system time.
+    async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>>;
+    /// Writes the shared test clock (its generation grows); the new generation.
+    async fn write_shared_clock(&self, frozen: bool, millis: i64) -> Result<i64>;
     /// Stores a CSRF token (by hash) bound to a browser id.
     async fn insert_csrf(
         &self,

@@ -96,6 +96,9 @@ pub struct World {
     /// Ready-made tokens.
     #[serde(default)]
     pub tokens: Vec<WorldToken>,
+    /// Fault rules (docs/faults.md), installed when the world is loaded.
+    #[serde(default)]
+    pub faults: Vec<crate::faults::RuleSpec>,
 }
 
 /// `[[apps]]`.
@@ -399,6 +402,10 @@ pub fn parse(body: &str, format: Format) -> Result<World, WorldError> {
             serde_json::from_str(body).map_err(|e| WorldError::Syntax(e.to_string()))?
         }
     };
+    for (i, rule) in world.faults.iter().enumerate() {
+        rule.validate()
+            .map_err(|e| invalid(format!("faults[{i}]"), &e.field, e.message))?;
+    }
     if world.version != 1 {
         return Err(invalid(
             "world",

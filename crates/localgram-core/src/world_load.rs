@@ -33,6 +33,8 @@ pub struct WorldSummary {
     pub pages: usize,
     /// Ready-made tokens.
     pub tokens: usize,
+    /// Fault rules installed.
+    pub faults: usize,
 }
 
 /// What the store already holds of the objects a world refers to.
@@ -91,8 +93,21 @@ impl Platform {
                 app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, &declared.secret));
             }
         }
+        let rules = self.fault_rules(&world.faults)?;
+        let faults = rules.len();
+        if self.faults.rules().len() + faults > crate::faults::MAX_RULES {
+            return Err(WorldError::Invalid {
+                object: "faults".into(),
+                field: "faults".into(),
+                message: format!("at most {} rules at once", crate::faults::MAX_RULES),
+            }
+            .into());
+        }
         self.store.apply_world(&plan).await?;
         self.clear_caches();
+        if let Err(e) = self.faults.add(rules) {
+            tracing::error!(error = %e, "the world's fault rules could not be installed");
+        }
         Ok(WorldSummary {
             apps: plan.apps.len(),
             instagram_users: plan.ig_users.len(),
@@ -100,7 +115,31 @@ impl Platform {
             facebook_users: plan.fb_users.len(),
             pages: plan.pages.len(),
             tokens: plan.tokens.len(),
+            faults,
         })
+    }
+
+    /// Rules ready to install from specs (a probability without a seed gets one from the
+    /// platform's random source).
+    pub fn fault_rules(
+        &self,
+        specs: &[crate::faults::RuleSpec],
+    ) -> Result<Vec<crate::faults::Rule>, WorldError> {
+        use crate::rng::RngExt;
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let seed = u64::from_le_bytes(self.rng.bytes(8).try_into().unwrap_or([0; 8]));
+                crate::faults::Rule::new(self.faults.next_id(), spec.clone(), seed).map_err(|e| {
+                    WorldError::Invalid {
+                        object: format!("faults[{i}]"),
+                        field: e.field,
+                        message: e.message,
+                    }
+                })
+            })
+            .collect()
     }
 
     /// Whether the store is empty (then the demo world is loaded at start).

@@ -1,17 +1,26 @@
-//! The emulator's memory of recent API calls, for the dashboard: a ring buffer of the last
-//! [`CAPACITY`] calls to the emulated Meta hosts (method, path, app, user, status, Graph code,
-//! duration). It never holds a token or a secret: the query and the body are not kept, and a
-//! path segment that looks like a token or a code is replaced by `[redacted]`.
+//! The request journal (docs/journal.md): the calls the emulator answered on the emulated Meta
+//! hosts, newest first, bounded (`journal_size`, oldest dropped first). `GET /_localgram/calls`,
+//! `POST /_localgram/calls/count` and the dashboard's recent-call list and rate chart all read
+//! this one journal.
 //!
-//! It lives in the process (each instance remembers its own calls) and is also where the
-//! dashboard's rate-usage chart reads its numbers.
+//! It never holds a token or a secret: secret query and form values (`access_token`,
+//! `client_secret`, `code`, …) are replaced by `[redacted]`, and a path segment that looks like a
+//! token or a code is too. Bodies other than forms are not kept.
+//!
+//! On SQLite it lives in the process. On PostgreSQL every call is also written to the database
+//! (`journal_calls`) before its answer leaves, and the control routes and the dashboard read the
+//! database: every instance lists the calls of all of them ([`recent`]).
 
+use localgram_core::faults::PathPattern;
+use serde::Deserialize;
+use serde_json::json;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-/// How many calls are remembered.
-pub const CAPACITY: usize = 500;
+/// How many calls are remembered unless configured (`journal_size`).
+pub const CAPACITY: usize = 1000;
 
 /// The path prefixes of the emulated Meta hosts: only calls to them are remembered.
 const API_PREFIXES: &[&str] = &[
@@ -29,8 +38,16 @@ pub struct Call {
     pub at: OffsetDateTime,
     /// HTTP method.
     pub method: String,
-    /// The path, with token-like segments redacted; never the query.
+    /// The Meta host (`graph.instagram.com`), empty when unknown.
+    pub host: String,
+    /// The path, host prefix included, with token-like segments redacted.
     pub path: String,
+    /// The query string, secrets redacted.
+    pub query: Option<String>,
+    /// A form body, secrets redacted.
+    pub form: Option<String>,
+    /// The fault rules that fired on the call.
+    pub faults: Vec<String>,
     /// The app, when known.
     pub app: Option<String>,
     /// The user, when known.
@@ -43,10 +60,39 @@ pub struct Call {
     pub duration_ms: u64,
 }
 
-/// The ring buffer.
-#[derive(Debug, Default)]
-pub struct CallLog {
+impl Default for Call {
+    fn default() -> Self {
+        Self {
+            at: OffsetDateTime::UNIX_EPOCH,
+            method: String::new(),
+            host: String::new(),
+            path: String::new(),
+            query: None,
+            form: None,
+            faults: Vec::new(),
+            app: None,
+            user: None,
+            status: 0,
+            graph_code: 0,
+            duration_ms: 0,
+        }
+    }
+}
+
+/// The journal: a ring buffer of [`Call`]s.
+#[derive(Debug)]
+pub struct Journal {
     calls: Mutex<VecDeque<Call>>,
+    capacity: usize,
+}
+
+/// The journal's former name.
+pub type CallLog = Journal;
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
 }
 
 /// Whether a path is an API call worth remembering.
@@ -73,14 +119,53 @@ pub fn redact_path(path: &str) -> String {
         .join("/")
 }
 
-impl CallLog {
-    /// Remembers a call, forgetting the oldest beyond [`CAPACITY`].
+impl Journal {
+    /// A journal keeping the last `capacity` calls (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            calls: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// How many calls it keeps.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Remembers a call, forgetting the oldest beyond the capacity.
     pub fn push(&self, call: Call) {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.len() == CAPACITY {
+        while calls.len() >= self.capacity {
             calls.pop_front();
         }
         calls.push_back(call);
+    }
+
+    /// Forgets every call (`DELETE /_localgram/calls`, and a reset); how many there were.
+    pub fn clear(&self) -> usize {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        let n = calls.len();
+        calls.clear();
+        n
+    }
+
+    /// The calls `filter` matches, newest first, at most its `limit`.
+    pub fn find(&self, filter: &CallFilter) -> Vec<Call> {
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        calls
+            .iter()
+            .rev()
+            .filter(|c| filter.matches(c))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    /// How many calls `filter` matches (its `limit` ignored).
+    pub fn count(&self, filter: &CallFilter) -> usize {
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        calls.iter().filter(|c| filter.matches(c)).count()
     }
 
     /// The remembered calls, newest first.
@@ -88,6 +173,217 @@ impl CallLog {
         let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         calls.iter().rev().cloned().collect()
     }
+}
+
+/// The journal's calls, newest first: the database's on PostgreSQL (every instance's), this
+/// process's otherwise.
+pub async fn recent(
+    state: &crate::state::AppState,
+) -> Result<Vec<Call>, localgram_core::store::StoreError> {
+    if !crate::shared::enabled(state) {
+        return Ok(state.calls.recent());
+    }
+    let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+    let rows = state.platform.store.list_journal_calls(keep).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Call {
+            at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.at_ms) * 1_000_000)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            method: r.method,
+            host: r.host,
+            path: r.path,
+            query: r.query,
+            form: r.form,
+            faults: r
+                .faults
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            app: r.app,
+            user: r.user,
+            status: u16::try_from(r.status).unwrap_or(0),
+            graph_code: r.graph_code,
+            duration_ms: u64::try_from(r.latency_ms).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Remembers a call: in the process, and on PostgreSQL in the database too.
+pub async fn record(state: &crate::state::AppState, call: Call) {
+    if crate::shared::enabled(state) {
+        let row = localgram_core::store::JournalCall {
+            at_ms: i64::try_from(call.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+            method: call.method.clone(),
+            host: call.host.clone(),
+            path: call.path.clone(),
+            query: call.query.clone(),
+            form: call.form.clone(),
+            status: i64::from(call.status),
+            graph_code: call.graph_code,
+            latency_ms: i64::try_from(call.duration_ms).unwrap_or(i64::MAX),
+            app: call.app.clone(),
+            user: call.user.clone(),
+            faults: call.faults.join(","),
+        };
+        let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+        if let Err(e) = state.platform.store.insert_journal_call(&row, keep).await {
+            tracing::warn!(error = %e, "cannot write a call to the shared journal");
+        }
+    }
+    state.calls.push(call);
+}
+
+/// Forgets every call (`DELETE /_localgram/calls`, a reset): this process's, and on PostgreSQL
+/// the database's; how many there were.
+pub async fn clear(
+    state: &crate::state::AppState,
+) -> Result<usize, localgram_core::store::StoreError> {
+    let local = state.calls.clear();
+    if crate::shared::enabled(state) {
+        let n = state.platform.store.clear_journal_calls().await?;
+        return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    Ok(local)
+}
+
+/// Which calls to list or count; every key given must match.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallFilter {
+    /// The Meta host.
+    pub host: Option<String>,
+    /// The HTTP method.
+    pub method: Option<String>,
+    /// A path pattern without host and version, as in fault rules (`/me/media`, `/{media-id}`,
+    /// `*`, `**`).
+    pub path: Option<String>,
+    /// The HTTP status.
+    pub status: Option<u16>,
+    /// The Graph error code.
+    pub graph_code: Option<i64>,
+    /// The app.
+    pub app: Option<String>,
+    /// The user.
+    pub user: Option<String>,
+    /// Only calls answered at or after this instant (RFC 3339, on the emulator clock).
+    pub since: Option<String>,
+    /// At most this many calls (listing only).
+    pub limit: Option<usize>,
+    #[serde(skip)]
+    compiled: Option<(Option<PathPattern>, Option<OffsetDateTime>)>,
+}
+
+impl CallFilter {
+    /// Checks and compiles the filter; the error names the field.
+    pub fn compile(mut self) -> Result<Self, String> {
+        let path = match &self.path {
+            Some(p) => Some(PathPattern::parse(p).map_err(|m| format!("path: {m}"))?),
+            None => None,
+        };
+        let since = match &self.since {
+            Some(s) => Some(
+                OffsetDateTime::parse(s, &Rfc3339)
+                    .map_err(|_| format!("since: {s:?} is not an RFC 3339 time"))?,
+            ),
+            None => None,
+        };
+        if let Some(h) = &self.host
+            && !localgram_core::faults::HOSTS.contains(&h.as_str())
+        {
+            return Err(format!(
+                "host: {h:?} is not one of {:?}",
+                localgram_core::faults::HOSTS
+            ));
+        }
+        if self.limit == Some(0) {
+            return Err("limit: must be at least 1".into());
+        }
+        self.compiled = Some((path, since));
+        Ok(self)
+    }
+
+    /// The calls (newest first) it matches, at most its `limit`.
+    pub fn select(&self, calls: Vec<Call>) -> Vec<Call> {
+        calls
+            .into_iter()
+            .filter(|c| self.matches(c))
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect()
+    }
+
+    /// Whether a call matches.
+    pub fn matches(&self, c: &Call) -> bool {
+        let eq = |want: &Option<String>, got: Option<&str>| {
+            want.as_deref().is_none_or(|w| got == Some(w))
+        };
+        if !eq(&self.host, Some(&c.host))
+            || !eq(&self.app, c.app.as_deref())
+            || !eq(&self.user, c.user.as_deref())
+        {
+            return false;
+        }
+        if let Some(m) = &self.method
+            && !m.eq_ignore_ascii_case(&c.method)
+        {
+            return false;
+        }
+        if self.status.is_some_and(|s| s != c.status)
+            || self.graph_code.is_some_and(|g| g != c.graph_code)
+        {
+            return false;
+        }
+        let (path, since) = self.compiled.clone().unwrap_or((None, None));
+        if since.is_some_and(|s| c.at < s) {
+            return false;
+        }
+        if let Some(p) = path {
+            let segs = host_segments(&c.path);
+            if !p.matches(&segs) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The segments of a journal path after its host and version.
+fn host_segments(path: &str) -> Vec<&str> {
+    let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    if segs.first().is_some_and(|s| {
+        s.strip_prefix('v')
+            .is_some_and(|v| v.contains('.') && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    }) {
+        segs.remove(0);
+    }
+    segs
+}
+
+impl Call {
+    /// The JSON shape of `GET /_localgram/calls`.
+    pub fn view(&self) -> serde_json::Value {
+        json!({
+            "at": self.at.format(&Rfc3339).unwrap_or_default(),
+            "method": self.method,
+            "host": self.host,
+            "path": self.path,
+            "query": self.query,
+            "form": self.form,
+            "status": self.status,
+            "graph_code": if self.graph_code == 0 { None } else { Some(self.graph_code) },
+            "latency_ms": self.duration_ms,
+            "app": self.app,
+            "user": self.user,
+            "faults": self.faults,
+        })
+    }
+}
+
+/// The host of an API path (`/graph.instagram.com/...` → `graph.instagram.com`).
+pub fn host_of(path: &str) -> &str {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    rest.split('/').next().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -118,15 +414,64 @@ mod tests {
                 at: OffsetDateTime::UNIX_EPOCH,
                 method: "GET".into(),
                 path: format!("/{i}"),
-                app: None,
-                user: None,
                 status: 200,
-                graph_code: 0,
                 duration_ms: 1,
+                ..Call::default()
             });
         }
         let recent = log.recent();
         assert_eq!(recent.len(), CAPACITY);
         assert_eq!(recent[0].path, format!("/{}", CAPACITY + 4));
+        let small = Journal::with_capacity(2);
+        for i in 0..3 {
+            small.push(Call {
+                path: format!("/{i}"),
+                ..Call::default()
+            });
+        }
+        assert_eq!(small.recent().len(), 2);
+        assert_eq!(small.clear(), 2);
+        assert!(small.recent().is_empty());
+    }
+
+    #[test]
+    fn filters_match_host_path_status_and_time() {
+        let log = Journal::default();
+        let at = |s: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s);
+        for (i, path) in [
+            "/graph.instagram.com/v22.0/me/media",
+            "/graph.instagram.com/me",
+            "/graph.instagram.com/me/media",
+        ]
+        .iter()
+        .enumerate()
+        {
+            log.push(Call {
+                at: at(i as i64),
+                method: "GET".into(),
+                host: "graph.instagram.com".into(),
+                path: (*path).into(),
+                status: if i == 2 { 503 } else { 200 },
+                graph_code: if i == 2 { 2 } else { 0 },
+                ..Call::default()
+            });
+        }
+        let f = |json: &str| {
+            serde_json::from_str::<CallFilter>(json)
+                .unwrap()
+                .compile()
+                .unwrap()
+        };
+        assert_eq!(log.count(&f(r#"{"path": "/me/media"}"#)), 2);
+        assert_eq!(log.count(&f(r#"{"path": "/me/media", "status": 503}"#)), 1);
+        assert_eq!(log.count(&f(r#"{"graph_code": 2}"#)), 1);
+        assert_eq!(log.count(&f(r#"{"since": "1970-01-01T00:00:01Z"}"#)), 2);
+        let newest = log.find(&f(r#"{"limit": 1}"#));
+        assert_eq!(newest[0].path, "/graph.instagram.com/me/media");
+        let bad = serde_json::from_str::<CallFilter>(r#"{"since": "yesterday"}"#)
+            .unwrap()
+            .compile()
+            .unwrap_err();
+        assert!(bad.starts_with("since:"), "{bad}");
     }
 }

@@ -85,6 +85,8 @@ pub struct Config {
     /// Do not answer `CONNECT` (and absolute-form requests) on the plain listener; without
     /// `https_listen`, the CA is then not used at all.
     pub no_proxy: bool,
+    /// How many calls the request journal keeps (oldest dropped first).
+    pub journal_size: i64,
 }
 
 impl Default for Config {
@@ -113,6 +115,7 @@ impl Default for Config {
             https_listen: None,
             ca_dir: None,
             no_proxy: false,
+            journal_size: 1000,
         }
     }
 }
@@ -152,6 +155,7 @@ impl std::fmt::Debug for Config {
             .field("https_listen", &self.https_listen)
             .field("ca_dir", &self.ca_dir)
             .field("no_proxy", &self.no_proxy)
+            .field("journal_size", &self.journal_size)
             .finish()
     }
 }

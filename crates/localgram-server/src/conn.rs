@@ -34,6 +34,11 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt as _;
 
+/// Closes the connection a request came on, without an answer (a fault rule's
+/// `drop_connection`): the connection task drops the connection, and the request with it.
+#[derive(Debug, Clone)]
+pub struct ConnectionKill(pub Arc<tokio::sync::Notify>);
+
 /// The largest request header (request line included) accepted; larger ones answer 431.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
@@ -329,10 +334,13 @@ impl Serving {
             proxy,
         } = self;
         let requests = activity.clone();
+        let kill = Arc::new(tokio::sync::Notify::new());
+        let killer = kill.clone();
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let guard = InFlight::enter(&requests);
             let mut req = req.map(axum::body::Body::new);
             req.extensions_mut().insert(ConnectInfo(peer));
+            req.extensions_mut().insert(ConnectionKill(killer.clone()));
             let refused = if proxy && via == Via::Plain {
                 crate::proxy::check_absolute(&req)
             } else {
@@ -368,6 +376,9 @@ impl Serving {
             }
             () = activity.idle(idle) => {
                 tracing::debug!("closing an idle connection");
+            }
+            () = kill.notified() => {
+                tracing::debug!("dropping a connection (fault rule)");
             }
         }
     }

@@ -128,10 +128,168 @@ pub const DONE_KEYS: &[&str] = &[
     "done.app_removed",
     "done.clock_advanced",
     "done.uploaded",
+    "done.fault_added",
+    "done.faults_cleared",
 ];
 
 /// Key, then English, Swedish, Chinese, Korean, Vietnamese.
 pub const CATALOGUE: &[(&str, [&str; 5])] = &[
+    (
+        "faults.title",
+        [
+            "Fault rules",
+            "Felregler",
+            "故障规则",
+            "장애 규칙",
+            "Quy tắc lỗi",
+        ],
+    ),
+    (
+        "faults.help",
+        [
+            "Make the emulated hosts fail the way Meta's do: add a rule from a preset. Rules and their firings are listed here; the control plane (/_localgram/faults) takes any rule.",
+            "Låt de emulerade värdarna fela som Metas gör: lägg till en regel från en förinställning. Reglerna och hur ofta de utlösts listas här; kontrollplanet (/_localgram/faults) tar emot vilken regel som helst.",
+            "让模拟的主机像 Meta 的主机一样出错：从预设中添加规则。这里列出规则及其触发次数；控制平面（/_localgram/faults）接受任意规则。",
+            "에뮬레이션된 호스트가 Meta의 호스트처럼 실패하도록 합니다: 프리셋에서 규칙을 추가하세요. 규칙과 발동 횟수가 여기에 표시되며, 컨트롤 플레인(/_localgram/faults)은 모든 규칙을 받습니다.",
+            "Làm cho các máy chủ giả lập gặp lỗi như máy chủ của Meta: thêm quy tắc từ mẫu có sẵn. Các quy tắc và số lần kích hoạt được liệt kê ở đây; mặt phẳng điều khiển (/_localgram/faults) nhận mọi quy tắc.",
+        ],
+    ),
+    (
+        "faults.none",
+        [
+            "No fault rules.",
+            "Inga felregler.",
+            "没有故障规则。",
+            "장애 규칙이 없습니다.",
+            "Không có quy tắc lỗi nào.",
+        ],
+    ),
+    ("faults.id", ["Id", "Id", "ID", "ID", "ID"]),
+    ("faults.rule", ["Rule", "Regel", "规则", "규칙", "Quy tắc"]),
+    (
+        "faults.fired",
+        [
+            "Fired",
+            "Utlöst",
+            "触发次数",
+            "발동 횟수",
+            "Số lần kích hoạt",
+        ],
+    ),
+    (
+        "faults.preset",
+        ["Preset", "Förinställning", "预设", "프리셋", "Mẫu"],
+    ),
+    (
+        "faults.preset_revoke",
+        [
+            "Revoke this token after 3 calls",
+            "Återkalla denna token efter 3 anrop",
+            "3 次调用后撤销此令牌",
+            "3회 호출 후 이 토큰 폐기",
+            "Thu hồi mã truy cập này sau 3 lần gọi",
+        ],
+    ),
+    (
+        "faults.preset_throttle",
+        [
+            "Throttle this app",
+            "Strypa denna app",
+            "限流此应用",
+            "이 앱 호출 제한",
+            "Giới hạn tốc độ ứng dụng này",
+        ],
+    ),
+    (
+        "faults.preset_transient",
+        [
+            "Transient error on 10 % of media calls",
+            "Tillfälligt fel på 10 % av mediaanropen",
+            "10% 的媒体调用返回临时错误",
+            "미디어 호출의 10%에 일시적 오류",
+            "Lỗi tạm thời trên 10 % lệnh gọi nội dung",
+        ],
+    ),
+    (
+        "faults.target",
+        [
+            "Token or app id",
+            "Token eller app-id",
+            "令牌或应用 ID",
+            "토큰 또는 앱 ID",
+            "Mã truy cập hoặc ID ứng dụng",
+        ],
+    ),
+    (
+        "faults.add",
+        [
+            "Add rule",
+            "Lägg till regel",
+            "添加规则",
+            "규칙 추가",
+            "Thêm quy tắc",
+        ],
+    ),
+    (
+        "faults.clear",
+        [
+            "Remove all rules",
+            "Ta bort alla regler",
+            "删除所有规则",
+            "모든 규칙 삭제",
+            "Xóa tất cả quy tắc",
+        ],
+    ),
+    (
+        "done.fault_added",
+        [
+            "Fault rule added.",
+            "Felregeln har lagts till.",
+            "故障规则已添加。",
+            "장애 규칙이 추가되었습니다.",
+            "Đã thêm quy tắc lỗi.",
+        ],
+    ),
+    (
+        "done.faults_cleared",
+        [
+            "Fault rules removed.",
+            "Felreglerna har tagits bort.",
+            "故障规则已删除。",
+            "장애 규칙이 삭제되었습니다.",
+            "Đã xóa các quy tắc lỗi.",
+        ],
+    ),
+    (
+        "err.fault_token",
+        [
+            "Give a token this emulator issued for this preset.",
+            "Ange en token som denna emulator har utfärdat för denna förinställning.",
+            "此预设需要本模拟器签发的令牌。",
+            "이 프리셋에는 이 에뮬레이터가 발급한 토큰을 입력하세요.",
+            "Hãy nhập một mã truy cập do trình giả lập này cấp cho mẫu này.",
+        ],
+    ),
+    (
+        "err.fault_app",
+        [
+            "Give the id of an existing app for this preset.",
+            "Ange id för en befintlig app för denna förinställning.",
+            "此预设需要现有应用的 ID。",
+            "이 프리셋에는 기존 앱의 ID를 입력하세요.",
+            "Hãy nhập ID của một ứng dụng đã có cho mẫu này.",
+        ],
+    ),
+    (
+        "err.fault_preset",
+        [
+            "Choose one of the presets.",
+            "Välj en av förinställningarna.",
+            "请选择一个预设。",
+            "프리셋 중 하나를 선택하세요.",
+            "Hãy chọn một trong các mẫu.",
+        ],
+    ),
     (
         "nav.sections",
         ["Sections", "Avsnitt", "栏目", "섹션", "Mục"],
@@ -1824,9 +1982,10 @@ mod tests {
             for part in text.split("l.t(\"").skip(1) {
                 keys.insert(part.split('"').next().unwrap().to_owned());
             }
-            // Keys passed around as values: "tester.pending", "app.mode_live", "media.video", …
+            // Keys passed around as values: "tester.pending", "app.mode_live", "media.video",
+            // "err.fault_app", …
             for part in text.split('"').skip(1).step_by(2) {
-                let known = ["tester.", "app.mode_", "media."];
+                let known = ["tester.", "app.mode_", "media.", "err.fault_"];
                 if known.iter().any(|p| part.starts_with(p)) && !part.contains(' ') {
                     keys.insert(part.to_owned());
                 }

@@ -4,15 +4,18 @@ pub mod calls;
 pub mod config;
 pub mod conn;
 pub mod error;
+pub mod faults;
 pub mod http;
 pub mod i18n;
 pub mod media;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod proxy;
 pub mod reveal;
 pub mod routes;
 pub mod session;
+pub mod shared;
 pub mod state;
 pub mod tls;
 
@@ -390,6 +393,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
             config.rate_limit_business_per_day,
         ),
         ("max_listed_media", config.max_listed_media),
+        ("journal_size", config.journal_size),
     ] {
         anyhow::ensure!(v >= 1, "{name} must be at least 1");
     }
@@ -414,6 +418,12 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
     let platform = Platform::new(store.clone(), clock.clone(), Arc::new(OsRng), settings)
         .with_cursor_key(&cursor_key)
         .with_instance_secret(&instance_secret);
+    if store.backend() == "postgres" {
+        // Instances sharing fault rules never generate the same rule id.
+        platform
+            .faults
+            .set_id_prefix(&format!("{}-", OsRng.digits('1', 6)));
+    }
     let key_bytes = store
         .get_or_init_secret("cookie_key", &OsRng.bytes(64))
         .await
@@ -470,6 +480,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         warnings,
         tls: tls_report,
     };
+    let journal_size = usize::try_from(config.journal_size).unwrap_or(usize::MAX);
     let trace_ids = match config.fbtrace_seed {
         Some(seed) => error::TraceIds::seeded(seed),
         None => error::TraceIds::random(),
@@ -480,11 +491,29 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         config: Arc::new(config),
         public_url: public_url.into(),
         cookie_key,
-        calls: Arc::default(),
+        calls: Arc::new(calls::Journal::with_capacity(journal_size)),
+        metrics: Arc::default(),
         reveals: Arc::default(),
         responses: Arc::default(),
         trace_ids: Arc::new(trace_ids),
+        clock_generation: std::sync::atomic::AtomicI64::new(0),
     });
+    // Several instances on PostgreSQL share the fault rules (the world's included) and the test
+    // clock: a configured start wins, else the stored clock is taken.
+    if shared::enabled(&state) {
+        shared::publish_rules(&state)
+            .await
+            .context("cannot write the shared fault rules")?;
+    }
+    if state.config.clock_start.is_some() {
+        shared::publish_clock(&state)
+            .await
+            .context("cannot write the shared test clock")?;
+    } else {
+        shared::refresh_clock(&state)
+            .await
+            .context("cannot read the shared test clock")?;
+    }
     Ok(Prepared {
         state,
         report,
@@ -501,10 +530,15 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::graph::instagram_router())
         .nest("/www.facebook.com", routes::facebook::router())
         .merge(routes::graph::facebook_router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::layer,
+        ))
         .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT));
     Router::new()
         .merge(public)
         .merge(routes::control::router(state.clone()))
+        .merge(routes::control_faults::router(state.clone()))
         .merge(routes::static_files::router())
         .merge(routes::media_files::router())
         .merge(routes::dashboard::router(state.clone()))
@@ -538,8 +572,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let store = prepared.state.platform.store.clone();
     let limits = conn::Limits::from_config(&prepared.state.config);
+    let poll = shared::spawn_clock_poll(prepared.state.clone());
     let app = router(prepared.state);
-    conn::serve_with(
+    let served = conn::serve_with(
         listener,
         prepared.https,
         prepared.tls,
@@ -547,8 +582,11 @@ pub async fn run(
         limits,
         shutdown,
     )
-    .await
-    .context("the server stopped with an error")?;
+    .await;
+    if let Some(poll) = poll {
+        poll.abort();
+    }
+    served.context("the server stopped with an error")?;
     store
         .flush()
         .await

@@ -463,6 +463,52 @@ fn callback() {}
 #[utoipa::path(get, path = "/_localgram/openapi.json", tag = "control", responses((status = 200, description = "This document")))]
 fn openapi_json() {}
 
+#[utoipa::path(post, path = "/_localgram/faults", tag = "control",
+    request_body(content = Object, description = "A fault rule: {\"id\"?, \"match\", \"when\", \"effect\"} (docs/faults.md)", content_type = "application/json"),
+    responses((status = 201, description = "The rule with its id: {\"id\", \"match\", \"when\", \"effect\", \"fired\", \"matched\"}"), (status = 400, body = ControlError)))]
+fn faults_add() {}
+
+#[utoipa::path(get, path = "/_localgram/faults", tag = "control",
+    responses((status = 200, description = "{\"data\": [{\"id\", \"match\", \"when\", \"effect\", \"fired\", \"matched\"}]}")))]
+fn faults_list() {}
+
+#[utoipa::path(delete, path = "/_localgram/faults", tag = "control",
+    responses((status = 200, description = "{\"deleted\": N}")))]
+fn faults_clear() {}
+
+#[utoipa::path(delete, path = "/_localgram/faults/{id}", tag = "control",
+    params(("id" = String, Path, description = "The rule's id")),
+    responses((status = 200, description = "{\"deleted\": 1}"), (status = 404, body = ControlError)))]
+fn faults_delete() {}
+
+#[utoipa::path(get, path = "/_localgram/calls", tag = "control",
+    params(
+        ("host" = Option<String>, Query, description = "An emulated Meta host"),
+        ("method" = Option<String>, Query, description = "The HTTP method"),
+        ("path" = Option<String>, Query, description = "A path pattern without host and version (/me/media, /{media-id}, *, **)"),
+        ("status" = Option<u16>, Query, description = "The HTTP status"),
+        ("graph_code" = Option<i64>, Query, description = "The Graph error code"),
+        ("app" = Option<String>, Query, description = "The app id"),
+        ("user" = Option<String>, Query, description = "The user id"),
+        ("since" = Option<String>, Query, description = "RFC 3339, on the emulator clock"),
+        ("limit" = Option<usize>, Query, description = "At most this many calls"),
+    ),
+    responses((status = 200, description = "{\"data\": [{\"at\", \"method\", \"host\", \"path\", \"query\", \"form\", \"status\", \"graph_code\", \"latency_ms\", \"app\", \"user\", \"faults\"}]}, newest first, secrets redacted"), (status = 400, body = ControlError)))]
+fn calls_list() {}
+
+#[utoipa::path(post, path = "/_localgram/calls/count", tag = "control",
+    request_body(content = Object, description = "The filters of GET /_localgram/calls as a JSON object", content_type = "application/json"),
+    responses((status = 200, description = "{\"count\": N}"), (status = 400, body = ControlError)))]
+fn calls_count() {}
+
+#[utoipa::path(delete, path = "/_localgram/calls", tag = "control",
+    responses((status = 200, description = "{\"deleted\": N}")))]
+fn calls_clear() {}
+
+#[utoipa::path(get, path = "/_localgram/metrics", tag = "control",
+    responses((status = 200, description = "Counters and histograms in the OpenMetrics text format", content_type = "application/openmetrics-text")))]
+fn metrics() {}
+
 /// Adds the statuses every operation can answer, whatever its handler does: those of the
 /// connection and request limits, and on `/_localgram/*` those of the control-plane guard.
 struct CommonStatuses;
@@ -582,7 +628,15 @@ impl utoipa::Modify for CommonStatuses {
         world,
         mint_codes,
         callback,
-        openapi_json
+        openapi_json,
+        faults_add,
+        faults_list,
+        faults_clear,
+        faults_delete,
+        calls_list,
+        calls_count,
+        calls_clear,
+        metrics
     ),
     components(schemas(
         GraphErrorBody,

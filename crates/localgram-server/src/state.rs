@@ -39,12 +39,16 @@ pub struct Shared {
     pub public_url: Arc<str>,
     /// Signs the session cookie; shared by every instance through the store.
     pub cookie_key: Key,
-    /// The recent API calls, for the dashboard.
-    pub calls: Arc<crate::calls::CallLog>,
+    /// The request journal (`/_localgram/calls`, the dashboard's recent calls).
+    pub calls: Arc<crate::calls::Journal>,
+    /// The Prometheus registry (`/_localgram/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Secrets the dashboard shows once.
     pub reveals: Arc<crate::reveal::Reveals>,
     /// Rendered graph.instagram.com reads, kept while the database is unchanged.
     pub responses: Arc<crate::routes::graph::response_cache::ResponseCache>,
+    /// The generation of the shared test clock this instance last took (PostgreSQL).
+    pub clock_generation: std::sync::atomic::AtomicI64,
     /// The `fbtrace_id`s of this process's error answers.
     pub trace_ids: Arc<crate::error::TraceIds>,
 }

@@ -218,6 +218,34 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
+crate::value::row_type! {
+    /// A row of `fault_rules`.
+    FaultRuleRow {
+        id: String,
+        spec: String,
+        matched: i64,
+        fired: i64,
+    }
+}
+
+crate::value::row_type! {
+    /// A row of `journal_calls`.
+    JournalRow {
+        at_ms: i64,
+        method: String,
+        host: String,
+        path: String,
+        query: Option<String>,
+        form: Option<String>,
+        status: i64,
+        graph_code: i64,
+        latency_ms: i64,
+        app: Option<String>,
+        user_id: Option<String>,
+        faults: String,
+    }
+}
+
 /// Decodes a row, a decoding failure being [`StoreError::Other`].
 fn decode<T: FromRow>(row: Row) -> Result<T> {
     T::from_row(row).map_err(|e| StoreError::Other(anyhow::Error::new(e)))
@@ -1049,6 +1077,22 @@ impl<B: Backend> GrantStore for SqlStore<B> {
 
 #[async_trait]
 impl<B: Backend> TokenStore for SqlStore<B> {
+    async fn revoke_token(&self, token_id: &str, now: OffsetDateTime) -> Result<bool> {
+        let token_id = token_id.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                exec(
+                    c,
+                    "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                    params![to_millis(now), &token_id],
+                )
+                .await
+            })
+        })
+        .await
+        .map(|n| n > 0)
+    }
+
     async fn insert_token(&self, token: &TokenRecord) -> Result<()> {
         let token = token.clone();
         self.write(move |c| Box::pin(async move { insert_token(c, &token, true).await }))
@@ -1140,6 +1184,198 @@ impl<B: Backend> SessionStore for SqlStore<B> {
                 )
                 .await?;
                 Ok(used == 1)
+            })
+        })
+        .await
+    }
+
+    async fn insert_journal_call(
+        &self,
+        call: &localgram_core::store::JournalCall,
+        keep: i64,
+    ) -> Result<()> {
+        let call = call.clone();
+        self.write(move |c| {
+            Box::pin(async move {
+                let id = one::<(i64,)>(
+                    c,
+                    "INSERT INTO journal_calls (at_ms, method, host, path, query, form, status,
+                         graph_code, latency_ms, app, user_id, faults)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    params![
+                        call.at_ms,
+                        &call.method,
+                        &call.host,
+                        &call.path,
+                        &call.query,
+                        &call.form,
+                        call.status,
+                        call.graph_code,
+                        call.latency_ms,
+                        &call.app,
+                        &call.user,
+                        &call.faults
+                    ],
+                )
+                .await?
+                .map(|(id,)| id)
+                .ok_or(StoreError::NotFound)?;
+                exec(
+                    c,
+                    "DELETE FROM journal_calls WHERE id <= $1",
+                    params![id - keep],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_journal_calls(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<localgram_core::store::JournalCall>> {
+        let rows = self
+            .all::<JournalRow>(
+                "SELECT at_ms, method, host, path, query, form, status, graph_code, latency_ms,
+                        app, user_id, faults
+                 FROM journal_calls ORDER BY id DESC LIMIT $1",
+                params![limit],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| localgram_core::store::JournalCall {
+                at_ms: r.at_ms,
+                method: r.method,
+                host: r.host,
+                path: r.path,
+                query: r.query,
+                form: r.form,
+                status: r.status,
+                graph_code: r.graph_code,
+                latency_ms: r.latency_ms,
+                app: r.app,
+                user: r.user_id,
+                faults: r.faults,
+            })
+            .collect())
+    }
+
+    async fn clear_journal_calls(&self) -> Result<u64> {
+        self.write(|c| {
+            Box::pin(async move { exec(c, "DELETE FROM journal_calls", params![]).await })
+        })
+        .await
+    }
+
+    async fn put_fault_rule(&self, id: &str, spec: &str) -> Result<()> {
+        let (id, spec) = (id.to_owned(), spec.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
+                exec(
+                    c,
+                    "INSERT INTO fault_rules (id, position, spec, matched, fired)
+                     VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM fault_rules), $2, 0, 0)
+                     ON CONFLICT (id) DO UPDATE SET spec = $2, matched = 0, fired = 0",
+                    params![&id, &spec],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn delete_fault_rule(&self, id: &str) -> Result<bool> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            Box::pin(
+                async move { exec(c, "DELETE FROM fault_rules WHERE id = $1", params![&id]).await },
+            )
+        })
+        .await
+        .map(|n| n > 0)
+    }
+
+    async fn clear_fault_rules(&self) -> Result<u64> {
+        self.write(|c| Box::pin(async move { exec(c, "DELETE FROM fault_rules", params![]).await }))
+            .await
+    }
+
+    async fn list_fault_rules(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        Ok(self
+            .all::<FaultRuleRow>(
+                "SELECT id, spec, matched, fired FROM fault_rules ORDER BY position, id",
+                params![],
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.spec, r.matched, r.fired))
+            .collect())
+    }
+
+    async fn count_fault_match(
+        &self,
+        id: &str,
+        fires: Box<dyn FnOnce(u64, u64) -> bool + Send>,
+    ) -> Result<Option<(bool, u64)>> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                // The update locks the row until the transaction ends: concurrent matches of one
+                // rule, on any instance, are counted one after the other.
+                let Some((matched, fired)) = one::<(i64, i64)>(
+                    c,
+                    "UPDATE fault_rules SET matched = matched + 1 WHERE id = $1
+                     RETURNING matched, fired",
+                    params![&id],
+                )
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let n = u64::try_from(matched).unwrap_or(0);
+                let fire = fires(n, u64::try_from(fired).unwrap_or(0));
+                if fire {
+                    exec(
+                        c,
+                        "UPDATE fault_rules SET fired = fired + 1 WHERE id = $1",
+                        params![&id],
+                    )
+                    .await?;
+                }
+                Ok(Some((fire, n)))
+            })
+        })
+        .await
+    }
+
+    async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>> {
+        Ok(self
+            .one::<(i64, i64, i64)>(
+                "SELECT frozen, millis, generation FROM shared_clock WHERE id = 1",
+                params![],
+            )
+            .await?
+            .map(|(frozen, millis, generation)| (frozen != 0, millis, generation)))
+    }
+
+    async fn write_shared_clock(&self, frozen: bool, millis: i64) -> Result<i64> {
+        self.write(move |c| {
+            Box::pin(async move {
+                one::<(i64,)>(
+                    c,
+                    "INSERT INTO shared_clock (id, frozen, millis, generation) VALUES (1, $1, $2, 1)
+                     ON CONFLICT (id) DO UPDATE SET frozen = $1, millis = $2,
+                         generation = shared_clock.generation + 1
+                     RETURNING generation",
+                    params![i64::from(frozen), millis],
+                )
+                .await?
+                .map(|(g,)| g)
+                .ok_or(StoreError::NotFound)
             })
         })
         .await

@@ -174,8 +174,13 @@ pub struct TestDb {
 
 #[derive(Debug)]
 enum Cleanup {
+    /// Another server owns the database.
+    Borrowed,
     File(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -215,6 +220,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Borrowed => {}
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -394,6 +400,19 @@ impl TestServer {
         if let Some(h) = self.handle.take() {
             let _ = h.await;
         }
+    }
+
+    /// A second instance on this server's database (no world loaded, the same options
+    /// otherwise), as behind a load balancer. The database stays this server's: it is dropped
+    /// with it.
+    pub async fn spawn_sharing(&self) -> Self {
+        let db = TestDb {
+            url: self.database_url().to_owned(),
+            cleanup: Cleanup::Borrowed,
+        };
+        let mut options = self.options.clone();
+        options.world = None;
+        Self::start(options, db).await
     }
 
     /// The database URL (to inspect the stored state).

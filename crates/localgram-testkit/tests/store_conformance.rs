@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 20] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -38,15 +38,18 @@ const TABLES: [&str; 17] = [
     "blobs",
     "cities",
     "csrf_tokens",
+    "fault_rules",
     "fb_grants",
     "fb_test_users",
     "fb_users",
     "ig_media",
     "ig_users",
+    "journal_calls",
     "page_roles",
     "pages",
     "rate_counters",
     "server_secrets",
+    "shared_clock",
     "tokens",
 ];
 
@@ -287,6 +290,9 @@ conformance!(
     story_dashboard_authorized_apps,
     story_test_users,
     story_dropped_writes,
+    story_revoke_one_token,
+    story_shared_clock_and_journal,
+    story_shared_fault_rules,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -3336,4 +3342,138 @@ async fn story_test_users(ctx: &Ctx) {
         store.list_test_users(APP_A).await.unwrap(),
         vec![test_user_link(NOMAIL_1, T0)]
     );
+}
+
+/// `revoke_token` revokes the one token, once.
+async fn story_revoke_one_token(ctx: &Ctx) {
+    let store = ctx.store();
+    seed(store).await;
+    let t = token(
+        "rv1",
+        APP_A,
+        TokenKind::FacebookUserLongLived,
+        Subject::Facebook(DEV.into()),
+    );
+    let other = token(
+        "rv2",
+        APP_A,
+        TokenKind::FacebookUserLongLived,
+        Subject::Facebook(DEV.into()),
+    );
+    store.insert_token(&t).await.unwrap();
+    store.insert_token(&other).await.unwrap();
+    let at = from_millis(T0 + MINUTE);
+    assert!(store.revoke_token("rv1", at).await.unwrap());
+    assert!(
+        !store
+            .revoke_token("rv1", from_millis(T0 + 2 * MINUTE))
+            .await
+            .unwrap()
+    );
+    assert!(!store.revoke_token("missing", at).await.unwrap());
+    let found = store.find_token(&t.token_hash).await.unwrap().unwrap();
+    assert_eq!(
+        found.revoked_at,
+        Some(at),
+        "the first revocation's instant stays"
+    );
+    let untouched = store.find_token(&other.token_hash).await.unwrap().unwrap();
+    assert_eq!(untouched.revoked_at, None);
+}
+
+/// The shared test clock and the shared journal (used on PostgreSQL by several instances).
+async fn story_shared_clock_and_journal(ctx: &Ctx) {
+    use localgram_core::store::JournalCall;
+    let store = ctx.store();
+    assert_eq!(store.read_shared_clock().await.unwrap(), None);
+    assert_eq!(store.write_shared_clock(true, T0).await.unwrap(), 1);
+    assert_eq!(store.write_shared_clock(false, -5_000).await.unwrap(), 2);
+    assert_eq!(
+        store.read_shared_clock().await.unwrap(),
+        Some((false, -5_000, 2))
+    );
+    let call = |i: i64| JournalCall {
+        at_ms: T0 + i,
+        method: "GET".into(),
+        host: "graph.instagram.com".into(),
+        path: format!("/graph.instagram.com/{i}"),
+        query: (i % 2 == 0).then(|| "access_token=[redacted]".to_owned()),
+        form: None,
+        status: 200,
+        graph_code: 0,
+        latency_ms: i,
+        app: Some(APP_A.into()),
+        user: None,
+        faults: if i == 4 {
+            "f1,f2".into()
+        } else {
+            String::new()
+        },
+    };
+    for i in 0..5 {
+        store.insert_journal_call(&call(i), 3).await.unwrap();
+    }
+    let listed = store.list_journal_calls(10).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![call(4), call(3), call(2)],
+        "the newest 3, newest first"
+    );
+    assert_eq!(store.list_journal_calls(1).await.unwrap(), vec![call(4)]);
+    assert_eq!(store.clear_journal_calls().await.unwrap(), 3);
+    assert!(store.list_journal_calls(10).await.unwrap().is_empty());
+}
+
+/// Shared fault rules: order, replacement by id, and counts raised atomically under contention.
+async fn story_shared_fault_rules(ctx: &Ctx) {
+    let store = ctx.store();
+    store.put_fault_rule("a", "{\"x\":1}").await.unwrap();
+    store.put_fault_rule("b", "{\"x\":2}").await.unwrap();
+    assert_eq!(
+        store
+            .count_fault_match("a", Box::new(|n, _| n == 1))
+            .await
+            .unwrap(),
+        Some((true, 1))
+    );
+    assert_eq!(
+        store
+            .count_fault_match("missing", Box::new(|_, _| true))
+            .await
+            .unwrap(),
+        None
+    );
+    // Replacing a rule keeps its place and resets its counts.
+    store.put_fault_rule("a", "{\"x\":3}").await.unwrap();
+    assert_eq!(
+        store.list_fault_rules().await.unwrap(),
+        vec![
+            ("a".to_owned(), "{\"x\":3}".to_owned(), 0, 0),
+            ("b".to_owned(), "{\"x\":2}".to_owned(), 0, 0)
+        ]
+    );
+    // 20 concurrent matches of a rule that fires at most 5 times: exactly 5 fire.
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = Arc::clone(&ctx.store);
+            tokio::spawn(async move {
+                store
+                    .count_fault_match("b", Box::new(|_, fired| fired < 5))
+                    .await
+            })
+        })
+        .collect();
+    let mut fired = 0;
+    let mut numbers = BTreeSet::new();
+    for t in tasks {
+        let (f, n) = t.await.unwrap().unwrap().unwrap();
+        fired += usize::from(f);
+        numbers.insert(n);
+    }
+    assert_eq!(fired, 5);
+    assert_eq!(numbers.len(), 20, "every match has its own number");
+    assert!(store.delete_fault_rule("a").await.unwrap());
+    assert!(!store.delete_fault_rule("a").await.unwrap());
+    assert_eq!(store.clear_fault_rules().await.unwrap(), 1);
+    assert!(store.list_fault_rules().await.unwrap().is_empty());
 }

@@ -128,6 +128,8 @@ pub enum Command {
     Token(connect::token::TokenArgs),
     /// The user's Facebook Pages.
     Pages(connect::pages::PagesArgs),
+    /// A Localgram server's fault rules: add, list, clear (docs/faults.md).
+    Faults(connect::faults::FaultsArgs),
 }
 
 /// `localgram completions SHELL`.
@@ -189,6 +191,10 @@ impl Cli {
             Command::Pages(args) => {
                 let g = args.api.globals().or(early).with_env()?;
                 connect::finish(connect::pages::run(&g, args.command)).await
+            }
+            Command::Faults(args) => {
+                let g = args.globals().or(early).with_env()?;
+                connect::finish(connect::faults::run(&g, args)).await
             }
         }
     }

@@ -80,6 +80,23 @@ pub async fn log_requests(
     let method = req.method().clone();
     // A `Uri` clone shares its bytes: nothing of the path or query is copied to log them.
     let uri = req.uri().clone();
+    let api = crate::calls::is_api_path(uri.path());
+    // A form body sent to an emulated host is kept (redacted) for the journal as the handler
+    // reads it.
+    let (req, form) = if api && is_form(req.headers()) {
+        let (parts, body) = req.into_parts();
+        let captured = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tee = Tee {
+            inner: body,
+            captured: captured.clone(),
+        };
+        (
+            Request::from_parts(parts, axum::body::Body::new(tee)),
+            Some(captured),
+        )
+    } else {
+        (req, None)
+    };
     let res = crate::error::with_trace_ids(state.trace_ids.clone(), next.run(req)).await;
     let path = uri.path();
     let query = uri.query().map(redact_query);
@@ -96,19 +113,92 @@ pub async fn log_requests(
         graph_code = code.unwrap_or(0),
         "request"
     );
-    if crate::calls::is_api_path(path) {
-        state.calls.push(crate::calls::Call {
-            at: state.platform.clock.now(),
-            method: method.to_string(),
-            path: crate::calls::redact_path(path),
-            app,
-            user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
-            status: res.status().as_u16(),
-            graph_code: code.unwrap_or(0),
-            duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+    if api {
+        let form = form.and_then(|f| {
+            let bytes = std::mem::take(&mut *f.lock().unwrap_or_else(|p| p.into_inner()));
+            String::from_utf8(bytes)
+                .ok()
+                .map(|s| redact_query(&s).into_owned())
         });
+        let elapsed = start.elapsed();
+        let status = res.status().as_u16();
+        let path = crate::calls::redact_path(path);
+        state.metrics.request(
+            &path,
+            status,
+            code.unwrap_or(0),
+            elapsed.as_secs_f64(),
+            &[query.as_deref(), form.as_deref()],
+        );
+        crate::calls::record(
+            &state,
+            crate::calls::Call {
+                at: state.platform.clock.now(),
+                method: method.to_string(),
+                host: crate::calls::host_of(&path).to_owned(),
+                query: query.map(std::borrow::Cow::into_owned),
+                form,
+                faults: res
+                    .extensions()
+                    .get::<crate::faults::FaultTag>()
+                    .map(|t| t.0.clone())
+                    .unwrap_or_default(),
+                path,
+                app,
+                user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
+                status,
+                graph_code: code.unwrap_or(0),
+                duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            },
+        )
+        .await;
     }
     res
+}
+
+/// The most of a form body the journal keeps.
+const FORM_KEPT: usize = 16 * 1024;
+
+fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// A request body that keeps a copy of what the handler reads (up to [`FORM_KEPT`] bytes).
+struct Tee {
+    inner: axum::body::Body,
+    captured: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl hyper::body::Body for Tee {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let mut kept = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.len() + data.len() <= FORM_KEPT {
+                kept.extend_from_slice(data);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 #[cfg(test)]

@@ -85,8 +85,19 @@ fn clock_view(state: &AppState) -> ClockView {
     }
 }
 
-async fn get_clock(State(state): State<AppState>) -> Json<ClockView> {
-    Json(clock_view(&state))
+async fn get_clock(State(state): State<AppState>) -> Result<Json<ClockView>> {
+    crate::shared::refresh_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
+    Ok(Json(clock_view(&state)))
+}
+
+fn shared_clock_down(e: localgram_core::store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "the shared test clock cannot be read or written");
+    ApiError::Control(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database is unavailable".into(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -102,6 +113,9 @@ async fn put_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<Cl
     let now = OffsetDateTime::parse(&req.now, &Rfc3339)
         .map_err(|_| bad_request(format!("now: {:?} is not an RFC 3339 time", req.now)))?;
     state.clock.set(now, req.frozen.unwrap_or(true));
+    crate::shared::publish_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     Ok(Json(clock_view(&state)))
 }
 
@@ -116,7 +130,13 @@ async fn post_clock_advance(State(state): State<AppState>, body: Bytes) -> Resul
     if req.seconds.unsigned_abs() > 100 * 365 * 86_400 {
         return Err(bad_request("seconds: at most 100 years at a time"));
     }
+    crate::shared::refresh_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     state.clock.advance(req.seconds);
+    crate::shared::publish_clock(&state)
+        .await
+        .map_err(shared_clock_down)?;
     Ok(Json(clock_view(&state)))
 }
 
@@ -137,7 +157,12 @@ async fn post_world(
         Format::sniff(text)
     };
     match state.platform.load_world(text, format, None).await {
-        Ok(summary) => Ok(Json(json!({"loaded": summary})).into_response()),
+        Ok(summary) => {
+            if let Err(e) = crate::shared::publish_rules(&state).await {
+                tracing::error!(error = %e, "the world's fault rules could not be shared");
+            }
+            Ok(Json(json!({"loaded": summary})).into_response())
+        }
         Err(localgram_core::world_load::LoadWorldError::Store(
             localgram_core::store::StoreError::Unavailable(e),
         )) => {

@@ -2,6 +2,7 @@
 //! `router()`, merged in [`crate::router`].
 
 pub mod control;
+pub mod control_faults;
 pub mod dashboard;
 pub mod facebook;
 pub mod graph;

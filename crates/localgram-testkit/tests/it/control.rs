@@ -133,7 +133,7 @@ async fn worlds_load_as_toml_or_json_idempotently_and_an_invalid_one_writes_noth
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
         let url = server.url("/_localgram/world");
-        let loaded = json!({"loaded": {"apps": 1, "instagram_users": 1, "media": 0, "facebook_users": 0, "pages": 0, "tokens": 0}});
+        let loaded = json!({"loaded": {"apps": 1, "instagram_users": 1, "media": 0, "facebook_users": 0, "pages": 0, "tokens": 0, "faults": 0}});
         for round in 0..2 {
             let res = send(
                 client()

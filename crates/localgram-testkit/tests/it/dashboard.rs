@@ -203,6 +203,11 @@ async fn dashboard_forms_refuse_a_missing_reused_or_foreign_csrf_token_and_write
             (format!("{app}/roles/remove"), vec![("fb_user_id", "1")]),
             ("/emulator/clock/advance".into(), vec![("duration", "1d")]),
             (
+                "/emulator/faults".into(),
+                vec![("preset", "throttle_app"), ("target", APP_ID)],
+            ),
+            ("/emulator/faults/clear".into(), vec![]),
+            (
                 "/instagram/login".into(),
                 vec![("username", TESTER), ("password", TESTER_PASSWORD)],
             ),

@@ -10,6 +10,7 @@ mod control;
 mod dashboard;
 mod docs;
 mod facebook;
+mod faults;
 mod fb_codes;
 mod fb_instagram;
 mod graph_cache;

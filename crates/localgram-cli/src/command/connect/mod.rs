@@ -6,6 +6,7 @@
 
 mod callback;
 pub mod error;
+pub mod faults;
 pub mod login;
 pub mod logout;
 pub mod me;

@@ -7,6 +7,7 @@
 
 mod connections;
 mod errors;
+mod faults;
 mod login;
 mod pages;
 mod progress;

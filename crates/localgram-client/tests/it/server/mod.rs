@@ -6,6 +6,7 @@
 //! fills the login and consent forms the way a user would.
 
 mod errors;
+mod faults;
 mod oauth;
 mod reads;
 

@@ -1,6 +1,7 @@
 //! The emulator views (`/emulator`): the test clock (see it, advance it), the recent API calls
 //! (never a token or a secret: see [`crate::calls`]), the calls per minute of each app and user
-//! over the last hour as a small SVG chart, and uploading an image or a video to an account.
+//! over the last hour as a small SVG chart, uploading an image or a video to an account, and the
+//! fault rules (listed with their firings; added from presets, removed all at once).
 
 use super::apps::Done;
 use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_other};
@@ -35,6 +36,139 @@ pub(super) fn forms_router() -> Router<AppState> {
     Router::new()
         .route("/emulator", get(get_emulator))
         .route("/emulator/clock/advance", post(post_advance))
+        .route("/emulator/faults", post(post_fault))
+        .route("/emulator/faults/clear", post(post_faults_clear))
+}
+
+/// A fault rule as the list shows it.
+struct RuleRow {
+    id: String,
+    rule: String,
+    fired: u64,
+}
+
+fn rule_rows(state: &AppState) -> Vec<RuleRow> {
+    state
+        .platform
+        .faults
+        .rules()
+        .iter()
+        .map(|r| {
+            let v = r.view();
+            RuleRow {
+                id: r.id.clone(),
+                rule: serde_json::json!({"match": v["match"], "when": v["when"], "effect": v["effect"]})
+                    .to_string(),
+                fired: r.counts().fired,
+            }
+        })
+        .collect()
+}
+
+/// The rule of a dashboard preset, or the error text's key.
+async fn preset_rule(
+    state: &AppState,
+    preset: &str,
+    target: &str,
+) -> Result<std::result::Result<localgram_core::faults::RuleSpec, &'static str>> {
+    use localgram_core::faults::RuleSpec;
+    let target = target.trim();
+    let json = match preset {
+        "revoke_after_3" => {
+            let hash = localgram_core::secret::SecretHash::of(target).0;
+            let token = if target.is_empty() {
+                None
+            } else {
+                state
+                    .platform
+                    .store
+                    .find_token(&hash)
+                    .await
+                    .map_err(internal)?
+            };
+            let Some(token) = token else {
+                return Ok(Err("err.fault_token"));
+            };
+            let mut m = serde_json::json!({"app": token.app_id, "token_kind": token.kind.as_str()});
+            if let Some(user) = token.subject.user_id() {
+                m["user"] = user.into();
+            }
+            serde_json::json!({"match": m, "when": {"after": 3}, "effect": {"revoke_token": true}})
+        }
+        "throttle_app" => {
+            if target.is_empty()
+                || state
+                    .platform
+                    .store
+                    .find_app(target)
+                    .await
+                    .map_err(internal)?
+                    .is_none()
+            {
+                return Ok(Err("err.fault_app"));
+            }
+            serde_json::json!({"match": {"app": target}, "effect": {"throttle": {"code": 4}}})
+        }
+        "transient_media" => serde_json::json!({
+            "match": {"path": "/*/media"},
+            "when": {"probability": 0.1},
+            "effect": {"graph_error": {"code": 2, "type": "OAuthException", "is_transient": true,
+                "message": "An unexpected error has occurred. Please retry your request later."}}
+        }),
+        _ => return Ok(Err("err.fault_preset")),
+    };
+    Ok(RuleSpec::from_json(json.to_string().as_bytes()).map_err(|_| "err.fault_preset"))
+}
+
+async fn post_fault(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    use localgram_core::rng::RngExt;
+    let l = lang(req.headers(), &jar);
+    let (form, session) = check_form(&state, &jar, req).await?;
+    let error = match preset_rule(&state, field(&form, "preset"), field(&form, "target")).await? {
+        Ok(spec) => {
+            let seed = u64::from_le_bytes(state.platform.rng.bytes(8).try_into().unwrap_or([0; 8]));
+            let rule =
+                localgram_core::faults::Rule::new(state.platform.faults.next_id(), spec, seed);
+            let added = match rule {
+                Ok(rule) => crate::shared::add_rule(&state, rule)
+                    .await
+                    .map_err(internal)?
+                    .is_ok(),
+                Err(_) => false,
+            };
+            if added {
+                return Ok(see_other("/emulator?done=fault_added#faults"));
+            }
+            "err.fault_preset"
+        }
+        Err(key) => key,
+    };
+    emulator_page(
+        &state,
+        l,
+        &session,
+        StatusCode::BAD_REQUEST,
+        None,
+        Some(l.t(error)),
+        "",
+        "",
+        "",
+    )
+    .await
+}
+
+async fn post_faults_clear(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    check_form(&state, &jar, req).await?;
+    crate::shared::clear_rules(&state).await.map_err(internal)?;
+    Ok(see_other("/emulator?done=faults_cleared#faults"))
 }
 
 pub(super) fn upload_router() -> Router<AppState> {
@@ -76,6 +210,7 @@ struct EmulatorPage<'a> {
     offset_seconds: i64,
     duration: &'a str,
     calls: Vec<CallRow>,
+    rules: Vec<RuleRow>,
     series: Vec<Series>,
     chart_w: i64,
     chart_h: i64,
@@ -153,7 +288,7 @@ async fn emulator_page(
     caption: &str,
 ) -> Result<Response> {
     let clock = state.clock.state();
-    let recent = state.calls.recent();
+    let recent = crate::calls::recent(state).await.map_err(internal)?;
     let calls = recent
         .iter()
         .take(TABLE_ROWS)
@@ -188,6 +323,7 @@ async fn emulator_page(
         .into_iter()
         .map(|u| u.username)
         .collect();
+    crate::shared::sync_rules(state).await.map_err(internal)?;
     let csrf = issue_csrf(state, session).await?;
     Ok(pages::render(
         status,
@@ -202,6 +338,7 @@ async fn emulator_page(
             offset_seconds: clock.offset_seconds,
             duration,
             calls,
+            rules: rule_rows(state),
             series,
             chart_w: CHART_W,
             chart_h: CHART_H,
@@ -246,7 +383,13 @@ async fn post_advance(
     let typed = field(&form, "duration");
     match parse_duration(typed) {
         Ok(d) => {
+            crate::shared::refresh_clock(&state)
+                .await
+                .map_err(internal)?;
             state.clock.advance(d.whole_seconds());
+            crate::shared::publish_clock(&state)
+                .await
+                .map_err(internal)?;
             Ok(see_other("/emulator?done=clock_advanced"))
         }
         Err(e) => {

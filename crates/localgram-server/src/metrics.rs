@@ -1,0 +1,268 @@
+//! `GET /_localgram/metrics`: the emulator's counters in the Prometheus text format
+//! (`prometheus-client`), one registry per server (docs/journal.md, "Metrics").
+//!
+//! - `localgram_requests_total{host,route,status}` and
+//!   `localgram_request_duration_seconds{host,route}`: calls to the emulated Meta hosts, the
+//!   route being the path with the version dropped and ids written `{id}`;
+//! - `localgram_throttled_total{code}`: answers with a throttling code (4, 17, 32, 613, 80001,
+//!   80002);
+//! - `localgram_faults_fired_total{rule,effect}`;
+//! - `localgram_tokens_issued_total{host}` and `localgram_codes_redeemed_total{host}`: successful
+//!   answers of the token endpoints.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    host: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    host: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CodeLabels {
+    code: i64,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FaultLabels {
+    rule: String,
+    effect: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HostLabels {
+    host: String,
+}
+
+type Histograms = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([
+        0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
+}
+
+/// The registry and its metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Histograms,
+    throttled: Family<CodeLabels, Counter>,
+    faults: Family<FaultLabels, Counter>,
+    tokens: Family<HostLabels, Counter>,
+    codes: Family<HostLabels, Counter>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("localgram");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: Histograms = Family::new_with_constructor(latency_histogram);
+        let throttled = Family::<CodeLabels, Counter>::default();
+        let faults = Family::<FaultLabels, Counter>::default();
+        let tokens = Family::<HostLabels, Counter>::default();
+        let codes = Family::<HostLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "Calls to the emulated Meta hosts",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer a call to an emulated Meta host",
+            latency.clone(),
+        );
+        registry.register(
+            "throttled",
+            "Calls answered with a throttling code",
+            throttled.clone(),
+        );
+        registry.register("faults_fired", "Fault rules fired", faults.clone());
+        registry.register(
+            "tokens_issued",
+            "Access tokens issued by the token endpoints",
+            tokens.clone(),
+        );
+        registry.register(
+            "codes_redeemed",
+            "Authorization codes exchanged for tokens",
+            codes.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            throttled,
+            faults,
+            tokens,
+            codes,
+        }
+    }
+}
+
+/// The throttling codes.
+const THROTTLE_CODES: &[i64] = &[4, 17, 32, 613, 80001, 80002];
+
+/// A route label: the path after the host, the version dropped, ids as `{id}`, secrets as
+/// `{token}`, at most four segments.
+pub fn route_of(path: &str) -> (String, String) {
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let host = segs.next().unwrap_or_default().to_owned();
+    let mut route = String::new();
+    for (i, seg) in segs.enumerate() {
+        if i == 0
+            && seg.starts_with('v')
+            && seg.len() > 1
+            && seg[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            continue;
+        }
+        if route.matches('/').count() >= 4 {
+            route.push_str("/…");
+            break;
+        }
+        route.push('/');
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+            route.push_str("{id}");
+        } else if seg.len() >= 24 || seg == "[redacted]" {
+            route.push_str("{token}");
+        } else {
+            route.push_str(seg);
+        }
+    }
+    if route.is_empty() {
+        route.push('/');
+    }
+    (host, route)
+}
+
+impl Metrics {
+    /// Records one call to an emulated host.
+    pub fn request(
+        &self,
+        path: &str,
+        status: u16,
+        graph_code: i64,
+        seconds: f64,
+        params: &[Option<&str>],
+    ) {
+        let (host, route) = route_of(path);
+        self.requests
+            .get_or_create(&RequestLabels {
+                host: host.clone(),
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                host: host.clone(),
+                route: route.clone(),
+            })
+            .observe(seconds);
+        if THROTTLE_CODES.contains(&graph_code) {
+            self.throttled
+                .get_or_create(&CodeLabels { code: graph_code })
+                .inc();
+        }
+        if status != 200 {
+            return;
+        }
+        let has_code = || {
+            params
+                .iter()
+                .flatten()
+                .any(|p| form_urlencoded::parse(p.as_bytes()).any(|(k, _)| k == "code"))
+        };
+        let (issued, redeemed) = match (host.as_str(), route.as_str()) {
+            ("api.instagram.com", "/oauth/access_token") => (true, true),
+            ("graph.instagram.com", "/access_token" | "/refresh_access_token") => (true, false),
+            ("graph.facebook.com", "/oauth/access_token") => (true, has_code()),
+            _ => (false, false),
+        };
+        if issued {
+            self.tokens
+                .get_or_create(&HostLabels { host: host.clone() })
+                .inc();
+        }
+        if redeemed {
+            self.codes.get_or_create(&HostLabels { host }).inc();
+        }
+    }
+
+    /// Records a fault rule's firing.
+    pub fn fault_fired(&self, rule: &str, effect: &str) {
+        self.faults
+            .get_or_create(&FaultLabels {
+                rule: rule.to_owned(),
+                effect: effect.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "cannot encode the metrics");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_hide_ids_versions_and_tokens() {
+        assert_eq!(
+            route_of("/graph.instagram.com/v22.0/17841400000000001/media"),
+            ("graph.instagram.com".into(), "/{id}/media".into())
+        );
+        assert_eq!(
+            route_of("/graph.instagram.com/me"),
+            ("graph.instagram.com".into(), "/me".into())
+        );
+        assert_eq!(
+            route_of("/graph.instagram.com/[redacted]"),
+            ("graph.instagram.com".into(), "/{token}".into())
+        );
+    }
+
+    #[test]
+    fn the_exposition_has_every_family() {
+        let m = Metrics::default();
+        m.request("/api.instagram.com/oauth/access_token", 200, 0, 0.01, &[]);
+        m.request("/graph.instagram.com/me", 400, 80002, 0.001, &[]);
+        m.fault_fired("f1", "graph_error");
+        let text = m.encode();
+        for needle in [
+            "localgram_requests_total{host=\"api.instagram.com\",route=\"/oauth/access_token\",status=\"200\"} 1",
+            "localgram_request_duration_seconds_bucket{",
+            "localgram_throttled_total{code=\"80002\"} 1",
+            "localgram_faults_fired_total{rule=\"f1\",effect=\"graph_error\"} 1",
+            "localgram_tokens_issued_total{host=\"api.instagram.com\"} 1",
+            "localgram_codes_redeemed_total{host=\"api.instagram.com\"} 1",
+        ] {
+            assert!(text.contains(needle), "{needle} not in\n{text}");
+        }
+    }
+}
