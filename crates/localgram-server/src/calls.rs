@@ -75,6 +75,11 @@ pub fn redact_path(path: &str) -> String {
 
 impl CallLog {
     /// Remembers a call, forgetting the oldest beyond [`CAPACITY`].
+    /// Forgets every call.
+    pub fn clear(&self) {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     pub fn push(&self, call: Call) {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         if calls.len() == CAPACITY {

@@ -45,6 +45,8 @@ pub struct Shared {
     pub reveals: Arc<crate::reveal::Reveals>,
     /// Rendered graph.instagram.com reads, kept while the database is unchanged.
     pub responses: Arc<crate::routes::graph::response_cache::ResponseCache>,
+    /// The worlds loaded at start, in order, which `POST /_localgram/reset` loads again.
+    pub start_worlds: Arc<[crate::reset::StartWorld]>,
     /// The `fbtrace_id`s of this process's error answers.
     pub trace_ids: Arc<crate::error::TraceIds>,
 }

@@ -1813,5 +1813,4 @@ fn test_user_link((app_id, fb_user_id, created_at): (String, String, i64)) -> Te
     }
 }
 
-
 pub(crate) mod state;

@@ -3407,13 +3407,23 @@ async fn story_state_reset(ctx: &Ctx) {
         assert_eq!(n, expected, "{table} after an empty reset");
     }
     assert!(store.is_empty().await.unwrap());
-    assert_eq!(store.read_counter("app:1", 0).await.unwrap(), 0, "rate counts forgotten");
+    assert_eq!(
+        store.read_counter("app:1", 0).await.unwrap(),
+        0,
+        "rate counts forgotten"
+    );
     assert_eq!(
         store.get_or_init_secret("cookie", b"k2").await.unwrap(),
         secret,
         "the instance's keys are kept"
     );
-    assert!(store.find_token("token-hash-t-extra").await.unwrap().is_none());
+    assert!(
+        store
+            .find_token("token-hash-t-extra")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // With a plan: the world again, and only it.
     store.reset(Some(&plan)).await.unwrap();
@@ -3427,9 +3437,18 @@ async fn story_state_reset(ctx: &Ctx) {
             .filter(|m| m.parent_id.as_deref() == Some("m2"))
             .count()
     );
-    assert!(store.find_token("token-hash-t-extra").await.unwrap().is_none());
+    assert!(
+        store
+            .find_token("token-hash-t-extra")
+            .await
+            .unwrap()
+            .is_none()
+    );
     for t in &plan.tokens {
-        assert_eq!(store.find_token(&t.token_hash).await.unwrap().as_ref(), Some(t));
+        assert_eq!(
+            store.find_token(&t.token_hash).await.unwrap().as_ref(),
+            Some(t)
+        );
     }
 
     // A reset whose plan fails writes nothing: the state before it stays whole.
@@ -3465,19 +3484,33 @@ async fn story_snapshots(ctx: &Ctx) {
     assert!(store.remove_tester(APP_A, JANE).await.unwrap());
     store.save_app(&app("1003", "Gamma")).await.unwrap();
     store
-        .insert_code(&code("c-after", Subject::Instagram(JANE.into()), T0 + MINUTE))
+        .insert_code(&code(
+            "c-after",
+            Subject::Instagram(JANE.into()),
+            T0 + MINUTE,
+        ))
         .await
         .unwrap();
     store.hit_counter("app:1", T0, T0 - MINUTE).await.unwrap();
     assert_ne!(ctx.table_counts().await, saved);
 
-    let info = store.restore_snapshot("base").await.unwrap().expect("restored");
+    let info = store
+        .restore_snapshot("base")
+        .await
+        .unwrap()
+        .expect("restored");
     assert_eq!(info.name, "base");
     assert_eq!(info.created_at, from_millis(T0));
     assert_eq!(info.meta, r#"{"clock":1}"#);
     assert_eq!(ctx.table_counts().await, saved);
     assert_eq!(store.dump_state().await.unwrap(), dump);
-    assert!(store.find_token("token-hash-t-after").await.unwrap().is_none());
+    assert!(
+        store
+            .find_token("token-hash-t-after")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.find_app("1003").await.unwrap().is_none());
     assert_eq!(
         store.find_tester_status(APP_A, JANE).await.unwrap(),
@@ -3488,14 +3521,27 @@ async fn story_snapshots(ctx: &Ctx) {
     // A snapshot survives a restore and a reset, and restores again.
     store.reset(None).await.unwrap();
     assert!(store.is_empty().await.unwrap());
-    store.restore_snapshot("base").await.unwrap().expect("restored");
+    store
+        .restore_snapshot("base")
+        .await
+        .unwrap()
+        .expect("restored");
     assert_eq!(store.dump_state().await.unwrap(), dump);
     let media = &plan.media[0];
-    assert_eq!(store.find_media(&media.id).await.unwrap().as_ref(), Some(media));
+    assert_eq!(
+        store.find_media(&media.id).await.unwrap().as_ref(),
+        Some(media)
+    );
 
     // Saving under the same name replaces it; names are listed in order.
-    store.save_snapshot("empty", from_millis(T0 + 1), "{}").await.unwrap();
-    store.save_snapshot("base", from_millis(T0 + 2), "{}").await.unwrap();
+    store
+        .save_snapshot("empty", from_millis(T0 + 1), "{}")
+        .await
+        .unwrap();
+    store
+        .save_snapshot("base", from_millis(T0 + 2), "{}")
+        .await
+        .unwrap();
     let names: Vec<_> = store
         .list_snapshots()
         .await
@@ -3503,7 +3549,10 @@ async fn story_snapshots(ctx: &Ctx) {
         .into_iter()
         .map(|s| (s.name, to_millis(s.created_at)))
         .collect();
-    assert_eq!(names, vec![("base".into(), T0 + 2), ("empty".into(), T0 + 1)]);
+    assert_eq!(
+        names,
+        vec![("base".into(), T0 + 2), ("empty".into(), T0 + 1)]
+    );
     assert_eq!(
         snapshot_tables(ctx).await,
         2 * localgram_store::STATE_TABLES.len() as i64,
@@ -3522,7 +3571,10 @@ async fn story_snapshots(ctx: &Ctx) {
 /// A restore dropped after any number of polls leaves the old state or the snapshot's, whole.
 async fn story_snapshot_restore_is_whole(ctx: &Ctx) {
     let store = ctx.store.clone();
-    store.save_snapshot("empty", from_millis(T0), "{}").await.unwrap();
+    store
+        .save_snapshot("empty", from_millis(T0), "{}")
+        .await
+        .unwrap();
     let mut empty = ctx.table_counts().await;
     empty.remove("blobs");
     store.apply_world(&world()).await.unwrap();

@@ -105,7 +105,12 @@ async fn drop_snapshot(c: &mut dyn Conn, row: &SnapshotRow) -> Result<()> {
         )
         .await?;
     }
-    exec(c, "DELETE FROM snapshots WHERE name = $1", params![&row.name]).await?;
+    exec(
+        c,
+        "DELETE FROM snapshots WHERE name = $1",
+        params![&row.name],
+    )
+    .await?;
     Ok(())
 }
 
@@ -135,9 +140,13 @@ impl<B: Backend> StateStore for SqlStore<B> {
                 if let Some(old) = find_snapshot(c, &name).await? {
                     drop_snapshot(c, &old).await?;
                 }
-                let (next,): (i64,) = one(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots", params![])
-                    .await?
-                    .ok_or_else(|| StoreError::Other(anyhow::anyhow!("no snapshot id")))?;
+                let (next,): (i64,) = one(
+                    c,
+                    "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots",
+                    params![],
+                )
+                .await?
+                .ok_or_else(|| StoreError::Other(anyhow::anyhow!("no snapshot id")))?;
                 for table in STATE_TABLES {
                     exec(
                         c,

@@ -21,4 +21,5 @@ mod media_files;
 mod page_creation;
 mod readme;
 mod restart;
+mod state;
 mod support;

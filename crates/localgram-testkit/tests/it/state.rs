@@ -1,0 +1,230 @@
+//! `/_localgram/reset` and `/_localgram/snapshots` over HTTP, on both backends.
+
+use crate::support::*;
+use localgram_testkit::world::*;
+use localgram_testkit::{Backend, TestServer, client};
+use serde_json::{Value, json};
+
+async fn post_json(server: &TestServer, path: &str, body: Value) -> Reply {
+    Reply::read(
+        client()
+            .post(server.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request failed"),
+    )
+    .await
+}
+
+async fn me(server: &TestServer, token: &str) -> Reply {
+    get(
+        &client(),
+        &server.url(&format!(
+            "/graph.instagram.com/me?fields=id,username&access_token={token}"
+        )),
+    )
+    .await
+}
+
+/// A fresh token from a code exchange (a runtime change of the state).
+async fn runtime_token(server: &TestServer) -> String {
+    let code = mint_code(server).await;
+    access_token_of(&exchange_code(server, &code).await, "exchange")
+}
+
+#[tokio::test]
+async fn reset_reloads_the_start_world_and_forgets_everything_else() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let before = me(&server, LONG_LIVED_TOKEN).await;
+        assert_eq!(before.status, 200, "{b}: {}", before.text);
+        let minted = runtime_token(&server).await;
+        assert_eq!(me(&server, &minted).await.status, 200, "{b}");
+
+        // Without a body (the control plane still wants the JSON content type): the start
+        // world again.
+        let res = Reply::read(
+            client()
+                .post(server.url("/_localgram/reset"))
+                .header("content-type", "application/json")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        assert_eq!(
+            res.json(),
+            json!({"reset": true, "worlds_loaded": 1}),
+            "{b}"
+        );
+        let after = me(&server, LONG_LIVED_TOKEN).await;
+        assert_eq!(
+            (after.status.as_u16(), after.json()),
+            (200, before.json()),
+            "{b}"
+        );
+        let gone = me(&server, &minted).await;
+        assert_graph_error(
+            &gone,
+            cannot_parse(),
+            &format!("{b}: minted token after reset"),
+        );
+
+        // reload_world false: empty.
+        let res = post_json(&server, "/_localgram/reset", json!({"reload_world": false})).await;
+        assert_eq!(
+            res.json(),
+            json!({"reset": true, "worlds_loaded": 0}),
+            "{b}"
+        );
+        assert_graph_error(
+            &me(&server, LONG_LIVED_TOKEN).await,
+            cannot_parse(),
+            &format!("{b}: declared token after an empty reset"),
+        );
+        assert!(
+            server.state.platform.store_is_empty().await.unwrap(),
+            "{b}: the store is empty"
+        );
+
+        // Bad input: 400 naming the field, nothing changed.
+        let res = post_json(&server, "/_localgram/reset", json!({"reload_world": "yes"})).await;
+        assert_eq!(res.status, 400, "{b}: {}", res.text);
+        assert!(res.text.contains("invalid type"), "{b}: {}", res.text);
+        let res = post_json(&server, "/_localgram/reset", json!({"reload": true})).await;
+        assert_eq!(res.status, 400, "{b}: {}", res.text);
+        assert!(res.text.contains("reload"), "{b}: {}", res.text);
+    }
+}
+
+#[tokio::test]
+async fn a_snapshot_restores_the_state_it_saved() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let url = server.url("/_localgram/snapshots");
+        let res = post_json(&server, "/_localgram/snapshots", json!({"name": "base"})).await;
+        assert_eq!(res.status, 201, "{b}: {}", res.text);
+        assert_eq!(
+            res.json(),
+            json!({"name": "base", "created_at": "2026-11-20T12:00:00Z"}),
+            "{b}"
+        );
+        let before = me(&server, LONG_LIVED_TOKEN).await;
+
+        // Change the state: a new token, the declared one revoked by an empty reset.
+        let minted = runtime_token(&server).await;
+        let res = post_json(&server, "/_localgram/reset", json!({"reload_world": false})).await;
+        assert_eq!(res.status, 200, "{b}");
+        assert_eq!(me(&server, LONG_LIVED_TOKEN).await.status, 400, "{b}");
+
+        let res = post_json(&server, "/_localgram/snapshots/base/restore", json!({})).await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        assert_eq!(
+            res.json(),
+            json!({"restored": {"name": "base", "created_at": "2026-11-20T12:00:00Z"}}),
+            "{b}"
+        );
+        let after = me(&server, LONG_LIVED_TOKEN).await;
+        assert_eq!(
+            (after.status.as_u16(), after.json()),
+            (200, before.json()),
+            "{b}"
+        );
+        assert_graph_error(
+            &me(&server, &minted).await,
+            cannot_parse(),
+            &format!("{b}: a token minted after the snapshot"),
+        );
+
+        // The frozen clock is put back too.
+        let res = post_json(
+            &server,
+            "/_localgram/clock/advance",
+            json!({"seconds": 3600}),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}");
+        post_json(&server, "/_localgram/snapshots/base/restore", json!({})).await;
+        let clock = get(&client(), &server.url("/_localgram/clock"))
+            .await
+            .json();
+        assert_eq!(clock["now"], "2026-11-20T12:00:00Z", "{b}");
+
+        // Listing, deleting, unknown names, bad names.
+        post_json(&server, "/_localgram/snapshots", json!({"name": "a.b_c-1"})).await;
+        let list = get(&client(), &url).await;
+        assert_eq!(
+            list.json(),
+            json!({"data": [
+                {"name": "a.b_c-1", "created_at": "2026-11-20T12:00:00Z"},
+                {"name": "base", "created_at": "2026-11-20T12:00:00Z"},
+            ]}),
+            "{b}"
+        );
+        let res = Reply::read(
+            client()
+                .delete(format!("{url}/base"))
+                .header("content-type", "application/json")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (res.status.as_u16(), res.json()),
+            (200, json!({"deleted": true})),
+            "{b}"
+        );
+        let res = Reply::read(
+            client()
+                .delete(format!("{url}/base"))
+                .header("content-type", "application/json")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 404, "{b}: {}", res.text);
+        let res = post_json(&server, "/_localgram/snapshots/base/restore", json!({})).await;
+        assert_eq!(res.status, 404, "{b}: {}", res.text);
+        assert!(
+            res.text.contains("no snapshot is named \\\"base\\\""),
+            "{b}: {}",
+            res.text
+        );
+        for bad in [
+            json!({"name": ""}),
+            json!({"name": "a b"}),
+            json!({"name": "x".repeat(65)}),
+        ] {
+            let res = post_json(&server, "/_localgram/snapshots", bad.clone()).await;
+            assert_eq!(res.status, 400, "{b}: {bad}");
+            assert!(res.text.contains("name: 1 to 64"), "{b}: {}", res.text);
+        }
+        let res = post_json(&server, "/_localgram/snapshots", json!({})).await;
+        assert_eq!(res.status, 400, "{b}");
+        assert!(res.text.contains("name"), "{b}: {}", res.text);
+        let res = post_json(&server, "/_localgram/snapshots/a%20b/restore", json!({})).await;
+        assert_eq!(res.status, 400, "{b}: {}", res.text);
+        let list = get(&client(), &url).await;
+        assert_eq!(list.json()["data"].as_array().map(Vec::len), Some(1), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn state_routes_obey_the_admin_token() {
+    let server = TestServer::spawn_with(localgram_testkit::TestOptions {
+        admin_token: Some("s3cret-admin-token".into()),
+        ..Default::default()
+    })
+    .await;
+    let res = post_json(&server, "/_localgram/reset", json!({})).await;
+    assert_eq!(res.status, 401, "{}", res.text);
+    let res = post_json(&server, "/_localgram/snapshots", json!({"name": "x"})).await;
+    assert_eq!(res.status, 401, "{}", res.text);
+    assert_eq!(me(&server, LONG_LIVED_TOKEN).await.status, 200);
+}
