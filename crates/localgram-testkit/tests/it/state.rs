@@ -228,3 +228,37 @@ async fn state_routes_obey_the_admin_token() {
     assert_eq!(res.status, 401, "{}", res.text);
     assert_eq!(me(&server, LONG_LIVED_TOKEN).await.status, 200);
 }
+
+/// The testkit's state API with the SDK, as the README shows it.
+#[tokio::test]
+async fn the_testkit_resets_and_restores_between_tests() {
+    use localgram_client::AccessToken;
+    let server = TestServer::spawn().await;
+    let sdk = server.sdk().with_token(AccessToken::new(LONG_LIVED_TOKEN));
+    server.snapshots().save("clean").await;
+    let me = sdk.me().send().await.expect("/me");
+    assert_eq!(me.username.as_deref(), Some(TESTER));
+
+    server.reset_empty().await;
+    let err = sdk
+        .me()
+        .send()
+        .await
+        .expect_err("an empty emulator knows no token");
+    assert_eq!(
+        err.graph_error().map(|e| e.detail.code),
+        Some(190),
+        "{err:?}"
+    );
+
+    server.snapshots().restore("clean").await;
+    assert_eq!(
+        sdk.me().send().await.expect("/me").username.as_deref(),
+        Some(TESTER)
+    );
+    assert_eq!(server.snapshots().list().await, vec!["clean".to_owned()]);
+    server.snapshots().delete("clean").await;
+    assert!(server.snapshots().list().await.is_empty());
+    server.reset().await;
+    assert!(sdk.me().send().await.is_ok());
+}
