@@ -26,6 +26,7 @@ use time::format_description::well_known::Rfc3339;
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/_localgram/reset", post(post_reset))
+        .route("/_localgram/world", get(get_world))
         .route(
             "/_localgram/snapshots",
             get(get_snapshots).post(post_snapshot),
@@ -245,4 +246,18 @@ async fn delete_snapshot(
         return Err(no_snapshot(&name));
     }
     Ok(Json(json!({"deleted": true})).into_response())
+}
+
+async fn get_world(State(state): State<AppState>) -> Result<Response> {
+    use localgram_core::world_export::ExportError;
+    let world = state.platform.export_world().await.map_err(|e| match e {
+        ExportError::Store(e) => store_failed("the export", &e),
+        e @ ExportError::UnsealedSecret(_) => {
+            ApiError::Control(StatusCode::CONFLICT, e.to_string())
+        }
+    })?;
+    let mut res = Json(world).into_response();
+    // It holds app secrets and password hashes.
+    crate::error::no_store(res.headers_mut());
+    Ok(res)
 }

@@ -262,3 +262,143 @@ async fn the_testkit_resets_and_restores_between_tests() {
     server.reset().await;
     assert!(sdk.me().send().await.is_ok());
 }
+
+/// `GET /_localgram/world` loads back, into an empty server, as the same emulator: every answer
+/// below is the same on both (the server's own address aside).
+#[tokio::test]
+async fn an_exported_world_loads_back_into_the_same_answers() {
+    use localgram_testkit::world::fb;
+    for backend in Backend::all() {
+        let b = backend.name();
+        let source = TestServer::spawn_with(localgram_testkit::TestOptions {
+            backend: backend.clone(),
+            world: Some(localgram_testkit::facebook_world()),
+            ..Default::default()
+        })
+        .await;
+        let minted = runtime_token(&source).await;
+        let res = get(&client(), &source.url("/_localgram/world")).await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        assert_eq!(res.header("cache-control"), Some("no-store"), "{b}");
+        let export = res.text.clone();
+        assert!(
+            !export.contains(LONG_LIVED_TOKEN),
+            "{b}: no raw token is exported"
+        );
+        assert!(
+            !export.contains(TESTER_PASSWORD),
+            "{b}: no password is exported"
+        );
+
+        let target = TestServer::spawn_with(localgram_testkit::TestOptions {
+            backend: backend.clone(),
+            world: None,
+            ..Default::default()
+        })
+        .await;
+        let res = Reply::read(
+            client()
+                .post(target.url("/_localgram/world"))
+                .header("content-type", "application/json")
+                .body(export.clone())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+
+        let ig = |token: &str, path: &str| {
+            format!(
+                "/graph.instagram.com{path}{}access_token={token}",
+                if path.contains('?') { "&" } else { "?" }
+            )
+        };
+        let fbg = |token: &str, path: &str| {
+            format!(
+                "/graph.facebook.com/v23.0{path}{}access_token={token}",
+                if path.contains('?') { "&" } else { "?" }
+            )
+        };
+        let app_token = format!("{APP_ID}|{APP_SECRET}");
+        let fb_app_token = format!("{}|{}", fb::APP_ID, fb::APP_SECRET);
+        let paths = vec![
+            ig(
+                LONG_LIVED_TOKEN,
+                "/me?fields=id,username,account_type,media_count",
+            ),
+            ig(&minted, "/me?fields=id,username"),
+            ig(
+                LONG_LIVED_TOKEN,
+                "/me/media?fields=id,caption,media_type,media_url,permalink,thumbnail_url,timestamp,username&limit=100",
+            ),
+            ig(
+                LONG_LIVED_TOKEN,
+                "/17895695668004551/children?fields=id,media_type,media_url",
+            ),
+            ig(
+                LONG_LIVED_TOKEN,
+                "/17895695668004551?fields=id,media_type,caption,timestamp,permalink",
+            ),
+            fbg(fb::LONG_TOKEN, "/me?fields=id,name,email"),
+            fbg(
+                fb::LONG_TOKEN,
+                "/me/accounts?fields=id,name,category,tasks,location&limit=100",
+            ),
+            fbg(
+                fb::PAGE_TOKEN,
+                &format!(
+                    "/{}?fields=id,name,about,instagram_business_account",
+                    fb::CAFE_PAGE
+                ),
+            ),
+            fbg(
+                &fb_app_token,
+                &format!("/debug_token?input_token={}", fb::LONG_TOKEN),
+            ),
+            fbg(
+                &app_token,
+                &format!("/debug_token?input_token={LONG_LIVED_TOKEN}"),
+            ),
+            fbg(fb::MANY_TOKEN, "/me/accounts?fields=id,name&limit=100"),
+        ];
+        for path in paths {
+            let one = get(&client(), &source.url(&path)).await;
+            let two = get(&client(), &target.url(&path)).await;
+            assert_eq!(one.status, 200, "{b}: {path}: {}", one.text);
+            // Cursors are signed with each instance's own key: compared by their presence.
+            let norm = |r: &Reply, base: &str| {
+                let mut v: Value = serde_json::from_str(&r.text.replace(base, "BASE")).unwrap();
+                if let Some(cursors) = v
+                    .pointer_mut("/paging/cursors")
+                    .and_then(Value::as_object_mut)
+                {
+                    for c in cursors.values_mut() {
+                        *c = json!("CURSOR");
+                    }
+                }
+                v
+            };
+            assert_eq!(
+                (two.status, norm(&two, &target.base)),
+                (one.status, norm(&one, &source.base)),
+                "{b}: {path}"
+            );
+        }
+        // The media files are the same bytes.
+        let file = "/cdn/media/17895695668004551.jpg";
+        let one = client().get(source.url(file)).send().await.unwrap();
+        let two = client().get(target.url(file)).send().await.unwrap();
+        assert_eq!(one.status(), two.status(), "{b}");
+        assert_eq!(
+            one.bytes().await.unwrap(),
+            two.bytes().await.unwrap(),
+            "{b}"
+        );
+
+        // Exported again, the target gives the same world.
+        let again = get(&client(), &target.url("/_localgram/world")).await;
+        let (mut x, mut y): (Value, Value) = (serde_json::from_str(&export).unwrap(), again.json());
+        assert_eq!(x.take(), y.take(), "{b}: export → load → export");
+    }
+}
