@@ -55,6 +55,11 @@ impl Attempts {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Forgets every failure (a reset or a snapshot restore of the emulator).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// When `key` is locked at `now`: the end of its window; `None` when attempts are allowed.
     pub fn locked_until(
         &self,

@@ -36,6 +36,7 @@ pub mod testusers;
 pub mod timefmt;
 pub mod tokens;
 pub mod world;
+pub mod world_export;
 pub mod world_load;
 
 pub use platform::{Platform, Settings};

@@ -461,6 +461,65 @@ pub trait DashboardStore: Send + Sync {
     ) -> Result<u64>;
 }
 
+/// A named snapshot of the store's state ([`StateStore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    /// The name it was saved under.
+    pub name: String,
+    /// When it was saved (the emulator clock's time).
+    pub created_at: OffsetDateTime,
+    /// What the caller saved with it (JSON text, for example the clock's state).
+    pub meta: String,
+}
+
+/// Everything the store holds that a world file can declare, read in one transaction (for the
+/// export, `GET /_localgram/world`). Revoked and expired tokens are included; the caller filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateDump {
+    /// Apps, by id.
+    pub apps: Vec<App>,
+    /// Instagram testers of every app.
+    pub testers: Vec<AppTester>,
+    /// Facebook app roles of every app.
+    pub app_roles: Vec<AppRole>,
+    /// Instagram accounts, by id.
+    pub ig_users: Vec<IgUser>,
+    /// Every media object (album children included), by owner, then time, then id.
+    pub media: Vec<IgMedia>,
+    /// Facebook users, by id.
+    pub fb_users: Vec<FbUser>,
+    /// Cities, by id.
+    pub cities: Vec<City>,
+    /// Pages, by id.
+    pub pages: Vec<Page>,
+    /// Page roles of every Page.
+    pub page_roles: Vec<PageRole>,
+    /// Every token, by issue time.
+    pub tokens: Vec<TokenRecord>,
+}
+
+/// Resetting, snapshotting and dumping the whole state (docs/state.md). The state is every
+/// table but `server_secrets` (the instance's keys), `blobs` (content-addressed file bytes,
+/// served only through the rows that name them) and the snapshots themselves.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// In one write job: deletes every row of the state (rate counters and CSRF tokens too),
+    /// then writes `plan` when given. A dropped caller leaves the old state or the new one.
+    async fn reset(&self, plan: Option<&WorldPlan>) -> Result<()>;
+    /// In one write job: saves a copy of the state under `name` (replacing a snapshot of that
+    /// name), with `meta`.
+    async fn save_snapshot(&self, name: &str, at: OffsetDateTime, meta: &str) -> Result<()>;
+    /// In one write job: replaces the state with snapshot `name`'s copy (rate counters and
+    /// CSRF tokens are cleared). `None`, and nothing written, when there is no such snapshot.
+    async fn restore_snapshot(&self, name: &str) -> Result<Option<SnapshotInfo>>;
+    /// Every snapshot, by name.
+    async fn list_snapshots(&self) -> Result<Vec<SnapshotInfo>>;
+    /// Deletes a snapshot; `false` when there was none.
+    async fn delete_snapshot(&self, name: &str) -> Result<bool>;
+    /// Everything a world file can declare, read in one transaction.
+    async fn dump_state(&self) -> Result<StateDump>;
+}
+
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
@@ -475,6 +534,7 @@ pub trait Store:
     + RateStore
     + PageStore
     + DashboardStore
+    + StateStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;

@@ -73,7 +73,7 @@ impl Format {
 }
 
 /// A world file, as written.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct World {
     /// Schema version; 1.
@@ -102,7 +102,7 @@ pub struct World {
 }
 
 /// `[[apps]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldApp {
     /// App id.
@@ -143,7 +143,7 @@ pub struct WorldApp {
     #[serde(default)]
     pub roles: Vec<WorldAppRole>,
     /// Rate limits of this app (unset keys use the server's defaults).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limits: Option<RateLimits>,
 }
 
@@ -165,7 +165,7 @@ fn default_test_user_limit() -> i64 {
 }
 
 /// `[[apps.roles]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldAppRole {
     /// Facebook user id.
@@ -175,7 +175,7 @@ pub struct WorldAppRole {
 }
 
 /// `[[instagram_users]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldIgUser {
     /// Id.
@@ -183,7 +183,11 @@ pub struct WorldIgUser {
     /// Username.
     pub username: String,
     /// Login password (stored hashed).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub password: String,
+    /// Instead of `password`: the stored argon2id hash (PHC string), as an export writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
     /// `PERSONAL` | `BUSINESS` | `MEDIA_CREATOR`.
     #[serde(default = "default_account_type")]
     pub account_type: String,
@@ -206,7 +210,7 @@ pub struct WorldIgUser {
     #[serde(default)]
     pub follows_count: i64,
     /// Profile picture file.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_picture: Option<String>,
     /// Media.
     #[serde(default)]
@@ -218,7 +222,7 @@ fn default_account_type() -> String {
 }
 
 /// `[[instagram_users.media]]` and `[[instagram_users.media.children]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldMedia {
     /// Id.
@@ -226,19 +230,19 @@ pub struct WorldMedia {
     /// `IMAGE` | `VIDEO` | `CAROUSEL_ALBUM`.
     pub media_type: String,
     /// Caption.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     /// Publish time (required on top-level media; children default to their album's).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     /// Media file.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Video thumbnail file.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_file: Option<String>,
     /// Permalink short code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shortcode: Option<String>,
     /// Copyright flag.
     #[serde(default)]
@@ -247,7 +251,7 @@ pub struct WorldMedia {
     #[serde(default = "default_product_type")]
     pub media_product_type: String,
     /// Reels only.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_shared_to_feed: Option<bool>,
     /// Album children.
     #[serde(default)]
@@ -259,7 +263,7 @@ fn default_product_type() -> String {
 }
 
 /// `[[facebook_users]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldFbUser {
     /// Id.
@@ -267,11 +271,14 @@ pub struct WorldFbUser {
     /// Name.
     pub name: String,
     /// Email.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Password (stored hashed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// Instead of `password`: the stored argon2id hash (PHC string), as an export writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
     /// Test user.
     #[serde(default)]
     pub test_user: bool,
@@ -284,7 +291,7 @@ pub struct WorldFbUser {
 }
 
 /// `[[cities]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldCity {
     /// Id.
@@ -310,7 +317,7 @@ fn default_radius() -> f64 {
 }
 
 /// `[[pages]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldPage {
     /// Id.
@@ -342,10 +349,10 @@ pub struct WorldPage {
     #[serde(default)]
     pub business_id: String,
     /// Linked Instagram account.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_business_account: Option<String>,
     /// Location.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<serde_json::Map<String, serde_json::Value>>,
     /// Roles.
     #[serde(default)]
@@ -360,7 +367,7 @@ fn default_true() -> bool {
 }
 
 /// `[[pages.roles]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldPageRole {
     /// Facebook user id.
@@ -371,11 +378,16 @@ pub struct WorldPageRole {
 }
 
 /// `[[tokens]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldToken {
     /// The token string.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value: String,
+    /// Instead of `value`: the SHA-256 of the token string (64 lowercase hex digits), as an
+    /// export writes it; clients holding the string keep using it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_sha256: Option<String>,
     /// App id.
     pub app: String,
     /// Instagram username or Facebook user id (empty for app tokens).
@@ -390,8 +402,11 @@ pub struct WorldToken {
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Issue time (default: now).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
+    /// Expiry (default: the issue time plus the kind's lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 /// Parses a world file body.
@@ -473,6 +488,18 @@ impl Existing for NothingExisting {
     fn page_exists(&self, _: &str) -> bool {
         false
     }
+}
+
+/// A stored password hash given by an export: an argon2id PHC string.
+fn check_password_hash(object: &str, hash: &str) -> Result<String, WorldError> {
+    if !hash.starts_with("$argon2id$") || hash.len() > 512 {
+        return Err(invalid(
+            object,
+            "password_hash",
+            "must be an argon2id hash ($argon2id$…)",
+        ));
+    }
+    Ok(hash.to_owned())
 }
 
 fn check_id(object: &str, field: &str, id: &str) -> Result<(), WorldError> {
@@ -762,9 +789,18 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
                 format!("{:?} is used by another account", u.username),
             ));
         }
-        if u.password.is_empty() {
-            return Err(invalid(&obj, "password", "must not be empty"));
-        }
+        let stored_hash = match (&u.password_hash, u.password.is_empty()) {
+            (Some(_), false) => {
+                return Err(invalid(
+                    &obj,
+                    "password_hash",
+                    "give password or password_hash, not both",
+                ));
+            }
+            (Some(h), true) => Some(check_password_hash(&obj, h)?),
+            (None, true) => return Err(invalid(&obj, "password", "must not be empty")),
+            (None, false) => None,
+        };
         if !["PERSONAL", "BUSINESS", "MEDIA_CREATOR"].contains(&u.account_type.as_str()) {
             return Err(invalid(
                 &obj,
@@ -772,8 +808,11 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
                 "must be PERSONAL, BUSINESS or MEDIA_CREATOR",
             ));
         }
-        let password_hash = hash_password(cx.rng, &u.password)
-            .map_err(|e| invalid(&obj, "password", e.to_string()))?;
+        let password_hash = match stored_hash {
+            Some(h) => h,
+            None => hash_password(cx.rng, &u.password)
+                .map_err(|e| invalid(&obj, "password", e.to_string()))?,
+        };
         let (profile_picture, profile_blob) = load_file(
             &mut plan,
             cx,
@@ -845,8 +884,16 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
                 ));
             }
         }
-        let password_hash = match &u.password {
-            Some(p) if !p.is_empty() => Some(
+        let password_hash = match (&u.password, &u.password_hash) {
+            (Some(p), Some(_)) if !p.is_empty() => {
+                return Err(invalid(
+                    &obj,
+                    "password_hash",
+                    "give password or password_hash, not both",
+                ));
+            }
+            (_, Some(h)) => Some(check_password_hash(&obj, h)?),
+            (Some(p), None) if !p.is_empty() => Some(
                 hash_password(cx.rng, p).map_err(|e| invalid(&obj, "password", e.to_string()))?,
             ),
             _ => None,
@@ -1275,7 +1322,35 @@ fn plan_token(
     app_ids: &HashSet<String>,
     page_ids: &HashSet<String>,
 ) -> Result<TokenRecord, WorldError> {
-    if t.value.len() < 16 || t.value.len() > 512 || !t.value.bytes().all(|b| b.is_ascii_graphic()) {
+    let by_hash = match (&t.value_sha256, t.value.is_empty()) {
+        (Some(_), false) => {
+            return Err(invalid(
+                obj,
+                "value_sha256",
+                "give value or value_sha256, not both",
+            ));
+        }
+        (Some(h), true) => {
+            if h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
+                return Err(invalid(
+                    obj,
+                    "value_sha256",
+                    "must be 64 lowercase hex digits",
+                ));
+            }
+            Some(h.clone())
+        }
+        (None, _) => None,
+    };
+    if by_hash.is_none()
+        && (t.value.len() < 16
+            || t.value.len() > 512
+            || !t.value.bytes().all(|b| b.is_ascii_graphic()))
+    {
         return Err(invalid(
             obj,
             "value",
@@ -1288,14 +1363,18 @@ fn plan_token(
     let kind = TokenKind::parse(&t.kind).ok_or_else(|| {
         invalid(obj, "kind", "must be instagram_short_lived, instagram_long_lived, facebook_user, facebook_user_long_lived, page or app")
     })?;
-    if kind.is_instagram() && !t.value.starts_with("IG") {
+    if by_hash.is_none() && kind.is_instagram() && !t.value.starts_with("IG") {
         return Err(invalid(
             obj,
             "value",
             "instagram tokens start with IG (IGQV… or IGAA…)",
         ));
     }
-    if !kind.is_instagram() && kind != TokenKind::App && !t.value.starts_with("EAA") {
+    if by_hash.is_none()
+        && !kind.is_instagram()
+        && kind != TokenKind::App
+        && !t.value.starts_with("EAA")
+    {
         return Err(invalid(obj, "value", "facebook tokens start with EAA"));
     }
     let subject = match kind {
@@ -1349,10 +1428,24 @@ fn plan_token(
         TokenKind::FacebookUser => Some(issued_at + cx.lifetimes.facebook_user),
         TokenKind::Page | TokenKind::App => None,
     };
+    let expires_at = match &t.expires_at {
+        Some(s) => Some(
+            parse_timestamp(s)
+                .filter(|at| *at > issued_at)
+                .ok_or_else(|| {
+                    invalid(
+                        obj,
+                        "expires_at",
+                        format!("{s:?} is not an RFC 3339 time after issued_at"),
+                    )
+                })?,
+        ),
+        None => expires_at,
+    };
     let _ = world;
     Ok(TokenRecord {
         id: cx.rng.digits('9', 18),
-        token_hash: SecretHash::of(&t.value).0,
+        token_hash: by_hash.unwrap_or_else(|| SecretHash::of(&t.value).0),
         app_id: t.app.clone(),
         kind,
         subject,

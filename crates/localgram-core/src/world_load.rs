@@ -142,6 +142,65 @@ impl Platform {
             .collect()
     }
 
+    /// Plans a world for an empty store (nothing outside the world is referred to): what
+    /// [`Platform::reset`] writes. Files named by Localgram URLs are read from the store now.
+    pub async fn plan_fresh_world(
+        &self,
+        body: &str,
+        format: Format,
+        base_dir: Option<&Path>,
+    ) -> Result<crate::store::WorldPlan, LoadWorldError> {
+        let world = world::parse(body, format)?;
+        let stored_files = self.stored_files(&world).await?;
+        let mut plan = {
+            let cx = PlanContext {
+                rng: &*self.rng,
+                now: self.clock.now(),
+                lifetimes: self.settings.lifetimes,
+                base_dir,
+                stored_files: &stored_files,
+                existing: &world::NothingExisting,
+            };
+            world::plan(&world, &cx)?
+        };
+        for app in &mut plan.apps {
+            if let Some(declared) = world.apps.iter().find(|a| a.id == app.id) {
+                app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, &declared.secret));
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Puts the store back to a fresh state holding `plans` only (in one write job: a dropped
+    /// caller leaves the old state or the new one), and clears the platform's memories (read
+    /// caches, failed attempts).
+    pub async fn reset(&self, plans: &[crate::store::WorldPlan]) -> Result<(), StoreError> {
+        let merged = plans.iter().cloned().reduce(|mut a, b| {
+            a.apps.extend(b.apps);
+            a.testers.extend(b.testers);
+            a.app_roles.extend(b.app_roles);
+            a.ig_users.extend(b.ig_users);
+            a.media.extend(b.media);
+            a.fb_users.extend(b.fb_users);
+            a.cities.extend(b.cities);
+            a.pages.extend(b.pages);
+            a.page_roles.extend(b.page_roles);
+            a.tokens.extend(b.tokens);
+            a.blobs.extend(b.blobs);
+            a
+        });
+        let result = self.store.reset(merged.as_ref()).await;
+        self.forget_memories();
+        result
+    }
+
+    /// Clears what the platform keeps in process memory: read caches and failed-attempt counts.
+    /// Called after a reset and a snapshot restore.
+    pub fn forget_memories(&self) {
+        self.clear_caches();
+        self.attempts.clear();
+    }
+
     /// Whether the store is empty (then the demo world is loaded at start).
     pub async fn store_is_empty(&self) -> Result<bool, StoreError> {
         self.store.is_empty().await

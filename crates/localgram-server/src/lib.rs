@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod proxy;
+pub mod reset;
 pub mod reveal;
 pub mod routes;
 pub mod session;
@@ -443,20 +444,24 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         .await
         .context("cannot read the database")?;
     let mut world = None;
+    let mut start_worlds = Vec::new();
     if let Some(path) = &config.world {
         let body = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the world file {}", path.display()))?;
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let summary = platform
-            .load_world(
-                &body,
-                Format::from_path(path),
-                path.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .or(Some(Path::new("."))),
-            )
+            .load_world(&body, Format::from_path(path), Some(base_dir))
             .await
             .with_context(|| format!("cannot load the world file {}", path.display()))?;
         world = Some(summary);
+        start_worlds.push(reset::StartWorld {
+            body,
+            format: Format::from_path(path),
+            base_dir: Some(base_dir.to_owned()),
+        });
     }
     let demo_loaded = was_empty && !config.no_demo;
     if demo_loaded {
@@ -464,6 +469,12 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
             .load_world(DEMO_WORLD, Format::Toml, None)
             .await
             .context("cannot load the demo world")?;
+        // A reset loads the worlds again in the order they were loaded at start.
+        start_worlds.push(reset::StartWorld {
+            body: DEMO_WORLD.to_owned(),
+            format: Format::Toml,
+            base_dir: None,
+        });
     }
     let demo = if config.no_demo {
         None
@@ -495,6 +506,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         metrics: Arc::default(),
         reveals: Arc::default(),
         responses: Arc::default(),
+        start_worlds: start_worlds.into(),
         trace_ids: Arc::new(trace_ids),
         clock_generation: std::sync::atomic::AtomicI64::new(0),
     });
@@ -539,6 +551,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .merge(routes::control::router(state.clone()))
         .merge(routes::control_faults::router(state.clone()))
+        .merge(routes::state::router(state.clone()))
         .merge(routes::static_files::router())
         .merge(routes::media_files::router())
         .merge(routes::dashboard::router(state.clone()))

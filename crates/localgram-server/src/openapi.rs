@@ -96,6 +96,56 @@ pub struct AdvanceClock {
     seconds: i64,
 }
 
+/// `POST /_localgram/reset` (an empty body: the defaults).
+#[derive(Serialize, ToSchema)]
+pub struct ResetRequest {
+    /// Load the worlds the server started with again (`--world`, the demo world); default
+    /// `true`. `false` leaves the emulator empty.
+    reload_world: Option<bool>,
+}
+
+/// What `POST /_localgram/reset` did.
+#[derive(Serialize, ToSchema)]
+pub struct ResetResult {
+    reset: bool,
+    /// How many start worlds were loaded again.
+    worlds_loaded: i64,
+}
+
+/// `POST /_localgram/snapshots`.
+#[derive(Serialize, ToSchema)]
+pub struct SnapshotRequest {
+    /// 1 to 64 letters, digits, `.`, `_` or `-`; a snapshot of that name is replaced.
+    name: String,
+}
+
+/// A saved snapshot.
+#[derive(Serialize, ToSchema)]
+pub struct Snapshot {
+    name: String,
+    /// When it was saved, by the emulator clock (RFC 3339).
+    created_at: String,
+}
+
+/// `GET /_localgram/snapshots`.
+#[derive(Serialize, ToSchema)]
+pub struct SnapshotList {
+    /// By name.
+    data: Vec<Snapshot>,
+}
+
+/// `POST /_localgram/snapshots/{name}/restore`.
+#[derive(Serialize, ToSchema)]
+pub struct Restored {
+    restored: Snapshot,
+}
+
+/// `DELETE /_localgram/snapshots/{name}`.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    deleted: bool,
+}
+
 /// `POST /_localgram/oauth/codes`.
 #[derive(Serialize, ToSchema)]
 pub struct MintCodes {
@@ -452,6 +502,29 @@ fn clock_advance() {}
     responses((status = 200, description = "{\"loaded\": {counts}}"), (status = 400, body = ControlError)))]
 fn world() {}
 
+#[utoipa::path(post, path = "/_localgram/reset", tag = "control", request_body = ResetRequest,
+    description = "Puts the emulator back to a fresh database holding the worlds it started with (docs/state.md); clears the in-process memories (caches, recent calls, reveals, rate counts, failed attempts).",
+    responses((status = 200, body = ResetResult), (status = 400, body = ControlError), (status = 409, body = ControlError, description = "A start world no longer loads (a file it names changed)")))]
+fn reset() {}
+
+#[utoipa::path(post, path = "/_localgram/snapshots", tag = "control", request_body = SnapshotRequest,
+    responses((status = 201, body = Snapshot), (status = 400, body = ControlError)))]
+fn snapshot_save() {}
+
+#[utoipa::path(get, path = "/_localgram/snapshots", tag = "control", responses((status = 200, body = SnapshotList)))]
+fn snapshot_list() {}
+
+#[utoipa::path(post, path = "/_localgram/snapshots/{name}/restore", tag = "control",
+    params(("name" = String, Path, description = "The snapshot's name")),
+    description = "Replaces the state with the snapshot's, in one transaction, and puts a clock that was frozen when it was saved back to that time.",
+    responses((status = 200, body = Restored), (status = 400, body = ControlError), (status = 404, body = ControlError)))]
+fn snapshot_restore() {}
+
+#[utoipa::path(delete, path = "/_localgram/snapshots/{name}", tag = "control",
+    params(("name" = String, Path, description = "The snapshot's name")),
+    responses((status = 200, body = Deleted), (status = 400, body = ControlError), (status = 404, body = ControlError)))]
+fn snapshot_delete() {}
+
 #[utoipa::path(post, path = "/_localgram/oauth/codes", tag = "control", request_body = MintCodes,
     responses((status = 200, body = Codes), (status = 400, body = ControlError)))]
 fn mint_codes() {}
@@ -626,6 +699,11 @@ impl utoipa::Modify for CommonStatuses {
         clock_put,
         clock_advance,
         world,
+        reset,
+        snapshot_save,
+        snapshot_list,
+        snapshot_restore,
+        snapshot_delete,
         mint_codes,
         callback,
         openapi_json,
@@ -639,6 +717,13 @@ impl utoipa::Modify for CommonStatuses {
         metrics
     ),
     components(schemas(
+        ResetRequest,
+        ResetResult,
+        SnapshotRequest,
+        Snapshot,
+        SnapshotList,
+        Restored,
+        Deleted,
         GraphErrorBody,
         GraphErrorDetail,
         InstagramOAuthErrorBody,

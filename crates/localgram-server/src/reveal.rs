@@ -23,6 +23,11 @@ impl std::fmt::Debug for Reveals {
 }
 
 impl Reveals {
+    /// Forgets every pending reveal.
+    pub fn clear(&self) {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// Keeps `value` for `browser` under `slot`, replacing any earlier one.
     pub fn put(&self, browser: &str, slot: &str, value: String) {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());

@@ -49,6 +49,8 @@ pub struct Shared {
     pub responses: Arc<crate::routes::graph::response_cache::ResponseCache>,
     /// The generation of the shared test clock this instance last took (PostgreSQL).
     pub clock_generation: std::sync::atomic::AtomicI64,
+    /// The worlds loaded at start, in order, which `POST /_localgram/reset` loads again.
+    pub start_worlds: Arc<[crate::reset::StartWorld]>,
     /// The `fbtrace_id`s of this process's error answers.
     pub trace_ids: Arc<crate::error::TraceIds>,
 }

@@ -14,5 +14,6 @@ mod sqlite;
 #[cfg(feature = "postgres")]
 pub use postgres::{PgBackend, PgStore};
 pub use sql::SqlStore;
+pub use sql::state::{CLEARED_TABLES, KEPT_TABLES, SNAPSHOT_TABLE_PREFIX, STATE_TABLES};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteBackend, SqliteOptions, SqliteStore};

@@ -171,6 +171,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
         async { Ok(()) }
     }
 
+    /// Forgets the rate counts kept in memory (after a reset or a restore emptied
+    /// `rate_counters`).
+    fn forget_counters(&self) {}
+
     /// `Store::flush`.
     fn flush(&self) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
@@ -2044,3 +2048,5 @@ fn test_user_link((app_id, fb_user_id, created_at): (String, String, i64)) -> Te
         created_at: localgram_core::clock::from_millis(created_at),
     }
 }
+
+pub(crate) mod state;

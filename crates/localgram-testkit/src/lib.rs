@@ -415,9 +415,133 @@ impl TestServer {
         Self::start(options, db).await
     }
 
+    /// A `localgram_client::Client` whose every Meta host is this server.
+    pub fn sdk(&self) -> localgram_client::Client {
+        localgram_client::Client::localgram(self.base.clone())
+            .expect("the server's URL is a valid base URL")
+    }
+
+    /// Sends a control-plane request (`/_localgram/…`) with a JSON body, the admin token when
+    /// one is set; panics unless it answers `expected`. The answer's JSON.
+    async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+        expected: u16,
+    ) -> serde_json::Value {
+        let mut req = client()
+            .request(method.clone(), self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(token) = &self.options.admin_token {
+            req = req.bearer_auth(token);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        assert_eq!(status, expected, "{method} {path}: {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// `POST /_localgram/reset`: a fresh database holding the world the server started with.
+    pub async fn reset(&self) {
+        self.control(
+            reqwest::Method::POST,
+            "/_localgram/reset",
+            serde_json::json!({}),
+            200,
+        )
+        .await;
+    }
+
+    /// `POST /_localgram/reset` with `reload_world: false`: an empty emulator.
+    pub async fn reset_empty(&self) {
+        self.control(
+            reqwest::Method::POST,
+            "/_localgram/reset",
+            serde_json::json!({"reload_world": false}),
+            200,
+        )
+        .await;
+    }
+
+    /// The named snapshots of this server's state (`/_localgram/snapshots`).
+    pub fn snapshots(&self) -> Snapshots<'_> {
+        Snapshots { server: self }
+    }
+
     /// The database URL (to inspect the stored state).
     pub fn database_url(&self) -> &str {
         self.db.as_ref().map(|d| d.url.as_str()).unwrap_or_default()
+    }
+}
+
+/// The snapshots of a [`TestServer`] (see [`TestServer::snapshots`]).
+#[derive(Clone, Copy)]
+pub struct Snapshots<'a> {
+    server: &'a TestServer,
+}
+
+impl Snapshots<'_> {
+    /// Saves the current state under `name` (replacing a snapshot of that name).
+    pub async fn save(&self, name: &str) {
+        self.server
+            .control(
+                reqwest::Method::POST,
+                "/_localgram/snapshots",
+                serde_json::json!({ "name": name }),
+                201,
+            )
+            .await;
+    }
+
+    /// Puts the state saved under `name` back (and the clock, if it was frozen).
+    pub async fn restore(&self, name: &str) {
+        self.server
+            .control(
+                reqwest::Method::POST,
+                &format!("/_localgram/snapshots/{name}/restore"),
+                serde_json::json!({}),
+                200,
+            )
+            .await;
+    }
+
+    /// The names of the saved snapshots, sorted.
+    pub async fn list(&self) -> Vec<String> {
+        let body = self
+            .server
+            .control(
+                reqwest::Method::GET,
+                "/_localgram/snapshots",
+                serde_json::Value::Null,
+                200,
+            )
+            .await;
+        body["data"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Deletes the snapshot `name`.
+    pub async fn delete(&self, name: &str) {
+        self.server
+            .control(
+                reqwest::Method::DELETE,
+                &format!("/_localgram/snapshots/{name}"),
+                serde_json::json!({}),
+                200,
+            )
+            .await;
     }
 }
 

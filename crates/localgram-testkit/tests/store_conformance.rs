@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 21] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -50,6 +50,7 @@ const TABLES: [&str; 20] = [
     "rate_counters",
     "server_secrets",
     "shared_clock",
+    "snapshots",
     "tokens",
 ];
 
@@ -293,6 +294,10 @@ conformance!(
     story_revoke_one_token,
     story_shared_clock_and_journal,
     story_shared_fault_rules,
+    story_state_reset,
+    story_snapshots,
+    story_snapshot_restore_is_whole,
+    story_dump_state,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -3476,4 +3481,300 @@ async fn story_shared_fault_rules(ctx: &Ctx) {
     assert!(!store.delete_fault_rule("a").await.unwrap());
     assert_eq!(store.clear_fault_rules().await.unwrap(), 1);
     assert!(store.list_fault_rules().await.unwrap().is_empty());
+}
+
+// ------------------------------------------------------------------------------------------------
+// State: reset, snapshots, dump
+// ------------------------------------------------------------------------------------------------
+
+/// Every table is named by exactly one of the state lists: a new table must say whether a reset
+/// and a snapshot cover it.
+#[test]
+fn every_table_is_classified_for_reset_and_snapshots() {
+    let mut classified: Vec<&str> = localgram_store::STATE_TABLES
+        .iter()
+        .chain(localgram_store::CLEARED_TABLES)
+        .chain(localgram_store::KEPT_TABLES)
+        .copied()
+        .filter(|t| *t != "_sqlx_migrations")
+        .collect();
+    classified.sort_unstable();
+    let before = classified.len();
+    classified.dedup();
+    assert_eq!(before, classified.len(), "a table is listed twice");
+    let mut tables = TABLES.to_vec();
+    tables.sort_unstable();
+    assert_eq!(classified, tables);
+}
+
+/// The tables holding snapshot copies, as the database lists them.
+async fn snapshot_tables(ctx: &Ctx) -> i64 {
+    match &ctx.raw {
+        Raw::Sqlite(_) => {
+            ctx.count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'snap\\_%' ESCAPE '\\'")
+                .await
+        }
+        Raw::Postgres(_) => {
+            ctx.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'snap\\_%'")
+                .await
+        }
+    }
+}
+
+async fn story_state_reset(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    store.apply_world(&plan).await.unwrap();
+    store.insert_token(&ig_token("t-extra")).await.unwrap();
+    store
+        .insert_csrf("csrf-1", "browser", from_millis(T0 + MINUTE))
+        .await
+        .unwrap();
+    store.hit_counter("app:1", T0, T0 - MINUTE).await.unwrap();
+    store.flush().await.unwrap();
+    let secret = store.get_or_init_secret("cookie", b"k1").await.unwrap();
+    let blobs = ctx.count("SELECT COUNT(*) FROM blobs").await;
+    let secrets = ctx.count("SELECT COUNT(*) FROM server_secrets").await;
+
+    // Empty: every state table and cleared table has no rows; keys and files are kept.
+    store.reset(None).await.unwrap();
+    for (table, n) in ctx.table_counts().await {
+        let expected = match table {
+            "server_secrets" => secrets,
+            "blobs" => blobs,
+            _ => 0,
+        };
+        assert_eq!(n, expected, "{table} after an empty reset");
+    }
+    assert!(store.is_empty().await.unwrap());
+    assert_eq!(
+        store.read_counter("app:1", 0).await.unwrap(),
+        0,
+        "rate counts forgotten"
+    );
+    assert_eq!(
+        store.get_or_init_secret("cookie", b"k2").await.unwrap(),
+        secret,
+        "the instance's keys are kept"
+    );
+    assert!(
+        store
+            .find_token("token-hash-t-extra")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // With a plan: the world again, and only it.
+    store.reset(Some(&plan)).await.unwrap();
+    for app in &plan.apps {
+        assert_eq!(store.find_app(&app.id).await.unwrap().as_ref(), Some(app));
+    }
+    assert_eq!(
+        store.list_children("m2").await.unwrap().len(),
+        plan.media
+            .iter()
+            .filter(|m| m.parent_id.as_deref() == Some("m2"))
+            .count()
+    );
+    assert!(
+        store
+            .find_token("token-hash-t-extra")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    for t in &plan.tokens {
+        assert_eq!(
+            store.find_token(&t.token_hash).await.unwrap().as_ref(),
+            Some(t)
+        );
+    }
+
+    // A reset whose plan fails writes nothing: the state before it stays whole.
+    let mut bad = plan.clone();
+    bad.testers.push(AppTester {
+        app_id: APP_A.into(),
+        ig_user_id: "404".into(),
+        status: TesterStatus::Accepted,
+    });
+    let before = ctx.table_counts().await;
+    store.reset(Some(&bad)).await.unwrap_err();
+    assert_eq!(ctx.table_counts().await, before);
+}
+
+async fn story_snapshots(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    store.apply_world(&plan).await.unwrap();
+    assert_eq!(store.list_snapshots().await.unwrap(), vec![]);
+    store
+        .save_snapshot("base", from_millis(T0), r#"{"clock":1}"#)
+        .await
+        .unwrap();
+    let saved = ctx.table_counts().await;
+    let dump = store.dump_state().await.unwrap();
+
+    // Change the state: a new token, a revoked one, a removed tester, a new app, a code.
+    store.insert_token(&ig_token("t-after")).await.unwrap();
+    store
+        .revoke_fb_grant(APP_A, DEV, from_millis(T0 + MINUTE))
+        .await
+        .unwrap();
+    assert!(store.remove_tester(APP_A, JANE).await.unwrap());
+    store.save_app(&app("1003", "Gamma")).await.unwrap();
+    store
+        .insert_code(&code(
+            "c-after",
+            Subject::Instagram(JANE.into()),
+            T0 + MINUTE,
+        ))
+        .await
+        .unwrap();
+    store.hit_counter("app:1", T0, T0 - MINUTE).await.unwrap();
+    assert_ne!(ctx.table_counts().await, saved);
+
+    let info = store
+        .restore_snapshot("base")
+        .await
+        .unwrap()
+        .expect("restored");
+    assert_eq!(info.name, "base");
+    assert_eq!(info.created_at, from_millis(T0));
+    assert_eq!(info.meta, r#"{"clock":1}"#);
+    assert_eq!(ctx.table_counts().await, saved);
+    assert_eq!(store.dump_state().await.unwrap(), dump);
+    assert!(
+        store
+            .find_token("token-hash-t-after")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.find_app("1003").await.unwrap().is_none());
+    assert_eq!(
+        store.find_tester_status(APP_A, JANE).await.unwrap(),
+        Some(TesterStatus::Accepted)
+    );
+    assert_eq!(store.read_counter("app:1", 0).await.unwrap(), 0);
+
+    // A snapshot survives a restore and a reset, and restores again.
+    store.reset(None).await.unwrap();
+    assert!(store.is_empty().await.unwrap());
+    store
+        .restore_snapshot("base")
+        .await
+        .unwrap()
+        .expect("restored");
+    assert_eq!(store.dump_state().await.unwrap(), dump);
+    let media = &plan.media[0];
+    assert_eq!(
+        store.find_media(&media.id).await.unwrap().as_ref(),
+        Some(media)
+    );
+
+    // Saving under the same name replaces it; names are listed in order.
+    store
+        .save_snapshot("empty", from_millis(T0 + 1), "{}")
+        .await
+        .unwrap();
+    store
+        .save_snapshot("base", from_millis(T0 + 2), "{}")
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .list_snapshots()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, to_millis(s.created_at)))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("base".into(), T0 + 2), ("empty".into(), T0 + 1)]
+    );
+    assert_eq!(
+        snapshot_tables(ctx).await,
+        2 * localgram_store::STATE_TABLES.len() as i64,
+        "a replaced snapshot's tables are dropped"
+    );
+
+    // Unknown names.
+    assert_eq!(store.restore_snapshot("nope").await.unwrap(), None);
+    assert!(!store.delete_snapshot("nope").await.unwrap());
+    assert!(store.delete_snapshot("base").await.unwrap());
+    assert!(store.delete_snapshot("empty").await.unwrap());
+    assert_eq!(store.list_snapshots().await.unwrap(), vec![]);
+    assert_eq!(snapshot_tables(ctx).await, 0);
+}
+
+/// A restore dropped after any number of polls leaves the old state or the snapshot's, whole.
+async fn story_snapshot_restore_is_whole(ctx: &Ctx) {
+    let store = ctx.store.clone();
+    store
+        .save_snapshot("empty", from_millis(T0), "{}")
+        .await
+        .unwrap();
+    let mut empty = ctx.table_counts().await;
+    empty.remove("blobs");
+    store.apply_world(&world()).await.unwrap();
+    let mut full = ctx.table_counts().await;
+    full.remove("blobs");
+    for polls in [1, 2, 3, 5, 8, 13, 21] {
+        poll_then_drop(store.restore_snapshot("empty"), polls).await;
+        // The job may still be running (PostgreSQL runs it on a task of its own): read until two
+        // reads agree, then the state must be one of the two, whole.
+        let mut counts = ctx.table_counts().await;
+        loop {
+            tokio::task::yield_now().await;
+            let again = ctx.table_counts().await;
+            if again == counts {
+                break;
+            }
+            counts = again;
+        }
+        // Files are kept by a restore (content-addressed, served only through the rows).
+        counts.remove("blobs");
+        assert!(
+            counts == empty || counts == full,
+            "half a restore after {polls} polls: {counts:?}"
+        );
+        store.apply_world(&world()).await.unwrap();
+        let mut again = ctx.table_counts().await;
+        again.remove("blobs");
+        assert_eq!(again, full);
+    }
+}
+
+async fn story_dump_state(ctx: &Ctx) {
+    let store = ctx.store();
+    let plan = world();
+    store.apply_world(&plan).await.unwrap();
+    let dump = store.dump_state().await.unwrap();
+    let mut apps = plan.apps.clone();
+    apps.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(dump.apps, apps);
+    let mut ig_users = plan.ig_users.clone();
+    ig_users.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(dump.ig_users, ig_users);
+    let mut fb_users = plan.fb_users.clone();
+    fb_users.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(dump.fb_users, fb_users);
+    assert_eq!(dump.media.len(), plan.media.len());
+    for m in &plan.media {
+        assert!(dump.media.contains(m), "{} dumped whole", m.id);
+    }
+    assert_eq!(dump.cities, plan.cities);
+    assert_eq!(dump.pages, plan.pages);
+    assert_eq!(dump.page_roles, plan.page_roles);
+    let mut testers = plan.testers.clone();
+    testers.sort_by(|a, b| (&a.app_id, &a.ig_user_id).cmp(&(&b.app_id, &b.ig_user_id)));
+    assert_eq!(dump.testers, testers);
+    let mut roles = plan.app_roles.clone();
+    roles.sort_by(|a, b| (&a.app_id, &a.fb_user_id).cmp(&(&b.app_id, &b.fb_user_id)));
+    assert_eq!(dump.app_roles, roles);
+    assert_eq!(dump.tokens.len(), plan.tokens.len());
+    for t in &plan.tokens {
+        assert!(dump.tokens.contains(t), "token {} dumped whole", t.id);
+    }
 }

@@ -8,4 +8,5 @@ pub mod facebook;
 pub mod graph;
 pub mod media_files;
 pub mod oauth;
+pub mod state;
 pub mod static_files;

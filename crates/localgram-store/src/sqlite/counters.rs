@@ -88,6 +88,13 @@ impl Counters {
             .collect()
     }
 
+    /// Forgets every count (the table was emptied by a reset or a restore).
+    pub(crate) fn forget(&self) {
+        let mut state = self.state();
+        state.windows.clear();
+        state.dirty.clear();
+    }
+
     /// A bucket's sum from `sum_from` on.
     pub(crate) fn read(&self, bucket: &str, sum_from: i64) -> i64 {
         self.state()

@@ -191,6 +191,10 @@ impl Backend for SqliteBackend {
         self.counters.flush(&self.writer).await
     }
 
+    fn forget_counters(&self) {
+        self.counters.forget();
+    }
+
     /// From the WAL-index header, or `PRAGMA data_version` on the read connections where the
     /// header cannot be read (see `Readers::version`); an in-memory database has none.
     fn data_version(&self) -> Option<u64> {

@@ -23,5 +23,6 @@ mod media_files;
 mod page_creation;
 mod readme;
 mod restart;
+mod state;
 mod support;
 mod tls;
