@@ -23,6 +23,7 @@ pub mod params;
 pub mod pkce;
 pub mod platform;
 pub mod profile;
+pub mod publishing;
 pub mod rate;
 pub mod redirect;
 pub mod rng;

@@ -402,10 +402,43 @@ pub trait DashboardStore: Send + Sync {
     ) -> Result<u64>;
 }
 
+/// Media containers of content publishing (see [`crate::publishing`]).
+#[async_trait]
+pub trait PublishStore: Send + Sync {
+    /// In one transaction, unless the owner created `limit` containers since `window_from`
+    /// already (then `false` and nothing is written): stores `blobs` (kept when stored already)
+    /// and inserts the container.
+    async fn insert_container(
+        &self,
+        container: &crate::publishing::Container,
+        blobs: &[Blob],
+        limit: i64,
+        window_from: OffsetDateTime,
+    ) -> Result<bool>;
+    /// The container with this id.
+    async fn find_container(&self, id: &str) -> Result<Option<crate::publishing::Container>>;
+    /// In one transaction, serialized per account: unless container `container_id` was
+    /// published already ([`crate::publishing::PublishOutcome::AlreadyPublished`]) or its owner
+    /// published `quota` posts since `window_from` ([`crate::publishing::PublishOutcome::QuotaReached`],
+    /// nothing written), inserts `media` (the post first, then album children) and marks the
+    /// container and its children published at `now` as the first media.
+    async fn publish_container(
+        &self,
+        container_id: &str,
+        media: &[IgMedia],
+        now: OffsetDateTime,
+        quota: i64,
+        window_from: OffsetDateTime,
+    ) -> Result<crate::publishing::PublishOutcome>;
+    /// Posts the account published through the API since `since` (a carousel counts once).
+    async fn count_published(&self, owner_id: &str, since: OffsetDateTime) -> Result<i64>;
+}
+
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
     AppStore
+    + PublishStore
     + AccountStore
     + GrantStore
     + TokenStore

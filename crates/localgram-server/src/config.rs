@@ -77,6 +77,11 @@ pub struct Config {
     /// Start the `fbtrace_id` sequence from this seed (reproducible ids, for tests) instead of a
     /// random one per process.
     pub fbtrace_seed: Option<u64>,
+    /// Posts one account may publish through the API per rolling 24 hours (Meta: 50).
+    pub publish_quota: i64,
+    /// Accept `image_url` / `video_url` on any host and make the file up, instead of answering
+    /// Meta's "media could not be fetched" error for hosts other than Localgram and the loopback.
+    pub accept_any_media_url: bool,
 }
 
 impl Default for Config {
@@ -102,6 +107,8 @@ impl Default for Config {
             max_connections: 0,
             shutdown_grace_seconds: 10,
             fbtrace_seed: None,
+            publish_quota: localgram_core::publishing::DEFAULT_PUBLISH_QUOTA,
+            accept_any_media_url: false,
         }
     }
 }
@@ -138,6 +145,8 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("fbtrace_seed", &self.fbtrace_seed)
+            .field("publish_quota", &self.publish_quota)
+            .field("accept_any_media_url", &self.accept_any_media_url)
             .finish()
     }
 }

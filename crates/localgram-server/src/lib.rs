@@ -8,6 +8,7 @@ pub mod http;
 pub mod i18n;
 pub mod media;
 pub mod openapi;
+pub mod openapi_publishing;
 pub mod pages;
 pub mod reveal;
 pub mod routes;
@@ -320,12 +321,14 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
             config.rate_limit_business_per_day,
         ),
         ("max_listed_media", config.max_listed_media),
+        ("publish_quota", config.publish_quota),
     ] {
         anyhow::ensure!(v >= 1, "{name} must be at least 1");
     }
     let settings = Settings {
         code_ttl: time::Duration::seconds(config.code_ttl_seconds),
         max_listed_media: config.max_listed_media,
+        publish_quota: config.publish_quota,
         rate_defaults: localgram_core::rate::RateDefaults {
             app_calls_per_hour: config.rate_limit_app_per_hour,
             user_calls_per_hour: config.rate_limit_user_per_hour,

@@ -19,6 +19,7 @@ mod login_consent;
 mod long_lived;
 mod media_files;
 mod page_creation;
+mod publishing;
 mod readme;
 mod restart;
 mod support;
