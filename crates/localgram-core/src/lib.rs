@@ -9,6 +9,7 @@ pub mod attempts;
 pub mod cache;
 pub mod categories;
 pub mod clock;
+pub mod comments;
 pub mod cursor;
 pub mod dashboard;
 pub mod error;

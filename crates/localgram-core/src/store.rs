@@ -434,11 +434,37 @@ pub trait PublishStore: Send + Sync {
     async fn count_published(&self, owner_id: &str, since: OffsetDateTime) -> Result<i64>;
 }
 
+/// Comments on media (see [`crate::comments`]).
+#[async_trait]
+pub trait CommentStore: Send + Sync {
+    /// Inserts a comment.
+    async fn insert_comment(&self, comment: &crate::comments::Comment) -> Result<()>;
+    /// The comment with this id.
+    async fn find_comment(&self, id: &str) -> Result<Option<crate::comments::Comment>>;
+    /// A page of a media's top-level comments or of a comment's replies, newest first (time,
+    /// then id, both descending).
+    async fn list_comments(
+        &self,
+        query: &crate::comments::CommentQuery,
+    ) -> Result<Vec<crate::comments::Comment>>;
+    /// The number of comments on a media, replies included.
+    async fn count_comments(&self, media_id: &str) -> Result<i64>;
+    /// Sets a comment's `hidden`; `false` when there is no such comment.
+    async fn set_comment_hidden(&self, id: &str, hidden: bool) -> Result<bool>;
+    /// In one transaction: deletes a comment and its replies; `false` when there was none.
+    async fn delete_comment(&self, id: &str) -> Result<bool>;
+    /// Whether a media accepts comments (`true` unless turned off).
+    async fn comments_enabled(&self, media_id: &str) -> Result<bool>;
+    /// Turns a media's comments on or off.
+    async fn set_comments_enabled(&self, media_id: &str, enabled: bool) -> Result<()>;
+}
+
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
     AppStore
     + PublishStore
+    + CommentStore
     + AccountStore
     + GrantStore
     + TokenStore

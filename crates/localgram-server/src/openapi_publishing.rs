@@ -97,10 +97,93 @@ fn media_publish() {}
     responses((status = 200, body = PublishingLimit), (status = 400, body = GraphErrorBody)))]
 fn content_publishing_limit() {}
 
+/// An IG Comment (fields present when selected).
+#[derive(Serialize, ToSchema)]
+pub struct CommentNode {
+    id: String,
+    text: Option<String>,
+    /// `2026-05-01T18:10:00+0000`.
+    timestamp: Option<String>,
+    hidden: Option<bool>,
+    like_count: Option<i64>,
+    username: Option<String>,
+    /// Replies only.
+    parent_id: Option<String>,
+}
+
+/// A page of comments.
+#[derive(Serialize, ToSchema)]
+pub struct CommentPage {
+    data: Vec<CommentNode>,
+    /// Absent on an empty page.
+    paging: Option<localgram_types::Paging>,
+}
+
+/// `{"success": true}`.
+#[derive(Serialize, ToSchema)]
+pub struct Success {
+    success: bool,
+}
+
+#[utoipa::path(get, path = "/graph.instagram.com/{ig_media_id}/comments", tag = "comments",
+    params(("ig_media_id" = String, Path), ("fields" = Option<String>, Query, description = "Default timestamp,text,id; also hidden, like_count, username, from, media, replies{…}"), ("limit" = Option<i64>, Query, description = "At most 50"), ("after" = Option<String>, Query)),
+    description = "Top-level comments, newest first, with cursors. Needs instagram_business_manage_comments (Instagram Login) or instagram_manage_comments (Facebook Login), else code 10. Also on graph.facebook.com.",
+    responses((status = 200, body = CommentPage), (status = 400, body = GraphErrorBody)))]
+fn comments() {}
+
+#[utoipa::path(post, path = "/graph.instagram.com/{ig_media_id}/comments", tag = "comments",
+    params(("ig_media_id" = String, Path), ("message" = String, Query)),
+    description = "Comments as the media's account. Code 100 when comments are off. Also on graph.facebook.com.",
+    responses((status = 200, body = CreatedId), (status = 400, body = GraphErrorBody)))]
+fn create_comment() {}
+
+#[utoipa::path(get, path = "/graph.instagram.com/{ig_comment_id}/replies", tag = "comments",
+    params(("ig_comment_id" = String, Path), ("fields" = Option<String>, Query), ("limit" = Option<i64>, Query), ("after" = Option<String>, Query)),
+    description = "Replies to a top-level comment, newest first. Also on graph.facebook.com.",
+    responses((status = 200, body = CommentPage), (status = 400, body = GraphErrorBody)))]
+fn replies() {}
+
+#[utoipa::path(post, path = "/graph.instagram.com/{ig_comment_id}/replies", tag = "comments",
+    params(("ig_comment_id" = String, Path), ("message" = String, Query)),
+    description = "Replies as the media's account; a reply to a reply is filed under its top-level comment; a hidden comment takes no reply. Also on graph.facebook.com.",
+    responses((status = 200, body = CreatedId), (status = 400, body = GraphErrorBody)))]
+fn create_reply() {}
+
+#[utoipa::path(post, path = "/graph.instagram.com/{id}", tag = "comments",
+    params(("id" = String, Path, description = "A comment id (with hide) or a media id (with comment_enabled)"), ("hide" = Option<bool>, Query), ("comment_enabled" = Option<bool>, Query)),
+    description = "Hides or shows a comment (the media owner's own comments stay visible), or turns a media's comments off or on. Also on graph.facebook.com.",
+    responses((status = 200, body = Success), (status = 400, body = GraphErrorBody)))]
+fn post_node() {}
+
+#[utoipa::path(delete, path = "/graph.instagram.com/{ig_comment_id}", tag = "comments",
+    params(("ig_comment_id" = String, Path)),
+    description = "Deletes a comment and its replies. Also on graph.facebook.com.",
+    responses((status = 200, body = Success), (status = 400, body = GraphErrorBody)))]
+fn delete_comment() {}
+
 /// Content publishing, comments and webhooks.
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_container, container, media_publish, content_publishing_limit),
-    components(schemas(ContainerNode, QuotaConfig, PublishingLimitItem, PublishingLimit))
+    paths(
+        create_container,
+        container,
+        media_publish,
+        content_publishing_limit,
+        comments,
+        create_comment,
+        replies,
+        create_reply,
+        post_node,
+        delete_comment
+    ),
+    components(schemas(
+        ContainerNode,
+        QuotaConfig,
+        PublishingLimitItem,
+        PublishingLimit,
+        CommentNode,
+        CommentPage,
+        Success
+    ))
 )]
 pub struct PublishingDoc;

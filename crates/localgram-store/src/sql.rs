@@ -36,6 +36,10 @@ use crate::value::{FromRow, Json, Row, Value, params};
 #[path = "publish_sql.rs"]
 mod publish_sql;
 
+/// [`localgram_core::store::CommentStore`]: comments on media.
+#[path = "comment_sql.rs"]
+mod comment_sql;
+
 /// Used CSRF tokens are kept this long past their expiry before [`SessionStore::consume_csrf`]
 /// sweeps them (a grace period, so moving the emulator clock back a little does not matter).
 const CSRF_SWEEP_GRACE_MS: i64 = 24 * 60 * 60 * 1000;

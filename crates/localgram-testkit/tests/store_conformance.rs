@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 20] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -41,6 +41,8 @@ const TABLES: [&str; 18] = [
     "fb_grants",
     "fb_test_users",
     "fb_users",
+    "ig_comments",
+    "ig_comments_disabled",
     "ig_containers",
     "ig_media",
     "ig_users",
@@ -290,6 +292,7 @@ conformance!(
     story_dropped_writes,
     story_publishing_containers,
     story_concurrent_publish,
+    story_comments,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -3584,4 +3587,118 @@ async fn story_concurrent_publish(ctx: &Ctx) {
         1
     );
     assert_eq!(store.count_published(JANE, window).await.unwrap(), 1);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Comments
+// ------------------------------------------------------------------------------------------------
+
+fn comment(id: &str, parent: Option<&str>, at_ms: i64) -> localgram_core::comments::Comment {
+    localgram_core::comments::Comment {
+        id: id.into(),
+        media_id: "17000000000000001".into(),
+        parent_id: parent.map(Into::into),
+        from_id: JOE.into(),
+        from_username: "joe".into(),
+        text: format!("text of {id}"),
+        timestamp: from_millis(at_ms),
+        hidden: false,
+    }
+}
+
+async fn story_comments(ctx: &Ctx) {
+    use localgram_core::comments::{CommentKey, CommentQuery};
+    let store = ctx.store();
+    store.apply_world(&world()).await.unwrap();
+    let post = media("17000000000000001", JANE, None, 0);
+    store
+        .upsert_media(std::slice::from_ref(&post))
+        .await
+        .unwrap();
+    // Three top-level comments, two at the same instant (ordered by id, descending), one reply.
+    let top = [
+        comment("17800000000000001", None, T0),
+        comment("17800000000000002", None, T0 + 1000),
+        comment("17800000000000003", None, T0 + 1000),
+    ];
+    for c in &top {
+        store.insert_comment(c).await.unwrap();
+    }
+    let reply = comment("17800000000000009", Some("17800000000000001"), T0 + 2000);
+    store.insert_comment(&reply).await.unwrap();
+    assert_eq!(
+        store.find_comment(&reply.id).await.unwrap(),
+        Some(reply.clone())
+    );
+    assert_eq!(store.count_comments(&post.id).await.unwrap(), 4);
+
+    let query = CommentQuery {
+        media_id: post.id.clone(),
+        parent_id: None,
+        older_than: None,
+        limit: 10,
+    };
+    let listed = store.list_comments(&query).await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "17800000000000003",
+            "17800000000000002",
+            "17800000000000001"
+        ]
+    );
+    let after_first = store
+        .list_comments(&CommentQuery {
+            older_than: Some(CommentKey {
+                timestamp_ms: T0 + 1000,
+                id: "17800000000000003".into(),
+            }),
+            limit: 1,
+            ..query.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(after_first, vec![top[1].clone()]);
+    let replies = store
+        .list_comments(&CommentQuery {
+            parent_id: Some("17800000000000001".into()),
+            ..query.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(replies, vec![reply.clone()]);
+
+    assert!(store.set_comment_hidden(&top[1].id, true).await.unwrap());
+    assert!(
+        store
+            .find_comment(&top[1].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .hidden
+    );
+    assert!(
+        !store
+            .set_comment_hidden("17800000000000099", true)
+            .await
+            .unwrap()
+    );
+
+    // Deleting a comment deletes its replies, in one transaction.
+    assert!(store.delete_comment(&top[0].id).await.unwrap());
+    assert_eq!(store.find_comment(&reply.id).await.unwrap(), None);
+    assert_eq!(store.count_comments(&post.id).await.unwrap(), 2);
+    assert!(!store.delete_comment(&top[0].id).await.unwrap());
+
+    assert!(store.comments_enabled(&post.id).await.unwrap());
+    store.set_comments_enabled(&post.id, false).await.unwrap();
+    store.set_comments_enabled(&post.id, false).await.unwrap();
+    assert!(!store.comments_enabled(&post.id).await.unwrap());
+    store.set_comments_enabled(&post.id, true).await.unwrap();
+    assert!(store.comments_enabled(&post.id).await.unwrap());
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_comments_disabled").await,
+        0
+    );
 }

@@ -6,6 +6,7 @@ mod at_rest;
 mod authorize;
 mod browsers;
 mod code_exchange;
+mod comments;
 mod control;
 mod dashboard;
 mod facebook;

@@ -116,6 +116,11 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     {
         return Ok(caller.finish(res));
     }
+    if let Some(res) =
+        super::comments::comment_node(state, gr, &caller, id, GraphHost::Instagram).await?
+    {
+        return Ok(caller.finish(res));
+    }
     if let Some(res) = cached_answer(state, gr, &caller) {
         return Ok(caller.finish(res));
     }

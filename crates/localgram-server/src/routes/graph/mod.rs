@@ -3,6 +3,7 @@
 //! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
 
 pub mod browser;
+pub mod comments;
 pub mod facebook;
 pub mod fields;
 pub mod json_out;
@@ -333,6 +334,24 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
         }
         (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
             publishing::publishing_limit(state, &gr, node, GraphHost::Instagram).await
+        }
+        (Method::GET, [id, "comments"]) if is_id(id) => {
+            comments::list(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::POST, [id, "comments"]) if is_id(id) => {
+            comments::create(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::GET, [id, "replies"]) if is_id(id) => {
+            comments::replies(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::POST, [id, "replies"]) if is_id(id) => {
+            comments::reply(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::POST, [id]) if is_id(id) => {
+            comments::post_node(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::DELETE, [id]) if is_id(id) => {
+            comments::delete(state, &gr, id, GraphHost::Instagram).await
         }
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),

@@ -442,6 +442,17 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     {
         return Ok(caller.finish(res));
     }
+    if let Some(res) = super::comments::comment_node(
+        state,
+        gr,
+        &caller,
+        id,
+        localgram_core::error::GraphHost::Facebook,
+    )
+    .await?
+    {
+        return Ok(caller.finish(res));
+    }
     let page = match state.platform.facebook_node(&caller.token, id).await? {
         FacebookNode::Page(page) => page,
         FacebookNode::InstagramUser(profile) => {

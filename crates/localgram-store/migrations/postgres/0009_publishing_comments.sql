@@ -1,4 +1,4 @@
--- Content publishing: media containers, from creation to publication.
+-- Content publishing (media containers, from creation to publication) and comments.
 -- Kept in lockstep between the sqlite/ and postgres/ histories.
 
 CREATE TABLE ig_containers (
@@ -30,3 +30,24 @@ CREATE TABLE ig_containers (
 CREATE INDEX ig_containers_owner_created ON ig_containers (owner_id, created_at);
 -- The publishing quota counts an account's recent publications.
 CREATE INDEX ig_containers_owner_published ON ig_containers (owner_id, published_at);
+
+-- Comments on media: top-level comments (parent_id NULL) and their replies.
+CREATE TABLE ig_comments (
+    id            TEXT    NOT NULL PRIMARY KEY,
+    media_id      TEXT    NOT NULL REFERENCES ig_media (id) ON DELETE CASCADE,
+    parent_id     TEXT    REFERENCES ig_comments (id) ON DELETE CASCADE,
+    from_id       TEXT    NOT NULL,
+    from_username TEXT    NOT NULL,
+    text          TEXT    NOT NULL,
+    timestamp_ms  BIGINT  NOT NULL,
+    hidden        BOOLEAN NOT NULL
+);
+
+-- A media's comments (or a comment's replies), newest first.
+CREATE INDEX ig_comments_media_parent_time ON ig_comments (media_id, parent_id, timestamp_ms DESC, id DESC);
+CREATE INDEX ig_comments_parent ON ig_comments (parent_id);
+
+-- Media whose comments were turned off (comment_enabled=false); absent: enabled.
+CREATE TABLE ig_comments_disabled (
+    media_id TEXT NOT NULL PRIMARY KEY REFERENCES ig_media (id) ON DELETE CASCADE
+);
