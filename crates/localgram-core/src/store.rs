@@ -335,6 +335,8 @@ pub struct WorldPlan {
     pub tokens: Vec<TokenRecord>,
     /// File bytes referred to by media and profiles, inserted unless their hash exists.
     pub blobs: Vec<Blob>,
+    /// Comments on media (top-level ones before their replies), upserted by id.
+    pub comments: Vec<crate::comments::Comment>,
 }
 
 /// Loading worlds.

@@ -74,6 +74,43 @@ fn comments_page_sql(q: &CommentQuery, bytewise: &str) -> (String, Vec<Value>) {
     (sql, params)
 }
 
+/// Upserts comments by id on the caller's transaction (a world's; parents come first).
+pub(super) async fn upsert_comments(c: &mut dyn super::Conn, comments: &[Comment]) -> Result<()> {
+    for cm in comments {
+        c.execute(
+            concat!(
+                "INSERT INTO ig_comments (",
+                comment_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (id) DO UPDATE SET
+                     media_id = excluded.media_id, parent_id = excluded.parent_id,
+                     from_id = excluded.from_id, from_username = excluded.from_username,
+                     text = excluded.text, timestamp_ms = excluded.timestamp_ms,
+                     hidden = excluded.hidden"
+            ),
+            params![
+                &cm.id,
+                &cm.media_id,
+                &cm.parent_id,
+                &cm.from_id,
+                &cm.from_username,
+                &cm.text,
+                to_millis(cm.timestamp),
+                cm.hidden,
+            ],
+        )
+        .await
+        .map_err(|e| {
+            write_err(
+                e,
+                || format!("comment {}", cm.id),
+                || "already exists".into(),
+            )
+        })?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl<B: Backend> CommentStore for SqlStore<B> {
     async fn insert_comment(&self, comment: &Comment) -> Result<()> {

@@ -1252,6 +1252,7 @@ async fn apply_world(c: &mut dyn Conn, plan: &WorldPlan) -> Result<()> {
     for token in &plan.tokens {
         insert_token(c, token, true).await?;
     }
+    comment_sql::upsert_comments(c, &plan.comments).await?;
     Ok(())
 }
 

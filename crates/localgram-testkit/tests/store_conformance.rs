@@ -509,6 +509,7 @@ fn world() -> WorldPlan {
         tokens: vec![app_token, page_token],
         // The photo twice: a plan may repeat a file (the store keeps one row).
         blobs: vec![photo.clone(), video, thumbnail, avatar, photo],
+        comments: Vec::new(),
     }
 }
 

@@ -455,3 +455,90 @@ async fn comment_calls_need_the_permission_and_the_account() {
         "(#100) Tried accessing nonexisting field (colour) on node type (IGComment)"
     );
 }
+
+#[tokio::test]
+async fn world_files_declare_comments_and_replies() {
+    use reqwest::Method;
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend, false).await;
+        let world = r#"version = 1
+
+[[instagram_users]]
+id = "17841405822304914"
+username = "sizzle.cafe"
+password = "espresso please"
+account_type = "BUSINESS"
+
+  [[instagram_users.media]]
+  id = "17900000000000001"
+  media_type = "IMAGE"
+  timestamp = "2026-05-03T08:00:00+0000"
+
+    [[instagram_users.media.comments]]
+    id = "17850000000000001"
+    from = "eve.stranger"
+    text = "Are they vegan?"
+    timestamp = "2026-05-03T09:00:00+0000"
+
+      [[instagram_users.media.comments.replies]]
+      id = "17850000000000002"
+      from = "sizzle.cafe"
+      text = "Yes!"
+      timestamp = "2026-05-03T09:30:00+0000"
+
+    [[instagram_users.media.comments]]
+    id = "17850000000000003"
+    from = "bob.smith"
+    text = "spam"
+    hidden = true
+"#;
+        let res = Reply::read(
+            client()
+                .post(server.url("/_localgram/world"))
+                .header("content-type", "application/toml")
+                .body(world)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        let res = call(
+            &server,
+            Method::GET,
+            &format!("{IG}/{POST}/comments"),
+            MODERATOR,
+            &[(
+                "fields",
+                "id,text,timestamp,hidden,from,replies{text,username}",
+            )],
+        )
+        .await;
+        assert_eq!(
+            ok(&res, b)["data"],
+            json!([
+                {"id": "17850000000000001", "text": "Are they vegan?", "timestamp": "2026-05-03T09:00:00+0000", "hidden": false,
+                 "from": {"id": "17841400000000004", "username": "eve.stranger"},
+                 "replies": {"data": [{"id": "17850000000000002", "text": "Yes!", "username": "sizzle.cafe"}]}},
+                {"id": "17850000000000003", "text": "spam", "timestamp": "2026-05-03T08:00:00+0000", "hidden": true,
+                 "from": {"id": "17841400000000003", "username": "bob.smith"}}
+            ]),
+            "{b}"
+        );
+        // An unknown author is refused, naming the field.
+        let bad = world.replace("from = \"bob.smith\"", "from = \"nobody\"");
+        let res = Reply::read(
+            client()
+                .post(server.url("/_localgram/world"))
+                .header("content-type", "application/toml")
+                .body(bad)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 400, "{b}: {}", res.text);
+        assert!(res.text.contains("from"), "{b}: {}", res.text);
+    }
+}
