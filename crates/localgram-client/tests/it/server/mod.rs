@@ -7,6 +7,7 @@
 
 mod errors;
 mod oauth;
+mod publishing;
 mod reads;
 
 use localgram_client::{AppSecret, Client, ClientBuilder, RetryPolicy};
