@@ -80,7 +80,7 @@ impl NewMedia {
 }
 
 /// A container's status.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct ContainerStatus {
     /// The container id.
@@ -115,7 +115,7 @@ impl Default for WaitPolicy {
 }
 
 /// A comment.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct Comment {
     /// The comment id.

@@ -121,6 +121,10 @@ pub enum Command {
     Token(connect::token::TokenArgs),
     /// The user's Facebook Pages.
     Pages(connect::pages::PagesArgs),
+    /// Publish a photo (JPEG) or a reel (MP4): create, wait until ready, publish.
+    Publish(connect::publishing::PublishArgs),
+    /// List, reply to and hide comments.
+    Comments(connect::publishing::CommentsArgs),
 }
 
 /// `localgram completions SHELL`.
@@ -174,6 +178,14 @@ impl Cli {
             Command::Pages(args) => {
                 let g = args.api.globals().or(early).with_env()?;
                 connect::finish(connect::pages::run(&g, args.command)).await
+            }
+            Command::Publish(args) => {
+                let g = args.api.globals().or(early).with_env()?;
+                connect::finish(connect::publishing::run_publish(&g, args)).await
+            }
+            Command::Comments(args) => {
+                let g = args.api.globals().or(early).with_env()?;
+                connect::finish(connect::publishing::run_comments(&g, args.command)).await
             }
         }
     }

@@ -10,6 +10,7 @@ mod errors;
 mod login;
 mod pages;
 mod progress;
+mod publishing;
 mod reads;
 mod token;
 
