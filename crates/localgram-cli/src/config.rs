@@ -30,6 +30,8 @@ pub const KEYS: &[&str] = &[
     "rate_limit_user_per_hour",
     "rate_limit_business_per_day",
     "max_listed_media",
+    "publish_quota",
+    "accept_any_media_url",
     "fbtrace_seed",
     "header_read_timeout_seconds",
     "idle_timeout_seconds",
@@ -367,6 +369,12 @@ fn apply(config: &mut Config, given: &Given) -> Result<(), CliError> {
         "max_listed_media" => positive(v)
             .map(|n| config.max_listed_media = n)
             .ok_or("a whole number of media, at least 1"),
+        "publish_quota" => positive(v)
+            .map(|n| config.publish_quota = n)
+            .ok_or("a whole number of posts, at least 1"),
+        "accept_any_media_url" => boolean(v)
+            .map(|b| config.accept_any_media_url = b)
+            .ok_or("true or false"),
         "fbtrace_seed" => integer(v)
             .and_then(|n| u64::try_from(n).ok())
             .map(|n| config.fbtrace_seed = Some(n))
@@ -472,6 +480,13 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 
 # How many of an account's most recent media the media edge reaches (Meta: 10000).
 # max_listed_media = 10000
+
+# Posts one account may publish through the API per rolling 24 hours (Meta: 50).
+# publish_quota = 50
+
+# Accept image_url / video_url on any host and make the file up, instead of Meta's "media could
+# not be fetched" error for hosts other than Localgram itself and the loopback.
+# accept_any_media_url = false
 
 # Seconds a client has to send a request's header, counted from when the connection is ready
 # for it: closes slowloris connections and connections that send nothing.

@@ -9,6 +9,7 @@ mod keeper;
 pub mod models;
 pub mod oauth;
 mod page;
+pub mod publishing;
 pub mod requests;
 mod retry;
 mod secret;
@@ -26,6 +27,9 @@ pub use keeper::{
     Clock, LONG_LIVED_LIFETIME, MIN_REFRESH_AGE, StoredToken, SystemClock, TokenKeeper,
 };
 pub use page::{MAX_EMPTY_PAGES, Page, PageStream, Summary};
+pub use publishing::{
+    Comment, ContainerStatus, NewMedia, WaitPolicy, verify_webhook_signature, webhook_signature,
+};
 pub use retry::{RetryEvent, RetryPolicy};
 pub use secret::{AccessToken, AppSecret, AuthorizationCode, CsrfState, PkceCodeVerifier};
 pub use throttle::ThrottleConfig;

@@ -158,6 +158,18 @@ pub struct GraphError {
     pub is_transient: Option<bool>,
     /// The `WWW-Authenticate` challenge to send, if any.
     pub challenge: Option<AuthChallenge>,
+    /// `error_user_title` and `error_user_msg`, when the error has them (boxed: most errors
+    /// have none, and every `Result` carrying a `GraphError` stays small).
+    pub user_text: Option<Box<UserText>>,
+}
+
+/// The texts of a Graph error meant for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserText {
+    /// `error_user_title`.
+    pub title: String,
+    /// `error_user_msg`.
+    pub msg: String,
 }
 
 impl std::fmt::Display for GraphError {
@@ -177,6 +189,7 @@ impl GraphError {
             message: message.into(),
             is_transient: None,
             challenge: None,
+            user_text: None,
         }
     }
 

@@ -66,7 +66,10 @@ impl Platform {
     }
 
     /// The linked Instagram accounts the token reaches, by id.
-    async fn reachable_ig_accounts(&self, token: &TokenRecord) -> Result<Vec<String>, GraphError> {
+    pub(crate) async fn reachable_ig_accounts(
+        &self,
+        token: &TokenRecord,
+    ) -> Result<Vec<String>, GraphError> {
         let Subject::Facebook(user) = &token.subject else {
             return Ok(Vec::new());
         };

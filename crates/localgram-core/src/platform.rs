@@ -24,6 +24,9 @@ pub struct Settings {
     pub max_listed_media: i64,
     /// Rate limits applied when an app sets none of its own.
     pub rate_defaults: crate::rate::RateDefaults,
+    /// Posts one account may publish through the API per rolling 24 hours (50, as Meta's
+    /// reference says; see `docs/publishing.md`).
+    pub publish_quota: i64,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             refresh_min_age: Duration::hours(24),
             max_listed_media: 10_000,
             rate_defaults: crate::rate::RateDefaults::default(),
+            publish_quota: crate::publishing::DEFAULT_PUBLISH_QUOTA,
         }
     }
 }

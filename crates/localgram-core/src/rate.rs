@@ -143,6 +143,7 @@ fn throttle(code: i64, message: &str) -> GraphError {
         message: message.to_owned(),
         is_transient: Some(true),
         challenge: Some(AuthChallenge::InvalidRequest),
+        user_text: None,
     }
 }
 

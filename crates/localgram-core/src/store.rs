@@ -394,6 +394,8 @@ pub struct WorldPlan {
     pub tokens: Vec<TokenRecord>,
     /// File bytes referred to by media and profiles, inserted unless their hash exists.
     pub blobs: Vec<Blob>,
+    /// Comments on media (top-level ones before their replies), upserted by id.
+    pub comments: Vec<crate::comments::Comment>,
 }
 
 /// Loading worlds.
@@ -520,10 +522,69 @@ pub trait StateStore: Send + Sync {
     async fn dump_state(&self) -> Result<StateDump>;
 }
 
+/// Media containers of content publishing (see [`crate::publishing`]).
+#[async_trait]
+pub trait PublishStore: Send + Sync {
+    /// In one transaction, unless the owner created `limit` containers since `window_from`
+    /// already (then `false` and nothing is written): stores `blobs` (kept when stored already)
+    /// and inserts the container.
+    async fn insert_container(
+        &self,
+        container: &crate::publishing::Container,
+        blobs: &[Blob],
+        limit: i64,
+        window_from: OffsetDateTime,
+    ) -> Result<bool>;
+    /// The container with this id.
+    async fn find_container(&self, id: &str) -> Result<Option<crate::publishing::Container>>;
+    /// In one transaction, serialized per account: unless container `container_id` was
+    /// published already ([`crate::publishing::PublishOutcome::AlreadyPublished`]) or its owner
+    /// published `quota` posts since `window_from` ([`crate::publishing::PublishOutcome::QuotaReached`],
+    /// nothing written), inserts `media` (the post first, then album children) and marks the
+    /// container and its children published at `now` as the first media.
+    async fn publish_container(
+        &self,
+        container_id: &str,
+        media: &[IgMedia],
+        now: OffsetDateTime,
+        quota: i64,
+        window_from: OffsetDateTime,
+    ) -> Result<crate::publishing::PublishOutcome>;
+    /// Posts the account published through the API since `since` (a carousel counts once).
+    async fn count_published(&self, owner_id: &str, since: OffsetDateTime) -> Result<i64>;
+}
+
+/// Comments on media (see [`crate::comments`]).
+#[async_trait]
+pub trait CommentStore: Send + Sync {
+    /// Inserts a comment.
+    async fn insert_comment(&self, comment: &crate::comments::Comment) -> Result<()>;
+    /// The comment with this id.
+    async fn find_comment(&self, id: &str) -> Result<Option<crate::comments::Comment>>;
+    /// A page of a media's top-level comments or of a comment's replies, newest first (time,
+    /// then id, both descending).
+    async fn list_comments(
+        &self,
+        query: &crate::comments::CommentQuery,
+    ) -> Result<Vec<crate::comments::Comment>>;
+    /// The number of comments on a media, replies included.
+    async fn count_comments(&self, media_id: &str) -> Result<i64>;
+    /// Sets a comment's `hidden`; `false` when there is no such comment.
+    async fn set_comment_hidden(&self, id: &str, hidden: bool) -> Result<bool>;
+    /// In one transaction: deletes a comment and its replies; `false` when there was none.
+    async fn delete_comment(&self, id: &str) -> Result<bool>;
+    /// Whether a media accepts comments (`true` unless turned off).
+    async fn comments_enabled(&self, media_id: &str) -> Result<bool>;
+    /// Turns a media's comments on or off.
+    async fn set_comments_enabled(&self, media_id: &str, enabled: bool) -> Result<()>;
+}
+
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
     AppStore
+    + PublishStore
+    + CommentStore
     + AccountStore
     + GrantStore
     + TokenStore

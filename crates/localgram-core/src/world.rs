@@ -256,6 +256,30 @@ pub struct WorldMedia {
     /// Album children.
     #[serde(default)]
     pub children: Vec<WorldMedia>,
+    /// Comments on a top-level media.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<WorldComment>,
+}
+
+/// `[[instagram_users.media.comments]]` and their `[[….replies]]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldComment {
+    /// Id.
+    pub id: String,
+    /// The author's username (an account of the world or of the store).
+    pub from: String,
+    /// The text.
+    pub text: String,
+    /// When it was written (default: the media's publish time).
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// Hidden by the media owner.
+    #[serde(default)]
+    pub hidden: bool,
+    /// Replies (top-level comments only).
+    #[serde(default)]
+    pub replies: Vec<WorldComment>,
 }
 
 fn default_product_type() -> String {
@@ -856,6 +880,7 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             .cloned()
             .or_else(|| cx.existing.ig_user_id_by_username(username))
     };
+    plan_comments(&mut plan, world, &ig_id_of)?;
 
     let mut fb_ids = HashSet::new();
     let mut emails = HashSet::new();
@@ -1165,6 +1190,102 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
         )?);
     }
     Ok(plan)
+}
+
+/// The comments of every top-level media, authors resolved by username.
+fn plan_comments(
+    plan: &mut WorldPlan,
+    world: &World,
+    ig_id_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), WorldError> {
+    let mut ids = HashSet::new();
+    for (i, u) in world.instagram_users.iter().enumerate() {
+        for (j, m) in u.media.iter().enumerate() {
+            let media_time = plan
+                .media
+                .iter()
+                .find(|p| p.id == m.id)
+                .map(|p| p.timestamp);
+            for (k, c) in m.comments.iter().enumerate() {
+                let obj = format!(
+                    "instagram_users[{i}].media[{j}].comments[{k}] (id {:?})",
+                    c.id
+                );
+                let top = plan_comment(plan, &mut ids, ig_id_of, &obj, c, &m.id, None, media_time)?;
+                for (r, reply) in c.replies.iter().enumerate() {
+                    let robj = format!("{obj}.replies[{r}] (id {:?})", reply.id);
+                    if !reply.replies.is_empty() {
+                        return Err(invalid(&robj, "replies", "replies take no replies"));
+                    }
+                    plan_comment(
+                        plan,
+                        &mut ids,
+                        ig_id_of,
+                        &robj,
+                        reply,
+                        &m.id,
+                        Some(&c.id),
+                        Some(top),
+                    )?;
+                }
+            }
+            for (k, child) in m.children.iter().enumerate() {
+                if !child.comments.is_empty() {
+                    return Err(invalid(
+                        format!("instagram_users[{i}].media[{j}].children[{k}]"),
+                        "comments",
+                        "album children take no comments; comment on the album",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One comment; its time.
+#[allow(clippy::too_many_arguments)]
+fn plan_comment(
+    plan: &mut WorldPlan,
+    ids: &mut HashSet<String>,
+    ig_id_of: &dyn Fn(&str) -> Option<String>,
+    obj: &str,
+    c: &WorldComment,
+    media_id: &str,
+    parent: Option<&str>,
+    default_time: Option<OffsetDateTime>,
+) -> Result<OffsetDateTime, WorldError> {
+    check_id(obj, "id", &c.id)?;
+    if !ids.insert(c.id.clone()) {
+        return Err(invalid(obj, "id", "declared twice"));
+    }
+    let from_id = ig_id_of(&c.from)
+        .ok_or_else(|| invalid(obj, "from", format!("no Instagram account {:?}", c.from)))?;
+    if c.text.trim().is_empty() || c.text.chars().count() > crate::comments::MAX_TEXT {
+        return Err(invalid(obj, "text", "must be 1 to 2200 characters"));
+    }
+    let timestamp = match (&c.timestamp, default_time) {
+        (Some(t), _) => parse_timestamp(t).ok_or_else(|| {
+            invalid(
+                obj,
+                "timestamp",
+                format!("{t:?} is not RFC 3339 or 2026-05-01T18:10:00+0000"),
+            )
+        })?,
+        (None, Some(t)) => t,
+        (None, None) => return Err(invalid(obj, "timestamp", "is required")),
+    };
+    plan.comments.push(crate::comments::Comment {
+        id: c.id.clone(),
+        media_id: media_id.to_owned(),
+        parent_id: parent.map(str::to_owned),
+        from_id,
+        from_username: c.from.clone(),
+        text: c.text.clone(),
+        timestamp,
+        hidden: c.hidden,
+    });
+    Ok(timestamp)
 }
 
 #[allow(clippy::too_many_arguments)]

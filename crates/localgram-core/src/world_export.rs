@@ -264,6 +264,8 @@ impl Files<'_> {
 
 async fn world_media(m: &IgMedia, files: &mut Files<'_>) -> Result<WorldMedia, StoreError> {
     Ok(WorldMedia {
+        // Comments are not exported (docs/state.md).
+        comments: Vec::new(),
         id: m.id.clone(),
         media_type: m.media_type.clone(),
         caption: m.caption.clone(),

@@ -267,6 +267,15 @@ impl Platform {
                 .filter(|t| t.kind.starts_with("instagram"))
                 .map(|t| t.user.as_str()),
         );
+        // Comment authors.
+        for u in &world.instagram_users {
+            for m in &u.media {
+                for c in &m.comments {
+                    names.insert(c.from.as_str());
+                    names.extend(c.replies.iter().map(|r| r.from.as_str()));
+                }
+            }
+        }
         for name in names.into_iter().filter(|n| !declared_users.contains(n)) {
             if let Some(u) = self.store.find_ig_user_by_username(name).await? {
                 snap.usernames.insert(name.to_owned(), u.id);

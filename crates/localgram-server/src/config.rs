@@ -87,6 +87,11 @@ pub struct Config {
     pub no_proxy: bool,
     /// How many calls the request journal keeps (oldest dropped first).
     pub journal_size: i64,
+    /// Posts one account may publish through the API per rolling 24 hours (Meta: 50).
+    pub publish_quota: i64,
+    /// Accept `image_url` / `video_url` on any host and make the file up, instead of answering
+    /// Meta's "media could not be fetched" error for hosts other than Localgram and the loopback.
+    pub accept_any_media_url: bool,
 }
 
 impl Default for Config {
@@ -116,6 +121,8 @@ impl Default for Config {
             ca_dir: None,
             no_proxy: false,
             journal_size: 1000,
+            publish_quota: localgram_core::publishing::DEFAULT_PUBLISH_QUOTA,
+            accept_any_media_url: false,
         }
     }
 }
@@ -156,6 +163,8 @@ impl std::fmt::Debug for Config {
             .field("ca_dir", &self.ca_dir)
             .field("no_proxy", &self.no_proxy)
             .field("journal_size", &self.journal_size)
+            .field("publish_quota", &self.publish_quota)
+            .field("accept_any_media_url", &self.accept_any_media_url)
             .finish()
     }
 }

@@ -101,8 +101,8 @@ pub fn graph_body(e: &GraphError) -> GraphErrorBody {
             code: e.code,
             error_subcode: e.subcode,
             is_transient: e.is_transient,
-            error_user_title: None,
-            error_user_msg: None,
+            error_user_title: e.user_text.as_ref().map(|t| t.title.clone()),
+            error_user_msg: e.user_text.as_ref().map(|t| t.msg.clone()),
             fbtrace_id: fbtrace_id(),
         },
     }

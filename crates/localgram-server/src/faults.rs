@@ -408,6 +408,7 @@ fn graph_error(host: &str, version: &str, g: &GraphErrorEffect) -> Response {
                 message: String::new(),
                 is_transient: None,
                 challenge: None,
+                user_text: None,
             })
         });
     let body = GraphErrorBody {
@@ -558,6 +559,7 @@ fn throttle_error(code: i64, message: &str) -> GraphError {
         message: message.to_owned(),
         is_transient: Some(true),
         challenge: Some(AuthChallenge::InvalidRequest),
+        user_text: None,
     }
 }
 

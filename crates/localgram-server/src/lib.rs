@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_publishing;
 pub mod pages;
 pub mod proxy;
 pub mod reset;
@@ -395,12 +396,14 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         ),
         ("max_listed_media", config.max_listed_media),
         ("journal_size", config.journal_size),
+        ("publish_quota", config.publish_quota),
     ] {
         anyhow::ensure!(v >= 1, "{name} must be at least 1");
     }
     let settings = Settings {
         code_ttl: time::Duration::seconds(config.code_ttl_seconds),
         max_listed_media: config.max_listed_media,
+        publish_quota: config.publish_quota,
         rate_defaults: localgram_core::rate::RateDefaults {
             app_calls_per_hour: config.rate_limit_app_per_hour,
             user_calls_per_hour: config.rate_limit_user_per_hour,

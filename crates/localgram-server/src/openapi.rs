@@ -756,7 +756,10 @@ pub struct ApiDoc;
 
 /// The document as pretty JSON, with a trailing newline (the form committed in `docs/`).
 pub fn json() -> String {
-    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::openapi_publishing::PublishingDoc::openapi());
+    utoipa::Modify::modify(&CommonStatuses, &mut doc);
+    let mut s = doc.to_pretty_json().unwrap_or_default();
     s.push('\n');
     s
 }

@@ -32,6 +32,14 @@ use crate::rows::{
 };
 use crate::value::{FromRow, Json, Row, Value, params};
 
+/// [`localgram_core::store::PublishStore`]: media containers (content publishing).
+#[path = "publish_sql.rs"]
+mod publish_sql;
+
+/// [`localgram_core::store::CommentStore`]: comments on media.
+#[path = "comment_sql.rs"]
+mod comment_sql;
+
 /// Used CSRF tokens are kept this long past their expiry before [`SessionStore::consume_csrf`]
 /// sweeps them (a grace period, so moving the emulator clock back a little does not matter).
 const CSRF_SWEEP_GRACE_MS: i64 = 24 * 60 * 60 * 1000;
@@ -1484,6 +1492,7 @@ async fn apply_world(c: &mut dyn Conn, plan: &WorldPlan) -> Result<()> {
     for token in &plan.tokens {
         insert_token(c, token, true).await?;
     }
+    comment_sql::upsert_comments(c, &plan.comments).await?;
     Ok(())
 }
 

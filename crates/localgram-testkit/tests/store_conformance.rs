@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 24] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -42,6 +42,9 @@ const TABLES: [&str; 21] = [
     "fb_grants",
     "fb_test_users",
     "fb_users",
+    "ig_comments",
+    "ig_comments_disabled",
+    "ig_containers",
     "ig_media",
     "ig_users",
     "journal_calls",
@@ -298,6 +301,9 @@ conformance!(
     story_snapshots,
     story_snapshot_restore_is_whole,
     story_dump_state,
+    story_publishing_containers,
+    story_concurrent_publish,
+    story_comments,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -514,6 +520,7 @@ fn world() -> WorldPlan {
         tokens: vec![app_token, page_token],
         // The photo twice: a plan may repeat a file (the store keeps one row).
         blobs: vec![photo.clone(), video, thumbnail, avatar, photo],
+        comments: Vec::new(),
     }
 }
 
@@ -3777,4 +3784,363 @@ async fn story_dump_state(ctx: &Ctx) {
     for t in &plan.tokens {
         assert!(dump.tokens.contains(t), "token {} dumped whole", t.id);
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Content publishing
+// ------------------------------------------------------------------------------------------------
+
+fn container(
+    id: &str,
+    kind: localgram_core::publishing::ContainerKind,
+) -> localgram_core::publishing::Container {
+    localgram_core::publishing::Container {
+        id: id.into(),
+        owner_id: JANE.into(),
+        app_id: APP_A.into(),
+        kind,
+        is_video: false,
+        is_carousel_item: false,
+        children: Vec::new(),
+        caption: Some(format!("caption of {id}")),
+        alt_text: Some("alt".into()),
+        location_id: None,
+        user_tags: Some(serde_json::json!([{"username": "joe", "x": 0.5, "y": 0.25}])),
+        share_to_feed: None,
+        thumb_offset: Some(1500),
+        source_url: Some(format!("http://127.0.0.1/{id}.jpg")),
+        cover_url: None,
+        media_blob: None,
+        thumbnail_blob: None,
+        created_at: from_millis(T0),
+        ready_at: from_millis(T0 + 2000),
+        error_subcode: None,
+        published_media_id: None,
+        published_at: None,
+    }
+}
+
+async fn story_publishing_containers(ctx: &Ctx) {
+    use localgram_core::publishing::{ContainerKind, PublishOutcome};
+    let store = ctx.store();
+    store.apply_world(&world()).await.unwrap();
+    let window = from_millis(T0 - 86_400_000);
+    let photo = Blob::new("image/jpeg", b"\xff\xd8\xff published photo".to_vec());
+
+    // Stored with its blob, read back whole.
+    let mut image = container("17000000000000001", ContainerKind::Image);
+    image.media_blob = Some(photo.sha256.clone());
+    assert!(
+        store
+            .insert_container(&image, std::slice::from_ref(&photo), 3, window)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.find_container(&image.id).await.unwrap(),
+        Some(image.clone())
+    );
+    assert_eq!(
+        store.find_blob(&photo.sha256).await.unwrap(),
+        Some(photo.clone())
+    );
+    assert_eq!(
+        store.find_container("17000000000000999").await.unwrap(),
+        None
+    );
+
+    // The carousel and its items.
+    let mut items = Vec::new();
+    for (i, video) in [(2, false), (3, true)] {
+        let mut item = container(
+            &format!("1700000000000000{i}"),
+            if video {
+                ContainerKind::Video
+            } else {
+                ContainerKind::Image
+            },
+        );
+        item.is_carousel_item = true;
+        item.is_video = video;
+        item.caption = None;
+        assert!(store.insert_container(&item, &[], 3, window).await.unwrap());
+        items.push(item);
+    }
+    // The fourth container in the window is refused, and nothing is written.
+    let before = ctx.table_counts().await;
+    let mut album = container("17000000000000004", ContainerKind::Carousel);
+    album.children = items.iter().map(|c| c.id.clone()).collect();
+    album.user_tags = None;
+    assert!(
+        !store
+            .insert_container(&album, std::slice::from_ref(&photo), 3, window)
+            .await
+            .unwrap()
+    );
+    assert_eq!(ctx.table_counts().await, before);
+    // Containers older than the window do not count.
+    assert!(
+        store
+            .insert_container(&album, &[], 3, from_millis(T0 + 1))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.find_container(&album.id).await.unwrap(),
+        Some(album.clone())
+    );
+
+    // Publishing the image: the media appears, the container points at it.
+    let now = from_millis(T0 + 5000);
+    let mut post = media("17900000000000001", JANE, None, 0);
+    post.timestamp = now;
+    post.media_blob = Some(photo.sha256.clone());
+    let outcome = store
+        .publish_container(&image.id, &[post.clone()], now, 1, window)
+        .await
+        .unwrap();
+    assert_eq!(outcome, PublishOutcome::Published(post.id.clone()));
+    assert_eq!(
+        store.find_media(&post.id).await.unwrap(),
+        Some(post.clone())
+    );
+    let published = store.find_container(&image.id).await.unwrap().unwrap();
+    assert_eq!(
+        published.published_media_id.as_deref(),
+        Some(post.id.as_str())
+    );
+    assert_eq!(published.published_at, Some(now));
+    assert_eq!(store.count_published(JANE, window).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_published(JANE, from_millis(T0 + 5001))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Again: the same media, nothing new.
+    let mut other = post.clone();
+    other.id = "17900000000000009".into();
+    assert_eq!(
+        store
+            .publish_container(&image.id, &[other.clone()], now, 10, window)
+            .await
+            .unwrap(),
+        PublishOutcome::AlreadyPublished(post.id.clone())
+    );
+    assert_eq!(store.find_media(&other.id).await.unwrap(), None);
+
+    // Over the quota: nothing written.
+    let mut top = media("17900000000000002", JANE, None, 0);
+    top.media_type = "CAROUSEL_ALBUM".into();
+    let children = [
+        media("17900000000000021", JANE, Some(&top.id), 0),
+        media("17900000000000022", JANE, Some(&top.id), 1),
+    ];
+    let mut album_media = vec![top.clone()];
+    album_media.extend(children.iter().cloned());
+    let before = ctx.table_counts().await;
+    assert_eq!(
+        store
+            .publish_container(&album.id, &album_media, now, 1, window)
+            .await
+            .unwrap(),
+        PublishOutcome::QuotaReached
+    );
+    assert_eq!(ctx.table_counts().await, before);
+    assert_eq!(
+        store
+            .find_container(&album.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .published_media_id,
+        None
+    );
+
+    // Within it: the album and its children, every container marked; the carousel counts once.
+    assert_eq!(
+        store
+            .publish_container(&album.id, &album_media, now, 2, window)
+            .await
+            .unwrap(),
+        PublishOutcome::Published(top.id.clone())
+    );
+    assert_eq!(
+        ids(&store.list_children(&top.id).await.unwrap()),
+        ["17900000000000021", "17900000000000022"]
+    );
+    for item in &items {
+        let c = store.find_container(&item.id).await.unwrap().unwrap();
+        assert_eq!(
+            c.published_media_id.as_deref(),
+            Some(top.id.as_str()),
+            "{}",
+            item.id
+        );
+    }
+    assert_eq!(store.count_published(JANE, window).await.unwrap(), 2);
+
+    // An unknown container is NotFound, and nothing is written.
+    assert!(matches!(
+        store
+            .publish_container("17000000000000999", &[other], now, 10, window)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// Many publications of one container at once: exactly one publishes, the others see it done.
+async fn story_concurrent_publish(ctx: &Ctx) {
+    use localgram_core::publishing::{ContainerKind, PublishOutcome};
+    let store = ctx.store.clone();
+    store.apply_world(&world()).await.unwrap();
+    let window = from_millis(T0 - 86_400_000);
+    let c = container("17000000000000001", ContainerKind::Image);
+    assert!(store.insert_container(&c, &[], 400, window).await.unwrap());
+    let now = from_millis(T0 + 5000);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        let mut m = media(&format!("1790000000000010{i}"), JANE, None, 0);
+        m.timestamp = now;
+        tasks.push(tokio::spawn(async move {
+            store
+                .publish_container("17000000000000001", &[m], now, 50, window)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut published = Vec::new();
+    let mut again = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            PublishOutcome::Published(id) => published.push(id),
+            PublishOutcome::AlreadyPublished(id) => again.push(id),
+            PublishOutcome::QuotaReached => panic!("the quota is not reached"),
+        }
+    }
+    assert_eq!(published.len(), 1);
+    assert!(again.iter().all(|id| *id == published[0]));
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_media WHERE id LIKE '1790000000000010%'")
+            .await,
+        1
+    );
+    assert_eq!(store.count_published(JANE, window).await.unwrap(), 1);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Comments
+// ------------------------------------------------------------------------------------------------
+
+fn comment(id: &str, parent: Option<&str>, at_ms: i64) -> localgram_core::comments::Comment {
+    localgram_core::comments::Comment {
+        id: id.into(),
+        media_id: "17000000000000001".into(),
+        parent_id: parent.map(Into::into),
+        from_id: JOE.into(),
+        from_username: "joe".into(),
+        text: format!("text of {id}"),
+        timestamp: from_millis(at_ms),
+        hidden: false,
+    }
+}
+
+async fn story_comments(ctx: &Ctx) {
+    use localgram_core::comments::{CommentKey, CommentQuery};
+    let store = ctx.store();
+    store.apply_world(&world()).await.unwrap();
+    let post = media("17000000000000001", JANE, None, 0);
+    store
+        .upsert_media(std::slice::from_ref(&post))
+        .await
+        .unwrap();
+    // Three top-level comments, two at the same instant (ordered by id, descending), one reply.
+    let top = [
+        comment("17800000000000001", None, T0),
+        comment("17800000000000002", None, T0 + 1000),
+        comment("17800000000000003", None, T0 + 1000),
+    ];
+    for c in &top {
+        store.insert_comment(c).await.unwrap();
+    }
+    let reply = comment("17800000000000009", Some("17800000000000001"), T0 + 2000);
+    store.insert_comment(&reply).await.unwrap();
+    assert_eq!(
+        store.find_comment(&reply.id).await.unwrap(),
+        Some(reply.clone())
+    );
+    assert_eq!(store.count_comments(&post.id).await.unwrap(), 4);
+
+    let query = CommentQuery {
+        media_id: post.id.clone(),
+        parent_id: None,
+        older_than: None,
+        limit: 10,
+    };
+    let listed = store.list_comments(&query).await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "17800000000000003",
+            "17800000000000002",
+            "17800000000000001"
+        ]
+    );
+    let after_first = store
+        .list_comments(&CommentQuery {
+            older_than: Some(CommentKey {
+                timestamp_ms: T0 + 1000,
+                id: "17800000000000003".into(),
+            }),
+            limit: 1,
+            ..query.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(after_first, vec![top[1].clone()]);
+    let replies = store
+        .list_comments(&CommentQuery {
+            parent_id: Some("17800000000000001".into()),
+            ..query.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(replies, vec![reply.clone()]);
+
+    assert!(store.set_comment_hidden(&top[1].id, true).await.unwrap());
+    assert!(
+        store
+            .find_comment(&top[1].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .hidden
+    );
+    assert!(
+        !store
+            .set_comment_hidden("17800000000000099", true)
+            .await
+            .unwrap()
+    );
+
+    // Deleting a comment deletes its replies, in one transaction.
+    assert!(store.delete_comment(&top[0].id).await.unwrap());
+    assert_eq!(store.find_comment(&reply.id).await.unwrap(), None);
+    assert_eq!(store.count_comments(&post.id).await.unwrap(), 2);
+    assert!(!store.delete_comment(&top[0].id).await.unwrap());
+
+    assert!(store.comments_enabled(&post.id).await.unwrap());
+    store.set_comments_enabled(&post.id, false).await.unwrap();
+    store.set_comments_enabled(&post.id, false).await.unwrap();
+    assert!(!store.comments_enabled(&post.id).await.unwrap());
+    store.set_comments_enabled(&post.id, true).await.unwrap();
+    assert!(store.comments_enabled(&post.id).await.unwrap());
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM ig_comments_disabled").await,
+        0
+    );
 }

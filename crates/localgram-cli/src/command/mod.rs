@@ -130,6 +130,10 @@ pub enum Command {
     Pages(connect::pages::PagesArgs),
     /// A Localgram server's fault rules: add, list, clear (docs/faults.md).
     Faults(connect::faults::FaultsArgs),
+    /// Publish a photo (JPEG) or a reel (MP4): create, wait until ready, publish.
+    Publish(connect::publishing::PublishArgs),
+    /// List, reply to and hide comments.
+    Comments(connect::publishing::CommentsArgs),
 }
 
 /// `localgram completions SHELL`.
@@ -195,6 +199,14 @@ impl Cli {
             Command::Faults(args) => {
                 let g = args.globals().or(early).with_env()?;
                 connect::finish(connect::faults::run(&g, args)).await
+            }
+            Command::Publish(args) => {
+                let g = args.api.globals().or(early).with_env()?;
+                connect::finish(connect::publishing::run_publish(&g, args)).await
+            }
+            Command::Comments(args) => {
+                let g = args.api.globals().or(early).with_env()?;
+                connect::finish(connect::publishing::run_comments(&g, args.command)).await
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod me;
 pub mod media;
 mod output;
 pub mod pages;
+pub mod publishing;
 mod store;
 mod throttle;
 mod time;

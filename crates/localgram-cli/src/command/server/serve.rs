@@ -59,6 +59,13 @@ pub struct ServeArgs {
     /// How many of an account's most recent media the media edge reaches [default: 10000].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_listed_media: Option<String>,
+    /// Posts one account may publish through the API per rolling 24 hours [default: 50].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub publish_quota: Option<String>,
+    /// Accept image_url / video_url on any host and make the file up (otherwise only Localgram
+    /// itself and the loopback are fetched).
+    #[arg(long)]
+    pub accept_any_media_url: bool,
     /// Start the fbtrace_id sequence from this seed (the same ids every run, for tests).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub fbtrace_seed: Option<String>,
@@ -107,6 +114,7 @@ impl ServeArgs {
             ),
             ("max_listed_media", &self.max_listed_media),
             ("fbtrace_seed", &self.fbtrace_seed),
+            ("publish_quota", &self.publish_quota),
             (
                 "header_read_timeout_seconds",
                 &self.header_read_timeout_seconds,
@@ -126,6 +134,7 @@ impl ServeArgs {
             ("no_demo", self.no_demo),
             ("no_migrate", self.no_migrate),
             ("no_proxy", self.no_proxy),
+            ("accept_any_media_url", self.accept_any_media_url),
         ] {
             if set {
                 flags.push(Given::flag(key, toml::Value::Boolean(true)));

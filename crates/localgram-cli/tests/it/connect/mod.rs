@@ -11,6 +11,7 @@ mod faults;
 mod login;
 mod pages;
 mod progress;
+mod publishing;
 mod reads;
 mod token;
 

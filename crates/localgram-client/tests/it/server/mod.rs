@@ -8,6 +8,7 @@
 mod errors;
 mod faults;
 mod oauth;
+mod publishing;
 mod reads;
 
 use localgram_client::{AppSecret, Client, ClientBuilder, RetryPolicy};

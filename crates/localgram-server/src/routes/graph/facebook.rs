@@ -9,7 +9,7 @@ use super::{
     DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, presentation_of_query,
     with_version,
 };
-use super::{linked, pages, testusers};
+use super::{comments, linked, pages, publishing, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
 use crate::http::params::body_params;
@@ -127,6 +127,33 @@ async fn route_inner(
         (Method::GET, [id]) if is_id(id) => pages::get_node(state, &gr, id).await,
         (Method::GET, [id, "media"]) if is_id(id) => linked::media_edge(state, &gr, id).await,
         (Method::GET, [id, "children"]) if is_id(id) => linked::children_edge(state, &gr, id).await,
+        (Method::POST, [node, "media"]) if *node == "me" || is_id(node) => {
+            publishing::create_container(state, &gr, node, GraphHost::Facebook).await
+        }
+        (Method::POST, [node, "media_publish"]) if *node == "me" || is_id(node) => {
+            publishing::publish(state, &gr, node, GraphHost::Facebook).await
+        }
+        (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
+            publishing::publishing_limit(state, &gr, node, GraphHost::Facebook).await
+        }
+        (Method::GET, [id, "comments"]) if is_id(id) => {
+            comments::list(state, &gr, id, GraphHost::Facebook).await
+        }
+        (Method::POST, [id, "comments"]) if is_id(id) => {
+            comments::create(state, &gr, id, GraphHost::Facebook).await
+        }
+        (Method::GET, [id, "replies"]) if is_id(id) => {
+            comments::replies(state, &gr, id, GraphHost::Facebook).await
+        }
+        (Method::POST, [id, "replies"]) if is_id(id) => {
+            comments::reply(state, &gr, id, GraphHost::Facebook).await
+        }
+        (Method::POST, [id]) if is_id(id) => {
+            comments::post_node(state, &gr, id, GraphHost::Facebook).await
+        }
+        (Method::DELETE, [id]) if is_id(id) => {
+            comments::delete(state, &gr, id, GraphHost::Facebook).await
+        }
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, [other]) => Err(GraphError::unknown_path(other).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),

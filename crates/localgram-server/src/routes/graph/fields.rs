@@ -426,9 +426,16 @@ pub fn render_media<'a>(
                 }
                 "media_product_type" => out.str(name, &m.media_product_type),
                 "shortcode" => out.str(name, &m.shortcode),
-                // Likes and comments are not emulated: none, and comments are enabled.
-                "like_count" | "comments_count" => out.value(name, &0),
-                "is_comment_enabled" => out.value(name, &true),
+                // Likes are not emulated; comments are (`localgram_core::comments`).
+                "like_count" => out.value(name, &0),
+                "comments_count" => {
+                    let (count, _) = state.platform.comment_summary(&m.id).await?;
+                    out.value(name, &count);
+                }
+                "is_comment_enabled" => {
+                    let (_, enabled) = state.platform.comment_summary(&m.id).await?;
+                    out.value(name, &enabled);
+                }
                 "owner" => {
                     let mut owner = Object::begin(out.key(name));
                     owner.str("id", &m.owner_id);

@@ -112,6 +112,16 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     if caller.token.subject.user_id() == Some(id) {
         return user_for(state, gr, caller, Some(id)).await;
     }
+    if let Some(res) =
+        super::publishing::container_node(state, gr, &caller, id, GraphHost::Instagram).await?
+    {
+        return Ok(caller.finish(res));
+    }
+    if let Some(res) =
+        super::comments::comment_node(state, gr, &caller, id, GraphHost::Instagram).await?
+    {
+        return Ok(caller.finish(res));
+    }
     if let Some(res) = cached_answer(state, gr, &caller) {
         return Ok(caller.finish(res));
     }

@@ -3,6 +3,7 @@
 //! token handler. Every response carries `facebook-api-version`; every error the Graph envelope.
 
 pub mod browser;
+pub mod comments;
 pub mod facebook;
 pub mod fields;
 pub mod json_out;
@@ -10,6 +11,7 @@ pub mod linked;
 pub mod me;
 pub mod media;
 pub mod pages;
+pub mod publishing;
 pub mod response_cache;
 pub mod testusers;
 pub mod token;
@@ -100,10 +102,6 @@ fn header_token(headers: &HeaderMap) -> Option<String> {
     let (scheme, token) = v.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
         .then(|| token.trim().to_owned())
-}
-
-fn parse_request(req: &Request) -> Result<GraphRequest, GraphError> {
-    parse_request_with(req, PREFIX, None)
 }
 
 /// Parses a Graph request for the host mounted at `prefix` (its path starts with `prefix`);
@@ -242,8 +240,26 @@ pub fn with_version(mut res: Response, version: &str) -> Response {
 }
 
 async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body_params = if parts.method == Method::GET || parts.method == Method::HEAD {
+        None
+    } else {
+        match crate::http::params::body_params(Request::from_parts(parts.clone(), body)).await {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return with_version(
+                    ApiError::Graph(GraphError::invalid_parameter(format!(
+                        "(#100) The request body cannot be read: {e}"
+                    )))
+                    .into_response(),
+                    DEFAULT_VERSION,
+                );
+            }
+        }
+    };
+    let req = Request::from_parts(parts, axum::body::Body::empty());
     let mut presentation = browser::Presentation::default();
-    let (version, res) = match parse_request(&req) {
+    let (version, res) = match parse_request_with(&req, PREFIX, body_params) {
         Ok(mut gr) => {
             // First, before any read: what this request reads through the caches is then
             // never older than the last commit before it began.
@@ -316,6 +332,33 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
             media::get_user_media(state, &gr, node).await
         }
         (Method::GET, [id, "children"]) if is_id(id) => media::get_children(state, &gr, id).await,
+        (Method::POST, [node, "media"]) if *node == "me" || is_id(node) => {
+            publishing::create_container(state, &gr, node, GraphHost::Instagram).await
+        }
+        (Method::POST, [node, "media_publish"]) if *node == "me" || is_id(node) => {
+            publishing::publish(state, &gr, node, GraphHost::Instagram).await
+        }
+        (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
+            publishing::publishing_limit(state, &gr, node, GraphHost::Instagram).await
+        }
+        (Method::GET, [id, "comments"]) if is_id(id) => {
+            comments::list(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::POST, [id, "comments"]) if is_id(id) => {
+            comments::create(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::GET, [id, "replies"]) if is_id(id) => {
+            comments::replies(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::POST, [id, "replies"]) if is_id(id) => {
+            comments::reply(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::POST, [id]) if is_id(id) => {
+            comments::post_node(state, &gr, id, GraphHost::Instagram).await
+        }
+        (Method::DELETE, [id]) if is_id(id) => {
+            comments::delete(state, &gr, id, GraphHost::Instagram).await
+        }
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),
         (method, [node, ..]) => {

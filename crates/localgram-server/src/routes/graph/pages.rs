@@ -434,6 +434,28 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
         drop(caller);
         return get_user(state, gr, Some(id)).await;
     }
+    if let Some(res) = super::publishing::container_node(
+        state,
+        gr,
+        &caller,
+        id,
+        localgram_core::error::GraphHost::Facebook,
+    )
+    .await?
+    {
+        return Ok(caller.finish(res));
+    }
+    if let Some(res) = super::comments::comment_node(
+        state,
+        gr,
+        &caller,
+        id,
+        localgram_core::error::GraphHost::Facebook,
+    )
+    .await?
+    {
+        return Ok(caller.finish(res));
+    }
     let page = match state.platform.facebook_node(&caller.token, id).await? {
         FacebookNode::Page(page) => page,
         FacebookNode::InstagramUser(profile) => {
