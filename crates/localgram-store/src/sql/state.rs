@@ -90,8 +90,20 @@ impl From<SnapshotRow> for SnapshotInfo {
     }
 }
 
-/// Deletes every row of the state and of the cleared tables.
-async fn clear_state(c: &mut dyn Conn) -> Result<()> {
+/// Deletes every row of the state and of the cleared tables. With `lock` (PostgreSQL), first
+/// takes every one of those tables' exclusive lock, parents before children: the order in which
+/// every other write reaches them (a row before the rows referring to it), so a concurrent write
+/// waits for the reset or restore to end instead of deadlocking with it halfway.
+async fn clear_state(c: &mut dyn Conn, lock: bool) -> Result<()> {
+    if lock {
+        let tables: Vec<&str> = STATE_TABLES.iter().chain(CLEARED_TABLES).copied().collect();
+        exec(
+            c,
+            &format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", tables.join(", ")),
+            params![],
+        )
+        .await?;
+    }
     for table in CLEARED_TABLES.iter().chain(STATE_TABLES.iter().rev()) {
         exec(c, &format!("DELETE FROM {table}"), params![]).await?;
     }
@@ -130,9 +142,10 @@ impl<B: Backend> StateStore for SqlStore<B> {
     async fn reset(&self, plan: Option<&WorldPlan>) -> Result<()> {
         let plan = plan.cloned();
         let media = plan.as_ref().map_or(0, |p| p.media.len());
+        let lock = B::NAME == "postgres";
         self.write(move |c| {
             Box::pin(async move {
-                clear_state(c).await?;
+                clear_state(c, lock).await?;
                 if let Some(plan) = &plan {
                     apply_world(c, plan).await?;
                 }
@@ -183,13 +196,14 @@ impl<B: Backend> StateStore for SqlStore<B> {
 
     async fn restore_snapshot(&self, name: &str) -> Result<Option<SnapshotInfo>> {
         let name = name.to_owned();
+        let lock = B::NAME == "postgres";
         let restored = self
             .write(move |c| {
                 Box::pin(async move {
                     let Some(row) = find_snapshot(c, &name).await? else {
                         return Ok(None);
                     };
-                    clear_state(c).await?;
+                    clear_state(c, lock).await?;
                     for table in STATE_TABLES {
                         exec(
                             c,
