@@ -327,6 +327,8 @@ fn each_subcommand_lists_only_its_own_options() {
             "--help"
         ]
     );
+    let login = options(&help(&["login", "instagram", "--help"]));
+    assert!(login.contains(&"--ca-cert".to_owned()), "{login:?}");
     let logout = options(&help(&["logout", "--help"]));
     assert_eq!(logout, ["--connection", "--json", "--help"]);
     let migrate = options(&help(&["migrate", "--help"]));

@@ -39,6 +39,10 @@ pub struct LoginArgs {
     /// How often to retry a call after a transient error [default: 3].
     #[arg(long, value_name = "N", global = true)]
     retries: Option<u32>,
+    /// Trust this CA certificate (PEM) besides the public roots, such as a Localgram server's
+    /// (`localgram ca --path`) [env: LOCALGRAM_CA_CERT].
+    #[arg(long, value_name = "FILE", global = true)]
+    ca_cert: Option<std::path::PathBuf>,
     #[command(subcommand)]
     platform: Platform,
 }
@@ -51,6 +55,7 @@ impl LoginArgs {
             json: self.json,
             retries: self.retries,
             connection: self.connection.clone(),
+            ca_cert: self.ca_cert.clone(),
             ..Globals::default()
         }
     }
