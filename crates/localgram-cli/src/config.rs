@@ -19,6 +19,8 @@ pub const KEYS: &[&str] = &[
     "database_url",
     "public_url",
     "world",
+    "import",
+    "export_on_exit",
     "no_demo",
     "no_migrate",
     "admin_token",
@@ -324,6 +326,28 @@ fn apply(config: &mut Config, given: &Given) -> Result<(), CliError> {
             Some(s) if !s.is_empty() => Err("the path of an existing world file (TOML or JSON)"),
             _ => Err("the path of a world file (TOML or JSON)"),
         },
+        "import" => match text(v) {
+            Some(s) if Path::new(s).is_dir() => Err("a world file (TOML or JSON), not a directory"),
+            Some(s) if !s.is_empty() => {
+                config.import = Some(PathBuf::from(s));
+                Ok(())
+            }
+            _ => Err("the path of a world file (TOML or JSON)"),
+        },
+        "export_on_exit" => match text(v) {
+            Some(s) if Path::new(s).is_dir() => Err("a file to write, not a directory"),
+            Some(s)
+                if !s.is_empty()
+                    && Path::new(s)
+                        .parent()
+                        .is_none_or(|d| d.as_os_str().is_empty() || d.is_dir()) =>
+            {
+                config.export_on_exit = Some(PathBuf::from(s));
+                Ok(())
+            }
+            Some(s) if !s.is_empty() => Err("a file in an existing folder"),
+            _ => Err("the path of a file to write (JSON for .json, else TOML)"),
+        },
         "no_demo" => boolean(v)
             .map(|b| config.no_demo = b)
             .ok_or("true or false"),
@@ -445,6 +469,14 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 
 # A world file (TOML or JSON) loaded at start; loading is idempotent.
 # world = "world.toml"
+
+# A world file (an export of GET /_localgram/world, say) whose state replaces the database's at
+# start, before `world`; a reset loads it again. A missing file is an error, unless it is also
+# the export_on_exit file.
+# import = "state.json"
+
+# Export the state to this world file (JSON for .json, else TOML) when the server stops.
+# export_on_exit = "state.json"
 
 # Do not load the demo world on an empty database.
 # no_demo = false

@@ -396,6 +396,8 @@ pub struct WorldPlan {
     pub blobs: Vec<Blob>,
     /// Comments on media (top-level ones before their replies), upserted by id.
     pub comments: Vec<crate::comments::Comment>,
+    /// Media whose world entry says `comment_enabled`: turned on (`true`) or off.
+    pub comment_switches: Vec<(String, bool)>,
 }
 
 /// Loading worlds.
@@ -498,6 +500,10 @@ pub struct StateDump {
     pub page_roles: Vec<PageRole>,
     /// Every token, by issue time.
     pub tokens: Vec<TokenRecord>,
+    /// Every comment: by media, top-level comments before replies, then oldest first.
+    pub comments: Vec<crate::comments::Comment>,
+    /// The media whose comments are off, by id.
+    pub comments_disabled: Vec<String>,
 }
 
 /// Resetting, snapshotting and dumping the whole state (docs/state.md). The state is every

@@ -5,12 +5,13 @@
 //! `password_hash`, tokens as `value_sha256`. App secrets are exported in clear (they are sealed,
 //! not hashed, and a world must name them).
 
+use crate::comments::Comment;
 use crate::model::{Blob, IgMedia, RateLimits, Subject, TesterStatus};
 use crate::platform::Platform;
 use crate::store::StoreError;
 use crate::world::{
-    World, WorldApp, WorldAppRole, WorldCity, WorldFbUser, WorldIgUser, WorldMedia, WorldPage,
-    WorldPageRole, WorldToken,
+    World, WorldApp, WorldAppRole, WorldCity, WorldComment, WorldFbUser, WorldIgUser, WorldMedia,
+    WorldPage, WorldPageRole, WorldToken,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -110,6 +111,12 @@ impl Platform {
         for list in children.values_mut() {
             list.sort_by_key(|m| m.position);
         }
+        let mut comments: HashMap<&str, Vec<&Comment>> = HashMap::new();
+        for c in &dump.comments {
+            comments.entry(c.media_id.as_str()).or_default().push(c);
+        }
+        let disabled: std::collections::HashSet<&str> =
+            dump.comments_disabled.iter().map(String::as_str).collect();
         let mut instagram_users = Vec::new();
         for u in &dump.ig_users {
             let mut media = Vec::new();
@@ -121,6 +128,10 @@ impl Platform {
                 let mut wm = world_media(m, &mut files).await?;
                 for c in children.get(m.id.as_str()).into_iter().flatten() {
                     wm.children.push(world_media(c, &mut files).await?);
+                }
+                wm.comments = world_comments(&comments, &m.id);
+                if disabled.contains(m.id.as_str()) {
+                    wm.comment_enabled = Some(false);
                 }
                 media.push(wm);
             }
@@ -262,10 +273,38 @@ impl Files<'_> {
     }
 }
 
+/// A media's comments as the world file writes them: top-level comments (oldest first, as the
+/// dump orders them), each with its replies. Authors are named by username, as stored.
+fn world_comments(by_media: &HashMap<&str, Vec<&Comment>>, media_id: &str) -> Vec<WorldComment> {
+    let all = by_media
+        .get(media_id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let one = |c: &Comment| WorldComment {
+        id: c.id.clone(),
+        from: c.from_username.clone(),
+        text: c.text.clone(),
+        timestamp: Some(rfc3339(c.timestamp)),
+        hidden: c.hidden,
+        replies: Vec::new(),
+    };
+    all.iter()
+        .filter(|c| c.parent_id.is_none())
+        .map(|top| WorldComment {
+            replies: all
+                .iter()
+                .filter(|r| r.parent_id.as_deref() == Some(top.id.as_str()))
+                .map(|r| one(r))
+                .collect(),
+            ..one(top)
+        })
+        .collect()
+}
+
 async fn world_media(m: &IgMedia, files: &mut Files<'_>) -> Result<WorldMedia, StoreError> {
     Ok(WorldMedia {
-        // Comments are not exported (docs/state.md).
         comments: Vec::new(),
+        comment_enabled: None,
         id: m.id.clone(),
         media_type: m.media_type.clone(),
         caption: m.caption.clone(),

@@ -151,7 +151,52 @@ impl Platform {
         base_dir: Option<&Path>,
     ) -> Result<crate::store::WorldPlan, LoadWorldError> {
         let world = world::parse(body, format)?;
-        let stored_files = self.stored_files(&world).await?;
+        self.plan_fresh(&world, base_dir).await
+    }
+
+    /// `serve --import`: replaces the whole state, fault rules included, by a world file's (an
+    /// export of `GET /_localgram/world`, or any world). The file is read and checked in full
+    /// first, then written in one write job: a bad file changes nothing.
+    pub async fn import_world(
+        &self,
+        body: &str,
+        format: Format,
+        base_dir: Option<&Path>,
+    ) -> Result<WorldSummary, LoadWorldError> {
+        let world = world::parse(body, format)?;
+        let plan = self.plan_fresh(&world, base_dir).await?;
+        let rules = self.fault_rules(&world.faults)?;
+        if rules.len() > crate::faults::MAX_RULES {
+            return Err(WorldError::Invalid {
+                object: "faults".into(),
+                field: "faults".into(),
+                message: format!("at most {} rules at once", crate::faults::MAX_RULES),
+            }
+            .into());
+        }
+        let summary = WorldSummary {
+            apps: plan.apps.len(),
+            instagram_users: plan.ig_users.len(),
+            media: plan.media.len(),
+            facebook_users: plan.fb_users.len(),
+            pages: plan.pages.len(),
+            tokens: plan.tokens.len(),
+            faults: rules.len(),
+        };
+        self.reset(std::slice::from_ref(&plan)).await?;
+        self.faults.clear();
+        if let Err(e) = self.faults.add(rules) {
+            tracing::error!(error = %e, "the imported fault rules could not be installed");
+        }
+        Ok(summary)
+    }
+
+    async fn plan_fresh(
+        &self,
+        world: &world::World,
+        base_dir: Option<&Path>,
+    ) -> Result<crate::store::WorldPlan, LoadWorldError> {
+        let stored_files = self.stored_files(world).await?;
         let mut plan = {
             let cx = PlanContext {
                 rng: &*self.rng,
@@ -161,7 +206,7 @@ impl Platform {
                 stored_files: &stored_files,
                 existing: &world::NothingExisting,
             };
-            world::plan(&world, &cx)?
+            world::plan(world, &cx)?
         };
         for app in &mut plan.apps {
             if let Some(declared) = world.apps.iter().find(|a| a.id == app.id) {
@@ -176,17 +221,35 @@ impl Platform {
     /// caches, failed attempts).
     pub async fn reset(&self, plans: &[crate::store::WorldPlan]) -> Result<(), StoreError> {
         let merged = plans.iter().cloned().reduce(|mut a, b| {
-            a.apps.extend(b.apps);
-            a.testers.extend(b.testers);
-            a.app_roles.extend(b.app_roles);
-            a.ig_users.extend(b.ig_users);
-            a.media.extend(b.media);
-            a.fb_users.extend(b.fb_users);
-            a.cities.extend(b.cities);
-            a.pages.extend(b.pages);
-            a.page_roles.extend(b.page_roles);
-            a.tokens.extend(b.tokens);
-            a.blobs.extend(b.blobs);
+            // Every field named, so that a new one cannot be forgotten here.
+            let crate::store::WorldPlan {
+                apps,
+                testers,
+                app_roles,
+                ig_users,
+                media,
+                fb_users,
+                cities,
+                pages,
+                page_roles,
+                tokens,
+                blobs,
+                comments,
+                comment_switches,
+            } = b;
+            a.apps.extend(apps);
+            a.testers.extend(testers);
+            a.app_roles.extend(app_roles);
+            a.ig_users.extend(ig_users);
+            a.media.extend(media);
+            a.fb_users.extend(fb_users);
+            a.cities.extend(cities);
+            a.pages.extend(pages);
+            a.page_roles.extend(page_roles);
+            a.tokens.extend(tokens);
+            a.blobs.extend(blobs);
+            a.comments.extend(comments);
+            a.comment_switches.extend(comment_switches);
             a
         });
         let result = self.store.reset(merged.as_ref()).await;

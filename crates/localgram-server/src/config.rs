@@ -40,6 +40,11 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A world file to load at start.
     pub world: Option<PathBuf>,
+    /// A world file (an export, say) whose state replaces the database's at start, before
+    /// `world`; a reset loads it again (docs/state.md#import-and-export-on-exit).
+    pub import: Option<PathBuf>,
+    /// Where the state is exported as a world file when the server stops.
+    pub export_on_exit: Option<PathBuf>,
     /// Do not load the demo world on an empty database.
     pub no_demo: bool,
     /// Do not run migrations at start.
@@ -101,6 +106,8 @@ impl Default for Config {
             database_url: "sqlite://localgram.db".into(),
             public_url: None,
             world: None,
+            import: None,
+            export_on_exit: None,
             no_demo: false,
             no_migrate: false,
             admin_token: None,
@@ -134,6 +141,8 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url_password(&self.database_url))
             .field("public_url", &self.public_url)
             .field("world", &self.world)
+            .field("import", &self.import)
+            .field("export_on_exit", &self.export_on_exit)
             .field("no_demo", &self.no_demo)
             .field("no_migrate", &self.no_migrate)
             .field(

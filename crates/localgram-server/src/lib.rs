@@ -351,6 +351,77 @@ async fn prepare_tls(
     Ok(Some((tls, report, https)))
 }
 
+/// The folder a world file's relative file paths are read from.
+fn base_dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// `--import`: the file's state replaces the database's (docs/state.md#import-and-export-on-exit).
+/// A missing file is an error, unless it is also the `--export-on-exit` file: then there is
+/// nothing to import yet, and the server starts as it would without `--import`.
+async fn import(
+    platform: &Platform,
+    path: &Path,
+    export_on_exit: Option<&Path>,
+) -> anyhow::Result<Option<(WorldSummary, reset::StartWorld)>> {
+    let body = match std::fs::read_to_string(path) {
+        Ok(body) => body,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && export_on_exit == Some(path) => {
+            tracing::info!(
+                "nothing to import from {} yet: it is written when the server stops",
+                path.display()
+            );
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot read the import file {}", path.display()));
+        }
+    };
+    let format = Format::from_path(path);
+    let base_dir = base_dir_of(path);
+    let summary = platform
+        .import_world(&body, format, Some(base_dir))
+        .await
+        .with_context(|| format!("cannot import {}", path.display()))?;
+    Ok(Some((
+        summary,
+        reset::StartWorld {
+            body,
+            format,
+            base_dir: Some(base_dir.to_owned()),
+        },
+    )))
+}
+
+/// `--export-on-exit`: the state as a world file (JSON for a `.json` name, else TOML), written
+/// whole (a temporary file renamed over the target) and readable by its owner only, since it
+/// holds app secrets and password hashes.
+pub async fn export_to_file(platform: &Platform, path: &Path) -> anyhow::Result<()> {
+    let world = platform
+        .export_world()
+        .await
+        .context("cannot export the state")?;
+    let text = localgram_core::world::write(&world, Format::from_path(path))
+        .context("cannot write the state as a world file")?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&tmp)
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Opens the store, runs migrations, loads `--world` and, on an empty database, the demo world.
 pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepared> {
     let store = open_store(&config).await?;
@@ -448,13 +519,19 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         .context("cannot read the database")?;
     let mut world = None;
     let mut start_worlds = Vec::new();
+    let imported = match &config.import {
+        Some(path) => import(&platform, path, config.export_on_exit.as_deref()).await?,
+        None => None,
+    };
+    let was_empty = was_empty && imported.is_none();
+    if let Some((summary, start)) = imported {
+        world = Some(summary);
+        start_worlds.push(start);
+    }
     if let Some(path) = &config.world {
         let body = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the world file {}", path.display()))?;
-        let base_dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let base_dir = base_dir_of(path);
         let summary = platform
             .load_world(&body, Format::from_path(path), Some(base_dir))
             .await
@@ -587,6 +664,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = prepared.state.platform.store.clone();
+    let exporter = prepared.state.clone();
+    let export_on_exit = prepared.state.config.export_on_exit.clone();
     let limits = conn::Limits::from_config(&prepared.state.config);
     let poll = shared::spawn_clock_poll(prepared.state.clone());
     let app = router(prepared.state);
@@ -603,6 +682,12 @@ pub async fn run(
         poll.abort();
     }
     served.context("the server stopped with an error")?;
+    if let Some(path) = &export_on_exit {
+        export_to_file(&exporter.platform, path)
+            .await
+            .with_context(|| format!("--export-on-exit {}", path.display()))?;
+        tracing::info!("state exported to {}", path.display());
+    }
     store
         .flush()
         .await

@@ -502,6 +502,12 @@ fn clock_advance() {}
     responses((status = 200, description = "{\"loaded\": {counts}}"), (status = 400, body = ControlError)))]
 fn world() {}
 
+#[utoipa::path(get, path = "/_localgram/world", tag = "control",
+    description = "The current state as a JSON world file that POST /_localgram/world, --world or --import loads back into the same state (docs/state.md): apps with their secrets, testers, roles, accounts, media with their files as data: URIs, comments, Facebook users, Pages, the tokens still valid (by hash) and the fault rules. Cache-Control: no-store.",
+    responses((status = 200, description = "A world file", content_type = "application/json", body = Object),
+        (status = 409, body = ControlError, description = "An app's secret was stored before secrets were sealed and cannot be exported")))]
+fn world_export() {}
+
 #[utoipa::path(post, path = "/_localgram/reset", tag = "control", request_body = ResetRequest,
     description = "Puts the emulator back to a fresh database holding the worlds it started with (docs/state.md); clears the in-process memories (caches, recent calls, reveals, rate counts, failed attempts).",
     responses((status = 200, body = ResetResult), (status = 400, body = ControlError), (status = 409, body = ControlError, description = "A start world no longer loads (a file it names changed)")))]
@@ -699,6 +705,7 @@ impl utoipa::Modify for CommonStatuses {
         clock_put,
         clock_advance,
         world,
+        world_export,
         reset,
         snapshot_save,
         snapshot_list,

@@ -1,7 +1,7 @@
 //! [`CommentStore`]: comments on media and the media whose comments are off, written once for
 //! both databases as the rest of [`super`].
 
-use super::{Backend, SqlStore, exec, returned};
+use super::{Backend, Conn, SqlStore, all, exec, returned};
 use crate::error::write_err;
 use crate::value::{Value, params, row_type};
 use async_trait::async_trait;
@@ -253,4 +253,54 @@ impl<B: Backend> CommentStore for SqlStore<B> {
         })
         .await
     }
+}
+
+/// Every comment, for the state dump: by media, top-level comments before replies, then oldest
+/// first (time, then id).
+pub(crate) async fn all_comments(c: &mut dyn Conn, bytewise: &str) -> Result<Vec<Comment>> {
+    Ok(all::<CommentRow>(
+        c,
+        &format!(
+            concat!(
+                "SELECT ",
+                comment_columns!(),
+                " FROM ig_comments ORDER BY media_id {0}, parent_id IS NOT NULL, timestamp_ms, id {0}"
+            ),
+            bytewise
+        ),
+        params![],
+    )
+    .await?
+    .into_iter()
+    .map(Comment::from)
+    .collect())
+}
+
+/// The media whose comments are off, for the state dump, by id.
+pub(crate) async fn all_comments_disabled(c: &mut dyn Conn, bytewise: &str) -> Result<Vec<String>> {
+    Ok(all::<(String,)>(
+        c,
+        &format!("SELECT media_id FROM ig_comments_disabled ORDER BY media_id {bytewise}"),
+        params![],
+    )
+    .await?
+    .into_iter()
+    .map(|(id,)| id)
+    .collect())
+}
+
+/// Turns comments on or off for each media of a world plan that says which.
+pub(crate) async fn apply_comment_switches(
+    c: &mut dyn Conn,
+    switches: &[(String, bool)],
+) -> Result<()> {
+    for (media_id, enabled) in switches {
+        let sql = if *enabled {
+            "DELETE FROM ig_comments_disabled WHERE media_id = $1"
+        } else {
+            "INSERT INTO ig_comments_disabled (media_id) VALUES ($1) ON CONFLICT (media_id) DO NOTHING"
+        };
+        exec(c, sql, params![media_id]).await?;
+    }
+    Ok(())
 }

@@ -1493,6 +1493,7 @@ async fn apply_world(c: &mut dyn Conn, plan: &WorldPlan) -> Result<()> {
         insert_token(c, token, true).await?;
     }
     comment_sql::upsert_comments(c, &plan.comments).await?;
+    comment_sql::apply_comment_switches(c, &plan.comment_switches).await?;
     Ok(())
 }
 

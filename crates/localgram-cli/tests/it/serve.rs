@@ -323,3 +323,133 @@ async fn fbtrace_ids_differ_across_restarts_and_repeat_under_a_seed() {
     assert_eq!(runs[2], runs[3], "the same seed gives the same ids");
     assert!(runs[2].iter().all(|id| !runs[0].contains(id)));
 }
+
+/// One app, nothing else: what `--import` replaces a whole database with.
+const ONLY_APP: &str = r#"version = 1
+
+[[apps]]
+id = "424242424242424"
+secret = "imported-secret-1"
+name = "Imported"
+redirect_uris = ["https://imported.example/cb"]
+"#;
+
+async fn exported(base: &str) -> serde_json::Value {
+    let res = reqwest::get(format!("{base}/_localgram/world"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn app_ids(world: &serde_json::Value) -> Vec<&str> {
+    world["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect()
+}
+
+/// `--export-on-exit` writes the state when the server stops; `--import` of that file starts
+/// another database in the same state, and replaces whatever that database held; a missing
+/// import file is an error unless it is the export file too (`docs/state.md#import-and-export-on-exit`).
+#[tokio::test]
+async fn export_on_exit_then_import_gives_the_same_state() {
+    let dir = std::env::temp_dir().join(format!("localgram-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _cleanup = TempDir(dir.clone());
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let state = path("state.json");
+
+    // First run: nothing to import yet (the file is the export file): the demo world loads.
+    let a_db = format!("sqlite://{}", path("a.db"));
+    let run = start(
+        &[
+            "--database-url",
+            &a_db,
+            "--import",
+            &state,
+            "--export-on-exit",
+            &state,
+        ],
+        &[],
+    );
+    let token = banner_value(&run.banner, "ready token")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = reqwest::Client::new()
+        .post(format!("{}/_localgram/world", run.base))
+        .header("content-type", "application/toml")
+        .body(ONLY_APP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let before = exported(&run.base).await;
+    assert!(app_ids(&before).contains(&"424242424242424"), "{before}");
+    let logs = stop(run);
+    assert!(logs.contains("state exported to"), "{logs}");
+    let text = std::fs::read_to_string(&state).expect("no export on exit");
+    let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(written, before, "the file is the state at the stop");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "it holds secrets");
+    }
+
+    // Second run, on a new database: the import, not the demo world, and the same answers.
+    let b_db = format!("sqlite://{}", path("b.db"));
+    let run = start(&["--database-url", &b_db, "--import", &state], &[]);
+    assert_eq!(exported(&run.base).await, written);
+    let me: serde_json::Value = reqwest::get(format!(
+        "{}/graph.instagram.com/me?fields=id,username&access_token={token}",
+        run.base
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(me["username"].is_string(), "{me}");
+    // A reset loads the import again.
+    let res = reqwest::Client::new()
+        .post(format!("{}/_localgram/reset", run.base))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(exported(&run.base).await, written);
+    stop(run);
+
+    // An import replaces what the database held.
+    std::fs::write(path("only.toml"), ONLY_APP).unwrap();
+    let run = start(
+        &["--database-url", &a_db, "--import", &path("only.toml")],
+        &[],
+    );
+    let now = exported(&run.base).await;
+    assert_eq!(app_ids(&now), ["424242424242424"], "{now}");
+    assert_eq!(now["instagram_users"], serde_json::json!([]), "{now}");
+    stop(run);
+
+    // A missing import file that is not the export file: the server does not start.
+    let out = Command::new(env!("CARGO_BIN_EXE_localgram"))
+        .current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &a_db])
+        .args(["--import", &path("missing.json")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read the import file") && stderr.contains("missing.json"),
+        "{stderr}"
+    );
+}

@@ -360,7 +360,12 @@ impl<B: Backend> StateStore for SqlStore<B> {
                 .into_iter()
                 .map(TokenRecord::try_from)
                 .collect::<Result<Vec<_>>>()?;
+                let comments = super::comment_sql::all_comments(c, bytewise).await?;
+                let comments_disabled =
+                    super::comment_sql::all_comments_disabled(c, bytewise).await?;
                 Ok(StateDump {
+                    comments,
+                    comments_disabled,
                     apps,
                     testers,
                     app_roles,

@@ -26,9 +26,11 @@ fn is_shipped_migration(rel: &str) -> bool {
     else {
         return false;
     };
-    ["0001", "0002", "0003", "0004", "0005", "0006"]
-        .iter()
-        .any(|n| name.starts_with(n))
+    [
+        "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
+    ]
+    .iter()
+    .any(|n| name.starts_with(n))
 }
 
 /// Every text file under `crates/` and `docs/`, plus README.md and ARCHITECTURE.md, by path

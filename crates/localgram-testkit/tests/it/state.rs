@@ -263,6 +263,60 @@ async fn the_testkit_resets_and_restores_between_tests() {
     assert!(sdk.me().send().await.is_ok());
 }
 
+/// A token of sizzle.cafe's that may read comments.
+const MODERATOR: &str = "IGAAlocalgramCafeComments";
+const MODERATOR_TOKEN: &str = r#"
+[[tokens]]
+value = "IGAAlocalgramCafeComments"
+app = "990602627938098"
+user = "sizzle.cafe"
+kind = "instagram_long_lived"
+scopes = ["instagram_business_basic", "instagram_business_manage_comments"]
+issued_at = "2026-11-01T00:00:00Z"
+"#;
+
+/// sizzle.cafe's two posts: one with comments, one with comments turned off.
+const CAFE_WITH_COMMENTS: &str = r#"version = 1
+
+[[instagram_users]]
+id = "17841405822304914"
+username = "sizzle.cafe"
+password = "espresso please"
+account_type = "BUSINESS"
+name = "Sizzle Cafe"
+
+  [[instagram_users.media]]
+  id = "17900000000000001"
+  media_type = "IMAGE"
+  caption = "Cinnamon buns"
+  timestamp = "2026-05-03T08:00:00+0000"
+
+    [[instagram_users.media.comments]]
+    id = "17850000000000001"
+    from = "eve.stranger"
+    text = "Are they vegan?"
+    timestamp = "2026-05-03T09:00:00+0000"
+
+      [[instagram_users.media.comments.replies]]
+      id = "17850000000000002"
+      from = "sizzle.cafe"
+      text = "Yes!"
+
+    [[instagram_users.media.comments]]
+    id = "17850000000000003"
+    from = "bob.smith"
+    text = "Buy followers cheap"
+    timestamp = "2026-05-03T10:00:00+0000"
+    hidden = true
+
+  [[instagram_users.media]]
+  id = "17900000000000002"
+  media_type = "IMAGE"
+  caption = "Closed for the holidays"
+  timestamp = "2026-05-04T08:00:00+0000"
+  comment_enabled = false
+"#;
+
 /// `GET /_localgram/world` loads back, into an empty server, as the same emulator: every answer
 /// below is the same on both (the server's own address aside).
 #[tokio::test]
@@ -272,10 +326,24 @@ async fn an_exported_world_loads_back_into_the_same_answers() {
         let b = backend.name();
         let source = TestServer::spawn_with(localgram_testkit::TestOptions {
             backend: backend.clone(),
-            world: Some(localgram_testkit::facebook_world()),
+            world: Some(format!(
+                "{}\n{MODERATOR_TOKEN}",
+                localgram_testkit::facebook_world()
+            )),
             ..Default::default()
         })
         .await;
+        let res = Reply::read(
+            client()
+                .post(source.url("/_localgram/world"))
+                .header("content-type", "application/toml")
+                .body(CAFE_WITH_COMMENTS)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
         let minted = runtime_token(&source).await;
         let res = get(&client(), &source.url("/_localgram/world")).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
@@ -361,6 +429,19 @@ async fn an_exported_world_loads_back_into_the_same_answers() {
                 &format!("/debug_token?input_token={LONG_LIVED_TOKEN}"),
             ),
             fbg(fb::MANY_TOKEN, "/me/accounts?fields=id,name&limit=100"),
+            // Comments (with a hidden one and a reply) and comments turned off.
+            ig(
+                MODERATOR,
+                "/17900000000000001/comments?fields=id,text,username,hidden,timestamp,replies{id,text,username,timestamp}",
+            ),
+            ig(
+                MODERATOR,
+                "/17900000000000001?fields=comments_count,is_comment_enabled",
+            ),
+            ig(
+                MODERATOR,
+                "/17900000000000002?fields=comments_count,is_comment_enabled",
+            ),
         ];
         for path in paths {
             let one = get(&client(), &source.url(&path)).await;

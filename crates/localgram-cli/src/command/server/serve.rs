@@ -26,6 +26,13 @@ pub struct ServeArgs {
     /// A world file (TOML or JSON) to load at start.
     #[arg(long, value_name = "FILE")]
     pub world: Option<String>,
+    /// A world file (an export of GET /_localgram/world, say) whose state replaces the
+    /// database's at start; a missing file is an error unless it is the --export-on-exit file.
+    #[arg(long, value_name = "FILE")]
+    pub import: Option<String>,
+    /// Export the state to this world file (JSON for .json, else TOML) when the server stops.
+    #[arg(long, value_name = "FILE")]
+    pub export_on_exit: Option<String>,
     /// Do not load the demo world on an empty database.
     #[arg(long)]
     pub no_demo: bool,
@@ -101,6 +108,8 @@ impl ServeArgs {
             ("database_url", &self.database_url),
             ("public_url", &self.public_url),
             ("world", &self.world),
+            ("import", &self.import),
+            ("export_on_exit", &self.export_on_exit),
             ("admin_token", &self.admin_token),
             ("log_format", &self.log_format),
             ("code_ttl_seconds", &self.code_ttl_seconds),
