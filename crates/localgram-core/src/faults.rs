@@ -86,6 +86,13 @@ pub struct Matcher {
     /// `facebook_user_long_lived`, `page`, `app`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_kind: Option<String>,
+    /// One token, by its string as the client sends it. Never kept: a rule turns it into
+    /// `token_sha256` when it is made, so lists, exports and the journal never show it.
+    #[serde(default, skip_serializing)]
+    pub token: Option<String>,
+    /// One token, by the SHA-256 of its string (lowercase hex), as exports write it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_sha256: Option<String>,
 }
 
 /// When a matching call fires the rule. At most one of `always`, `nth`, `every`, `after`;
@@ -333,7 +340,25 @@ impl RuleSpec {
                 format!("{k:?} is not a token kind"),
             ));
         }
+        if let Some(h) = &m.token_sha256
+            && (h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            return Err(bad(
+                "match.token_sha256",
+                "64 lowercase hex digits (the SHA-256 of the token string)",
+            ));
+        }
+        if m.token.is_some() && m.token_sha256.is_some() {
+            return Err(bad(
+                "match.token",
+                "give the token or its token_sha256, not both",
+            ));
+        }
         for (field, v) in [
+            ("match.token", &m.token),
             ("match.edge", &m.edge),
             ("match.object", &m.object),
             ("match.app", &m.app),
@@ -479,6 +504,8 @@ impl RuleSpec {
             token: m.app.is_some()
                 || m.user.is_some()
                 || m.token_kind.is_some()
+                || m.token.is_some()
+                || m.token_sha256.is_some()
                 || m.object.as_deref() == Some("me"),
             node: m.node.is_some(),
         }
@@ -585,6 +612,8 @@ pub struct CallFacts<'a> {
     pub user: Option<&'a str>,
     /// The token's kind.
     pub token_kind: Option<&'a str>,
+    /// The SHA-256 of the token string (lowercase hex), when the call carries a known token.
+    pub token_sha256: Option<&'a str>,
 }
 
 impl Matcher {
@@ -621,6 +650,7 @@ impl Matcher {
             && eq(&self.app, f.app)
             && eq(&self.user, f.user)
             && eq(&self.token_kind, f.token_kind)
+            && eq(&self.token_sha256, f.token_sha256)
     }
 }
 
@@ -687,6 +717,9 @@ impl Rule {
     /// A rule from a validated spec; a probability without a seed gets `seed`.
     pub fn new(id: String, mut spec: RuleSpec, seed: u64) -> Result<Self, RuleError> {
         spec.validate()?;
+        if let Some(raw) = spec.matcher.token.take() {
+            spec.matcher.token_sha256 = Some(crate::secret::SecretHash::of(&raw).0);
+        }
         let id = spec.id.take().unwrap_or(id);
         if spec.when.probability.is_some() && spec.when.seed.is_none() {
             spec.when.seed = Some(seed);

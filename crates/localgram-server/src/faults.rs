@@ -197,6 +197,7 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
                 .or(client_id.as_deref()),
             user: token.as_ref().and_then(|t| t.subject.user_id()),
             token_kind: token.as_ref().map(|t| t.kind.as_str()),
+            token_sha256: token.as_ref().map(|t| t.token_hash.as_str()),
         };
         evaluate(&state, &facts).await
     };

@@ -730,6 +730,69 @@ async fn two_instances_on_one_postgres_database_share_the_journal() {
 
 /// The dashboard's Emulator page lists the rules with their firings and adds rules from presets,
 /// with its CSRF-checked forms.
+/// A rule keyed on one token fires for that token only: another token of the same app and user
+/// is untouched. The token string is never kept: the rule lists its SHA-256.
+#[tokio::test]
+async fn a_rule_on_one_token_revokes_that_token_only() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let other = access_token_of(&exchange_code(&server, &mint_code(&server).await).await, b);
+        let rule = json!({
+            "match": {"token": LONG_LIVED_TOKEN},
+            "when": {"after": 1},
+            "effect": {"revoke_token": true}
+        });
+        let res = add_rule(&server, &rule.to_string()).await;
+        assert_eq!(res.status, 201, "{b}: {}", res.text);
+        let listed = rules(&server).await;
+        assert_eq!(
+            listed["data"][0]["match"],
+            json!({"token_sha256": SecretHash::of(LONG_LIVED_TOKEN).0}),
+            "{b}"
+        );
+        assert!(!listed.to_string().contains(LONG_LIVED_TOKEN), "{b}");
+        let mine = |token: &str| {
+            server.url(&format!(
+                "/graph.instagram.com/me?fields=id&access_token={token}"
+            ))
+        };
+        for token in [LONG_LIVED_TOKEN, &other, &other] {
+            assert_eq!(get(&client(), &mine(token)).await.status, 200, "{b}");
+        }
+        let second = get(&client(), &mine(LONG_LIVED_TOKEN)).await;
+        assert_eq!(
+            second.json()["error"]["error_subcode"],
+            460,
+            "{b}: {}",
+            second.text
+        );
+        let still = get(&client(), &mine(&other)).await;
+        assert_eq!(
+            still.status, 200,
+            "{b}: the other token lives: {}",
+            still.text
+        );
+        assert_eq!(rules(&server).await["data"][0]["fired"], 1, "{b}");
+
+        // Both spellings at once, or a malformed hash, are refused naming the field.
+        for (rule, field) in [
+            (
+                json!({"match": {"token": "x", "token_sha256": SecretHash::of("x").0}, "effect": {"revoke_token": true}}),
+                "match.token",
+            ),
+            (
+                json!({"match": {"token_sha256": "ABC"}, "effect": {"revoke_token": true}}),
+                "match.token_sha256",
+            ),
+        ] {
+            let res = add_rule(&server, &rule.to_string()).await;
+            assert_eq!(res.status, 400, "{b}: {}", res.text);
+            assert!(res.text.contains(field), "{b}: {}", res.text);
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     let server = TestServer::spawn().await;
@@ -769,7 +832,7 @@ async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     let listed = rules(&server).await;
     assert_eq!(
         listed["data"][0]["match"],
-        json!({"app": APP_ID, "user": TESTER_ID, "token_kind": "instagram_long_lived"})
+        json!({"token_sha256": SecretHash::of(LONG_LIVED_TOKEN).0})
     );
     assert_eq!(listed["data"][0]["fired"], 1);
     let page = get(&br, &server.url("/emulator")).await;

@@ -89,11 +89,11 @@ async fn preset_rule(
             let Some(token) = token else {
                 return Ok(Err("err.fault_token"));
             };
-            let mut m = serde_json::json!({"app": token.app_id, "token_kind": token.kind.as_str()});
-            if let Some(user) = token.subject.user_id() {
-                m["user"] = user.into();
-            }
-            serde_json::json!({"match": m, "when": {"after": 3}, "effect": {"revoke_token": true}})
+            serde_json::json!({
+                "match": {"token_sha256": token.token_hash},
+                "when": {"after": 3},
+                "effect": {"revoke_token": true}
+            })
         }
         "throttle_app" => {
             if target.is_empty()
