@@ -321,6 +321,42 @@ pub fn generator_scopes(app: &App) -> Option<Vec<String>> {
 }
 
 impl Platform {
+    /// Keeps a one-time reveal (a new secret, a generated token) in the store for `ttl`, sealed
+    /// with the instance key and bound to the browser and slot, so that any instance on the same
+    /// database can show it once.
+    pub async fn put_reveal(
+        &self,
+        browser_id: &str,
+        slot: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> std::result::Result<(), StoreError> {
+        let now = self.clock.now();
+        let sealed = self
+            .sealer
+            .seal(&*self.rng, &reveal_binding(browser_id, slot), value);
+        self.store
+            .put_reveal(
+                browser_id,
+                slot,
+                &sealed,
+                crate::clock::to_millis(now + ttl),
+                crate::clock::to_millis(now),
+            )
+            .await
+    }
+
+    /// Takes the reveal kept for `browser_id` under `slot`: shown once, then gone.
+    pub async fn take_reveal(
+        &self,
+        browser_id: &str,
+        slot: &str,
+    ) -> std::result::Result<Option<String>, StoreError> {
+        let now = crate::clock::to_millis(self.clock.now());
+        let sealed = self.store.take_reveal(browser_id, slot, now).await?;
+        Ok(sealed.and_then(|s| self.sealer.open(&reveal_binding(browser_id, slot), &s)))
+    }
+
     async fn app_or_refuse(&self, app_id: &str) -> Result<App> {
         self.store
             .find_app(app_id)
@@ -781,4 +817,10 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
+}
+
+/// What a reveal's seal is bound to: a sealed value moved to another browser or slot opens to
+/// nothing.
+fn reveal_binding(browser_id: &str, slot: &str) -> String {
+    format!("reveal\n{browser_id}\n{slot}")
 }

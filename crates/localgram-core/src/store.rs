@@ -187,6 +187,19 @@ pub trait SessionStore: Send + Sync {
     async fn read_shared_clock(&self) -> Result<Option<(bool, i64, i64)>>;
     /// Writes the shared test clock (its generation grows); the new generation.
     async fn write_shared_clock(&self, frozen: bool, millis: i64) -> Result<i64>;
+    /// Keeps a sealed one-time reveal for `browser_id` under `slot` until `expires_at` (Unix
+    /// ms), replacing an earlier one, and drops the reveals expired at `now` (Unix ms).
+    async fn put_reveal(
+        &self,
+        browser_id: &str,
+        slot: &str,
+        sealed: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()>;
+    /// Takes (reads and deletes) the sealed reveal of `browser_id` under `slot`, if it is
+    /// unexpired at `now` (Unix ms).
+    async fn take_reveal(&self, browser_id: &str, slot: &str, now: i64) -> Result<Option<String>>;
     /// Stores a CSRF token (by hash) bound to a browser id.
     async fn insert_csrf(
         &self,

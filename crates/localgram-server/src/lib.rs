@@ -584,7 +584,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         cookie_key,
         calls: Arc::new(calls::Journal::with_capacity(journal_size)),
         metrics: Arc::default(),
-        reveals: Arc::default(),
+        reveals: Arc::new(reveal::Reveals::new(store.backend() == "postgres")),
         responses: Arc::default(),
         start_worlds: start_worlds.into(),
         trace_ids: Arc::new(trace_ids),

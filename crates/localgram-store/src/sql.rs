@@ -1393,6 +1393,57 @@ impl<B: Backend> SessionStore for SqlStore<B> {
         .await
     }
 
+    async fn put_reveal(
+        &self,
+        browser_id: &str,
+        slot: &str,
+        sealed: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()> {
+        let (browser_id, slot, sealed) =
+            (browser_id.to_owned(), slot.to_owned(), sealed.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
+                exec(
+                    c,
+                    "DELETE FROM dashboard_reveals WHERE expires_at <= $1",
+                    params![now],
+                )
+                .await?;
+                exec(
+                    c,
+                    "INSERT INTO dashboard_reveals (browser_id, slot, sealed, expires_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (browser_id, slot) DO UPDATE
+                         SET sealed = excluded.sealed, expires_at = excluded.expires_at",
+                    params![&browser_id, &slot, &sealed, expires_at],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn take_reveal(&self, browser_id: &str, slot: &str, now: i64) -> Result<Option<String>> {
+        let (browser_id, slot) = (browser_id.to_owned(), slot.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
+                Ok(one::<(String, i64)>(
+                    c,
+                    "DELETE FROM dashboard_reveals WHERE browser_id = $1 AND slot = $2
+                     RETURNING sealed, expires_at",
+                    params![&browser_id, &slot],
+                )
+                .await?
+                .filter(|(_, expires_at)| *expires_at > now)
+                .map(|(sealed, _)| sealed))
+            })
+        })
+        .await
+    }
+
     async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
         let (name, candidate) = (name.to_owned(), candidate.to_vec());
         self.write(move |c| {

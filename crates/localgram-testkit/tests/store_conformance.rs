@@ -276,6 +276,7 @@ conformance!(
     story_derive_token,
     story_concurrent_derive,
     story_csrf,
+    story_reveals,
     story_secrets,
     story_world_blobs,
     story_blobs,
@@ -521,6 +522,7 @@ fn world() -> WorldPlan {
         // The photo twice: a plan may repeat a file (the store keeps one row).
         blobs: vec![photo.clone(), video, thumbnail, avatar, photo],
         comments: Vec::new(),
+        comment_switches: Vec::new(),
     }
 }
 
@@ -1547,6 +1549,86 @@ async fn story_concurrent_derive(ctx: &Ctx) {
         ctx.count("SELECT COUNT(*) FROM tokens WHERE parent_id = 'parent'")
             .await,
         CALLERS as i64
+    );
+}
+
+/// One-time reveals: taken once, by their browser and slot only, never after they expire; a
+/// second put replaces the first; a put drops the expired ones.
+async fn story_reveals(ctx: &Ctx) {
+    let store = ctx.store();
+    let expires = T0 + 10 * MINUTE;
+    store
+        .put_reveal("browser-1", "secret:1", "sealed-1", expires, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_reveal("browser-2", "secret:1", T0)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_reveal("browser-1", "secret:2", T0)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_reveal("browser-1", "secret:1", T0 + MINUTE)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sealed-1")
+    );
+    assert_eq!(
+        store
+            .take_reveal("browser-1", "secret:1", T0)
+            .await
+            .unwrap(),
+        None,
+        "read once"
+    );
+    for sealed in ["old", "new"] {
+        store
+            .put_reveal("browser-1", "token", sealed, expires, T0)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .take_reveal("browser-1", "token", T0)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("new")
+    );
+    store
+        .put_reveal("browser-1", "late", "x", expires, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_reveal("browser-1", "late", expires)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+    store
+        .put_reveal("browser-1", "stale", "x", T0 + MINUTE, T0)
+        .await
+        .unwrap();
+    store
+        .put_reveal("browser-2", "fresh", "y", expires, T0 + 2 * MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM dashboard_reveals").await,
+        1,
+        "the stale one is dropped"
     );
 }
 

@@ -40,9 +40,14 @@ pub const STATE_TABLES: &[&str] = &[
     "fb_test_users",
 ];
 
-/// Tables emptied by a reset and a restore but never copied into a snapshot: rate-limit counts
-/// and single-use browser tokens start afresh.
-pub const CLEARED_TABLES: &[&str] = &["rate_counters", "csrf_tokens", "journal_calls"];
+/// Tables emptied by a reset and a restore but never copied into a snapshot: rate-limit counts,
+/// single-use browser tokens, the journal and the dashboard's pending reveals start afresh.
+pub const CLEARED_TABLES: &[&str] = &[
+    "rate_counters",
+    "csrf_tokens",
+    "journal_calls",
+    "dashboard_reveals",
+];
 
 /// Tables a reset and a restore leave alone: the instance's keys, content-addressed file bytes
 /// (served only through the rows naming them), the snapshots, the migration history, the fault

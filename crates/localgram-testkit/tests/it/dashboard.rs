@@ -70,6 +70,51 @@ async fn app_token(server: &TestServer, app: &str, secret: &str) -> String {
     res.json()["access_token"].as_str().unwrap().to_owned()
 }
 
+/// Behind a load balancer, the GET a creation redirects to may reach another instance: on
+/// PostgreSQL the one-time reveal is kept in the database (sealed), shown by whichever instance
+/// serves the GET, and then gone from every instance.
+#[tokio::test]
+async fn two_instances_on_one_postgres_database_share_the_one_time_reveals() {
+    let Some(backend) = Backend::all()
+        .into_iter()
+        .find(|b| matches!(b, Backend::Postgres(_)))
+    else {
+        println!("{}", localgram_testkit::PG_SKIP_LINE);
+        return;
+    };
+    let a = spawn(&backend).await;
+    let b = a.spawn_sharing().await;
+    let db = Db::open(&a).await;
+    let br = browser();
+    let res = submit(&a, &br, "/", "/apps", &[("name", "Shared App")]).await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(db.count("dashboard_reveals").await, 1);
+    let location = res.location().unwrap().to_owned();
+    let id = location
+        .strip_prefix("/apps/")
+        .and_then(|r| r.split('?').next())
+        .unwrap()
+        .to_owned();
+    // B serves the page the creation on A redirected to.
+    let page = get(&br, &b.url(&location)).await;
+    assert_page(&page, 200, "app page on B");
+    let secret = page
+        .text
+        .split("data-secret=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("B shows the secret made on A")
+        .to_owned();
+    assert_eq!(db.count("dashboard_reveals").await, 0, "taken");
+    // The secret is the app's: it gets an app token.
+    assert!(!app_token(&a, &id, &secret).await.is_empty());
+    // Shown once, on every instance.
+    for server in [&a, &b] {
+        let again = get(&br, &server.url(&location)).await;
+        assert!(!again.text.contains("data-secret"), "shown twice");
+    }
+}
+
 #[tokio::test]
 async fn dashboard_creating_an_app_shows_its_secret_once_and_stores_it_hashed() {
     for backend in Backend::all() {

@@ -138,11 +138,16 @@ async fn post_create(
     let name = field(&form, "name");
     match state.platform.create_app(name).await {
         Ok(created) => {
-            state.reveals.put(
-                &session.browser_id,
-                &format!("secret:{}", created.app.id),
-                created.secret.expose().to_owned(),
-            );
+            state
+                .reveals
+                .put(
+                    &state.platform,
+                    &session.browser_id,
+                    &format!("secret:{}", created.app.id),
+                    created.secret.expose().to_owned(),
+                )
+                .await
+                .map_err(internal)?;
             Ok(see_other(&format!("/apps/{}?done=created", created.app.id)))
         }
         Err(e) => {
@@ -238,7 +243,9 @@ async fn app_page(
     let p = &state.platform;
     let secret = state
         .reveals
-        .take(&session.browser_id, &format!("secret:{}", app.id));
+        .take(&p, &session.browser_id, &format!("secret:{}", app.id))
+        .await
+        .map_err(internal)?;
     let testers = p
         .testers_of(&app.id)
         .await
@@ -439,11 +446,16 @@ async fn post_reset_secret(
         |state, id, _, session| async move {
             Ok(match state.platform.reset_app_secret(&id).await {
                 Ok(reset) => {
-                    state.reveals.put(
-                        &session.browser_id,
-                        &format!("secret:{id}"),
-                        reset.secret.expose().to_owned(),
-                    );
+                    state
+                        .reveals
+                        .put(
+                            &state.platform,
+                            &session.browser_id,
+                            &format!("secret:{id}"),
+                            reset.secret.expose().to_owned(),
+                        )
+                        .await
+                        .map_err(internal)?;
                     Ok(())
                 }
                 Err(e) => Err((e, Typed::default())),

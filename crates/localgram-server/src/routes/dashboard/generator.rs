@@ -241,15 +241,20 @@ async fn post_consent(
     match state.platform.generate_user_token(&app.id, &user.id).await {
         Ok(generated) => {
             let expires = generated.expires_at.format(&Rfc3339).map_err(internal)?;
-            state.reveals.put(
-                &session.browser_id,
-                &slot(&app.id, &user.id),
-                format!(
-                    "{}\n{expires}\n{}",
-                    generated.token.expose(),
-                    generated.scopes.join(",")
-                ),
-            );
+            state
+                .reveals
+                .put(
+                    &state.platform,
+                    &session.browser_id,
+                    &slot(&app.id, &user.id),
+                    format!(
+                        "{}\n{expires}\n{}",
+                        generated.token.expose(),
+                        generated.scopes.join(",")
+                    ),
+                )
+                .await
+                .map_err(internal)?;
             Ok(see_other(&format!("{base}/token")))
         }
         Err(e) => {
@@ -290,7 +295,13 @@ async fn get_token(
     };
     let token = state
         .reveals
-        .take(&session.browser_id, &slot(&app.id, &user.id))
+        .take(
+            &state.platform,
+            &session.browser_id,
+            &slot(&app.id, &user.id),
+        )
+        .await
+        .map_err(internal)?
         .and_then(|v| {
             let mut parts = v.splitn(3, '\n');
             Some((
