@@ -243,7 +243,7 @@ async fn app_page(
     let p = &state.platform;
     let secret = state
         .reveals
-        .take(&p, &session.browser_id, &format!("secret:{}", app.id))
+        .take(p, &session.browser_id, &format!("secret:{}", app.id))
         .await
         .map_err(internal)?;
     let testers = p
