@@ -745,6 +745,12 @@ impl Platform {
     }
 }
 
+/// What a reveal's seal is bound to: a sealed value moved to another browser or slot opens to
+/// nothing.
+fn reveal_binding(browser_id: &str, slot: &str) -> String {
+    format!("reveal\n{browser_id}\n{slot}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -817,10 +823,4 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// What a reveal's seal is bound to: a sealed value moved to another browser or slot opens to
-/// nothing.
-fn reveal_binding(browser_id: &str, slot: &str) -> String {
-    format!("reveal\n{browser_id}\n{slot}")
 }
