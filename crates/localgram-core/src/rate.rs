@@ -12,21 +12,17 @@
 //! window with minute resolution). Every call with a valid token counts, throttled ones included;
 //! a call is admitted when every count it raised is at most its limit, so 200 concurrent calls
 //! against a limit of 100 admit exactly 100 (the store serialises increments per bucket). Calls
-//! refused for a bad token count against nothing.
+//! refused for a bad token count against nothing. The counting itself is part of a call's
+//! authentication (`call.rs`); this module holds the model: windows, usage and errors.
 
-use crate::clock::to_millis;
 use crate::error::{AuthChallenge, GraphError, GraphErrorType};
-use crate::model::{RateLimits, TokenRecord};
-use crate::platform::Platform;
-use crate::scope::Family;
-use crate::store::StoreError;
 
 /// Bucket width.
-const BUCKET_MS: i64 = 60_000;
+pub(crate) const BUCKET_MS: i64 = 60_000;
 /// Platform window.
-const HOUR_MS: i64 = 3_600_000;
+pub(crate) const HOUR_MS: i64 = 3_600_000;
 /// Business Use Case window.
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// Server-wide defaults, overridden per app by the world file's `[apps.rate_limits]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,142 +169,11 @@ pub fn page_account_limit_error() -> GraphError {
     )
 }
 
-fn pct(n: i64, limit: i64) -> i64 {
+pub(crate) fn pct(n: i64, limit: i64) -> i64 {
     if limit <= 0 {
         100
     } else {
         (n.saturating_mul(100) / limit).min(100)
-    }
-}
-
-fn store_err(e: StoreError) -> GraphError {
-    tracing::error!(error = %e, "store failure while counting a call");
-    GraphError::from_store(&e)
-}
-
-impl Platform {
-    /// Counts one Graph call made with `token` and says whether it is admitted.
-    pub async fn count_call(&self, token: &TokenRecord) -> Result<Counted, GraphError> {
-        let limits: RateLimits = self
-            .cached_app(&token.app_id)
-            .await
-            .map_err(store_err)?
-            .map(|a| a.rate_limits.clone())
-            .unwrap_or_default();
-        let now = to_millis(self.clock.now());
-        let bucket_start = now - now.rem_euclid(BUCKET_MS);
-        let d = self.settings.rate_defaults;
-        let user = token.subject.user_id().unwrap_or("-");
-        if token.kind == crate::model::TokenKind::Page
-            && let Some(page) = &token.page_id
-        {
-            let limit = limits
-                .business_calls_per_day
-                .unwrap_or(d.business_calls_per_day);
-            let from = bucket_start - DAY_MS + BUCKET_MS;
-            let n = self
-                .store
-                .hit_counter(&format!("pbuc:{}:{page}", token.app_id), bucket_start, from)
-                .await
-                .map_err(store_err)?;
-            let throttled = n > limit;
-            return Ok(Counted {
-                usage: Usage::PageUseCase {
-                    page_id: page.clone(),
-                    call_count: pct(n, limit),
-                    estimated_time_to_regain_access: if throttled { DAY_MS / 60_000 } else { 0 },
-                },
-                throttled: throttled.then(page_account_limit_error),
-            });
-        }
-        match crate::scope::family_of(&token.scopes) {
-            Some(Family::InstagramLogin) => {
-                self.count_instagram_buc(&limits, &token.app_id, user, bucket_start)
-                    .await
-            }
-            _ => {
-                let app_limit = limits.app_calls_per_hour.unwrap_or(d.app_calls_per_hour);
-                let user_limit = limits.user_calls_per_hour.unwrap_or(d.user_calls_per_hour);
-                let from = bucket_start - HOUR_MS + BUCKET_MS;
-                let app_bucket = format!("app:{}", token.app_id);
-                let user_bucket = format!("user:{}:{user}", token.app_id);
-                let counts = self
-                    .store
-                    .hit_counters(&[&app_bucket, &user_bucket], bucket_start, from)
-                    .await
-                    .map_err(store_err)?;
-                let [app_n, user_n] = counts[..] else {
-                    return Err(store_err(StoreError::Other(anyhow::anyhow!(
-                        "two buckets counted, {} totals returned",
-                        counts.len()
-                    ))));
-                };
-                let throttled = if app_n > app_limit {
-                    Some(app_limit_error())
-                } else if user_n > user_limit {
-                    Some(user_limit_error())
-                } else {
-                    None
-                };
-                Ok(Counted {
-                    usage: Usage::App {
-                        call_count: pct(app_n, app_limit).max(pct(user_n, user_limit)),
-                    },
-                    throttled,
-                })
-            }
-        }
-    }
-}
-
-impl Platform {
-    /// Counts one read of an Instagram professional account made through graph.facebook.com
-    /// (a Page's `instagram_business_account`) by `app_id`, against that account's Business Use
-    /// Case limit for the app: the same count as the account's own Instagram Login calls.
-    pub async fn count_instagram_account_call(
-        &self,
-        app_id: &str,
-        ig_user_id: &str,
-    ) -> Result<Counted, GraphError> {
-        let limits: RateLimits = self
-            .cached_app(app_id)
-            .await
-            .map_err(store_err)?
-            .map(|a| a.rate_limits.clone())
-            .unwrap_or_default();
-        let now = to_millis(self.clock.now());
-        let bucket_start = now - now.rem_euclid(BUCKET_MS);
-        self.count_instagram_buc(&limits, app_id, ig_user_id, bucket_start)
-            .await
-    }
-
-    /// One call against the Instagram Business Use Case count of an app-and-account pair
-    /// (24 h window, code 80002 past the limit).
-    async fn count_instagram_buc(
-        &self,
-        limits: &RateLimits,
-        app_id: &str,
-        account: &str,
-        bucket_start: i64,
-    ) -> Result<Counted, GraphError> {
-        let limit = limits
-            .business_calls_per_day
-            .unwrap_or(self.settings.rate_defaults.business_calls_per_day);
-        let from = bucket_start - DAY_MS + BUCKET_MS;
-        let n = self
-            .store
-            .hit_counter(&format!("buc:{app_id}:{account}"), bucket_start, from)
-            .await
-            .map_err(store_err)?;
-        let throttled = n > limit;
-        Ok(Counted {
-            usage: Usage::BusinessUseCase {
-                account_id: account.to_owned(),
-                call_count: pct(n, limit),
-                estimated_time_to_regain_access: if throttled { DAY_MS / 60_000 } else { 0 },
-            },
-            throttled: throttled.then(instagram_account_limit_error),
-        })
     }
 }
 

@@ -119,7 +119,7 @@ async fn node_kind(
             _ => "facebook_user",
         });
     }
-    if !crate::routes::graph::is_id(first) {
+    if !crate::routes::graph::request::is_id(first) {
         return None;
     }
     if store.find_media(first).await.ok().flatten().is_some() {
@@ -347,7 +347,7 @@ fn segments_version(path: &str) -> String {
         .nth(2)
         .filter(|s| s.starts_with('v') && s.contains('.'))
         .map_or_else(
-            || crate::routes::graph::DEFAULT_VERSION.to_owned(),
+            || crate::routes::graph::request::DEFAULT_VERSION.to_owned(),
             str::to_owned,
         )
 }
@@ -438,7 +438,7 @@ fn graph_error(host: &str, version: &str, g: &GraphErrorEffect) -> Response {
 
 fn graph_headers(host: &str, version: &str, res: Response) -> Response {
     if host.starts_with("graph.") {
-        crate::routes::graph::with_version(res, version)
+        crate::routes::graph::call::with_version(res, version)
     } else {
         res
     }
@@ -489,7 +489,7 @@ fn throttle(
     let object = || {
         segments
             .first()
-            .filter(|s| crate::routes::graph::is_id(s))
+            .filter(|s| crate::routes::graph::request::is_id(s))
             .map(|s| (*s).to_owned())
     };
     let (error, usage_name, usage_value) = match t.code {
@@ -628,7 +628,7 @@ mod tests {
         assert_eq!(segments_version("/graph.instagram.com/v21.0/me"), "v21.0");
         assert_eq!(
             segments_version("/graph.instagram.com/me"),
-            crate::routes::graph::DEFAULT_VERSION
+            crate::routes::graph::request::DEFAULT_VERSION
         );
     }
 }

@@ -14,6 +14,7 @@ pub mod openapi_publishing;
 pub mod pages;
 pub mod proxy;
 pub mod reset;
+pub mod response_cache;
 pub mod reveal;
 pub mod routes;
 pub mod session;

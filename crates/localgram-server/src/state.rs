@@ -46,7 +46,7 @@ pub struct Shared {
     /// Secrets the dashboard shows once.
     pub reveals: Arc<crate::reveal::Reveals>,
     /// Rendered graph.instagram.com reads, kept while the database is unchanged.
-    pub responses: Arc<crate::routes::graph::response_cache::ResponseCache>,
+    pub responses: Arc<crate::response_cache::ResponseCache>,
     /// The generation of the shared test clock this instance last took (PostgreSQL).
     pub clock_generation: std::sync::atomic::AtomicI64,
     /// The worlds loaded at start, in order, which `POST /_localgram/reset` loads again.

@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 25] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -38,6 +38,7 @@ const TABLES: [&str; 24] = [
     "blobs",
     "cities",
     "csrf_tokens",
+    "dashboard_reveals",
     "fault_rules",
     "fb_grants",
     "fb_test_users",

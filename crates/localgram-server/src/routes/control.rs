@@ -254,7 +254,7 @@ fn exchange_commands(public_url: &str, code: &str, origin: Option<&CodeOrigin>) 
     let enc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
     let facebook = format!(
         "curl -s \"{public_url}/graph.facebook.com/{}/oauth/access_token?client_id={app}&client_secret=YOUR_APP_SECRET&redirect_uri={}&code={}\"",
-        crate::routes::graph::DEFAULT_VERSION,
+        crate::routes::graph::request::DEFAULT_VERSION,
         enc(redirect),
         enc(code),
     );

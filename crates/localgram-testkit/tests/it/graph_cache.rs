@@ -1,5 +1,5 @@
 //! Repeated reads on graph.instagram.com are answered from memory while the database is
-//! unchanged (`routes/graph/response_cache.rs`, `localgram_core::cache`): a write shows in the
+//! unchanged (`response_cache.rs`, `localgram_core::cache`): a write shows in the
 //! very next answer, whether this server made it or another process sharing the SQLite file
 //! did, and what is not in the body (rate counting, usage headers, token checks) still runs on
 //! every request.

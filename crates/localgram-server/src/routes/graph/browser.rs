@@ -186,6 +186,14 @@ impl Presentation {
     }
 }
 
+impl Presentation {
+    /// The presentation asked in a query string, for a request that could not be parsed (a
+    /// refused callback name is ignored there: the answer is an error already).
+    pub fn of_query(query: Option<&str>) -> Self {
+        Self::of(&crate::http::params::query_params(query)).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

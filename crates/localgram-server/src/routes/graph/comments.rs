@@ -3,9 +3,9 @@
 //! `DELETE /{ig-comment-id}` and `POST /{ig-media-id}?comment_enabled=…`. The rules are
 //! `localgram_core::comments`.
 
+use super::call::{Caller, caller, graph_json, paging_url};
 use super::fields::requested;
-use super::me::Caller;
-use super::{GraphRequest, graph_json, paging_url};
+use super::request::GraphRequest;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 use axum::response::Response;
@@ -20,13 +20,6 @@ use serde_json::{Map, Value, json};
 const COMMENT_TYPE: &str = "IGComment";
 /// The default fields of the comments and replies edges.
 const EDGE_DEFAULT: &str = "timestamp,text,id";
-
-async fn caller(state: &AppState, gr: &GraphRequest, host: GraphHost) -> Result<Caller> {
-    match host {
-        GraphHost::Instagram => super::me::token(state, gr, false).await,
-        GraphHost::Facebook => super::facebook::caller(state, gr, false).await,
-    }
-}
 
 fn param<'a>(gr: &'a GraphRequest, name: &str) -> Result<Option<&'a str>> {
     gr.params.get(name).map_err(|_| {
@@ -157,7 +150,7 @@ pub async fn list(
     id: &str,
     host: GraphHost,
 ) -> Result<Response> {
-    let caller = caller(state, gr, host).await?;
+    let caller = caller(state, gr, host, false).await?;
     let media = state
         .platform
         .comment_media(&caller.token, id, host, "GET")
@@ -173,7 +166,7 @@ pub async fn replies(
     id: &str,
     host: GraphHost,
 ) -> Result<Response> {
-    let caller = caller(state, gr, host).await?;
+    let caller = caller(state, gr, host, false).await?;
     let (comment, media) = state
         .platform
         .comment_for(&caller.token, id, host, "GET")
@@ -189,7 +182,7 @@ pub async fn create(
     id: &str,
     host: GraphHost,
 ) -> Result<Response> {
-    let caller = caller(state, gr, host).await?;
+    let caller = caller(state, gr, host, false).await?;
     let media = state
         .platform
         .comment_media(&caller.token, id, host, "POST")
@@ -208,7 +201,7 @@ pub async fn reply(
     id: &str,
     host: GraphHost,
 ) -> Result<Response> {
-    let caller = caller(state, gr, host).await?;
+    let caller = caller(state, gr, host, false).await?;
     let (comment, media) = state
         .platform
         .comment_for(&caller.token, id, host, "POST")
@@ -227,7 +220,7 @@ pub async fn post_node(
     id: &str,
     host: GraphHost,
 ) -> Result<Response> {
-    let caller = caller(state, gr, host).await?;
+    let caller = caller(state, gr, host, false).await?;
     if let Some(enabled) = param(gr, "comment_enabled")? {
         let media = state
             .platform
@@ -254,7 +247,7 @@ pub async fn delete(
     id: &str,
     host: GraphHost,
 ) -> Result<Response> {
-    let caller = caller(state, gr, host).await?;
+    let caller = caller(state, gr, host, false).await?;
     let (comment, _) = state
         .platform
         .comment_for(&caller.token, id, host, "DELETE")

@@ -3,73 +3,19 @@
 //! token endpoint, `/me`, user and Page nodes, the accounts edge, `fb_page_categories`,
 //! `debug_token`, test users, `DELETE /{user-id}/permissions` and batch requests.
 
-use super::browser::Presentation;
-use super::me::Caller;
-use super::{
-    DEFAULT_VERSION, GraphRequest, graph_json, is_id, parse_request_with, presentation_of_query,
-    with_version,
-};
+use super::call::{caller, graph_json};
+use super::request::{FACEBOOK_PREFIX, GraphRequest, is_id, parse_request_with};
 use super::{comments, linked, pages, publishing, testusers};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
-use crate::http::params::body_params;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use localgram_core::error::{GraphError, GraphHost};
 use localgram_core::facebook::TokenRequest;
 use serde_json::json;
-
-/// The prefix graph.facebook.com is mounted under.
-pub const PREFIX: &str = "/graph.facebook.com";
-
-/// Parses the request (reading a POST or DELETE body), then routes it.
-pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let body_params = if parts.method == Method::GET || parts.method == Method::HEAD {
-        None
-    } else {
-        let req = Request::from_parts(parts.clone(), body);
-        match body_params(req).await {
-            Ok(p) => Some(p),
-            Err(e) => {
-                return with_version(
-                    ApiError::Graph(GraphError::invalid_parameter(format!(
-                        "(#100) The request body cannot be read: {e}"
-                    )))
-                    .into_response(),
-                    DEFAULT_VERSION,
-                );
-            }
-        }
-    };
-    let head = Request::from_parts(parts, Body::empty());
-    let mut presentation = Presentation::default();
-    let (version, res) = match parse_request_with(&head, PREFIX, body_params) {
-        Ok(gr) => {
-            let version = gr.version.clone();
-            match Presentation::of(&gr.params) {
-                Ok(p) => {
-                    presentation = p;
-                    (version, route(&state, gr, head.headers()).await)
-                }
-                Err(e) => (version, Err(ApiError::Graph(e))),
-            }
-        }
-        Err(e) => {
-            presentation = presentation_of_query(head.uri().query());
-            (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e)))
-        }
-    };
-    let res = match res {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    };
-    presentation.apply(with_version(res, &version)).await
-}
 
 /// Routes a parsed graph.facebook.com request.
 pub fn route<'a>(
@@ -171,28 +117,6 @@ fn test_users_type(gr: &GraphRequest) -> bool {
     gr.params.get("type").ok().flatten() == Some("test-users")
 }
 
-/// Resolves a graph.facebook.com token (or the right "no token" error), then counts the call.
-pub async fn caller(state: &AppState, gr: &GraphRequest, me: bool) -> Result<Caller> {
-    let Some(raw) = gr.token.as_deref() else {
-        return Err(if me {
-            GraphError::no_token_for_me()
-        } else {
-            GraphError::no_token()
-        }
-        .into());
-    };
-    let token = state.platform.resolve_fb_token(raw).await?;
-    super::check_appsecret_proof(state, gr, &token, raw).await?;
-    let counted = state.platform.count_call(&token).await?;
-    if let Some(e) = counted.throttled {
-        return Err(ApiError::GraphWithUsage(e, counted.usage));
-    }
-    Ok(Caller {
-        token,
-        usage: counted.usage,
-    })
-}
-
 /// `client_id` and `client_secret` from an `Authorization: Basic` header.
 fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -265,7 +189,7 @@ async fn access_token(
 
 /// `GET /debug_token?input_token=…` (`docs/graph-api.md#debug-token`).
 async fn debug_token(state: &AppState, gr: &GraphRequest) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     let body = state
         .platform
         .debug_token(&caller.token, gr.params.get("input_token").ok().flatten())
@@ -323,7 +247,7 @@ async fn batch(
             .get("body")
             .and_then(serde_json::Value::as_str)
             .unwrap_or("");
-        let uri = format!("{PREFIX}/{}", relative.trim_start_matches('/'));
+        let uri = format!("{FACEBOOK_PREFIX}/{}", relative.trim_start_matches('/'));
         let mut builder = axum::http::Request::builder()
             .method(method.as_str())
             .uri(uri.as_str());
@@ -342,7 +266,7 @@ async fn batch(
             Ok(req) => {
                 let body_params = (!body.is_empty())
                     .then(|| localgram_core::params::Params::parse_urlencoded(body));
-                let sub = match parse_request_with(&req, PREFIX, body_params) {
+                let sub = match parse_request_with(&req, FACEBOOK_PREFIX, body_params) {
                     Ok(mut sub) => {
                         sub.token_in_query = false;
                         if inherits_token && !sub.params.has("appsecret_proof") {

@@ -2,8 +2,9 @@
 //! `localgram_core::fields`, checked against each node type before anything is read, and the
 //! node renderers (user, media) that honour it.
 
+use super::call::paging_url;
 use super::json_out::Object;
-use super::{GraphRequest, paging_url};
+use super::request::GraphRequest;
 use crate::error::{ApiError, Result};
 use crate::media::urls;
 use crate::state::AppState;

@@ -5,16 +5,16 @@
 //! Instagram account's Business Use Case limit for the app, as the Page's
 //! `instagram_business_account` expansion does.
 
-use super::facebook::caller;
+use super::call::{Caller, caller, graph_json, graph_json_bytes};
 use super::fields::{
     Api, check_media, check_user, output_fields, render_children, render_media, render_page,
     render_user, requested, username_of, wants,
 };
-use super::me::Caller;
-use super::{GraphRequest, graph_json, graph_json_bytes};
+use super::request::GraphRequest;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 use axum::response::Response;
+use localgram_core::error::GraphHost;
 use localgram_core::media::{DEFAULT_LIMIT, PageParams};
 use localgram_core::model::IgMedia;
 use localgram_core::profile::Profile;
@@ -75,7 +75,7 @@ pub async fn media_node(
 
 /// `GET /{ig-user-id}/media`: the media edge with cursors, `limit`, `since` and `until`.
 pub async fn media_edge(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     let profile = state.platform.linked_media_owner(&caller.token, id).await?;
     let sel = requested(gr, "id")?;
     check_media(&sel, Api::FacebookLogin)?;
@@ -99,7 +99,7 @@ pub async fn media_edge(state: &AppState, gr: &GraphRequest, id: &str) -> Result
 
 /// `GET /{ig-media-id}/children`.
 pub async fn children_edge(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     let (album, children) = state.platform.linked_children(&caller.token, id).await?;
     let sel = requested(gr, "id")?;
     check_media(&sel, Api::FacebookLogin)?;

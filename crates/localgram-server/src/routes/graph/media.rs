@@ -2,19 +2,20 @@
 //! (`docs/graph-api.md#media-edge`, `docs/graph-api.md#album-children`): cursor paging
 //! (`docs/graph-api.md#paging`), time bounds, field selection on each item.
 
-use super::GraphRequest;
+use super::call::{answer, cached_answer, caller};
 use super::fields::{
     Api, check_media, render_children, render_page, requested, username_of, wants,
 };
-use super::me::{answer, cached_answer, token};
+use super::request::GraphRequest;
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
+use localgram_core::error::GraphHost;
 use localgram_core::media::{DEFAULT_LIMIT, PageParams};
 
 /// The media edge of `/me` or `/{user-id}`.
 pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
-    let caller = token(state, gr, node == "me").await?;
+    let caller = caller(state, gr, GraphHost::Instagram, node == "me").await?;
     if let Some(res) = cached_answer(state, gr, &caller) {
         return Ok(caller.finish(res));
     }
@@ -45,7 +46,7 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
 
 /// The children edge of an album.
 pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
-    let caller = token(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Instagram, false).await?;
     if let Some(res) = cached_answer(state, gr, &caller) {
         return Ok(caller.finish(res));
     }

@@ -4,15 +4,15 @@
 //! `docs/graph-api.md#page-node`, `docs/graph-api.md#page-creation`,
 //! `docs/graph-api.md#revoking-permissions`).
 
-use super::facebook::caller;
+use super::call::{Caller, caller, graph_json, paging_url};
 use super::fields::{Api, check_user, render_user, requested};
-use super::me::Caller;
-use super::{GraphRequest, graph_json, paging_url};
+use super::request::GraphRequest;
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::categories;
 use localgram_core::error::GraphError;
+use localgram_core::error::GraphHost;
 use localgram_core::fields::FieldSelection;
 use localgram_core::linked::FacebookNode;
 use localgram_core::model::{FbUser, Page, TokenRecord};
@@ -266,7 +266,7 @@ fn wants_summary(raw: Option<&str>) -> bool {
 
 /// `/me` on graph.facebook.com: the user node (default `id,name`), with `accounts` expansion.
 pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> Result<Response> {
-    let caller = caller(state, gr, id.is_none()).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, id.is_none()).await?;
     let sel = requested(gr, "id,name")?;
     let accounts_sel = check_fb_user(&sel)?;
     let user = user_of(state, &caller, id).await?;
@@ -363,7 +363,7 @@ async fn user_of(state: &AppState, caller: &Caller, id: Option<&str>) -> Result<
 
 /// `GET /{user-id}/accounts`.
 pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
-    let caller = caller(state, gr, node == "me").await?;
+    let caller = caller(state, gr, GraphHost::Facebook, node == "me").await?;
     let sel = requested(gr, ACCOUNTS_DEFAULT)?;
     check_page(&sel, true)?;
     let user = state
@@ -400,7 +400,7 @@ pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Re
 /// `POST /{user-id}/accounts`: `{"id": "…"}`, or with `fields`, the new Page with those fields
 /// (read-after-write; the fields are checked before anything is written).
 pub async fn post_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
-    let caller = caller(state, gr, node == "me").await?;
+    let caller = caller(state, gr, GraphHost::Facebook, node == "me").await?;
     let sel = match gr.params.has("fields") {
         true => {
             let sel = requested(gr, "id")?;
@@ -427,7 +427,7 @@ pub async fn post_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> R
 
 /// `GET /{id}` on graph.facebook.com: the token's own user, or a Page.
 pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     if caller.token.subject.user_id() == Some(id)
         && caller.token.kind != localgram_core::model::TokenKind::Page
     {
@@ -474,7 +474,7 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
 
 /// `GET /fb_page_categories`: the category tree (any valid token).
 pub async fn get_categories(state: &AppState, gr: &GraphRequest) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     Ok(caller.finish(graph_json(gr, &categories::tree_json())))
 }
 
@@ -484,7 +484,7 @@ pub async fn delete_permissions(
     gr: &GraphRequest,
     node: &str,
 ) -> Result<Response> {
-    let caller = caller(state, gr, node == "me").await?;
+    let caller = caller(state, gr, GraphHost::Facebook, node == "me").await?;
     state
         .platform
         .revoke_fb_permissions(&caller.token, (node != "me").then_some(node))

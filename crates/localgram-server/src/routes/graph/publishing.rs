@@ -5,9 +5,9 @@
 //! graph.facebook.com) and the error type of an object the token does not reach. The rules are
 //! `localgram_core::publishing`; the media bytes are fetched by [`crate::media::fetch`].
 
+use super::call::{Caller, caller, graph_json};
 use super::fields::requested;
-use super::me::Caller;
-use super::{GraphRequest, graph_json};
+use super::request::GraphRequest;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 use axum::response::Response;
@@ -19,13 +19,6 @@ use serde_json::{Map, Value, json};
 const CONTAINER_TYPE: &str = "ShadowIGMediaBuilder";
 
 /// Resolves and counts the token the way `host` does.
-async fn caller(state: &AppState, gr: &GraphRequest, host: GraphHost, me: bool) -> Result<Caller> {
-    match host {
-        GraphHost::Instagram => super::me::token(state, gr, me).await,
-        GraphHost::Facebook => super::facebook::caller(state, gr, me).await,
-    }
-}
-
 /// `POST /{ig-user-id}/media`: `{"id": "<container-id>"}`.
 pub async fn create_container(
     state: &AppState,

@@ -2,12 +2,13 @@
 //! `GET|POST|DELETE /{app-id}/accounts/test-users` (also `/{app-id}/accounts?type=test-users`),
 //! with an app token.
 
-use super::facebook::caller;
-use super::{GraphRequest, graph_json, paging_url};
+use super::call::{caller, graph_json, paging_url};
+use super::request::GraphRequest;
 use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::error::GraphError;
+use localgram_core::error::GraphHost;
 use serde_json::{Map, Value, json};
 
 /// A test user's `login_url`: it logs a browser in as the test user, once, within an hour.
@@ -26,7 +27,7 @@ async fn login_url(state: &AppState, id: &str) -> Result<String> {
 
 /// `GET /{app-id}/accounts/test-users`.
 pub async fn get_test_users(state: &AppState, gr: &GraphRequest, app_id: &str) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     let page = state
         .platform
         .list_test_users(&caller.token, app_id, &gr.params)
@@ -85,7 +86,7 @@ pub async fn get_test_users(state: &AppState, gr: &GraphRequest, app_id: &str) -
 
 /// `POST /{app-id}/accounts/test-users` (or a GET with `method=post`).
 pub async fn post_test_user(state: &AppState, gr: &GraphRequest, app_id: &str) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     let created = state
         .platform
         .create_test_user(&caller.token, app_id, &gr.params)
@@ -116,7 +117,7 @@ pub async fn delete_test_user(
     gr: &GraphRequest,
     app_id: &str,
 ) -> Result<Response> {
-    let caller = caller(state, gr, false).await?;
+    let caller = caller(state, gr, GraphHost::Facebook, false).await?;
     state
         .platform
         .remove_test_user(&caller.token, app_id, &gr.params)

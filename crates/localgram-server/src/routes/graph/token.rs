@@ -2,7 +2,8 @@
 //! `GET /refresh_access_token?grant_type=ig_refresh_token`
 //! (`docs/graph-api.md#long-lived-exchange`, `docs/graph-api.md#refresh`).
 
-use super::{GraphRequest, graph_json};
+use super::call::graph_json;
+use super::request::GraphRequest;
 use crate::error::{Result, no_store};
 use crate::http::logging::AppTag;
 use crate::state::AppState;
