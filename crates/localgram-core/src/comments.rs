@@ -176,7 +176,9 @@ impl Platform {
             .find_media(id)
             .await
             .map_err(store_err)?
-            .filter(|m| m.media_product_type != "AD" && m.parent_id.is_none())
+            .filter(|m| {
+                m.media_product_type != crate::model::MediaProductType::Ad && m.parent_id.is_none()
+            })
             .ok_or_else(unsupported)?;
         if self.comment_access(token, &media.owner_id, host).await? {
             Ok(media)

@@ -722,9 +722,9 @@ impl Platform {
             parent_id: None,
             position: 0,
             media_type: if crate::sniff::is_video(content_type) {
-                "VIDEO".into()
+                crate::model::MediaType::Video
             } else {
-                "IMAGE".into()
+                crate::model::MediaType::Image
             },
             caption: (!caption.is_empty()).then(|| caption.to_owned()),
             timestamp: self.clock.now(),
@@ -732,7 +732,7 @@ impl Platform {
             thumbnail_file: None,
             shortcode,
             copyright_flagged: false,
-            media_product_type: "FEED".into(),
+            media_product_type: crate::model::MediaProductType::Feed,
             is_shared_to_feed: None,
             media_blob: Some(blob.sha256),
             thumbnail_blob: None,

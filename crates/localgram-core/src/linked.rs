@@ -174,7 +174,7 @@ impl Platform {
         let Some(media) = self.store.find_media(id).await.map_err(store_err)? else {
             return Ok(None);
         };
-        if media.media_product_type == "AD"
+        if media.media_product_type == crate::model::MediaProductType::Ad
             || !self
                 .reachable_ig_accounts(token)
                 .await?
@@ -205,7 +205,7 @@ impl Platform {
     ) -> Result<(IgMedia, Vec<IgMedia>), GraphError> {
         let not_found = || GraphError::unsupported_request(GraphHost::Facebook, "GET", id);
         let album = self.linked_media(token, id).await?.ok_or_else(not_found)?;
-        if album.media_type != "CAROUSEL_ALBUM" {
+        if album.media_type != crate::model::MediaType::CarouselAlbum {
             return Err(not_found());
         }
         let children = self.children_of(&album).await?;

@@ -236,7 +236,12 @@ impl Platform {
         }
         let own = token.subject.user_id().unwrap_or_default();
         match self.store.find_media(id).await.map_err(store_err)? {
-            Some(m) if m.owner_id == own && m.media_product_type != "AD" => Ok(m),
+            Some(m)
+                if m.owner_id == own
+                    && m.media_product_type != crate::model::MediaProductType::Ad =>
+            {
+                Ok(m)
+            }
             _ => Err(GraphError::unsupported_request(
                 GraphHost::Instagram,
                 "GET",
@@ -252,7 +257,7 @@ impl Platform {
         id: &str,
     ) -> Result<(IgMedia, Vec<IgMedia>), GraphError> {
         let album = self.get_media(token, id).await?;
-        if album.media_type != "CAROUSEL_ALBUM" {
+        if album.media_type != crate::model::MediaType::CarouselAlbum {
             return Err(GraphError::unsupported_request(
                 GraphHost::Instagram,
                 "GET",
@@ -265,7 +270,7 @@ impl Platform {
 
     /// The children of an album, for inline expansion (`children{…}`); empty for a non-album.
     pub async fn children_of(&self, album: &IgMedia) -> Result<Vec<IgMedia>, GraphError> {
-        if album.media_type != "CAROUSEL_ALBUM" {
+        if album.media_type != crate::model::MediaType::CarouselAlbum {
             return Ok(Vec::new());
         }
         self.store.list_children(&album.id).await.map_err(store_err)

@@ -267,6 +267,69 @@ pub struct IgUser {
 }
 
 /// A media object of an Instagram account (a post, a reel, a story, an album or an album child).
+/// Declares a closed set of Graph strings as an enum with `as_str`, `parse` and `ALL`.
+macro_rules! graph_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The Graph API's spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The value spelled `s` (exactly, upper case), if any.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+graph_enum! {
+    /// A media object's `media_type`.
+    MediaType {
+        /// A photo.
+        Image = "IMAGE",
+        /// A video (a reel included).
+        Video = "VIDEO",
+        /// An album of photos and videos.
+        CarouselAlbum = "CAROUSEL_ALBUM",
+    }
+}
+
+graph_enum! {
+    /// A media object's `media_product_type`: where it was published.
+    MediaProductType {
+        /// The feed.
+        Feed = "FEED",
+        /// Reels.
+        Reels = "REELS",
+        /// A story.
+        Story = "STORY",
+        /// An ad.
+        Ad = "AD",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IgMedia {
     /// The media id.
@@ -278,7 +341,7 @@ pub struct IgMedia {
     /// Position among the album's children (0 for top-level media).
     pub position: i64,
     /// `IMAGE`, `VIDEO` or `CAROUSEL_ALBUM`.
-    pub media_type: String,
+    pub media_type: MediaType,
     /// Caption, if any.
     pub caption: Option<String>,
     /// Publish time.
@@ -292,7 +355,7 @@ pub struct IgMedia {
     /// Copyright-flagged media lose `permalink` (and `media_url` for VIDEO).
     pub copyright_flagged: bool,
     /// `FEED`, `REELS`, `STORY` or `AD`.
-    pub media_product_type: String,
+    pub media_product_type: MediaProductType,
     /// Reels only.
     pub is_shared_to_feed: Option<bool>,
     /// SHA-256 of the stored media bytes (see [`Blob`]); `None`: Localgram generates them.

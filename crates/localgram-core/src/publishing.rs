@@ -53,73 +53,7 @@ pub const MAX_VIDEO_BYTES: usize = 100 * 1024 * 1024;
 /// Narrowest and widest aspect ratio (width / height) of a feed image: 4:5 to 1.91:1.
 pub const IMAGE_ASPECT: (f64, f64) = (0.8, 1.91);
 
-/// `media_type` of a published media object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaType {
-    /// `IMAGE`.
-    Image,
-    /// `VIDEO`.
-    Video,
-    /// `CAROUSEL_ALBUM`.
-    CarouselAlbum,
-}
-
-impl MediaType {
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Image => "IMAGE",
-            Self::Video => "VIDEO",
-            Self::CarouselAlbum => "CAROUSEL_ALBUM",
-        }
-    }
-
-    /// Parses the wire spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "IMAGE" => Some(Self::Image),
-            "VIDEO" => Some(Self::Video),
-            "CAROUSEL_ALBUM" => Some(Self::CarouselAlbum),
-            _ => None,
-        }
-    }
-}
-
-/// `media_product_type` of a media object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaProductType {
-    /// `FEED`.
-    Feed,
-    /// `REELS`.
-    Reels,
-    /// `STORY`.
-    Story,
-    /// `AD`.
-    Ad,
-}
-
-impl MediaProductType {
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Feed => "FEED",
-            Self::Reels => "REELS",
-            Self::Story => "STORY",
-            Self::Ad => "AD",
-        }
-    }
-
-    /// Parses the wire spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "FEED" => Some(Self::Feed),
-            "REELS" => Some(Self::Reels),
-            "STORY" => Some(Self::Story),
-            "AD" => Some(Self::Ad),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::{MediaProductType, MediaType};
 
 /// What a container will publish, from `media_type` (and `is_carousel_item`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1029,14 +963,14 @@ impl Platform {
             owner_id: c.owner_id.clone(),
             parent_id: None,
             position: 0,
-            media_type: media_type.as_str().to_owned(),
+            media_type,
             caption: c.caption.clone(),
             timestamp: now,
             file: None,
             thumbnail_file: None,
             shortcode: shortcode(),
             copyright_flagged: false,
-            media_product_type: product.as_str().to_owned(),
+            media_product_type: product,
             is_shared_to_feed: (c.kind == ContainerKind::Reels)
                 .then_some(c.share_to_feed.unwrap_or(true)),
             media_blob: c.media_blob.clone(),
@@ -1052,16 +986,14 @@ impl Platform {
                     MediaType::Video
                 } else {
                     MediaType::Image
-                }
-                .as_str()
-                .to_owned(),
+                },
                 caption: None,
                 timestamp: now,
                 file: None,
                 thumbnail_file: None,
                 shortcode: shortcode(),
                 copyright_flagged: false,
-                media_product_type: MediaProductType::Feed.as_str().to_owned(),
+                media_product_type: MediaProductType::Feed,
                 is_shared_to_feed: None,
                 media_blob: item.media_blob.clone(),
                 thumbnail_blob: item.thumbnail_blob.clone(),

@@ -1327,18 +1327,20 @@ fn plan_media(
     if !ids.insert(m.id.clone()) {
         return Err(invalid(obj, "id", "declared twice"));
     }
-    let allowed: &[&str] = if parent.is_some() {
-        &["IMAGE", "VIDEO"]
+    use crate::model::{MediaProductType, MediaType};
+    let allowed: &[MediaType] = if parent.is_some() {
+        &[MediaType::Image, MediaType::Video]
     } else {
-        &["IMAGE", "VIDEO", "CAROUSEL_ALBUM"]
+        MediaType::ALL
     };
-    if !allowed.contains(&m.media_type.as_str()) {
+    let Some(media_type) = MediaType::parse(&m.media_type).filter(|t| allowed.contains(t)) else {
+        let names: Vec<&str> = allowed.iter().map(|t| t.as_str()).collect();
         return Err(invalid(
             obj,
             "media_type",
-            format!("must be one of {}", allowed.join(", ")),
+            format!("must be one of {}", names.join(", ")),
         ));
-    }
+    };
     let timestamp = match (&m.timestamp, parent_time) {
         (Some(t), _) => parse_timestamp(t).ok_or_else(|| {
             invalid(
@@ -1350,20 +1352,20 @@ fn plan_media(
         (None, Some(t)) => t,
         (None, None) => return Err(invalid(obj, "timestamp", "is required")),
     };
-    if !["FEED", "REELS", "STORY", "AD"].contains(&m.media_product_type.as_str()) {
+    let Some(product) = MediaProductType::parse(&m.media_product_type) else {
         return Err(invalid(
             obj,
             "media_product_type",
             "must be FEED, REELS, STORY or AD",
         ));
-    }
-    if m.is_shared_to_feed.is_some() && m.media_product_type != "REELS" {
+    };
+    if m.is_shared_to_feed.is_some() && product != MediaProductType::Reels {
         return Err(invalid(obj, "is_shared_to_feed", "applies to REELS only"));
     }
-    if m.thumbnail_file.is_some() && m.media_type != "VIDEO" {
+    if m.thumbnail_file.is_some() && media_type != MediaType::Video {
         return Err(invalid(obj, "thumbnail_file", "applies to VIDEO only"));
     }
-    let is_album = m.media_type == "CAROUSEL_ALBUM";
+    let is_album = media_type == MediaType::CarouselAlbum;
     if is_album && !(2..=10).contains(&m.children.len()) {
         return Err(invalid(obj, "children", "an album has 2 to 10 children"));
     }
@@ -1390,7 +1392,14 @@ fn plan_media(
         }
         _ => shortcode_for(&m.id),
     };
-    let (file, media_blob) = load_file(plan, cx, &m.file, obj, "file", m.media_type == "VIDEO")?;
+    let (file, media_blob) = load_file(
+        plan,
+        cx,
+        &m.file,
+        obj,
+        "file",
+        media_type == MediaType::Video,
+    )?;
     if is_album && file.is_some() {
         return Err(invalid(
             obj,
@@ -1404,7 +1413,7 @@ fn plan_media(
             .iter()
             .find(|b| &b.sha256 == sha)
             .is_some_and(|b| crate::sniff::is_video(&b.content_type));
-        if m.media_type == "VIDEO" && !is_video {
+        if media_type == MediaType::Video && !is_video {
             return Err(invalid(obj, "file", "a VIDEO needs a video file (MP4)"));
         }
     }
@@ -1415,14 +1424,14 @@ fn plan_media(
         owner_id: owner.to_owned(),
         parent_id: parent.map(str::to_owned),
         position,
-        media_type: m.media_type.clone(),
+        media_type,
         caption: m.caption.clone().filter(|c| !c.is_empty()),
         timestamp,
         file,
         thumbnail_file,
         shortcode,
         copyright_flagged: m.copyright_flagged,
-        media_product_type: m.media_product_type.clone(),
+        media_product_type: product,
         is_shared_to_feed: m.is_shared_to_feed,
         media_blob,
         thumbnail_blob,
@@ -1628,8 +1637,16 @@ mod tests {
         let plan = plan(&world, &cx(&rng)).unwrap();
         assert_eq!(plan.apps.len(), 1);
         assert!(plan.media.len() >= 12);
-        assert!(plan.media.iter().any(|m| m.media_type == "VIDEO"));
-        assert!(plan.media.iter().any(|m| m.media_type == "CAROUSEL_ALBUM"));
+        assert!(
+            plan.media
+                .iter()
+                .any(|m| m.media_type == crate::model::MediaType::Video)
+        );
+        assert!(
+            plan.media
+                .iter()
+                .any(|m| m.media_type == crate::model::MediaType::CarouselAlbum)
+        );
         assert_eq!(plan.pages.len(), 2);
         assert_eq!(plan.tokens.len(), 1);
         assert!(

@@ -6,8 +6,9 @@ use crate::value::{DecodeError, FromRow, Json, Row, Value, row_type};
 use anyhow::anyhow;
 use localgram_core::clock::from_millis;
 use localgram_core::model::{
-    App, AppMode, AppRole, AppTester, AuthCode, Blob, FbUser, IgMedia, IgUser, PkceMethod, Product,
-    RateLimits, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
+    App, AppMode, AppRole, AppTester, AuthCode, Blob, FbUser, IgMedia, IgUser, MediaProductType,
+    MediaType, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
+    TokenResponseShape,
 };
 use localgram_core::store::{MediaKey, StoreError};
 
@@ -195,25 +196,42 @@ row_type!(
     thumbnail_blob: Option<String>,
 });
 
-impl From<IgMediaRow> for IgMedia {
-    fn from(row: IgMediaRow) -> Self {
-        Self {
+impl TryFrom<IgMediaRow> for IgMedia {
+    type Error = StoreError;
+
+    fn try_from(row: IgMediaRow) -> Result<Self, StoreError> {
+        let media_type = MediaType::parse(&row.media_type).ok_or_else(|| {
+            corrupt(
+                "ig_media",
+                &row.id,
+                format_args!("unknown media_type {:?}", row.media_type),
+            )
+        })?;
+        let media_product_type =
+            MediaProductType::parse(&row.media_product_type).ok_or_else(|| {
+                corrupt(
+                    "ig_media",
+                    &row.id,
+                    format_args!("unknown media_product_type {:?}", row.media_product_type),
+                )
+            })?;
+        Ok(Self {
             id: row.id,
             owner_id: row.owner_id,
             parent_id: row.parent_id,
             position: row.position,
-            media_type: row.media_type,
+            media_type,
             caption: row.caption,
             timestamp: from_millis(row.timestamp_ms),
             file: row.file,
             thumbnail_file: row.thumbnail_file,
             shortcode: row.shortcode,
             copyright_flagged: row.copyright_flagged,
-            media_product_type: row.media_product_type,
+            media_product_type,
             is_shared_to_feed: row.is_shared_to_feed,
             media_blob: row.media_blob,
             thumbnail_blob: row.thumbnail_blob,
-        }
+        })
     }
 }
 

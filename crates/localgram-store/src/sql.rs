@@ -616,14 +616,14 @@ async fn upsert_media(c: &mut dyn Conn, media: &[IgMedia]) -> Result<()> {
                 &m.owner_id,
                 &m.parent_id,
                 m.position,
-                &m.media_type,
+                m.media_type.as_str(),
                 &m.caption,
                 to_millis(m.timestamp),
                 &m.file,
                 &m.thumbnail_file,
                 &m.shortcode,
                 m.copyright_flagged,
-                &m.media_product_type,
+                m.media_product_type.as_str(),
                 m.is_shared_to_feed,
                 &m.media_blob,
                 &m.thumbnail_blob,
@@ -1761,7 +1761,8 @@ impl<B: Backend> MediaStore for SqlStore<B> {
         Ok(self
             .one::<IgMediaRow>(FIND_MEDIA_SQL, params![id])
             .await?
-            .map(IgMedia::from))
+            .map(IgMedia::try_from)
+            .transpose()?)
     }
 
     async fn list_children(&self, parent_id: &str) -> Result<Vec<IgMedia>> {
@@ -1772,8 +1773,8 @@ impl<B: Backend> MediaStore for SqlStore<B> {
             .all::<IgMediaRow>(&children_sql(B::BYTEWISE), params![parent_id])
             .await?
             .into_iter()
-            .map(IgMedia::from)
-            .collect())
+            .map(IgMedia::try_from)
+            .collect::<Result<_>>()?)
     }
 
     async fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>> {
@@ -1785,8 +1786,8 @@ impl<B: Backend> MediaStore for SqlStore<B> {
             .all::<IgMediaRow>(&sql, params)
             .await?
             .into_iter()
-            .map(IgMedia::from)
-            .collect())
+            .map(IgMedia::try_from)
+            .collect::<Result<_>>()?)
     }
 
     async fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>> {

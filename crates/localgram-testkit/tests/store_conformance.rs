@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use localgram_core::clock::{from_millis, to_millis};
 use localgram_core::model::{
-    App, AppMode, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser, Page,
-    PageRole, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
-    TokenResponseShape,
+    App, AppMode, AppRole, AppTester, AuthCode, Blob, City, FbUser, IgMedia, IgUser,
+    MediaProductType, MediaType, Page, PageRole, PkceMethod, Product, RateLimits, Subject,
+    TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
 };
 use localgram_core::model::{FbGrant, TestUserLink, TestUserRemoval};
 use localgram_core::store::{
@@ -379,14 +379,14 @@ fn media(id: &str, owner: &str, parent: Option<&str>, position: i64) -> IgMedia 
         owner_id: owner.into(),
         parent_id: parent.map(Into::into),
         position,
-        media_type: "IMAGE".into(),
+        media_type: MediaType::Image,
         caption: parent.is_none().then(|| format!("caption of {id}")),
         timestamp: from_millis(T0 - 1000 * MINUTE + position),
         file: Some(format!("media/{id}.jpg")),
         thumbnail_file: None,
         shortcode: format!("SC{id}"),
         copyright_flagged: false,
-        media_product_type: "FEED".into(),
+        media_product_type: MediaProductType::Feed,
         is_shared_to_feed: None,
         media_blob: None,
         thumbnail_blob: None,
@@ -421,10 +421,10 @@ fn world() -> WorldPlan {
     };
 
     let mut album = media("m2", JANE, None, 0);
-    album.media_type = "CAROUSEL_ALBUM".into();
+    album.media_type = MediaType::CarouselAlbum;
     let mut reel = media("m5", JOE, None, 0);
-    reel.media_type = "VIDEO".into();
-    reel.media_product_type = "REELS".into();
+    reel.media_type = MediaType::Video;
+    reel.media_product_type = MediaProductType::Reels;
     reel.is_shared_to_feed = Some(true);
     reel.thumbnail_file = Some("media/m5.jpg".into());
     reel.copyright_flagged = true;
@@ -1933,7 +1933,7 @@ async fn story_find_media_and_children(ctx: &Ctx) {
 
     // Children by position (not by id, not by insertion order).
     let mut late = media("m0", JANE, Some("m2"), 2);
-    late.media_type = "VIDEO".into();
+    late.media_type = MediaType::Video;
     late.timestamp = from_millis(T0);
     store.upsert_media(&[late.clone()]).await.unwrap();
     let children = store.list_children("m2").await.unwrap();
@@ -1944,9 +1944,9 @@ async fn story_find_media_and_children(ctx: &Ctx) {
 
     // Stories and ads are found by id.
     let mut story = media("s1", JANE, None, 0);
-    story.media_product_type = "STORY".into();
+    story.media_product_type = MediaProductType::Story;
     let mut ad = media("a1", JANE, None, 0);
-    ad.media_product_type = "AD".into();
+    ad.media_product_type = MediaProductType::Ad;
     store
         .upsert_media(&[story.clone(), ad.clone()])
         .await
@@ -1976,7 +1976,7 @@ async fn story_upsert_media(ctx: &Ctx) {
             media(&format!("{parent}-child-{i}"), JOE, Some(parent), i),
         );
     }
-    batch[10].media_type = "CAROUSEL_ALBUM".into(); // u7
+    batch[10].media_type = MediaType::CarouselAlbum; // u7
     let mut twice = batch[20].clone();
     twice.caption = Some("the second one".into());
     batch.push(twice.clone());
@@ -2062,12 +2062,12 @@ async fn load_big_account(store: &dyn Store) -> Vec<IgMedia> {
         m.timestamp = from_millis(T0 - (i as i64 / 3) * MINUTE);
         m.caption = Some(format!("n{i}"));
         if i % 10 == 4 {
-            m.media_product_type = "REELS".into();
-            m.media_type = "VIDEO".into();
+            m.media_product_type = MediaProductType::Reels;
+            m.media_type = MediaType::Video;
             m.is_shared_to_feed = Some(i % 20 == 4);
         }
         if i % 25 == 5 {
-            m.media_type = "CAROUSEL_ALBUM".into();
+            m.media_type = MediaType::CarouselAlbum;
             for position in 0..3 {
                 let mut child = media(&format!("c{id}-{position}"), BIG, Some(&id), position);
                 child.timestamp = from_millis(T0 + MINUTE); // newer than anything listed
@@ -2080,9 +2080,17 @@ async fn load_big_account(store: &dyn Store) -> Vec<IgMedia> {
         other.timestamp = from_millis(T0 - (i as i64 / 3) * MINUTE);
         unlisted.push(other);
     }
-    for (i, kind) in ["STORY", "AD", "STORY", "AD"].into_iter().enumerate() {
+    for (i, kind) in [
+        MediaProductType::Story,
+        MediaProductType::Ad,
+        MediaProductType::Story,
+        MediaProductType::Ad,
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let mut m = media(&format!("{}", 990_000 + i), BIG, None, 0);
-        m.media_product_type = kind.into();
+        m.media_product_type = kind;
         m.timestamp = from_millis(T0 + i as i64 * MINUTE - MINUTE);
         unlisted.push(m);
     }
@@ -4016,7 +4024,7 @@ async fn story_publishing_containers(ctx: &Ctx) {
 
     // Over the quota: nothing written.
     let mut top = media("17900000000000002", JANE, None, 0);
-    top.media_type = "CAROUSEL_ALBUM".into();
+    top.media_type = MediaType::CarouselAlbum;
     let children = [
         media("17900000000000021", JANE, Some(&top.id), 0),
         media("17900000000000022", JANE, Some(&top.id), 1),

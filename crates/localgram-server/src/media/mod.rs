@@ -13,6 +13,7 @@ pub mod mp4;
 pub mod urls;
 
 use axum::body::Bytes;
+use localgram_core::model::MediaType;
 use localgram_core::model::{Blob, IgMedia};
 use localgram_core::store::{Store, StoreError};
 
@@ -78,10 +79,10 @@ pub async fn find_file(
             let Some(m) = store.find_media(id).await? else {
                 return Ok(None);
             };
-            if m.media_type == "CAROUSEL_ALBUM" {
+            if m.media_type == MediaType::CarouselAlbum {
                 let first = store.list_children(id).await?.into_iter().next();
                 return match first {
-                    Some(child) if child.media_type != "CAROUSEL_ALBUM" => {
+                    Some(child) if child.media_type != MediaType::CarouselAlbum => {
                         media_file(store, &child).await
                     }
                     // An album without children (not in a valid world): a picture of its own.
@@ -94,7 +95,7 @@ pub async fn find_file(
             let Some(m) = store.find_media(id).await? else {
                 return Ok(None);
             };
-            if m.media_type != "VIDEO" {
+            if m.media_type != MediaType::Video {
                 return Ok(None);
             }
             stored_or_generated(
@@ -123,7 +124,7 @@ pub async fn find_file(
 }
 
 async fn media_file(store: &dyn Store, m: &IgMedia) -> Result<Option<MediaFile>, StoreError> {
-    let is_video = m.media_type == "VIDEO";
+    let is_video = m.media_type == MediaType::Video;
     if is_video && m.copyright_flagged {
         return Ok(None);
     }

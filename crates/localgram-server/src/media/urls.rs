@@ -11,6 +11,7 @@
 //! The extension is decorative: the route accepts `{id}.{anything}` and answers with the real
 //! `Content-Type` of the bytes.
 
+use localgram_core::model::MediaType;
 use localgram_core::model::{IgMedia, IgUser};
 
 /// The path prefix of media files.
@@ -34,7 +35,7 @@ pub fn media_url(public_url: &str, m: &IgMedia) -> String {
 
 /// Appends [`media_url`] to `out`.
 pub fn push_media_url(out: &mut String, public_url: &str, m: &IgMedia) {
-    let ext = if m.media_type == "VIDEO" {
+    let ext = if m.media_type == MediaType::Video {
         ".mp4"
     } else {
         ".jpg"
@@ -64,14 +65,14 @@ mod tests {
             owner_id: "1".into(),
             parent_id: None,
             position: 0,
-            media_type: media_type.into(),
+            media_type: MediaType::parse(media_type).expect("a media type"),
             caption: None,
             timestamp: time::OffsetDateTime::UNIX_EPOCH,
             file: None,
             thumbnail_file: None,
             shortcode: "abc".into(),
             copyright_flagged: false,
-            media_product_type: "FEED".into(),
+            media_product_type: localgram_core::model::MediaProductType::Feed,
             is_shared_to_feed: None,
             media_blob: None,
             thumbnail_blob: None,

@@ -314,8 +314,8 @@ impl<B: Backend> StateStore for SqlStore<B> {
                 )
                 .await?
                 .into_iter()
-                .map(IgMedia::from)
-                .collect();
+                .map(IgMedia::try_from)
+                .collect::<Result<Vec<_>>>()?;
                 let fb_users = all::<FbUserRow>(
                     c,
                     &format!(concat!("SELECT ", fb_user_columns!(), " FROM fb_users ORDER BY id {}"), bytewise),

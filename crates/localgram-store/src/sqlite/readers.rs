@@ -235,28 +235,26 @@ impl HotReads for Readers {
     }
 
     fn find_media(&self, id: &str) -> Result<Option<IgMedia>> {
-        Ok(self
-            .one::<IgMediaRow>(sql::FIND_MEDIA_SQL, vec![Value::Text(id.to_owned())])?
-            .map(IgMedia::from))
+        self.one::<IgMediaRow>(sql::FIND_MEDIA_SQL, vec![Value::Text(id.to_owned())])?
+            .map(IgMedia::try_from)
+            .transpose()
     }
 
     fn list_children(&self, parent_id: &str) -> Result<Vec<IgMedia>> {
         static SQL: std::sync::LazyLock<String> =
             std::sync::LazyLock::new(|| sql::children_sql(super::BYTEWISE));
-        Ok(self
-            .all::<IgMediaRow>(&SQL, vec![Value::Text(parent_id.to_owned())])?
+        self.all::<IgMediaRow>(&SQL, vec![Value::Text(parent_id.to_owned())])?
             .into_iter()
-            .map(IgMedia::from)
-            .collect())
+            .map(IgMedia::try_from)
+            .collect()
     }
 
     fn list_media(&self, query: &MediaQuery) -> Result<Vec<IgMedia>> {
         let (sql, params) = sql::media_page_sql(query, super::BYTEWISE);
-        Ok(self
-            .all::<IgMediaRow>(&sql, params)?
+        self.all::<IgMediaRow>(&sql, params)?
             .into_iter()
-            .map(IgMedia::from)
-            .collect())
+            .map(IgMedia::try_from)
+            .collect()
     }
 
     fn listed_media_key_at(&self, owner_id: &str, offset: i64) -> Result<Option<MediaKey>> {

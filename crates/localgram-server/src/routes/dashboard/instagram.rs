@@ -137,10 +137,11 @@ async fn get_profile(
     let tiles = media
         .into_iter()
         .map(|m| {
-            let (src, kind) = match m.media_type.as_str() {
-                "VIDEO" => (format!("/cdn/thumb/{}.jpg", m.id), "media.video"),
-                "CAROUSEL_ALBUM" => (format!("/cdn/media/{}.jpg", m.id), "media.album"),
-                _ => (format!("/cdn/media/{}.jpg", m.id), "media.image"),
+            use localgram_core::model::MediaType;
+            let (src, kind) = match m.media_type {
+                MediaType::Video => (format!("/cdn/thumb/{}.jpg", m.id), "media.video"),
+                MediaType::CarouselAlbum => (format!("/cdn/media/{}.jpg", m.id), "media.album"),
+                MediaType::Image => (format!("/cdn/media/{}.jpg", m.id), "media.image"),
             };
             Tile {
                 id: m.id,

@@ -74,7 +74,9 @@ fn render<'a>(
                 "like_count" => json!(0),
                 "username" => json!(c.from_username),
                 "from" => json!({"id": c.from_id, "username": c.from_username}),
-                "media" => json!({"id": media.id, "media_product_type": media.media_product_type}),
+                "media" => {
+                    json!({"id": media.id, "media_product_type": media.media_product_type.as_str()})
+                }
                 "parent_id" => match &c.parent_id {
                     Some(p) => json!(p),
                     None => continue,

@@ -12,6 +12,7 @@ use localgram_core::error::GraphError;
 use localgram_core::fields::{self, FieldSelection};
 use localgram_core::media::{MediaPage, PageParams};
 use localgram_core::model::{IgMedia, TokenRecord};
+use localgram_core::model::{MediaProductType, MediaType};
 use localgram_core::profile::Profile;
 use localgram_core::scope::Family;
 use localgram_core::timefmt::push_graph_timestamp;
@@ -373,7 +374,7 @@ pub fn render_media<'a>(
     buf: &'a mut Vec<u8>,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
     Box::pin(async move {
-        let is_video = m.media_type == "VIDEO";
+        let is_video = m.media_type == MediaType::Video;
         // URLs and the timestamp are assembled here, then written escaped.
         let mut scratch = String::with_capacity(128);
         let mut out = Object::begin(buf);
@@ -385,14 +386,14 @@ pub fn render_media<'a>(
                         out.str(name, c);
                     }
                 }
-                "media_type" => out.str(name, &m.media_type),
+                "media_type" => out.str(name, m.media_type.as_str()),
                 "media_url" if !(is_video && m.copyright_flagged) => {
                     scratch.clear();
                     urls::push_media_url(&mut scratch, &crate::http::origin::public_url(state), m);
                     out.str(name, &scratch);
                 }
                 "permalink" if !m.copyright_flagged && m.parent_id.is_none() => {
-                    let kind = if m.media_product_type == "REELS" {
+                    let kind = if m.media_product_type == MediaProductType::Reels {
                         "reel/"
                     } else {
                         "p/"
@@ -425,7 +426,7 @@ pub fn render_media<'a>(
                         out.value(name, &b);
                     }
                 }
-                "media_product_type" => out.str(name, &m.media_product_type),
+                "media_product_type" => out.str(name, m.media_product_type.as_str()),
                 "shortcode" => out.str(name, &m.shortcode),
                 // Likes are not emulated; comments are (`localgram_core::comments`).
                 "like_count" => out.value(name, &0),
@@ -442,7 +443,7 @@ pub fn render_media<'a>(
                     owner.str("id", &m.owner_id);
                     owner.end();
                 }
-                "children" if m.media_type == "CAROUSEL_ALBUM" && depth < 2 => {
+                "children" if m.media_type == MediaType::CarouselAlbum && depth < 2 => {
                     let nested = output_fields(nested.unwrap_or_default());
                     let children = state.platform.children_of(m).await?;
                     let data = out.key(name);
