@@ -8,6 +8,9 @@ use crate::world::Lifetimes;
 use std::sync::Arc;
 use time::Duration;
 
+/// Posts one account may publish per rolling 24 hours, unless the settings say otherwise.
+pub const DEFAULT_PUBLISH_QUOTA: i64 = 50;
+
 /// Tunables of the platform.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -38,7 +41,7 @@ impl Default for Settings {
             refresh_min_age: Duration::hours(24),
             max_listed_media: 10_000,
             rate_defaults: crate::rate::RateDefaults::default(),
-            publish_quota: crate::publishing::DEFAULT_PUBLISH_QUOTA,
+            publish_quota: DEFAULT_PUBLISH_QUOTA,
         }
     }
 }

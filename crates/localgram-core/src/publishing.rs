@@ -29,8 +29,7 @@ pub const CONTAINER_TTL: Duration = Duration::hours(24);
 pub const CONTAINERS_PER_DAY: i64 = 400;
 /// The rolling window of both limits, in seconds.
 pub const QUOTA_DURATION_SECS: i64 = 86_400;
-/// Posts one account may publish per rolling 24 hours, unless the settings say otherwise.
-pub const DEFAULT_PUBLISH_QUOTA: i64 = 50;
+pub use crate::platform::DEFAULT_PUBLISH_QUOTA;
 /// How long an image container is `IN_PROGRESS` on the emulator clock.
 pub const IMAGE_PROCESSING: Duration = Duration::seconds(2);
 /// How long a video container (reel, story video, carousel video) is `IN_PROGRESS`.
