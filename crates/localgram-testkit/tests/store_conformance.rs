@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 27] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -55,6 +55,9 @@ const TABLES: [&str; 24] = [
     "shared_clock",
     "snapshots",
     "tokens",
+    "webhook_deliveries",
+    "webhook_subscribed_apps",
+    "webhook_subscriptions",
 ];
 
 /// The stories' reference instant (2026-04-24), in epoch milliseconds.

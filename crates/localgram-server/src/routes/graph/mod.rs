@@ -15,6 +15,7 @@ pub mod publishing;
 pub mod response_cache;
 pub mod testusers;
 pub mod token;
+pub mod webhooks;
 
 use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
@@ -340,6 +341,11 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
         }
         (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
             publishing::publishing_limit(state, &gr, node, GraphHost::Instagram).await
+        }
+        (Method::GET | Method::POST | Method::DELETE, [node, "subscribed_apps"])
+            if *node == "me" || is_id(node) =>
+        {
+            webhooks::subscribed_apps(state, &gr, node, GraphHost::Instagram).await
         }
         (Method::GET, [id, "comments"]) if is_id(id) => {
             comments::list(state, &gr, id, GraphHost::Instagram).await
