@@ -291,7 +291,9 @@ pub fn verification_failed(detail: &str) -> GraphError {
     GraphError {
         code: 2200,
         error_type: GraphErrorType::OAuth,
-        message: format!("(#2200) Callback verification failed with the following errors: {detail}"),
+        message: format!(
+            "(#2200) Callback verification failed with the following errors: {detail}"
+        ),
         ..GraphError::invalid_parameter("")
     }
 }
@@ -304,7 +306,10 @@ pub fn callback_refusal(raw: &str, allowed: &[String]) -> Option<String> {
         return Some(format!("{raw:?} is not an absolute URL"));
     };
     if !matches!(url.scheme(), "http" | "https") {
-        return Some(format!("the scheme {:?} is neither http nor https", url.scheme()));
+        return Some(format!(
+            "the scheme {:?} is neither http nor https",
+            url.scheme()
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Some("a callback URL may not carry credentials".into());
@@ -578,7 +583,8 @@ impl Platform {
         };
         // The handshake: GET callback?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…
         let challenge = self.rng.digits('1', 10);
-        let mut url = url::Url::parse(callback_url).map_err(|_| bad("(#100) Param callback_url must be a URL"))?;
+        let mut url = url::Url::parse(callback_url)
+            .map_err(|_| bad("(#100) Param callback_url must be a URL"))?;
         url.query_pairs_mut()
             .append_pair("hub.mode", "subscribe")
             .append_pair("hub.challenge", &challenge)
@@ -693,7 +699,10 @@ impl Platform {
         let unsupported = || GraphError::unsupported_request(host, method, node);
         match host {
             GraphHost::Instagram => {
-                let Some(own) = token.subject.user_id().filter(|_| token.kind.is_instagram())
+                let Some(own) = token
+                    .subject
+                    .user_id()
+                    .filter(|_| token.kind.is_instagram())
                 else {
                     return Err(unsupported());
                 };
@@ -704,15 +713,24 @@ impl Platform {
             }
             GraphHost::Facebook => {
                 if token.kind != TokenKind::Page {
-                    return Err(if node == "me" || self.store.find_page(node).await.map_err(store_err)?.is_some() {
-                        GraphError {
+                    return Err(
+                        if node == "me"
+                            || self
+                                .store
+                                .find_page(node)
+                                .await
+                                .map_err(store_err)?
+                                .is_some()
+                        {
+                            GraphError {
                             message: "(#210) A page access token is required to request this resource.".into(),
                             code: 210,
                             ..GraphError::invalid_parameter("")
                         }
-                    } else {
-                        unsupported()
-                    });
+                        } else {
+                            unsupported()
+                        },
+                    );
                 }
                 let Some(page) = token.page_id.clone() else {
                     return Err(unsupported());
@@ -768,7 +786,9 @@ impl Platform {
         node: &str,
         host: GraphHost,
     ) -> Result<Vec<(AccountSubscription, Option<String>)>, GraphError> {
-        let (object_id, _) = self.subscribed_apps_target(token, node, host, "GET").await?;
+        let (object_id, _) = self
+            .subscribed_apps_target(token, node, host, "GET")
+            .await?;
         let subs = self
             .store
             .list_account_subscriptions(&object_id)
@@ -821,10 +841,18 @@ impl Platform {
         let mut events = vec![WebhookEvent {
             account_id: media.owner_id.clone(),
             field: "comments".into(),
-            payload: change_payload(&media.owner_id, at, "comments", comment_value(comment, media)),
+            payload: change_payload(
+                &media.owner_id,
+                at,
+                "comments",
+                comment_value(comment, media),
+            ),
             at,
         }];
-        for mentioned in self.mentioned_accounts(&comment.text, &media.owner_id).await? {
+        for mentioned in self
+            .mentioned_accounts(&comment.text, &media.owner_id)
+            .await?
+        {
             events.push(WebhookEvent {
                 payload: change_payload(
                     &mentioned,
@@ -841,7 +869,10 @@ impl Platform {
     }
 
     /// The `mentions` updates a published media's caption causes (none for a private author).
-    pub(crate) async fn caption_events(&self, media: &IgMedia) -> Result<Vec<WebhookEvent>, GraphError> {
+    pub(crate) async fn caption_events(
+        &self,
+        media: &IgMedia,
+    ) -> Result<Vec<WebhookEvent>, GraphError> {
         let Some(caption) = &media.caption else {
             return Ok(Vec::new());
         };
@@ -870,7 +901,11 @@ impl Platform {
     }
 
     /// The ids of the accounts `@mentioned` in `text`, other than `author`.
-    async fn mentioned_accounts(&self, text: &str, author: &str) -> Result<Vec<String>, GraphError> {
+    async fn mentioned_accounts(
+        &self,
+        text: &str,
+        author: &str,
+    ) -> Result<Vec<String>, GraphError> {
         let mut out = Vec::new();
         for name in mentioned_usernames(text) {
             if let Some(u) = self
@@ -1017,7 +1052,11 @@ mod tests {
             callback_refusal("https://Hooks.Test/x", &["hooks.test".into()]),
             None
         );
-        assert!(callback_refusal("ftp://127.0.0.1/", &[]).unwrap().contains("ftp"));
+        assert!(
+            callback_refusal("ftp://127.0.0.1/", &[])
+                .unwrap()
+                .contains("ftp")
+        );
         assert!(callback_refusal("not a url", &[]).is_some());
         assert!(callback_refusal("http://u:p@127.0.0.1/", &[]).is_some());
     }
@@ -1060,7 +1099,12 @@ mod tests {
             vec!["comments".to_owned()]
         );
         let e = parse_fields(Some("comments,likes"), "fields").unwrap_err();
-        assert!(e.message.starts_with("(#100) Param fields[1] must be one of {comments,"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("(#100) Param fields[1] must be one of {comments,"),
+            "{}",
+            e.message
+        );
         assert_eq!(
             parse_fields(None, "subscribed_fields").unwrap_err().message,
             "(#100) The parameter subscribed_fields is required"

@@ -85,7 +85,10 @@ impl HttpCallbacks {
                 ..CallbackReply::default()
             },
             Err(e) => CallbackReply {
-                error: Some((7, format!("Couldn't connect to server ({})", root_cause(&e)))),
+                error: Some((
+                    7,
+                    format!("Couldn't connect to server ({})", root_cause(&e)),
+                )),
                 ..CallbackReply::default()
             },
         }

@@ -324,7 +324,10 @@ impl<B: Backend> WebhookStore for SqlStore<B> {
         .await
     }
 
-    async fn list_account_subscriptions(&self, object_id: &str) -> Result<Vec<AccountSubscription>> {
+    async fn list_account_subscriptions(
+        &self,
+        object_id: &str,
+    ) -> Result<Vec<AccountSubscription>> {
         self.all::<AccountSubscriptionRow>(
             &format!(
                 "SELECT app_id, object_id, kind, fields, created_at

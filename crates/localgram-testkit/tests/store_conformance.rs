@@ -4183,8 +4183,14 @@ async fn story_webhooks(ctx: &Ctx) {
     store.put_subscription(&sub(APP_A)).await.unwrap();
     store.put_subscription(&sub(APP_B)).await.unwrap();
     store.put_subscription(&sub(APP_B)).await.unwrap();
-    assert_eq!(store.list_subscriptions(APP_B).await.unwrap(), vec![sub(APP_B)]);
-    assert!(store.put_subscription(&sub("999")).await.is_err(), "no such app");
+    assert_eq!(
+        store.list_subscriptions(APP_B).await.unwrap(),
+        vec![sub(APP_B)]
+    );
+    assert!(
+        store.put_subscription(&sub("999")).await.is_err(),
+        "no such app"
+    );
     let enabled = |app: &str, object: &str, kind: EnabledBy, fields: &[&str]| AccountSubscription {
         app_id: app.into(),
         object_id: object.into(),
@@ -4222,10 +4228,19 @@ async fn story_webhooks(ctx: &Ctx) {
     }
     // An account that enabled nothing: the comment, no delivery.
     store
-        .insert_comment_notifying(&comment("17800000000000004", None, T0 + 4), &[event(4, JOE)])
+        .insert_comment_notifying(
+            &comment("17800000000000004", None, T0 + 4),
+            &[event(4, JOE)],
+        )
         .await
         .unwrap();
-    assert!(store.find_comment("17800000000000004").await.unwrap().is_some());
+    assert!(
+        store
+            .find_comment("17800000000000004")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let payloads = |list: &[localgram_core::webhooks::Delivery]| {
         list.iter().map(|d| d.payload.clone()).collect::<Vec<_>>()
     };
@@ -4271,28 +4286,40 @@ async fn story_webhooks(ctx: &Ctx) {
         body: Some("answer".into()),
         error: None,
     };
-    assert!(!store
-        .record_delivery(a[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
-        .await
-        .unwrap());
+    assert!(
+        !store
+            .record_delivery(a[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
+            .await
+            .unwrap()
+    );
     // A failure: retried a minute later, and the rest of the queue waits behind it.
-    assert!(store
-        .record_delivery(b[0].id, "b", &record(DeliveryState::Pending, T0 + 10 + MINUTE, 500))
-        .await
-        .unwrap());
+    assert!(
+        store
+            .record_delivery(
+                b[0].id,
+                "b",
+                &record(DeliveryState::Pending, T0 + 10 + MINUTE, 500)
+            )
+            .await
+            .unwrap()
+    );
     assert!(claim(T0 + 20, "a", real + 120_001).await.is_empty());
     let c = claim(T0 + 10 + MINUTE, "a", real + 120_001).await;
     assert_eq!((c[0].id, c[0].attempts), (a[0].id, 3));
-    assert!(store
-        .record_delivery(c[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
-        .await
-        .unwrap());
+    assert!(
+        store
+            .record_delivery(c[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
+            .await
+            .unwrap()
+    );
     let d = claim(T0 + 10 + MINUTE, "a", real + 120_002).await;
     assert_eq!(d[0].payload, "{\"n\":2}");
-    assert!(store
-        .record_delivery(d[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
-        .await
-        .unwrap());
+    assert!(
+        store
+            .record_delivery(d[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
+            .await
+            .unwrap()
+    );
     let e = claim(T0 + 10 + MINUTE, "a", real + 120_003).await;
     assert_eq!(e[0].payload, "{\"n\":3}");
     // A graceful stop gives the lease back and undoes the attempt.
@@ -4321,30 +4348,60 @@ async fn story_webhooks(ctx: &Ctx) {
     let listed = store.list_deliveries(Some(APP_A), 10).await.unwrap();
     assert_eq!((listed[0].id, listed[0].kind.as_str()), (test_id, "test"));
     // Removing the subscription drops what is pending.
-    assert_eq!(store.delete_subscriptions(APP_A, Some("instagram")).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .delete_subscriptions(APP_A, Some("instagram"))
+            .await
+            .unwrap(),
+        1
+    );
     let listed = store.list_deliveries(Some(APP_A), 10).await.unwrap();
     assert_eq!(listed[0].state, DeliveryState::Dropped);
     assert!(store.list_subscriptions(APP_A).await.unwrap().is_empty());
 
     // Through the Page linked to the account, only the Page's fields are delivered.
-    assert!(store.delete_account_subscription(APP_B, JANE).await.unwrap());
-    assert!(!store.delete_account_subscription(APP_B, JANE).await.unwrap());
+    assert!(
+        store
+            .delete_account_subscription(APP_B, JANE)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_account_subscription(APP_B, JANE)
+            .await
+            .unwrap()
+    );
     store
         .put_account_subscription(&enabled(APP_B, PAGE, EnabledBy::Page, &["mentions"]))
         .await
         .unwrap();
     let before = store.list_deliveries(Some(APP_B), 100).await.unwrap().len();
     store
-        .insert_comment_notifying(&comment("17800000000000005", None, T0 + 5), &[event(5, JANE)])
+        .insert_comment_notifying(
+            &comment("17800000000000005", None, T0 + 5),
+            &[event(5, JANE)],
+        )
         .await
         .unwrap();
-    assert_eq!(store.list_deliveries(Some(APP_B), 100).await.unwrap().len(), before);
+    assert_eq!(
+        store.list_deliveries(Some(APP_B), 100).await.unwrap().len(),
+        before
+    );
     store
-        .put_account_subscription(&enabled(APP_B, PAGE, EnabledBy::Page, &["comments", "mentions"]))
+        .put_account_subscription(&enabled(
+            APP_B,
+            PAGE,
+            EnabledBy::Page,
+            &["comments", "mentions"],
+        ))
         .await
         .unwrap();
     store
-        .insert_comment_notifying(&comment("17800000000000006", None, T0 + 6), &[event(6, JANE)])
+        .insert_comment_notifying(
+            &comment("17800000000000006", None, T0 + 6),
+            &[event(6, JANE)],
+        )
         .await
         .unwrap();
     let listed = store.list_deliveries(Some(APP_B), 100).await.unwrap();
@@ -4357,5 +4414,8 @@ async fn story_webhooks(ctx: &Ctx) {
     };
     let dup = comment("17800000000000006", None, T0 + 7);
     assert!(store.insert_comment_notifying(&dup, &[bad]).await.is_err());
-    assert_eq!(store.list_deliveries(Some(APP_B), 100).await.unwrap().len(), before + 1);
+    assert_eq!(
+        store.list_deliveries(Some(APP_B), 100).await.unwrap().len(),
+        before + 1
+    );
 }

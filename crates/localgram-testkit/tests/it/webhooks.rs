@@ -131,12 +131,20 @@ async fn on_get(
     }
 }
 
-async fn on_post(State(h): State<Arc<Hooks>>, headers: HeaderMap, body: String) -> (StatusCode, String) {
+async fn on_post(
+    State(h): State<Arc<Hooks>>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
     h.posts.lock().unwrap().push((headers, body));
     let status = h.post_status.load(Ordering::SeqCst);
     (
         StatusCode::from_u16(status).unwrap(),
-        if status == 200 { "EVENT_RECEIVED".into() } else { "receiver down".into() },
+        if status == 200 {
+            "EVENT_RECEIVED".into()
+        } else {
+            "receiver down".into()
+        },
     )
 }
 
@@ -283,7 +291,12 @@ async fn comment(server: &TestServer, text: &str) -> String {
     ok(&res, "comment")["id"].as_str().unwrap().to_owned()
 }
 
-async fn control(server: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>) -> Reply {
+async fn control(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
     let mut req = client().request(method, server.url(path));
     if let Some(b) = body {
         req = req
@@ -335,7 +348,10 @@ fn signed(post: &(HeaderMap, String), ctx: &str) -> Value {
         .get("x-hub-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap();
-    assert!(sig1.starts_with("sha1=") && sig1.len() == 45, "{ctx}: {sig1}");
+    assert!(
+        sig1.starts_with("sha1=") && sig1.len() == 45,
+        "{ctx}: {sig1}"
+    );
     assert_eq!(
         headers.get("content-type").unwrap(),
         "application/json",
@@ -379,7 +395,10 @@ async fn app_subscriptions_verify_the_callback_and_answer_every_error() {
             "{b}: {:?}",
             gets[0]
         );
-        let listed = ok(&call(&server, Method::GET, &path, &app_token(), &[]).await, b);
+        let listed = ok(
+            &call(&server, Method::GET, &path, &app_token(), &[]).await,
+            b,
+        );
         assert_eq!(
             listed,
             json!({"data": [{
@@ -404,7 +423,10 @@ async fn app_subscriptions_verify_the_callback_and_answer_every_error() {
         )
         .await;
         ok(&res, b);
-        let listed = ok(&call(&server, Method::GET, &path, &app_token(), &[]).await, b);
+        let listed = ok(
+            &call(&server, Method::GET, &path, &app_token(), &[]).await,
+            b,
+        );
         assert_eq!(
             listed["data"][0]["fields"][2],
             json!({"name": "story_insights", "version": "v25.0"})
@@ -414,7 +436,10 @@ async fn app_subscriptions_verify_the_callback_and_answer_every_error() {
         let user = call(&server, Method::GET, &path, fb::LONG_TOKEN, &[]).await;
         assert_eq!(
             error(&user, b),
-            oauth(15, "(#15) This method must be called with an app access_token.")
+            oauth(
+                15,
+                "(#15) This method must be called with an app access_token."
+            )
         );
         let other = call(
             &server,
@@ -430,41 +455,92 @@ async fn app_subscriptions_verify_the_callback_and_answer_every_error() {
                 100,
                 Some(33),
                 "GraphMethodException",
-                &format!("Unsupported get request. Object with ID '{}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api", fb::APP_ID)
-            )
+                &format!(
+                    "Unsupported get request. Object with ID '{}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+                    fb::APP_ID
+                )
+            )["error"]
         );
         let cases: &[(&[(&str, &str)], Value)] = &[
             (
-                &[("callback_url", "http://127.0.0.1:9/x"), ("fields", "comments"), ("verify_token", VERIFY)],
+                &[
+                    ("callback_url", "http://127.0.0.1:9/x"),
+                    ("fields", "comments"),
+                    ("verify_token", VERIFY),
+                ],
                 oauth(100, "(#100) The parameter object is required"),
             ),
             (
-                &[("object", "page"), ("callback_url", "http://127.0.0.1:9/x"), ("fields", "feed"), ("verify_token", VERIFY)],
-                oauth(100, "(#100) Param object must be one of {instagram} (the only object Localgram serves webhooks for)"),
+                &[
+                    ("object", "page"),
+                    ("callback_url", "http://127.0.0.1:9/x"),
+                    ("fields", "feed"),
+                    ("verify_token", VERIFY),
+                ],
+                oauth(
+                    100,
+                    "(#100) Param object must be one of {instagram} (the only object Localgram serves webhooks for)",
+                ),
             ),
             (
-                &[("object", "instagram"), ("fields", "comments"), ("verify_token", VERIFY)],
+                &[
+                    ("object", "instagram"),
+                    ("fields", "comments"),
+                    ("verify_token", VERIFY),
+                ],
                 oauth(100, "(#100) The parameter callback_url is required"),
             ),
             (
-                &[("object", "instagram"), ("callback_url", "https://example.com/hook"), ("fields", "comments"), ("verify_token", VERIFY)],
-                oauth(100, "(#100) Param callback_url is refused: Localgram only calls callbacks on the loopback or on a host allowed with --webhook-allow-host, and example.com is neither"),
+                &[
+                    ("object", "instagram"),
+                    ("callback_url", "https://example.com/hook"),
+                    ("fields", "comments"),
+                    ("verify_token", VERIFY),
+                ],
+                oauth(
+                    100,
+                    "(#100) Param callback_url is refused: Localgram only calls callbacks on the loopback or on a host allowed with --webhook-allow-host, and example.com is neither",
+                ),
             ),
             (
-                &[("object", "instagram"), ("callback_url", &hook.url), ("verify_token", VERIFY)],
+                &[
+                    ("object", "instagram"),
+                    ("callback_url", &hook.url),
+                    ("verify_token", VERIFY),
+                ],
                 oauth(100, "(#100) The parameter fields is required"),
             ),
             (
-                &[("object", "instagram"), ("callback_url", &hook.url), ("fields", "comments,likes"), ("verify_token", VERIFY)],
-                oauth(100, "(#100) Param fields[1] must be one of {comments, live_comments, mentions, message_reactions, messages, messaging_handover, messaging_optins, messaging_postbacks, messaging_referral, messaging_seen, standby, story_insights}"),
+                &[
+                    ("object", "instagram"),
+                    ("callback_url", &hook.url),
+                    ("fields", "comments,likes"),
+                    ("verify_token", VERIFY),
+                ],
+                oauth(
+                    100,
+                    "(#100) Param fields[1] must be one of {comments, live_comments, mentions, message_reactions, messages, messaging_handover, messaging_optins, messaging_postbacks, messaging_referral, messaging_seen, standby, story_insights}",
+                ),
             ),
             (
-                &[("object", "instagram"), ("callback_url", &hook.url), ("fields", "comments")],
+                &[
+                    ("object", "instagram"),
+                    ("callback_url", &hook.url),
+                    ("fields", "comments"),
+                ],
                 oauth(100, "(#100) The parameter verify_token is required"),
             ),
             (
-                &[("object", "instagram"), ("callback_url", &hook.url), ("fields", "comments"), ("verify_token", "wrong")],
-                oauth(2200, "(#2200) Callback verification failed with the following errors: HTTP Status Code = 403; HTTP Message = Forbidden"),
+                &[
+                    ("object", "instagram"),
+                    ("callback_url", &hook.url),
+                    ("fields", "comments"),
+                    ("verify_token", "wrong"),
+                ],
+                oauth(
+                    2200,
+                    "(#2200) Callback verification failed with the following errors: HTTP Status Code = 403; HTTP Message = Forbidden",
+                ),
             ),
         ];
         for (form, expected) in cases {
@@ -475,7 +551,10 @@ async fn app_subscriptions_verify_the_callback_and_answer_every_error() {
         let res = subscribe(&server, &hook.url, "comments").await;
         assert_eq!(
             error(&res, b),
-            oauth(2200, "(#2200) Callback verification failed with the following errors: HTTP Status Code = 404; HTTP Message = Not Found")
+            oauth(
+                2200,
+                "(#2200) Callback verification failed with the following errors: HTTP Status Code = 404; HTTP Message = Not Found"
+            )
         );
         *hook.hooks.handshake.lock().unwrap() = Handshake::Wrong;
         let res = subscribe(&server, &hook.url, "comments").await;
@@ -499,20 +578,59 @@ async fn app_subscriptions_verify_the_callback_and_answer_every_error() {
             "{b}: {e}"
         );
         // A failed verification changed nothing.
-        let listed = ok(&call(&server, Method::GET, &path, &app_token(), &[]).await, b);
+        let listed = ok(
+            &call(&server, Method::GET, &path, &app_token(), &[]).await,
+            b,
+        );
         assert_eq!(listed["data"][0]["callback_url"], hook.url, "{b}");
         assert_eq!(listed["data"][0]["fields"].as_array().unwrap().len(), 3);
 
         // DELETE with fields removes those; without, the subscription.
-        let res = call(&server, Method::DELETE, &path, &app_token(), &[("object", "instagram"), ("fields", "mentions,story_insights")]).await;
+        let res = call(
+            &server,
+            Method::DELETE,
+            &path,
+            &app_token(),
+            &[
+                ("object", "instagram"),
+                ("fields", "mentions,story_insights"),
+            ],
+        )
+        .await;
         assert_eq!(ok(&res, b), json!({"success": true}));
-        let listed = ok(&call(&server, Method::GET, &path, &app_token(), &[]).await, b);
-        assert_eq!(listed["data"][0]["fields"], json!([{"name": "comments", "version": "v22.0"}]));
-        let res = call(&server, Method::DELETE, &path, &app_token(), &[("fields", "comments")]).await;
-        assert_eq!(error(&res, b), oauth(100, "(#100) The parameter object is required"));
-        let res = call(&server, Method::DELETE, &path, &app_token(), &[("object", "instagram")]).await;
+        let listed = ok(
+            &call(&server, Method::GET, &path, &app_token(), &[]).await,
+            b,
+        );
+        assert_eq!(
+            listed["data"][0]["fields"],
+            json!([{"name": "comments", "version": "v22.0"}])
+        );
+        let res = call(
+            &server,
+            Method::DELETE,
+            &path,
+            &app_token(),
+            &[("fields", "comments")],
+        )
+        .await;
+        assert_eq!(
+            error(&res, b),
+            oauth(100, "(#100) The parameter object is required")
+        );
+        let res = call(
+            &server,
+            Method::DELETE,
+            &path,
+            &app_token(),
+            &[("object", "instagram")],
+        )
+        .await;
         ok(&res, b);
-        let listed = ok(&call(&server, Method::GET, &path, &app_token(), &[]).await, b);
+        let listed = ok(
+            &call(&server, Method::GET, &path, &app_token(), &[]).await,
+            b,
+        );
         assert_eq!(listed, json!({"data": []}));
         let db = Db::open(&server).await;
         assert_eq!(db.count("webhook_subscriptions").await, 0, "{b}");
@@ -545,21 +663,66 @@ async fn subscribed_apps_on_both_hosts() {
         let server = spawn(&backend).await;
         // graph.instagram.com: the account itself, or `me`.
         let path = format!("{IG}/{CAFE_ID}/subscribed_apps");
-        let res = call(&server, Method::POST, &path, CAFE_LIVE, &[("subscribed_fields", "comments,messages")]).await;
+        let res = call(
+            &server,
+            Method::POST,
+            &path,
+            CAFE_LIVE,
+            &[("subscribed_fields", "comments,messages")],
+        )
+        .await;
         assert_eq!(ok(&res, b), json!({"success": true}));
-        let res = call(&server, Method::GET, &format!("{IG}/me/subscribed_apps"), CAFE_LIVE, &[]).await;
+        let res = call(
+            &server,
+            Method::GET,
+            &format!("{IG}/me/subscribed_apps"),
+            CAFE_LIVE,
+            &[],
+        )
+        .await;
         assert_eq!(
             ok(&res, b),
             json!({"data": [{"id": LIVE_APP_ID, "subscribed_fields": ["comments", "messages"]}]})
         );
         let res = call(&server, Method::POST, &path, CAFE_LIVE, &[]).await;
-        assert_eq!(error(&res, b), oauth(100, "(#100) The parameter subscribed_fields is required"));
-        let res = call(&server, Method::POST, &path, CAFE_LIVE, &[("subscribed_fields", "feed")]).await;
-        assert_eq!(error(&res, b)["message"].as_str().unwrap().split(" {").next(), Some("(#100) Param subscribed_fields[0] must be one of"));
-        let res = call(&server, Method::GET, &format!("{IG}/{TESTER_ID}/subscribed_apps"), CAFE_LIVE, &[]).await;
         assert_eq!(
             error(&res, b),
-            graph_error(100, Some(33), "IGApiException", &format!("Unsupported get request. Object with ID '{TESTER_ID}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"))
+            oauth(100, "(#100) The parameter subscribed_fields is required")
+        );
+        let res = call(
+            &server,
+            Method::POST,
+            &path,
+            CAFE_LIVE,
+            &[("subscribed_fields", "feed")],
+        )
+        .await;
+        assert_eq!(
+            error(&res, b)["message"]
+                .as_str()
+                .unwrap()
+                .split(" {")
+                .next(),
+            Some("(#100) Param subscribed_fields[0] must be one of")
+        );
+        let res = call(
+            &server,
+            Method::GET,
+            &format!("{IG}/{TESTER_ID}/subscribed_apps"),
+            CAFE_LIVE,
+            &[],
+        )
+        .await;
+        assert_eq!(
+            error(&res, b),
+            graph_error(
+                100,
+                Some(33),
+                "IGApiException",
+                &format!(
+                    "Unsupported get request. Object with ID '{TESTER_ID}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"
+                )
+            )["error"]
         );
         let res = call(&server, Method::DELETE, &path, CAFE_LIVE, &[]).await;
         assert_eq!(ok(&res, b), json!({"success": true}));
@@ -568,22 +731,49 @@ async fn subscribed_apps_on_both_hosts() {
 
         // graph.facebook.com: the Page, with its Page token.
         let page_path = format!("{FB}/{}/subscribed_apps", fb::CAFE_PAGE);
-        let res = call(&server, Method::POST, &page_path, PAGE_META, &[("subscribed_fields", "comments")]).await;
+        let res = call(
+            &server,
+            Method::POST,
+            &page_path,
+            PAGE_META,
+            &[("subscribed_fields", "comments")],
+        )
+        .await;
         assert_eq!(ok(&res, b), json!({"success": true}));
-        let res = call(&server, Method::GET, &format!("{FB}/me/subscribed_apps"), PAGE_META, &[]).await;
+        let res = call(
+            &server,
+            Method::GET,
+            &format!("{FB}/me/subscribed_apps"),
+            PAGE_META,
+            &[],
+        )
+        .await;
         assert_eq!(
             ok(&res, b),
             json!({"data": [{"name": "Facebook Only", "id": fb::APP_ID, "subscribed_fields": ["comments"]}]})
         );
-        let res = call(&server, Method::POST, &page_path, fb::PAGE_TOKEN, &[("subscribed_fields", "comments")]).await;
+        let res = call(
+            &server,
+            Method::POST,
+            &page_path,
+            fb::PAGE_TOKEN,
+            &[("subscribed_fields", "comments")],
+        )
+        .await;
         assert_eq!(
             error(&res, b),
-            oauth(200, "(#200) Permissions error: the pages_manage_metadata permission is required")
+            oauth(
+                200,
+                "(#200) Permissions error: the pages_manage_metadata permission is required"
+            )
         );
         let res = call(&server, Method::GET, &page_path, fb::LONG_TOKEN, &[]).await;
         assert_eq!(
             error(&res, b),
-            oauth(210, "(#210) A page access token is required to request this resource.")
+            oauth(
+                210,
+                "(#210) A page access token is required to request this resource."
+            )
         );
         let res = call(&server, Method::DELETE, &page_path, PAGE_META, &[]).await;
         ok(&res, b);
@@ -621,14 +811,30 @@ async fn comments_and_mentions_are_delivered_signed_in_order_and_retried_on_the_
         for (i, body) in comments.iter().enumerate() {
             let value = change(body, CAFE_ID, "comments", b);
             assert_eq!(value["id"], ids[i], "{b}: in order");
-            assert_eq!(value["from"], json!({"id": CAFE_ID, "username": "sizzle.cafe"}));
-            assert_eq!(value["media"], json!({"id": POST, "media_product_type": "FEED"}));
+            assert_eq!(
+                value["from"],
+                json!({"id": CAFE_ID, "username": "sizzle.cafe"})
+            );
+            assert_eq!(
+                value["media"],
+                json!({"id": POST, "media_product_type": "FEED"})
+            );
             assert!(value.get("parent_id").is_none(), "{b}");
         }
-        assert_eq!(change(comments[0], CAFE_ID, "comments", b)["text"], "first/é");
+        assert_eq!(
+            change(comments[0], CAFE_ID, "comments", b)["text"],
+            "first/é"
+        );
         // The bytes are Meta's: `/` and non-ASCII escaped.
-        assert!(posts[0].1.contains(r#""text":"first\/\u00e9""#), "{b}: {}", posts[0].1);
-        assert_eq!(bodies[0]["entry"][0]["time"], 1_795_176_000, "{b}: the test clock, in seconds");
+        assert!(
+            posts[0].1.contains(r#""text":"first\/\u00e9""#),
+            "{b}: {}",
+            posts[0].1
+        );
+        assert_eq!(
+            bodies[0]["entry"][0]["time"], 1_795_176_000,
+            "{b}: the test clock, in seconds"
+        );
         let mention = bodies
             .iter()
             .find(|v| v["entry"][0]["changes"][0]["field"] == "mentions")
@@ -660,9 +866,17 @@ async fn comments_and_mentions_are_delivered_signed_in_order_and_retried_on_the_
         let fifth = comment(&server, "fifth").await;
         let posts = hook.wait_posts(7, b).await;
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(hook.posts().len(), 7, "{b}: no third attempt before the clock moves");
+        assert_eq!(
+            hook.posts().len(),
+            7,
+            "{b}: no third attempt before the clock moves"
+        );
         for p in &posts[5..7] {
-            assert_eq!(change(&signed(p, b), CAFE_ID, "comments", b)["id"], fourth, "{b}: the head only");
+            assert_eq!(
+                change(&signed(p, b), CAFE_ID, "comments", b)["id"],
+                fourth,
+                "{b}: the head only"
+            );
         }
         let list = deliveries(&server).await;
         let head = list
@@ -673,10 +887,17 @@ async fn comments_and_mentions_are_delivered_signed_in_order_and_retried_on_the_
         assert_eq!(head["attempts"], 2, "{b}: {head}");
         assert_eq!(head["response_status"], 503);
         assert_eq!(head["response_body"], "receiver down");
-        assert_eq!(head["next_attempt_at"], "2026-11-20T12:01:00Z", "{b}: {head}");
+        assert_eq!(
+            head["next_attempt_at"], "2026-11-20T12:01:00Z",
+            "{b}: {head}"
+        );
         assert_eq!(head["kind"], "event");
         let sig = head["signature"].as_str().unwrap();
-        assert!(verify_webhook_signature(&AppSecret::new(LIVE_APP_SECRET), head["payload"].as_str().unwrap().as_bytes(), sig));
+        assert!(verify_webhook_signature(
+            &AppSecret::new(LIVE_APP_SECRET),
+            head["payload"].as_str().unwrap().as_bytes(),
+            sig
+        ));
         let waiting = list
             .iter()
             .find(|d| d["payload"].as_str().unwrap().contains(&fifth))
@@ -691,10 +912,19 @@ async fn comments_and_mentions_are_delivered_signed_in_order_and_retried_on_the_
         hook.fail_with(200);
         advance(&server, 1).await;
         let posts = hook.wait_posts(9, b).await;
-        assert_eq!(change(&signed(&posts[7], b), CAFE_ID, "comments", b)["id"], fourth);
-        assert_eq!(change(&signed(&posts[8], b), CAFE_ID, "comments", b)["id"], fifth);
+        assert_eq!(
+            change(&signed(&posts[7], b), CAFE_ID, "comments", b)["id"],
+            fourth
+        );
+        assert_eq!(
+            change(&signed(&posts[8], b), CAFE_ID, "comments", b)["id"],
+            fifth
+        );
         let list = deliveries(&server).await;
-        assert!(list.iter().all(|d| d["state"] == "delivered"), "{b}: {list:?}");
+        assert!(
+            list.iter().all(|d| d["state"] == "delivered"),
+            "{b}: {list:?}"
+        );
         let head = list
             .iter()
             .find(|d| d["payload"].as_str().unwrap().contains(&fourth))
@@ -742,7 +972,10 @@ async fn only_live_apps_enabled_by_public_accounts_get_updates() {
     let backend = Backend::Sqlite;
     let server = spawn(&backend).await;
     let hook = receiver().await;
-    ok(&subscribe(&server, &hook.url, "comments").await, "subscribe");
+    ok(
+        &subscribe(&server, &hook.url, "comments").await,
+        "subscribe",
+    );
     // Not enabled by the account: nothing.
     comment(&server, "nobody listens").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -753,14 +986,23 @@ async fn only_live_apps_enabled_by_public_accounts_get_updates() {
     comment(&server, "now").await;
     hook.wait_posts(1, "enabled").await;
     let db = Db::open(&server).await;
-    db.exec(&format!("UPDATE ig_users SET is_private = TRUE WHERE id = '{CAFE_ID}'")).await;
+    db.exec(&format!(
+        "UPDATE ig_users SET is_private = TRUE WHERE id = '{CAFE_ID}'"
+    ))
+    .await;
     server.state.platform.clear_caches();
     comment(&server, "private now").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(hook.posts().len(), 1);
     // A development-mode app gets no updates (its test events still go).
-    db.exec(&format!("UPDATE ig_users SET is_private = FALSE WHERE id = '{CAFE_ID}'")).await;
-    db.exec(&format!("UPDATE apps SET mode = 'development' WHERE id = '{LIVE_APP_ID}'")).await;
+    db.exec(&format!(
+        "UPDATE ig_users SET is_private = FALSE WHERE id = '{CAFE_ID}'"
+    ))
+    .await;
+    db.exec(&format!(
+        "UPDATE apps SET mode = 'development' WHERE id = '{LIVE_APP_ID}'"
+    ))
+    .await;
     server.state.platform.clear_caches();
     comment(&server, "development").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -796,11 +1038,20 @@ async fn pending_deliveries_survive_a_restart_and_go_once() {
         tokio::time::sleep(Duration::from_millis(400)).await;
         let posts_after = hook.posts();
         assert_eq!(posts_after.len(), 4, "{b}: each delivered once");
-        assert_eq!(change(&signed(&posts[2], b), CAFE_ID, "comments", b)["id"], ids[0]);
-        assert_eq!(change(&signed(&posts[3], b), CAFE_ID, "comments", b)["id"], ids[1]);
+        assert_eq!(
+            change(&signed(&posts[2], b), CAFE_ID, "comments", b)["id"],
+            ids[0]
+        );
+        assert_eq!(
+            change(&signed(&posts[3], b), CAFE_ID, "comments", b)["id"],
+            ids[1]
+        );
         let list = deliveries(&server).await;
         assert_eq!(list.len(), 2, "{b}");
-        assert!(list.iter().all(|d| d["state"] == "delivered"), "{b}: {list:?}");
+        assert!(
+            list.iter().all(|d| d["state"] == "delivered"),
+            "{b}: {list:?}"
+        );
     }
 }
 
@@ -834,7 +1085,11 @@ async fn two_instances_on_postgres_send_each_update_once() {
         .iter()
         .map(|p| change(&signed(p, "pg"), CAFE_ID, "comments", "pg")["id"].clone())
         .collect();
-    assert_eq!(got, ids.iter().map(|i| json!(i)).collect::<Vec<_>>(), "in order");
+    assert_eq!(
+        got,
+        ids.iter().map(|i| json!(i)).collect::<Vec<_>>(),
+        "in order"
+    );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -850,16 +1105,27 @@ async fn test_events_and_the_control_plane() {
         let hook = receiver().await;
         let test = |body: Value| {
             let server = &server;
-            async move { control(server, Method::POST, "/_localgram/webhooks/test", Some(body)).await }
+            async move {
+                control(
+                    server,
+                    Method::POST,
+                    "/_localgram/webhooks/test",
+                    Some(body),
+                )
+                .await
+            }
         };
         let res = test(json!({"app": LIVE_APP_ID, "field": "comments"})).await;
         assert_eq!(res.status, 400, "{b}: {}", res.text);
         assert_eq!(
-            res.json()["error"]["message"],
-            format!("app: app {LIVE_APP_ID} has no subscription to object instagram; create one first (POST /{LIVE_APP_ID}/subscriptions)")
+            res.json()["error"],
+            format!(
+                "app: app {LIVE_APP_ID} has no subscription to object instagram; create one first (POST /{LIVE_APP_ID}/subscriptions)"
+            )
         );
         ok(&subscribe(&server, &hook.url, "comments").await, b);
-        let res = test(json!({"app": LIVE_APP_ID, "object": "instagram", "field": "mentions"})).await;
+        let res =
+            test(json!({"app": LIVE_APP_ID, "object": "instagram", "field": "mentions"})).await;
         assert_eq!(res.status, 202, "{b}: {}", res.text);
         let id = res.json()["id"].as_i64().unwrap();
         let posts = hook.wait_posts(1, b).await;
@@ -886,34 +1152,89 @@ async fn test_events_and_the_control_plane() {
         );
 
         for (body, status, message) in [
-            (json!({"app": "1", "field": "comments"}), 404, "app: no app with id \"1\""),
-            (json!({"app": LIVE_APP_ID, "field": "likes"}), 400, "field: \"likes\" has no sample payload; use comments, live_comments, mentions, messages or story_insights"),
-            (json!({"app": LIVE_APP_ID, "object": "page", "field": "feed"}), 400, "object: \"page\" is not served; use instagram"),
+            (
+                json!({"app": "1", "field": "comments"}),
+                404,
+                "app: no app with id \"1\"",
+            ),
+            (
+                json!({"app": LIVE_APP_ID, "field": "likes"}),
+                400,
+                "field: \"likes\" has no sample payload; use comments, live_comments, mentions, messages or story_insights",
+            ),
+            (
+                json!({"app": LIVE_APP_ID, "object": "page", "field": "feed"}),
+                400,
+                "object: \"page\" is not served; use instagram",
+            ),
         ] {
             let res = test(body.clone()).await;
             assert_eq!(res.status, status, "{b}: {body}: {}", res.text);
-            assert_eq!(res.json()["error"]["message"], message, "{b}");
+            assert_eq!(res.json()["error"], message, "{b}");
         }
         let res = test(json!({"field": "comments"})).await;
         assert_eq!(res.status, 400);
-        assert!(res.json()["error"]["message"].as_str().unwrap().contains("missing field `app`"));
-        let res = control(&server, Method::GET, "/_localgram/webhooks/deliveries?limit=0", None).await;
+        assert!(
+            res.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("missing field `app`")
+        );
+        let res = control(
+            &server,
+            Method::GET,
+            "/_localgram/webhooks/deliveries?limit=0",
+            None,
+        )
+        .await;
         assert_eq!(res.status, 400);
-        assert_eq!(res.json()["error"]["message"], "limit: \"0\" is not a whole number from 1 to 1000");
-        let res = control(&server, Method::GET, "/_localgram/webhooks/deliveries?state=x", None).await;
+        assert_eq!(
+            res.json()["error"],
+            "limit: \"0\" is not a whole number from 1 to 1000"
+        );
+        let res = control(
+            &server,
+            Method::GET,
+            "/_localgram/webhooks/deliveries?state=x",
+            None,
+        )
+        .await;
         assert_eq!(res.status, 400);
-        assert_eq!(res.json()["error"]["message"], "unknown parameter \"state\": use app and limit");
-        let res = control(&server, Method::GET, "/_localgram/webhooks/deliveries?limit=1", None).await;
+        assert_eq!(
+            res.json()["error"],
+            "unknown parameter \"state\": use app and limit"
+        );
+        let res = control(
+            &server,
+            Method::GET,
+            "/_localgram/webhooks/deliveries?limit=1",
+            None,
+        )
+        .await;
         assert_eq!(ok(&res, b)["data"].as_array().unwrap().len(), 1);
 
         // A snapshot keeps the subscription; a restore (and a reset) forget the deliveries.
         server.snapshots().save("with-hook").await;
         server.snapshots().restore("with-hook").await;
         assert_eq!(deliveries(&server).await.len(), 0, "{b}");
-        let listed = call(&server, Method::GET, &format!("{FB}/{LIVE_APP_ID}/subscriptions"), &app_token(), &[]).await;
+        let listed = call(
+            &server,
+            Method::GET,
+            &format!("{FB}/{LIVE_APP_ID}/subscriptions"),
+            &app_token(),
+            &[],
+        )
+        .await;
         assert_eq!(ok(&listed, b)["data"].as_array().unwrap().len(), 1, "{b}");
         server.reset().await;
-        let listed = call(&server, Method::GET, &format!("{FB}/{LIVE_APP_ID}/subscriptions"), &app_token(), &[]).await;
+        let listed = call(
+            &server,
+            Method::GET,
+            &format!("{FB}/{LIVE_APP_ID}/subscriptions"),
+            &app_token(),
+            &[],
+        )
+        .await;
         assert_eq!(ok(&listed, b), json!({"data": []}), "{b}");
     }
 }

@@ -99,12 +99,7 @@ pub async fn subscribed_apps(
     let res = match gr.method {
         Method::POST => {
             platform
-                .enable_subscribed_app(
-                    &caller.token,
-                    node,
-                    host,
-                    param(gr, "subscribed_fields")?,
-                )
+                .enable_subscribed_app(&caller.token, node, host, param(gr, "subscribed_fields")?)
                 .await?;
             success(gr)
         }
