@@ -6,7 +6,7 @@
 use crate::support::*;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
+use axum::routing::get as route_get;
 use localgram_client::{AppSecret, verify_webhook_signature};
 use localgram_testkit::world::{LIVE_APP_ID, LIVE_APP_SECRET, TESTER_ID, fb};
 use localgram_testkit::{Backend, TestOptions, TestServer, client, facebook_world};
@@ -156,7 +156,7 @@ async fn receiver() -> Receiver {
         handshake: Mutex::new(Handshake::Echo),
     });
     let app = axum::Router::new()
-        .route("/hook", get(on_get).post(on_post))
+        .route("/hook", route_get(on_get).post(on_post))
         .with_state(hooks.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -1237,4 +1237,166 @@ async fn test_events_and_the_control_plane() {
         .await;
         assert_eq!(ok(&listed, b), json!({"data": []}), "{b}");
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The dashboard
+// ------------------------------------------------------------------------------------------------
+
+/// Opens `path` with `br`, then posts `form` (plus the page's CSRF token) to `action`.
+async fn submit(
+    server: &TestServer,
+    br: &reqwest::Client,
+    path: &str,
+    action: &str,
+    form: &[(&str, &str)],
+) -> Reply {
+    let page = get(br, &server.url(path)).await;
+    assert_eq!(page.status, 200, "{path}: {}", page.text);
+    let token = localgram_testkit::form_value(&page.text, "csrf").unwrap();
+    let mut fields = vec![("csrf", token.as_str())];
+    fields.extend_from_slice(form);
+    post_form(br, &server.url(action), &fields).await
+}
+
+#[tokio::test]
+async fn the_dashboard_page_subscribes_tests_and_lists_deliveries() {
+    let server = spawn(&Backend::Sqlite).await;
+    let hook = receiver().await;
+    let br = localgram_testkit::browser();
+    let page_path = format!("/apps/{LIVE_APP_ID}/webhooks");
+    let app_page = get(&br, &server.url(&format!("/apps/{LIVE_APP_ID}"))).await;
+    assert!(
+        app_page
+            .text
+            .contains(&format!("href=\"{page_path}\" id=\"webhooks-link\""))
+    );
+    let page = get(&br, &server.url(&page_path)).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(
+        element_text(&page.text, "webhooks-none").as_deref(),
+        Some("No subscription yet.")
+    );
+    // The test button needs a subscription.
+    let res = submit(
+        &server,
+        &br,
+        &page_path,
+        &format!("{page_path}/test"),
+        &[("field", "comments")],
+    )
+    .await;
+    assert_eq!(res.status, 400);
+    assert!(
+        res.text.contains("Save a subscription first"),
+        "{}",
+        res.text
+    );
+    // A refused callback: 400, the Graph error's text, what was typed kept, nothing saved.
+    let res = submit(
+        &server,
+        &br,
+        &page_path,
+        &format!("{page_path}/subscribe"),
+        &[
+            ("callback_url", "https://example.com/hook"),
+            ("verify_token", VERIFY),
+            ("field", "comments"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 400);
+    assert!(res.text.contains("example.com is neither"), "{}", res.text);
+    assert_eq!(
+        localgram_testkit::form_value(&res.text, "callback_url").as_deref(),
+        Some("https://example.com/hook")
+    );
+    let res = submit(
+        &server,
+        &br,
+        &page_path,
+        &format!("{page_path}/subscribe"),
+        &[
+            ("callback_url", &hook.url),
+            ("verify_token", VERIFY),
+            ("field", "comments"),
+            ("field", "mentions"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(
+        res.location(),
+        Some(format!("{page_path}?done=webhook_subscribed").as_str())
+    );
+    assert_eq!(
+        hook.hooks.gets.lock().unwrap().len(),
+        1,
+        "the handshake ran"
+    );
+    let page = get(
+        &br,
+        &server.url(&format!("{page_path}?done=webhook_subscribed")),
+    )
+    .await;
+    assert_eq!(
+        element_text(&page.text, "webhooks-callback").as_deref(),
+        Some(hook.url.as_str())
+    );
+    assert!(page.text.contains("The callback answered the challenge"));
+    let res = submit(
+        &server,
+        &br,
+        &page_path,
+        &format!("{page_path}/test"),
+        &[("field", "story_insights")],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let posts = hook.wait_posts(1, "dashboard test").await;
+    let body = signed(&posts[0], "dashboard");
+    assert_eq!(
+        change(&body, "0", "story_insights", "dashboard")["reach"],
+        44
+    );
+    let mut page = get(&br, &server.url(&page_path)).await;
+    for _ in 0..50 {
+        if page.text.contains("data-state=\"delivered\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        page = get(&br, &server.url(&page_path)).await;
+    }
+    assert!(
+        page.text.contains("data-state=\"delivered\""),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("200 EVENT_RECEIVED"));
+    let res = submit(
+        &server,
+        &br,
+        &page_path,
+        &format!("{page_path}/remove"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, 303);
+    let listed = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("{FB}/{LIVE_APP_ID}/subscriptions"),
+        &app_token(),
+        &[],
+    )
+    .await;
+    assert_eq!(ok(&listed, "removed"), json!({"data": []}));
+    // Every language has the page.
+    let page = get(&br, &server.url(&format!("/lang/ko?back={page_path}"))).await;
+    assert_eq!(page.status, 303);
+    let page = get(&br, &server.url(&page_path)).await;
+    assert_eq!(
+        element_text(&page.text, "webhooks-title").as_deref(),
+        Some("웹후크")
+    );
 }
