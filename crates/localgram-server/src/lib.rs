@@ -11,6 +11,7 @@ pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_publishing;
+pub mod openapi_webhooks;
 pub mod pages;
 pub mod proxy;
 pub mod reset;
