@@ -406,9 +406,8 @@ pub fn comment_value(comment: &Comment, media: &IgMedia) -> serde_json::Value {
 /// The usernames `@mentioned` in a text, in order, each once (letters, digits, `.` and `_`).
 pub fn mentioned_usernames(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut chars = text.char_indices().peekable();
     let mut prev: Option<char> = None;
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '.');
         prev = Some(c);
         if !starts {

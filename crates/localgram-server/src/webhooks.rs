@@ -55,16 +55,11 @@ impl HttpCallbacks {
                 let status = res.status();
                 let mut res = res;
                 let mut body = Vec::new();
-                loop {
-                    match res.chunk().await {
-                        Ok(Some(chunk)) => {
-                            body.extend_from_slice(&chunk);
-                            if body.len() >= MAX_READ {
-                                body.truncate(MAX_READ);
-                                break;
-                            }
-                        }
-                        Ok(None) | Err(_) => break,
+                while let Ok(Some(chunk)) = res.chunk().await {
+                    body.extend_from_slice(&chunk);
+                    if body.len() >= MAX_READ {
+                        body.truncate(MAX_READ);
+                        break;
                     }
                 }
                 CallbackReply {
