@@ -553,6 +553,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn webhook_hosts_are_names_or_addresses() {
+        let s = |v: &str| host_list(&toml::Value::String(v.into()));
+        assert_eq!(
+            s("hooks.test, 10.0.0.5,[::1]"),
+            Some(vec!["hooks.test".into(), "10.0.0.5".into(), "[::1]".into()])
+        );
+        assert_eq!(s(""), Some(vec![]));
+        assert_eq!(s("https://hooks.test"), None);
+        assert_eq!(s("hooks.test:8080"), None);
+        assert_eq!(s("hooks.test/x"), None);
+        let a = toml::Value::Array(vec![toml::Value::String("a.test".into())]);
+        assert_eq!(host_list(&a), Some(vec!["a.test".into()]));
+        assert_eq!(host_list(&toml::Value::Integer(1)), None);
+    }
+
+    #[test]
     fn env_values_are_read_and_unknown_names_warned() {
         let (values, warnings) = env_layer(vec![
             ("LOCALGRAM_NO_DEMO".into(), "true".into()),
