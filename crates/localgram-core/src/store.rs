@@ -620,7 +620,8 @@ pub trait WebhookStore: Send + Sync {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<Option<i64>>;
-    /// When the earliest pending delivery is due, if any (a read: the worker's cheap check).
+    /// When the earliest delivery at the head of its queue is due, if any (a read: the
+    /// worker's cheap check; deliveries waiting behind another are not counted).
     async fn next_delivery_due(&self) -> Result<Option<OffsetDateTime>>;
     /// In one transaction: claims at most `limit` deliveries due at `now`, each the oldest
     /// pending delivery of its subscription and not leased by anyone at `lease_now_ms`, for

@@ -130,19 +130,28 @@ impl CallbackClient for HttpCallbacks {
     }
 }
 
-/// The running worker: stop it with [`Worker::stop`].
+/// The running worker: stop it with [`Worker::stop`]; dropped, it stops at once.
 pub struct Worker {
     stop: tokio::sync::watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<()>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
 }
 
 impl Worker {
     /// Stops claiming, lets the attempts under way finish (for at most `grace`), then gives the
     /// leases still held back.
-    pub async fn stop(self, state: &AppState, grace: Duration) {
+    pub async fn stop(mut self, state: &AppState, grace: Duration) {
         let _ = self.stop.send(true);
-        let mut handle = self.handle;
-        if tokio::time::timeout(grace, &mut handle).await.is_err() {
+        if let Some(mut handle) = self.handle.take()
+            && tokio::time::timeout(grace, &mut handle).await.is_err()
+        {
             handle.abort();
             let _ = handle.await;
         }
@@ -180,7 +189,10 @@ pub fn spawn_worker(state: AppState) -> Worker {
             }
         }
     });
-    Worker { stop, handle }
+    Worker {
+        stop,
+        handle: Some(handle),
+    }
 }
 
 /// One round: claims what is due and sends it; how many were sent.

@@ -427,7 +427,12 @@ impl<B: Backend> WebhookStore for SqlStore<B> {
     async fn next_delivery_due(&self) -> Result<Option<OffsetDateTime>> {
         Ok(self
             .one::<(Option<i64>,)>(
-                "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'",
+                "SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d
+                 WHERE d.state = 'pending'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM webhook_deliveries e
+                       WHERE e.state = 'pending' AND e.app_id = d.app_id
+                         AND e.object = d.object AND e.id < d.id)",
                 params![],
             )
             .await?

@@ -4304,6 +4304,11 @@ async fn story_webhooks(ctx: &Ctx) {
             .unwrap()
     );
     assert!(claim(T0 + 20, "a", real + 120_001).await.is_empty());
+    assert_eq!(
+        store.next_delivery_due().await.unwrap(),
+        Some(from_millis(T0 + 10 + MINUTE)),
+        "the deliveries behind the head do not count"
+    );
     let c = claim(T0 + 10 + MINUTE, "a", real + 120_001).await;
     assert_eq!((c[0].id, c[0].attempts), (a[0].id, 3));
     assert!(
