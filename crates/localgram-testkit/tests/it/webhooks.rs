@@ -57,6 +57,14 @@ scopes = ["instagram_business_basic", "instagram_business_manage_comments"]
 issued_at = "2026-11-01T00:00:00Z"
 
 [[tokens]]
+value = "IGAAlocalgramCafePublish"
+app = "990602627938098"
+user = "sizzle.cafe"
+kind = "instagram_long_lived"
+scopes = ["instagram_business_basic", "instagram_business_content_publish"]
+issued_at = "2026-11-01T00:00:00Z"
+
+[[tokens]]
 value = "EAAlocalgramCafePageMeta"
 app = "990602627938100"
 user = "100000000000001"
@@ -1090,6 +1098,58 @@ async fn two_instances_on_postgres_send_each_update_once() {
         ids.iter().map(|i| json!(i)).collect::<Vec<_>>(),
         "in order"
     );
+}
+
+#[tokio::test]
+async fn a_published_caption_mentioning_an_account_is_delivered_to_it() {
+    use reqwest::Method;
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let hook = receiver().await;
+        ok(&subscribe(&server, &hook.url, "mentions").await, b);
+        enable(&server, IG, JANE_LIVE, "mentions").await;
+        let image_url = server.url("/cdn/media/17895695668004550.jpg");
+        let res = call(
+            &server,
+            Method::POST,
+            &format!("{IG}/me/media"),
+            "IGAAlocalgramCafePublish",
+            &[
+                ("image_url", &image_url),
+                ("caption", "Buns with @jane.doe and @nobody.here"),
+            ],
+        )
+        .await;
+        let container = ok(&res, b)["id"].as_str().unwrap().to_owned();
+        server.advance(2);
+        let res = call(
+            &server,
+            Method::POST,
+            &format!("{IG}/me/media_publish"),
+            "IGAAlocalgramCafePublish",
+            &[("creation_id", &container)],
+        )
+        .await;
+        let media_id = ok(&res, b)["id"].as_str().unwrap().to_owned();
+        let posts = hook.wait_posts(1, b).await;
+        assert_eq!(
+            change(&signed(&posts[0], b), TESTER_ID, "mentions", b),
+            json!({"media_id": media_id})
+        );
+        // Publishing it again changes nothing and sends nothing.
+        let again = call(
+            &server,
+            Method::POST,
+            &format!("{IG}/me/media_publish"),
+            "IGAAlocalgramCafePublish",
+            &[("creation_id", &container)],
+        )
+        .await;
+        assert_eq!(ok(&again, b)["id"], media_id);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(hook.posts().len(), 1, "{b}");
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
