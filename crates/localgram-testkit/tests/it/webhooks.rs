@@ -1101,6 +1101,35 @@ async fn two_instances_on_postgres_send_each_update_once() {
 }
 
 #[tokio::test]
+async fn the_sdk_subscribes_and_enables() {
+    use localgram_client::{AccessToken, Host};
+    let server = spawn(&Backend::Sqlite).await;
+    let hook = receiver().await;
+    let app = server.sdk().with_token(AccessToken::new(app_token()));
+    app.subscribe_webhooks(LIVE_APP_ID, &hook.url, &["comments"], VERIFY)
+        .await
+        .unwrap();
+    let refused = app
+        .subscribe_webhooks(LIVE_APP_ID, "https://example.com/x", &["comments"], VERIFY)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("example.com is neither"),
+        "{refused}"
+    );
+    let cafe = server.sdk().with_token(AccessToken::new(CAFE_LIVE));
+    cafe.enable_webhooks(Host::GraphInstagram, "me", &["comments"])
+        .await
+        .unwrap();
+    comment(&server, "through the SDK").await;
+    let posts = hook.wait_posts(1, "sdk").await;
+    assert_eq!(
+        change(&signed(&posts[0], "sdk"), CAFE_ID, "comments", "sdk")["text"],
+        "through the SDK"
+    );
+}
+
+#[tokio::test]
 async fn a_published_caption_mentioning_an_account_is_delivered_to_it() {
     use reqwest::Method;
     for backend in Backend::all() {
