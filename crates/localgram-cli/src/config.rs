@@ -34,6 +34,7 @@ pub const KEYS: &[&str] = &[
     "max_listed_media",
     "publish_quota",
     "accept_any_media_url",
+    "webhook_allow_host",
     "fbtrace_seed",
     "header_read_timeout_seconds",
     "idle_timeout_seconds",
@@ -283,6 +284,26 @@ fn boolean(v: &toml::Value) -> Option<bool> {
     }
 }
 
+/// Host names or IP addresses: a comma-separated string or an array of strings, each a host
+/// without scheme, port or path.
+fn host_list(v: &toml::Value) -> Option<Vec<String>> {
+    let items: Vec<String> = match v {
+        toml::Value::String(s) => s.split(',').map(|h| h.trim().to_owned()).collect(),
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|h| h.as_str().map(|h| h.trim().to_owned()))
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    let items: Vec<String> = items.into_iter().filter(|h| !h.is_empty()).collect();
+    let valid = |h: &str| {
+        let bare = h.trim_start_matches('[').trim_end_matches(']');
+        bare.parse::<std::net::IpAddr>().is_ok()
+            || (!h.contains(['/', ':', '@', ' ']) && url::Host::parse(h).is_ok())
+    };
+    items.iter().all(|h| valid(h)).then_some(items)
+}
+
 fn positive(v: &toml::Value) -> Option<i64> {
     integer(v).filter(|n| *n >= 1)
 }
@@ -399,6 +420,9 @@ fn apply(config: &mut Config, given: &Given) -> Result<(), CliError> {
         "accept_any_media_url" => boolean(v)
             .map(|b| config.accept_any_media_url = b)
             .ok_or("true or false"),
+        "webhook_allow_host" => host_list(v)
+            .map(|hosts| config.webhook_allow_hosts = hosts)
+            .ok_or("host names or IP addresses, comma-separated (or a TOML array)"),
         "fbtrace_seed" => integer(v)
             .and_then(|n| u64::try_from(n).ok())
             .map(|n| config.fbtrace_seed = Some(n))
@@ -520,6 +544,10 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 # not be fetched" error for hosts other than Localgram itself and the loopback.
 # accept_any_media_url = false
 
+# Hosts besides the loopback that webhook callback URLs may be on (comma-separated, or a TOML
+# array). Localgram contacts no other host (docs/webhooks.md).
+# webhook_allow_host = ["hooks.internal.test"]
+
 # Seconds a client has to send a request's header, counted from when the connection is ready
 # for it: closes slowloris connections and connections that send nothing.
 # header_read_timeout_seconds = 10
@@ -555,6 +583,22 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_hosts_are_names_or_addresses() {
+        let s = |v: &str| host_list(&toml::Value::String(v.into()));
+        assert_eq!(
+            s("hooks.test, 10.0.0.5,[::1]"),
+            Some(vec!["hooks.test".into(), "10.0.0.5".into(), "[::1]".into()])
+        );
+        assert_eq!(s(""), Some(vec![]));
+        assert_eq!(s("https://hooks.test"), None);
+        assert_eq!(s("hooks.test:8080"), None);
+        assert_eq!(s("hooks.test/x"), None);
+        let a = toml::Value::Array(vec![toml::Value::String("a.test".into())]);
+        assert_eq!(host_list(&a), Some(vec!["a.test".into()]));
+        assert_eq!(host_list(&toml::Value::Integer(1)), None);
+    }
 
     #[test]
     fn env_values_are_read_and_unknown_names_warned() {

@@ -266,6 +266,43 @@ impl Client {
         Ok(call.send_json::<Created>().await?.value.id)
     }
 
+    /// `POST /{app-id}/subscriptions` on graph.facebook.com, with the client's token an app
+    /// token: subscribes the app to the `instagram` object's `fields` (the server first checks
+    /// the callback with Meta's `hub.challenge` handshake, answering `verify_token`).
+    pub async fn subscribe_webhooks(
+        &self,
+        app_id: &str,
+        callback_url: &str,
+        fields: &[&str],
+        verify_token: &str,
+    ) -> Result<()> {
+        let call = self.write_call(
+            Host::GraphFacebook,
+            &[app_id, "subscriptions"],
+            vec![
+                ("object".into(), "instagram".into()),
+                ("callback_url".into(), callback_url.to_owned()),
+                ("fields".into(), fields.join(",")),
+                ("verify_token".into(), verify_token.to_owned()),
+            ],
+        );
+        call.send_json::<serde_json::Value>().await?;
+        Ok(())
+    }
+
+    /// `POST /{node}/subscribed_apps`: enables the token's app for an Instagram account
+    /// ([`Host::GraphInstagram`], `me` or the account) or a Page ([`Host::GraphFacebook`], with
+    /// the Page's token).
+    pub async fn enable_webhooks(&self, host: Host, node: &str, fields: &[&str]) -> Result<()> {
+        let call = self.write_call(
+            host,
+            &[node, "subscribed_apps"],
+            vec![("subscribed_fields".into(), fields.join(","))],
+        );
+        call.send_json::<serde_json::Value>().await?;
+        Ok(())
+    }
+
     /// `POST /{ig-comment-id}?hide=…`.
     pub async fn hide_comment(&self, host: Host, comment_id: &str, hide: bool) -> Result<()> {
         let call = self.write_call(host, &[comment_id], vec![("hide".into(), hide.to_string())]);

@@ -346,8 +346,13 @@ impl Platform {
             timestamp: self.clock.now(),
             hidden: false,
         };
+        // The webhook updates it causes are queued in the same write (docs/webhooks.md).
+        let events = match self.store.find_media(media_id).await.map_err(store_err)? {
+            Some(media) => self.comment_events(&comment, &media).await?,
+            None => Vec::new(),
+        };
         self.store
-            .insert_comment(&comment)
+            .insert_comment_notifying(&comment, &events)
             .await
             .map_err(store_err)?;
         self.clear_caches();

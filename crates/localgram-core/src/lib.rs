@@ -38,6 +38,7 @@ pub mod store;
 pub mod testusers;
 pub mod timefmt;
 pub mod tokens;
+pub mod webhooks;
 pub mod world;
 pub mod world_export;
 pub mod world_load;

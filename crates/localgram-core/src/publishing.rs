@@ -921,9 +921,14 @@ impl Platform {
         let media = self.media_of(&container, &items, now);
         let quota = self.settings.publish_quota;
         let window_from = now - Duration::seconds(QUOTA_DURATION_SECS);
+        // The `mentions` updates of the caption are queued in the publication's write.
+        let events = match media.first() {
+            Some(post) => self.caption_events(post).await?,
+            None => Vec::new(),
+        };
         let outcome = self
             .store
-            .publish_container(&container.id, &media, now, quota, window_from)
+            .publish_container(&container.id, &media, now, quota, window_from, &events)
             .await
             .map_err(store_err)?;
         match outcome {

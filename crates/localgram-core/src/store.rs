@@ -561,6 +561,7 @@ pub trait PublishStore: Send + Sync {
     /// published `quota` posts since `window_from` ([`crate::publishing::PublishOutcome::QuotaReached`],
     /// nothing written), inserts `media` (the post first, then album children) and marks the
     /// container and its children published at `now` as the first media.
+    /// When it publishes, the deliveries `events` cause are enqueued in the same transaction.
     async fn publish_container(
         &self,
         container_id: &str,
@@ -568,6 +569,7 @@ pub trait PublishStore: Send + Sync {
         now: OffsetDateTime,
         quota: i64,
         window_from: OffsetDateTime,
+        events: &[crate::webhooks::WebhookEvent],
     ) -> Result<crate::publishing::PublishOutcome>;
     /// Posts the account published through the API since `since` (a carousel counts once).
     async fn count_published(&self, owner_id: &str, since: OffsetDateTime) -> Result<i64>;
@@ -598,10 +600,84 @@ pub trait CommentStore: Send + Sync {
     async fn set_comments_enabled(&self, media_id: &str, enabled: bool) -> Result<()>;
 }
 
+/// Webhooks: subscriptions, enabled accounts and the delivery queue (see [`crate::webhooks`]).
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Inserts or replaces an app's subscription to an object.
+    async fn put_subscription(&self, sub: &crate::webhooks::Subscription) -> Result<()>;
+    /// An app's subscriptions, by object.
+    async fn list_subscriptions(&self, app_id: &str) -> Result<Vec<crate::webhooks::Subscription>>;
+    /// In one transaction: deletes an app's subscription to `object` (every one when `None`) and
+    /// marks their pending deliveries dropped. Returns how many subscriptions were deleted.
+    async fn delete_subscriptions(&self, app_id: &str, object: Option<&str>) -> Result<u64>;
+    /// Inserts or replaces an account's (or a Page's) enabling of an app.
+    async fn put_account_subscription(
+        &self,
+        sub: &crate::webhooks::AccountSubscription,
+    ) -> Result<()>;
+    /// The apps an account or a Page enabled, by app id.
+    async fn list_account_subscriptions(
+        &self,
+        object_id: &str,
+    ) -> Result<Vec<crate::webhooks::AccountSubscription>>;
+    /// Removes an account's (or a Page's) enabling of an app; `false` when there was none.
+    async fn delete_account_subscription(&self, app_id: &str, object_id: &str) -> Result<bool>;
+    /// In one transaction: inserts a comment and enqueues the deliveries `events` cause.
+    async fn insert_comment_notifying(
+        &self,
+        comment: &crate::comments::Comment,
+        events: &[crate::webhooks::WebhookEvent],
+    ) -> Result<()>;
+    /// Enqueues one test delivery to the app's subscription to `object`; its id, `None` (and
+    /// nothing written) when the app has no such subscription.
+    async fn enqueue_test_delivery(
+        &self,
+        app_id: &str,
+        object: &str,
+        field: &str,
+        payload: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<i64>>;
+    /// When the earliest delivery at the head of its queue is due, if any (a read: the
+    /// worker's cheap check; deliveries waiting behind another are not counted).
+    async fn next_delivery_due(&self) -> Result<Option<OffsetDateTime>>;
+    /// In one transaction: claims at most `limit` deliveries due at `now`, each the oldest
+    /// pending delivery of its subscription and not leased by anyone at `lease_now_ms`, for
+    /// `owner` until `lease_until_ms` (system time), counting an attempt on each. Two claims
+    /// never get the same delivery while its lease runs, and a subscription never has two
+    /// deliveries claimed at once.
+    async fn claim_deliveries(
+        &self,
+        now: OffsetDateTime,
+        owner: &str,
+        lease_now_ms: i64,
+        lease_until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::webhooks::ClaimedDelivery>>;
+    /// Records the outcome of an attempt of delivery `id` claimed by `owner` and ends the lease;
+    /// `false` (nothing written) when `owner` no longer holds it.
+    async fn record_delivery(
+        &self,
+        id: i64,
+        owner: &str,
+        record: &crate::webhooks::AttemptRecord,
+    ) -> Result<bool>;
+    /// Ends every lease `owner` holds, undoing the attempt it counted (at a graceful stop).
+    async fn release_deliveries(&self, owner: &str) -> Result<u64>;
+    /// The newest deliveries (of one app when given), newest first, at most `limit`.
+    async fn list_deliveries(
+        &self,
+        app_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::webhooks::Delivery>>;
+}
+
 /// Every store capability, as one trait object.
 #[async_trait]
 pub trait Store:
     AppStore
+    + WebhookStore
     + PublishStore
     + CommentStore
     + AccountStore

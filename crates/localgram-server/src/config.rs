@@ -97,6 +97,8 @@ pub struct Config {
     /// Accept `image_url` / `video_url` on any host and make the file up, instead of answering
     /// Meta's "media could not be fetched" error for hosts other than Localgram and the loopback.
     pub accept_any_media_url: bool,
+    /// Hosts besides the loopback that webhook callbacks may be on (`docs/webhooks.md#callback-hosts`).
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -130,6 +132,7 @@ impl Default for Config {
             journal_size: 1000,
             publish_quota: localgram_core::publishing::DEFAULT_PUBLISH_QUOTA,
             accept_any_media_url: false,
+            webhook_allow_hosts: Vec::new(),
         }
     }
 }
@@ -174,6 +177,7 @@ impl std::fmt::Debug for Config {
             .field("journal_size", &self.journal_size)
             .field("publish_quota", &self.publish_quota)
             .field("accept_any_media_url", &self.accept_any_media_url)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
     }
 }

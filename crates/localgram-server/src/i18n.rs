@@ -1950,6 +1950,221 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "Mở hộp thoại Đăng nhập Facebook của ứng dụng trong trình duyệt này để tiếp tục với người dùng thử nghiệm này.",
         ],
     ),
+    // Webhooks
+    (
+        "webhooks.title",
+        ["Webhooks", "Webhooks", "Webhooks", "웹후크", "Webhooks"],
+    ),
+    (
+        "webhooks.link",
+        [
+            "Webhooks: subscription, deliveries, test events",
+            "Webhooks: prenumeration, leveranser, testhändelser",
+            "Webhooks：订阅、投递、测试事件",
+            "웹후크: 구독, 전송 내역, 테스트 이벤트",
+            "Webhooks: đăng ký, lượt gửi, sự kiện thử",
+        ],
+    ),
+    (
+        "webhooks.help",
+        [
+            "Localgram calls your callback URL as Meta does: a verification GET when you save, then a signed POST for every update. Callbacks must be on the loopback or on a host allowed with --webhook-allow-host.",
+            "Localgram anropar din callback-URL som Meta gör: en verifierings-GET när du sparar, sedan en signerad POST för varje uppdatering. Callbacks måste ligga på loopback eller på en värd som tillåts med --webhook-allow-host.",
+            "Localgram 像 Meta 一样调用你的回调网址：保存时发送一次验证 GET，之后每次更新发送一个签名的 POST。回调必须位于回环地址或 --webhook-allow-host 允许的主机上。",
+            "Localgram은 Meta처럼 콜백 URL을 호출합니다. 저장할 때 확인용 GET을 보내고, 이후 업데이트마다 서명된 POST를 보냅니다. 콜백은 루프백이나 --webhook-allow-host로 허용한 호스트에 있어야 합니다.",
+            "Localgram gọi URL callback của bạn như Meta: một yêu cầu GET xác minh khi bạn lưu, sau đó một POST có chữ ký cho mỗi cập nhật. Callback phải nằm trên loopback hoặc trên máy chủ được cho phép bằng --webhook-allow-host.",
+        ],
+    ),
+    (
+        "webhooks.live_only",
+        [
+            "This app is in development mode: updates are sent only while an app is Live. Test events are sent in any mode.",
+            "Appen är i utvecklingsläge: uppdateringar skickas bara när en app är Live. Testhändelser skickas i alla lägen.",
+            "此应用处于开发模式：只有上线（Live）的应用才会收到更新。测试事件在任何模式下都会发送。",
+            "이 앱은 개발 모드입니다. 업데이트는 앱이 라이브 상태일 때만 전송됩니다. 테스트 이벤트는 모든 모드에서 전송됩니다.",
+            "Ứng dụng này đang ở chế độ phát triển: cập nhật chỉ được gửi khi ứng dụng ở chế độ Live. Sự kiện thử được gửi ở mọi chế độ.",
+        ],
+    ),
+    (
+        "webhooks.subscription",
+        [
+            "Subscription to the instagram object",
+            "Prenumeration på objektet instagram",
+            "instagram 对象的订阅",
+            "instagram 객체 구독",
+            "Đăng ký đối tượng instagram",
+        ],
+    ),
+    (
+        "webhooks.none",
+        [
+            "No subscription yet.",
+            "Ingen prenumeration ännu.",
+            "尚无订阅。",
+            "아직 구독이 없습니다.",
+            "Chưa có đăng ký nào.",
+        ],
+    ),
+    (
+        "webhooks.callback_url",
+        [
+            "Callback URL",
+            "Callback-URL",
+            "回调网址",
+            "콜백 URL",
+            "URL callback",
+        ],
+    ),
+    (
+        "webhooks.verify_token",
+        [
+            "Verify token",
+            "Verifieringstoken",
+            "验证令牌",
+            "확인 토큰",
+            "Mã xác minh",
+        ],
+    ),
+    (
+        "webhooks.fields",
+        ["Fields", "Fält", "字段", "필드", "Trường"],
+    ),
+    (
+        "webhooks.subscribe",
+        [
+            "Verify and save",
+            "Verifiera och spara",
+            "验证并保存",
+            "확인 후 저장",
+            "Xác minh và lưu",
+        ],
+    ),
+    (
+        "webhooks.unsubscribe",
+        [
+            "Remove the subscription",
+            "Ta bort prenumerationen",
+            "删除订阅",
+            "구독 삭제",
+            "Xóa đăng ký",
+        ],
+    ),
+    (
+        "webhooks.test",
+        [
+            "Send a test event",
+            "Skicka en testhändelse",
+            "发送测试事件",
+            "테스트 이벤트 보내기",
+            "Gửi sự kiện thử",
+        ],
+    ),
+    (
+        "webhooks.test_needs_subscription",
+        [
+            "Save a subscription first: a test event goes to its callback URL.",
+            "Spara en prenumeration först: testhändelsen skickas till dess callback-URL.",
+            "请先保存订阅：测试事件会发送到它的回调网址。",
+            "먼저 구독을 저장하세요. 테스트 이벤트는 그 콜백 URL로 전송됩니다.",
+            "Hãy lưu đăng ký trước: sự kiện thử được gửi tới URL callback của nó.",
+        ],
+    ),
+    (
+        "webhooks.test_bad_field",
+        [
+            "Choose one of the fields listed: only they have a sample payload.",
+            "Välj ett av fälten i listan: bara de har en exempelnyttolast.",
+            "请选择列出的字段之一：只有它们有示例负载。",
+            "목록의 필드 중 하나를 고르세요. 그 필드만 예시 페이로드가 있습니다.",
+            "Hãy chọn một trong các trường được liệt kê: chỉ chúng có payload mẫu.",
+        ],
+    ),
+    (
+        "webhooks.deliveries",
+        [
+            "Deliveries",
+            "Leveranser",
+            "投递记录",
+            "전송 내역",
+            "Lượt gửi",
+        ],
+    ),
+    (
+        "webhooks.no_deliveries",
+        [
+            "No deliveries yet.",
+            "Inga leveranser ännu.",
+            "尚无投递。",
+            "아직 전송 내역이 없습니다.",
+            "Chưa có lượt gửi nào.",
+        ],
+    ),
+    (
+        "webhooks.col_field",
+        ["Field", "Fält", "字段", "필드", "Trường"],
+    ),
+    (
+        "webhooks.col_state",
+        ["State", "Status", "状态", "상태", "Trạng thái"],
+    ),
+    (
+        "webhooks.col_attempts",
+        ["Attempts", "Försök", "尝试次数", "시도 횟수", "Số lần thử"],
+    ),
+    (
+        "webhooks.col_response",
+        [
+            "Last answer",
+            "Senaste svar",
+            "最近的响应",
+            "마지막 응답",
+            "Phản hồi gần nhất",
+        ],
+    ),
+    (
+        "webhooks.col_next",
+        [
+            "Next attempt",
+            "Nästa försök",
+            "下次尝试",
+            "다음 시도",
+            "Lần thử tiếp theo",
+        ],
+    ),
+    (
+        "webhooks.col_payload",
+        ["Payload", "Nyttolast", "负载", "페이로드", "Payload"],
+    ),
+    (
+        "done.webhook_subscribed",
+        [
+            "The callback answered the challenge; the subscription is saved.",
+            "Callbacken besvarade utmaningen; prenumerationen är sparad.",
+            "回调已正确响应验证；订阅已保存。",
+            "콜백이 확인 요청에 응답했습니다. 구독이 저장되었습니다.",
+            "Callback đã trả lời đúng thử thách; đăng ký đã được lưu.",
+        ],
+    ),
+    (
+        "done.webhook_removed",
+        [
+            "Subscription removed; its pending deliveries are dropped.",
+            "Prenumerationen är borttagen; dess väntande leveranser släpps.",
+            "订阅已删除；待投递的更新已丢弃。",
+            "구독이 삭제되었고 대기 중인 전송은 취소되었습니다.",
+            "Đã xóa đăng ký; các lượt gửi đang chờ bị hủy.",
+        ],
+    ),
+    (
+        "done.webhook_test_sent",
+        [
+            "Test event queued; it appears below once sent.",
+            "Testhändelsen är köad; den visas nedan när den skickats.",
+            "测试事件已排队；发送后会显示在下方。",
+            "테스트 이벤트가 대기열에 추가되었습니다. 전송되면 아래에 표시됩니다.",
+            "Sự kiện thử đã được xếp hàng; nó sẽ hiện bên dưới khi đã gửi.",
+        ],
+    ),
 ];
 
 #[cfg(test)]

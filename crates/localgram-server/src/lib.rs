@@ -11,6 +11,7 @@ pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_publishing;
+pub mod openapi_webhooks;
 pub mod pages;
 pub mod proxy;
 pub mod reset;
@@ -21,6 +22,7 @@ pub mod session;
 pub mod shared;
 pub mod state;
 pub mod tls;
+pub mod webhooks;
 
 use crate::config::{Config, SqliteSync};
 use crate::state::AppState;
@@ -573,6 +575,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         tls: tls_report,
     };
     let journal_size = usize::try_from(config.journal_size).unwrap_or(usize::MAX);
+    let webhook_allow_hosts = config.webhook_allow_hosts.clone();
     let trace_ids = match config.fbtrace_seed {
         Some(seed) => error::TraceIds::seeded(seed),
         None => error::TraceIds::random(),
@@ -590,6 +593,8 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         start_worlds: start_worlds.into(),
         trace_ids: Arc::new(trace_ids),
         clock_generation: std::sync::atomic::AtomicI64::new(0),
+        webhook_client: webhooks::HttpCallbacks::new(&webhook_allow_hosts),
+        webhook_owner: format!("instance-{}", OsRng.digits('1', 12)),
     });
     // Several instances on PostgreSQL share the fault rules (the world's included) and the test
     // clock: a configured start wins, else the stored clock is taken.
@@ -632,6 +637,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .merge(routes::control::router(state.clone()))
         .merge(routes::control_faults::router(state.clone()))
+        .merge(routes::control_webhooks::router(state.clone()))
         .merge(routes::state::router(state.clone()))
         .merge(routes::static_files::router())
         .merge(routes::media_files::router())
@@ -669,6 +675,9 @@ pub async fn run(
     let export_on_exit = prepared.state.config.export_on_exit.clone();
     let limits = conn::Limits::from_config(&prepared.state.config);
     let poll = shared::spawn_clock_poll(prepared.state.clone());
+    let state = prepared.state.clone();
+    let worker = webhooks::spawn_worker(prepared.state.clone());
+    let grace = Duration::from_secs(prepared.state.config.shutdown_grace_seconds);
     let app = router(prepared.state);
     let served = conn::serve_with(
         listener,
@@ -679,6 +688,7 @@ pub async fn run(
         shutdown,
     )
     .await;
+    worker.stop(&state, grace).await;
     if let Some(poll) = poll {
         poll.abort();
     }

@@ -765,6 +765,7 @@ pub struct ApiDoc;
 pub fn json() -> String {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::openapi_publishing::PublishingDoc::openapi());
+    doc.merge(crate::openapi_webhooks::WebhooksDoc::openapi());
     utoipa::Modify::modify(&CommonStatuses, &mut doc);
     let mut s = doc.to_pretty_json().unwrap_or_default();
     s.push('\n');

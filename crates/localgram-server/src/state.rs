@@ -53,6 +53,10 @@ pub struct Shared {
     pub start_worlds: Arc<[crate::reset::StartWorld]>,
     /// The `fbtrace_id`s of this process's error answers.
     pub trace_ids: Arc<crate::error::TraceIds>,
+    /// Calls webhook callbacks (the handshake and deliveries).
+    pub webhook_client: crate::webhooks::HttpCallbacks,
+    /// This instance's name on the webhook delivery leases it holds.
+    pub webhook_owner: String,
 }
 
 impl FromRef<AppState> for Key {

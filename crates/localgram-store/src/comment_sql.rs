@@ -111,41 +111,42 @@ pub(super) async fn upsert_comments(c: &mut dyn super::Conn, comments: &[Comment
     Ok(())
 }
 
+/// Inserts a new comment on the caller's transaction.
+pub(super) async fn insert_comment(c: &mut dyn super::Conn, cm: &Comment) -> Result<()> {
+    c.execute(
+        concat!(
+            "INSERT INTO ig_comments (",
+            comment_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ),
+        params![
+            &cm.id,
+            &cm.media_id,
+            &cm.parent_id,
+            &cm.from_id,
+            &cm.from_username,
+            &cm.text,
+            to_millis(cm.timestamp),
+            cm.hidden,
+        ],
+    )
+    .await
+    .map_err(|e| {
+        write_err(
+            e,
+            || format!("comment {}", cm.id),
+            || "already exists".into(),
+        )
+    })?;
+    Ok(())
+}
+
 #[async_trait]
 impl<B: Backend> CommentStore for SqlStore<B> {
     async fn insert_comment(&self, comment: &Comment) -> Result<()> {
         let c = comment.clone();
-        self.write(move |conn| {
-            Box::pin(async move {
-                conn.execute(
-                    concat!(
-                        "INSERT INTO ig_comments (",
-                        comment_columns!(),
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                    ),
-                    params![
-                        &c.id,
-                        &c.media_id,
-                        &c.parent_id,
-                        &c.from_id,
-                        &c.from_username,
-                        &c.text,
-                        to_millis(c.timestamp),
-                        c.hidden,
-                    ],
-                )
-                .await
-                .map_err(|e| {
-                    write_err(
-                        e,
-                        || format!("comment {}", c.id),
-                        || "already exists".into(),
-                    )
-                })?;
-                Ok(())
-            })
-        })
-        .await
+        self.write(move |conn| Box::pin(async move { insert_comment(conn, &c).await }))
+            .await
     }
 
     async fn find_comment(&self, id: &str) -> Result<Option<Comment>> {

@@ -199,8 +199,10 @@ impl<B: Backend> PublishStore for SqlStore<B> {
         now: OffsetDateTime,
         quota: i64,
         window_from: OffsetDateTime,
+        events: &[localgram_core::webhooks::WebhookEvent],
     ) -> Result<PublishOutcome> {
         let (id, media) = (container_id.to_owned(), media.to_vec());
+        let events = events.to_vec();
         let written = media.len();
         let outcome = self
             .write(move |conn| {
@@ -257,6 +259,7 @@ impl<B: Backend> PublishStore for SqlStore<B> {
                         )
                         .await?;
                     }
+                    super::webhook_sql::enqueue_events::<B>(conn, &events).await?;
                     Ok(PublishOutcome::Published(top.id.clone()))
                 })
             })

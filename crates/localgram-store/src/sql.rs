@@ -40,6 +40,10 @@ mod publish_sql;
 #[path = "comment_sql.rs"]
 mod comment_sql;
 
+/// [`localgram_core::store::WebhookStore`]: webhook subscriptions and the delivery queue.
+#[path = "webhook_sql.rs"]
+mod webhook_sql;
+
 /// Used CSRF tokens are kept this long past their expiry before [`SessionStore::consume_csrf`]
 /// sweeps them (a grace period, so moving the emulator clock back a little does not matter).
 const CSRF_SWEEP_GRACE_MS: i64 = 24 * 60 * 60 * 1000;

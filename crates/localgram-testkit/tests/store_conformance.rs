@@ -30,7 +30,7 @@ const PG_URL_VAR: &str = "LOCALGRAM_TEST_PG_URL";
 const SKIPPED: &str = "skipped: LOCALGRAM_TEST_PG_URL not set";
 
 /// Every table of the schema (sqlx's `_sqlx_migrations` aside).
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 28] = [
     "app_roles",
     "app_testers",
     "apps",
@@ -56,6 +56,9 @@ const TABLES: [&str; 25] = [
     "shared_clock",
     "snapshots",
     "tokens",
+    "webhook_deliveries",
+    "webhook_subscribed_apps",
+    "webhook_subscriptions",
 ];
 
 /// The stories' reference instant (2026-04-24), in epoch milliseconds.
@@ -306,6 +309,7 @@ conformance!(
     story_publishing_containers,
     story_concurrent_publish,
     story_comments,
+    story_webhooks,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -3987,7 +3991,7 @@ async fn story_publishing_containers(ctx: &Ctx) {
     post.timestamp = now;
     post.media_blob = Some(photo.sha256.clone());
     let outcome = store
-        .publish_container(&image.id, &[post.clone()], now, 1, window)
+        .publish_container(&image.id, &[post.clone()], now, 1, window, &[])
         .await
         .unwrap();
     assert_eq!(outcome, PublishOutcome::Published(post.id.clone()));
@@ -4015,7 +4019,7 @@ async fn story_publishing_containers(ctx: &Ctx) {
     other.id = "17900000000000009".into();
     assert_eq!(
         store
-            .publish_container(&image.id, &[other.clone()], now, 10, window)
+            .publish_container(&image.id, &[other.clone()], now, 10, window, &[])
             .await
             .unwrap(),
         PublishOutcome::AlreadyPublished(post.id.clone())
@@ -4034,7 +4038,7 @@ async fn story_publishing_containers(ctx: &Ctx) {
     let before = ctx.table_counts().await;
     assert_eq!(
         store
-            .publish_container(&album.id, &album_media, now, 1, window)
+            .publish_container(&album.id, &album_media, now, 1, window, &[])
             .await
             .unwrap(),
         PublishOutcome::QuotaReached
@@ -4053,7 +4057,7 @@ async fn story_publishing_containers(ctx: &Ctx) {
     // Within it: the album and its children, every container marked; the carousel counts once.
     assert_eq!(
         store
-            .publish_container(&album.id, &album_media, now, 2, window)
+            .publish_container(&album.id, &album_media, now, 2, window, &[])
             .await
             .unwrap(),
         PublishOutcome::Published(top.id.clone())
@@ -4076,7 +4080,7 @@ async fn story_publishing_containers(ctx: &Ctx) {
     // An unknown container is NotFound, and nothing is written.
     assert!(matches!(
         store
-            .publish_container("17000000000000999", &[other], now, 10, window)
+            .publish_container("17000000000000999", &[other], now, 10, window, &[])
             .await,
         Err(StoreError::NotFound)
     ));
@@ -4098,7 +4102,7 @@ async fn story_concurrent_publish(ctx: &Ctx) {
         m.timestamp = now;
         tasks.push(tokio::spawn(async move {
             store
-                .publish_container("17000000000000001", &[m], now, 50, window)
+                .publish_container("17000000000000001", &[m], now, 50, window, &[])
                 .await
                 .unwrap()
         }));
@@ -4233,5 +4237,281 @@ async fn story_comments(ctx: &Ctx) {
     assert_eq!(
         ctx.count("SELECT COUNT(*) FROM ig_comments_disabled").await,
         0
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Webhooks
+// ------------------------------------------------------------------------------------------------
+
+/// Subscriptions, enabled accounts and Pages, the queue: enqueue in the event's write, claim the
+/// head of each subscription under a lease, record, retry, order, release, test deliveries.
+async fn story_webhooks(ctx: &Ctx) {
+    use localgram_core::webhooks::{
+        AccountSubscription, AttemptRecord, DeliveryState, EnabledBy, SubscribedField,
+        Subscription, WebhookEvent,
+    };
+    let store = ctx.store();
+    store.apply_world(&world()).await.unwrap();
+    let post = media("17000000000000001", JANE, None, 0);
+    store
+        .upsert_media(std::slice::from_ref(&post))
+        .await
+        .unwrap();
+    let sub = |app: &str| Subscription {
+        app_id: app.into(),
+        object: "instagram".into(),
+        callback_url: format!("http://127.0.0.1:9/{app}"),
+        fields: vec![SubscribedField {
+            name: "comments".into(),
+            version: "v22.0".into(),
+        }],
+        include_values: false,
+        created_at: from_millis(T0),
+        updated_at: from_millis(T0),
+    };
+    // Both apps subscribe; only the live one (APP_B) gets updates.
+    store.put_subscription(&sub(APP_A)).await.unwrap();
+    store.put_subscription(&sub(APP_B)).await.unwrap();
+    store.put_subscription(&sub(APP_B)).await.unwrap();
+    assert_eq!(
+        store.list_subscriptions(APP_B).await.unwrap(),
+        vec![sub(APP_B)]
+    );
+    assert!(
+        store.put_subscription(&sub("999")).await.is_err(),
+        "no such app"
+    );
+    let enabled = |app: &str, object: &str, kind: EnabledBy, fields: &[&str]| AccountSubscription {
+        app_id: app.into(),
+        object_id: object.into(),
+        kind,
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        created_at: from_millis(T0),
+    };
+    for app in [APP_A, APP_B] {
+        store
+            .put_account_subscription(&enabled(app, JANE, EnabledBy::Instagram, &["comments"]))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.list_account_subscriptions(JANE).await.unwrap(),
+        vec![
+            enabled(APP_A, JANE, EnabledBy::Instagram, &["comments"]),
+            enabled(APP_B, JANE, EnabledBy::Instagram, &["comments"])
+        ]
+    );
+    let event = |n: i64, account: &str| WebhookEvent {
+        account_id: account.into(),
+        field: "comments".into(),
+        payload: format!("{{\"n\":{n}}}"),
+        at: from_millis(T0 + n),
+    };
+    for n in 1..=3 {
+        store
+            .insert_comment_notifying(
+                &comment(&format!("1780000000000000{n}"), None, T0 + n),
+                &[event(n, JANE)],
+            )
+            .await
+            .unwrap();
+    }
+    // An account that enabled nothing: the comment, no delivery.
+    store
+        .insert_comment_notifying(
+            &comment("17800000000000004", None, T0 + 4),
+            &[event(4, JOE)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .find_comment("17800000000000004")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let payloads = |list: &[localgram_core::webhooks::Delivery]| {
+        list.iter().map(|d| d.payload.clone()).collect::<Vec<_>>()
+    };
+    let listed = store.list_deliveries(None, 100).await.unwrap();
+    assert_eq!(payloads(&listed), ["{\"n\":3}", "{\"n\":2}", "{\"n\":1}"]);
+    assert!(listed.iter().all(|d| d.app_id == APP_B
+        && d.state == DeliveryState::Pending
+        && d.attempts == 0
+        && d.kind == "event"
+        && d.field == "comments"));
+    assert_eq!(
+        store.next_delivery_due().await.unwrap(),
+        Some(from_millis(T0 + 1))
+    );
+
+    // Claims: nothing before it is due; then the head of the queue only, leased.
+    let real = 1_000_000;
+    let claim = |at: i64, owner: &'static str, lease_now: i64| {
+        let store = ctx.store.clone();
+        async move {
+            store
+                .claim_deliveries(from_millis(at), owner, lease_now, lease_now + 60_000, 10)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(claim(T0, "a", real).await.is_empty());
+    let a = claim(T0 + 10, "a", real).await;
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].payload, "{\"n\":1}");
+    assert_eq!(a[0].attempts, 1);
+    assert_eq!(a[0].callback_url, format!("http://127.0.0.1:9/{APP_B}"));
+    assert!(claim(T0 + 10, "b", real + 1).await.is_empty(), "leased");
+    // The lease runs out: another owner takes it, and the first one's record is refused.
+    let b = claim(T0 + 10, "b", real + 60_001).await;
+    assert_eq!((b[0].id, b[0].attempts), (a[0].id, 2));
+    let record = |state: DeliveryState, next: i64, status: i64| AttemptRecord {
+        state,
+        next_attempt_at: from_millis(next),
+        at: from_millis(T0 + 10),
+        signature: Some("sha256=ab".into()),
+        status: Some(status),
+        body: Some("answer".into()),
+        error: None,
+    };
+    assert!(
+        !store
+            .record_delivery(a[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
+            .await
+            .unwrap()
+    );
+    // A failure: retried a minute later, and the rest of the queue waits behind it.
+    assert!(
+        store
+            .record_delivery(
+                b[0].id,
+                "b",
+                &record(DeliveryState::Pending, T0 + 10 + MINUTE, 500)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(claim(T0 + 20, "a", real + 120_001).await.is_empty());
+    assert_eq!(
+        store.next_delivery_due().await.unwrap(),
+        Some(from_millis(T0 + 10 + MINUTE)),
+        "the deliveries behind the head do not count"
+    );
+    let c = claim(T0 + 10 + MINUTE, "a", real + 120_001).await;
+    assert_eq!((c[0].id, c[0].attempts), (a[0].id, 3));
+    assert!(
+        store
+            .record_delivery(c[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
+            .await
+            .unwrap()
+    );
+    let d = claim(T0 + 10 + MINUTE, "a", real + 120_002).await;
+    assert_eq!(d[0].payload, "{\"n\":2}");
+    assert!(
+        store
+            .record_delivery(d[0].id, "a", &record(DeliveryState::Delivered, T0, 200))
+            .await
+            .unwrap()
+    );
+    let e = claim(T0 + 10 + MINUTE, "a", real + 120_003).await;
+    assert_eq!(e[0].payload, "{\"n\":3}");
+    // A graceful stop gives the lease back and undoes the attempt.
+    assert_eq!(store.release_deliveries("a").await.unwrap(), 1);
+    let top = store.list_deliveries(Some(APP_B), 3).await.unwrap();
+    assert_eq!((top[0].state, top[0].attempts), (DeliveryState::Pending, 0));
+    assert_eq!(top[2].state, DeliveryState::Delivered);
+    assert_eq!(top[2].attempts, 3);
+    assert_eq!(top[2].last_status, Some(200));
+    assert_eq!(top[2].signature.as_deref(), Some("sha256=ab"));
+
+    // Test deliveries go to an existing subscription only, whatever the app's mode.
+    let day = from_millis(T0 + 86_400_000);
+    assert_eq!(
+        store
+            .enqueue_test_delivery("999", "instagram", "comments", "{}", from_millis(T0), day)
+            .await
+            .unwrap(),
+        None
+    );
+    let test_id = store
+        .enqueue_test_delivery(APP_A, "instagram", "comments", "{}", from_millis(T0), day)
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = store.list_deliveries(Some(APP_A), 10).await.unwrap();
+    assert_eq!((listed[0].id, listed[0].kind.as_str()), (test_id, "test"));
+    // Removing the subscription drops what is pending.
+    assert_eq!(
+        store
+            .delete_subscriptions(APP_A, Some("instagram"))
+            .await
+            .unwrap(),
+        1
+    );
+    let listed = store.list_deliveries(Some(APP_A), 10).await.unwrap();
+    assert_eq!(listed[0].state, DeliveryState::Dropped);
+    assert!(store.list_subscriptions(APP_A).await.unwrap().is_empty());
+
+    // Through the Page linked to the account, only the Page's fields are delivered.
+    assert!(
+        store
+            .delete_account_subscription(APP_B, JANE)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_account_subscription(APP_B, JANE)
+            .await
+            .unwrap()
+    );
+    store
+        .put_account_subscription(&enabled(APP_B, PAGE, EnabledBy::Page, &["mentions"]))
+        .await
+        .unwrap();
+    let before = store.list_deliveries(Some(APP_B), 100).await.unwrap().len();
+    store
+        .insert_comment_notifying(
+            &comment("17800000000000005", None, T0 + 5),
+            &[event(5, JANE)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_deliveries(Some(APP_B), 100).await.unwrap().len(),
+        before
+    );
+    store
+        .put_account_subscription(&enabled(
+            APP_B,
+            PAGE,
+            EnabledBy::Page,
+            &["comments", "mentions"],
+        ))
+        .await
+        .unwrap();
+    store
+        .insert_comment_notifying(
+            &comment("17800000000000006", None, T0 + 6),
+            &[event(6, JANE)],
+        )
+        .await
+        .unwrap();
+    let listed = store.list_deliveries(Some(APP_B), 100).await.unwrap();
+    assert_eq!(listed.len(), before + 1);
+    assert_eq!(listed[0].payload, "{\"n\":6}");
+    // A failed enqueue leaves no comment behind (one transaction).
+    let bad = WebhookEvent {
+        payload: String::new(),
+        ..event(7, JANE)
+    };
+    let dup = comment("17800000000000006", None, T0 + 7);
+    assert!(store.insert_comment_notifying(&dup, &[bad]).await.is_err());
+    assert_eq!(
+        store.list_deliveries(Some(APP_B), 100).await.unwrap().len(),
+        before + 1
     );
 }

@@ -189,7 +189,7 @@ fn every_bad_setting_is_one_line_naming_it_with_exit_code_2() {
             file: "lisen = \"127.0.0.1:0\"\n",
             ..bad(
                 &["serve"],
-                "error: unknown setting \"lisen\" in localgram.toml: expected one of listen, database_url, public_url, world, import, export_on_exit, no_demo, no_migrate, admin_token, log_format, code_ttl_seconds, sqlite_synchronous, clock_start, rate_limit_app_per_hour, rate_limit_user_per_hour, rate_limit_business_per_day, max_listed_media, publish_quota, accept_any_media_url, fbtrace_seed, header_read_timeout_seconds, idle_timeout_seconds, max_connections, shutdown_grace_seconds, https_listen, ca_dir, no_proxy",
+                "error: unknown setting \"lisen\" in localgram.toml: expected one of listen, database_url, public_url, world, import, export_on_exit, no_demo, no_migrate, admin_token, log_format, code_ttl_seconds, sqlite_synchronous, clock_start, rate_limit_app_per_hour, rate_limit_user_per_hour, rate_limit_business_per_day, max_listed_media, publish_quota, accept_any_media_url, webhook_allow_host, fbtrace_seed, header_read_timeout_seconds, idle_timeout_seconds, max_connections, shutdown_grace_seconds, https_listen, ca_dir, no_proxy",
             )
         },
         Bad {

@@ -3,6 +3,7 @@
 
 pub mod control;
 pub mod control_faults;
+pub mod control_webhooks;
 pub mod dashboard;
 pub mod facebook;
 pub mod graph;

@@ -38,15 +38,19 @@ pub const STATE_TABLES: &[&str] = &[
     "tokens",
     "fb_grants",
     "fb_test_users",
+    "webhook_subscriptions",
+    "webhook_subscribed_apps",
 ];
 
 /// Tables emptied by a reset and a restore but never copied into a snapshot: rate-limit counts,
-/// single-use browser tokens, the journal and the dashboard's pending reveals start afresh.
+/// single-use browser tokens, the journal and the dashboard's pending reveals start afresh, and
+/// the webhook deliveries queued (sent or not) are forgotten (docs/webhooks.md#reset-and-snapshots).
 pub const CLEARED_TABLES: &[&str] = &[
     "rate_counters",
     "csrf_tokens",
     "journal_calls",
     "dashboard_reveals",
+    "webhook_deliveries",
 ];
 
 /// Tables a reset and a restore leave alone: the instance's keys, content-addressed file bytes

@@ -28,3 +28,4 @@ mod restart;
 mod state;
 mod support;
 mod tls;
+mod webhooks;

@@ -594,6 +594,15 @@ impl Db {
     }
 
     /// `SELECT COUNT(*) FROM {from_where}`.
+    /// Runs a statement (to set up a case the API cannot reach).
+    pub async fn exec(&self, sql: &str) {
+        match self {
+            Self::Sqlite(p) => sqlx::query(sql).execute(p).await.map(drop),
+            Self::Postgres(p) => sqlx::query(sql).execute(p).await.map(drop),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     pub async fn count(&self, from_where: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {from_where}");
         match self {

@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// itself and the loopback are fetched).
     #[arg(long)]
     pub accept_any_media_url: bool,
+    /// Hosts besides the loopback that webhook callback URLs may be on, comma-separated.
+    #[arg(long, value_name = "HOSTS")]
+    pub webhook_allow_host: Option<String>,
     /// Start the fbtrace_id sequence from this seed (the same ids every run, for tests).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub fbtrace_seed: Option<String>,
@@ -124,6 +127,7 @@ impl ServeArgs {
             ("max_listed_media", &self.max_listed_media),
             ("fbtrace_seed", &self.fbtrace_seed),
             ("publish_quota", &self.publish_quota),
+            ("webhook_allow_host", &self.webhook_allow_host),
             (
                 "header_read_timeout_seconds",
                 &self.header_read_timeout_seconds,

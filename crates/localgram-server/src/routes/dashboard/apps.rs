@@ -307,7 +307,7 @@ async fn app_page(
 }
 
 /// The app, or a 404 page.
-async fn load_app(state: &AppState, l: Lang, id: &str) -> Result<Result<App, Response>> {
+pub(super) async fn load_app(state: &AppState, l: Lang, id: &str) -> Result<Result<App, Response>> {
     match state.platform.dashboard_app(id).await {
         Ok(app) => Ok(Ok(app)),
         Err(localgram_core::dashboard::DashboardError::NoSuchApp) => Ok(Err(super::message_page(

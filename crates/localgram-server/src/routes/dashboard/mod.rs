@@ -18,6 +18,7 @@ mod apps;
 mod emulator;
 mod generator;
 mod instagram;
+mod webhooks;
 
 use crate::error::{ApiError, Result};
 use crate::http::headers::html_security_headers;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(apps::router())
         .merge(instagram::router())
         .merge(generator::router())
+        .merge(webhooks::router())
         .merge(emulator::forms_router())
         .route("/lang/{code}", get(get_lang))
         .route("/unlock", get(get_unlock).post(post_unlock))

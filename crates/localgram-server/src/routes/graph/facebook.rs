@@ -5,7 +5,7 @@
 
 use super::call::{caller, graph_json};
 use super::request::{FACEBOOK_PREFIX, GraphRequest, is_id, parse_request_with};
-use super::{comments, linked, pages, publishing, testusers};
+use super::{comments, linked, pages, publishing, testusers, webhooks};
 use crate::error::{ApiError, Result, no_store};
 use crate::http::logging::AppTag;
 use crate::state::AppState;
@@ -57,6 +57,14 @@ async fn route_inner(
         }
         (Method::DELETE, [app, "accounts"]) if is_id(app) && test_users_type(&gr) => {
             testusers::delete_test_user(state, &gr, app).await
+        }
+        (Method::GET | Method::POST | Method::DELETE, [app, "subscriptions"]) if is_id(app) => {
+            webhooks::subscriptions(state, &gr, app).await
+        }
+        (Method::GET | Method::POST | Method::DELETE, [node, "subscribed_apps"])
+            if *node == "me" || is_id(node) =>
+        {
+            webhooks::subscribed_apps(state, &gr, node, GraphHost::Facebook).await
         }
         (Method::GET, [node, "accounts"]) if *node == "me" || is_id(node) => {
             pages::get_accounts(state, &gr, node).await

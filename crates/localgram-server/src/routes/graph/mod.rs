@@ -18,6 +18,7 @@ pub mod publishing;
 pub mod request;
 pub mod testusers;
 pub mod token;
+pub mod webhooks;
 
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -142,6 +143,11 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
         }
         (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
             publishing::publishing_limit(state, &gr, node, GraphHost::Instagram).await
+        }
+        (Method::GET | Method::POST | Method::DELETE, [node, "subscribed_apps"])
+            if *node == "me" || is_id(node) =>
+        {
+            webhooks::subscribed_apps(state, &gr, node, GraphHost::Instagram).await
         }
         (Method::GET, [id, "comments"]) if is_id(id) => {
             comments::list(state, &gr, id, GraphHost::Instagram).await
