@@ -7,6 +7,7 @@
 
 pub mod attempts;
 pub mod cache;
+pub mod callbacks;
 pub mod categories;
 pub mod clock;
 pub mod comments;
