@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod calls;
+pub mod outgoing;
 pub mod config;
 pub mod conn;
 pub mod error;

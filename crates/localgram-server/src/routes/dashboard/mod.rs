@@ -17,6 +17,7 @@
 mod apps;
 mod emulator;
 mod generator;
+mod guide;
 mod instagram;
 
 use crate::error::{ApiError, Result};
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(apps::router())
         .merge(instagram::router())
         .merge(generator::router())
+        .merge(guide::router())
         .merge(emulator::forms_router())
         .route("/lang/{code}", get(get_lang))
         .route("/unlock", get(get_unlock).post(post_unlock))
