@@ -132,23 +132,41 @@ mod tests {
 
     #[test]
     fn signed_request_is_meta_s_shape() {
-        let payload = serde_json::json!({"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": "7"});
+        let payload =
+            serde_json::json!({"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": "7"});
         let s = signed_request("secret", &payload);
         let (sig, body) = s.split_once('.').unwrap();
         let decoded = URL_SAFE_NO_PAD.decode(body).unwrap();
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&decoded).unwrap(), payload);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&decoded).unwrap(),
+            payload
+        );
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"secret").unwrap();
         mac.update(body.as_bytes());
-        assert_eq!(URL_SAFE_NO_PAD.decode(sig).unwrap(), mac.finalize().into_bytes().to_vec());
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(sig).unwrap(),
+            mac.finalize().into_bytes().to_vec()
+        );
         assert!(!s.contains('='));
     }
 
     #[test]
     fn only_loopback_hosts_are_called() {
-        for ok in ["http://127.0.0.1:8080/d", "http://localhost/x", "https://[::1]:9/y", "http://127.9.9.9/"] {
+        for ok in [
+            "http://127.0.0.1:8080/d",
+            "http://localhost/x",
+            "https://[::1]:9/y",
+            "http://127.9.9.9/",
+        ] {
             assert!(host_allowed(ok), "{ok}");
         }
-        for no in ["https://example.com/d", "http://10.0.0.1/", "ftp://127.0.0.1/", "not a url", "http://localhost.evil.com/"] {
+        for no in [
+            "https://example.com/d",
+            "http://10.0.0.1/",
+            "ftp://127.0.0.1/",
+            "not a url",
+            "http://localhost.evil.com/",
+        ] {
             assert!(!host_allowed(no), "{no}");
         }
     }

@@ -356,15 +356,13 @@ fn check_email(raw: &str) -> Result<Option<String>> {
     }
     let ok = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            });
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if !ok {
         return Err(DashboardError::BadEmail);
     }
@@ -435,7 +433,11 @@ impl Platform {
         loop {
             let id = self.rng.digits('1', 16);
             if self.store.find_app(&id).await?.is_none()
-                && self.store.find_app_by_instagram_app_id(&id).await?.is_none()
+                && self
+                    .store
+                    .find_app_by_instagram_app_id(&id)
+                    .await?
+                    .is_none()
             {
                 return Ok(id);
             }

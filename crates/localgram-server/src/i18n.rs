@@ -1984,13 +1984,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "guide.type_other",
-        [
-            "Other",
-            "Annat",
-            "其他",
-            "기타",
-            "Khác",
-        ],
+        ["Other", "Annat", "其他", "기타", "Khác"],
     ),
     (
         "guide.type_other_help",
@@ -2002,16 +1996,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "Cho mọi mục đích khác, ví dụ Instagram Basic Display.",
         ],
     ),
-    (
-        "guide.next",
-        [
-            "Next",
-            "Nästa",
-            "下一步",
-            "다음",
-            "Tiếp",
-        ],
-    ),
+    ("guide.next", ["Next", "Nästa", "下一步", "다음", "Tiếp"]),
     (
         "guide.display_name",
         [
@@ -2044,43 +2029,19 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "guide.settings",
-        [
-            "Settings",
-            "Inställningar",
-            "设置",
-            "설정",
-            "Cài đặt",
-        ],
+        ["Settings", "Inställningar", "设置", "설정", "Cài đặt"],
     ),
     (
         "guide.basic",
-        [
-            "Basic",
-            "Grundläggande",
-            "基本",
-            "기본 설정",
-            "Cơ bản",
-        ],
+        ["Basic", "Grundläggande", "基本", "기본 설정", "Cơ bản"],
     ),
     (
         "guide.roles",
-        [
-            "Roles",
-            "Roller",
-            "角色",
-            "역할",
-            "Vai trò",
-        ],
+        ["Roles", "Roller", "角色", "역할", "Vai trò"],
     ),
     (
         "guide.products",
-        [
-            "Products",
-            "Produkter",
-            "产品",
-            "제품",
-            "Sản phẩm",
-        ],
+        ["Products", "Produkter", "产品", "제품", "Sản phẩm"],
     ),
     (
         "guide.add_product",
@@ -2094,13 +2055,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "guide.set_up",
-        [
-            "Set Up",
-            "Konfigurera",
-            "设置",
-            "설정",
-            "Thiết lập",
-        ],
+        ["Set Up", "Konfigurera", "设置", "설정", "Thiết lập"],
     ),
     (
         "guide.basic_display",
@@ -2134,13 +2089,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "guide.website",
-        [
-            "Website",
-            "Webbplats",
-            "网站",
-            "웹사이트",
-            "Trang web",
-        ],
+        ["Website", "Webbplats", "网站", "웹사이트", "Trang web"],
     ),
     (
         "guide.site_url",

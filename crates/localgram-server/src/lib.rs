@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod calls;
-pub mod outgoing;
 pub mod config;
 pub mod conn;
 pub mod error;
@@ -12,6 +11,7 @@ pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_publishing;
+pub mod outgoing;
 pub mod pages;
 pub mod proxy;
 pub mod reset;

@@ -7,8 +7,8 @@ use anyhow::anyhow;
 use localgram_core::clock::from_millis;
 use localgram_core::model::{
     App, AppMode, AppRole, AppTester, AuthCode, Blob, FbUser, IgMedia, IgUser, InstagramApp,
-    PkceMethod, Product,
-    RateLimits, Subject, TesterStatus, TokenKind, TokenRecord, TokenResponseShape,
+    PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
+    TokenResponseShape,
 };
 use localgram_core::store::{MediaKey, StoreError};
 

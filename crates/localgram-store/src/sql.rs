@@ -481,7 +481,9 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
             app.instagram_app.as_ref().map(|i| i.id.as_str()),
             app.instagram_app.as_ref().map(|i| i.name.as_str()),
             app.instagram_app.as_ref().map(|i| i.secret_hash.as_str()),
-            app.instagram_app.as_ref().and_then(|i| i.secret_sealed.as_deref()),
+            app.instagram_app
+                .as_ref()
+                .and_then(|i| i.secret_sealed.as_deref()),
         ],
     )
     .await

@@ -339,6 +339,9 @@ fn app(id: &str, name: &str) -> App {
         deauthorize_callback_url: None,
         data_deletion_url: None,
         page_creation_allowed: false,
+        contact_email: None,
+        site_url: None,
+        instagram_app: None,
     }
 }
 
@@ -2782,6 +2785,45 @@ async fn story_dashboard_apps(ctx: &Ctx) {
     created.page_creation_allowed = true;
     store.save_app(&created).await.unwrap();
     assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+
+    // The guide's fields: contact e-mail, Site URL, the Instagram app (found by its own id,
+    // never by the app's; its sealed secret kept when a save carries none, dropped with it).
+    assert_eq!(
+        store.find_app_by_instagram_app_id("1003").await.unwrap(),
+        None
+    );
+    created.contact_email = Some("dev@z.example".into());
+    created.site_url = Some("https://z.example/".into());
+    created.instagram_app = Some(localgram_core::model::InstagramApp {
+        id: "2003".into(),
+        name: "Aardvark IG".into(),
+        secret_hash: "ig-hash".into(),
+        secret_sealed: Some("v1.sealed-ig".into()),
+    });
+    store.save_app(&created).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+    assert_eq!(
+        store.find_app_by_instagram_app_id("2003").await.unwrap(),
+        Some(created.clone())
+    );
+    let mut unsealed = created.clone();
+    unsealed.instagram_app.as_mut().unwrap().secret_sealed = None;
+    store.save_app(&unsealed).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+    // Another app cannot take the same Instagram app id.
+    let mut thief = app("1004", "Thief");
+    thief.instagram_app = created.instagram_app.clone();
+    assert!(store.save_app(&thief).await.is_err());
+    assert_eq!(store.find_app("1004").await.unwrap(), None);
+    let mut without = created.clone();
+    without.instagram_app = None;
+    store.save_app(&without).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(without));
+    assert_eq!(
+        store.find_app_by_instagram_app_id("2003").await.unwrap(),
+        None
+    );
+    store.save_app(&created).await.unwrap();
     let all = store.list_apps().await.unwrap();
     assert_eq!(all.len(), 3);
     assert_eq!(all[0], created, "ordered by name");

@@ -318,13 +318,7 @@ pub(super) async fn app_page(
             has_basic_display: app.products.contains(&Product::InstagramBasicDisplay),
             product_cards: PRODUCTS
                 .iter()
-                .map(|p| {
-                    (
-                        product_key(*p),
-                        p.as_str(),
-                        app.products.contains(p),
-                    )
-                })
+                .map(|p| (product_key(*p), p.as_str(), app.products.contains(p)))
                 .collect(),
         },
     ))

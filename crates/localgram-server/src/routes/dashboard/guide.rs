@@ -189,7 +189,11 @@ async fn post_platform(
             let platform = field(&form, "platform").to_owned();
             let site_url = field(&form, "site_url").to_owned();
             Ok(
-                match state.platform.save_platform(&id, &platform, &site_url).await {
+                match state
+                    .platform
+                    .save_platform(&id, &platform, &site_url)
+                    .await
+                {
                     Ok(_) => Ok(()),
                     Err(e) => Err((
                         e,
@@ -509,8 +513,16 @@ async fn post_reset_ig_secret(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response> {
-    basic_display_form(state, jar, id, req, async |state, app, _, session| {
-        match state.platform.reset_instagram_app_secret(&app.id).await {
+    basic_display_form(
+        state,
+        jar,
+        id,
+        req,
+        async |state, app, _, session| match state
+            .platform
+            .reset_instagram_app_secret(&app.id)
+            .await
+        {
             Ok((app, secret)) => {
                 state.reveals.put(
                     &session.browser_id,
@@ -520,8 +532,8 @@ async fn post_reset_ig_secret(
                 Ok(())
             }
             Err(e) => Err((e, None)),
-        }
-    })
+        },
+    )
     .await
 }
 

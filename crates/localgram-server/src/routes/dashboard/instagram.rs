@@ -407,7 +407,11 @@ async fn post_remove(
             .remove_authorized_app(&user.id, &app_id)
             .await?;
         if revoked > 0 {
-            match task_state.platform.removal_callbacks(&app_id, &user.id).await {
+            match task_state
+                .platform
+                .removal_callbacks(&app_id, &user.id)
+                .await
+            {
                 Ok(callbacks) => {
                     crate::outgoing::send(&task_state, callbacks);
                 }
