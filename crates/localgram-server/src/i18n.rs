@@ -469,10 +469,6 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         ["Live", "Live", "上线", "라이브", "Đang hoạt động"],
     ),
     (
-        "app.basic",
-        ["Basic", "Grundläggande", "基本信息", "기본 정보", "Cơ bản"],
-    ),
-    (
         "app.secret",
         [
             "App secret",
