@@ -628,3 +628,110 @@ async fn guide_removing_the_app_calls_its_signed_deauthorize_and_data_deletion_c
         task.abort();
     }
 }
+
+#[tokio::test]
+async fn guide_world_files_declare_the_instagram_app_and_export_it_back() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let db = Db::open(&server).await;
+        let url = server.url("/_localgram/world");
+        let load = |world: serde_json::Value| {
+            let url = url.clone();
+            async move {
+                Reply::read(
+                    localgram_testkit::client()
+                        .post(&url)
+                        .json(&world)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let app = |extra: serde_json::Value| {
+            let mut a = serde_json::json!({
+                "id": "555000000000010", "secret": "world-app-secret", "name": "World App",
+                "products": ["instagram_basic_display"], "redirect_uris": ["https://w.example/cb"],
+                "instagram_testers": [TESTER]
+            });
+            a.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::json!({"version": 1, "apps": [a]})
+        };
+        for (extra, message) in [
+            (
+                serde_json::json!({"instagram_app_id": "555000000000011"}),
+                "world file: apps[0] (id \"555000000000010\"): field `instagram_app_secret`: is required with instagram_app_id",
+            ),
+            (
+                serde_json::json!({"instagram_app_id": "555000000000010", "instagram_app_secret": "world-ig-secret"}),
+                "world file: apps[0] (id \"555000000000010\"): field `instagram_app_id`: is an app id",
+            ),
+            (
+                serde_json::json!({"instagram_app_id": "555000000000011", "instagram_app_secret": "short"}),
+                "world file: apps[0] (id \"555000000000010\"): field `instagram_app_secret`: must be at least 8 characters",
+            ),
+        ] {
+            let res = load(app(extra)).await;
+            assert_eq!(res.status, 400, "{b}: {}", res.text);
+            assert_eq!(res.json(), serde_json::json!({"error": message}), "{b}");
+            assert_eq!(
+                db.count("apps WHERE id = '555000000000010'").await,
+                0,
+                "{b}"
+            );
+        }
+        let res = load(app(serde_json::json!({
+            "instagram_app_id": "555000000000011", "instagram_app_secret": "world-ig-secret",
+            "site_url": "https://w.example/", "contact_email": "dev@w.example"
+        })))
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        assert!(
+            !db.dump().await.contains("world-ig-secret"),
+            "{b}: not in clear"
+        );
+
+        // The declared id and secret work in the code exchange.
+        let code = mint_codes(
+            &server,
+            "555000000000010",
+            TESTER,
+            &[],
+            "https://w.example/cb",
+            1,
+        )
+        .await;
+        let res = exchange(
+            &server,
+            &[
+                ("client_id", "555000000000011"),
+                ("client_secret", "world-ig-secret"),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", "https://w.example/cb"),
+                ("code", &code[0]),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+
+        // Written back out: the same keys, the secret opened from its seal.
+        let exported = get(&localgram_testkit::client(), &url).await;
+        assert_eq!(exported.status, 200, "{b}: {}", exported.text);
+        let world = exported.json();
+        let app = world["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == "555000000000010")
+            .unwrap_or_else(|| panic!("{b}: {world}"));
+        assert_eq!(app["instagram_app_id"], "555000000000011", "{b}");
+        assert_eq!(app["instagram_app_secret"], "world-ig-secret", "{b}");
+        assert_eq!(app["instagram_app_name"], "World App", "{b}");
+        assert_eq!(app["site_url"], "https://w.example/", "{b}");
+        assert_eq!(app["contact_email"], "dev@w.example", "{b}");
+    }
+}
