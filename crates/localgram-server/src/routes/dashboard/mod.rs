@@ -1,5 +1,6 @@
 //! The App Dashboard at the root (`/`): the developer side (apps, settings, redirect URIs,
-//! testers, roles, the User Token Generator), the Instagram side (`/instagram`: profile, tester
+//! testers, roles, the User Token Generator, and the token guide's steps with Meta's names in
+//! `guide.rs`, docs/dashboard.md#guide), the Instagram side (`/instagram`: profile, tester
 //! invitations, authorized apps) and the emulator views (`/emulator`: clock, recent calls, rate
 //! usage, uploads).
 //!
