@@ -705,7 +705,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         [
             "User Token Generator",
             "Generator för användartokens",
-            "用户令牌生成器",
+            "用户口令生成器",
             "사용자 토큰 생성기",
             "Trình tạo mã người dùng",
         ],
@@ -725,7 +725,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         [
             "Generate token",
             "Generera token",
-            "生成令牌",
+            "生成口令",
             "토큰 생성",
             "Tạo mã",
         ],
