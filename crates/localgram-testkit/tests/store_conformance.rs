@@ -3722,6 +3722,33 @@ async fn story_snapshots(ctx: &Ctx) {
         Some(media)
     );
 
+    // A snapshot saved before migration 0011 (no guide columns on its apps) restores, the new
+    // columns empty.
+    let guide_columns = [
+        "contact_email",
+        "site_url",
+        "instagram_app_id",
+        "instagram_app_name",
+        "instagram_secret_hash",
+        "instagram_secret_sealed",
+    ];
+    let snap_id = ctx
+        .count("SELECT id FROM snapshots WHERE name = 'base'")
+        .await;
+    for column in guide_columns {
+        ctx.exec(&format!(
+            "ALTER TABLE snap_{snap_id}_apps DROP COLUMN {column}"
+        ))
+        .await;
+    }
+    store.reset(None).await.unwrap();
+    store
+        .restore_snapshot("base")
+        .await
+        .unwrap()
+        .expect("an older snapshot restores");
+    assert_eq!(store.dump_state().await.unwrap(), dump);
+
     // Saving under the same name replaces it; names are listed in order.
     store
         .save_snapshot("empty", from_millis(T0 + 1), "{}")
