@@ -100,6 +100,21 @@ pub enum DashboardError {
     /// The caption is longer than [`MAX_CAPTION`].
     #[error("the caption is too long")]
     CaptionTooLong,
+    /// The app contact e-mail is not an e-mail address.
+    #[error("not an e-mail address")]
+    BadEmail,
+    /// The app type is not one the Create App page offers.
+    #[error("unknown app type")]
+    BadAppType,
+    /// The platform is not one Localgram keeps (only Website).
+    #[error("unknown platform")]
+    BadPlatform,
+    /// The app already has its Instagram app.
+    #[error("the app already has an Instagram app")]
+    InstagramAppExists,
+    /// The step needs the Instagram app first ("Create New App").
+    #[error("the app has no Instagram app yet")]
+    NoInstagramApp,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -133,6 +148,11 @@ impl DashboardError {
             Self::FileTooLarge => "err.file_too_large",
             Self::BadFileType => "err.bad_file_type",
             Self::CaptionTooLong => "err.caption_too_long",
+            Self::BadEmail => "guide.err_bad_email",
+            Self::BadAppType => "guide.err_bad_app_type",
+            Self::BadPlatform => "guide.err_bad_platform",
+            Self::InstagramAppExists => "guide.err_instagram_app_exists",
+            Self::NoInstagramApp => "guide.err_no_instagram_app",
             Self::Store(_) => return None,
         })
     }
@@ -162,6 +182,11 @@ impl DashboardError {
         "err.file_too_large",
         "err.bad_file_type",
         "err.caption_too_long",
+        "guide.err_bad_email",
+        "guide.err_bad_app_type",
+        "guide.err_bad_platform",
+        "guide.err_instagram_app_exists",
+        "guide.err_no_instagram_app",
     ];
 }
 
@@ -181,6 +206,28 @@ pub struct AppSettingsInput {
     pub require_appsecret_proof: bool,
     /// "Allowlisted for Page creation".
     pub page_creation_allowed: bool,
+    /// Deauthorize callback URL; empty: none.
+    pub deauthorize_callback_url: String,
+    /// Data deletion request URL; empty: none.
+    pub data_deletion_url: String,
+}
+
+/// The Create App form of the guide (raw text; validated by [`Platform::create_app_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct NewAppInput {
+    /// The app type chosen first (`other`).
+    pub app_type: String,
+    /// App display name.
+    pub name: String,
+    /// App contact e-mail; empty: none.
+    pub contact_email: String,
+}
+
+/// Instagram Basic Display's Client OAuth Settings form (raw text).
+#[derive(Debug, Clone, Default)]
+pub struct ClientOAuthInput {
+    /// Valid OAuth Redirect URIs, one per line.
+    pub redirect_uris: String,
     /// Deauthorize callback URL; empty: none.
     pub deauthorize_callback_url: String,
     /// Data deletion request URL; empty: none.
@@ -300,6 +347,28 @@ fn check_name(name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// An optional e-mail address: trimmed; when given, one `@` with text on both sides and a dot
+/// in the domain, no spaces, at most 254 bytes.
+fn check_email(raw: &str) -> Result<Option<String>> {
+    let email = raw.trim();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    let ok = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if !ok {
+        return Err(DashboardError::BadEmail);
+    }
+    Ok(Some(email.to_owned()))
+}
+
 fn optional_url(raw: &str) -> Result<Option<String>> {
     if raw.is_empty() {
         return Ok(None);
@@ -387,11 +456,40 @@ impl Platform {
     /// Creates an app: a fresh 16-digit id and a 32-hex-digit secret (stored hashed), in
     /// development mode with the Instagram Basic Display and Instagram Login products.
     pub async fn create_app(&self, name: &str) -> Result<AppWithSecret> {
-        let name = check_name(name)?;
-        let mut id = self.rng.digits('1', 16);
-        while self.store.find_app(&id).await?.is_some() {
-            id = self.rng.digits('1', 16);
+        self.create_app_with(&NewAppInput {
+            app_type: "other".into(),
+            name: name.into(),
+            contact_email: String::new(),
+        })
+        .await
+    }
+
+    /// A fresh id of 16 digits that names no app and no Instagram app.
+    async fn fresh_app_id(&self) -> Result<String> {
+        loop {
+            let id = self.rng.digits('1', 16);
+            if self.store.find_app(&id).await?.is_none()
+                && self
+                    .store
+                    .find_app_by_instagram_app_id(&id)
+                    .await?
+                    .is_none()
+            {
+                return Ok(id);
+            }
         }
+    }
+
+    /// Create App with the guide's form (`docs/dashboard.md#create-app`): the app type (only
+    /// "Other" is offered; an empty one means it), the display name and the app contact e-mail
+    /// (optional; checked when given).
+    pub async fn create_app_with(&self, input: &NewAppInput) -> Result<AppWithSecret> {
+        if !matches!(input.app_type.as_str(), "" | "other") {
+            return Err(DashboardError::BadAppType);
+        }
+        let name = check_name(&input.name)?;
+        let contact_email = check_email(&input.contact_email)?;
+        let id = self.fresh_app_id().await?;
         let secret = self.new_app_secret();
         let app = App {
             id,
@@ -408,6 +506,9 @@ impl Platform {
             data_deletion_url: None,
             page_creation_allowed: false,
             secret_sealed: None,
+            contact_email,
+            site_url: None,
+            instagram_app: None,
         };
         let mut app = app;
         app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, secret.expose()));
@@ -445,6 +546,93 @@ impl Platform {
         app.products = products;
         app.require_appsecret_proof = input.require_appsecret_proof;
         app.page_creation_allowed = input.page_creation_allowed;
+        app.deauthorize_callback_url = deauthorize;
+        app.data_deletion_url = deletion;
+        self.save(&app).await?;
+        Ok(app)
+    }
+
+    /// Settings → Basic → Add Platform → Website: keeps the Site URL (`docs/dashboard.md#platform`).
+    /// An empty Site URL removes the platform.
+    pub async fn save_platform(&self, app_id: &str, platform: &str, site_url: &str) -> Result<App> {
+        let mut app = self.app_or_refuse(app_id).await?;
+        if platform != "website" {
+            return Err(DashboardError::BadPlatform);
+        }
+        app.site_url = optional_url(site_url)?;
+        self.save(&app).await?;
+        Ok(app)
+    }
+
+    /// Products → Set Up: adds the product (nothing changes when the app has it already).
+    pub async fn set_up_product(&self, app_id: &str, product: &str) -> Result<App> {
+        let mut app = self.app_or_refuse(app_id).await?;
+        let product = Product::parse(product).ok_or(DashboardError::BadProduct)?;
+        if !app.products.contains(&product) {
+            app.products.push(product);
+            self.save(&app).await?;
+        }
+        Ok(app)
+    }
+
+    /// Instagram Basic Display → "Create New App": the app's Instagram app, with an id and a
+    /// secret of its own (`docs/dashboard.md#instagram-app`). The secret is returned once.
+    pub async fn create_instagram_app(&self, app_id: &str, name: &str) -> Result<(App, Secret)> {
+        let mut app = self.app_or_refuse(app_id).await?;
+        if app.instagram_app.is_some() {
+            return Err(DashboardError::InstagramAppExists);
+        }
+        let name = check_name(name)?;
+        let id = self.fresh_app_id().await?;
+        let secret = self.new_app_secret();
+        let sealed = self.sealer.seal(&*self.rng, &id, secret.expose());
+        app.instagram_app = Some(crate::model::InstagramApp {
+            id,
+            name,
+            secret_hash: secret.hash().0,
+            secret_sealed: Some(sealed),
+        });
+        self.save(&app).await?;
+        Ok((app, secret))
+    }
+
+    /// Replaces the Instagram App Secret; the old one stops working at once.
+    pub async fn reset_instagram_app_secret(&self, app_id: &str) -> Result<(App, Secret)> {
+        let mut app = self.app_or_refuse(app_id).await?;
+        let secret = self.new_app_secret();
+        let Some(ig) = app.instagram_app.as_mut() else {
+            return Err(DashboardError::NoInstagramApp);
+        };
+        ig.secret_hash = secret.hash().0;
+        ig.secret_sealed = Some(self.sealer.seal(&*self.rng, &ig.id, secret.expose()));
+        self.save(&app).await?;
+        Ok((app, secret))
+    }
+
+    /// Instagram Basic Display → Client OAuth Settings → Save: the Valid OAuth Redirect URIs
+    /// (one per line; the list replaces the old one), the Deauthorize callback URL and the Data
+    /// deletion request URL. Every URL is checked before anything is kept.
+    pub async fn save_client_oauth_settings(
+        &self,
+        app_id: &str,
+        input: &ClientOAuthInput,
+    ) -> Result<App> {
+        let mut app = self.app_or_refuse(app_id).await?;
+        let mut uris: Vec<String> = Vec::new();
+        for line in input.redirect_uris.lines() {
+            let uri = line.trim();
+            if uri.is_empty() || uris.iter().any(|u| u == uri) {
+                continue;
+            }
+            check_url(uri)?;
+            uris.push(uri.to_owned());
+        }
+        if uris.len() > MAX_REDIRECT_URIS {
+            return Err(DashboardError::TooManyRedirectUris);
+        }
+        let deauthorize = optional_url(input.deauthorize_callback_url.trim())?;
+        let deletion = optional_url(input.data_deletion_url.trim())?;
+        app.redirect_uris = uris;
         app.deauthorize_callback_url = deauthorize;
         app.data_deletion_url = deletion;
         self.save(&app).await?;

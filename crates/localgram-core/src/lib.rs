@@ -8,6 +8,7 @@
 pub mod attempts;
 pub mod cache;
 pub mod call;
+pub mod callbacks;
 pub mod categories;
 pub mod clock;
 pub mod comments;

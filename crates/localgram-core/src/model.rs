@@ -126,6 +126,29 @@ pub struct App {
     /// Whether Meta has allowlisted the app for Page creation: its users may create Pages with
     /// `POST /{user-id}/accounts` even when they are not test users.
     pub page_creation_allowed: bool,
+    /// The "App contact email" typed when the app was created, if any.
+    pub contact_email: Option<String>,
+    /// The Website platform's "Site URL" (Settings → Basic → Add Platform), if added.
+    pub site_url: Option<String>,
+    /// The Instagram app made by Instagram Basic Display's "Create New App", if any: its id and
+    /// secret are what the Instagram authorize window and code exchange take
+    /// (`docs/dashboard.md#instagram-app`).
+    pub instagram_app: Option<InstagramApp>,
+}
+
+/// The Instagram app of a Facebook app (Instagram Basic Display → "Create New App"): an id and a
+/// secret of its own, accepted wherever the Instagram OAuth endpoints take `client_id` and
+/// `client_secret`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstagramApp {
+    /// The Instagram App ID, a string of digits distinct from every app id.
+    pub id: String,
+    /// The display name typed in "Create New App".
+    pub name: String,
+    /// SHA-256 of the Instagram App Secret.
+    pub secret_hash: String,
+    /// The Instagram App Secret sealed with the instance key (bound to [`InstagramApp::id`]).
+    pub secret_sealed: Option<String>,
 }
 
 /// Per-app rate limits (`docs/graph-api.md#rate-limits`). `None` means "the server's default".

@@ -160,6 +160,27 @@ pub struct CodeExchange {
 }
 
 impl Platform {
+    /// The app an Instagram OAuth `client_id` names, and the hash of the secret that
+    /// authenticates it: the app's own id and secret, or its Instagram app's
+    /// (`docs/dashboard.md#instagram-app`).
+    pub async fn instagram_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(crate::model::App, String)>, crate::store::StoreError> {
+        if let Some(app) = self.store.find_app(client_id).await? {
+            let hash = app.secret_hash.clone();
+            return Ok(Some((app, hash)));
+        }
+        Ok(self
+            .store
+            .find_app_by_instagram_app_id(client_id)
+            .await?
+            .and_then(|app| {
+                let hash = app.instagram_app.as_ref()?.secret_hash.clone();
+                Some((app, hash))
+            }))
+    }
+
     /// Validates an authorize request before anything is shown
     /// (`docs/robustness.md#authorize-errors`). The tester rule needs the user and is checked by
     /// [`Platform::check_may_authorize`] once someone is logged in.
@@ -171,9 +192,8 @@ impl Platform {
         let client_id = params
             .get_any(&["client_id", "app_id"])?
             .ok_or(AuthorizeError::InvalidPlatformApp)?;
-        let app = self
-            .store
-            .find_app(client_id)
+        let (app, _) = self
+            .instagram_client(client_id)
             .await?
             .ok_or(AuthorizeError::InvalidPlatformApp)?;
         if !app
@@ -437,16 +457,12 @@ impl Platform {
         let client_secret = input
             .client_secret
             .ok_or(OAuthError::MissingField("client_secret"))?;
-        let app = self
-            .store
-            .find_app(client_id)
+        let (app, secret_hash) = self
+            .instagram_client(client_id)
             .await
             .map_err(internal)?
             .ok_or(OAuthError::InvalidPlatformApp)?;
-        match self.client_secret_attempt(
-            &app.id,
-            SecretHash(app.secret_hash.clone()).matches(client_secret),
-        ) {
+        match self.client_secret_attempt(&app.id, SecretHash(secret_hash).matches(client_secret)) {
             ClientSecretCheck::Ok => {}
             ClientSecretCheck::Wrong => {
                 return Err(OAuthError::InvalidClientSecret {

@@ -39,6 +39,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait AppStore: Send + Sync {
     /// The app with this id.
     async fn find_app(&self, id: &str) -> Result<Option<App>>;
+    /// The app whose Instagram app (Instagram Basic Display → "Create New App") has this id.
+    async fn find_app_by_instagram_app_id(&self, instagram_app_id: &str) -> Result<Option<App>>;
     /// The tester status of an Instagram account for an app, if it was invited.
     async fn find_tester_status(
         &self,

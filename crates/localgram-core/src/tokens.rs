@@ -123,7 +123,12 @@ impl Platform {
             .await
             .map_err(store_err)?
             .ok_or_else(GraphError::cannot_parse_token)?;
-        let ok = SecretHash(app.secret_hash).matches(client_secret);
+        // The app secret, or the Instagram App Secret when the app has an Instagram app.
+        let ok = SecretHash(app.secret_hash.clone()).matches(client_secret)
+            || app
+                .instagram_app
+                .as_ref()
+                .is_some_and(|ig| SecretHash(ig.secret_hash.clone()).matches(client_secret));
         match self.client_secret_attempt(&app.id, ok) {
             crate::oauth::ClientSecretCheck::Ok => {}
             crate::oauth::ClientSecretCheck::Wrong => {

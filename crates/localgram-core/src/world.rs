@@ -145,6 +145,22 @@ pub struct WorldApp {
     /// Rate limits of this app (unset keys use the server's defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limits: Option<RateLimits>,
+    /// The app contact e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    /// The Website platform's Site URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<String>,
+    /// The Instagram app's id (Instagram Basic Display → "Create New App"); with
+    /// `instagram_app_secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instagram_app_id: Option<String>,
+    /// The Instagram App Secret (stored hashed and sealed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instagram_app_secret: Option<String>,
+    /// The Instagram app's display name (default: the app's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instagram_app_name: Option<String>,
 }
 
 fn default_mode() -> String {
@@ -996,7 +1012,56 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
                 "must be between 0 and 1000",
             ));
         }
+        let instagram_app = match (&a.instagram_app_id, &a.instagram_app_secret) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(invalid(
+                    &obj,
+                    "instagram_app_secret",
+                    "is required with instagram_app_id",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    &obj,
+                    "instagram_app_id",
+                    "is required with instagram_app_secret",
+                ));
+            }
+            (Some(id), Some(secret)) => {
+                check_id(&obj, "instagram_app_id", id)?;
+                if id == &a.id || world.apps.iter().any(|o| &o.id == id) {
+                    return Err(invalid(&obj, "instagram_app_id", "is an app id"));
+                }
+                if !app_ids.insert(format!("instagram:{id}")) {
+                    return Err(invalid(&obj, "instagram_app_id", "declared twice"));
+                }
+                if secret.len() < 8 {
+                    return Err(invalid(
+                        &obj,
+                        "instagram_app_secret",
+                        "must be at least 8 characters",
+                    ));
+                }
+                Some(crate::model::InstagramApp {
+                    id: id.clone(),
+                    name: a
+                        .instagram_app_name
+                        .clone()
+                        .unwrap_or_else(|| a.name.clone()),
+                    secret_hash: SecretHash::of(secret).0,
+                    secret_sealed: None,
+                })
+            }
+        };
+        if let Some(url) = &a.site_url {
+            crate::dashboard::check_url(url)
+                .map_err(|_| invalid(&obj, "site_url", "must be an absolute http(s) URL"))?;
+        }
         plan.apps.push(App {
+            instagram_app,
+            contact_email: a.contact_email.clone(),
+            site_url: a.site_url.clone(),
             id: a.id.clone(),
             name: a.name.clone(),
             secret_hash: SecretHash::of(&a.secret).0,

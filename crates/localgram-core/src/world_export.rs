@@ -99,6 +99,19 @@ impl Platform {
                     .collect(),
                 rate_limits: (a.rate_limits != RateLimits::default())
                     .then(|| a.rate_limits.clone()),
+                contact_email: a.contact_email.clone(),
+                site_url: a.site_url.clone(),
+                instagram_app_id: a.instagram_app.as_ref().map(|ig| ig.id.clone()),
+                instagram_app_secret: match &a.instagram_app {
+                    Some(ig) => Some(
+                        ig.secret_sealed
+                            .as_deref()
+                            .and_then(|s| self.sealer.open(&ig.id, s))
+                            .ok_or_else(|| ExportError::UnsealedSecret(ig.id.clone()))?,
+                    ),
+                    None => None,
+                },
+                instagram_app_name: a.instagram_app.as_ref().map(|ig| ig.name.clone()),
             });
         }
 

@@ -91,6 +91,11 @@ impl Platform {
         for app in &mut plan.apps {
             if let Some(declared) = world.apps.iter().find(|a| a.id == app.id) {
                 app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, &declared.secret));
+                if let (Some(ig), Some(secret)) =
+                    (app.instagram_app.as_mut(), &declared.instagram_app_secret)
+                {
+                    ig.secret_sealed = Some(self.sealer.seal(&*self.rng, &ig.id, secret));
+                }
             }
         }
         let rules = self.fault_rules(&world.faults)?;
@@ -211,6 +216,11 @@ impl Platform {
         for app in &mut plan.apps {
             if let Some(declared) = world.apps.iter().find(|a| a.id == app.id) {
                 app.secret_sealed = Some(self.sealer.seal(&*self.rng, &app.id, &declared.secret));
+                if let (Some(ig), Some(secret)) =
+                    (app.instagram_app.as_mut(), &declared.instagram_app_secret)
+                {
+                    ig.secret_sealed = Some(self.sealer.seal(&*self.rng, &ig.id, secret));
+                }
             }
         }
         Ok(plan)

@@ -469,10 +469,6 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         ["Live", "Live", "上线", "라이브", "Đang hoạt động"],
     ),
     (
-        "app.basic",
-        ["Basic", "Grundläggande", "基本信息", "기본 정보", "Cơ bản"],
-    ),
-    (
         "app.secret",
         [
             "App secret",
@@ -709,7 +705,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         [
             "User Token Generator",
             "Generator för användartokens",
-            "用户令牌生成器",
+            "用户口令生成器",
             "사용자 토큰 생성기",
             "Trình tạo mã người dùng",
         ],
@@ -729,7 +725,7 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         [
             "Generate token",
             "Generera token",
-            "生成令牌",
+            "生成口令",
             "토큰 생성",
             "Tạo mã",
         ],
@@ -2163,6 +2159,357 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "测试事件已排队；发送后会显示在下方。",
             "테스트 이벤트가 대기열에 추가되었습니다. 전송되면 아래에 표시됩니다.",
             "Sự kiện thử đã được xếp hàng; nó sẽ hiện bên dưới khi đã gửi.",
+        ],
+    ),
+    // The guide's steps: Meta's App Dashboard steps with Meta's names, in the order the token
+    // guides follow them (docs/dashboard.md#guide).
+    (
+        "guide.create_app",
+        [
+            "Create App",
+            "Skapa app",
+            "创建应用",
+            "앱 만들기",
+            "Tạo ứng dụng",
+        ],
+    ),
+    (
+        "guide.create_app_intro",
+        [
+            "Step by step, as in Meta's App Dashboard: the app type, then its display name and contact e-mail.",
+            "Steg för steg, som i Metas App Dashboard: apptypen, sedan visningsnamn och kontakt-e-post.",
+            "与 Meta 应用面板相同的步骤：先选择应用类型，再填写显示名称和联系邮箱。",
+            "Meta 앱 대시보드와 같은 단계: 앱 유형을 고른 뒤 표시 이름과 연락처 이메일을 입력합니다.",
+            "Từng bước như trong Bảng điều khiển ứng dụng của Meta: loại ứng dụng, rồi tên hiển thị và email liên hệ.",
+        ],
+    ),
+    (
+        "guide.app_type",
+        [
+            "Select an app type",
+            "Välj en apptyp",
+            "选择应用类型",
+            "앱 유형 선택",
+            "Chọn loại ứng dụng",
+        ],
+    ),
+    (
+        "guide.type_other",
+        ["Other", "Annat", "其他", "기타", "Khác"],
+    ),
+    (
+        "guide.type_other_help",
+        [
+            "For everything else, such as Instagram Basic Display.",
+            "För allt annat, till exempel Instagram Basic Display.",
+            "适用于其他所有用途，例如 Instagram 基本显示。",
+            "Instagram 기본 디스플레이 등 그 밖의 모든 용도.",
+            "Cho mọi mục đích khác, ví dụ Instagram Basic Display.",
+        ],
+    ),
+    ("guide.next", ["Next", "Nästa", "下一步", "다음", "Tiếp"]),
+    (
+        "guide.display_name",
+        [
+            "App display name",
+            "Appens visningsnamn",
+            "应用显示名称",
+            "앱 표시 이름",
+            "Tên hiển thị của ứng dụng",
+        ],
+    ),
+    (
+        "guide.contact_email",
+        [
+            "App contact email",
+            "Appens kontakt-e-post",
+            "应用联系邮箱",
+            "앱 연락처 이메일",
+            "Email liên hệ của ứng dụng",
+        ],
+    ),
+    (
+        "guide.create_app_id",
+        [
+            "Create App ID",
+            "Skapa app-ID",
+            "创建应用编号",
+            "앱 ID 만들기",
+            "Tạo ID ứng dụng",
+        ],
+    ),
+    (
+        "guide.settings",
+        ["Settings", "Inställningar", "设置", "설정", "Cài đặt"],
+    ),
+    (
+        "guide.basic",
+        ["Basic", "Grundläggande", "基本", "기본 설정", "Cơ bản"],
+    ),
+    (
+        "guide.roles",
+        ["Roles", "Roller", "角色", "역할", "Vai trò"],
+    ),
+    (
+        "guide.products",
+        ["Products", "Produkter", "产品", "제품", "Sản phẩm"],
+    ),
+    (
+        "guide.add_product",
+        [
+            "Add Product",
+            "Lägg till produkt",
+            "添加产品",
+            "제품 추가",
+            "Thêm sản phẩm",
+        ],
+    ),
+    (
+        "guide.set_up",
+        ["Set Up", "Konfigurera", "设置", "설정", "Thiết lập"],
+    ),
+    (
+        "guide.basic_display",
+        [
+            "Basic Display",
+            "Basic Display",
+            "基本显示",
+            "기본 디스플레이",
+            "Basic Display",
+        ],
+    ),
+    (
+        "guide.add_platform",
+        [
+            "Add Platform",
+            "Lägg till plattform",
+            "添加平台",
+            "플랫폼 추가",
+            "Thêm nền tảng",
+        ],
+    ),
+    (
+        "guide.select_platform",
+        [
+            "Select platform",
+            "Välj plattform",
+            "选择平台",
+            "플랫폼 선택",
+            "Chọn nền tảng",
+        ],
+    ),
+    (
+        "guide.website",
+        ["Website", "Webbplats", "网站", "웹사이트", "Trang web"],
+    ),
+    (
+        "guide.site_url",
+        [
+            "Site URL",
+            "Webbplatsens URL",
+            "网站网址",
+            "사이트 URL",
+            "URL trang web",
+        ],
+    ),
+    (
+        "guide.save_changes",
+        [
+            "Save changes",
+            "Spara ändringar",
+            "保存更改",
+            "변경 내용 저장",
+            "Lưu thay đổi",
+        ],
+    ),
+    (
+        "guide.create_new_app",
+        [
+            "Create New App",
+            "Skapa ny app",
+            "新建应用",
+            "새 앱 만들기",
+            "Tạo ứng dụng mới",
+        ],
+    ),
+    (
+        "guide.create_new_app_help",
+        [
+            "Create the Instagram app: it gets its own Instagram App ID and Instagram App Secret, the ones the authorize window (client_id) and the code exchange take.",
+            "Skapa Instagram-appen: den får ett eget Instagram-app-ID och en egen Instagram-apphemlighet, de som auktoriseringsfönstret (client_id) och kodutbytet tar.",
+            "创建 Instagram 应用：它有自己的 Instagram 应用编号和 Instagram 应用密钥，授权窗口（client_id）和代码交换使用的就是它们。",
+            "Instagram 앱을 만듭니다. 승인 창(client_id)과 코드 교환에 쓰이는 별도의 Instagram 앱 ID와 Instagram 앱 시크릿 코드가 생깁니다.",
+            "Tạo ứng dụng Instagram: nó có ID ứng dụng Instagram và khóa bí mật ứng dụng Instagram riêng, là những giá trị cửa sổ cấp quyền (client_id) và bước đổi mã dùng.",
+        ],
+    ),
+    (
+        "guide.instagram_app_id",
+        [
+            "Instagram App ID",
+            "Instagram-app-ID",
+            "Instagram 应用编号",
+            "Instagram 앱 ID",
+            "ID ứng dụng Instagram",
+        ],
+    ),
+    (
+        "guide.instagram_app_secret",
+        [
+            "Instagram App Secret",
+            "Instagram-apphemlighet",
+            "Instagram 应用密钥",
+            "Instagram 앱 시크릿 코드",
+            "Khóa bí mật ứng dụng Instagram",
+        ],
+    ),
+    (
+        "guide.client_oauth",
+        [
+            "Client OAuth Settings",
+            "Klientens OAuth-inställningar",
+            "客户端 OAuth 设置",
+            "클라이언트 OAuth 설정",
+            "Cài đặt OAuth ứng dụng khách",
+        ],
+    ),
+    (
+        "guide.redirect_uris",
+        [
+            "Valid OAuth Redirect URIs",
+            "Giltiga OAuth-omdirigerings-URI:er",
+            "有效 OAuth 跳转 URI",
+            "유효한 OAuth 리디렉션 URI",
+            "URI chuyển hướng OAuth hợp lệ",
+        ],
+    ),
+    (
+        "guide.redirect_uris_help",
+        [
+            "One per line, matched exactly (a trailing slash counts).",
+            "En per rad, jämförs exakt (ett avslutande snedstreck räknas).",
+            "每行一个，精确匹配（末尾斜杠也算）。",
+            "한 줄에 하나씩, 정확히 일치해야 합니다(끝의 슬래시 포함).",
+            "Mỗi dòng một URI, so khớp chính xác (kể cả dấu gạch chéo cuối).",
+        ],
+    ),
+    (
+        "guide.testers_link",
+        [
+            "Add or Remove Instagram Testers",
+            "Lägg till eller ta bort Instagram-testare",
+            "添加或移除 Instagram 测试用户",
+            "Instagram 테스터 추가 또는 삭제",
+            "Thêm hoặc xóa người thử nghiệm Instagram",
+        ],
+    ),
+    (
+        "guide.no_accepted_testers",
+        [
+            "No Instagram tester has accepted an invitation yet.",
+            "Ingen Instagram-testare har godkänt en inbjudan än.",
+            "还没有 Instagram 测试用户接受邀请。",
+            "아직 초대를 수락한 Instagram 테스터가 없습니다.",
+            "Chưa có người thử nghiệm Instagram nào chấp nhận lời mời.",
+        ],
+    ),
+    (
+        "guide.token_generator",
+        [
+            "User Token Generator",
+            "Generator för användartokens",
+            "用户口令生成器",
+            "사용자 토큰 생성기",
+            "Trình tạo mã người dùng",
+        ],
+    ),
+    (
+        "guide.generate_token",
+        [
+            "Generate Token",
+            "Generera token",
+            "生成口令",
+            "토큰 생성",
+            "Tạo mã",
+        ],
+    ),
+    (
+        "guide.continue_as",
+        [
+            "Continue as {}",
+            "Fortsätt som {}",
+            "以 {} 的身份继续",
+            "{}(으)로 계속",
+            "Tiếp tục với tư cách {}",
+        ],
+    ),
+    (
+        "guide.continue_as_help",
+        [
+            "The User Token Generator makes a long-lived token of this account for the app.",
+            "Generatorn för användartokens skapar en långlivad token för det här kontot till appen.",
+            "用户口令生成器会为该应用生成此账户的长期口令。",
+            "사용자 토큰 생성기가 이 계정의 장기 토큰을 앱용으로 만듭니다.",
+            "Trình tạo mã người dùng tạo mã dài hạn của tài khoản này cho ứng dụng.",
+        ],
+    ),
+    (
+        "guide.edit_profile",
+        [
+            "Edit Profile",
+            "Redigera profil",
+            "编辑主页",
+            "프로필 편집",
+            "Chỉnh sửa trang cá nhân",
+        ],
+    ),
+    (
+        "guide.err_bad_email",
+        [
+            "The app contact email is not an email address.",
+            "Appens kontakt-e-post är ingen e-postadress.",
+            "应用联系邮箱不是有效的邮箱地址。",
+            "앱 연락처 이메일이 올바른 이메일 주소가 아닙니다.",
+            "Email liên hệ của ứng dụng không phải là địa chỉ email.",
+        ],
+    ),
+    (
+        "guide.err_bad_app_type",
+        [
+            "Choose an app type: Other.",
+            "Välj en apptyp: Annat.",
+            "请选择应用类型：其他。",
+            "앱 유형을 선택하세요: 기타.",
+            "Hãy chọn loại ứng dụng: Khác.",
+        ],
+    ),
+    (
+        "guide.err_bad_platform",
+        [
+            "Choose a platform: Website.",
+            "Välj en plattform: Webbplats.",
+            "请选择平台：网站。",
+            "플랫폼을 선택하세요: 웹사이트.",
+            "Hãy chọn nền tảng: Trang web.",
+        ],
+    ),
+    (
+        "guide.err_instagram_app_exists",
+        [
+            "This app already has its Instagram app.",
+            "Appen har redan sin Instagram-app.",
+            "此应用已有 Instagram 应用。",
+            "이 앱에는 이미 Instagram 앱이 있습니다.",
+            "Ứng dụng này đã có ứng dụng Instagram.",
+        ],
+    ),
+    (
+        "guide.err_no_instagram_app",
+        [
+            "Create the Instagram app first (Create New App).",
+            "Skapa Instagram-appen först (Skapa ny app).",
+            "请先创建 Instagram 应用（新建应用）。",
+            "먼저 Instagram 앱을 만드세요(새 앱 만들기).",
+            "Hãy tạo ứng dụng Instagram trước (Tạo ứng dụng mới).",
         ],
     ),
 ];

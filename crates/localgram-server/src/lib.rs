@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod openapi_publishing;
 pub mod openapi_webhooks;
+pub mod outgoing;
 pub mod pages;
 pub mod proxy;
 pub mod reset;

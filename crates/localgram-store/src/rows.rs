@@ -6,9 +6,9 @@ use crate::value::{DecodeError, FromRow, Json, Row, Value, row_type};
 use anyhow::anyhow;
 use localgram_core::clock::from_millis;
 use localgram_core::model::{
-    App, AppMode, AppRole, AppTester, AuthCode, Blob, FbUser, IgMedia, IgUser, MediaProductType,
-    MediaType, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind, TokenRecord,
-    TokenResponseShape,
+    App, AppMode, AppRole, AppTester, AuthCode, Blob, FbUser, IgMedia, IgUser, InstagramApp,
+    MediaProductType, MediaType, PkceMethod, Product, RateLimits, Subject, TesterStatus, TokenKind,
+    TokenRecord, TokenResponseShape,
 };
 use localgram_core::store::{MediaKey, StoreError};
 
@@ -44,6 +44,12 @@ row_type!(
     deauthorize_callback_url: Option<String>,
     data_deletion_url: Option<String>,
     page_creation_allowed: bool,
+    contact_email: Option<String>,
+    site_url: Option<String>,
+    instagram_app_id: Option<String>,
+    instagram_app_name: Option<String>,
+    instagram_secret_hash: Option<String>,
+    instagram_secret_sealed: Option<String>,
 });
 
 impl TryFrom<AppRow> for App {
@@ -87,6 +93,17 @@ impl TryFrom<AppRow> for App {
             deauthorize_callback_url: row.deauthorize_callback_url,
             data_deletion_url: row.data_deletion_url,
             page_creation_allowed: row.page_creation_allowed,
+            contact_email: row.contact_email,
+            site_url: row.site_url,
+            instagram_app: match (row.instagram_app_id, row.instagram_secret_hash) {
+                (Some(id), Some(secret_hash)) => Some(InstagramApp {
+                    id,
+                    name: row.instagram_app_name.unwrap_or_default(),
+                    secret_hash,
+                    secret_sealed: row.instagram_secret_sealed,
+                }),
+                _ => None,
+            },
         })
     }
 }

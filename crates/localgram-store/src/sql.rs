@@ -56,7 +56,8 @@ macro_rules! app_columns {
     () => {
         "id, name, secret_hash, mode, products, redirect_uris, require_appsecret_proof,
          token_response_shape, test_user_limit, rate_limits, deauthorize_callback_url,
-         data_deletion_url, secret_sealed, page_creation_allowed"
+         data_deletion_url, secret_sealed, page_creation_allowed, contact_email, site_url,
+         instagram_app_id, instagram_app_name, instagram_secret_hash, instagram_secret_sealed"
     };
 }
 
@@ -443,7 +444,8 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
         concat!(
             "INSERT INTO apps (",
             app_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                 $15, $16, $17, $18, $19, $20)
              ON CONFLICT (id) DO UPDATE SET
                  name = excluded.name, secret_hash = excluded.secret_hash, mode = excluded.mode,
                  products = excluded.products, redirect_uris = excluded.redirect_uris,
@@ -453,7 +455,15 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
                  deauthorize_callback_url = excluded.deauthorize_callback_url,
                  data_deletion_url = excluded.data_deletion_url,
                  page_creation_allowed = excluded.page_creation_allowed,
-                 secret_sealed = COALESCE(excluded.secret_sealed, apps.secret_sealed)"
+                 secret_sealed = COALESCE(excluded.secret_sealed, apps.secret_sealed),
+                 contact_email = excluded.contact_email, site_url = excluded.site_url,
+                 instagram_app_id = excluded.instagram_app_id,
+                 instagram_app_name = excluded.instagram_app_name,
+                 instagram_secret_hash = excluded.instagram_secret_hash,
+                 instagram_secret_sealed = CASE
+                     WHEN excluded.instagram_app_id IS NULL THEN NULL
+                     ELSE COALESCE(excluded.instagram_secret_sealed, apps.instagram_secret_sealed)
+                 END"
         ),
         params![
             &app.id,
@@ -470,6 +480,14 @@ async fn upsert_app(c: &mut dyn Conn, app: &App) -> Result<()> {
             &app.data_deletion_url,
             &app.secret_sealed,
             app.page_creation_allowed,
+            &app.contact_email,
+            &app.site_url,
+            app.instagram_app.as_ref().map(|i| i.id.as_str()),
+            app.instagram_app.as_ref().map(|i| i.name.as_str()),
+            app.instagram_app.as_ref().map(|i| i.secret_hash.as_str()),
+            app.instagram_app
+                .as_ref()
+                .and_then(|i| i.secret_sealed.as_deref()),
         ],
     )
     .await
@@ -898,6 +916,20 @@ impl<B: Backend> AppStore for SqlStore<B> {
         self.one::<AppRow>(
             concat!("SELECT ", app_columns!(), " FROM apps WHERE id = $1"),
             params![id],
+        )
+        .await?
+        .map(App::try_from)
+        .transpose()
+    }
+
+    async fn find_app_by_instagram_app_id(&self, instagram_app_id: &str) -> Result<Option<App>> {
+        self.one::<AppRow>(
+            concat!(
+                "SELECT ",
+                app_columns!(),
+                " FROM apps WHERE instagram_app_id = $1"
+            ),
+            params![instagram_app_id],
         )
         .await?
         .map(App::try_from)

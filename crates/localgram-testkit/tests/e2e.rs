@@ -7,6 +7,12 @@
 //! calls graph.instagram.com and graph.facebook.com with `fetch` (CORS, a preflight, JSONP) and
 //! shows the answers; its screenshot is `cors-page.png`.
 //!
+//! `node e2e/guide.mjs` follows the eight App Dashboard steps of the Instagram token guides by
+//! their visible texts, once in Chinese and once in Korean, each on a server without apps, to a
+//! token that reads `/me` (`docs/dashboard.md#guide`); its screenshots go to the artifact
+//! directory, or with `LOCALGRAM_UPDATE_SCREENSHOTS=1` to `docs/screenshots/`, which the README
+//! shows.
+//!
 //! When node, `e2e/node_modules` or `/usr/bin/chromium` is missing, the test prints a `skipped:`
 //! line and passes, unless `LOCALGRAM_E2E_REQUIRED=1` (as `.ci/run` sets), where it fails.
 
@@ -186,4 +192,79 @@ async fn browser_page_on_another_origin_reads_the_graph_hosts() {
     let meta = std::fs::metadata(artifacts.join("cors-page.png"))
         .unwrap_or_else(|e| panic!("no screenshot cors-page.png: {e}"));
     assert!(meta.len() > 1000, "cors-page.png is too small");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_follows_the_guides_steps_in_chinese_and_korean_to_a_working_token() {
+    let root = workspace_root();
+    if let Some(why) = missing(&root) {
+        if std::env::var("LOCALGRAM_E2E_REQUIRED").as_deref() == Ok("1") {
+            panic!("LOCALGRAM_E2E_REQUIRED=1 but the browser tests cannot run: {why}");
+        }
+        println!("skipped: {why}");
+        return;
+    }
+    let committed = root.join("docs/screenshots");
+    let shots = if std::env::var("LOCALGRAM_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        committed.clone()
+    } else {
+        artifact_dir(&root).join("guide")
+    };
+    for lang in ["zh", "ko"] {
+        // A server of its own for each language: no app, Instagram accounts only.
+        let server = TestServer::spawn_with(TestOptions {
+            backend: Backend::Sqlite,
+            world: Some(ACCOUNTS_ONLY.to_owned()),
+            ..Default::default()
+        })
+        .await;
+        assert!(server.state.platform.list_apps().await.unwrap().is_empty());
+        for step in 1..=8 {
+            let _ = std::fs::remove_file(shots.join(format!("guide-{lang}-{step}.png")));
+        }
+        let run = tokio::process::Command::new("node")
+            .arg(root.join("e2e/guide.mjs"))
+            .arg(&server.base)
+            .arg(lang)
+            .arg(&shots)
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(180), run)
+            .await
+            .expect("the guide took more than 3 minutes")
+            .expect("cannot run node");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        println!("{stdout}");
+        assert!(
+            out.status.success() && stdout.contains("RESULT ok"),
+            "the {lang} guide failed ({}):\n{stdout}\n{stderr}\nscreenshots: {}",
+            out.status,
+            shots.display()
+        );
+        for step in 1..=8 {
+            let shot = format!("guide-{lang}-{step}.png");
+            let meta = std::fs::metadata(shots.join(&shot))
+                .unwrap_or_else(|e| panic!("no screenshot {shot}: {e}"));
+            assert!(meta.len() > 1000, "{shot} is too small");
+            // The README shows the committed ones.
+            assert!(
+                committed.join(&shot).is_file(),
+                "docs/screenshots/{shot} is not committed"
+            );
+        }
+        // What the browser did is in the database: the app, its Instagram app, the Site URL,
+        // the contact e-mail, the accepted tester.
+        let apps = server.state.platform.list_apps().await.unwrap();
+        assert_eq!(apps.len(), 1);
+        let app = &apps[0];
+        assert_eq!(app.contact_email.as_deref(), Some("dev@guide.example"));
+        assert_eq!(app.site_url.as_deref(), Some("https://guide.example/"));
+        assert!(app.instagram_app.is_some());
+        let testers = server.state.platform.testers_of(&app.id).await.unwrap();
+        assert_eq!(
+            testers[0].0.status,
+            localgram_core::model::TesterStatus::Accepted
+        );
+    }
 }

@@ -345,6 +345,9 @@ fn app(id: &str, name: &str) -> App {
         deauthorize_callback_url: None,
         data_deletion_url: None,
         page_creation_allowed: false,
+        contact_email: None,
+        site_url: None,
+        instagram_app: None,
     }
 }
 
@@ -2877,6 +2880,45 @@ async fn story_dashboard_apps(ctx: &Ctx) {
     created.page_creation_allowed = true;
     store.save_app(&created).await.unwrap();
     assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+
+    // The guide's fields: contact e-mail, Site URL, the Instagram app (found by its own id,
+    // never by the app's; its sealed secret kept when a save carries none, dropped with it).
+    assert_eq!(
+        store.find_app_by_instagram_app_id("1003").await.unwrap(),
+        None
+    );
+    created.contact_email = Some("dev@z.example".into());
+    created.site_url = Some("https://z.example/".into());
+    created.instagram_app = Some(localgram_core::model::InstagramApp {
+        id: "2003".into(),
+        name: "Aardvark IG".into(),
+        secret_hash: "ig-hash".into(),
+        secret_sealed: Some("v1.sealed-ig".into()),
+    });
+    store.save_app(&created).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+    assert_eq!(
+        store.find_app_by_instagram_app_id("2003").await.unwrap(),
+        Some(created.clone())
+    );
+    let mut unsealed = created.clone();
+    unsealed.instagram_app.as_mut().unwrap().secret_sealed = None;
+    store.save_app(&unsealed).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(created.clone()));
+    // Another app cannot take the same Instagram app id.
+    let mut thief = app("1004", "Thief");
+    thief.instagram_app = created.instagram_app.clone();
+    assert!(store.save_app(&thief).await.is_err());
+    assert_eq!(store.find_app("1004").await.unwrap(), None);
+    let mut without = created.clone();
+    without.instagram_app = None;
+    store.save_app(&without).await.unwrap();
+    assert_eq!(store.find_app("1003").await.unwrap(), Some(without));
+    assert_eq!(
+        store.find_app_by_instagram_app_id("2003").await.unwrap(),
+        None
+    );
+    store.save_app(&created).await.unwrap();
     let all = store.list_apps().await.unwrap();
     assert_eq!(all.len(), 3);
     assert_eq!(all[0], created, "ordered by name");
@@ -3774,6 +3816,33 @@ async fn story_snapshots(ctx: &Ctx) {
         store.find_media(&media.id).await.unwrap().as_ref(),
         Some(media)
     );
+
+    // A snapshot saved before migration 0011 (no guide columns on its apps) restores, the new
+    // columns empty.
+    let guide_columns = [
+        "contact_email",
+        "site_url",
+        "instagram_app_id",
+        "instagram_app_name",
+        "instagram_secret_hash",
+        "instagram_secret_sealed",
+    ];
+    let snap_id = ctx
+        .count("SELECT id FROM snapshots WHERE name = 'base'")
+        .await;
+    for column in guide_columns {
+        ctx.exec(&format!(
+            "ALTER TABLE snap_{snap_id}_apps DROP COLUMN {column}"
+        ))
+        .await;
+    }
+    store.reset(None).await.unwrap();
+    store
+        .restore_snapshot("base")
+        .await
+        .unwrap()
+        .expect("an older snapshot restores");
+    assert_eq!(store.dump_state().await.unwrap(), dump);
 
     // Saving under the same name replaces it; names are listed in order.
     store

@@ -119,6 +119,22 @@ async fn clear_state(c: &mut dyn Conn, lock: bool) -> Result<()> {
     Ok(())
 }
 
+/// The columns of a snapshot table, quoted and comma-separated; empty when it does not exist.
+async fn snapshot_columns(c: &mut dyn Conn, table: &str, postgres: bool) -> Result<String> {
+    let sql = if postgres {
+        "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+    } else {
+        "SELECT name FROM pragma_table_info($1) ORDER BY cid"
+    };
+    let names: Vec<(String,)> = all(c, sql, params![table]).await?;
+    Ok(names
+        .iter()
+        .map(|(n,)| format!("\"{}\"", n.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
 async fn find_snapshot(c: &mut dyn Conn, name: &str) -> Result<Option<SnapshotRow>> {
     one::<SnapshotRow>(
         c,
@@ -214,11 +230,18 @@ impl<B: Backend> StateStore for SqlStore<B> {
                     };
                     clear_state(c, lock).await?;
                     for table in STATE_TABLES {
+                        let copy = snapshot_table(row.id, table);
+                        // By the snapshot's own columns: a snapshot saved before a migration
+                        // added columns (or tables) restores, the new columns taking their
+                        // defaults.
+                        let columns = snapshot_columns(c, &copy, lock).await?;
+                        if columns.is_empty() {
+                            continue;
+                        }
                         exec(
                             c,
                             &format!(
-                                "INSERT INTO {table} SELECT * FROM {}",
-                                snapshot_table(row.id, table)
+                                "INSERT INTO {table} ({columns}) SELECT {columns} FROM {copy}"
                             ),
                             params![],
                         )

@@ -17,6 +17,7 @@ mod fb_instagram;
 mod graph_cache;
 mod graph_me;
 mod graph_media;
+mod guide;
 mod hardening;
 mod login_consent;
 mod long_lived;

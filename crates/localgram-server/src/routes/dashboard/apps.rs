@@ -183,15 +183,16 @@ struct RoleRow {
 
 /// What a refused form typed, kept on the page that says why.
 #[derive(Default)]
-struct Typed {
-    form: &'static str,
-    settings: Option<AppSettingsInput>,
-    redirect_new: String,
-    edit_old: String,
-    edit_new: String,
-    tester: String,
-    role_user: String,
-    role: String,
+pub(super) struct Typed {
+    pub(super) form: &'static str,
+    pub(super) settings: Option<AppSettingsInput>,
+    pub(super) redirect_new: String,
+    pub(super) edit_old: String,
+    pub(super) edit_new: String,
+    pub(super) tester: String,
+    pub(super) role_user: String,
+    pub(super) role: String,
+    pub(super) site_url: String,
 }
 
 #[derive(Template)]
@@ -211,9 +212,19 @@ struct AppPage<'a> {
     roles: Vec<RoleRow>,
     generator_ready: bool,
     typed: Typed,
+    has_basic_display: bool,
+    product_cards: Vec<(&'static str, &'static str, bool)>,
 }
 
 impl AppPage<'_> {
+    fn site_url_value(&self) -> &str {
+        if self.typed.form == "platform" {
+            &self.typed.site_url
+        } else {
+            self.app.site_url.as_deref().unwrap_or("")
+        }
+    }
+
     fn edit_value<'s>(&'s self, uri: &'s str) -> &'s str {
         if self.typed.form == "redirect_edit" && self.typed.edit_old == uri {
             &self.typed.edit_new
@@ -229,8 +240,17 @@ const PRODUCTS: [Product; 3] = [
     Product::FacebookLogin,
 ];
 
+/// The catalogue key of a product's name.
+fn product_key(p: Product) -> &'static str {
+    match p {
+        Product::InstagramBasicDisplay => "product.instagram_basic_display",
+        Product::InstagramLogin => "product.instagram_login",
+        Product::FacebookLogin => "product.facebook_login",
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
-async fn app_page(
+pub(super) async fn app_page(
     state: &AppState,
     l: Lang,
     session: &session::Session,
@@ -302,6 +322,11 @@ async fn app_page(
             roles,
             generator_ready: localgram_core::dashboard::generator_scopes(app).is_some(),
             typed,
+            has_basic_display: app.products.contains(&Product::InstagramBasicDisplay),
+            product_cards: PRODUCTS
+                .iter()
+                .map(|p| (product_key(*p), p.as_str(), app.products.contains(p)))
+                .collect(),
         },
     ))
 }
@@ -349,7 +374,7 @@ async fn get_app(
 
 /// Runs one app form: checks it, applies `apply`, and answers 303 `?done={done}` on success or
 /// the app page with the refusal (400) and what was typed.
-async fn app_form<F, Fut>(
+pub(super) async fn app_form<F, Fut>(
     state: AppState,
     jar: SignedCookieJar,
     id: String,

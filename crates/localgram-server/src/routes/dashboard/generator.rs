@@ -47,7 +47,7 @@ fn slot(app_id: &str, user: &str) -> String {
 }
 
 /// The app and the tester's account, or the page that says why not.
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     l: Lang,
     app_id: &str,

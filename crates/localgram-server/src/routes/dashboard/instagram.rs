@@ -399,10 +399,28 @@ async fn post_remove(
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok(see_other("/instagram"));
     };
-    state
-        .platform
-        .remove_authorized_app(&user.id, &app_id)
-        .await
-        .map_err(internal)?;
+    // The removal and then the app's callbacks run on a task of their own: a dropped request
+    // cannot leave the tokens revoked without the callbacks (docs/dashboard.md#removal-callbacks).
+    let task_state = state.clone();
+    let removed = tokio::spawn(async move {
+        let revoked = task_state
+            .platform
+            .remove_authorized_app(&user.id, &app_id)
+            .await?;
+        if revoked > 0 {
+            match task_state
+                .platform
+                .removal_callbacks(&app_id, &user.id)
+                .await
+            {
+                Ok(callbacks) => {
+                    crate::outgoing::send(&task_state, callbacks);
+                }
+                Err(e) => tracing::warn!(error = %e, app = %app_id, "cannot prepare the callbacks"),
+            }
+        }
+        Ok::<_, localgram_core::dashboard::DashboardError>(revoked)
+    });
+    removed.await.map_err(internal)?.map_err(internal)?;
     Ok(see_other("/instagram/apps?done=app_removed"))
 }

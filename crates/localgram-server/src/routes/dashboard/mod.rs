@@ -1,5 +1,6 @@
 //! The App Dashboard at the root (`/`): the developer side (apps, settings, redirect URIs,
-//! testers, roles, the User Token Generator), the Instagram side (`/instagram`: profile, tester
+//! testers, roles, the User Token Generator, and the token guide's steps with Meta's names in
+//! `guide.rs`, docs/dashboard.md#guide), the Instagram side (`/instagram`: profile, tester
 //! invitations, authorized apps) and the emulator views (`/emulator`: clock, recent calls, rate
 //! usage, uploads).
 //!
@@ -17,6 +18,7 @@
 mod apps;
 mod emulator;
 mod generator;
+mod guide;
 mod instagram;
 mod webhooks;
 
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(instagram::router())
         .merge(generator::router())
         .merge(webhooks::router())
+        .merge(guide::router())
         .merge(emulator::forms_router())
         .route("/lang/{code}", get(get_lang))
         .route("/unlock", get(get_unlock).post(post_unlock))
