@@ -1074,6 +1074,84 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         "calls.duration",
         ["Duration", "Tid", "耗时", "소요 시간", "Thời lượng"],
     ),
+    ("calls.host", ["Host", "Värd", "主机", "호스트", "Máy chủ"]),
+    ("calls.any", ["Any", "Alla", "全部", "전체", "Tất cả"]),
+    ("calls.filter", ["Filter", "Filtrera", "筛选", "필터", "Lọc"]),
+    (
+        "calls.clear_filter",
+        [
+            "Show all",
+            "Visa alla",
+            "显示全部",
+            "모두 보기",
+            "Hiện tất cả",
+        ],
+    ),
+    (
+        "calls.matched",
+        [
+            "Matching calls:",
+            "Matchande anrop:",
+            "匹配的调用：",
+            "일치하는 호출:",
+            "Lệnh gọi khớp:",
+        ],
+    ),
+    (
+        "clock.times_help",
+        [
+            "Every time on this page is on the test clock, shown in your browser's time zone (hover for the exact instant).",
+            "Alla tider på sidan följer testklockan och visas i webbläsarens tidszon (håll muspekaren över för exakt tidpunkt).",
+            "本页所有时间均为测试时钟时间，按浏览器所在时区显示（悬停可查看精确时刻）。",
+            "이 페이지의 모든 시간은 테스트 시계 기준이며 브라우저의 시간대로 표시됩니다(마우스를 올리면 정확한 시각이 보입니다).",
+            "Mọi thời gian trên trang này theo đồng hồ thử nghiệm, hiển thị theo múi giờ của trình duyệt (di chuột để xem thời điểm chính xác).",
+        ],
+    ),
+    (
+        "rate.x_axis",
+        [
+            "Minutes ago (0 = now)",
+            "Minuter sedan (0 = nu)",
+            "分钟前（0 = 现在）",
+            "분 전 (0 = 현재)",
+            "Số phút trước (0 = bây giờ)",
+        ],
+    ),
+    (
+        "rate.y_axis",
+        [
+            "Calls per minute",
+            "Anrop per minut",
+            "每分钟调用次数",
+            "분당 호출 수",
+            "Lệnh gọi mỗi phút",
+        ],
+    ),
+    (
+        "rate.legend",
+        ["Legend", "Teckenförklaring", "图例", "범례", "Chú giải"],
+    ),
+    ("rate.colour", ["Colour", "Färg", "颜色", "색상", "Màu"]),
+    (
+        "err.calls_host",
+        [
+            "Host: choose one of the listed Meta hosts.",
+            "Värd: välj en av de listade Meta-värdarna.",
+            "主机：请选择列出的 Meta 主机之一。",
+            "호스트: 목록의 Meta 호스트 중 하나를 선택하세요.",
+            "Máy chủ: hãy chọn một trong các máy chủ Meta được liệt kê.",
+        ],
+    ),
+    (
+        "err.calls_status",
+        [
+            "Status: an HTTP status from 100 to 599, such as 200 or 400.",
+            "Status: en HTTP-status från 100 till 599, till exempel 200 eller 400.",
+            "状态：100 到 599 之间的 HTTP 状态码，例如 200 或 400。",
+            "상태: 200이나 400처럼 100에서 599 사이의 HTTP 상태 코드입니다.",
+            "Trạng thái: mã HTTP từ 100 đến 599, ví dụ 200 hoặc 400.",
+        ],
+    ),
     (
         "upload.title",
         [
@@ -1113,6 +1191,10 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     (
         "common.copy",
         ["Copy", "Kopiera", "复制", "복사", "Sao chép"],
+    ),
+    (
+        "common.copied",
+        ["Copied", "Kopierat", "已复制", "복사됨", "Đã sao chép"],
     ),
     (
         "done.created",
@@ -1985,7 +2067,7 @@ mod tests {
             // Keys passed around as values: "tester.pending", "app.mode_live", "media.video",
             // "err.fault_app", …
             for part in text.split('"').skip(1).step_by(2) {
-                let known = ["tester.", "app.mode_", "media.", "err.fault_"];
+                let known = ["tester.", "app.mode_", "media.", "err.fault_", "err.calls_"];
                 if known.iter().any(|p| part.starts_with(p)) && !part.contains(' ') {
                     keys.insert(part.to_owned());
                 }
