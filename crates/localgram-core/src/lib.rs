@@ -21,6 +21,7 @@ pub mod media;
 pub mod model;
 pub mod oauth;
 pub mod pages;
+pub mod people;
 pub mod params;
 pub mod pkce;
 pub mod platform;

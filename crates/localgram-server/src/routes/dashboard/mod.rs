@@ -18,6 +18,7 @@ mod apps;
 mod emulator;
 mod generator;
 mod instagram;
+mod people;
 
 use crate::error::{ApiError, Result};
 use crate::http::headers::html_security_headers;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let forms = Router::new()
         .merge(apps::router())
         .merge(instagram::router())
+        .merge(people::router())
         .merge(generator::router())
         .merge(emulator::forms_router())
         .route("/lang/{code}", get(get_lang))
