@@ -58,8 +58,10 @@ pub struct Call {
     pub graph_code: i64,
     /// How long the call took, in microseconds. The in-process journal keeps them exactly; the
     /// database's (PostgreSQL) keeps whole milliseconds, so a call read back from it has a
-    /// multiple of 1000 here.
+    /// multiple of 1000 here and `whole_ms` set.
     pub duration_us: u64,
+    /// The duration was read back in whole milliseconds (rounded down), not microseconds.
+    pub whole_ms: bool,
 }
 
 impl Default for Call {
@@ -77,6 +79,7 @@ impl Default for Call {
             status: 0,
             graph_code: 0,
             duration_us: 0,
+            whole_ms: false,
         }
     }
 }
@@ -210,6 +213,7 @@ pub async fn recent(
             duration_us: u64::try_from(r.latency_ms)
                 .unwrap_or(0)
                 .saturating_mul(1000),
+            whole_ms: true,
         })
         .collect())
 }

@@ -1305,11 +1305,11 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     (
         "clock.offset",
         [
-            "Ahead of real time",
-            "Före verklig tid",
-            "领先真实时间",
-            "실제 시간보다 앞섬",
-            "Nhanh hơn giờ thực",
+            "Offset from real time",
+            "Skillnad mot verklig tid",
+            "与真实时间的偏差",
+            "실제 시간과의 차이",
+            "Chênh lệch so với giờ thực",
         ],
     ),
     (

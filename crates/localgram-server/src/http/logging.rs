@@ -149,6 +149,7 @@ pub async fn log_requests(
                 status,
                 graph_code: code.unwrap_or(0),
                 duration_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                whole_ms: false,
             },
         )
         .await;

@@ -185,8 +185,7 @@ struct CallRow {
     /// The time of day on the test clock, UTC, shown until the script rewrites it.
     at_short: String,
     method: String,
-    host: String,
-    /// The path after the host.
+    /// The path as served, host prefix included.
     path: String,
     app: String,
     status: u16,
@@ -296,7 +295,15 @@ impl CallsQuery {
 }
 
 /// A duration for people: microseconds under a millisecond, tenths of a millisecond under ten.
-pub fn human_duration(us: u64) -> String {
+/// A duration known in whole milliseconds only (`whole_ms`, the shared journal on PostgreSQL)
+/// is shown so: `< 1 ms`, `3 ms`.
+pub fn human_duration(us: u64, whole_ms: bool) -> String {
+    if whole_ms {
+        return match us / 1000 {
+            0 => "< 1 ms".into(),
+            ms => format!("{ms} ms"),
+        };
+    }
     match us {
         0..1000 => format!("{us} µs"),
         1000..10_000 => format!("{}.{} ms", us / 1000, (us % 1000) / 100),
@@ -486,13 +493,7 @@ async fn emulator_page(
             at: c.at.format(&Rfc3339).unwrap_or_default(),
             at_short: short_time(c.at),
             method: c.method.clone(),
-            host: c.host.clone(),
-            path: c
-                .path
-                .strip_prefix(&format!("/{}", c.host))
-                .filter(|p| !c.host.is_empty() && !p.is_empty())
-                .unwrap_or(&c.path)
-                .to_owned(),
+            path: c.path.clone(),
             app: c.app.as_deref().map_or_else(|| "-".into(), &name_of),
             status: c.status,
             graph_code: if c.graph_code == 0 {
@@ -500,7 +501,7 @@ async fn emulator_page(
             } else {
                 c.graph_code.to_string()
             },
-            duration: human_duration(c.duration_us),
+            duration: human_duration(c.duration_us, c.whole_ms),
         })
         .collect();
     let default_limit = state.platform.settings.rate_defaults.app_calls_per_hour;
