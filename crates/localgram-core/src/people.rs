@@ -31,7 +31,13 @@ pub const ACCOUNT_TYPES: [(&str, bool); 3] = [
     ("MEDIA_CREATOR", true),
 ];
 /// The tasks of the user who creates a Page in the dashboard: all of them.
-pub const OWNER_TASKS: [&str; 5] = ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"];
+pub const OWNER_TASKS: [&str; 5] = [
+    "ANALYZE",
+    "ADVERTISE",
+    "MODERATE",
+    "CREATE_CONTENT",
+    "MANAGE",
+];
 /// The category of a Page made in the dashboard (as in a world file without one).
 pub const PAGE_CATEGORY: &str = "COMMUNITY_SERVICES";
 
@@ -226,7 +232,12 @@ impl Platform {
             return Err(PeopleError::BadAccountType);
         }
         let name = check_name(&input.name, false)?;
-        if self.store.find_ig_user_by_username(username).await?.is_some() {
+        if self
+            .store
+            .find_ig_user_by_username(username)
+            .await?
+            .is_some()
+        {
             return Err(PeopleError::UsernameTaken);
         }
         let mut id = format!("17841{}", self.rng.digits('4', 12));
@@ -445,10 +456,12 @@ mod tests {
 
     #[test]
     fn usernames_and_emails_follow_the_rules() {
-        for ok in ["jane.doe", "a", "under_score", "x123456789012345678901234567890"
-            .get(..30)
-            .unwrap_or("")]
-        {
+        for ok in [
+            "jane.doe",
+            "a",
+            "under_score",
+            "x123456789012345678901234567890".get(..30).unwrap_or(""),
+        ] {
             assert!(valid_username(ok), "{ok}");
         }
         for bad in ["", "has space", "dash-ed", "é", &"a".repeat(31)] {
@@ -457,7 +470,9 @@ mod tests {
         for ok in ["a@b.co", "first.last@mail.example.com"] {
             assert!(valid_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "@b.co", "a@.co", "a b@c.de", "a@b@c.de", "a@b.", "a@b.co."] {
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a b@c.de", "a@b@c.de", "a@b.", "a@b.co.",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
         assert!(check_password("12345").is_err());

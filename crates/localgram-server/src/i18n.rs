@@ -139,7 +139,10 @@ pub const DONE_KEYS: &[&str] = &[
 /// Key, then English, Swedish, Chinese, Korean, Vietnamese.
 pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     // People and Pages
-    ("nav.people", ["People", "Personer", "用户与主页", "사람", "Người dùng"]),
+    (
+        "nav.people",
+        ["People", "Personer", "用户与主页", "사람", "Người dùng"],
+    ),
     (
         "people.title",
         [
@@ -162,7 +165,13 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "people.made_id",
-        ["Created, id:", "Skapad, id:", "已创建，ID：", "생성됨, ID:", "Đã tạo, ID:"],
+        [
+            "Created, id:",
+            "Skapad, id:",
+            "已创建，ID：",
+            "생성됨, ID:",
+            "Đã tạo, ID:",
+        ],
     ),
     (
         "people.accounts",
@@ -186,12 +195,24 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "people.username",
-        ["Username", "Användarnamn", "用户名", "사용자 이름", "Tên người dùng"],
+        [
+            "Username",
+            "Användarnamn",
+            "用户名",
+            "사용자 이름",
+            "Tên người dùng",
+        ],
     ),
     ("people.id", ["Id", "Id", "ID", "ID", "ID"]),
     (
         "people.account_type",
-        ["Account type", "Kontotyp", "账户类型", "계정 유형", "Loại tài khoản"],
+        [
+            "Account type",
+            "Kontotyp",
+            "账户类型",
+            "계정 유형",
+            "Loại tài khoản",
+        ],
     ),
     (
         "people.new_instagram",
@@ -203,7 +224,10 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "Tài khoản Instagram mới",
         ],
     ),
-    ("people.password", ["Password", "Lösenord", "密码", "비밀번호", "Mật khẩu"]),
+    (
+        "people.password",
+        ["Password", "Lösenord", "密码", "비밀번호", "Mật khẩu"],
+    ),
     ("people.name", ["Name", "Namn", "名称", "이름", "Tên"]),
     (
         "people.instagram_help",
@@ -215,7 +239,10 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "PERSONAL là tài khoản cá nhân; BUSINESS và MEDIA_CREATOR là tài khoản chuyên nghiệp, có thể liên kết với Trang.",
         ],
     ),
-    ("people.create", ["Create", "Skapa", "创建", "만들기", "Tạo"]),
+    (
+        "people.create",
+        ["Create", "Skapa", "创建", "만들기", "Tạo"],
+    ),
     (
         "people.new_facebook",
         [
@@ -226,14 +253,23 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
             "Người dùng Facebook mới",
         ],
     ),
-    ("people.email", ["Email", "E-post", "电子邮箱", "이메일", "Email"]),
+    (
+        "people.email",
+        ["Email", "E-post", "电子邮箱", "이메일", "Email"],
+    ),
     (
         "people.new_page",
         ["New Page", "Ny sida", "新建主页", "새 페이지", "Trang mới"],
     ),
     (
         "people.page_name",
-        ["Page name", "Sidans namn", "主页名称", "페이지 이름", "Tên Trang"],
+        [
+            "Page name",
+            "Sidans namn",
+            "主页名称",
+            "페이지 이름",
+            "Tên Trang",
+        ],
     ),
     (
         "people.owner",
@@ -278,11 +314,23 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "people.media_type",
-        ["Media type", "Mediatyp", "媒体类型", "미디어 유형", "Loại nội dung"],
+        [
+            "Media type",
+            "Mediatyp",
+            "媒体类型",
+            "미디어 유형",
+            "Loại nội dung",
+        ],
     ),
     (
         "people.add_media",
-        ["Add media", "Lägg till", "添加媒体", "미디어 추가", "Thêm nội dung"],
+        [
+            "Add media",
+            "Lägg till",
+            "添加媒体",
+            "미디어 추가",
+            "Thêm nội dung",
+        ],
     ),
     (
         "done.person_created",
@@ -346,12 +394,27 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     (
         "comment.media",
-        ["Media id", "Media-id", "媒体 ID", "미디어 ID", "ID nội dung"],
+        [
+            "Media id",
+            "Media-id",
+            "媒体 ID",
+            "미디어 ID",
+            "ID nội dung",
+        ],
     ),
-    ("comment.text", ["Comment", "Kommentar", "评论", "댓글", "Bình luận"]),
+    (
+        "comment.text",
+        ["Comment", "Kommentar", "评论", "댓글", "Bình luận"],
+    ),
     (
         "comment.submit",
-        ["Post comment", "Publicera", "发布评论", "댓글 게시", "Đăng bình luận"],
+        [
+            "Post comment",
+            "Publicera",
+            "发布评论",
+            "댓글 게시",
+            "Đăng bình luận",
+        ],
     ),
     (
         "err.people_username",
@@ -1456,7 +1519,10 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     ),
     ("calls.host", ["Host", "Värd", "主机", "호스트", "Máy chủ"]),
     ("calls.any", ["Any", "Alla", "全部", "전체", "Tất cả"]),
-    ("calls.filter", ["Filter", "Filtrera", "筛选", "필터", "Lọc"]),
+    (
+        "calls.filter",
+        ["Filter", "Filtrera", "筛选", "필터", "Lọc"],
+    ),
     (
         "calls.clear_filter",
         [

@@ -30,10 +30,7 @@ async fn get_icon() -> impl IntoResponse {
 fn asset(body: &'static str, content_type: &'static str) -> axum::response::Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

@@ -1153,7 +1153,9 @@ fn micros(shown: &str) -> u64 {
     if let Some(us) = shown.strip_suffix(" µs") {
         return us.parse().unwrap_or_else(|_| panic!("{shown}"));
     }
-    let ms = shown.strip_suffix(" ms").unwrap_or_else(|| panic!("{shown}"));
+    let ms = shown
+        .strip_suffix(" ms")
+        .unwrap_or_else(|| panic!("{shown}"));
     let (whole, tenths) = ms.split_once('.').unwrap_or((ms, "0"));
     whole.parse::<u64>().unwrap_or_else(|_| panic!("{shown}")) * 1000
         + tenths.parse::<u64>().unwrap_or_else(|_| panic!("{shown}")) * 100
@@ -1197,7 +1199,10 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         );
         assert!(page.text.contains("id=\"x-axis\""), "{b}");
         assert!(page.text.contains("Calls per minute"), "{b}");
-        assert!(cells(&page.text, "app").contains(&"Social Sizzle".to_owned()), "{b}");
+        assert!(
+            cells(&page.text, "app").contains(&"Social Sizzle".to_owned()),
+            "{b}"
+        );
         // The test clock's time, with its offset from real time in days, hours, minutes.
         let offset_before = element_text(&page.text, "clock-offset").unwrap();
         let well_formed = |o: &str| {
@@ -1208,7 +1213,10 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
                         && ["d", "h", "min", "s"].contains(&p[1])
                 })
         };
-        assert!(well_formed(&offset_before) || offset_before == "0 s", "{b}: {offset_before}");
+        assert!(
+            well_formed(&offset_before) || offset_before == "0 s",
+            "{b}: {offset_before}"
+        );
         assert!(page.text.contains("2026-11-20 12:00:00 UTC"), "{b}");
 
         // Filters are query parameters the server applies.
@@ -1217,18 +1225,29 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         let statuses = cells(&only.text, "status");
         assert!(!statuses.is_empty(), "{b}");
         assert!(statuses.iter().all(|s| s == "400"), "{b}: {statuses:?}");
-        assert!(only.text.contains("value=\"400\""), "{b}: the filter is kept");
+        assert!(
+            only.text.contains("value=\"400\""),
+            "{b}: the filter is kept"
+        );
         let fb = get(&br, &server.url("/emulator?host=graph.facebook.com")).await;
         assert!(fb.text.contains("id=\"no-calls\""), "{b}");
-        let hosts = get(&br, &server.url("/emulator?host=graph.instagram.com&status=")).await;
+        let hosts = get(
+            &br,
+            &server.url("/emulator?host=graph.instagram.com&status="),
+        )
+        .await;
         let shown = cells(&hosts.text, "path");
         assert!(!shown.is_empty(), "{b}");
         assert!(
-            shown.iter().all(|p| p.starts_with("<code>/graph.instagram.com/")),
+            shown
+                .iter()
+                .all(|p| p.starts_with("<code>/graph.instagram.com/")),
             "{b}: {shown:?}"
         );
         assert!(
-            cells(&page.text, "path").iter().any(|p| p.starts_with("<code>/api.instagram.com/")),
+            cells(&page.text, "path")
+                .iter()
+                .any(|p| p.starts_with("<code>/api.instagram.com/")),
             "{b}: the unfiltered list has the code exchange too"
         );
         let by_app = get(&br, &server.url(&format!("/emulator?app={APP_ID}"))).await;
@@ -1240,10 +1259,17 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         // A bad filter: 400, and the message names the field.
         let bad = get(&br, &server.url("/emulator?status=abc")).await;
         assert_page(&bad, 400, b);
-        assert!(bad.text.contains("Status: an HTTP status from 100 to 599"), "{b}");
+        assert!(
+            bad.text.contains("Status: an HTTP status from 100 to 599"),
+            "{b}"
+        );
         let bad = get(&br, &server.url("/emulator?host=evil.example")).await;
         assert_page(&bad, 400, b);
-        assert!(bad.text.contains("Host: choose one of the listed Meta hosts."), "{b}");
+        assert!(
+            bad.text
+                .contains("Host: choose one of the listed Meta hosts."),
+            "{b}"
+        );
 
         // After advancing the clock, the offset is in days, hours and minutes.
         let res = submit(
@@ -1258,7 +1284,10 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         let page = get(&br, &server.url("/emulator")).await;
         let offset_after = element_text(&page.text, "clock-offset").unwrap();
         assert_ne!(offset_after, offset_before, "{b}");
-        assert!(well_formed(&offset_after) || offset_after == "0 s", "{b}: {offset_after}");
+        assert!(
+            well_formed(&offset_after) || offset_after == "0 s",
+            "{b}: {offset_after}"
+        );
         assert!(page.text.contains("2026-11-21 13:30:00 UTC"), "{b}");
     }
 }
@@ -1273,14 +1302,22 @@ async fn dashboard_pages_link_the_icon_and_the_callback_names_the_only_app() {
             let res = get(&br, &server.url(path)).await;
             assert_eq!(res.status, 200, "{b}: {path}");
             assert_eq!(res.header("content-type"), Some("image/svg+xml"), "{b}");
-            assert!(res.text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{b}");
+            assert!(
+                res.text
+                    .starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+                "{b}"
+            );
         }
         let link = "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">";
         for path in ["/", "/emulator", "/people", "/instagram"] {
             let page = get(&br, &server.url(path)).await;
             assert!(page.text.contains(link), "{b}: {path}");
         }
-        let consent = get(&br, &server.url("/_localgram/oauth/callback?error=access_denied")).await;
+        let consent = get(
+            &br,
+            &server.url("/_localgram/oauth/callback?error=access_denied"),
+        )
+        .await;
         assert!(consent.text.contains(link), "{b}: OAuth pages too");
         // The Copied notice's live region, translated.
         let sv = get(&br, &server.url("/lang/sv?back=/")).await;
@@ -1308,7 +1345,10 @@ async fn dashboard_pages_link_the_icon_and_the_callback_names_the_only_app() {
     .await;
     assert_eq!(page.status, 200);
     let command = element_text(&page.text, "curl").unwrap_or_default();
-    assert!(command.contains("-F client_id=990602627938555 "), "{command}");
+    assert!(
+        command.contains("-F client_id=990602627938555 "),
+        "{command}"
+    );
     assert!(!page.text.contains("YOUR_APP_ID"), "{}", page.text);
 }
 
@@ -1329,7 +1369,10 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
         let b = backend.name();
         let server = TestServer::spawn_with(TestOptions {
             backend: backend.clone(),
-            world: Some(format!("{}\n{CAFE_COMMENTS}", localgram_testkit::TEST_WORLD)),
+            world: Some(format!(
+                "{}\n{CAFE_COMMENTS}",
+                localgram_testkit::TEST_WORLD
+            )),
             ..Default::default()
         })
         .await;
@@ -1343,27 +1386,53 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
         let users = db.count("ig_users").await;
         for (form, message) in [
             (
-                [("username", "bad name"), ("password", "secret pw"), ("account_type", "PERSONAL"), ("name", "")],
+                [
+                    ("username", "bad name"),
+                    ("password", "secret pw"),
+                    ("account_type", "PERSONAL"),
+                    ("name", ""),
+                ],
                 "Username: 1 to 30 letters",
             ),
             (
-                [("username", TESTER), ("password", "secret pw"), ("account_type", "PERSONAL"), ("name", "")],
+                [
+                    ("username", TESTER),
+                    ("password", "secret pw"),
+                    ("account_type", "PERSONAL"),
+                    ("name", ""),
+                ],
                 "Username: another account already uses it.",
             ),
             (
-                [("username", "new.one"), ("password", "short"), ("account_type", "PERSONAL"), ("name", "")],
+                [
+                    ("username", "new.one"),
+                    ("password", "short"),
+                    ("account_type", "PERSONAL"),
+                    ("name", ""),
+                ],
                 "Password: 6 to 128 characters.",
             ),
             (
-                [("username", "new.one"), ("password", "secret pw"), ("account_type", "ROBOT"), ("name", "")],
+                [
+                    ("username", "new.one"),
+                    ("password", "secret pw"),
+                    ("account_type", "ROBOT"),
+                    ("name", ""),
+                ],
                 "Account type: choose PERSONAL, BUSINESS or MEDIA_CREATOR.",
             ),
         ] {
             let res = submit(&server, &br, "/people", "/people/instagram", &form).await;
             assert_page(&res, 400, b);
             assert!(res.text.contains(message), "{b}: {message}");
-            assert!(res.text.contains(&format!("value=\"{}\"", form[0].1)), "{b}");
-            assert!(!res.text.contains("secret pw"), "{b}: the password is not sent back");
+            assert!(
+                res.text.contains(&format!("value=\"{}\"", form[0].1)),
+                "{b}"
+            );
+            assert!(
+                !res.text.contains("secret pw"),
+                "{b}: the password is not sent back"
+            );
             assert_eq!(db.count("ig_users").await, users, "{b}: {message}");
         }
         let res = submit(
@@ -1371,13 +1440,21 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             &br,
             "/people",
             "/people/instagram",
-            &[("username", "commenter.one"), ("password", "commenter pw"), ("account_type", "PERSONAL"), ("name", "Commenter One")],
+            &[
+                ("username", "commenter.one"),
+                ("password", "commenter pw"),
+                ("account_type", "PERSONAL"),
+                ("name", "Commenter One"),
+            ],
         )
         .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_page_headers(&res.headers, b);
         let location = res.location().unwrap().to_owned();
-        assert!(location.starts_with("/people?done=person_created&id=17841"), "{b}: {location}");
+        assert!(
+            location.starts_with("/people?done=person_created&id=17841"),
+            "{b}: {location}"
+        );
         let stored = db
             .opt_string("SELECT password_hash FROM ig_users WHERE username = 'commenter.one'")
             .await
@@ -1395,19 +1472,29 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             &br,
             "/people",
             "/people/instagram",
-            &[("username", "pro.shop"), ("password", "pro shop pw"), ("account_type", "BUSINESS"), ("name", "")],
+            &[
+                ("username", "pro.shop"),
+                ("password", "pro shop pw"),
+                ("account_type", "BUSINESS"),
+                ("name", ""),
+            ],
         )
         .await;
         assert_eq!(res.status, 303, "{b}");
         let pro_id = db
-            .opt_string("SELECT id FROM ig_users WHERE username = 'pro.shop' AND account_type = 'BUSINESS'")
+            .opt_string(
+                "SELECT id FROM ig_users WHERE username = 'pro.shop' AND account_type = 'BUSINESS'",
+            )
             .await
             .unwrap();
 
         // Facebook users.
         let fb_users = db.count("fb_users").await;
         for (email, message) in [
-            ("not-an-email", "Email: an address such as name@example.com."),
+            (
+                "not-an-email",
+                "Email: an address such as name@example.com.",
+            ),
             ("", "Email: an address such as name@example.com."),
         ] {
             let res = submit(
@@ -1415,7 +1502,11 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
                 &br,
                 "/people",
                 "/people/facebook",
-                &[("name", "Fiona"), ("email", email), ("password", "fiona pw")],
+                &[
+                    ("name", "Fiona"),
+                    ("email", email),
+                    ("password", "fiona pw"),
+                ],
             )
             .await;
             assert_page(&res, 400, b);
@@ -1427,7 +1518,11 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             &br,
             "/people",
             "/people/facebook",
-            &[("name", "Fiona Page"), ("email", "Fiona@Example.com"), ("password", "fiona pw")],
+            &[
+                ("name", "Fiona Page"),
+                ("email", "Fiona@Example.com"),
+                ("password", "fiona pw"),
+            ],
         )
         .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
@@ -1441,24 +1536,45 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             &br,
             "/people",
             "/people/facebook",
-            &[("name", "Fiona Two"), ("email", "fiona@example.com"), ("password", "fiona pw")],
+            &[
+                ("name", "Fiona Two"),
+                ("email", "fiona@example.com"),
+                ("password", "fiona pw"),
+            ],
         )
         .await;
         assert_page(&again, 400, b);
-        assert!(again.text.contains("Email: another Facebook user already uses it."), "{b}");
+        assert!(
+            again
+                .text
+                .contains("Email: another Facebook user already uses it."),
+            "{b}"
+        );
 
         // Pages: the owner must exist, the linked account must be professional.
         let pages = db.count("pages").await;
         for (owner, instagram, message) in [
-            ("nobody@example.com", "", "Owner: no Facebook user has this id or email."),
-            ("fiona@example.com", "commenter.one", "only a professional (BUSINESS or MEDIA_CREATOR) account"),
+            (
+                "nobody@example.com",
+                "",
+                "Owner: no Facebook user has this id or email.",
+            ),
+            (
+                "fiona@example.com",
+                "commenter.one",
+                "only a professional (BUSINESS or MEDIA_CREATOR) account",
+            ),
         ] {
             let res = submit(
                 &server,
                 &br,
                 "/people",
                 "/people/pages",
-                &[("name", "Fiona's Shop"), ("owner", owner), ("instagram", instagram)],
+                &[
+                    ("name", "Fiona's Shop"),
+                    ("owner", owner),
+                    ("instagram", instagram),
+                ],
             )
             .await;
             assert_page(&res, 400, b);
@@ -1470,7 +1586,11 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             &br,
             "/people",
             "/people/pages",
-            &[("name", "Fiona's Shop"), ("owner", "Fiona@example.com"), ("instagram", "pro.shop")],
+            &[
+                ("name", "Fiona's Shop"),
+                ("owner", "Fiona@example.com"),
+                ("instagram", "pro.shop"),
+            ],
         )
         .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
@@ -1485,14 +1605,18 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             .unwrap()
             .to_owned();
         assert_eq!(
-            db.opt_string(&format!("SELECT instagram_business_account FROM pages WHERE id = '{page_id}'"))
-                .await,
+            db.opt_string(&format!(
+                "SELECT instagram_business_account FROM pages WHERE id = '{page_id}'"
+            ))
+            .await,
             Some(pro_id.clone()),
             "{b}"
         );
         assert_eq!(
-            db.count(&format!("page_roles WHERE page_id = '{page_id}' AND fb_user_id = '{fiona}'"))
-                .await,
+            db.count(&format!(
+                "page_roles WHERE page_id = '{page_id}' AND fb_user_id = '{fiona}'"
+            ))
+            .await,
             1,
             "{b}"
         );
@@ -1514,7 +1638,11 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             &br,
             "/people",
             "/people/media",
-            &[("owner", BUSINESS), ("media_type", "IMAGE"), ("caption", "Fresh bread")],
+            &[
+                ("owner", BUSINESS),
+                ("media_type", "IMAGE"),
+                ("caption", "Fresh bread"),
+            ],
         )
         .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
@@ -1529,7 +1657,12 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
 
         // commenter.one (signed in above) comments on sizzle.cafe's post.
         let profile = get(&br, &server.url("/instagram")).await;
-        assert!(profile.text.contains(&format!("<option value=\"{media_id}\">")), "{b}");
+        assert!(
+            profile
+                .text
+                .contains(&format!("<option value=\"{media_id}\">")),
+            "{b}"
+        );
         let count = |server: &TestServer| {
             let url = server.url(&format!(
                 "/graph.instagram.com/v22.0/{media_id}?fields=comments_count&access_token=IGAAlocalgramCafeDashComments"
@@ -1540,7 +1673,11 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
         let comments = db.count("ig_comments").await;
         for (media, text, message) in [
             (media_id.as_str(), "   ", "Comment: 1 to 2,200 characters."),
-            ("17999999999999999", "Hello", "Media id: no post has this id."),
+            (
+                "17999999999999999",
+                "Hello",
+                "Media id: no post has this id.",
+            ),
         ] {
             let res = submit(
                 &server,
@@ -1563,7 +1700,11 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
         )
         .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
-        assert_eq!(res.location(), Some("/instagram?done=commented#comment"), "{b}");
+        assert_eq!(
+            res.location(),
+            Some("/instagram?done=commented#comment"),
+            "{b}"
+        );
         let listed = get(
             &localgram_testkit::client(),
             &server.url(&format!(

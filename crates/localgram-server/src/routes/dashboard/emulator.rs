@@ -412,8 +412,9 @@ fn ticks(max: i64) -> (Vec<Tick>, Vec<Tick>) {
     let x = [60, 45, 30, 15, 0]
         .into_iter()
         .map(|ago| Tick {
-            pos: c.left + (CHART_MINUTES - 1 - ago.min(CHART_MINUTES - 1)) * (c.right - c.left)
-                / (CHART_MINUTES - 1),
+            pos: c.left
+                + (CHART_MINUTES - 1 - ago.min(CHART_MINUTES - 1)) * (c.right - c.left)
+                    / (CHART_MINUTES - 1),
             label: if ago == 0 {
                 "0".into()
             } else {
@@ -483,7 +484,11 @@ async fn emulator_page(
     let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let (error, filter_status, filter) = match query.filter() {
         Ok(f) => (error, status, f),
-        Err(key) => (Some(l.t(key)), StatusCode::BAD_REQUEST, CallFilter::default()),
+        Err(key) => (
+            Some(l.t(key)),
+            StatusCode::BAD_REQUEST,
+            CallFilter::default(),
+        ),
     };
     let selected = filter.select(recent.clone());
     let calls = selected

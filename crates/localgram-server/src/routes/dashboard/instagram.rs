@@ -213,7 +213,11 @@ async fn profile_page(
             .map_err(internal)?;
         others.extend(media.into_iter().map(|m| OtherMedia {
             label: match &m.caption {
-                Some(c) => format!("{}: {}", other.username, c.chars().take(40).collect::<String>()),
+                Some(c) => format!(
+                    "{}: {}",
+                    other.username,
+                    c.chars().take(40).collect::<String>()
+                ),
                 None => format!("{}: {}", other.username, m.media_type),
             },
             id: m.id,
