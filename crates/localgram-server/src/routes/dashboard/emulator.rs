@@ -519,7 +519,7 @@ async fn emulator_page(
                 .and_then(|a| a.rate_limits.app_calls_per_hour)
                 .unwrap_or(default_limit)
         },
-        &name_of,
+        name_of,
     );
     let (x_ticks, y_ticks) = ticks(max);
     let app_choices = apps

@@ -84,6 +84,7 @@ struct PeopleQuery {
     id: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn people_page(
     state: &AppState,
     l: Lang,
