@@ -122,7 +122,7 @@ fn escape(text: &str) -> String {
 const PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;background:#fafafa;color:#262626;margin:0}\
 .card{max-width:28rem;margin:3rem auto;background:#fff;border:1px solid #dbdbdb;padding:2rem;border-radius:4px}\
 .brand{font-weight:700;font-size:1.4rem;margin-top:0}h1{font-size:1.1rem}\
-#message{overflow-wrap:anywhere}.muted{color:#656565;font-size:.9rem}\
+#message{overflow-wrap:anywhere}\
 @media (max-width:30rem){.card{margin:.5rem;padding:1rem}}";
 
 async fn respond(
@@ -136,7 +136,7 @@ async fn respond(
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Localgram: {}</title><style>{PAGE_STYLE}</style></head>\n\
          <body><main class=\"card\"><p class=\"brand\">Localgram</p><h1>{}</h1>\
-         <p id=\"message\">{}</p><p class=\"muted\">You can close this tab.</p></main></body></html>\n",
+         <p id=\"message\">{}</p></main></body></html>\n",
         escape(title),
         escape(title),
         escape(message)
