@@ -764,3 +764,21 @@ async fn post_upload(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_offsets_read_like_a_tool() {
+        assert_eq!(human_duration(0, false), "0 µs");
+        assert_eq!(human_duration(312, false), "312 µs");
+        assert_eq!(human_duration(2_468, false), "2.4 ms");
+        assert_eq!(human_duration(15_900, false), "15 ms");
+        assert_eq!(human_duration(0, true), "< 1 ms");
+        assert_eq!(human_duration(3_000, true), "3 ms");
+        assert_eq!(human_offset(0), "0 s");
+        assert_eq!(human_offset(91_800), "+1 d 1 h 30 min");
+        assert_eq!(human_offset(-61), "−1 min 1 s");
+    }
+}
