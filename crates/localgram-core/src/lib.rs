@@ -24,6 +24,7 @@ pub mod model;
 pub mod oauth;
 pub mod pages;
 pub mod params;
+pub mod people;
 pub mod pkce;
 pub mod platform;
 pub mod profile;

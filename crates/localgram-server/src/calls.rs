@@ -56,8 +56,12 @@ pub struct Call {
     pub status: u16,
     /// Graph error code, 0 when none.
     pub graph_code: i64,
-    /// How long the call took, in milliseconds.
-    pub duration_ms: u64,
+    /// How long the call took, in microseconds. The in-process journal keeps them exactly; the
+    /// database's (PostgreSQL) keeps whole milliseconds, so a call read back from it has a
+    /// multiple of 1000 here and `whole_ms` set.
+    pub duration_us: u64,
+    /// The duration was read back in whole milliseconds (rounded down), not microseconds.
+    pub whole_ms: bool,
 }
 
 impl Default for Call {
@@ -74,7 +78,8 @@ impl Default for Call {
             user: None,
             status: 0,
             graph_code: 0,
-            duration_ms: 0,
+            duration_us: 0,
+            whole_ms: false,
         }
     }
 }
@@ -205,7 +210,10 @@ pub async fn recent(
             user: r.user,
             status: u16::try_from(r.status).unwrap_or(0),
             graph_code: r.graph_code,
-            duration_ms: u64::try_from(r.latency_ms).unwrap_or(0),
+            duration_us: u64::try_from(r.latency_ms)
+                .unwrap_or(0)
+                .saturating_mul(1000),
+            whole_ms: true,
         })
         .collect())
 }
@@ -222,7 +230,7 @@ pub async fn record(state: &crate::state::AppState, call: Call) {
             form: call.form.clone(),
             status: i64::from(call.status),
             graph_code: call.graph_code,
-            latency_ms: i64::try_from(call.duration_ms).unwrap_or(i64::MAX),
+            latency_ms: i64::try_from(call.duration_us / 1000).unwrap_or(i64::MAX),
             app: call.app.clone(),
             user: call.user.clone(),
             faults: call.faults.join(","),
@@ -276,6 +284,21 @@ pub struct CallFilter {
 }
 
 impl CallFilter {
+    /// A compiled filter on host, status and app (the dashboard's recent-call list).
+    pub fn of(
+        host: Option<String>,
+        status: Option<u16>,
+        app: Option<String>,
+    ) -> Result<Self, String> {
+        Self {
+            host,
+            status,
+            app,
+            ..Self::default()
+        }
+        .compile()
+    }
+
     /// Checks and compiles the filter; the error names the field.
     pub fn compile(mut self) -> Result<Self, String> {
         let path = match &self.path {
@@ -372,7 +395,7 @@ impl Call {
             "form": self.form,
             "status": self.status,
             "graph_code": if self.graph_code == 0 { None } else { Some(self.graph_code) },
-            "latency_ms": self.duration_ms,
+            "latency_ms": self.duration_us / 1000,
             "app": self.app,
             "user": self.user,
             "faults": self.faults,
@@ -415,7 +438,7 @@ mod tests {
                 method: "GET".into(),
                 path: format!("/{i}"),
                 status: 200,
-                duration_ms: 1,
+                duration_us: 1,
                 ..Call::default()
             });
         }

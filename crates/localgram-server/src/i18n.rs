@@ -130,10 +130,453 @@ pub const DONE_KEYS: &[&str] = &[
     "done.uploaded",
     "done.fault_added",
     "done.faults_cleared",
+    "done.person_created",
+    "done.page_created",
+    "done.media_added",
+    "done.commented",
 ];
 
 /// Key, then English, Swedish, Chinese, Korean, Vietnamese.
 pub const CATALOGUE: &[(&str, [&str; 5])] = &[
+    // People and Pages
+    (
+        "nav.people",
+        ["People", "Personer", "用户与主页", "사람", "Người dùng"],
+    ),
+    (
+        "people.title",
+        [
+            "People and Pages",
+            "Personer och sidor",
+            "用户与主页",
+            "사람과 페이지",
+            "Người dùng và Trang",
+        ],
+    ),
+    (
+        "people.intro",
+        [
+            "Make Instagram accounts, Facebook users, Pages and media here instead of in a world file. Passwords are stored hashed.",
+            "Skapa Instagramkonton, Facebookanvändare, sidor och media här i stället för i en världsfil. Lösenord lagras hashade.",
+            "在这里创建 Instagram 账户、Facebook 用户、主页和媒体，无需编写世界文件。密码以哈希形式存储。",
+            "월드 파일 대신 여기에서 Instagram 계정, Facebook 사용자, 페이지와 미디어를 만드세요. 비밀번호는 해시로 저장됩니다.",
+            "Tạo tài khoản Instagram, người dùng Facebook, Trang và nội dung tại đây thay vì trong tệp thế giới. Mật khẩu được lưu dạng băm.",
+        ],
+    ),
+    (
+        "people.made_id",
+        [
+            "Created, id:",
+            "Skapad, id:",
+            "已创建，ID：",
+            "생성됨, ID:",
+            "Đã tạo, ID:",
+        ],
+    ),
+    (
+        "people.accounts",
+        [
+            "Instagram accounts",
+            "Instagramkonton",
+            "Instagram 账户",
+            "Instagram 계정",
+            "Tài khoản Instagram",
+        ],
+    ),
+    (
+        "people.no_accounts",
+        [
+            "No Instagram account yet.",
+            "Inga Instagramkonton ännu.",
+            "还没有 Instagram 账户。",
+            "아직 Instagram 계정이 없습니다.",
+            "Chưa có tài khoản Instagram nào.",
+        ],
+    ),
+    (
+        "people.username",
+        [
+            "Username",
+            "Användarnamn",
+            "用户名",
+            "사용자 이름",
+            "Tên người dùng",
+        ],
+    ),
+    ("people.id", ["Id", "Id", "ID", "ID", "ID"]),
+    (
+        "people.account_type",
+        [
+            "Account type",
+            "Kontotyp",
+            "账户类型",
+            "계정 유형",
+            "Loại tài khoản",
+        ],
+    ),
+    (
+        "people.new_instagram",
+        [
+            "New Instagram account",
+            "Nytt Instagramkonto",
+            "新建 Instagram 账户",
+            "새 Instagram 계정",
+            "Tài khoản Instagram mới",
+        ],
+    ),
+    (
+        "people.password",
+        ["Password", "Lösenord", "密码", "비밀번호", "Mật khẩu"],
+    ),
+    ("people.name", ["Name", "Namn", "名称", "이름", "Tên"]),
+    (
+        "people.instagram_help",
+        [
+            "PERSONAL is a personal account; BUSINESS and MEDIA_CREATOR are professional and can be linked to a Page.",
+            "PERSONAL är ett privat konto; BUSINESS och MEDIA_CREATOR är professionella och kan kopplas till en sida.",
+            "PERSONAL 为个人账户；BUSINESS 和 MEDIA_CREATOR 为专业账户，可关联到主页。",
+            "PERSONAL은 개인 계정이고, BUSINESS와 MEDIA_CREATOR는 프로페셔널 계정으로 페이지에 연결할 수 있습니다.",
+            "PERSONAL là tài khoản cá nhân; BUSINESS và MEDIA_CREATOR là tài khoản chuyên nghiệp, có thể liên kết với Trang.",
+        ],
+    ),
+    (
+        "people.create",
+        ["Create", "Skapa", "创建", "만들기", "Tạo"],
+    ),
+    (
+        "people.new_facebook",
+        [
+            "New Facebook user",
+            "Ny Facebookanvändare",
+            "新建 Facebook 用户",
+            "새 Facebook 사용자",
+            "Người dùng Facebook mới",
+        ],
+    ),
+    (
+        "people.email",
+        ["Email", "E-post", "电子邮箱", "이메일", "Email"],
+    ),
+    (
+        "people.new_page",
+        ["New Page", "Ny sida", "新建主页", "새 페이지", "Trang mới"],
+    ),
+    (
+        "people.page_name",
+        [
+            "Page name",
+            "Sidans namn",
+            "主页名称",
+            "페이지 이름",
+            "Tên Trang",
+        ],
+    ),
+    (
+        "people.owner",
+        [
+            "Owner (Facebook user id or email)",
+            "Ägare (Facebookanvändarens id eller e-post)",
+            "所有者（Facebook 用户 ID 或邮箱）",
+            "소유자 (Facebook 사용자 ID 또는 이메일)",
+            "Chủ sở hữu (ID hoặc email người dùng Facebook)",
+        ],
+    ),
+    (
+        "people.linked_instagram",
+        [
+            "Linked Instagram professional account",
+            "Kopplat professionellt Instagramkonto",
+            "关联的 Instagram 专业账户",
+            "연결된 Instagram 프로페셔널 계정",
+            "Tài khoản Instagram chuyên nghiệp được liên kết",
+        ],
+    ),
+    ("people.none", ["None", "Inget", "无", "없음", "Không có"]),
+    (
+        "people.new_media",
+        [
+            "Add generated media",
+            "Lägg till genererad media",
+            "添加生成的媒体",
+            "생성된 미디어 추가",
+            "Thêm nội dung được tạo",
+        ],
+    ),
+    (
+        "people.media_help",
+        [
+            "Localgram draws the image or video itself; to use your own file, upload it on the Emulator page.",
+            "Localgram ritar bilden eller videon själv; ladda upp en egen fil på sidan Emulator.",
+            "Localgram 会自行生成图片或视频；如需使用自己的文件，请在模拟器页面上传。",
+            "Localgram이 이미지나 동영상을 직접 만듭니다. 직접 만든 파일은 에뮬레이터 페이지에서 업로드하세요.",
+            "Localgram tự tạo ảnh hoặc video; để dùng tệp của bạn, hãy tải lên ở trang Trình giả lập.",
+        ],
+    ),
+    (
+        "people.media_type",
+        [
+            "Media type",
+            "Mediatyp",
+            "媒体类型",
+            "미디어 유형",
+            "Loại nội dung",
+        ],
+    ),
+    (
+        "people.add_media",
+        [
+            "Add media",
+            "Lägg till",
+            "添加媒体",
+            "미디어 추가",
+            "Thêm nội dung",
+        ],
+    ),
+    (
+        "done.person_created",
+        [
+            "Account created.",
+            "Kontot skapades.",
+            "账户已创建。",
+            "계정이 생성되었습니다.",
+            "Đã tạo tài khoản.",
+        ],
+    ),
+    (
+        "done.page_created",
+        [
+            "Page created.",
+            "Sidan skapades.",
+            "主页已创建。",
+            "페이지가 생성되었습니다.",
+            "Đã tạo Trang.",
+        ],
+    ),
+    (
+        "done.media_added",
+        [
+            "Media added.",
+            "Media tillagd.",
+            "媒体已添加。",
+            "미디어가 추가되었습니다.",
+            "Đã thêm nội dung.",
+        ],
+    ),
+    (
+        "done.commented",
+        [
+            "Comment posted.",
+            "Kommentaren publicerades.",
+            "评论已发布。",
+            "댓글이 게시되었습니다.",
+            "Đã đăng bình luận.",
+        ],
+    ),
+    (
+        "comment.title",
+        [
+            "Comment on another account's post",
+            "Kommentera ett annat kontos inlägg",
+            "评论其他账户的帖子",
+            "다른 계정의 게시물에 댓글 달기",
+            "Bình luận bài viết của tài khoản khác",
+        ],
+    ),
+    (
+        "comment.help",
+        [
+            "The comment is written by the account you are signed in as; the post's owner sees it in GET /{media-id}/comments.",
+            "Kommentaren skrivs av kontot du är inloggad som; inläggets ägare ser den i GET /{media-id}/comments.",
+            "评论以您当前登录的账户发布；帖子所有者可在 GET /{media-id}/comments 中看到。",
+            "댓글은 로그인한 계정으로 작성되며, 게시물 소유자는 GET /{media-id}/comments에서 볼 수 있습니다.",
+            "Bình luận được viết bởi tài khoản bạn đang đăng nhập; chủ bài viết thấy nó trong GET /{media-id}/comments.",
+        ],
+    ),
+    (
+        "comment.media",
+        [
+            "Media id",
+            "Media-id",
+            "媒体 ID",
+            "미디어 ID",
+            "ID nội dung",
+        ],
+    ),
+    (
+        "comment.text",
+        ["Comment", "Kommentar", "评论", "댓글", "Bình luận"],
+    ),
+    (
+        "comment.submit",
+        [
+            "Post comment",
+            "Publicera",
+            "发布评论",
+            "댓글 게시",
+            "Đăng bình luận",
+        ],
+    ),
+    (
+        "err.people_username",
+        [
+            "Username: 1 to 30 letters, digits, '.' or '_'.",
+            "Användarnamn: 1 till 30 bokstäver, siffror, '.' eller '_'.",
+            "用户名：1 到 30 个字母、数字、“.”或“_”。",
+            "사용자 이름: 영문자, 숫자, '.', '_' 1~30자입니다.",
+            "Tên người dùng: 1 đến 30 chữ cái, chữ số, '.' hoặc '_'.",
+        ],
+    ),
+    (
+        "err.people_username_taken",
+        [
+            "Username: another account already uses it.",
+            "Användarnamn: ett annat konto använder det redan.",
+            "用户名：已被其他账户使用。",
+            "사용자 이름: 다른 계정이 이미 사용 중입니다.",
+            "Tên người dùng: đã có tài khoản khác dùng.",
+        ],
+    ),
+    (
+        "err.people_password",
+        [
+            "Password: 6 to 128 characters.",
+            "Lösenord: 6 till 128 tecken.",
+            "密码：6 到 128 个字符。",
+            "비밀번호: 6~128자입니다.",
+            "Mật khẩu: từ 6 đến 128 ký tự.",
+        ],
+    ),
+    (
+        "err.people_account_type",
+        [
+            "Account type: choose PERSONAL, BUSINESS or MEDIA_CREATOR.",
+            "Kontotyp: välj PERSONAL, BUSINESS eller MEDIA_CREATOR.",
+            "账户类型：请选择 PERSONAL、BUSINESS 或 MEDIA_CREATOR。",
+            "계정 유형: PERSONAL, BUSINESS, MEDIA_CREATOR 중에서 선택하세요.",
+            "Loại tài khoản: chọn PERSONAL, BUSINESS hoặc MEDIA_CREATOR.",
+        ],
+    ),
+    (
+        "err.people_name_required",
+        [
+            "Name: required.",
+            "Namn: obligatoriskt.",
+            "名称：必填。",
+            "이름: 필수입니다.",
+            "Tên: bắt buộc.",
+        ],
+    ),
+    (
+        "err.people_name_too_long",
+        [
+            "Name: at most 100 characters.",
+            "Namn: högst 100 tecken.",
+            "名称：最多 100 个字符。",
+            "이름: 최대 100자입니다.",
+            "Tên: tối đa 100 ký tự.",
+        ],
+    ),
+    (
+        "err.people_email",
+        [
+            "Email: an address such as name@example.com.",
+            "E-post: en adress som namn@example.com.",
+            "电子邮箱：例如 name@example.com 的地址。",
+            "이메일: name@example.com 같은 주소입니다.",
+            "Email: địa chỉ như name@example.com.",
+        ],
+    ),
+    (
+        "err.people_email_taken",
+        [
+            "Email: another Facebook user already uses it.",
+            "E-post: en annan Facebookanvändare använder den redan.",
+            "电子邮箱：已被其他 Facebook 用户使用。",
+            "이메일: 다른 Facebook 사용자가 이미 사용 중입니다.",
+            "Email: đã có người dùng Facebook khác dùng.",
+        ],
+    ),
+    (
+        "err.people_no_fb_user",
+        [
+            "Owner: no Facebook user has this id or email.",
+            "Ägare: ingen Facebookanvändare har detta id eller denna e-post.",
+            "所有者：没有 Facebook 用户使用此 ID 或邮箱。",
+            "소유자: 이 ID나 이메일을 가진 Facebook 사용자가 없습니다.",
+            "Chủ sở hữu: không có người dùng Facebook nào có ID hoặc email này.",
+        ],
+    ),
+    (
+        "err.people_no_ig_user",
+        [
+            "Instagram account: no account has this username.",
+            "Instagramkonto: inget konto har detta användarnamn.",
+            "Instagram 账户：没有账户使用此用户名。",
+            "Instagram 계정: 이 사용자 이름의 계정이 없습니다.",
+            "Tài khoản Instagram: không có tài khoản nào có tên này.",
+        ],
+    ),
+    (
+        "err.people_not_professional",
+        [
+            "Linked Instagram account: only a professional (BUSINESS or MEDIA_CREATOR) account can be linked to a Page.",
+            "Kopplat Instagramkonto: bara ett professionellt konto (BUSINESS eller MEDIA_CREATOR) kan kopplas till en sida.",
+            "关联的 Instagram 账户：只有专业账户（BUSINESS 或 MEDIA_CREATOR）可以关联到主页。",
+            "연결된 Instagram 계정: 프로페셔널 계정(BUSINESS 또는 MEDIA_CREATOR)만 페이지에 연결할 수 있습니다.",
+            "Tài khoản Instagram liên kết: chỉ tài khoản chuyên nghiệp (BUSINESS hoặc MEDIA_CREATOR) mới liên kết được với Trang.",
+        ],
+    ),
+    (
+        "err.people_media_type",
+        [
+            "Media type: choose an image or a video.",
+            "Mediatyp: välj en bild eller en video.",
+            "媒体类型：请选择图片或视频。",
+            "미디어 유형: 이미지나 동영상을 선택하세요.",
+            "Loại nội dung: chọn ảnh hoặc video.",
+        ],
+    ),
+    (
+        "err.people_caption",
+        [
+            "Caption: at most 2,200 characters.",
+            "Bildtext: högst 2 200 tecken.",
+            "说明：最多 2200 个字符。",
+            "캡션: 최대 2,200자입니다.",
+            "Chú thích: tối đa 2.200 ký tự.",
+        ],
+    ),
+    (
+        "err.people_no_media",
+        [
+            "Media id: no post has this id.",
+            "Media-id: inget inlägg har detta id.",
+            "媒体 ID：没有帖子使用此 ID。",
+            "미디어 ID: 이 ID의 게시물이 없습니다.",
+            "ID nội dung: không có bài viết nào có ID này.",
+        ],
+    ),
+    (
+        "err.people_comment",
+        [
+            "Comment: 1 to 2,200 characters.",
+            "Kommentar: 1 till 2 200 tecken.",
+            "评论：1 到 2200 个字符。",
+            "댓글: 1~2,200자입니다.",
+            "Bình luận: từ 1 đến 2.200 ký tự.",
+        ],
+    ),
+    (
+        "err.people_comments_off",
+        [
+            "Comment: the post's owner turned comments off.",
+            "Kommentar: inläggets ägare har stängt av kommentarer.",
+            "评论：帖子所有者已关闭评论。",
+            "댓글: 게시물 소유자가 댓글을 껐습니다.",
+            "Bình luận: chủ bài viết đã tắt bình luận.",
+        ],
+    ),
+    // End of People and Pages
     (
         "faults.title",
         [
@@ -921,11 +1364,11 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     (
         "clock.offset",
         [
-            "Ahead of real time",
-            "Före verklig tid",
-            "领先真实时间",
-            "실제 시간보다 앞섬",
-            "Nhanh hơn giờ thực",
+            "Offset from real time",
+            "Skillnad mot verklig tid",
+            "与真实时间的偏差",
+            "실제 시간과의 차이",
+            "Chênh lệch so với giờ thực",
         ],
     ),
     (
@@ -1070,6 +1513,87 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
         "calls.duration",
         ["Duration", "Tid", "耗时", "소요 시간", "Thời lượng"],
     ),
+    ("calls.host", ["Host", "Värd", "主机", "호스트", "Máy chủ"]),
+    ("calls.any", ["Any", "Alla", "全部", "전체", "Tất cả"]),
+    (
+        "calls.filter",
+        ["Filter", "Filtrera", "筛选", "필터", "Lọc"],
+    ),
+    (
+        "calls.clear_filter",
+        [
+            "Show all",
+            "Visa alla",
+            "显示全部",
+            "모두 보기",
+            "Hiện tất cả",
+        ],
+    ),
+    (
+        "calls.matched",
+        [
+            "Matching calls:",
+            "Matchande anrop:",
+            "匹配的调用：",
+            "일치하는 호출:",
+            "Lệnh gọi khớp:",
+        ],
+    ),
+    (
+        "clock.times_help",
+        [
+            "Every time on this page is on the test clock, shown in your browser's time zone (hover for the exact instant).",
+            "Alla tider på sidan följer testklockan och visas i webbläsarens tidszon (håll muspekaren över för exakt tidpunkt).",
+            "本页所有时间均为测试时钟时间，按浏览器所在时区显示（悬停可查看精确时刻）。",
+            "이 페이지의 모든 시간은 테스트 시계 기준이며 브라우저의 시간대로 표시됩니다(마우스를 올리면 정확한 시각이 보입니다).",
+            "Mọi thời gian trên trang này theo đồng hồ thử nghiệm, hiển thị theo múi giờ của trình duyệt (di chuột để xem thời điểm chính xác).",
+        ],
+    ),
+    (
+        "rate.x_axis",
+        [
+            "Minutes ago (0 = now)",
+            "Minuter sedan (0 = nu)",
+            "分钟前（0 = 现在）",
+            "분 전 (0 = 현재)",
+            "Số phút trước (0 = bây giờ)",
+        ],
+    ),
+    (
+        "rate.y_axis",
+        [
+            "Calls per minute",
+            "Anrop per minut",
+            "每分钟调用次数",
+            "분당 호출 수",
+            "Lệnh gọi mỗi phút",
+        ],
+    ),
+    (
+        "rate.legend",
+        ["Legend", "Teckenförklaring", "图例", "범례", "Chú giải"],
+    ),
+    ("rate.colour", ["Colour", "Färg", "颜色", "색상", "Màu"]),
+    (
+        "err.calls_host",
+        [
+            "Host: choose one of the listed Meta hosts.",
+            "Värd: välj en av de listade Meta-värdarna.",
+            "主机：请选择列出的 Meta 主机之一。",
+            "호스트: 목록의 Meta 호스트 중 하나를 선택하세요.",
+            "Máy chủ: hãy chọn một trong các máy chủ Meta được liệt kê.",
+        ],
+    ),
+    (
+        "err.calls_status",
+        [
+            "Status: an HTTP status from 100 to 599, such as 200 or 400.",
+            "Status: en HTTP-status från 100 till 599, till exempel 200 eller 400.",
+            "状态：100 到 599 之间的 HTTP 状态码，例如 200 或 400。",
+            "상태: 200이나 400처럼 100에서 599 사이의 HTTP 상태 코드입니다.",
+            "Trạng thái: mã HTTP từ 100 đến 599, ví dụ 200 hoặc 400.",
+        ],
+    ),
     (
         "upload.title",
         [
@@ -1109,6 +1633,10 @@ pub const CATALOGUE: &[(&str, [&str; 5])] = &[
     (
         "common.copy",
         ["Copy", "Kopiera", "复制", "복사", "Sao chép"],
+    ),
+    (
+        "common.copied",
+        ["Copied", "Kopierat", "已复制", "복사됨", "Đã sao chép"],
     ),
     (
         "done.created",
@@ -2547,7 +3075,7 @@ mod tests {
             // Keys passed around as values: "tester.pending", "app.mode_live", "media.video",
             // "err.fault_app", …
             for part in text.split('"').skip(1).step_by(2) {
-                let known = ["tester.", "app.mode_", "media.", "err.fault_"];
+                let known = ["tester.", "app.mode_", "media.", "err.fault_", "err.calls_"];
                 if known.iter().any(|p| part.starts_with(p)) && !part.contains(' ') {
                     keys.insert(part.to_owned());
                 }
@@ -2576,6 +3104,7 @@ mod tests {
         used.extend(
             localgram_core::dashboard::DashboardError::KEYS
                 .iter()
+                .chain(localgram_core::people::PeopleError::KEYS)
                 .map(|k| (*k).to_owned()),
         );
         assert!(used.len() > 100, "too few keys found: {used:?}");

@@ -105,7 +105,7 @@ async fn send_one(state: &AppState, client: &reqwest::Client, cb: RemovalCallbac
             app: Some(cb.app_id.clone()),
             user: Some(cb.user_id.clone()),
             status,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             ..Default::default()
         },
     )

@@ -5,7 +5,10 @@
 //! grid and of the token page are saved under `target/e2e-artifacts/` (or
 //! `$CARGO_TARGET_DIR/e2e-artifacts/`). `node e2e/cors.mjs` serves a page on another origin that
 //! calls graph.instagram.com and graph.facebook.com with `fetch` (CORS, a preflight, JSONP) and
-//! shows the answers; its screenshot is `cors-page.png`.
+//! shows the answers; its screenshot is `cors-page.png`. `node e2e/a11y.mjs` runs axe-core on
+//! every dashboard page and both consent pages (no serious or critical violation), checks that
+//! the emulator, the People page and the consent pages fit 375 px without horizontal scroll, and
+//! drives the dashboard by keyboard (Tab to a field, Enter to create an app, Copy's notice).
 //!
 //! `node e2e/guide.mjs` follows the eight App Dashboard steps of the Instagram token guides by
 //! their visible texts, once in Chinese and once in Korean, each on a server without apps, to a
@@ -266,5 +269,60 @@ async fn browser_follows_the_guides_steps_in_chinese_and_korean_to_a_working_tok
             testers[0].0.status,
             localgram_core::model::TesterStatus::Accepted
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_dashboard_and_consent_pages_are_accessible_and_fit_a_phone() {
+    let root = workspace_root();
+    if let Some(why) = missing(&root) {
+        if std::env::var("LOCALGRAM_E2E_REQUIRED").as_deref() == Ok("1") {
+            panic!("LOCALGRAM_E2E_REQUIRED=1 but the browser tests cannot run: {why}");
+        }
+        println!("skipped: {why}");
+        return;
+    }
+    assert!(
+        root.join("e2e/node_modules/axe-core/axe.min.js").is_file(),
+        "e2e/node_modules has no axe-core (run `npm ci` in e2e/)"
+    );
+    let server = TestServer::spawn_with(TestOptions {
+        backend: Backend::Sqlite,
+        world: Some(facebook_world()),
+        ..Default::default()
+    })
+    .await;
+    let artifacts = artifact_dir(&root);
+    for old in ["fb-consent-375.png", "a11y-failure.png"] {
+        let _ = std::fs::remove_file(artifacts.join(old));
+    }
+    let run = tokio::process::Command::new("node")
+        .arg(root.join("e2e/a11y.mjs"))
+        .arg(&server.base)
+        .arg(&artifacts)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the accessibility checks took more than 4 minutes")
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("RESULT ok"),
+        "the accessibility checks failed ({}):\n{stdout}\n{stderr}\nartifacts: {}",
+        out.status,
+        artifacts.display()
+    );
+    for line in [
+        "ok: /emulator fits 375 px without horizontal scroll",
+        "ok: the Instagram consent page fits 375 px without horizontal scroll",
+        "ok: the Facebook consent page fits 375 px without horizontal scroll",
+        "ok: axe: /emulator has no serious or critical violation",
+        "ok: axe: /people has no serious or critical violation",
+        "ok: Enter creates the app",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
 }

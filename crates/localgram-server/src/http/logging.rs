@@ -148,7 +148,8 @@ pub async fn log_requests(
                 user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
                 status,
                 graph_code: code.unwrap_or(0),
-                duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                duration_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                whole_ms: false,
             },
         )
         .await;

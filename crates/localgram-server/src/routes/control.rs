@@ -243,11 +243,17 @@ struct CallbackQuery {
 }
 
 /// The exchange command for a code: on the host that issued it (`origin`), or on both when the
-/// code is unknown (expired and swept, or from another server).
-fn exchange_commands(public_url: &str, code: &str, origin: Option<&CodeOrigin>) -> Vec<String> {
+/// code is unknown (expired and swept, or from another server). The app is the code's; for an
+/// unknown code, the only app there is (`sole_app`), else a placeholder.
+fn exchange_commands(
+    public_url: &str,
+    code: &str,
+    origin: Option<&CodeOrigin>,
+    sole_app: Option<&str>,
+) -> Vec<String> {
     let default_redirect = format!("{public_url}/_localgram/oauth/callback");
     let redirect = origin.map_or(default_redirect.as_str(), |o| o.redirect_uri.as_str());
-    let app = origin.map_or("YOUR_APP_ID", |o| o.app_id.as_str());
+    let app = origin.map_or(sole_app.unwrap_or("YOUR_APP_ID"), |o| o.app_id.as_str());
     let instagram = format!(
         "curl -s -X POST {public_url}/api.instagram.com/oauth/access_token \\\n  -F client_id={app} -F client_secret=YOUR_APP_SECRET \\\n  -F grant_type=authorization_code \\\n  -F redirect_uri={redirect} \\\n  -F code={code}"
     );
@@ -276,10 +282,21 @@ async fn get_callback(State(state): State<AppState>, Query(q): Query<CallbackQue
         },
         None => None,
     };
+    let sole_app = match (&origin, q.code.is_some()) {
+        (None, true) => match state.platform.list_apps().await {
+            Ok(apps) if apps.len() == 1 => apps.into_iter().next().map(|a| a.id),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "the callback page cannot list the apps");
+                None
+            }
+        },
+        _ => None,
+    };
     let commands = q
         .code
         .as_deref()
-        .map(|c| exchange_commands(&state.public_url, c, origin.as_ref()))
+        .map(|c| exchange_commands(&state.public_url, c, origin.as_ref(), sole_app.as_deref()))
         .unwrap_or_default();
     pages::render(
         StatusCode::OK,

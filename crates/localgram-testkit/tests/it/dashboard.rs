@@ -1180,3 +1180,588 @@ async fn dashboard_with_an_admin_token_must_be_unlocked_first() {
     assert_eq!(res.status, 200);
     let _ = Backend::all();
 }
+
+/// The text of every `<td class="{class}">` of a page, in order.
+fn cells(html: &str, class: &str) -> Vec<String> {
+    html.split(&format!("<td class=\"{class}\">"))
+        .skip(1)
+        .map(|s| s.split("</td>").next().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// A duration as the call list shows it (HTML), in microseconds (`&#60; 1 ms`, known in whole milliseconds
+/// only on PostgreSQL, as 1).
+fn micros(shown: &str) -> u64 {
+    if shown == "&#60; 1 ms" {
+        return 1;
+    }
+    if let Some(us) = shown.strip_suffix(" µs") {
+        return us.parse().unwrap_or_else(|_| panic!("{shown}"));
+    }
+    let ms = shown
+        .strip_suffix(" ms")
+        .unwrap_or_else(|| panic!("{shown}"));
+    let (whole, tenths) = ms.split_once('.').unwrap_or((ms, "0"));
+    whole.parse::<u64>().unwrap_or_else(|_| panic!("{shown}")) * 1000
+        + tenths.parse::<u64>().unwrap_or_else(|_| panic!("{shown}")) * 100
+}
+
+#[tokio::test]
+async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_side_filters() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let br = browser();
+        let token = short_lived_token(&server).await;
+        assert_me_ok(&server, &token, b).await;
+        // A refused call: 400 on graph.instagram.com.
+        let refused = get(
+            &localgram_testkit::client(),
+            &server.url("/graph.instagram.com/me?fields=id&access_token=not-a-token"),
+        )
+        .await;
+        assert_eq!(refused.status, 400, "{b}");
+
+        let page = get(&br, &server.url("/emulator")).await;
+        assert_page(&page, 200, b);
+        let durations = cells(&page.text, "duration");
+        assert!(durations.len() >= 3, "{b}: {durations:?}");
+        // Every call took some time, shown in µs or ms; none is the old "0 ms". On SQLite the
+        // journal holds microseconds; PostgreSQL's shared journal whole milliseconds.
+        for d in &durations {
+            assert!(micros(d) > 0, "{b}: {d}");
+            assert_ne!(d, "0 ms", "{b}");
+            if b == "sqlite" {
+                assert!(!d.starts_with("&#60;"), "{b}: {d}");
+            }
+        }
+        // Apps and users by name in the chart's legend, never as bare ids.
+        assert!(
+            page.text
+                .contains("<td class=\"series-label\">Social Sizzle · jane.doe</td>"),
+            "{b}: {}",
+            page.text
+        );
+        assert!(page.text.contains("id=\"x-axis\""), "{b}");
+        assert!(page.text.contains("Calls per minute"), "{b}");
+        assert!(
+            cells(&page.text, "app").contains(&"Social Sizzle".to_owned()),
+            "{b}"
+        );
+        // The test clock's time, with its offset from real time in days, hours, minutes.
+        let offset_before = element_text(&page.text, "clock-offset").unwrap();
+        let well_formed = |o: &str| {
+            (o.starts_with('+') || o.starts_with('−'))
+                && o[3..].split(' ').collect::<Vec<_>>().chunks(2).all(|p| {
+                    p.len() == 2
+                        && p[0].trim_start_matches(['+', '−']).parse::<u64>().is_ok()
+                        && ["d", "h", "min", "s"].contains(&p[1])
+                })
+        };
+        assert!(
+            well_formed(&offset_before) || offset_before == "0 s",
+            "{b}: {offset_before}"
+        );
+        assert!(page.text.contains("2026-11-20 12:00:00 UTC"), "{b}");
+
+        // Filters are query parameters the server applies.
+        let only = get(&br, &server.url("/emulator?status=400")).await;
+        assert_page(&only, 200, b);
+        let statuses = cells(&only.text, "status");
+        assert!(!statuses.is_empty(), "{b}");
+        assert!(statuses.iter().all(|s| s == "400"), "{b}: {statuses:?}");
+        assert!(
+            only.text.contains("value=\"400\""),
+            "{b}: the filter is kept"
+        );
+        let fb = get(&br, &server.url("/emulator?host=graph.facebook.com")).await;
+        assert!(fb.text.contains("id=\"no-calls\""), "{b}");
+        let hosts = get(
+            &br,
+            &server.url("/emulator?host=graph.instagram.com&status="),
+        )
+        .await;
+        let shown = cells(&hosts.text, "path");
+        assert!(!shown.is_empty(), "{b}");
+        assert!(
+            shown
+                .iter()
+                .all(|p| p.starts_with("<code>/graph.instagram.com/")),
+            "{b}: {shown:?}"
+        );
+        assert!(
+            cells(&page.text, "path")
+                .iter()
+                .any(|p| p.starts_with("<code>/api.instagram.com/")),
+            "{b}: the unfiltered list has the code exchange too"
+        );
+        let by_app = get(&br, &server.url(&format!("/emulator?app={APP_ID}"))).await;
+        let apps = cells(&by_app.text, "app");
+        assert!(!apps.is_empty(), "{b}");
+        assert!(apps.iter().all(|a| a == "Social Sizzle"), "{b}: {apps:?}");
+        let none = get(&br, &server.url("/emulator?app=123")).await;
+        assert!(none.text.contains("id=\"no-calls\""), "{b}");
+        // A bad filter: 400, and the message names the field.
+        let bad = get(&br, &server.url("/emulator?status=abc")).await;
+        assert_page(&bad, 400, b);
+        assert!(
+            bad.text.contains("Status: an HTTP status from 100 to 599"),
+            "{b}"
+        );
+        let bad = get(&br, &server.url("/emulator?host=evil.example")).await;
+        assert_page(&bad, 400, b);
+        assert!(
+            bad.text
+                .contains("Host: choose one of the listed Meta hosts."),
+            "{b}"
+        );
+
+        // After advancing the clock, the offset is in days, hours and minutes.
+        let res = submit(
+            &server,
+            &br,
+            "/emulator",
+            "/emulator/clock/advance",
+            &[("duration", "1d1h30m")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}");
+        let page = get(&br, &server.url("/emulator")).await;
+        let offset_after = element_text(&page.text, "clock-offset").unwrap();
+        assert_ne!(offset_after, offset_before, "{b}");
+        assert!(
+            well_formed(&offset_after) || offset_after == "0 s",
+            "{b}: {offset_after}"
+        );
+        assert!(page.text.contains("2026-11-21 13:30:00 UTC"), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn dashboard_pages_link_the_icon_and_the_callback_names_the_only_app() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let br = browser();
+        for path in ["/favicon.ico", "/static/favicon.svg"] {
+            let res = get(&br, &server.url(path)).await;
+            assert_eq!(res.status, 200, "{b}: {path}");
+            assert_eq!(res.header("content-type"), Some("image/svg+xml"), "{b}");
+            assert!(
+                res.text
+                    .starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+                "{b}"
+            );
+        }
+        let link = "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">";
+        for path in ["/", "/emulator", "/people", "/instagram"] {
+            let page = get(&br, &server.url(path)).await;
+            assert!(page.text.contains(link), "{b}: {path}");
+        }
+        let consent = get(
+            &br,
+            &server.url("/_localgram/oauth/callback?error=access_denied"),
+        )
+        .await;
+        assert!(consent.text.contains(link), "{b}: OAuth pages too");
+        // The Copied notice's live region, translated.
+        let sv = get(&br, &server.url("/lang/sv?back=/")).await;
+        assert_eq!(sv.status, 303, "{b}");
+        let home = get(&br, &server.url("/")).await;
+        assert!(
+            home.text
+                .contains("id=\"live\" class=\"visually-hidden\" role=\"status\" aria-live=\"polite\" data-copied=\"Kopierat\""),
+            "{b}"
+        );
+    }
+    // With one app, an unknown code's exchange names that app instead of a placeholder.
+    let server = TestServer::spawn_with(TestOptions {
+        world: Some(
+            "version = 1\n[[apps]]\nid = \"990602627938555\"\nsecret = \"only-app-secret-1\"\nname = \"Only App\"\nproducts = [\"instagram_basic_display\"]\nredirect_uris = [\"https://only.example/cb\"]\n"
+                .into(),
+        ),
+        ..Default::default()
+    })
+    .await;
+    let page = get(
+        &localgram_testkit::client(),
+        &server.url("/_localgram/oauth/callback?code=AQunknown"),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let command = element_text(&page.text, "curl").unwrap_or_default();
+    assert!(
+        command.contains("-F client_id=990602627938555 "),
+        "{command}"
+    );
+    assert!(!page.text.contains("YOUR_APP_ID"), "{}", page.text);
+}
+
+/// A token of sizzle.cafe that may read comments.
+const CAFE_COMMENTS: &str = r#"
+[[tokens]]
+value = "IGAAlocalgramCafeDashComments"
+app = "990602627938098"
+user = "sizzle.cafe"
+kind = "instagram_long_lived"
+scopes = ["instagram_business_basic", "instagram_business_manage_comments"]
+issued_at = "2026-11-01T00:00:00Z"
+"#;
+
+#[tokio::test]
+async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = TestServer::spawn_with(TestOptions {
+            backend: backend.clone(),
+            world: Some(format!(
+                "{}\n{CAFE_COMMENTS}",
+                localgram_testkit::TEST_WORLD
+            )),
+            ..Default::default()
+        })
+        .await;
+        let db = Db::open(&server).await;
+        let br = browser();
+        let page = get(&br, &server.url("/people")).await;
+        assert_page(&page, 200, b);
+        assert!(page.text.contains("id=\"nav-people\""), "{b}");
+
+        // Instagram accounts: refusals write nothing and keep what was typed (not the password).
+        let users = db.count("ig_users").await;
+        for (form, message) in [
+            (
+                [
+                    ("username", "bad name"),
+                    ("password", "secret pw"),
+                    ("account_type", "PERSONAL"),
+                    ("name", ""),
+                ],
+                "Username: 1 to 30 letters",
+            ),
+            (
+                [
+                    ("username", TESTER),
+                    ("password", "secret pw"),
+                    ("account_type", "PERSONAL"),
+                    ("name", ""),
+                ],
+                "Username: another account already uses it.",
+            ),
+            (
+                [
+                    ("username", "new.one"),
+                    ("password", "short"),
+                    ("account_type", "PERSONAL"),
+                    ("name", ""),
+                ],
+                "Password: 6 to 128 characters.",
+            ),
+            (
+                [
+                    ("username", "new.one"),
+                    ("password", "secret pw"),
+                    ("account_type", "ROBOT"),
+                    ("name", ""),
+                ],
+                "Account type: choose PERSONAL, BUSINESS or MEDIA_CREATOR.",
+            ),
+        ] {
+            let res = submit(&server, &br, "/people", "/people/instagram", &form).await;
+            assert_page(&res, 400, b);
+            assert!(res.text.contains(message), "{b}: {message}");
+            assert!(
+                res.text.contains(&format!("value=\"{}\"", form[0].1)),
+                "{b}"
+            );
+            assert!(
+                !res.text.contains("secret pw"),
+                "{b}: the password is not sent back"
+            );
+            assert_eq!(db.count("ig_users").await, users, "{b}: {message}");
+        }
+        let res = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/instagram",
+            &[
+                ("username", "commenter.one"),
+                ("password", "commenter pw"),
+                ("account_type", "PERSONAL"),
+                ("name", "Commenter One"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_page_headers(&res.headers, b);
+        let location = res.location().unwrap().to_owned();
+        assert!(
+            location.starts_with("/people?done=person_created&id=17841"),
+            "{b}: {location}"
+        );
+        let stored = db
+            .opt_string("SELECT password_hash FROM ig_users WHERE username = 'commenter.one'")
+            .await
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{b}: {stored}");
+        assert!(!db.dump().await.contains("commenter pw"), "{b}");
+        let made = get(&br, &server.url(&location)).await;
+        assert!(made.text.contains("Account created."), "{b}");
+        assert!(made.text.contains("commenter.one"), "{b}");
+        // The new account signs in with its password.
+        ig_login(&server, &br, "commenter.one", "commenter pw").await;
+
+        let res = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/instagram",
+            &[
+                ("username", "pro.shop"),
+                ("password", "pro shop pw"),
+                ("account_type", "BUSINESS"),
+                ("name", ""),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}");
+        let pro_id = db
+            .opt_string(
+                "SELECT id FROM ig_users WHERE username = 'pro.shop' AND account_type = 'BUSINESS'",
+            )
+            .await
+            .unwrap();
+
+        // Facebook users.
+        let fb_users = db.count("fb_users").await;
+        for (email, message) in [
+            (
+                "not-an-email",
+                "Email: an address such as name@example.com.",
+            ),
+            ("", "Email: an address such as name@example.com."),
+        ] {
+            let res = submit(
+                &server,
+                &br,
+                "/people",
+                "/people/facebook",
+                &[
+                    ("name", "Fiona"),
+                    ("email", email),
+                    ("password", "fiona pw"),
+                ],
+            )
+            .await;
+            assert_page(&res, 400, b);
+            assert!(res.text.contains(message), "{b}");
+            assert_eq!(db.count("fb_users").await, fb_users, "{b}");
+        }
+        let res = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/facebook",
+            &[
+                ("name", "Fiona Page"),
+                ("email", "Fiona@Example.com"),
+                ("password", "fiona pw"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_eq!(db.count("fb_users").await, fb_users + 1, "{b}");
+        let fiona = db
+            .opt_string("SELECT id FROM fb_users WHERE email = 'fiona@example.com'")
+            .await
+            .unwrap();
+        let again = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/facebook",
+            &[
+                ("name", "Fiona Two"),
+                ("email", "fiona@example.com"),
+                ("password", "fiona pw"),
+            ],
+        )
+        .await;
+        assert_page(&again, 400, b);
+        assert!(
+            again
+                .text
+                .contains("Email: another Facebook user already uses it."),
+            "{b}"
+        );
+
+        // Pages: the owner must exist, the linked account must be professional.
+        let pages = db.count("pages").await;
+        for (owner, instagram, message) in [
+            (
+                "nobody@example.com",
+                "",
+                "Owner: no Facebook user has this id or email.",
+            ),
+            (
+                "fiona@example.com",
+                "commenter.one",
+                "only a professional (BUSINESS or MEDIA_CREATOR) account",
+            ),
+        ] {
+            let res = submit(
+                &server,
+                &br,
+                "/people",
+                "/people/pages",
+                &[
+                    ("name", "Fiona's Shop"),
+                    ("owner", owner),
+                    ("instagram", instagram),
+                ],
+            )
+            .await;
+            assert_page(&res, 400, b);
+            assert!(res.text.contains(message), "{b}: {message}");
+            assert_eq!(db.count("pages").await, pages, "{b}");
+        }
+        let res = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/pages",
+            &[
+                ("name", "Fiona's Shop"),
+                ("owner", "Fiona@example.com"),
+                ("instagram", "pro.shop"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        let page_id = res
+            .location()
+            .unwrap()
+            .split("id=")
+            .nth(1)
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            db.opt_string(&format!(
+                "SELECT instagram_business_account FROM pages WHERE id = '{page_id}'"
+            ))
+            .await,
+            Some(pro_id.clone()),
+            "{b}"
+        );
+        assert_eq!(
+            db.count(&format!(
+                "page_roles WHERE page_id = '{page_id}' AND fb_user_id = '{fiona}'"
+            ))
+            .await,
+            1,
+            "{b}"
+        );
+
+        // Generated media on sizzle.cafe.
+        let media = db.count("ig_media").await;
+        let res = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/media",
+            &[("owner", BUSINESS), ("media_type", "GIF"), ("caption", "x")],
+        )
+        .await;
+        assert_page(&res, 400, b);
+        assert_eq!(db.count("ig_media").await, media, "{b}");
+        let res = submit(
+            &server,
+            &br,
+            "/people",
+            "/people/media",
+            &[
+                ("owner", BUSINESS),
+                ("media_type", "IMAGE"),
+                ("caption", "Fresh bread"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_eq!(db.count("ig_media").await, media + 1, "{b}");
+        let media_id = db
+            .opt_string(&format!("SELECT id FROM ig_media WHERE owner_id = '{BUSINESS_ID}' AND caption = 'Fresh bread'"))
+            .await
+            .unwrap();
+        let file = get(&br, &server.url(&format!("/cdn/media/{media_id}.jpg"))).await;
+        assert_eq!(file.status, 200, "{b}");
+        assert_eq!(file.header("content-type"), Some("image/jpeg"), "{b}");
+
+        // commenter.one (signed in above) comments on sizzle.cafe's post.
+        let profile = get(&br, &server.url("/instagram")).await;
+        assert!(
+            profile
+                .text
+                .contains(&format!("<option value=\"{media_id}\">")),
+            "{b}"
+        );
+        let count = |server: &TestServer| {
+            let url = server.url(&format!(
+                "/graph.instagram.com/v22.0/{media_id}?fields=comments_count&access_token=IGAAlocalgramCafeDashComments"
+            ));
+            async move { get(&localgram_testkit::client(), &url).await.json()["comments_count"].clone() }
+        };
+        assert_eq!(count(&server).await, serde_json::json!(0), "{b}");
+        let comments = db.count("ig_comments").await;
+        for (media, text, message) in [
+            (media_id.as_str(), "   ", "Comment: 1 to 2,200 characters."),
+            (
+                "17999999999999999",
+                "Hello",
+                "Media id: no post has this id.",
+            ),
+        ] {
+            let res = submit(
+                &server,
+                &br,
+                "/instagram",
+                "/instagram/comments",
+                &[("media", media), ("message", text)],
+            )
+            .await;
+            assert_page(&res, 400, b);
+            assert!(res.text.contains(message), "{b}: {message}");
+        }
+        assert_eq!(db.count("ig_comments").await, comments, "{b}");
+        let res = submit(
+            &server,
+            &br,
+            "/instagram",
+            "/instagram/comments",
+            &[("media", &media_id), ("message", "Looks delicious!")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_eq!(
+            res.location(),
+            Some("/instagram?done=commented#comment"),
+            "{b}"
+        );
+        let listed = get(
+            &localgram_testkit::client(),
+            &server.url(&format!(
+                "/graph.instagram.com/v22.0/{media_id}/comments?fields=text,username&access_token=IGAAlocalgramCafeDashComments"
+            )),
+        )
+        .await;
+        assert_eq!(listed.status, 200, "{b}: {}", listed.text);
+        let data = listed.json()["data"].clone();
+        assert_eq!(data.as_array().map(Vec::len), Some(1), "{b}: {data}");
+        assert_eq!(data[0]["text"], "Looks delicious!", "{b}");
+        assert_eq!(data[0]["username"], "commenter.one", "{b}");
+        assert_eq!(count(&server).await, serde_json::json!(1), "{b}");
+    }
+}

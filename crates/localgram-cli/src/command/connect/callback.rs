@@ -118,6 +118,13 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The page's look: the emulator's own pages' card, inline (this page loads nothing).
+const PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;background:#fafafa;color:#262626;margin:0}\
+.card{max-width:28rem;margin:3rem auto;background:#fff;border:1px solid #dbdbdb;padding:2rem;border-radius:4px}\
+.brand{font-weight:700;font-size:1.4rem;margin-top:0}h1{font-size:1.1rem}\
+#message{overflow-wrap:anywhere}\
+@media (max-width:30rem){.card{margin:.5rem;padding:1rem}}";
+
 async fn respond(
     stream: &mut TcpStream,
     status: &str,
@@ -125,8 +132,11 @@ async fn respond(
     message: &str,
 ) -> std::io::Result<()> {
     let body = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Localgram: {}</title></head>\n\
-         <body><h1>{}</h1><p id=\"message\">{}</p></body></html>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Localgram: {}</title><style>{PAGE_STYLE}</style></head>\n\
+         <body><main class=\"card\"><p class=\"brand\">Localgram</p><h1>{}</h1>\
+         <p id=\"message\">{}</p></main></body></html>\n",
         escape(title),
         escape(title),
         escape(message)

@@ -201,6 +201,14 @@ async fn login_instagram_runs_the_flow_saves_a_private_token_and_logout_forgets_
     let (status, page) = callback(&browser, &location).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("You can close this window"), "{page}");
+    // Styled like the emulator's pages, inline: the page loads nothing.
+    assert!(
+        page.contains("<style>body{font-family:system-ui,sans-serif;")
+            && page.contains(
+                "<main class=\"card\"><p class=\"brand\">Localgram</p><h1>logged in</h1>"
+            ),
+        "{page}"
+    );
 
     let run = login.finish().await.ok();
     assert_eq!(run.stderr, "");

@@ -3,9 +3,8 @@
 //! over the last hour as a small SVG chart, uploading an image or a video to an account, and the
 //! fault rules (listed with their firings; added from presets, removed all at once).
 
-use super::apps::Done;
 use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_other};
-use crate::calls::Call;
+use crate::calls::{Call, CallFilter};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
@@ -19,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
 use localgram_core::dashboard::{MAX_UPLOAD_BYTES, parse_duration};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -157,6 +157,7 @@ async fn post_fault(
         "",
         "",
         "",
+        &CallsQuery::default(),
     )
     .await
 }
@@ -179,13 +180,17 @@ pub(super) fn upload_router() -> Router<AppState> {
 
 /// A call as the table shows it.
 struct CallRow {
+    /// RFC 3339, for `<time datetime>` and the browser's own time zone.
     at: String,
+    /// The time of day on the test clock, UTC, shown until the script rewrites it.
+    at_short: String,
     method: String,
+    /// The path as served, host prefix included.
     path: String,
     app: String,
     status: u16,
     graph_code: String,
-    duration_ms: u64,
+    duration: String,
 }
 
 /// One line of the chart.
@@ -197,6 +202,18 @@ struct Series {
     limit: i64,
 }
 
+/// A tick of the chart's axes: where, and its label.
+struct Tick {
+    pos: i64,
+    label: String,
+}
+
+/// An option of a filter's list.
+struct Choice {
+    value: String,
+    label: String,
+}
+
 #[derive(Template)]
 #[template(path = "dash/emulator.html")]
 struct EmulatorPage<'a> {
@@ -206,27 +223,138 @@ struct EmulatorPage<'a> {
     error: Option<&'a str>,
     csrf: &'a str,
     now: String,
+    now_short: String,
     frozen: bool,
-    offset_seconds: i64,
+    offset: String,
     duration: &'a str,
     calls: Vec<CallRow>,
+    matched: usize,
+    filter: &'a CallsQuery,
+    hosts: &'static [&'static str],
+    app_choices: Vec<Choice>,
     rules: Vec<RuleRow>,
     series: Vec<Series>,
-    chart_w: i64,
-    chart_h: i64,
+    x_ticks: Vec<Tick>,
+    y_ticks: Vec<Tick>,
+    chart: Chart,
     accounts: Vec<String>,
     owner: &'a str,
     caption: &'a str,
     max_upload_mb: usize,
 }
 
+/// The chart's geometry: the plot area inside the SVG's margins.
+#[derive(Clone, Copy)]
+struct Chart {
+    w: i64,
+    h: i64,
+    left: i64,
+    top: i64,
+    right: i64,
+    bottom: i64,
+}
+
+const CHART: Chart = Chart {
+    w: CHART_W,
+    h: CHART_H,
+    left: 44,
+    top: 10,
+    right: CHART_W - 12,
+    bottom: CHART_H - 34,
+};
+
+/// The recent-call list's filters, from the page's query (an empty field is no filter).
+#[derive(Deserialize, Default)]
+pub(super) struct CallsQuery {
+    done: Option<String>,
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    app: String,
+}
+
+impl CallsQuery {
+    /// The journal filter, or the message key of the field that is wrong.
+    fn filter(&self) -> std::result::Result<CallFilter, &'static str> {
+        let host = self.host.trim();
+        if !host.is_empty() && !localgram_core::faults::HOSTS.contains(&host) {
+            return Err("err.calls_host");
+        }
+        let status = match self.status.trim() {
+            "" => None,
+            s => match s.parse::<u16>() {
+                Ok(n) if (100..=599).contains(&n) => Some(n),
+                _ => return Err("err.calls_status"),
+            },
+        };
+        let some = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
+        CallFilter::of(some(host), status, some(&self.app)).map_err(|_| "err.calls_host")
+    }
+}
+
+/// A duration for people: microseconds under a millisecond, tenths of a millisecond under ten.
+/// A duration known in whole milliseconds only (`whole_ms`, the shared journal on PostgreSQL)
+/// is shown so: `< 1 ms`, `3 ms`.
+pub fn human_duration(us: u64, whole_ms: bool) -> String {
+    if whole_ms {
+        return match us / 1000 {
+            0 => "< 1 ms".into(),
+            ms => format!("{ms} ms"),
+        };
+    }
+    match us {
+        0..1000 => format!("{us} µs"),
+        1000..10_000 => format!("{}.{} ms", us / 1000, (us % 1000) / 100),
+        _ => format!("{} ms", us / 1000),
+    }
+}
+
+/// How far the test clock is ahead of real time, in days, hours, minutes and seconds.
+pub fn human_offset(seconds: i64) -> String {
+    if seconds == 0 {
+        return "0 s".into();
+    }
+    let sign = if seconds < 0 { "−" } else { "+" };
+    let mut left = seconds.unsigned_abs();
+    let mut parts = Vec::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("min", 60), ("s", 1)] {
+        if left >= size {
+            parts.push(format!("{} {unit}", left / size));
+            left %= size;
+        }
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
+/// `HH:MM:SS UTC` of an instant.
+fn short_time(at: time::OffsetDateTime) -> String {
+    let t = at.to_offset(time::UtcOffset::UTC);
+    format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of an instant.
+fn short_date_time(at: time::OffsetDateTime) -> String {
+    let t = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        short_time(t)
+    )
+}
+
 /// The chart's series: calls per minute over the last hour, per app and user, newest minute at
-/// the right.
+/// the right; `name_of` turns an app or user id into the name shown. Also the largest count of
+/// a minute.
 fn series(
     calls: &[Call],
     now: time::OffsetDateTime,
     limit_of: impl Fn(&str) -> i64,
-) -> Vec<Series> {
+    name_of: impl Fn(&str) -> String,
+) -> (Vec<Series>, i64) {
     let mut per: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
     for c in calls {
         let age = (now - c.at).whole_minutes();
@@ -246,7 +374,9 @@ fn series(
         .max()
         .unwrap_or(0)
         .max(1);
-    per.into_iter()
+    let c = CHART;
+    let series = per
+        .into_iter()
         .take(COLOURS.len())
         .enumerate()
         .map(|(i, ((app, user), buckets))| {
@@ -254,17 +384,17 @@ fn series(
                 .iter()
                 .enumerate()
                 .map(|(x, n)| {
-                    let px = x as i64 * CHART_W / (CHART_MINUTES - 1);
-                    let py = CHART_H - n * (CHART_H - 10) / max;
+                    let px = c.left + x as i64 * (c.right - c.left) / (CHART_MINUTES - 1);
+                    let py = c.bottom - n * (c.bottom - c.top) / max;
                     format!("{px},{py}")
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
             Series {
                 label: if user.is_empty() {
-                    app.clone()
+                    name_of(&app)
                 } else {
-                    format!("{app} · {user}")
+                    format!("{} · {}", name_of(&app), name_of(&user))
                 },
                 colour: COLOURS[i],
                 points,
@@ -272,7 +402,38 @@ fn series(
                 limit: limit_of(&app),
             }
         })
-        .collect()
+        .collect();
+    (series, max)
+}
+
+/// The axes' ticks: minutes ago along the bottom, calls per minute up the side.
+fn ticks(max: i64) -> (Vec<Tick>, Vec<Tick>) {
+    let c = CHART;
+    let x = [60, 45, 30, 15, 0]
+        .into_iter()
+        .map(|ago| Tick {
+            pos: c.left
+                + (CHART_MINUTES - 1 - ago.min(CHART_MINUTES - 1)) * (c.right - c.left)
+                    / (CHART_MINUTES - 1),
+            label: if ago == 0 {
+                "0".into()
+            } else {
+                format!("−{ago}")
+            },
+        })
+        .collect();
+    let mut values = vec![0, max];
+    if max >= 2 {
+        values.insert(1, max / 2);
+    }
+    let y = values
+        .into_iter()
+        .map(|v| Tick {
+            pos: c.bottom - v * (c.bottom - c.top) / max,
+            label: v.to_string(),
+        })
+        .collect();
+    (x, y)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -286,47 +447,93 @@ async fn emulator_page(
     duration: &str,
     owner: &str,
     caption: &str,
+    query: &CallsQuery,
 ) -> Result<Response> {
     let clock = state.clock.state();
     let recent = crate::calls::recent(state).await.map_err(internal)?;
-    let calls = recent
+    let apps = state.platform.list_apps().await.map_err(internal)?;
+    let ig_users = state
+        .platform
+        .store
+        .list_ig_users()
+        .await
+        .map_err(internal)?;
+    let mut names: BTreeMap<String, String> = apps
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .chain(ig_users.iter().map(|u| (u.id.clone(), u.username.clone())))
+        .collect();
+    let mut unknown: Vec<String> = recent
+        .iter()
+        .filter_map(|c| c.user.clone())
+        .filter(|u| !names.contains_key(u))
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    for id in unknown.into_iter().take(20) {
+        if let Some(u) = state
+            .platform
+            .store
+            .find_fb_user(&id)
+            .await
+            .map_err(internal)?
+        {
+            names.insert(id, u.name);
+        }
+    }
+    let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let (error, filter_status, filter) = match query.filter() {
+        Ok(f) => (error, status, f),
+        Err(key) => (
+            Some(l.t(key)),
+            StatusCode::BAD_REQUEST,
+            CallFilter::default(),
+        ),
+    };
+    let selected = filter.select(recent.clone());
+    let calls = selected
         .iter()
         .take(TABLE_ROWS)
         .map(|c| CallRow {
             at: c.at.format(&Rfc3339).unwrap_or_default(),
+            at_short: short_time(c.at),
             method: c.method.clone(),
             path: c.path.clone(),
-            app: c.app.clone().unwrap_or_else(|| "-".into()),
+            app: c.app.as_deref().map_or_else(|| "-".into(), &name_of),
             status: c.status,
             graph_code: if c.graph_code == 0 {
                 "-".into()
             } else {
                 c.graph_code.to_string()
             },
-            duration_ms: c.duration_ms,
+            duration: human_duration(c.duration_us, c.whole_ms),
         })
         .collect();
-    let apps = state.platform.list_apps().await.map_err(internal)?;
     let default_limit = state.platform.settings.rate_defaults.app_calls_per_hour;
-    let series = series(&recent, clock.now, |app_id| {
-        apps.iter()
-            .find(|a| a.id == app_id)
-            .and_then(|a| a.rate_limits.app_calls_per_hour)
-            .unwrap_or(default_limit)
-    });
-    let accounts = state
-        .platform
-        .store
-        .list_ig_users()
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|u| u.username)
+    let (series, max) = series(
+        &recent,
+        clock.now,
+        |app_id| {
+            apps.iter()
+                .find(|a| a.id == app_id)
+                .and_then(|a| a.rate_limits.app_calls_per_hour)
+                .unwrap_or(default_limit)
+        },
+        name_of,
+    );
+    let (x_ticks, y_ticks) = ticks(max);
+    let app_choices = apps
+        .iter()
+        .map(|a| Choice {
+            value: a.id.clone(),
+            label: format!("{} ({})", a.name, a.id),
+        })
         .collect();
+    let accounts = ig_users.into_iter().map(|u| u.username).collect();
     crate::shared::sync_rules(state).await.map_err(internal)?;
     let csrf = issue_csrf(state, session).await?;
     Ok(pages::render(
-        status,
+        filter_status,
         &EmulatorPage {
             l,
             back: "/emulator",
@@ -334,14 +541,20 @@ async fn emulator_page(
             error,
             csrf: &csrf,
             now: clock.now.format(&Rfc3339).unwrap_or_default(),
+            now_short: short_date_time(clock.now),
             frozen: clock.frozen,
-            offset_seconds: clock.offset_seconds,
+            offset: human_offset(clock.offset_seconds),
             duration,
+            matched: selected.len(),
             calls,
+            filter: query,
+            hosts: localgram_core::faults::HOSTS,
+            app_choices,
             rules: rule_rows(state),
             series,
-            chart_w: CHART_W,
-            chart_h: CHART_H,
+            x_ticks,
+            y_ticks,
+            chart: CHART,
             accounts,
             owner,
             caption,
@@ -354,7 +567,7 @@ async fn get_emulator(
     State(state): State<AppState>,
     headers: HeaderMap,
     jar: SignedCookieJar,
-    Query(q): Query<Done>,
+    Query(q): Query<CallsQuery>,
 ) -> Result<Response> {
     let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
@@ -368,6 +581,7 @@ async fn get_emulator(
         "",
         "",
         "",
+        &q,
     )
     .await?;
     Ok((jar, page).into_response())
@@ -404,6 +618,7 @@ async fn post_advance(
                 typed,
                 "",
                 "",
+                &CallsQuery::default(),
             )
             .await
         }
@@ -492,6 +707,7 @@ async fn post_upload(
             "",
             &owner,
             &caption,
+            &CallsQuery::default(),
         )
         .await;
     }
@@ -542,8 +758,27 @@ async fn post_upload(
                 "",
                 &owner,
                 &caption,
+                &CallsQuery::default(),
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_offsets_read_like_a_tool() {
+        assert_eq!(human_duration(0, false), "0 µs");
+        assert_eq!(human_duration(312, false), "312 µs");
+        assert_eq!(human_duration(2_468, false), "2.4 ms");
+        assert_eq!(human_duration(15_900, false), "15 ms");
+        assert_eq!(human_duration(0, true), "< 1 ms");
+        assert_eq!(human_duration(3_000, true), "3 ms");
+        assert_eq!(human_offset(0), "0 s");
+        assert_eq!(human_offset(91_800), "+1 d 1 h 30 min");
+        assert_eq!(human_offset(-61), "−1 min 1 s");
     }
 }

@@ -35,6 +35,7 @@ pub(super) fn router() -> Router<AppState> {
             post(post_answer),
         )
         .route("/instagram/apps/{app_id}/remove", post(post_remove))
+        .route("/instagram/comments", post(post_comment))
 }
 
 /// The signed-in account of this browser, if any.
@@ -96,7 +97,19 @@ struct ProfilePage<'a> {
     user: &'a IgUser,
     media_count: i64,
     tiles: Vec<Tile>,
+    others: Vec<OtherMedia>,
+    comment_media: &'a str,
+    comment_text: &'a str,
 }
+
+/// A post of another account, offered to comment on.
+struct OtherMedia {
+    id: String,
+    label: String,
+}
+
+/// How many other accounts' posts the comment form offers.
+const OTHERS: usize = 50;
 
 async fn get_profile(
     State(state): State<AppState>,
@@ -120,6 +133,34 @@ async fn get_profile(
         .await?;
         return Ok((jar, page).into_response());
     };
+    let page = profile_page(
+        &state,
+        l,
+        &session,
+        &user,
+        StatusCode::OK,
+        notice(l, q.done.as_deref()),
+        None,
+        "",
+        "",
+    )
+    .await?;
+    Ok((jar, page).into_response())
+}
+
+/// The profile of the signed-in account, with the comment form.
+#[allow(clippy::too_many_arguments)]
+async fn profile_page(
+    state: &AppState,
+    l: Lang,
+    session: &Session,
+    user: &IgUser,
+    status: StatusCode,
+    notice: Option<&str>,
+    error: Option<&str>,
+    comment_media: &str,
+    comment_text: &str,
+) -> Result<Response> {
     let store = &state.platform.store;
     let media = store
         .list_media(&MediaQuery {
@@ -152,21 +193,88 @@ async fn get_profile(
         })
         .collect();
     let media_count = store.count_media(&user.id).await.map_err(internal)?;
-    let csrf = issue_csrf(&state, &session).await?;
-    let page = pages::render(
-        StatusCode::OK,
+    let csrf = issue_csrf(state, session).await?;
+    let mut others = Vec::new();
+    for other in store.list_ig_users().await.map_err(internal)? {
+        if other.id == user.id || others.len() >= OTHERS {
+            continue;
+        }
+        let media = store
+            .list_media(&MediaQuery {
+                owner_id: other.id.clone(),
+                older_than: None,
+                newer_than: None,
+                since: None,
+                until: None,
+                not_older_than: None,
+                order: MediaOrder::NewestFirst,
+                limit: 5,
+            })
+            .await
+            .map_err(internal)?;
+        others.extend(media.into_iter().map(|m| OtherMedia {
+            label: match &m.caption {
+                Some(c) => format!(
+                    "{}: {}",
+                    other.username,
+                    c.chars().take(40).collect::<String>()
+                ),
+                None => format!("{}: {}", other.username, m.media_type),
+            },
+            id: m.id,
+        }));
+    }
+    others.truncate(OTHERS);
+    Ok(pages::render(
+        status,
         &ProfilePage {
             l,
             back: "/instagram",
-            notice: notice(l, q.done.as_deref()),
-            error: None,
+            notice,
+            error,
             csrf: &csrf,
-            user: &user,
+            user,
             media_count,
             tiles,
+            others,
+            comment_media,
+            comment_text,
         },
-    );
-    Ok((jar, page).into_response())
+    ))
+}
+
+/// `POST /instagram/comments`: the signed-in account comments on another account's post
+/// (through the core's comment use case; `comments_count` and `GET /{media-id}/comments` show
+/// it).
+async fn post_comment(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    req: Request,
+) -> Result<Response> {
+    let l = lang(req.headers(), &jar);
+    let (form, session) = check_form(&state, &jar, req).await?;
+    let Some(user) = signed_in(&state, &session).await? else {
+        return Ok(see_other("/instagram"));
+    };
+    let (media, text) = (field(&form, "media"), field(&form, "message"));
+    match state.platform.comment_as(&user, media, text).await {
+        Ok(_) => Ok(see_other("/instagram?done=commented#comment")),
+        Err(e) => {
+            let key = super::people::people_refusal(e)?;
+            profile_page(
+                &state,
+                l,
+                &session,
+                &user,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(l.t(key)),
+                media,
+                text,
+            )
+            .await
+        }
+    }
 }
 
 async fn post_login(

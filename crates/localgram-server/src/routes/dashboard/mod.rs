@@ -20,6 +20,7 @@ mod emulator;
 mod generator;
 mod guide;
 mod instagram;
+mod people;
 mod webhooks;
 
 use crate::error::{ApiError, Result};
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let forms = Router::new()
         .merge(apps::router())
         .merge(instagram::router())
+        .merge(people::router())
         .merge(generator::router())
         .merge(webhooks::router())
         .merge(guide::router())
