@@ -353,6 +353,10 @@ graph_enum! {
     }
 }
 
+/// How long a story is shown: it expires this long after it was published, and then sends its
+/// `story_insights` webhook update (`docs/webhooks.md#story-insights`).
+pub const STORY_LIFETIME: time::Duration = time::Duration::hours(24);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IgMedia {
     /// The media id.

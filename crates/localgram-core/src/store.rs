@@ -413,6 +413,9 @@ pub struct WorldPlan {
     pub comments: Vec<crate::comments::Comment>,
     /// Media whose world entry says `comment_enabled`: turned on (`true`) or off.
     pub comment_switches: Vec<(String, bool)>,
+    /// The plan's stories that had already expired when it was made: their `story_insights`
+    /// update is marked sent (at their expiry) instead of being sent.
+    pub expired_stories: Vec<String>,
 }
 
 /// Loading worlds.
@@ -630,6 +633,22 @@ pub trait WebhookStore: Send + Sync {
         comment: &crate::comments::Comment,
         events: &[crate::webhooks::WebhookEvent],
     ) -> Result<()>;
+    /// The stories published at or before `published_by` whose `story_insights` update is not
+    /// marked sent, oldest first, at most `limit` (a read).
+    async fn expired_stories(
+        &self,
+        published_by: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<crate::webhooks::ExpiredStory>>;
+    /// In one transaction: marks story `media_id`'s `story_insights` update sent at `at` and
+    /// enqueues the deliveries `events` cause; `false` (nothing written) when it was marked
+    /// already.
+    async fn mark_story_expired_notifying(
+        &self,
+        media_id: &str,
+        at: OffsetDateTime,
+        events: &[crate::webhooks::WebhookEvent],
+    ) -> Result<bool>;
     /// Enqueues one test delivery to the app's subscription to `object`; its id, `None` (and
     /// nothing written) when the app has no such subscription.
     async fn enqueue_test_delivery(

@@ -139,6 +139,17 @@ pub struct WebhookEvent {
     pub at: OffsetDateTime,
 }
 
+/// A story whose `story_insights` update is due (it expired and was not marked sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredStory {
+    /// The media id.
+    pub id: String,
+    /// The account that published it.
+    pub owner_id: String,
+    /// When it was published.
+    pub published_at: OffsetDateTime,
+}
+
 /// Where a delivery is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryState {
@@ -451,6 +462,37 @@ pub fn sample_value(field: &str) -> Option<serde_json::Value> {
             "timestamp": "1527459824", "message": {"mid": "random_mid", "text": "random_text"},
         }),
         _ => return None,
+    })
+}
+
+/// Whether an enabling on graph.instagram.com (Instagram Login) receives `field`: every field
+/// but `story_insights`, which Meta serves with Facebook Login only, through the Page
+/// (`docs/webhooks.md#who-receives-what`).
+pub fn field_via_instagram_login(field: &str) -> bool {
+    field != "story_insights"
+}
+
+/// A story's `story_insights` value, sent when it expires (`docs/webhooks.md#story-insights`).
+/// Localgram keeps no viewers, so the counts are invented, the same every time for one story
+/// and consistent with each other: `impressions` ≥ `reach` ≥ 1, taps and exits within the
+/// impressions, a few replies.
+pub fn story_insights_value(media_id: &str) -> serde_json::Value {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(media_id.as_bytes());
+    let reach = 1 + u64::from(h[0]) % 60;
+    let impressions = reach + u64::from(h[1]) % 25;
+    let taps_forward = u64::from(h[2]) % (impressions + 1);
+    let taps_back = u64::from(h[3]) % (impressions - taps_forward + 1).min(6);
+    let exits = u64::from(h[4]) % reach.min(8);
+    let replies = u64::from(h[5]) % reach.min(3);
+    serde_json::json!({
+        "media_id": media_id,
+        "exits": exits,
+        "replies": replies,
+        "reach": reach,
+        "taps_forward": taps_forward,
+        "taps_back": taps_back,
+        "impressions": impressions,
     })
 }
 
@@ -921,6 +963,56 @@ impl Platform {
         Ok(out)
     }
 
+    /// Sends the `story_insights` updates of the stories that expired by now on the test clock
+    /// (`docs/webhooks.md#story-insights`): each expired story is marked, and its update
+    /// enqueued, in one write, so that it causes one update however many instances look. A
+    /// private account's story is marked without an update. Returns how many stories were
+    /// marked by this call.
+    pub async fn notify_expired_stories(&self) -> Result<usize, StoreError> {
+        const BATCH: i64 = 100;
+        let now = self.clock.now();
+        let mut marked = 0;
+        loop {
+            let stories = self
+                .store
+                .expired_stories(now - crate::model::STORY_LIFETIME, BATCH)
+                .await?;
+            let n = stories.len();
+            for story in stories {
+                let expired_at = story.published_at + crate::model::STORY_LIFETIME;
+                let public = self
+                    .cached_ig_user(&story.owner_id)
+                    .await?
+                    .is_some_and(|o| !o.is_private);
+                let events = if public {
+                    vec![WebhookEvent {
+                        account_id: story.owner_id.clone(),
+                        field: "story_insights".into(),
+                        payload: change_payload(
+                            &story.owner_id,
+                            expired_at,
+                            "story_insights",
+                            story_insights_value(&story.id),
+                        ),
+                        at: expired_at,
+                    }]
+                } else {
+                    Vec::new()
+                };
+                if self
+                    .store
+                    .mark_story_expired_notifying(&story.id, expired_at, &events)
+                    .await?
+                {
+                    marked += 1;
+                }
+            }
+            if n < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+                return Ok(marked);
+            }
+        }
+    }
+
     /// `POST /_localgram/webhooks/test`: enqueues Meta's sample update for `field` to the app's
     /// subscription to `object` (any app mode; `entry[].id` is `"0"`). `Ok(None)` when the app has
     /// no such subscription.
@@ -1108,6 +1200,31 @@ mod tests {
             parse_fields(None, "subscribed_fields").unwrap_err().message,
             "(#100) The parameter subscribed_fields is required"
         );
+    }
+
+    #[test]
+    fn story_insights_are_stable_and_consistent() {
+        for i in 0..2000 {
+            let id = format!("1790000000{i:07}");
+            let v = story_insights_value(&id);
+            assert_eq!(v, story_insights_value(&id));
+            assert_eq!(v["media_id"], id.as_str());
+            let n = |k: &str| v[k].as_u64().unwrap();
+            assert!(n("reach") >= 1, "{v}");
+            assert!(n("impressions") >= n("reach"), "{v}");
+            assert!(
+                n("taps_forward") + n("taps_back") <= n("impressions"),
+                "{v}"
+            );
+            assert!(n("exits") < n("reach") || n("exits") == 0, "{v}");
+            assert!(n("replies") < n("reach") || n("replies") == 0, "{v}");
+        }
+        assert_ne!(
+            story_insights_value("17900000000000001"),
+            story_insights_value("17900000000000002")
+        );
+        assert!(!field_via_instagram_login("story_insights"));
+        assert!(field_via_instagram_login("comments"));
     }
 
     #[test]

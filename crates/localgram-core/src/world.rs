@@ -1267,6 +1267,15 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             world, cx, &obj, t, &ig_id_of, &fb_exists, &app_ids, &page_ids,
         )?);
     }
+    plan.expired_stories = plan
+        .media
+        .iter()
+        .filter(|m| {
+            m.media_product_type == crate::model::MediaProductType::Story
+                && m.timestamp + crate::model::STORY_LIFETIME <= cx.now
+        })
+        .map(|m| m.id.clone())
+        .collect();
     Ok(plan)
 }
 

@@ -246,6 +246,7 @@ impl Platform {
                 blobs,
                 comments,
                 comment_switches,
+                expired_stories,
             } = b;
             a.apps.extend(apps);
             a.testers.extend(testers);
@@ -260,6 +261,7 @@ impl Platform {
             a.blobs.extend(blobs);
             a.comments.extend(comments);
             a.comment_switches.extend(comment_switches);
+            a.expired_stories.extend(expired_stories);
             a
         });
         let result = self.store.reset(merged.as_ref()).await;

@@ -4,7 +4,8 @@
 //! records each outcome as a write job of its own.
 //!
 //! The worker reads the emulator clock: advancing it (`/_localgram/clock/advance`) makes the
-//! retries that became due go at the next poll. Callbacks are contacted only on the loopback
+//! retries that became due go at the next poll, and the stories that expired send their
+//! `story_insights` updates. Callbacks are contacted only on the loopback
 //! and on the hosts of `webhook_allow_hosts`; redirects are not followed and no proxy is used.
 
 use crate::state::AppState;
@@ -195,8 +196,10 @@ pub fn spawn_worker(state: AppState) -> Worker {
     }
 }
 
-/// One round: claims what is due and sends it; how many were sent.
+/// One round: enqueues the updates of the stories that expired (`docs/webhooks.md#story-insights`),
+/// then claims what is due and sends it; how many were sent.
 async fn tick(state: &AppState) -> Result<usize, localgram_core::store::StoreError> {
+    state.platform.notify_expired_stories().await?;
     let store = &state.platform.store;
     let now = state.platform.clock.now();
     match store.next_delivery_due().await? {

@@ -1581,6 +1581,18 @@ async fn apply_world(c: &mut dyn Conn, plan: &WorldPlan) -> Result<()> {
     }
     comment_sql::upsert_comments(c, &plan.comments).await?;
     comment_sql::apply_comment_switches(c, &plan.comment_switches).await?;
+    for id in &plan.expired_stories {
+        exec(
+            c,
+            "UPDATE ig_media SET story_insights_sent_ms = timestamp_ms + $2
+             WHERE id = $1 AND story_insights_sent_ms IS NULL",
+            params![
+                id,
+                localgram_core::model::STORY_LIFETIME.whole_milliseconds() as i64
+            ],
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use localgram_core::comments::Comment;
 use localgram_core::store::{Result, StoreError, WebhookStore};
 use localgram_core::webhooks::{
     AccountSubscription, AttemptRecord, ClaimedDelivery, Delivery, DeliveryState, EnabledBy,
-    SubscribedField, Subscription, WebhookEvent,
+    ExpiredStory, SubscribedField, Subscription, WebhookEvent, field_via_instagram_login,
 };
 use time::OffsetDateTime;
 
@@ -173,8 +173,8 @@ fn fields_text(sub: &Subscription) -> String {
 
 /// Enqueues, on the caller's transaction, one delivery per app subscribed to each event's
 /// field that the event's account enabled (`docs/webhooks.md#who-receives-what`): the app is
-/// live, and the account enabled it on graph.instagram.com, or the Page linked to the account
-/// enabled it for that field on graph.facebook.com.
+/// live, and the account enabled it on graph.instagram.com (for the fields Instagram Login
+/// serves), or the Page linked to the account enabled it for that field on graph.facebook.com.
 pub(super) async fn enqueue_events<B: Backend>(
     c: &mut dyn super::Conn,
     events: &[WebhookEvent],
@@ -207,7 +207,7 @@ pub(super) async fn enqueue_events<B: Backend>(
                AND EXISTS (
                    SELECT 1 FROM webhook_subscribed_apps e
                    WHERE e.app_id = s.app_id AND (
-                       (e.kind = 'instagram' AND e.object_id = $1)
+                       (e.kind = 'instagram' AND $8 = 1 AND e.object_id = $1)
                        OR (e.kind = 'page' AND (',' || e.fields || ',') LIKE $7
                            AND e.object_id IN (
                                SELECT p.id FROM pages p WHERE p.instagram_business_account = $1)))
@@ -220,7 +220,8 @@ pub(super) async fn enqueue_events<B: Backend>(
                 at,
                 expires,
                 &field_pattern,
-                &page_pattern
+                &page_pattern,
+                i64::from(field_via_instagram_login(&e.field))
             ],
         )
         .await?;
@@ -368,6 +369,55 @@ impl<B: Backend> WebhookStore for SqlStore<B> {
             Box::pin(async move {
                 super::comment_sql::insert_comment(c, &comment).await?;
                 enqueue_events::<B>(c, &events).await
+            })
+        })
+        .await
+    }
+
+    async fn expired_stories(
+        &self,
+        published_by: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<ExpiredStory>> {
+        Ok(self
+            .all::<(String, String, i64)>(
+                "SELECT id, owner_id, timestamp_ms FROM ig_media
+                 WHERE media_product_type = 'STORY' AND story_insights_sent_ms IS NULL
+                   AND timestamp_ms <= $1
+                 ORDER BY timestamp_ms, id LIMIT $2",
+                params![to_millis(published_by), limit],
+            )
+            .await?
+            .into_iter()
+            .map(|(id, owner_id, ms)| ExpiredStory {
+                id,
+                owner_id,
+                published_at: from_millis(ms),
+            })
+            .collect())
+    }
+
+    async fn mark_story_expired_notifying(
+        &self,
+        media_id: &str,
+        at: OffsetDateTime,
+        events: &[WebhookEvent],
+    ) -> Result<bool> {
+        let (media_id, events) = (media_id.to_owned(), events.to_vec());
+        self.write(move |c| {
+            Box::pin(async move {
+                let marked = exec(
+                    c,
+                    "UPDATE ig_media SET story_insights_sent_ms = $2
+                     WHERE id = $1 AND story_insights_sent_ms IS NULL",
+                    params![&media_id, to_millis(at)],
+                )
+                .await?;
+                if marked == 0 {
+                    return Ok(false);
+                }
+                enqueue_events::<B>(c, &events).await?;
+                Ok(true)
             })
         })
         .await

@@ -310,6 +310,7 @@ conformance!(
     story_concurrent_publish,
     story_comments,
     story_webhooks,
+    story_expired_stories,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -531,6 +532,7 @@ fn world() -> WorldPlan {
         blobs: vec![photo.clone(), video, thumbnail, avatar, photo],
         comments: Vec::new(),
         comment_switches: Vec::new(),
+        expired_stories: Vec::new(),
     }
 }
 
@@ -4582,5 +4584,142 @@ async fn story_webhooks(ctx: &Ctx) {
     assert_eq!(
         store.list_deliveries(Some(APP_B), 100).await.unwrap().len(),
         before + 1
+    );
+}
+
+/// Expired stories: listed once expired and until marked; marking is once, with the deliveries
+/// in the same write; `story_insights` goes through a Page's enabling only; a plan marks the
+/// stories it names.
+async fn story_expired_stories(ctx: &Ctx) {
+    use localgram_core::webhooks::{
+        AccountSubscription, EnabledBy, ExpiredStory, SubscribedField, Subscription, WebhookEvent,
+    };
+    let store = ctx.store();
+    store.apply_world(&world()).await.unwrap();
+    let story_at = |id: &str, at: i64| {
+        let mut m = media(id, JANE, None, 0);
+        m.media_product_type = MediaProductType::Story;
+        m.timestamp = from_millis(at);
+        m
+    };
+    let (s1, s2, feed) = (
+        story_at("17000000000000011", T0),
+        story_at("17000000000000012", T0 + 10),
+        media("17000000000000013", JANE, None, 0),
+    );
+    store
+        .upsert_media(&[s1.clone(), s2.clone(), feed])
+        .await
+        .unwrap();
+    let expired = |id: &str, at: i64| ExpiredStory {
+        id: id.into(),
+        owner_id: JANE.into(),
+        published_at: from_millis(at),
+    };
+    assert_eq!(
+        store
+            .expired_stories(from_millis(T0 - 1), 10)
+            .await
+            .unwrap(),
+        []
+    );
+    assert_eq!(
+        store
+            .expired_stories(from_millis(T0 + 10), 10)
+            .await
+            .unwrap(),
+        [expired(&s1.id, T0), expired(&s2.id, T0 + 10)]
+    );
+    assert_eq!(
+        store
+            .expired_stories(from_millis(T0 + 10), 1)
+            .await
+            .unwrap(),
+        [expired(&s1.id, T0)]
+    );
+
+    store
+        .put_subscription(&Subscription {
+            app_id: APP_B.into(),
+            object: "instagram".into(),
+            callback_url: "http://127.0.0.1:9/hook".into(),
+            fields: vec![SubscribedField {
+                name: "story_insights".into(),
+                version: "v22.0".into(),
+            }],
+            include_values: false,
+            created_at: from_millis(T0),
+            updated_at: from_millis(T0),
+        })
+        .await
+        .unwrap();
+    let enabled = |object: &str, kind| AccountSubscription {
+        app_id: APP_B.into(),
+        object_id: object.into(),
+        kind,
+        fields: vec!["story_insights".into()],
+        created_at: from_millis(T0),
+    };
+    store
+        .put_account_subscription(&enabled(JANE, EnabledBy::Instagram))
+        .await
+        .unwrap();
+    let event = |id: &str| WebhookEvent {
+        account_id: JANE.into(),
+        field: "story_insights".into(),
+        payload: format!("{{\"story\":\"{id}\"}}"),
+        at: from_millis(T0 + 1),
+    };
+    // Enabled on graph.instagram.com only: marked, nothing queued; marked twice: false.
+    assert!(
+        store
+            .mark_story_expired_notifying(&s1.id, from_millis(T0 + 1), &[event(&s1.id)])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_story_expired_notifying(&s1.id, from_millis(T0 + 2), &[event(&s1.id)])
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.list_deliveries(None, 10).await.unwrap(), []);
+    // Through the Page: queued, once.
+    store
+        .put_account_subscription(&enabled(PAGE, EnabledBy::Page))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        store
+            .mark_story_expired_notifying(&s2.id, from_millis(T0 + 1), &[event(&s2.id)])
+            .await
+            .unwrap();
+    }
+    let listed = store.list_deliveries(None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].payload, format!("{{\"story\":\"{}\"}}", s2.id));
+    assert_eq!(listed[0].field, "story_insights");
+    assert_eq!(
+        store
+            .expired_stories(from_millis(T0 + 100), 10)
+            .await
+            .unwrap(),
+        []
+    );
+
+    // A plan's expired stories are marked when it is applied.
+    let s3 = story_at("17000000000000014", T0 + 20);
+    let plan = WorldPlan {
+        media: vec![s3.clone()],
+        expired_stories: vec![s3.id.clone()],
+        ..WorldPlan::default()
+    };
+    store.apply_world(&plan).await.unwrap();
+    assert_eq!(
+        store
+            .expired_stories(from_millis(T0 + 100), 10)
+            .await
+            .unwrap(),
+        []
     );
 }
