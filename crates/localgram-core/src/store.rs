@@ -416,6 +416,10 @@ pub struct WorldPlan {
     /// The plan's stories that had already expired when it was made: their `story_insights`
     /// update is marked sent (at their expiry) instead of being sent.
     pub expired_stories: Vec<String>,
+    /// Webhook subscriptions, upserted by app and object.
+    pub subscriptions: Vec<crate::webhooks::Subscription>,
+    /// Accounts' and Pages' enablings of apps, upserted by app and account or Page.
+    pub account_subscriptions: Vec<crate::webhooks::AccountSubscription>,
 }
 
 /// Loading worlds.
@@ -522,6 +526,10 @@ pub struct StateDump {
     pub comments: Vec<crate::comments::Comment>,
     /// The media whose comments are off, by id.
     pub comments_disabled: Vec<String>,
+    /// Every webhook subscription, by app and object.
+    pub subscriptions: Vec<crate::webhooks::Subscription>,
+    /// Every account's and Page's enabling of an app, by account or Page, then app.
+    pub account_subscriptions: Vec<crate::webhooks::AccountSubscription>,
 }
 
 /// Resetting, snapshotting and dumping the whole state (docs/state.md). The state is every

@@ -161,6 +161,57 @@ pub struct WorldApp {
     /// The Instagram app's display name (default: the app's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_app_name: Option<String>,
+    /// Webhook subscriptions (docs/world-file.md#webhooks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WorldWebhook>,
+}
+
+/// `[[apps.webhooks]]`: an app's subscription to an object's webhook fields, as
+/// `POST /{app-id}/subscriptions` makes it, without the verification handshake.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldWebhook {
+    /// The object: `instagram`.
+    #[serde(default = "default_webhook_object")]
+    pub object: String,
+    /// The callback URL (`http` or `https`).
+    pub callback_url: String,
+    /// The subscribed fields: a name (subscribed at the default Graph version) or
+    /// `{ name, version }`.
+    pub fields: Vec<WorldWebhookField>,
+    /// Whether updates include values.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_values: bool,
+}
+
+fn default_webhook_object() -> String {
+    crate::webhooks::OBJECT_INSTAGRAM.into()
+}
+
+/// One field of `[[apps.webhooks]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(untagged)]
+pub enum WorldWebhookField {
+    /// A field at the default Graph version.
+    Name(String),
+    /// A field at the Graph version of the call that subscribed it.
+    Versioned {
+        /// The field.
+        name: String,
+        /// The Graph version, `v22.0` for example.
+        version: String,
+    },
+}
+
+/// `[[instagram_users.subscribed_apps]]` and `[[pages.subscribed_apps]]`: an app the account
+/// or the Page enabled, as `POST /{id}/subscribed_apps` does.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldSubscribedApp {
+    /// The app id.
+    pub app: String,
+    /// The fields (on a Page, only these are delivered).
+    pub subscribed_fields: Vec<String>,
 }
 
 fn default_mode() -> String {
@@ -231,6 +282,9 @@ pub struct WorldIgUser {
     /// Media.
     #[serde(default)]
     pub media: Vec<WorldMedia>,
+    /// Apps the account enabled for webhooks on graph.instagram.com.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscribed_apps: Vec<WorldSubscribedApp>,
 }
 
 fn default_account_type() -> String {
@@ -400,6 +454,9 @@ pub struct WorldPage {
     /// Roles.
     #[serde(default)]
     pub roles: Vec<WorldPageRole>,
+    /// Apps the Page enabled for webhooks on graph.facebook.com.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscribed_apps: Vec<WorldSubscribedApp>,
 }
 
 fn default_category() -> String {
@@ -1267,6 +1324,7 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             world, cx, &obj, t, &ig_id_of, &fb_exists, &app_ids, &page_ids,
         )?);
     }
+    plan_webhooks(world, cx, &mut plan, &app_ids)?;
     plan.expired_stories = plan
         .media
         .iter()
@@ -1280,6 +1338,151 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
 }
 
 /// The comments of every top-level media, authors resolved by username.
+/// The default Graph version of a webhook field declared without one.
+pub const WEBHOOK_DEFAULT_VERSION: &str = "v22.0";
+
+fn check_webhook_fields<'a>(
+    obj: &str,
+    field: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<(), WorldError> {
+    let mut any = false;
+    for (j, name) in names.enumerate() {
+        any = true;
+        if !crate::webhooks::INSTAGRAM_FIELDS.contains(&name) {
+            return Err(invalid(
+                obj,
+                &format!("{field}[{j}]"),
+                format!(
+                    "{name:?} is not a field of the instagram object (one of {})",
+                    crate::webhooks::INSTAGRAM_FIELDS.join(", ")
+                ),
+            ));
+        }
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(invalid(obj, field, "must name at least one field"))
+    }
+}
+
+/// `[[apps.webhooks]]`, `[[instagram_users.subscribed_apps]]` and `[[pages.subscribed_apps]]`
+/// (docs/world-file.md#webhooks): the subscriptions and enablings, without handshakes.
+fn plan_webhooks(
+    world: &World,
+    cx: &PlanContext<'_>,
+    plan: &mut WorldPlan,
+    app_ids: &HashSet<String>,
+) -> Result<(), WorldError> {
+    use crate::webhooks::{AccountSubscription, EnabledBy, SubscribedField, Subscription};
+    for (i, a) in world.apps.iter().enumerate() {
+        let mut objects = HashSet::new();
+        for (k, w) in a.webhooks.iter().enumerate() {
+            let obj = format!("apps[{i}].webhooks[{k}] (app {:?})", a.id);
+            if w.object != crate::webhooks::OBJECT_INSTAGRAM {
+                return Err(invalid(
+                    &obj,
+                    "object",
+                    format!(
+                        "{:?} is not served: the only object is \"instagram\"",
+                        w.object
+                    ),
+                ));
+            }
+            if !objects.insert(w.object.as_str()) {
+                return Err(invalid(&obj, "object", "subscribed twice"));
+            }
+            match url::Url::parse(&w.callback_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    return Err(invalid(
+                        &obj,
+                        "callback_url",
+                        format!("{:?} is not an http or https URL", w.callback_url),
+                    ));
+                }
+            }
+            let fields: Vec<SubscribedField> = w
+                .fields
+                .iter()
+                .map(|f| match f {
+                    WorldWebhookField::Name(name) => SubscribedField {
+                        name: name.clone(),
+                        version: WEBHOOK_DEFAULT_VERSION.into(),
+                    },
+                    WorldWebhookField::Versioned { name, version } => SubscribedField {
+                        name: name.clone(),
+                        version: version.clone(),
+                    },
+                })
+                .collect();
+            check_webhook_fields(&obj, "fields", fields.iter().map(|f| f.name.as_str()))?;
+            plan.subscriptions.push(Subscription {
+                app_id: a.id.clone(),
+                object: w.object.clone(),
+                callback_url: w.callback_url.clone(),
+                fields,
+                include_values: w.include_values,
+                created_at: cx.now,
+                updated_at: cx.now,
+            });
+        }
+    }
+    let enablings = world
+        .instagram_users
+        .iter()
+        .enumerate()
+        .flat_map(|(i, u)| {
+            u.subscribed_apps.iter().enumerate().map(move |(k, e)| {
+                (
+                    format!(
+                        "instagram_users[{i}].subscribed_apps[{k}] (user {:?})",
+                        u.id
+                    ),
+                    &u.id,
+                    EnabledBy::Instagram,
+                    e,
+                )
+            })
+        })
+        .chain(world.pages.iter().enumerate().flat_map(|(i, p)| {
+            p.subscribed_apps.iter().enumerate().map(move |(k, e)| {
+                (
+                    format!("pages[{i}].subscribed_apps[{k}] (page {:?})", p.id),
+                    &p.id,
+                    EnabledBy::Page,
+                    e,
+                )
+            })
+        }));
+    let mut seen = HashSet::new();
+    for (obj, object_id, kind, e) in enablings {
+        if !app_ids.contains(&e.app) && !cx.existing.app_exists(&e.app) {
+            return Err(invalid(&obj, "app", format!("no app {:?}", e.app)));
+        }
+        if !seen.insert((e.app.as_str(), object_id.as_str())) {
+            return Err(invalid(&obj, "app", "enabled twice"));
+        }
+        check_webhook_fields(
+            &obj,
+            "subscribed_fields",
+            e.subscribed_fields.iter().map(String::as_str),
+        )?;
+        let mut fields = e.subscribed_fields.clone();
+        fields.sort();
+        fields.dedup();
+        plan.account_subscriptions.push(AccountSubscription {
+            app_id: e.app.clone(),
+            object_id: object_id.clone(),
+            kind,
+            fields,
+            created_at: cx.now,
+        });
+    }
+    Ok(())
+}
+
 fn plan_comments(
     plan: &mut WorldPlan,
     world: &World,

@@ -10,8 +10,9 @@ use crate::model::{Blob, IgMedia, RateLimits, Subject, TesterStatus};
 use crate::platform::Platform;
 use crate::store::StoreError;
 use crate::world::{
-    World, WorldApp, WorldAppRole, WorldCity, WorldComment, WorldFbUser, WorldIgUser, WorldMedia,
-    WorldPage, WorldPageRole, WorldToken,
+    WEBHOOK_DEFAULT_VERSION, World, WorldApp, WorldAppRole, WorldCity, WorldComment, WorldFbUser,
+    WorldIgUser, WorldMedia, WorldPage, WorldPageRole, WorldSubscribedApp, WorldToken,
+    WorldWebhook, WorldWebhookField,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -41,6 +42,44 @@ fn data_uri(blob: &Blob) -> String {
         blob.content_type,
         base64::engine::general_purpose::STANDARD.encode(&blob.bytes)
     )
+}
+
+/// `[[apps.webhooks]]` of a subscription: fields at the default version by name only.
+fn world_webhook(w: &crate::webhooks::Subscription) -> WorldWebhook {
+    WorldWebhook {
+        object: w.object.clone(),
+        callback_url: w.callback_url.clone(),
+        fields: w
+            .fields
+            .iter()
+            .map(|f| {
+                if f.version == WEBHOOK_DEFAULT_VERSION {
+                    WorldWebhookField::Name(f.name.clone())
+                } else {
+                    WorldWebhookField::Versioned {
+                        name: f.name.clone(),
+                        version: f.version.clone(),
+                    }
+                }
+            })
+            .collect(),
+        include_values: w.include_values,
+    }
+}
+
+/// The apps an account or a Page enabled.
+fn subscribed_apps(
+    all: &[crate::webhooks::AccountSubscription],
+    kind: crate::webhooks::EnabledBy,
+    object_id: &str,
+) -> Vec<WorldSubscribedApp> {
+    all.iter()
+        .filter(|e| e.kind == kind && e.object_id == object_id)
+        .map(|e| WorldSubscribedApp {
+            app: e.app_id.clone(),
+            subscribed_fields: e.fields.clone(),
+        })
+        .collect()
 }
 
 impl Platform {
@@ -112,6 +151,12 @@ impl Platform {
                     None => None,
                 },
                 instagram_app_name: a.instagram_app.as_ref().map(|ig| ig.name.clone()),
+                webhooks: dump
+                    .subscriptions
+                    .iter()
+                    .filter(|w| w.app_id == a.id)
+                    .map(world_webhook)
+                    .collect(),
             });
         }
 
@@ -162,6 +207,11 @@ impl Platform {
                 follows_count: u.follows_count,
                 profile_picture: files.uri(&u.profile_blob).await?,
                 media,
+                subscribed_apps: subscribed_apps(
+                    &dump.account_subscriptions,
+                    crate::webhooks::EnabledBy::Instagram,
+                    &u.id,
+                ),
             });
         }
 
@@ -208,6 +258,11 @@ impl Platform {
                 business_id: p.business_id.clone(),
                 instagram_business_account: p.instagram_business_account.clone(),
                 location: p.extra.get("location").and_then(|l| l.as_object()).cloned(),
+                subscribed_apps: subscribed_apps(
+                    &dump.account_subscriptions,
+                    crate::webhooks::EnabledBy::Page,
+                    &p.id,
+                ),
                 roles: dump
                     .page_roles
                     .iter()

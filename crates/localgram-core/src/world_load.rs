@@ -247,6 +247,8 @@ impl Platform {
                 comments,
                 comment_switches,
                 expired_stories,
+                subscriptions,
+                account_subscriptions,
             } = b;
             a.apps.extend(apps);
             a.testers.extend(testers);
@@ -262,6 +264,8 @@ impl Platform {
             a.comments.extend(comments);
             a.comment_switches.extend(comment_switches);
             a.expired_stories.extend(expired_stories);
+            a.subscriptions.extend(subscriptions);
+            a.account_subscriptions.extend(account_subscriptions);
             a
         });
         let result = self.store.reset(merged.as_ref()).await;

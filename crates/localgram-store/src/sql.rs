@@ -1581,6 +1581,12 @@ async fn apply_world(c: &mut dyn Conn, plan: &WorldPlan) -> Result<()> {
     }
     comment_sql::upsert_comments(c, &plan.comments).await?;
     comment_sql::apply_comment_switches(c, &plan.comment_switches).await?;
+    for sub in &plan.subscriptions {
+        webhook_sql::upsert_subscription(c, sub).await?;
+    }
+    for sub in &plan.account_subscriptions {
+        webhook_sql::upsert_account_subscription(c, sub).await?;
+    }
     for id in &plan.expired_stories {
         exec(
             c,

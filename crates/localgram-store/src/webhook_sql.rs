@@ -229,36 +229,99 @@ pub(super) async fn enqueue_events<B: Backend>(
     Ok(())
 }
 
+/// Inserts or replaces an app's subscription to an object, on the caller's transaction.
+pub(super) async fn upsert_subscription(c: &mut dyn super::Conn, sub: &Subscription) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO webhook_subscriptions (app_id, object, callback_url, fields,
+             include_values, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (app_id, object) DO UPDATE SET
+             callback_url = excluded.callback_url, fields = excluded.fields,
+             include_values = excluded.include_values,
+             updated_at = excluded.updated_at",
+        params![
+            &sub.app_id,
+            &sub.object,
+            &sub.callback_url,
+            fields_text(sub),
+            sub.include_values,
+            to_millis(sub.created_at),
+            to_millis(sub.updated_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts or replaces an account's (or a Page's) enabling of an app, on the caller's
+/// transaction.
+pub(super) async fn upsert_account_subscription(
+    c: &mut dyn super::Conn,
+    sub: &AccountSubscription,
+) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO webhook_subscribed_apps (app_id, object_id, kind, fields, created_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (app_id, object_id) DO UPDATE SET
+             kind = excluded.kind, fields = excluded.fields",
+        params![
+            &sub.app_id,
+            &sub.object_id,
+            sub.kind.as_str(),
+            sub.fields.join(","),
+            to_millis(sub.created_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every subscription, by app and object (the state dump).
+pub(super) async fn all_subscriptions(
+    c: &mut dyn super::Conn,
+    bytewise: &str,
+) -> Result<Vec<Subscription>> {
+    Ok(all::<SubscriptionRow>(
+        c,
+        &format!(
+            "SELECT app_id, object, callback_url, fields, include_values, created_at, updated_at
+             FROM webhook_subscriptions ORDER BY app_id {bytewise}, object {bytewise}"
+        ),
+        params![],
+    )
+    .await?
+    .into_iter()
+    .map(Subscription::from)
+    .collect())
+}
+
+/// Every enabling, by account or Page, then app (the state dump).
+pub(super) async fn all_account_subscriptions(
+    c: &mut dyn super::Conn,
+    bytewise: &str,
+) -> Result<Vec<AccountSubscription>> {
+    all::<AccountSubscriptionRow>(
+        c,
+        &format!(
+            "SELECT app_id, object_id, kind, fields, created_at FROM webhook_subscribed_apps
+             ORDER BY object_id {bytewise}, app_id {bytewise}"
+        ),
+        params![],
+    )
+    .await?
+    .into_iter()
+    .map(AccountSubscription::try_from)
+    .collect()
+}
+
 #[async_trait]
 impl<B: Backend> WebhookStore for SqlStore<B> {
     async fn put_subscription(&self, sub: &Subscription) -> Result<()> {
         let sub = sub.clone();
-        self.write(move |c| {
-            Box::pin(async move {
-                exec(
-                    c,
-                    "INSERT INTO webhook_subscriptions (app_id, object, callback_url, fields,
-                         include_values, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (app_id, object) DO UPDATE SET
-                         callback_url = excluded.callback_url, fields = excluded.fields,
-                         include_values = excluded.include_values,
-                         updated_at = excluded.updated_at",
-                    params![
-                        &sub.app_id,
-                        &sub.object,
-                        &sub.callback_url,
-                        fields_text(&sub),
-                        sub.include_values,
-                        to_millis(sub.created_at),
-                        to_millis(sub.updated_at),
-                    ],
-                )
-                .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.write(move |c| Box::pin(async move { upsert_subscription(c, &sub).await }))
+            .await
     }
 
     async fn list_subscriptions(&self, app_id: &str) -> Result<Vec<Subscription>> {
@@ -301,28 +364,8 @@ impl<B: Backend> WebhookStore for SqlStore<B> {
 
     async fn put_account_subscription(&self, sub: &AccountSubscription) -> Result<()> {
         let sub = sub.clone();
-        self.write(move |c| {
-            Box::pin(async move {
-                exec(
-                    c,
-                    "INSERT INTO webhook_subscribed_apps (app_id, object_id, kind, fields,
-                         created_at)
-                     VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (app_id, object_id) DO UPDATE SET
-                         kind = excluded.kind, fields = excluded.fields",
-                    params![
-                        &sub.app_id,
-                        &sub.object_id,
-                        sub.kind.as_str(),
-                        sub.fields.join(","),
-                        to_millis(sub.created_at),
-                    ],
-                )
-                .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.write(move |c| Box::pin(async move { upsert_account_subscription(c, &sub).await }))
+            .await
     }
 
     async fn list_account_subscriptions(

@@ -533,6 +533,8 @@ fn world() -> WorldPlan {
         comments: Vec::new(),
         comment_switches: Vec::new(),
         expired_stories: Vec::new(),
+        subscriptions: Vec::new(),
+        account_subscriptions: Vec::new(),
     }
 }
 

@@ -395,9 +395,14 @@ impl<B: Backend> StateStore for SqlStore<B> {
                 let comments = super::comment_sql::all_comments(c, bytewise).await?;
                 let comments_disabled =
                     super::comment_sql::all_comments_disabled(c, bytewise).await?;
+                let subscriptions = super::webhook_sql::all_subscriptions(c, bytewise).await?;
+                let account_subscriptions =
+                    super::webhook_sql::all_account_subscriptions(c, bytewise).await?;
                 Ok(StateDump {
                     comments,
                     comments_disabled,
+                    subscriptions,
+                    account_subscriptions,
                     apps,
                     testers,
                     app_roles,

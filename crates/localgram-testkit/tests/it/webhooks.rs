@@ -1305,6 +1305,176 @@ async fn an_expired_story_sends_its_insights_once_through_the_page() {
     }
 }
 
+/// The app's subscriptions, sizzle.cafe's enablings and its Page's, as the API answers them.
+async fn webhook_answers(server: &TestServer) -> (Value, Value, Value) {
+    use reqwest::Method;
+    let subs = call(
+        server,
+        Method::GET,
+        &format!("{FB}/{LIVE_APP_ID}/subscriptions"),
+        &app_token(),
+        &[],
+    )
+    .await;
+    let ig = call(
+        server,
+        Method::GET,
+        &format!("{IG}/me/subscribed_apps"),
+        CAFE_LIVE,
+        &[],
+    )
+    .await;
+    let page = call(
+        server,
+        Method::GET,
+        &format!("{FB}/me/subscribed_apps"),
+        PAGE_LIVE,
+        &[],
+    )
+    .await;
+    (ok(&subs, "subs"), ok(&ig, "ig"), ok(&page, "page"))
+}
+
+#[tokio::test]
+async fn subscriptions_travel_in_the_world_export_and_world_files() {
+    use reqwest::Method;
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let hook = receiver().await;
+        ok(&subscribe(&server, &hook.url, "comments").await, b);
+        // A field subscribed by a versioned call keeps its version.
+        let res = call(
+            &server,
+            Method::POST,
+            &format!("/graph.facebook.com/v25.0/{LIVE_APP_ID}/subscriptions"),
+            &app_token(),
+            &[
+                ("object", "instagram"),
+                ("callback_url", &hook.url),
+                ("fields", "story_insights"),
+                ("verify_token", VERIFY),
+            ],
+        )
+        .await;
+        ok(&res, b);
+        enable(&server, IG, CAFE_LIVE, "comments").await;
+        enable(&server, FB, PAGE_LIVE, "story_insights").await;
+        let before = webhook_answers(&server).await;
+        assert_eq!(
+            before.0["data"][0]["fields"],
+            json!([{"name": "comments", "version": "v22.0"}, {"name": "story_insights", "version": "v25.0"}]),
+            "{b}"
+        );
+
+        let export = get(&client(), &server.url("/_localgram/world")).await;
+        assert_eq!(export.status, 200, "{b}: {}", export.text);
+        let world: Value = export.json();
+        let app = world["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == LIVE_APP_ID)
+            .unwrap();
+        assert_eq!(
+            app["webhooks"],
+            json!([{"object": "instagram", "callback_url": hook.url,
+                    "fields": ["comments", {"name": "story_insights", "version": "v25.0"}]}]),
+            "{b}"
+        );
+
+        let target = TestServer::spawn_with(TestOptions {
+            backend: backend.clone(),
+            world: None,
+            ..Default::default()
+        })
+        .await;
+        let res = Reply::read(
+            client()
+                .post(target.url("/_localgram/world"))
+                .header("content-type", "application/json")
+                .body(export.text.clone())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{b}: {}", res.text);
+        assert_eq!(webhook_answers(&target).await, before, "{b}");
+        // No handshake on load; the subscription works: a comment on the new server is sent.
+        assert_eq!(hook.hooks.gets.lock().unwrap().len(), 2, "{b}");
+        let res = call(
+            &target,
+            Method::POST,
+            &format!("{IG}/{POST}/comments"),
+            MODERATOR,
+            &[("message", "after the import")],
+        )
+        .await;
+        let id = ok(&res, b)["id"].as_str().unwrap().to_owned();
+        let posts = hook.wait_posts(1, b).await;
+        assert_eq!(
+            change(&signed(&posts[0], b), CAFE_ID, "comments", b)["id"],
+            id
+        );
+
+        // A world file with an unknown field is refused whole, naming the entry and the key.
+        let bad = r#"version = 1
+
+[[apps]]
+id = "990602627938555"
+secret = "0123456789abcdef"
+name = "Hooks"
+
+  [[apps.webhooks]]
+  callback_url = "http://127.0.0.1:9/hook"
+  fields = ["comments", "likes"]
+"#;
+        let res = Reply::read(
+            client()
+                .post(target.url("/_localgram/world"))
+                .header("content-type", "application/toml")
+                .body(bad)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 400, "{b}: {}", res.text);
+        assert_eq!(
+            res.json()["error"],
+            "world file: apps[0].webhooks[0] (app \"990602627938555\"): field `fields[1]`: \"likes\" is not a field of the instagram object (one of comments, live_comments, mentions, message_reactions, messages, messaging_handover, messaging_optins, messaging_postbacks, messaging_referral, messaging_seen, standby, story_insights)",
+            "{b}"
+        );
+        let db = Db::open(&target).await;
+        assert_eq!(
+            db.count("apps WHERE id = '990602627938555'").await,
+            0,
+            "{b}"
+        );
+        // And one enabling an app nobody declared.
+        let bad = CAFE_POST.to_owned()
+            + "\n  [[instagram_users.subscribed_apps]]\n  app = \"990602627938556\"\n  subscribed_fields = [\"comments\"]\n";
+        let res = Reply::read(
+            client()
+                .post(target.url("/_localgram/world"))
+                .header("content-type", "application/toml")
+                .body(bad)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, 400, "{b}: {}", res.text);
+        assert!(
+            res.text.contains("instagram_users[0].subscribed_apps[0]")
+                && res.text.contains("990602627938556"),
+            "{b}: {}",
+            res.text
+        );
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Test events, the control plane, reset
 // ------------------------------------------------------------------------------------------------
