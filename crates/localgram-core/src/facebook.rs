@@ -18,23 +18,7 @@ use crate::tokens::IssuedToken;
 /// The prefix of every Facebook token Localgram issues (user, Page and app tokens).
 pub const TOKEN_PREFIX: &str = "EAA";
 
-/// The permissions the Facebook Login dialog knows.
-pub const PERMISSIONS: &[&str] = &[
-    "public_profile",
-    "email",
-    "pages_show_list",
-    "pages_manage_metadata",
-    "pages_read_engagement",
-    "pages_manage_posts",
-    "pages_messaging",
-    "business_management",
-    "instagram_basic",
-    "instagram_manage_insights",
-    "instagram_manage_comments",
-    "instagram_content_publish",
-    "ads_management",
-    "ads_read",
-];
+pub use crate::scope::FACEBOOK_PERMISSIONS as PERMISSIONS;
 
 /// Granted with every Facebook Login; cannot be unticked.
 pub const ALWAYS_GRANTED: &str = "public_profile";

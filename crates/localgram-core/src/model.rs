@@ -1,6 +1,10 @@
 //! The records Localgram keeps: apps, accounts, media, Pages, codes and tokens. Plain data, free of
 //! HTTP and SQL; the stores convert them to and from rows.
 
+pub mod comment;
+pub mod container;
+pub mod webhook;
+
 use time::OffsetDateTime;
 
 /// Whether an app is in development mode (only app-role users and accepted testers may authorize
@@ -702,6 +706,27 @@ impl TokenRecord {
             code_id: None,
             parent_id: None,
             derived_at: None,
+        }
+    }
+}
+
+/// Lifetimes used to compute the expiry of ready-made tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Instagram short-lived tokens.
+    pub short_lived: time::Duration,
+    /// Instagram and Facebook long-lived tokens.
+    pub long_lived: time::Duration,
+    /// Facebook short-lived user tokens.
+    pub facebook_user: time::Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            short_lived: time::Duration::hours(1),
+            long_lived: time::Duration::seconds(5_184_000),
+            facebook_user: time::Duration::hours(2),
         }
     }
 }

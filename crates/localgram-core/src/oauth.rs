@@ -400,7 +400,7 @@ impl Platform {
         } else {
             scopes
                 .iter()
-                .all(|s| crate::facebook::PERMISSIONS.contains(&s.as_str()))
+                .all(|s| crate::scope::FACEBOOK_PERMISSIONS.contains(&s.as_str()))
         };
         if facebook {
             return self

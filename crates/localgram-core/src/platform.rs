@@ -2,9 +2,9 @@
 //! settings, and every use case is a method on it (in `oauth.rs`, `tokens.rs`, `profile.rs`).
 
 use crate::clock::Clock;
+use crate::model::Lifetimes;
 use crate::rng::Rng;
 use crate::store::Store;
-use crate::world::Lifetimes;
 use std::sync::Arc;
 use time::Duration;
 

@@ -134,6 +134,24 @@ pub fn family_of(scopes: &[String]) -> Option<Family> {
     Scopes::from_list(scopes.to_vec()).ok().map(|s| s.family())
 }
 
+/// The permissions the Facebook Login dialog knows.
+pub const FACEBOOK_PERMISSIONS: &[&str] = &[
+    "public_profile",
+    "email",
+    "pages_show_list",
+    "pages_manage_metadata",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    "pages_messaging",
+    "business_management",
+    "instagram_basic",
+    "instagram_manage_insights",
+    "instagram_manage_comments",
+    "instagram_content_publish",
+    "ads_management",
+    "ads_read",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -410,16 +410,16 @@ pub struct WorldPlan {
     /// File bytes referred to by media and profiles, inserted unless their hash exists.
     pub blobs: Vec<Blob>,
     /// Comments on media (top-level ones before their replies), upserted by id.
-    pub comments: Vec<crate::comments::Comment>,
+    pub comments: Vec<crate::model::comment::Comment>,
     /// Media whose world entry says `comment_enabled`: turned on (`true`) or off.
     pub comment_switches: Vec<(String, bool)>,
     /// The plan's stories that had already expired when it was made: their `story_insights`
     /// update is marked sent (at their expiry) instead of being sent.
     pub expired_stories: Vec<String>,
     /// Webhook subscriptions, upserted by app and object.
-    pub subscriptions: Vec<crate::webhooks::Subscription>,
+    pub subscriptions: Vec<crate::model::webhook::Subscription>,
     /// Accounts' and Pages' enablings of apps, upserted by app and account or Page.
-    pub account_subscriptions: Vec<crate::webhooks::AccountSubscription>,
+    pub account_subscriptions: Vec<crate::model::webhook::AccountSubscription>,
 }
 
 /// Loading worlds.
@@ -523,13 +523,13 @@ pub struct StateDump {
     /// Every token, by issue time.
     pub tokens: Vec<TokenRecord>,
     /// Every comment: by media, top-level comments before replies, then oldest first.
-    pub comments: Vec<crate::comments::Comment>,
+    pub comments: Vec<crate::model::comment::Comment>,
     /// The media whose comments are off, by id.
     pub comments_disabled: Vec<String>,
     /// Every webhook subscription, by app and object.
-    pub subscriptions: Vec<crate::webhooks::Subscription>,
+    pub subscriptions: Vec<crate::model::webhook::Subscription>,
     /// Every account's and Page's enabling of an app, by account or Page, then app.
-    pub account_subscriptions: Vec<crate::webhooks::AccountSubscription>,
+    pub account_subscriptions: Vec<crate::model::webhook::AccountSubscription>,
 }
 
 /// Resetting, snapshotting and dumping the whole state (docs/state.md). The state is every
@@ -562,16 +562,16 @@ pub trait PublishStore: Send + Sync {
     /// and inserts the container.
     async fn insert_container(
         &self,
-        container: &crate::publishing::Container,
+        container: &crate::model::container::Container,
         blobs: &[Blob],
         limit: i64,
         window_from: OffsetDateTime,
     ) -> Result<bool>;
     /// The container with this id.
-    async fn find_container(&self, id: &str) -> Result<Option<crate::publishing::Container>>;
+    async fn find_container(&self, id: &str) -> Result<Option<crate::model::container::Container>>;
     /// In one transaction, serialized per account: unless container `container_id` was
-    /// published already ([`crate::publishing::PublishOutcome::AlreadyPublished`]) or its owner
-    /// published `quota` posts since `window_from` ([`crate::publishing::PublishOutcome::QuotaReached`],
+    /// published already ([`crate::model::container::PublishOutcome::AlreadyPublished`]) or its owner
+    /// published `quota` posts since `window_from` ([`crate::model::container::PublishOutcome::QuotaReached`],
     /// nothing written), inserts `media` (the post first, then album children) and marks the
     /// container and its children published at `now` as the first media.
     /// When it publishes, the deliveries `events` cause are enqueued in the same transaction.
@@ -582,8 +582,8 @@ pub trait PublishStore: Send + Sync {
         now: OffsetDateTime,
         quota: i64,
         window_from: OffsetDateTime,
-        events: &[crate::webhooks::WebhookEvent],
-    ) -> Result<crate::publishing::PublishOutcome>;
+        events: &[crate::model::webhook::WebhookEvent],
+    ) -> Result<crate::model::container::PublishOutcome>;
     /// Posts the account published through the API since `since` (a carousel counts once).
     async fn count_published(&self, owner_id: &str, since: OffsetDateTime) -> Result<i64>;
 }
@@ -592,15 +592,15 @@ pub trait PublishStore: Send + Sync {
 #[async_trait]
 pub trait CommentStore: Send + Sync {
     /// Inserts a comment.
-    async fn insert_comment(&self, comment: &crate::comments::Comment) -> Result<()>;
+    async fn insert_comment(&self, comment: &crate::model::comment::Comment) -> Result<()>;
     /// The comment with this id.
-    async fn find_comment(&self, id: &str) -> Result<Option<crate::comments::Comment>>;
+    async fn find_comment(&self, id: &str) -> Result<Option<crate::model::comment::Comment>>;
     /// A page of a media's top-level comments or of a comment's replies, newest first (time,
     /// then id, both descending).
     async fn list_comments(
         &self,
-        query: &crate::comments::CommentQuery,
-    ) -> Result<Vec<crate::comments::Comment>>;
+        query: &crate::model::comment::CommentQuery,
+    ) -> Result<Vec<crate::model::comment::Comment>>;
     /// The number of comments on a media, replies included.
     async fn count_comments(&self, media_id: &str) -> Result<i64>;
     /// Sets a comment's `hidden`; `false` when there is no such comment.
@@ -617,29 +617,32 @@ pub trait CommentStore: Send + Sync {
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     /// Inserts or replaces an app's subscription to an object.
-    async fn put_subscription(&self, sub: &crate::webhooks::Subscription) -> Result<()>;
+    async fn put_subscription(&self, sub: &crate::model::webhook::Subscription) -> Result<()>;
     /// An app's subscriptions, by object.
-    async fn list_subscriptions(&self, app_id: &str) -> Result<Vec<crate::webhooks::Subscription>>;
+    async fn list_subscriptions(
+        &self,
+        app_id: &str,
+    ) -> Result<Vec<crate::model::webhook::Subscription>>;
     /// In one transaction: deletes an app's subscription to `object` (every one when `None`) and
     /// marks their pending deliveries dropped. Returns how many subscriptions were deleted.
     async fn delete_subscriptions(&self, app_id: &str, object: Option<&str>) -> Result<u64>;
     /// Inserts or replaces an account's (or a Page's) enabling of an app.
     async fn put_account_subscription(
         &self,
-        sub: &crate::webhooks::AccountSubscription,
+        sub: &crate::model::webhook::AccountSubscription,
     ) -> Result<()>;
     /// The apps an account or a Page enabled, by app id.
     async fn list_account_subscriptions(
         &self,
         object_id: &str,
-    ) -> Result<Vec<crate::webhooks::AccountSubscription>>;
+    ) -> Result<Vec<crate::model::webhook::AccountSubscription>>;
     /// Removes an account's (or a Page's) enabling of an app; `false` when there was none.
     async fn delete_account_subscription(&self, app_id: &str, object_id: &str) -> Result<bool>;
     /// In one transaction: inserts a comment and enqueues the deliveries `events` cause.
     async fn insert_comment_notifying(
         &self,
-        comment: &crate::comments::Comment,
-        events: &[crate::webhooks::WebhookEvent],
+        comment: &crate::model::comment::Comment,
+        events: &[crate::model::webhook::WebhookEvent],
     ) -> Result<()>;
     /// The stories published at or before `published_by` whose `story_insights` update is not
     /// marked sent, oldest first, at most `limit` (a read).
@@ -647,7 +650,7 @@ pub trait WebhookStore: Send + Sync {
         &self,
         published_by: OffsetDateTime,
         limit: i64,
-    ) -> Result<Vec<crate::webhooks::ExpiredStory>>;
+    ) -> Result<Vec<crate::model::webhook::ExpiredStory>>;
     /// In one transaction: marks story `media_id`'s `story_insights` update sent at `at` and
     /// enqueues the deliveries `events` cause; `false` (nothing written) when it was marked
     /// already.
@@ -655,7 +658,7 @@ pub trait WebhookStore: Send + Sync {
         &self,
         media_id: &str,
         at: OffsetDateTime,
-        events: &[crate::webhooks::WebhookEvent],
+        events: &[crate::model::webhook::WebhookEvent],
     ) -> Result<bool>;
     /// Enqueues one test delivery to the app's subscription to `object`; its id, `None` (and
     /// nothing written) when the app has no such subscription.
@@ -683,14 +686,14 @@ pub trait WebhookStore: Send + Sync {
         lease_now_ms: i64,
         lease_until_ms: i64,
         limit: i64,
-    ) -> Result<Vec<crate::webhooks::ClaimedDelivery>>;
+    ) -> Result<Vec<crate::model::webhook::ClaimedDelivery>>;
     /// Records the outcome of an attempt of delivery `id` claimed by `owner` and ends the lease;
     /// `false` (nothing written) when `owner` no longer holds it.
     async fn record_delivery(
         &self,
         id: i64,
         owner: &str,
-        record: &crate::webhooks::AttemptRecord,
+        record: &crate::model::webhook::AttemptRecord,
     ) -> Result<bool>;
     /// Ends every lease `owner` holds, undoing the attempt it counted (at a graceful stop).
     async fn release_deliveries(&self, owner: &str) -> Result<u64>;
@@ -699,7 +702,7 @@ pub trait WebhookStore: Send + Sync {
         &self,
         app_id: Option<&str>,
         limit: i64,
-    ) -> Result<Vec<crate::webhooks::Delivery>>;
+    ) -> Result<Vec<crate::model::webhook::Delivery>>;
 }
 
 /// Every store capability, as one trait object.

@@ -544,26 +544,7 @@ pub fn parse(body: &str, format: Format) -> Result<World, WorldError> {
     Ok(world)
 }
 
-/// Lifetimes used to compute the expiry of ready-made tokens.
-#[derive(Debug, Clone, Copy)]
-pub struct Lifetimes {
-    /// Instagram short-lived tokens.
-    pub short_lived: time::Duration,
-    /// Instagram and Facebook long-lived tokens.
-    pub long_lived: time::Duration,
-    /// Facebook short-lived user tokens.
-    pub facebook_user: time::Duration,
-}
-
-impl Default for Lifetimes {
-    fn default() -> Self {
-        Self {
-            short_lived: time::Duration::hours(1),
-            long_lived: time::Duration::seconds(5_184_000),
-            facebook_user: time::Duration::hours(2),
-        }
-    }
-}
+pub use crate::model::Lifetimes;
 
 /// Looks up objects that a world may reference without declaring them (they exist already).
 pub trait Existing {

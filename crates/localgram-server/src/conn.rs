@@ -39,8 +39,7 @@ use tower::ServiceExt as _;
 #[derive(Debug, Clone)]
 pub struct ConnectionKill(pub Arc<tokio::sync::Notify>);
 
-/// The largest request header (request line included) accepted; larger ones answer 431.
-pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+pub use crate::proxy::MAX_HEADER_BYTES;
 
 /// The connection limits and timeouts of a server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

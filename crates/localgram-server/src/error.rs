@@ -140,7 +140,7 @@ impl IntoResponse for ApiError {
                 let body = serde_json::to_string(&graph_body(&e)).unwrap_or_default();
                 let mut res = json_response(graph_status(&e), body);
                 res.extensions_mut()
-                    .insert(crate::http::logging::GraphCode(e.code));
+                    .insert(crate::http::tags::GraphCode(e.code));
                 if let Some(challenge) = e.challenge {
                     let kind = match challenge {
                         AuthChallenge::InvalidToken => "invalid_token",

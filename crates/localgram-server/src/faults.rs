@@ -26,7 +26,7 @@ use std::time::Duration;
 pub struct FaultTag(pub Vec<String>);
 
 /// The largest body read to find a token or a `client_id` when a rule needs one.
-const BODY_PEEK_LIMIT: usize = crate::FORM_BODY_LIMIT;
+const BODY_PEEK_LIMIT: usize = crate::http::params::FORM_BODY_LIMIT;
 
 /// The layer: with no rule, straight to the handler.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -429,7 +429,7 @@ fn graph_error(host: &str, version: &str, g: &GraphErrorEffect) -> Response {
     };
     let mut res = json(status, serde_json::to_string(&body).unwrap_or_default());
     res.extensions_mut()
-        .insert(crate::http::logging::GraphCode(g.code));
+        .insert(crate::http::tags::GraphCode(g.code));
     if g.code == 190 {
         challenge(res.headers_mut(), AuthChallenge::InvalidToken, &message);
     }

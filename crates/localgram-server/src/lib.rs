@@ -11,6 +11,7 @@ pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_publishing;
+pub mod openapi_shared;
 pub mod openapi_webhooks;
 pub mod outgoing;
 pub mod pages;
@@ -23,6 +24,7 @@ pub mod session;
 pub mod shared;
 pub mod state;
 pub mod tls;
+pub mod webhook_client;
 pub mod webhooks;
 
 use crate::config::{Config, SqliteSync};
@@ -44,9 +46,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-
-/// The body limit of every public endpoint (forms, Graph calls).
-pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 
 /// Opens the store the database URL names: `sqlite:` or `postgres:`.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -369,7 +368,7 @@ async fn import(
     platform: &Platform,
     path: &Path,
     export_on_exit: Option<&Path>,
-) -> anyhow::Result<Option<(WorldSummary, reset::StartWorld)>> {
+) -> anyhow::Result<Option<(WorldSummary, state::StartWorld)>> {
     let body = match std::fs::read_to_string(path) {
         Ok(body) => body,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && export_on_exit == Some(path) => {
@@ -392,7 +391,7 @@ async fn import(
         .with_context(|| format!("cannot import {}", path.display()))?;
     Ok(Some((
         summary,
-        reset::StartWorld {
+        state::StartWorld {
             body,
             format,
             base_dir: Some(base_dir.to_owned()),
@@ -541,7 +540,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
             .await
             .with_context(|| format!("cannot load the world file {}", path.display()))?;
         world = Some(summary);
-        start_worlds.push(reset::StartWorld {
+        start_worlds.push(state::StartWorld {
             body,
             format: Format::from_path(path),
             base_dir: Some(base_dir.to_owned()),
@@ -554,7 +553,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
             .await
             .context("cannot load the demo world")?;
         // A reset loads the worlds again in the order they were loaded at start.
-        start_worlds.push(reset::StartWorld {
+        start_worlds.push(state::StartWorld {
             body: DEMO_WORLD.to_owned(),
             format: Format::Toml,
             base_dir: None,
@@ -594,7 +593,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         start_worlds: start_worlds.into(),
         trace_ids: Arc::new(trace_ids),
         clock_generation: std::sync::atomic::AtomicI64::new(0),
-        webhook_client: webhooks::HttpCallbacks::new(&webhook_allow_hosts),
+        webhook_client: webhook_client::HttpCallbacks::new(&webhook_allow_hosts),
         webhook_owner: format!("instance-{}", OsRng.digits('1', 12)),
     });
     // Several instances on PostgreSQL share the fault rules (the world's included) and the test
@@ -633,7 +632,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             faults::layer,
         ))
-        .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(http::params::FORM_BODY_LIMIT));
     Router::new()
         .merge(public)
         .merge(routes::control::router(state.clone()))

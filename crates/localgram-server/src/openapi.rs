@@ -7,6 +7,7 @@
 //! Every graph.instagram.com path is also served under a version prefix (`/v21.0/me`, …).
 #![allow(dead_code)] // the functions below exist only to carry their `#[utoipa::path]`
 
+use crate::openapi_shared::{ControlError, CreatedId, Success};
 use localgram_types::{
     BasicDisplayTokenResponse, Cursors, GraphErrorBody, GraphErrorDetail,
     InstagramLoginTokenResponse, InstagramOAuthErrorBody, LongLivedTokenResponse, Paging,
@@ -168,12 +169,6 @@ pub struct Codes {
     codes: Vec<String>,
 }
 
-/// Errors of the control plane.
-#[derive(Serialize, ToSchema)]
-pub struct ControlError {
-    error: String,
-}
-
 /// The authorize window's query (both windows).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -266,18 +261,6 @@ pub struct AccountsPage {
     paging: Option<Paging>,
     /// `{total_count}` with `summary=total_count`.
     summary: Option<serde_json::Value>,
-}
-
-/// `{"id": "…"}`.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedId {
-    id: String,
-}
-
-/// `{"success": true}`.
-#[derive(Serialize, ToSchema)]
-pub struct SuccessBody {
-    success: bool,
 }
 
 /// Parameters of the accounts edge.
@@ -453,13 +436,13 @@ fn fb_create_test_user() {}
 #[utoipa::path(delete, path = "/graph.facebook.com/{app_id}/accounts/test-users", tag = "graph.facebook.com",
     params(("app_id" = String, Path, description = "The app of the app token"), ("uid" = String, Query, description = "The test user")),
     description = "Dissociates a test user from the app (also method=delete); its grant and its tokens of the app go too. Not a test user of the app: 100; the app's only test user: 2902.",
-    responses((status = 200, body = SuccessBody), (status = 400, body = GraphErrorBody)))]
+    responses((status = 200, body = Success), (status = 400, body = GraphErrorBody)))]
 fn fb_remove_test_user() {}
 
 #[utoipa::path(delete, path = "/graph.facebook.com/{user_id}/permissions", tag = "graph.facebook.com",
     params(("user_id" = String, Path, description = "`me`, or a user id with an app token")),
     description = "Revokes the app's grant: every token of the app and user then answers code 190.",
-    responses((status = 200, body = SuccessBody), (status = 400, body = GraphErrorBody)))]
+    responses((status = 200, body = Success), (status = 400, body = GraphErrorBody)))]
 fn fb_revoke() {}
 
 #[utoipa::path(post, path = "/graph.facebook.com/", tag = "graph.facebook.com",
@@ -750,7 +733,7 @@ impl utoipa::Modify for CommonStatuses {
         CategoryRef,
         AccountsPage,
         CreatedId,
-        SuccessBody,
+        Success,
         ClockBody,
         SetClock,
         AdvanceClock,

@@ -4,7 +4,7 @@
 //! tokens), also under a version prefix.
 #![allow(dead_code)] // the functions below exist only to carry their `#[utoipa::path]`
 
-use crate::openapi::CreatedId;
+use crate::openapi_shared::{CreatedId, Success};
 use localgram_types::GraphErrorBody;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
@@ -117,12 +117,6 @@ pub struct CommentPage {
     data: Vec<CommentNode>,
     /// Absent on an empty page.
     paging: Option<localgram_types::Paging>,
-}
-
-/// `{"success": true}`.
-#[derive(Serialize, ToSchema)]
-pub struct Success {
-    success: bool,
 }
 
 #[utoipa::path(get, path = "/graph.instagram.com/{ig_media_id}/comments", tag = "comments",

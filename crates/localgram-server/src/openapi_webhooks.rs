@@ -2,8 +2,7 @@
 //! [`crate::openapi::ApiDoc`] by [`crate::openapi::json`].
 #![allow(dead_code)] // the functions below exist only to carry their `#[utoipa::path]`
 
-use crate::openapi::ControlError;
-use crate::openapi_publishing::Success;
+use crate::openapi_shared::{ControlError, Success};
 use localgram_types::GraphErrorBody;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};

@@ -94,7 +94,7 @@ async fn send_one(state: &AppState, client: &reqwest::Client, cb: RemovalCallbac
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
         None => url.host_str().unwrap_or("").to_owned(),
     };
-    crate::calls::record(
+    crate::shared::record_call(
         state,
         crate::calls::Call {
             at: state.platform.clock.now(),

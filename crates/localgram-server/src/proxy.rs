@@ -12,7 +12,6 @@
 //!   the loopback, is served like any request ([`check_absolute`]); for another host it is
 //!   refused the same way.
 
-use crate::conn::MAX_HEADER_BYTES;
 use crate::http::host::HOSTS;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse as _, Response};
@@ -20,6 +19,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+
+/// The largest request header (request line included) a connection accepts, here and in
+/// `conn.rs`; larger ones answer 431.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 const CONNECT: &[u8] = b"CONNECT ";
 

@@ -3,19 +3,6 @@
 //! from [`forget_process_state`]; a new one adds a line there.
 
 use crate::state::AppState;
-use localgram_core::world::Format;
-use std::path::PathBuf;
-
-/// A world the server loaded at start (`--world`, the demo world), which a reset loads again.
-#[derive(Debug, Clone)]
-pub struct StartWorld {
-    /// The file's text.
-    pub body: String,
-    /// TOML or JSON.
-    pub format: Format,
-    /// The folder its files are read from (`None`: the demo world, which names none).
-    pub base_dir: Option<PathBuf>,
-}
 
 /// Clears every in-process memory of the emulator: the platform's read caches and failed-attempt
 /// counts, the rendered-answer cache, the dashboard's recent calls and one-time reveals. The

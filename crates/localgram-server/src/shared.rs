@@ -1,6 +1,7 @@
 //! State shared by the instances on one PostgreSQL database (docs/faults.md, "Several
-//! instances"): the test clock and the fault rules with their counts (the journal: `calls.rs`).
-//! On SQLite, which one process serves, they stay in the process.
+//! instances"): the test clock, the fault rules with their counts, and the request journal
+//! (whose calls are kept by `calls.rs`; [`record_call`], [`recent_calls`] and [`clear_calls`]
+//! write and read them here). On SQLite, which one process serves, they stay in the process.
 //!
 //! Fault rules are written to the database before the control call that adds or removes them
 //! answers; every instance reads the rule list at most [`CLOCK_POLL`] later (and at once on its
@@ -173,4 +174,78 @@ pub async fn clear_rules(state: &AppState) -> Result<usize, localgram_core::stor
     let n = state.platform.store.clear_fault_rules().await?;
     sync_rules(state).await?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// The journal's calls, newest first: the database's on PostgreSQL (every instance's), this
+/// process's otherwise.
+pub async fn recent_calls(
+    state: &AppState,
+) -> Result<Vec<crate::calls::Call>, localgram_core::store::StoreError> {
+    if !enabled(state) {
+        return Ok(state.calls.recent());
+    }
+    let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+    let rows = state.platform.store.list_journal_calls(keep).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::calls::Call {
+            at: time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.at_ms) * 1_000_000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            method: r.method,
+            host: r.host,
+            path: r.path,
+            query: r.query,
+            form: r.form,
+            faults: r
+                .faults
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            app: r.app,
+            user: r.user,
+            status: u16::try_from(r.status).unwrap_or(0),
+            graph_code: r.graph_code,
+            duration_us: u64::try_from(r.latency_ms)
+                .unwrap_or(0)
+                .saturating_mul(1000),
+            whole_ms: true,
+        })
+        .collect())
+}
+
+/// Remembers a call: in the process, and on PostgreSQL in the database too.
+pub async fn record_call(state: &AppState, call: crate::calls::Call) {
+    if enabled(state) {
+        let row = localgram_core::store::JournalCall {
+            at_ms: i64::try_from(call.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+            method: call.method.clone(),
+            host: call.host.clone(),
+            path: call.path.clone(),
+            query: call.query.clone(),
+            form: call.form.clone(),
+            status: i64::from(call.status),
+            graph_code: call.graph_code,
+            latency_ms: i64::try_from(call.duration_us / 1000).unwrap_or(i64::MAX),
+            app: call.app.clone(),
+            user: call.user.clone(),
+            faults: call.faults.join(","),
+        };
+        let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+        if let Err(e) = state.platform.store.insert_journal_call(&row, keep).await {
+            tracing::warn!(error = %e, "cannot write a call to the shared journal");
+        }
+    }
+    state.calls.push(call);
+}
+
+/// Forgets every call (`DELETE /_localgram/calls`, a reset): this process's, and on PostgreSQL
+/// the database's; how many there were.
+pub async fn clear_calls(state: &AppState) -> Result<usize, localgram_core::store::StoreError> {
+    let local = state.calls.clear();
+    if enabled(state) {
+        let n = state.platform.store.clear_journal_calls().await?;
+        return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    Ok(local)
 }

@@ -50,11 +50,11 @@ pub struct Shared {
     /// The generation of the shared test clock this instance last took (PostgreSQL).
     pub clock_generation: std::sync::atomic::AtomicI64,
     /// The worlds loaded at start, in order, which `POST /_localgram/reset` loads again.
-    pub start_worlds: Arc<[crate::reset::StartWorld]>,
+    pub start_worlds: Arc<[StartWorld]>,
     /// The `fbtrace_id`s of this process's error answers.
     pub trace_ids: Arc<crate::error::TraceIds>,
     /// Calls webhook callbacks (the handshake and deliveries).
-    pub webhook_client: crate::webhooks::HttpCallbacks,
+    pub webhook_client: crate::webhook_client::HttpCallbacks,
     /// This instance's name on the webhook delivery leases it holds.
     pub webhook_owner: String,
 }
@@ -63,4 +63,15 @@ impl FromRef<AppState> for Key {
     fn from_ref(state: &AppState) -> Self {
         state.cookie_key.clone()
     }
+}
+
+/// A world the server loaded at start (`--world`, the demo world), which a reset loads again.
+#[derive(Debug, Clone)]
+pub struct StartWorld {
+    /// The file's text.
+    pub body: String,
+    /// TOML or JSON.
+    pub format: localgram_core::world::Format,
+    /// The folder its files are read from (`None`: the demo world, which names none).
+    pub base_dir: Option<std::path::PathBuf>,
 }

@@ -1,135 +1,24 @@
-//! Webhook deliveries (`docs/webhooks.md`): the HTTP client that calls callbacks (the
-//! verification handshake and the signed `POST`s), and the delivery worker, a background task
-//! that claims due deliveries from the store's queue, sends them outside any transaction and
-//! records each outcome as a write job of its own.
+//! Webhook deliveries (`docs/webhooks.md`): the delivery worker, a background task that
+//! claims due deliveries from the store's queue, sends them outside any transaction through
+//! [`crate::webhook_client::HttpCallbacks`] and records each outcome as a write job of its own.
 //!
 //! The worker reads the emulator clock: advancing it (`/_localgram/clock/advance`) makes the
 //! retries that became due go at the next poll, and the stories that expired send their
-//! `story_insights` updates. Callbacks are contacted only on the loopback
-//! and on the hosts of `webhook_allow_hosts`; redirects are not followed and no proxy is used.
+//! `story_insights` updates.
 
 use crate::state::AppState;
-use async_trait::async_trait;
 use localgram_core::clock::{Clock, SystemClock, to_millis};
 use localgram_core::webhooks::{
-    AttemptRecord, CallbackClient, CallbackReply, ClaimedDelivery, DeliveryState, callback_refusal,
-    signature_1, signature_256,
+    AttemptRecord, CallbackReply, ClaimedDelivery, DeliveryState, signature_1, signature_256,
 };
 use std::time::Duration;
 
-/// How long one call to a callback may take (Meta: 20 s for messaging webhooks).
-pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(20);
 /// How often the worker looks for due deliveries.
 pub const POLL: Duration = Duration::from_millis(100);
 /// How long a claim holds a delivery (longer than a call can take).
 pub const LEASE: Duration = Duration::from_secs(60);
 /// Deliveries claimed at once (each of a different subscription).
 pub const CLAIM_BATCH: i64 = 16;
-/// The most of a callback's answer read.
-const MAX_READ: usize = 8 * 1024;
-
-/// The callbacks' HTTP client: no redirects, no proxy, a time limit.
-#[derive(Debug, Clone)]
-pub struct HttpCallbacks {
-    client: reqwest::Client,
-    allowed_hosts: std::sync::Arc<[String]>,
-}
-
-impl HttpCallbacks {
-    /// A client allowed to contact the loopback and `allowed_hosts`.
-    pub fn new(allowed_hosts: &[String]) -> Self {
-        Self {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(CALLBACK_TIMEOUT)
-                .no_proxy()
-                .user_agent("facebookexternalua")
-                .build()
-                .unwrap_or_default(),
-            allowed_hosts: allowed_hosts.into(),
-        }
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> CallbackReply {
-        match req.send().await {
-            Ok(res) => {
-                let status = res.status();
-                let mut res = res;
-                let mut body = Vec::new();
-                while let Ok(Some(chunk)) = res.chunk().await {
-                    body.extend_from_slice(&chunk);
-                    if body.len() >= MAX_READ {
-                        body.truncate(MAX_READ);
-                        break;
-                    }
-                }
-                CallbackReply {
-                    status: Some(status.as_u16()),
-                    reason: status.canonical_reason().unwrap_or("").to_owned(),
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                    error: None,
-                }
-            }
-            Err(e) if e.is_timeout() => CallbackReply {
-                error: Some((
-                    28,
-                    format!(
-                        "Operation timed out after {} milliseconds",
-                        CALLBACK_TIMEOUT.as_millis()
-                    ),
-                )),
-                ..CallbackReply::default()
-            },
-            Err(e) => CallbackReply {
-                error: Some((
-                    7,
-                    format!("Couldn't connect to server ({})", root_cause(&e)),
-                )),
-                ..CallbackReply::default()
-            },
-        }
-    }
-
-    /// `POST url` with `body` and its signatures.
-    pub async fn post(&self, url: &str, body: &str, sig256: &str, sig1: &str) -> CallbackReply {
-        if let Some(why) = callback_refusal(url, &self.allowed_hosts) {
-            return CallbackReply {
-                error: Some((0, format!("refused: {why}"))),
-                ..CallbackReply::default()
-            };
-        }
-        self.send(
-            self.client
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header("X-Hub-Signature-256", sig256)
-                .header("X-Hub-Signature", sig1)
-                .body(body.to_owned()),
-        )
-        .await
-    }
-}
-
-fn root_cause(e: &dyn std::error::Error) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
-#[async_trait]
-impl CallbackClient for HttpCallbacks {
-    async fn get(&self, url: &str) -> CallbackReply {
-        if let Some(why) = callback_refusal(url, &self.allowed_hosts) {
-            return CallbackReply {
-                error: Some((0, format!("refused: {why}"))),
-                ..CallbackReply::default()
-            };
-        }
-        self.send(self.client.get(url)).await
-    }
-}
 
 /// The running worker: stop it with [`Worker::stop`]; dropped, it stops at once.
 pub struct Worker {

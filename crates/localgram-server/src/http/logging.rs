@@ -2,23 +2,11 @@
 //! Tokens, codes, secrets and passwords never reach a log (`docs/security.md`, "Secrets at rest and in logs"): the query is
 //! redacted before it is logged, headers are not logged, and bodies are never logged.
 
+use crate::http::tags::{AppTag, GraphCode, UserTag};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
-
-/// The app a request concerned, attached to the response by handlers for the log line.
-#[derive(Debug, Clone)]
-pub struct AppTag(pub String);
-
-/// The user a request concerned, attached to the response by handlers for the dashboard's call
-/// log and rate chart.
-#[derive(Debug, Clone)]
-pub struct UserTag(pub String);
-
-/// The Graph error code of an error response, for the log line.
-#[derive(Debug, Clone, Copy)]
-pub struct GraphCode(pub i64);
 
 /// Query parameters whose values are secrets.
 const SECRET_PARAMS: &[&str] = &[
@@ -130,7 +118,7 @@ pub async fn log_requests(
             elapsed.as_secs_f64(),
             &[query.as_deref(), form.as_deref()],
         );
-        crate::calls::record(
+        crate::shared::record_call(
             &state,
             crate::calls::Call {
                 at: state.platform.clock.now(),

@@ -7,3 +7,4 @@ pub mod host;
 pub mod logging;
 pub mod origin;
 pub mod params;
+pub mod tags;

@@ -12,7 +12,6 @@
 //! The connection layer (`conn.rs`) finds the origin before routing and runs the request inside
 //! [`scope`]; URL builders read it with [`public_url`] and [`host_url`].
 
-use crate::state::AppState;
 use axum::http::{Request, header};
 use std::borrow::Cow;
 use std::future::Future;
@@ -94,16 +93,17 @@ fn with_port(scheme: &str, host: &str, port: Option<u16>) -> String {
 }
 
 /// The base of URLs outside the host prefixes (`/cdn/…`): the request's origin, or the public
-/// URL.
-pub fn public_url(state: &AppState) -> Cow<'_, str> {
+/// URL `public`.
+pub fn public_url(public: &str) -> Cow<'_, str> {
     ORIGIN
         .try_with(|o| Cow::Owned(with_port(o.scheme, &o.host, o.port)))
-        .unwrap_or(Cow::Borrowed(&state.public_url))
+        .unwrap_or(Cow::Borrowed(public))
 }
 
 /// The base of URLs on the host mounted at `prefix` (`/graph.instagram.com`): on a Meta host
-/// name, that host's own origin; otherwise the request's origin or the public URL, then `prefix`.
-pub fn host_url(state: &AppState, prefix: &str) -> String {
+/// name, that host's own origin; otherwise the request's origin or the public URL `public`, then
+/// `prefix`.
+pub fn host_url(public: &str, prefix: &str) -> String {
     ORIGIN
         .try_with(|o| {
             if o.meta_host {
@@ -112,7 +112,7 @@ pub fn host_url(state: &AppState, prefix: &str) -> String {
                 format!("{}{prefix}", with_port(o.scheme, &o.host, o.port))
             }
         })
-        .unwrap_or_else(|_| format!("{}{prefix}", state.public_url))
+        .unwrap_or_else(|_| format!("{public}{prefix}"))
 }
 
 /// What distinguishes this request's URLs from another's, for caches of rendered answers:

@@ -6,6 +6,9 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 use localgram_core::params::Params;
 
+/// The body limit of every public endpoint (forms, Graph calls).
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
 /// Why a body could not be decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {

@@ -112,7 +112,7 @@ fn filter_of_query(uri: &Uri) -> Result<CallFilter> {
 
 async fn list_calls(State(state): State<AppState>, uri: Uri) -> Result<Response> {
     let filter = filter_of_query(&uri)?;
-    let calls = crate::calls::recent(&state).await.map_err(db_down)?;
+    let calls = crate::shared::recent_calls(&state).await.map_err(db_down)?;
     let data: Vec<_> = filter
         .select(calls)
         .iter()
@@ -137,13 +137,13 @@ async fn count_calls(
         })?
     };
     let filter = filter.compile().map_err(bad_request)?;
-    let calls = crate::calls::recent(&state).await.map_err(db_down)?;
+    let calls = crate::shared::recent_calls(&state).await.map_err(db_down)?;
     let count = calls.iter().filter(|c| filter.matches(c)).count();
     Ok(Json(json!({ "count": count })))
 }
 
 async fn clear_calls(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
-    let n = crate::calls::clear(&state).await.map_err(db_down)?;
+    let n = crate::shared::clear_calls(&state).await.map_err(db_down)?;
     Ok(Json(json!({ "deleted": n })))
 }
 

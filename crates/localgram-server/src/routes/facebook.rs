@@ -8,8 +8,8 @@ use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
 use crate::i18n::Lang;
 use crate::pages::{self, FbConsentPage, FbLoginPage, FbPageChoice, FbPermission};
-use crate::routes::dashboard::lang;
-use crate::routes::oauth::authorize::{check_form, redirect_with, see_other};
+use crate::routes::browser::{check_form, lang, with_retry_after};
+use crate::routes::oauth::authorize::{redirect_with, see_other};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
@@ -228,10 +228,7 @@ async fn post_login(
                 StatusCode::TOO_MANY_REQUESTS,
             )
             .await?;
-            Ok(crate::routes::oauth::authorize::with_retry_after(
-                res,
-                until - state.platform.clock.now(),
-            ))
+            Ok(with_retry_after(res, until - state.platform.clock.now()))
         }
         Err(LoginError::Store(e)) => Err(ApiError::PageInternal(e.into())),
     }
@@ -337,6 +334,6 @@ async fn post_consent(
     };
     let mut res = see_other(&location);
     res.extensions_mut()
-        .insert(crate::http::logging::AppTag(dialog.app.id.clone()));
+        .insert(crate::http::tags::AppTag(dialog.app.id.clone()));
     Ok(res)
 }

@@ -1,6 +1,7 @@
 //! The routes, one module per emulated host and one for the control plane; each exports
 //! `router()`, merged in [`crate::router`].
 
+pub mod browser;
 pub mod control;
 pub mod control_faults;
 pub mod control_webhooks;

@@ -19,6 +19,7 @@ mod graph_me;
 mod graph_media;
 mod guide;
 mod hardening;
+mod house;
 mod login_consent;
 mod long_lived;
 mod media_files;

@@ -450,7 +450,7 @@ async fn emulator_page(
     query: &CallsQuery,
 ) -> Result<Response> {
     let clock = state.clock.state();
-    let recent = crate::calls::recent(state).await.map_err(internal)?;
+    let recent = crate::shared::recent_calls(state).await.map_err(internal)?;
     let apps = state.platform.list_apps().await.map_err(internal)?;
     let ig_users = state
         .platform

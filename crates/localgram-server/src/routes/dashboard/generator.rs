@@ -198,7 +198,7 @@ async fn post_login(
     )
     .await?;
     Ok(match retry_after {
-        Some(wait) => crate::routes::oauth::authorize::with_retry_after(res, wait),
+        Some(wait) => crate::routes::browser::with_retry_after(res, wait),
         None => res,
     })
 }

@@ -320,7 +320,7 @@ async fn post_login(
                 StatusCode::TOO_MANY_REQUESTS,
             )
             .await?;
-            Ok(crate::routes::oauth::authorize::with_retry_after(
+            Ok(crate::routes::browser::with_retry_after(
                 res,
                 until - state.platform.clock.now(),
             ))

@@ -27,6 +27,7 @@ use crate::error::{ApiError, Result};
 use crate::http::headers::html_security_headers;
 use crate::i18n::Lang;
 use crate::pages;
+pub use crate::routes::browser::{LANG_COOKIE, lang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
@@ -44,8 +45,6 @@ use localgram_core::params::Params;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-/// The cookie that remembers the chosen language.
-pub const LANG_COOKIE: &str = "lg_lang";
 /// The cookie that remembers an unlocked dashboard (`--admin-token`).
 pub const ADMIN_COOKIE: &str = "lg_admin";
 
@@ -62,7 +61,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lang/{code}", get(get_lang))
         .route("/unlock", get(get_unlock).post(post_unlock))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            crate::FORM_BODY_LIMIT,
+            crate::http::params::FORM_BODY_LIMIT,
         ));
     let guarded = Router::new()
         .merge(forms)
@@ -140,21 +139,6 @@ async fn guard(
     } else {
         message_page(StatusCode::FORBIDDEN, l, "/", l.t("guard.loopback_only"))
     }
-}
-
-/// The language of a request: the switcher's cookie, else `Accept-Language`, else English.
-pub fn lang(headers: &HeaderMap, jar: &SignedCookieJar) -> Lang {
-    if let Some(l) = jar
-        .get(LANG_COOKIE)
-        .and_then(|c| Lang::from_code(c.value()))
-    {
-        return l;
-    }
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::negotiate)
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -263,10 +247,7 @@ async fn post_unlock(
                 csrf: &csrf,
             },
         );
-        return Ok(crate::routes::oauth::authorize::with_retry_after(
-            res,
-            until - now,
-        ));
+        return Ok(crate::routes::browser::with_retry_after(res, until - now));
     }
     if localgram_core::secret::constant_time_eq(typed.trim(), &expected) {
         attempts.succeed(UNLOCK.0, UNLOCK.1);
@@ -342,7 +323,7 @@ pub async fn check_form(
     jar: &SignedCookieJar,
     req: Request,
 ) -> Result<(Params, Session)> {
-    crate::routes::oauth::authorize::check_form(state, jar, req).await
+    crate::routes::browser::check_form(state, jar, req).await
 }
 
 /// A form field, or `""`.

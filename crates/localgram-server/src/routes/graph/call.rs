@@ -5,7 +5,7 @@
 
 use super::request::GraphRequest;
 use crate::error::{ApiError, Result, apply_usage};
-use crate::http::logging::AppTag;
+use crate::http::tags::AppTag;
 use crate::state::AppState;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,7 @@ impl Caller {
         apply_usage(res.headers_mut(), &self.usage);
         if let Some(user) = self.token.subject.user_id() {
             res.extensions_mut()
-                .insert(crate::http::logging::UserTag(user.to_owned()));
+                .insert(crate::http::tags::UserTag(user.to_owned()));
         }
         res.extensions_mut()
             .insert(AppTag(self.token.app_id.clone()));
@@ -125,7 +125,7 @@ pub fn paging_url(
     ser.append_pair(cursor.0, cursor.1);
     format!(
         "{}{}?{}",
-        crate::http::origin::host_url(state, gr.prefix),
+        crate::http::origin::host_url(&state.public_url, gr.prefix),
         path,
         ser.finish()
     )

@@ -7,7 +7,7 @@ use super::call::{caller, graph_json};
 use super::request::{FACEBOOK_PREFIX, GraphRequest, is_id, parse_request_with};
 use super::{comments, linked, pages, publishing, testusers, webhooks};
 use crate::error::{ApiError, Result, no_store};
-use crate::http::logging::AppTag;
+use crate::http::tags::AppTag;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::http::{Method, header};

@@ -185,7 +185,7 @@ pub async fn render_user(
                 json!(profile.media_count)
             }
             "profile_picture_url" => json!(urls::profile_picture_url(
-                &crate::http::origin::public_url(state),
+                &crate::http::origin::public_url(&state.public_url),
                 u
             )),
             "followers_count" => json!(u.followers_count),
@@ -389,7 +389,11 @@ pub fn render_media<'a>(
                 "media_type" => out.str(name, m.media_type.as_str()),
                 "media_url" if !(is_video && m.copyright_flagged) => {
                     scratch.clear();
-                    urls::push_media_url(&mut scratch, &crate::http::origin::public_url(state), m);
+                    urls::push_media_url(
+                        &mut scratch,
+                        &crate::http::origin::public_url(&state.public_url),
+                        m,
+                    );
                     out.str(name, &scratch);
                 }
                 "permalink" if !m.copyright_flagged && m.parent_id.is_none() => {
@@ -407,7 +411,10 @@ pub fn render_media<'a>(
                 "thumbnail_url" if is_video => {
                     out.str(
                         name,
-                        &urls::thumbnail_url(&crate::http::origin::public_url(state), m),
+                        &urls::thumbnail_url(
+                            &crate::http::origin::public_url(&state.public_url),
+                            m,
+                        ),
                     );
                 }
                 "timestamp" => {

@@ -141,7 +141,7 @@ async fn render_page(
                     || {
                         format!(
                             "{}/{}/picture",
-                            crate::http::origin::host_url(state, "/graph.facebook.com"),
+                            crate::http::origin::host_url(&state.public_url, "/graph.facebook.com"),
                             page.id
                         )
                     },

@@ -20,7 +20,7 @@ async fn login_url(state: &AppState, id: &str) -> Result<String> {
         .map_err(|e| GraphError::from_store(&e))?;
     Ok(format!(
         "{}/checkpoint/test-user-login/{id}/?n={}",
-        crate::http::origin::host_url(state, "/www.facebook.com"),
+        crate::http::origin::host_url(&state.public_url, "/www.facebook.com"),
         nonce.expose()
     ))
 }

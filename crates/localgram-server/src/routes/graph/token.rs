@@ -5,7 +5,7 @@
 use super::call::graph_json;
 use super::request::GraphRequest;
 use crate::error::{Result, no_store};
-use crate::http::logging::AppTag;
+use crate::http::tags::AppTag;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::tokens::IssuedToken;

@@ -4,8 +4,8 @@
 //! `Cache-Control: no-store` and `Pragma: no-cache`.
 
 use crate::error::{ApiError, Result, no_store};
-use crate::http::logging::AppTag;
 use crate::http::params::{BodyError, body_params, query_params};
+use crate::http::tags::AppTag;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Request, State};

@@ -5,8 +5,9 @@
 //! redirects, with a 303.
 
 use crate::error::{ApiError, Result};
-use crate::http::params::{body_params, query_params};
+use crate::http::params::query_params;
 use crate::pages::{self, ConsentPage, LoginPage, Permission};
+use crate::routes::browser::{check_form, lang, with_retry_after};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
@@ -17,7 +18,6 @@ use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
 use localgram_core::model::IgUser;
 use localgram_core::oauth::{AuthorizeRequest, LoginError, Window};
-use localgram_core::params::Params;
 use time::Duration;
 
 /// How recent a login must be to satisfy `force_reauth=true`.
@@ -79,7 +79,7 @@ async fn get_authorize(
     jar: SignedCookieJar,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
-    let l = crate::routes::dashboard::lang(&headers, &jar);
+    let l = lang(&headers, &jar);
     let q = q.unwrap_or_default();
     let req = state
         .platform
@@ -182,40 +182,6 @@ async fn consent_page(
     ))
 }
 
-/// The checks every form POST passes first: same origin, a session, and an unused CSRF token
-/// issued to this browser. Returns the form and the session.
-pub(crate) async fn check_form(
-    state: &AppState,
-    jar: &SignedCookieJar,
-    req: Request,
-) -> Result<(Params, Session)> {
-    if !session::same_origin(req.headers(), state) {
-        return Err(ApiError::Forbidden(
-            "This form was sent from another site and was refused.",
-        ));
-    }
-    let form = body_params(req)
-        .await
-        .map_err(|_| ApiError::Forbidden("The form could not be read."))?;
-    let session = session::load(jar).ok_or(ApiError::Forbidden(
-        "Your session has expired. Go back to the app and start again.",
-    ))?;
-    let csrf = form.get("csrf").ok().flatten().ok_or(ApiError::Forbidden(
-        "The form is missing its security token. Reload the page and try again.",
-    ))?;
-    let ok = state
-        .platform
-        .consume_csrf(csrf, &session.browser_id)
-        .await
-        .map_err(|e| ApiError::PageInternal(e.into()))?;
-    if !ok {
-        return Err(ApiError::Forbidden(
-            "The form's security token is invalid or was already used. Reload the page and try again.",
-        ));
-    }
-    Ok((form, session))
-}
-
 pub(crate) fn see_other(location: &str) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
@@ -231,7 +197,7 @@ async fn post_login(
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = crate::routes::dashboard::lang(req.headers(), &jar);
+    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let auth = state
@@ -284,15 +250,6 @@ async fn post_login(
         }
         Err(LoginError::Store(e)) => Err(ApiError::PageInternal(e.into())),
     }
-}
-
-/// Adds `Retry-After` (whole seconds, at least 1) to a throttled answer.
-pub fn with_retry_after(mut res: Response, wait: time::Duration) -> Response {
-    let secs = wait.whole_seconds().max(1);
-    if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
-        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-    }
-    res
 }
 
 async fn post_logout(
@@ -367,7 +324,7 @@ async fn post_consent(
     };
     let mut res = see_other(&location);
     res.extensions_mut()
-        .insert(crate::http::logging::AppTag(auth.app.id.clone()));
+        .insert(crate::http::tags::AppTag(auth.app.id.clone()));
     Ok(res)
 }
 

@@ -1,0 +1,74 @@
+//! Browser plumbing the authorize windows, the Facebook dialog and the App Dashboard share: the
+//! page language and the checks every form POST passes first.
+
+use crate::error::{ApiError, Result};
+use crate::http::params::body_params;
+use crate::i18n::Lang;
+use crate::session::{self, Session};
+use crate::state::AppState;
+use axum::extract::Request;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use axum_extra::extract::SignedCookieJar;
+use localgram_core::params::Params;
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "lg_lang";
+
+/// The language of a request: the switcher's cookie, else `Accept-Language`, else English.
+pub fn lang(headers: &HeaderMap, jar: &SignedCookieJar) -> Lang {
+    if let Some(l) = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+    {
+        return l;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::negotiate)
+        .unwrap_or_default()
+}
+
+/// Adds `Retry-After` (whole seconds, at least 1) to a throttled answer.
+pub fn with_retry_after(mut res: Response, wait: time::Duration) -> Response {
+    let secs = wait.whole_seconds().max(1);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The checks every form POST passes first: same origin, a session, and an unused CSRF token
+/// issued to this browser. Returns the form and the session.
+pub async fn check_form(
+    state: &AppState,
+    jar: &SignedCookieJar,
+    req: Request,
+) -> Result<(Params, Session)> {
+    if !session::same_origin(req.headers(), state) {
+        return Err(ApiError::Forbidden(
+            "This form was sent from another site and was refused.",
+        ));
+    }
+    let form = body_params(req)
+        .await
+        .map_err(|_| ApiError::Forbidden("The form could not be read."))?;
+    let session = session::load(jar).ok_or(ApiError::Forbidden(
+        "Your session has expired. Go back to the app and start again.",
+    ))?;
+    let csrf = form.get("csrf").ok().flatten().ok_or(ApiError::Forbidden(
+        "The form is missing its security token. Reload the page and try again.",
+    ))?;
+    let ok = state
+        .platform
+        .consume_csrf(csrf, &session.browser_id)
+        .await
+        .map_err(|e| ApiError::PageInternal(e.into()))?;
+    if !ok {
+        return Err(ApiError::Forbidden(
+            "The form's security token is invalid or was already used. Reload the page and try again.",
+        ));
+    }
+    Ok((form, session))
+}
