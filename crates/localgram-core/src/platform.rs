@@ -50,7 +50,7 @@ impl Default for Settings {
 #[derive(Clone)]
 pub struct Platform {
     /// Persistence.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Randomness.

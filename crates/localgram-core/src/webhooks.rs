@@ -842,6 +842,64 @@ impl Platform {
             .map_err(TestEventError::Store)
     }
 
+    /// An app's subscriptions, by object (the dashboard's view; no token involved).
+    pub async fn subscriptions_of(&self, app_id: &str) -> Result<Vec<Subscription>, StoreError> {
+        self.store.list_subscriptions(app_id).await
+    }
+
+    /// Removes an app's subscription to `object` (every one when `None`) and drops its pending
+    /// deliveries; how many subscriptions went.
+    pub async fn remove_subscriptions(
+        &self,
+        app_id: &str,
+        object: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        self.store.delete_subscriptions(app_id, object).await
+    }
+
+    /// The newest deliveries (of one app when given), newest first, at most `limit`.
+    pub async fn deliveries(
+        &self,
+        app_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        self.store.list_deliveries(app_id, limit).await
+    }
+
+    /// When the earliest delivery at the head of its queue is due, if any.
+    pub async fn next_delivery_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.store.next_delivery_due().await
+    }
+
+    /// Claims at most `limit` deliveries due now for `owner` until `lease_until_ms` (system
+    /// time, as `lease_now_ms`); see [`crate::store::WebhookStore::claim_deliveries`].
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        lease_now_ms: i64,
+        lease_until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        self.store
+            .claim_deliveries(self.clock.now(), owner, lease_now_ms, lease_until_ms, limit)
+            .await
+    }
+
+    /// Records an attempt's outcome and ends `owner`'s lease; `false` when the lease was lost.
+    pub async fn record_delivery(
+        &self,
+        id: i64,
+        owner: &str,
+        record: &AttemptRecord,
+    ) -> Result<bool, StoreError> {
+        self.store.record_delivery(id, owner, record).await
+    }
+
+    /// Gives back every lease `owner` holds (at a graceful stop).
+    pub async fn release_deliveries(&self, owner: &str) -> Result<u64, StoreError> {
+        self.store.release_deliveries(owner).await
+    }
+
     /// The app secret that signs an app's deliveries (opened from its sealed copy).
     pub async fn webhook_secret(&self, app_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self

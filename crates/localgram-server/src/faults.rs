@@ -17,7 +17,6 @@ use localgram_core::error::{AuthChallenge, GraphError};
 use localgram_core::faults::{Action, CallFacts, GraphErrorEffect, ThrottleEffect};
 use localgram_core::model::TokenRecord;
 use localgram_core::rate::Usage;
-use localgram_core::secret::SecretHash;
 use localgram_types::{GraphErrorBody, GraphErrorDetail, InstagramOAuthErrorBody};
 use std::time::Duration;
 
@@ -110,7 +109,6 @@ async fn node_kind(
     token: Option<&TokenRecord>,
 ) -> Option<&'static str> {
     let first = first?;
-    let store = &state.platform.store;
     if first == "me" {
         return Some(match token.map(|t| t.kind) {
             Some(localgram_core::model::TokenKind::Page) => "page",
@@ -122,19 +120,7 @@ async fn node_kind(
     if !crate::routes::graph::request::is_id(first) {
         return None;
     }
-    if store.find_media(first).await.ok().flatten().is_some() {
-        Some("media")
-    } else if store.find_ig_user(first).await.ok().flatten().is_some() {
-        Some("user")
-    } else if store.find_page(first).await.ok().flatten().is_some() {
-        Some("page")
-    } else if store.find_fb_user(first).await.ok().flatten().is_some() {
-        Some("facebook_user")
-    } else if store.find_app(first).await.ok().flatten().is_some() {
-        Some("app")
-    } else {
-        None
-    }
+    state.platform.node_kind(first).await.ok().flatten()
 }
 
 async fn apply(state: AppState, req: Request, next: Next) -> Response {
@@ -167,13 +153,7 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
     if (needs.token || needs.node)
         && let Some(raw) = &raw_token
     {
-        token = state
-            .platform
-            .store
-            .find_token(&SecretHash::of(raw).0)
-            .await
-            .ok()
-            .flatten();
+        token = state.platform.token_record(raw).await.ok().flatten();
     }
     let client_id = if token.is_none() && needs.token {
         param(query.as_deref(), "client_id").or_else(|| param(form.as_deref(), "client_id"))
@@ -245,13 +225,7 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
                 let token = match token {
                     Some(t) => Some(t),
                     None => match &raw_token {
-                        Some(raw) => state
-                            .platform
-                            .store
-                            .find_token(&SecretHash::of(raw).0)
-                            .await
-                            .ok()
-                            .flatten(),
+                        Some(raw) => state.platform.token_record(raw).await.ok().flatten(),
                         None => None,
                     },
                 };
@@ -303,7 +277,6 @@ async fn evaluate(state: &AppState, facts: &CallFacts<'_>) -> Vec<localgram_core
         let decider = rule.clone();
         let counted = state
             .platform
-            .store
             .count_fault_match(&rule.id, Box::new(move |n, fired| decider.decide(n, fired)))
             .await;
         match counted {
@@ -368,13 +341,7 @@ async fn revoke(state: &AppState, raw: Option<&str>, known: Option<&TokenRecord>
         Some(t) => Some(t),
         None => {
             found = match raw {
-                Some(raw) => state
-                    .platform
-                    .store
-                    .find_token(&SecretHash::of(raw).0)
-                    .await
-                    .ok()
-                    .flatten(),
+                Some(raw) => state.platform.token_record(raw).await.ok().flatten(),
                 None => None,
             };
             found.as_ref()
@@ -384,14 +351,8 @@ async fn revoke(state: &AppState, raw: Option<&str>, known: Option<&TokenRecord>
         tracing::info!("revoke_token fired on a call without a known token: nothing revoked");
         return;
     };
-    match state
-        .platform
-        .store
-        .revoke_token(&token.id, state.platform.clock.now())
-        .await
-    {
-        Ok(_) => state.platform.clear_caches(),
-        Err(e) => tracing::error!(error = %e, "a fault rule could not revoke the token"),
+    if let Err(e) = state.platform.revoke_token_now(&token.id).await {
+        tracing::error!(error = %e, "a fault rule could not revoke the token");
     }
 }
 

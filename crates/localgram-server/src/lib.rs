@@ -268,7 +268,7 @@ async fn demo_info(platform: &Platform, public_url: &str) -> anyhow::Result<Opti
     ) else {
         return Ok(None);
     };
-    if platform.store.find_app(&app.id).await?.is_none() {
+    if platform.find_app(&app.id).await?.is_none() {
         return Ok(None);
     }
     let port = public_url
@@ -309,6 +309,9 @@ pub struct Prepared {
     pub https: Option<TcpListener>,
     /// TLS, when the HTTPS listener or the proxy is on.
     pub tls: Option<tls::Tls>,
+    /// The store, for embedders and tests that write fixtures straight into it; the server's
+    /// own code reaches it only through the platform's use cases.
+    pub store: Arc<dyn Store>,
 }
 
 /// Loads (or creates) the CA and binds the HTTPS listener when the configuration asks for TLS
@@ -617,6 +620,7 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         report,
         https,
         tls,
+        store,
     })
 }
 
@@ -670,7 +674,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = prepared.state.platform.store.clone();
+    let platform = prepared.state.platform.clone();
     let exporter = prepared.state.clone();
     let export_on_exit = prepared.state.config.export_on_exit.clone();
     let limits = conn::Limits::from_config(&prepared.state.config);
@@ -699,7 +703,7 @@ pub async fn run(
             .with_context(|| format!("--export-on-exit {}", path.display()))?;
         tracing::info!("state exported to {}", path.display());
     }
-    store
+    platform
         .flush()
         .await
         .context("writing out the rate counters at shutdown")

@@ -27,7 +27,7 @@ pub const CLOCK_POLL: Duration = Duration::from_millis(250);
 
 /// Whether this instance shares its clock through the database.
 pub fn enabled(state: &AppState) -> bool {
-    state.platform.store.backend() == "postgres"
+    state.platform.shares_state()
 }
 
 /// Reads the shared clock and adopts it when another instance changed it.
@@ -35,7 +35,7 @@ pub async fn refresh_clock(state: &AppState) -> Result<(), localgram_core::store
     if !enabled(state) {
         return Ok(());
     }
-    if let Some((frozen, millis, generation)) = state.platform.store.read_shared_clock().await?
+    if let Some((frozen, millis, generation)) = state.platform.read_shared_clock().await?
         && state.clock_generation.swap(generation, Ordering::AcqRel) != generation
     {
         state.clock.adopt(frozen, millis);
@@ -49,11 +49,7 @@ pub async fn publish_clock(state: &AppState) -> Result<(), localgram_core::store
         return Ok(());
     }
     let (frozen, millis) = state.clock.shared();
-    let generation = state
-        .platform
-        .store
-        .write_shared_clock(frozen, millis)
-        .await?;
+    let generation = state.platform.write_shared_clock(frozen, millis).await?;
     state.clock_generation.store(generation, Ordering::Release);
     Ok(())
 }
@@ -64,7 +60,7 @@ pub async fn sync_rules(state: &AppState) -> Result<(), localgram_core::store::S
     if !enabled(state) {
         return Ok(());
     }
-    let stored = state.platform.store.list_fault_rules().await?;
+    let stored = state.platform.stored_fault_rules().await?;
     let registry = &state.platform.faults;
     let local = registry.rules();
     let same = local.len() == stored.len()
@@ -104,14 +100,14 @@ pub async fn publish_rules(state: &AppState) -> Result<(), localgram_core::store
     if !enabled(state) {
         return Ok(());
     }
-    let stored = state.platform.store.list_fault_rules().await?;
+    let stored = state.platform.stored_fault_rules().await?;
     for rule in state.platform.faults.rules().iter() {
         let spec = rule.stored_spec();
         if !stored
             .iter()
             .any(|(id, s, _, _)| *id == rule.id && *s == spec)
         {
-            state.platform.store.put_fault_rule(&rule.id, &spec).await?;
+            state.platform.store_fault_rule(&rule.id, &spec).await?;
         }
     }
     sync_rules(state).await
@@ -159,8 +155,7 @@ pub async fn add_rule(
     }
     state
         .platform
-        .store
-        .put_fault_rule(&rule.id, &rule.stored_spec())
+        .store_fault_rule(&rule.id, &rule.stored_spec())
         .await?;
     sync_rules(state).await?;
     Ok(Ok(()))
@@ -171,7 +166,7 @@ pub async fn clear_rules(state: &AppState) -> Result<usize, localgram_core::stor
     if !enabled(state) {
         return Ok(state.platform.faults.clear());
     }
-    let n = state.platform.store.clear_fault_rules().await?;
+    let n = state.platform.clear_stored_fault_rules().await?;
     sync_rules(state).await?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
@@ -185,7 +180,7 @@ pub async fn recent_calls(
         return Ok(state.calls.recent());
     }
     let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
-    let rows = state.platform.store.list_journal_calls(keep).await?;
+    let rows = state.platform.list_journal_calls(keep).await?;
     Ok(rows
         .into_iter()
         .map(|r| crate::calls::Call {
@@ -232,7 +227,7 @@ pub async fn record_call(state: &AppState, call: crate::calls::Call) {
             faults: call.faults.join(","),
         };
         let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
-        if let Err(e) = state.platform.store.insert_journal_call(&row, keep).await {
+        if let Err(e) = state.platform.insert_journal_call(&row, keep).await {
             tracing::warn!(error = %e, "cannot write a call to the shared journal");
         }
     }
@@ -244,7 +239,7 @@ pub async fn record_call(state: &AppState, call: crate::calls::Call) {
 pub async fn clear_calls(state: &AppState) -> Result<usize, localgram_core::store::StoreError> {
     let local = state.calls.clear();
     if enabled(state) {
-        let n = state.platform.store.clear_journal_calls().await?;
+        let n = state.platform.clear_journal_calls().await?;
         return Ok(usize::try_from(n).unwrap_or(usize::MAX));
     }
     Ok(local)

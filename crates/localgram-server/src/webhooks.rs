@@ -47,7 +47,6 @@ impl Worker {
         }
         if let Err(e) = state
             .platform
-            .store
             .release_deliveries(&state.webhook_owner)
             .await
         {
@@ -89,22 +88,16 @@ pub fn spawn_worker(state: AppState) -> Worker {
 /// then claims what is due and sends it; how many were sent.
 async fn tick(state: &AppState) -> Result<usize, localgram_core::store::StoreError> {
     state.platform.notify_expired_stories().await?;
-    let store = &state.platform.store;
-    let now = state.platform.clock.now();
-    match store.next_delivery_due().await? {
+    let platform = &state.platform;
+    let now = platform.clock.now();
+    match platform.next_delivery_due().await? {
         Some(due) if due <= now => {}
         _ => return Ok(0),
     }
     let real = to_millis(SystemClock.now());
     let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(60_000);
-    let claimed = store
-        .claim_deliveries(
-            now,
-            &state.webhook_owner,
-            real,
-            real + lease_ms,
-            CLAIM_BATCH,
-        )
+    let claimed = platform
+        .claim_deliveries(&state.webhook_owner, real, real + lease_ms, CLAIM_BATCH)
         .await?;
     let n = claimed.len();
     let mut attempts = tokio::task::JoinSet::new();
@@ -175,7 +168,6 @@ async fn attempt(
         "webhook delivery"
     );
     platform
-        .store
         .record_delivery(claimed.id, &state.webhook_owner, &record)
         .await?;
     Ok(())

@@ -90,13 +90,7 @@ async fn main() {
     let t = Instant::now();
     for start in (0..n).step_by(10_000) {
         let batch: Vec<IgMedia> = (start..(start + 10_000).min(n)).map(media).collect();
-        server
-            .state
-            .platform
-            .store
-            .upsert_media(&batch)
-            .await
-            .unwrap();
+        server.store.upsert_media(&batch).await.unwrap();
     }
     println!(
         "backend {}: inserted {n} media in {:.1} s",

@@ -295,6 +295,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The server's state: its platform and its clock.
     pub state: AppState,
+    /// The server's store, to write fixtures straight into it (as another process would).
+    pub store: std::sync::Arc<dyn localgram_core::store::Store>,
     /// The HTTPS listener's address, when `https_listen` was configured.
     pub https_addr: Option<SocketAddr>,
     /// The local CA's certificate (the proxy is on by default).
@@ -350,6 +352,7 @@ impl TestServer {
             let _ = std::fs::remove_file(p);
         }
         let state = prepared.state.clone();
+        let store = prepared.store.clone();
         let tls = prepared.report.tls.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(localgram_server::run(prepared, listener, async move {
@@ -359,6 +362,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             addr,
             state,
+            store,
             https_addr: tls.as_ref().and_then(|t| t.https_addr),
             ca_cert: tls.map(|t| t.ca_cert_path),
             shutdown: Some(tx),

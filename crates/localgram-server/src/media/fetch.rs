@@ -95,7 +95,7 @@ async fn bytes_of(state: &AppState, raw: &str, cap: usize) -> Result<Option<Vec<
     match classify(&state.public_url, raw) {
         None => Err(cannot_fetch(raw, NOT_FETCHED)),
         Some(Source::Own(kind, id)) => {
-            let file = find_file(state.platform.store.as_ref(), kind, &id)
+            let file = find_file(&state.platform, kind, &id)
                 .await
                 .map_err(|e| GraphError::from_store(&e))?
                 .ok_or_else(|| cannot_fetch(raw, NOT_FETCHED))?;

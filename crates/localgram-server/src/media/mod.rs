@@ -13,9 +13,10 @@ pub mod mp4;
 pub mod urls;
 
 use axum::body::Bytes;
+use localgram_core::Platform;
 use localgram_core::model::MediaType;
 use localgram_core::model::{Blob, IgMedia};
-use localgram_core::store::{Store, StoreError};
+use localgram_core::store::StoreError;
 
 /// Which file of a record a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub fn is_id(id: &str) -> bool {
 /// thumbnail of anything but a VIDEO, or the media file of a copyright-flagged VIDEO (whose
 /// `media_url` the Graph API omits).
 pub async fn find_file(
-    store: &dyn Store,
+    platform: &Platform,
     kind: FileKind,
     id: &str,
 ) -> Result<Option<MediaFile>, StoreError> {
@@ -76,30 +77,30 @@ pub async fn find_file(
     }
     match kind {
         FileKind::Media => {
-            let Some(m) = store.find_media(id).await? else {
+            let Some(m) = platform.find_media(id).await? else {
                 return Ok(None);
             };
             if m.media_type == MediaType::CarouselAlbum {
-                let first = store.list_children(id).await?.into_iter().next();
+                let first = platform.media_children(id).await?.into_iter().next();
                 return match first {
                     Some(child) if child.media_type != MediaType::CarouselAlbum => {
-                        media_file(store, &child).await
+                        media_file(platform, &child).await
                     }
                     // An album without children (not in a valid world): a picture of its own.
                     _ => Ok(Some(generated(generate::Kind::Image, id).await)),
                 };
             }
-            media_file(store, &m).await
+            media_file(platform, &m).await
         }
         FileKind::Thumbnail => {
-            let Some(m) = store.find_media(id).await? else {
+            let Some(m) = platform.find_media(id).await? else {
                 return Ok(None);
             };
             if m.media_type != MediaType::Video {
                 return Ok(None);
             }
             stored_or_generated(
-                store,
+                platform,
                 m.thumbnail_blob.as_deref(),
                 generate::Kind::Thumbnail,
                 id,
@@ -108,11 +109,11 @@ pub async fn find_file(
             .map(Some)
         }
         FileKind::Profile => {
-            let Some(u) = store.find_ig_user(id).await? else {
+            let Some(u) = platform.find_ig_user(id).await? else {
                 return Ok(None);
             };
             stored_or_generated(
-                store,
+                platform,
                 u.profile_blob.as_deref(),
                 generate::Kind::Profile,
                 id,
@@ -123,7 +124,7 @@ pub async fn find_file(
     }
 }
 
-async fn media_file(store: &dyn Store, m: &IgMedia) -> Result<Option<MediaFile>, StoreError> {
+async fn media_file(platform: &Platform, m: &IgMedia) -> Result<Option<MediaFile>, StoreError> {
     let is_video = m.media_type == MediaType::Video;
     if is_video && m.copyright_flagged {
         return Ok(None);
@@ -133,19 +134,19 @@ async fn media_file(store: &dyn Store, m: &IgMedia) -> Result<Option<MediaFile>,
     } else {
         generate::Kind::Image
     };
-    stored_or_generated(store, m.media_blob.as_deref(), kind, &m.id)
+    stored_or_generated(platform, m.media_blob.as_deref(), kind, &m.id)
         .await
         .map(Some)
 }
 
 async fn stored_or_generated(
-    store: &dyn Store,
+    platform: &Platform,
     sha256: Option<&str>,
     kind: generate::Kind,
     id: &str,
 ) -> Result<MediaFile, StoreError> {
     if let Some(sha) = sha256 {
-        match store.find_blob(sha).await? {
+        match platform.find_blob(sha).await? {
             Some(blob) => return Ok(MediaFile::from_blob(blob)),
             None => tracing::warn!(
                 sha256 = sha,

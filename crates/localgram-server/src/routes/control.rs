@@ -47,15 +47,15 @@ fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T> {
 }
 
 async fn get_health(State(state): State<AppState>) -> Response {
-    match state.platform.store.ping().await {
+    match state.platform.ping().await {
         Ok(()) => {
-            Json(json!({"status": "ok", "backend": state.platform.store.backend()})).into_response()
+            Json(json!({"status": "ok", "backend": state.platform.backend()})).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "backend": state.platform.store.backend()})),
+                Json(json!({"status": "unavailable", "backend": state.platform.backend()})),
             )
                 .into_response()
         }

@@ -79,8 +79,7 @@ async fn delete_fault(State(state): State<AppState>, Path(id): Path<String>) -> 
     let removed = if crate::shared::enabled(&state) {
         let removed = state
             .platform
-            .store
-            .delete_fault_rule(&id)
+            .delete_stored_fault_rule(&id)
             .await
             .map_err(db_down)?;
         crate::shared::sync_rules(&state).await.map_err(db_down)?;

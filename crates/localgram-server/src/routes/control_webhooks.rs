@@ -74,12 +74,7 @@ pub fn view(d: &Delivery) -> Value {
 
 /// The deliveries asked for by `?app=…&limit=…`, newest first.
 pub async fn deliveries(state: &AppState, app: Option<&str>, limit: i64) -> Result<Vec<Delivery>> {
-    state
-        .platform
-        .store
-        .list_deliveries(app, limit)
-        .await
-        .map_err(db_down)
+    state.platform.deliveries(app, limit).await.map_err(db_down)
 }
 
 async fn list_deliveries(State(state): State<AppState>, uri: Uri) -> Result<Response> {

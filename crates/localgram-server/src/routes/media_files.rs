@@ -64,7 +64,7 @@ async fn serve(
     if !media::is_id(id) {
         return not_found();
     }
-    match media::find_file(state.platform.store.as_ref(), kind, id).await {
+    match media::find_file(&state.platform, kind, id).await {
         Ok(Some(f)) => respond(&f, &headers),
         Ok(None) => not_found(),
         Err(e) => {

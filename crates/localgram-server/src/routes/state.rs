@@ -173,15 +173,9 @@ async fn post_snapshot(State(state): State<AppState>, body: Bytes) -> Result<Res
     let now = clock.now;
     let name = req.name.clone();
     let task_state = state.clone();
-    detached(async move {
-        task_state
-            .platform
-            .store
-            .save_snapshot(&name, now, &meta)
-            .await
-    })
-    .await?
-    .map_err(|e| store_failed("saving the snapshot", &e))?;
+    detached(async move { task_state.platform.save_snapshot(&name, now, &meta).await })
+        .await?
+        .map_err(|e| store_failed("saving the snapshot", &e))?;
     let view = SnapshotView::from(SnapshotInfo {
         name: req.name,
         created_at: now,
@@ -193,7 +187,6 @@ async fn post_snapshot(State(state): State<AppState>, body: Bytes) -> Result<Res
 async fn get_snapshots(State(state): State<AppState>) -> Result<Response> {
     let list = state
         .platform
-        .store
         .list_snapshots()
         .await
         .map_err(|e| store_failed("listing the snapshots", &e))?;
@@ -213,7 +206,7 @@ async fn post_restore(State(state): State<AppState>, Path(name): Path<String>) -
     let task_state = state.clone();
     let task_name = name.clone();
     let restored = detached(async move {
-        let restored = task_state.platform.store.restore_snapshot(&task_name).await;
+        let restored = task_state.platform.restore_snapshot(&task_name).await;
         if let Ok(Some(info)) = &restored {
             let meta: SnapshotMeta = serde_json::from_str(&info.meta).unwrap_or_default();
             if let Some(ms) = meta.frozen_at_ms {
@@ -238,10 +231,9 @@ async fn delete_snapshot(
     check_name(&name)?;
     let task_state = state.clone();
     let task_name = name.clone();
-    let deleted =
-        detached(async move { task_state.platform.store.delete_snapshot(&task_name).await })
-            .await?
-            .map_err(|e| store_failed("deleting the snapshot", &e))?;
+    let deleted = detached(async move { task_state.platform.delete_snapshot(&task_name).await })
+        .await?
+        .map_err(|e| store_failed("deleting the snapshot", &e))?;
     if !deleted {
         return Err(no_snapshot(&name));
     }

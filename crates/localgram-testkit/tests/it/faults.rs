@@ -122,8 +122,6 @@ async fn the_revocation_rule_of_the_issue_revokes_the_token_in_the_store_from_th
             assert_eq!(ok.status, 200, "{b}: call {i}: {}", ok.text);
         }
         let stored = server
-            .state
-            .platform
             .store
             .find_token(&SecretHash::of(LONG_LIVED_TOKEN).0)
             .await
@@ -143,8 +141,6 @@ async fn the_revocation_rule_of_the_issue_revokes_the_token_in_the_store_from_th
             fourth.headers
         );
         let stored = server
-            .state
-            .platform
             .store
             .find_token(&SecretHash::of(LONG_LIVED_TOKEN).0)
             .await
@@ -579,16 +575,7 @@ revoke_token = true
         "{}",
         res.text
     );
-    assert!(
-        server
-            .state
-            .platform
-            .store
-            .find_app("123456")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(server.store.find_app("123456").await.unwrap().is_none());
     assert_eq!(rules(&server).await["data"].as_array().unwrap().len(), 3);
 }
 

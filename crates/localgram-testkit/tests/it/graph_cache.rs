@@ -81,8 +81,6 @@ async fn a_repeated_read_is_the_same_answer_until_a_write_which_shows_at_once() 
 
         // A write through this server's store: the next identical requests see it.
         server
-            .state
-            .platform
             .store
             .upsert_media(&[newest("2000001", "brand new")])
             .await

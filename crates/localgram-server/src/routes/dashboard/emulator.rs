@@ -81,8 +81,7 @@ async fn preset_rule(
             } else {
                 state
                     .platform
-                    .store
-                    .find_token(&hash)
+                    .token_record_by_hash(&hash)
                     .await
                     .map_err(internal)?
             };
@@ -99,7 +98,6 @@ async fn preset_rule(
             if target.is_empty()
                 || state
                     .platform
-                    .store
                     .find_app(target)
                     .await
                     .map_err(internal)?
@@ -452,12 +450,7 @@ async fn emulator_page(
     let clock = state.clock.state();
     let recent = crate::shared::recent_calls(state).await.map_err(internal)?;
     let apps = state.platform.list_apps().await.map_err(internal)?;
-    let ig_users = state
-        .platform
-        .store
-        .list_ig_users()
-        .await
-        .map_err(internal)?;
+    let ig_users = state.platform.list_ig_users().await.map_err(internal)?;
     let mut names: BTreeMap<String, String> = apps
         .iter()
         .map(|a| (a.id.clone(), a.name.clone()))
@@ -471,13 +464,7 @@ async fn emulator_page(
     unknown.sort();
     unknown.dedup();
     for id in unknown.into_iter().take(20) {
-        if let Some(u) = state
-            .platform
-            .store
-            .find_fb_user(&id)
-            .await
-            .map_err(internal)?
-        {
+        if let Some(u) = state.platform.find_fb_user(&id).await.map_err(internal)? {
             names.insert(id, u.name);
         }
     }
@@ -728,7 +715,6 @@ async fn post_upload(
     let result = async {
         let user = state
             .platform
-            .store
             .find_ig_user_by_username(owner.trim())
             .await
             .map_err(localgram_core::dashboard::DashboardError::Store)?

@@ -72,8 +72,7 @@ pub(super) async fn load(
         .map_err(internal)?;
     let accepted = state
         .platform
-        .store
-        .find_tester_status(app_id, user_id)
+        .tester_status(app_id, user_id)
         .await
         .map_err(internal)?
         == Some(localgram_core::model::TesterStatus::Accepted);

@@ -19,7 +19,6 @@ use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
 use localgram_core::model::{IgUser, TesterStatus};
 use localgram_core::oauth::LoginError;
-use localgram_core::store::{MediaOrder, MediaQuery};
 
 /// How many media the profile grid shows.
 const GRID: i64 = 30;
@@ -161,18 +160,9 @@ async fn profile_page(
     comment_media: &str,
     comment_text: &str,
 ) -> Result<Response> {
-    let store = &state.platform.store;
-    let media = store
-        .list_media(&MediaQuery {
-            owner_id: user.id.clone(),
-            older_than: None,
-            newer_than: None,
-            since: None,
-            until: None,
-            not_older_than: None,
-            order: MediaOrder::NewestFirst,
-            limit: GRID,
-        })
+    let media = state
+        .platform
+        .newest_media(&user.id, GRID)
         .await
         .map_err(internal)?;
     let tiles = media
@@ -192,24 +182,20 @@ async fn profile_page(
             }
         })
         .collect();
-    let media_count = store.count_media(&user.id).await.map_err(internal)?;
+    let media_count = state
+        .platform
+        .count_media(&user.id)
+        .await
+        .map_err(internal)?;
     let csrf = issue_csrf(state, session).await?;
     let mut others = Vec::new();
-    for other in store.list_ig_users().await.map_err(internal)? {
+    for other in state.platform.list_ig_users().await.map_err(internal)? {
         if other.id == user.id || others.len() >= OTHERS {
             continue;
         }
-        let media = store
-            .list_media(&MediaQuery {
-                owner_id: other.id.clone(),
-                older_than: None,
-                newer_than: None,
-                since: None,
-                until: None,
-                not_older_than: None,
-                order: MediaOrder::NewestFirst,
-                limit: 5,
-            })
+        let media = state
+            .platform
+            .newest_media(&other.id, 5)
             .await
             .map_err(internal)?;
         others.extend(media.into_iter().map(|m| OtherMedia {

@@ -97,7 +97,6 @@ async fn people_page(
 ) -> Result<Response> {
     let accounts = state
         .platform
-        .store
         .list_ig_users()
         .await
         .map_err(internal)?

@@ -108,8 +108,7 @@ async fn page(
 ) -> Result<Response> {
     let p = &state.platform;
     let sub = p
-        .store
-        .list_subscriptions(&app.id)
+        .subscriptions_of(&app.id)
         .await
         .map_err(internal)?
         .into_iter()
@@ -126,8 +125,7 @@ async fn page(
             .unwrap_or_else(|| vec!["comments".to_owned()]),
     });
     let rows = p
-        .store
-        .list_deliveries(Some(&app.id), LISTED)
+        .deliveries(Some(&app.id), LISTED)
         .await
         .map_err(internal)?
         .into_iter()
@@ -299,8 +297,7 @@ async fn post_remove(
     };
     state
         .platform
-        .store
-        .delete_subscriptions(&app.id, Some(localgram_core::webhooks::OBJECT_INSTAGRAM))
+        .remove_subscriptions(&app.id, Some(localgram_core::webhooks::OBJECT_INSTAGRAM))
         .await
         .map_err(internal)?;
     Ok(see_other(&format!(

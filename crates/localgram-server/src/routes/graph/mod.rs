@@ -97,7 +97,7 @@ where
             if prefix == INSTAGRAM_PREFIX {
                 // First, before any read: what this request reads through the caches is then
                 // never older than the last commit before it began.
-                gr.generation = state.platform.store.data_version();
+                gr.generation = state.platform.data_version();
             }
             let version = gr.version.clone();
             match Presentation::of(&gr.params) {
