@@ -18,6 +18,16 @@ use time::OffsetDateTime;
 /// The built-in demo world, loaded on an empty database unless `--no-demo` is given.
 pub const DEMO_WORLD: &str = include_str!("demo_world.toml");
 
+/// The demo world's passwords, by username (Instagram) or id (Facebook). The world file holds
+/// their argon2id hashes, made ahead so that a start on an empty database hashes nothing
+/// (docs/benchmarks.md#start-up-and-memory); a test checks that each one verifies.
+pub const DEMO_PASSWORDS: &[(&str, &str)] = &[
+    ("jane.doe", "correct horse"),
+    ("sizzle.cafe", "espresso please"),
+    ("bob.smith", "bob's password"),
+    ("100000000000001", "hunter2"),
+];
+
 /// Why a world file was refused. The message names the object and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorldError {
@@ -1885,6 +1895,29 @@ mod tests {
             base_dir: None,
             stored_files: Box::leak(Box::default()),
             existing: &NothingExisting,
+        }
+    }
+
+    #[test]
+    fn the_demo_world_passwords_verify_against_its_hashes() {
+        let world = parse(DEMO_WORLD, Format::Toml).unwrap();
+        let hashes: Vec<(String, String)> = world
+            .instagram_users
+            .iter()
+            .map(|u| (u.username.clone(), u.password_hash.clone()))
+            .chain(
+                world
+                    .facebook_users
+                    .iter()
+                    .map(|u| (u.id.clone(), u.password_hash.clone())),
+            )
+            .map(|(who, hash)| (who, hash.expect("the demo world gives hashes")))
+            .collect();
+        assert_eq!(hashes.len(), DEMO_PASSWORDS.len());
+        for (who, password) in DEMO_PASSWORDS {
+            let (_, hash) = hashes.iter().find(|(w, _)| w == who).unwrap();
+            assert!(crate::secret::verify_password(password, hash), "{who}");
+            assert!(!crate::secret::verify_password("wrong", hash), "{who}");
         }
     }
 

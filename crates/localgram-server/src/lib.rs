@@ -292,7 +292,11 @@ async fn demo_info(platform: &Platform, public_url: &str) -> anyhow::Result<Opti
         app_id: app.id.clone(),
         app_secret: app.secret.clone(),
         username: user.username.clone(),
-        password: user.password.clone(),
+        password: localgram_core::world::DEMO_PASSWORDS
+            .iter()
+            .find(|(who, _)| *who == user.username)
+            .map(|(_, p)| (*p).to_owned())
+            .unwrap_or_default(),
         authorize_url: format!("{public_url}/api.instagram.com/oauth/authorize?{query}"),
         redirect_uri,
         token: token.value.clone(),
