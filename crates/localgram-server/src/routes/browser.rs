@@ -30,6 +30,26 @@ pub fn lang(headers: &HeaderMap, jar: &SignedCookieJar) -> Lang {
         .unwrap_or_default()
 }
 
+/// The page language, as an extractor: a handler takes `PageLang(l): PageLang` (see [`lang`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang(pub Lang);
+
+impl<S> axum::extract::FromRequestParts<S> for PageLang
+where
+    S: Send + Sync,
+    axum_extra::extract::cookie::Key: axum::extract::FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let jar = SignedCookieJar::from_request_parts(parts, state).await?;
+        Ok(Self(lang(&parts.headers, &jar)))
+    }
+}
+
 /// Adds `Retry-After` (whole seconds, at least 1) to a throttled answer.
 pub fn with_retry_after(mut res: Response, wait: time::Duration) -> Response {
     let secs = wait.whole_seconds().max(1);

@@ -8,13 +8,14 @@ use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
 use crate::i18n::Lang;
 use crate::pages::{self, FbConsentPage, FbLoginPage, FbPageChoice, FbPermission};
-use crate::routes::browser::{check_form, lang, with_retry_after};
+use crate::routes::browser::PageLang;
+use crate::routes::browser::{check_form, with_retry_after};
 use crate::routes::oauth::authorize::{redirect_with, see_other};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -49,13 +50,13 @@ async fn logged_in(state: &AppState, session: &Session) -> Result<Option<FbUser>
 }
 
 async fn get_versioned_dialog(
+    l: PageLang,
     State(state): State<AppState>,
     Path(_version): Path<String>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     q: RawQuery,
 ) -> Result<Response> {
-    get_dialog(State(state), headers, jar, q).await
+    get_dialog(l, State(state), jar, q).await
 }
 
 async fn post_versioned_consent(
@@ -68,12 +69,11 @@ async fn post_versioned_consent(
 }
 
 async fn get_dialog(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let q = q.unwrap_or_default();
     let req = state
         .platform
@@ -182,11 +182,11 @@ async fn consent_page(
 }
 
 async fn post_login(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let dialog = state
@@ -237,13 +237,12 @@ async fn post_login(
 /// A test user's `login_url` (`?n=` the one-time secret): logs this browser in to Facebook as
 /// the test user, once, within an hour of the URL being issued.
 async fn test_user_login(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let params = query_params(q.as_deref());
     let nonce = params.get("n").ok().flatten().unwrap_or("");
     let user = state

@@ -6,12 +6,13 @@ use super::{check_form, field, fields, internal, issue_csrf, lang, notice, refus
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
+use crate::routes::browser::PageLang;
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -108,12 +109,11 @@ fn mode_key(app: &App) -> &'static str {
 }
 
 async fn get_apps(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let page = apps_page(
         &state,
@@ -129,11 +129,11 @@ async fn get_apps(
 }
 
 async fn post_create(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let name = field(&form, "name");
     match state.platform.create_app(name).await {
@@ -346,13 +346,12 @@ pub(super) async fn load_app(state: &AppState, l: Lang, id: &str) -> Result<Resu
 }
 
 async fn get_app(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,

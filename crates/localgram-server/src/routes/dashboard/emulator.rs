@@ -3,11 +3,12 @@
 //! over the last hour as a small SVG chart, uploading an image or a video to an account, and the
 //! fault rules (listed with their firings; added from presets, removed all at once).
 
-use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_other};
+use super::{check_form, field, internal, issue_csrf, notice, refusal, see_other};
 use crate::calls::{Call, CallFilter};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
+use crate::routes::browser::PageLang;
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
@@ -119,12 +120,12 @@ async fn preset_rule(
 }
 
 async fn post_fault(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
     use localgram_core::rng::RngExt;
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let error = match preset_rule(&state, field(&form, "preset"), field(&form, "target")).await? {
         Ok(spec) => {
@@ -551,12 +552,11 @@ async fn emulator_page(
 }
 
 async fn get_emulator(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Query(q): Query<CallsQuery>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let page = emulator_page(
         &state,
@@ -575,11 +575,11 @@ async fn get_emulator(
 }
 
 async fn post_advance(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let typed = field(&form, "duration");
     match parse_duration(typed) {
@@ -631,12 +631,12 @@ pub fn validate_upload(bytes: &[u8]) -> Option<&'static str> {
 }
 
 async fn post_upload(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     if !session::same_origin(&headers, &state) {
         return Err(ApiError::Forbidden(
             "This form was sent from another site and was refused.",

@@ -3,16 +3,17 @@
 //! account), then its consent page; Allow makes a long-lived token, shown once with its expiry and
 //! a copy button; Cancel goes back to the app.
 
-use super::{check_form, field, internal, issue_csrf, lang, refusal, see_other};
+use super::{check_form, field, internal, issue_csrf, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages::{self, ConsentPage, Permission};
+use crate::routes::browser::PageLang;
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::SignedCookieJar;
@@ -88,12 +89,11 @@ pub(super) async fn load(
 }
 
 async fn get_generator(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
@@ -151,12 +151,12 @@ async fn get_generator(
 }
 
 async fn post_login(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
@@ -216,12 +216,12 @@ async fn post_logout(
 }
 
 async fn post_consent(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
@@ -281,12 +281,11 @@ struct TokenPage<'a> {
 }
 
 async fn get_token(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,

@@ -11,12 +11,13 @@ use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
+use crate::routes::browser::PageLang;
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -103,12 +104,11 @@ async fn new_app_page(
 }
 
 async fn get_new_app(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Query(q): Query<TypeQuery>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let app_type = q.app_type.unwrap_or_default();
     let (status, error, app_type) = match app_type.as_str() {
@@ -128,11 +128,11 @@ async fn get_new_app(
 }
 
 async fn post_new_app(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewAppInput {
         app_type: field(&form, "type").to_owned(),
@@ -216,12 +216,12 @@ async fn post_platform(
 }
 
 async fn post_set_up(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -325,13 +325,12 @@ async fn basic_display_page(
 }
 
 async fn get_basic_display(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     Query(q): Query<super::apps::Done>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -392,12 +391,11 @@ async fn new_ig_app_page(
 }
 
 async fn get_new_ig_app(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -412,12 +410,12 @@ async fn get_new_ig_app(
 }
 
 async fn post_new_ig_app(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -578,12 +576,11 @@ struct ContinueAsPage<'a> {
 /// "Generate Token" on the Instagram Basic Display page: signed in as the tester, a "Continue
 /// as {username}" step, then the generator's consent; otherwise straight to its login page.
 async fn get_continue_as(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let (app, user) = match super::generator::load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,

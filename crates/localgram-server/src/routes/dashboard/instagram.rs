@@ -4,16 +4,17 @@
 //! tokens). The session is the OAuth window's: signing in here signs in there too.
 
 use super::apps::Done;
-use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_other};
+use super::{check_form, field, internal, issue_csrf, notice, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages::{self, LoginPage};
+use crate::routes::browser::PageLang;
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -111,12 +112,11 @@ struct OtherMedia {
 const OTHERS: usize = 50;
 
 async fn get_profile(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let Some(user) = signed_in(&state, &session).await? else {
         let page = login_page(
@@ -233,11 +233,11 @@ async fn profile_page(
 /// (through the core's comment use case; `comments_count` and `GET /{media-id}/comments` show
 /// it).
 async fn post_comment(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok(see_other("/instagram"));
@@ -264,11 +264,11 @@ async fn post_comment(
 }
 
 async fn post_login(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let username = field(&form, "username").to_owned();
     let password = field(&form, "password");
@@ -411,12 +411,11 @@ async fn apps_page(
 }
 
 async fn get_apps(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok((jar, see_other("/instagram")).into_response());
@@ -435,12 +434,12 @@ async fn get_apps(
 }
 
 async fn post_answer(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path((app_id, answer)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (_, session) = check_form(&state, &jar, req).await?;
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok(see_other("/instagram"));

@@ -27,13 +27,14 @@ use crate::error::{ApiError, Result};
 use crate::http::headers::html_security_headers;
 use crate::i18n::Lang;
 use crate::pages;
+use crate::routes::browser::PageLang;
 pub use crate::routes::browser::{LANG_COOKIE, lang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -106,6 +107,7 @@ fn admin_mark(token: &str) -> String {
 
 /// Admits a dashboard request: see the module documentation.
 async fn guard(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
@@ -130,7 +132,6 @@ async fn guard(
     if allowed {
         return next.run(req).await;
     }
-    let l = lang(req.headers(), &jar);
     if state.config.admin_token.is_some() {
         let mut res = see_other("/unlock");
         res.headers_mut()
@@ -195,11 +196,10 @@ struct UnlockPage<'a> {
 }
 
 async fn get_unlock(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     if state.config.admin_token.is_none() {
         return Ok((jar, see_other("/")).into_response());
@@ -222,11 +222,11 @@ async fn get_unlock(
 }
 
 async fn post_unlock(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let Some(expected) = state.config.admin_token.clone() else {
         return Ok(see_other("/"));

@@ -4,16 +4,17 @@
 //! these handlers read the forms, call one use case and answer 303, or 400 with the message and
 //! what was typed (never a password).
 
-use super::{check_form, field, internal, issue_csrf, lang, notice, see_other};
+use super::{check_form, field, internal, issue_csrf, notice, see_other};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
+use crate::routes::browser::PageLang;
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -128,12 +129,11 @@ async fn people_page(
 }
 
 async fn get_people(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let made = q
         .id
@@ -182,11 +182,11 @@ async fn answer(
 }
 
 async fn post_instagram(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewInstagramAccount {
         username: field(&form, "username").to_owned(),
@@ -210,11 +210,11 @@ async fn post_instagram(
 }
 
 async fn post_facebook(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewFacebookUser {
         name: field(&form, "name").to_owned(),
@@ -236,11 +236,11 @@ async fn post_facebook(
 }
 
 async fn post_page(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewPage {
         name: field(&form, "name").to_owned(),
@@ -263,11 +263,11 @@ async fn post_page(
 }
 
 async fn post_media(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let (owner, kind, caption) = (
         field(&form, "owner"),

@@ -4,16 +4,17 @@
 //! Dashboard's "Test" button), and the app's latest deliveries.
 
 use super::apps::load_app;
-use super::{check_form, field, fields, internal, issue_csrf, lang, see_other};
+use super::{check_form, field, fields, internal, issue_csrf, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
+use crate::routes::browser::PageLang;
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
@@ -182,13 +183,12 @@ fn done_notice(l: Lang, done: Option<&str>) -> Option<&'static str> {
 }
 
 async fn get_page(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -221,12 +221,12 @@ fn app_token(state: &AppState, app: &App) -> TokenRecord {
 }
 
 async fn post_subscribe(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -284,12 +284,12 @@ async fn post_subscribe(
 }
 
 async fn post_remove(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (_form, _session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
@@ -307,12 +307,12 @@ async fn post_remove(
 }
 
 async fn post_test(
+    PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,

@@ -7,7 +7,8 @@
 use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
 use crate::pages::{self, ConsentPage, LoginPage, Permission};
-use crate::routes::browser::{check_form, lang, with_retry_after};
+use crate::routes::browser::PageLang;
+use crate::routes::browser::{check_form, with_retry_after};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
@@ -35,12 +36,12 @@ pub fn router(window: Window) -> Router<AppState> {
     Router::new()
         .route(
             "/oauth/authorize",
-            get(move |st, h, jar, q| get_authorize(window, st, h, jar, q))
+            get(move |pl, st, jar, q| get_authorize(pl, window, st, jar, q))
                 .post(move |st, jar, req| post_consent(window, st, jar, req)),
         )
         .route(
             "/oauth/authorize/login",
-            post(move |st, jar, req| post_login(window, st, jar, req)),
+            post(move |pl, st, jar, req| post_login(pl, window, st, jar, req)),
         )
         .route(
             "/oauth/authorize/logout",
@@ -73,13 +74,12 @@ async fn logged_in(
 }
 
 async fn get_authorize(
+    PageLang(l): PageLang,
     window: Window,
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
     jar: SignedCookieJar,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
-    let l = lang(&headers, &jar);
     let q = q.unwrap_or_default();
     let req = state
         .platform
@@ -192,12 +192,12 @@ pub(crate) fn see_other(location: &str) -> Response {
 }
 
 async fn post_login(
+    PageLang(l): PageLang,
     window: Window,
     State(state): State<AppState>,
     jar: SignedCookieJar,
     req: Request,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
     let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let auth = state
