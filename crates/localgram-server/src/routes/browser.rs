@@ -92,3 +92,20 @@ pub async fn check_form(
     }
     Ok((form, session))
 }
+
+/// A form POST that passed [`check_form`], as an extractor: its fields and the browser's
+/// session. A handler that takes it cannot skip the same-origin, session and CSRF checks; a
+/// form that fails them never reaches the handler.
+pub struct CheckedForm(pub Params, pub Session);
+
+impl axum::extract::FromRequest<AppState> for CheckedForm {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let Ok(jar) = SignedCookieJar::from_request_parts(&mut parts, state).await;
+        let (form, session) = check_form(state, &jar, Request::from_parts(parts, body)).await?;
+        Ok(Self(form, session))
+    }
+}

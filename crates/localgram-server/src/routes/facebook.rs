@@ -8,13 +8,13 @@ use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
 use crate::i18n::Lang;
 use crate::pages::{self, FbConsentPage, FbLoginPage, FbPageChoice, FbPermission};
-use crate::routes::browser::PageLang;
-use crate::routes::browser::{check_form, with_retry_after};
+use crate::routes::browser::with_retry_after;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::routes::oauth::authorize::{redirect_with, see_other};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -62,10 +62,9 @@ async fn get_versioned_dialog(
 async fn post_versioned_consent(
     State(state): State<AppState>,
     Path(_version): Path<String>,
-    jar: SignedCookieJar,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
-    post_consent(State(state), jar, req).await
+    post_consent(State(state), form).await
 }
 
 async fn get_dialog(
@@ -185,9 +184,8 @@ async fn post_login(
     PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let dialog = state
         .platform
@@ -269,9 +267,8 @@ async fn test_user_login(
 async fn post_logout(
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     session.fb_user_id = None;
     let jar = session::store(jar, &state, &session);
@@ -280,10 +277,8 @@ async fn post_logout(
 
 async fn post_consent(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let dialog = state
         .platform

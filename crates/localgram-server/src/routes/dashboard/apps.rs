@@ -6,7 +6,7 @@ use super::{check_form, field, fields, internal, issue_csrf, lang, notice, refus
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
@@ -131,10 +131,8 @@ async fn get_apps(
 async fn post_create(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let name = field(&form, "name");
     match state.platform.create_app(name).await {
         Ok(created) => {

@@ -3,17 +3,17 @@
 //! over the last hour as a small SVG chart, uploading an image or a video to an account, and the
 //! fault rules (listed with their firings; added from presets, removed all at once).
 
-use super::{check_form, field, internal, issue_csrf, notice, refusal, see_other};
+use super::{field, internal, issue_csrf, notice, refusal, see_other};
 use crate::calls::{Call, CallFilter};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -122,11 +122,9 @@ async fn preset_rule(
 async fn post_fault(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
     use localgram_core::rng::RngExt;
-    let (form, session) = check_form(&state, &jar, req).await?;
     let error = match preset_rule(&state, field(&form, "preset"), field(&form, "target")).await? {
         Ok(spec) => {
             let seed = u64::from_le_bytes(state.platform.rng.bytes(8).try_into().unwrap_or([0; 8]));
@@ -163,10 +161,8 @@ async fn post_fault(
 
 async fn post_faults_clear(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(_, _): CheckedForm,
 ) -> Result<Response> {
-    check_form(&state, &jar, req).await?;
     crate::shared::clear_rules(&state).await.map_err(internal)?;
     Ok(see_other("/emulator?done=faults_cleared#faults"))
 }
@@ -577,10 +573,8 @@ async fn get_emulator(
 async fn post_advance(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let typed = field(&form, "duration");
     match parse_duration(typed) {
         Ok(d) => {

@@ -3,16 +3,16 @@
 //! account), then its consent page; Allow makes a long-lived token, shown once with its expiry and
 //! a copy button; Cancel goes back to the app.
 
-use super::{check_form, field, internal, issue_csrf, refusal, see_other};
+use super::{field, internal, issue_csrf, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages::{self, ConsentPage, Permission};
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -155,9 +155,8 @@ async fn post_login(
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
-    req: Request,
+    CheckedForm(form, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (form, mut session) = check_form(&state, &jar, req).await?;
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
         Err(page) => return Ok(page),
@@ -206,9 +205,8 @@ async fn post_logout(
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
-    req: Request,
+    CheckedForm(_, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (_, mut session) = check_form(&state, &jar, req).await?;
     session.ig_user_id = None;
     session.login_at = None;
     let jar = session::store(jar, &state, &session);
@@ -218,11 +216,9 @@ async fn post_logout(
 async fn post_consent(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path((app_id, user_id)): Path<(String, String)>,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
         Err(page) => return Ok(page),

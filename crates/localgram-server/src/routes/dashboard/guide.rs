@@ -11,7 +11,7 @@ use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
@@ -130,10 +130,8 @@ async fn get_new_app(
 async fn post_new_app(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewAppInput {
         app_type: field(&form, "type").to_owned(),
         name: field(&form, "name").to_owned(),
@@ -218,11 +216,9 @@ async fn post_platform(
 async fn post_set_up(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path(id): Path<String>,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),
@@ -412,11 +408,9 @@ async fn get_new_ig_app(
 async fn post_new_ig_app(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path(id): Path<String>,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),

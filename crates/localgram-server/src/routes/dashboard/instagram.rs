@@ -4,16 +4,16 @@
 //! tokens). The session is the OAuth window's: signing in here signs in there too.
 
 use super::apps::Done;
-use super::{check_form, field, internal, issue_csrf, notice, refusal, see_other};
+use super::{field, internal, issue_csrf, notice, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages::{self, LoginPage};
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -235,10 +235,8 @@ async fn profile_page(
 async fn post_comment(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok(see_other("/instagram"));
     };
@@ -267,9 +265,8 @@ async fn post_login(
     PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (form, mut session) = check_form(&state, &jar, req).await?;
     let username = field(&form, "username").to_owned();
     let password = field(&form, "password");
     match state.platform.login_instagram(&username, password).await {
@@ -318,9 +315,8 @@ async fn post_login(
 async fn post_logout(
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(_, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (_, mut session) = check_form(&state, &jar, req).await?;
     session.ig_user_id = None;
     session.login_at = None;
     let jar = session::store(jar, &state, &session);
@@ -436,11 +432,9 @@ async fn get_apps(
 async fn post_answer(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path((app_id, answer)): Path<(String, String)>,
-    req: Request,
+    CheckedForm(_, session): CheckedForm,
 ) -> Result<Response> {
-    let (_, session) = check_form(&state, &jar, req).await?;
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok(see_other("/instagram"));
     };
@@ -484,11 +478,9 @@ async fn post_answer(
 
 async fn post_remove(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path(app_id): Path<String>,
-    req: Request,
+    CheckedForm(_, session): CheckedForm,
 ) -> Result<Response> {
-    let (_, session) = check_form(&state, &jar, req).await?;
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok(see_other("/instagram"));
     };

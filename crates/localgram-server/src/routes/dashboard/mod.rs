@@ -27,7 +27,7 @@ use crate::error::{ApiError, Result};
 use crate::http::headers::html_security_headers;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 pub use crate::routes::browser::{LANG_COOKIE, lang};
 use crate::session::{self, Session};
 use crate::state::AppState;
@@ -225,9 +225,8 @@ async fn post_unlock(
     PageLang(l): PageLang,
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let Some(expected) = state.config.admin_token.clone() else {
         return Ok(see_other("/"));
     };

@@ -4,16 +4,16 @@
 //! these handlers read the forms, call one use case and answer 303, or 400 with the message and
 //! what was typed (never a password).
 
-use super::{check_form, field, internal, issue_csrf, notice, see_other};
+use super::{field, internal, issue_csrf, notice, see_other};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -184,10 +184,8 @@ async fn answer(
 async fn post_instagram(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewInstagramAccount {
         username: field(&form, "username").to_owned(),
         password: field(&form, "password").to_owned(),
@@ -212,10 +210,8 @@ async fn post_instagram(
 async fn post_facebook(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewFacebookUser {
         name: field(&form, "name").to_owned(),
         email: field(&form, "email").to_owned(),
@@ -238,10 +234,8 @@ async fn post_facebook(
 async fn post_page(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let input = NewPage {
         name: field(&form, "name").to_owned(),
         owner: field(&form, "owner").to_owned(),
@@ -265,10 +259,8 @@ async fn post_page(
 async fn post_media(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let (owner, kind, caption) = (
         field(&form, "owner"),
         field(&form, "media_type"),

@@ -8,7 +8,7 @@ use super::{check_form, field, fields, internal, issue_csrf, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::PageLang;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
@@ -286,11 +286,9 @@ async fn post_subscribe(
 async fn post_remove(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path(id): Path<String>,
-    req: Request,
+    CheckedForm(_form, _session): CheckedForm,
 ) -> Result<Response> {
-    let (_form, _session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),
@@ -309,11 +307,9 @@ async fn post_remove(
 async fn post_test(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path(id): Path<String>,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),

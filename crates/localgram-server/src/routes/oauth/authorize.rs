@@ -7,12 +7,12 @@
 use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
 use crate::pages::{self, ConsentPage, LoginPage, Permission};
-use crate::routes::browser::PageLang;
-use crate::routes::browser::{check_form, with_retry_after};
+use crate::routes::browser::with_retry_after;
+use crate::routes::browser::{CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{RawQuery, Request, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,7 +37,7 @@ pub fn router(window: Window) -> Router<AppState> {
         .route(
             "/oauth/authorize",
             get(move |pl, st, jar, q| get_authorize(pl, window, st, jar, q))
-                .post(move |st, jar, req| post_consent(window, st, jar, req)),
+                .post(move |st, form| post_consent(window, st, form)),
         )
         .route(
             "/oauth/authorize/login",
@@ -196,9 +196,8 @@ async fn post_login(
     window: Window,
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let auth = state
         .platform
@@ -256,9 +255,8 @@ async fn post_logout(
     window: Window,
     State(state): State<AppState>,
     jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, mut session): CheckedForm,
 ) -> Result<Response> {
-    let (form, mut session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     session.ig_user_id = None;
     session.login_at = None;
@@ -285,10 +283,8 @@ pub fn redirect_with(uri: &str, params: &[(&str, &str)], fragment: Option<&str>)
 async fn post_consent(
     window: Window,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let q = form.get("q").ok().flatten().unwrap_or("").to_owned();
     let auth = state
         .platform
