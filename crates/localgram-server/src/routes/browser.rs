@@ -109,3 +109,21 @@ impl axum::extract::FromRequest<AppState> for CheckedForm {
         Ok(Self(form, session))
     }
 }
+
+/// The browser's session, as an extractor: the one its signed cookie holds, or a new one whose
+/// cookie is in the jar given back (return that jar with the response). See
+/// [`session::load_or_start`].
+pub struct BrowserSession(pub SignedCookieJar, pub Session);
+
+impl axum::extract::FromRequestParts<AppState> for BrowserSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let Ok(jar) = SignedCookieJar::from_request_parts(parts, state).await;
+        let (jar, session) = session::load_or_start(jar, state);
+        Ok(Self(jar, session))
+    }
+}

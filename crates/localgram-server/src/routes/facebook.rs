@@ -9,7 +9,7 @@ use crate::http::params::query_params;
 use crate::i18n::Lang;
 use crate::pages::{self, FbConsentPage, FbLoginPage, FbPageChoice, FbPermission};
 use crate::routes::browser::with_retry_after;
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::routes::oauth::authorize::{redirect_with, see_other};
 use crate::session::{self, Session};
 use crate::state::AppState;
@@ -53,10 +53,10 @@ async fn get_versioned_dialog(
     l: PageLang,
     State(state): State<AppState>,
     Path(_version): Path<String>,
-    jar: SignedCookieJar,
+    browser: BrowserSession,
     q: RawQuery,
 ) -> Result<Response> {
-    get_dialog(l, State(state), jar, q).await
+    get_dialog(l, State(state), browser, q).await
 }
 
 async fn post_versioned_consent(
@@ -70,7 +70,7 @@ async fn post_versioned_consent(
 async fn get_dialog(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
     let q = q.unwrap_or_default();
@@ -78,7 +78,6 @@ async fn get_dialog(
         .platform
         .validate_fb_dialog(&query_params(Some(&q)))
         .await?;
-    let (jar, session) = session::load_or_start(jar, &state);
     let page = match logged_in(&state, &session).await? {
         None => login_page(&state, l, &session, &req, &q, "", None, StatusCode::OK).await?,
         Some(user) => {
@@ -238,7 +237,7 @@ async fn test_user_login(
     PageLang(l): PageLang,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, mut session): BrowserSession,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
     let params = query_params(q.as_deref());
@@ -251,7 +250,6 @@ async fn test_user_login(
         .ok_or(ApiError::Forbidden(
             "This login link has expired or was already used. List the app's test users again for a fresh one.",
         ))?;
-    let (jar, mut session) = session::load_or_start(jar, &state);
     session.fb_user_id = Some(user.id.clone());
     let jar = session::store(jar, &state, &session);
     let page = pages::render(

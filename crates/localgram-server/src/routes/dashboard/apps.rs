@@ -6,7 +6,7 @@ use super::{check_form, field, fields, internal, issue_csrf, lang, notice, refus
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
@@ -111,10 +111,9 @@ fn mode_key(app: &App) -> &'static str {
 async fn get_apps(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let page = apps_page(
         &state,
         l,
@@ -346,11 +345,10 @@ pub(super) async fn load_app(state: &AppState, l: Lang, id: &str) -> Result<Resu
 async fn get_app(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok((jar, page).into_response()),

@@ -8,7 +8,7 @@ use crate::calls::{Call, CallFilter};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
@@ -550,10 +550,9 @@ async fn emulator_page(
 async fn get_emulator(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Query(q): Query<CallsQuery>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let page = emulator_page(
         &state,
         l,

@@ -7,7 +7,7 @@ use super::{field, internal, issue_csrf, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages::{self, ConsentPage, Permission};
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
@@ -91,10 +91,9 @@ pub(super) async fn load(
 async fn get_generator(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path((app_id, user_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
         Err(page) => return Ok((jar, page).into_response()),
@@ -279,10 +278,9 @@ struct TokenPage<'a> {
 async fn get_token(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path((app_id, user_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let (app, user) = match load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
         Err(page) => return Ok((jar, page).into_response()),

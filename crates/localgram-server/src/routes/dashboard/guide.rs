@@ -11,8 +11,8 @@ use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{CheckedForm, PageLang};
-use crate::session::{self, Session};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
+use crate::session::Session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -106,10 +106,9 @@ async fn new_app_page(
 async fn get_new_app(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Query(q): Query<TypeQuery>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let app_type = q.app_type.unwrap_or_default();
     let (status, error, app_type) = match app_type.as_str() {
         "" | "other" => (StatusCode::OK, None, app_type),
@@ -323,11 +322,10 @@ async fn basic_display_page(
 async fn get_basic_display(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path(id): Path<String>,
     Query(q): Query<super::apps::Done>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok((jar, page).into_response()),
@@ -389,10 +387,9 @@ async fn new_ig_app_page(
 async fn get_new_ig_app(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok((jar, page).into_response()),
@@ -572,10 +569,9 @@ struct ContinueAsPage<'a> {
 async fn get_continue_as(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path((app_id, user_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let (app, user) = match super::generator::load(&state, l, &app_id, &user_id).await? {
         Ok(v) => v,
         Err(page) => return Ok((jar, page).into_response()),

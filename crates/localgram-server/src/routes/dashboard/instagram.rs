@@ -8,7 +8,7 @@ use super::{field, internal, issue_csrf, notice, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages::{self, LoginPage};
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use askama::Template;
@@ -114,10 +114,9 @@ const OTHERS: usize = 50;
 async fn get_profile(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let Some(user) = signed_in(&state, &session).await? else {
         let page = login_page(
             l,
@@ -409,10 +408,9 @@ async fn apps_page(
 async fn get_apps(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let Some(user) = signed_in(&state, &session).await? else {
         return Ok((jar, see_other("/instagram")).into_response());
     };

@@ -27,9 +27,9 @@ use crate::error::{ApiError, Result};
 use crate::http::headers::html_security_headers;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 pub use crate::routes::browser::{LANG_COOKIE, lang};
-use crate::session::{self, Session};
+use crate::session::Session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -198,9 +198,8 @@ struct UnlockPage<'a> {
 async fn get_unlock(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     if state.config.admin_token.is_none() {
         return Ok((jar, see_other("/")).into_response());
     }

@@ -8,8 +8,8 @@ use super::{field, internal, issue_csrf, notice, see_other};
 use crate::error::{ApiError, Result};
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{CheckedForm, PageLang};
-use crate::session::{self, Session};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
+use crate::session::Session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -17,7 +17,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::SignedCookieJar;
 use localgram_core::people::{
     ACCOUNT_TYPES, NewFacebookUser, NewInstagramAccount, NewPage, PeopleError,
 };
@@ -131,10 +130,9 @@ async fn people_page(
 async fn get_people(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let made = q
         .id
         .as_deref()

@@ -8,7 +8,7 @@ use super::{check_form, field, fields, internal, issue_csrf, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::session;
 use crate::state::AppState;
 use askama::Template;
@@ -185,11 +185,10 @@ fn done_notice(l: Lang, done: Option<&str>) -> Option<&'static str> {
 async fn get_page(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response> {
-    let (jar, session) = session::load_or_start(jar, &state);
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok((jar, page).into_response()),

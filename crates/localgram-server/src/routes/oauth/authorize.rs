@@ -8,7 +8,7 @@ use crate::error::{ApiError, Result};
 use crate::http::params::query_params;
 use crate::pages::{self, ConsentPage, LoginPage, Permission};
 use crate::routes::browser::with_retry_after;
-use crate::routes::browser::{CheckedForm, PageLang};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::Router;
@@ -77,7 +77,7 @@ async fn get_authorize(
     PageLang(l): PageLang,
     window: Window,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    BrowserSession(jar, session): BrowserSession,
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
     let q = q.unwrap_or_default();
@@ -85,7 +85,6 @@ async fn get_authorize(
         .platform
         .validate_authorize(window, &query_params(Some(&q)))
         .await?;
-    let (jar, session) = session::load_or_start(jar, &state);
     let page = match logged_in(&state, &session, &req).await? {
         None => {
             login_page(
