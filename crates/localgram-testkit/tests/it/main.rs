@@ -27,6 +27,7 @@ mod page_creation;
 mod publishing;
 mod readme;
 mod restart;
+mod snapshots;
 mod state;
 mod support;
 mod tls;
