@@ -70,16 +70,7 @@ async fn spawn(backend: &Backend, facebook: bool) -> TestServer {
         ..Default::default()
     })
     .await;
-    let res = Reply::read(
-        client()
-            .post(server.url("/_localgram/world"))
-            .header("content-type", "application/toml")
-            .body(CAFE_POST)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let res = post_world(&server, "application/toml", CAFE_POST).await;
     assert_eq!(res.status, 200, "{}", res.text);
     server
 }
@@ -493,16 +484,7 @@ account_type = "BUSINESS"
     text = "spam"
     hidden = true
 "#;
-        let res = Reply::read(
-            client()
-                .post(server.url("/_localgram/world"))
-                .header("content-type", "application/toml")
-                .body(world)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&server, "application/toml", world).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         let res = call(
             &server,
@@ -528,16 +510,7 @@ account_type = "BUSINESS"
         );
         // An unknown author is refused, naming the field.
         let bad = world.replace("from = \"bob.smith\"", "from = \"nobody\"");
-        let res = Reply::read(
-            client()
-                .post(server.url("/_localgram/world"))
-                .header("content-type", "application/toml")
-                .body(bad)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&server, "application/toml", &bad).await;
         assert_eq!(res.status, 400, "{b}: {}", res.text);
         assert!(res.text.contains("from"), "{b}: {}", res.text);
     }

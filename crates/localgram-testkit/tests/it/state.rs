@@ -333,16 +333,7 @@ async fn an_exported_world_loads_back_into_the_same_answers() {
             ..Default::default()
         })
         .await;
-        let res = Reply::read(
-            client()
-                .post(source.url("/_localgram/world"))
-                .header("content-type", "application/toml")
-                .body(CAFE_WITH_COMMENTS)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&source, "application/toml", CAFE_WITH_COMMENTS).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         let minted = runtime_token(&source).await;
         let res = get(&client(), &source.url("/_localgram/world")).await;
@@ -364,16 +355,7 @@ async fn an_exported_world_loads_back_into_the_same_answers() {
             ..Default::default()
         })
         .await;
-        let res = Reply::read(
-            client()
-                .post(target.url("/_localgram/world"))
-                .header("content-type", "application/json")
-                .body(export.clone())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&target, "application/json", &export).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
 
         let ig = |token: &str, path: &str| {

@@ -70,6 +70,20 @@ pub async fn get(client: &Client, url: &str) -> Reply {
 }
 
 /// `POST url` with a form body.
+/// `POST /_localgram/world` with `body` as `content_type` (`application/toml` or JSON).
+pub async fn post_world(server: &TestServer, content_type: &str, body: &str) -> Reply {
+    Reply::read(
+        client()
+            .post(server.url("/_localgram/world"))
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Reply {
     Reply::read(
         client

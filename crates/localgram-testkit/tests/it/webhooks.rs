@@ -217,16 +217,7 @@ async fn spawn(backend: &Backend) -> TestServer {
         ..Default::default()
     })
     .await;
-    let res = Reply::read(
-        client()
-            .post(server.url("/_localgram/world"))
-            .header("content-type", "application/toml")
-            .body(CAFE_POST)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let res = post_world(&server, "application/toml", CAFE_POST).await;
     assert_eq!(res.status, 200, "{}", res.text);
     server
 }
@@ -1282,18 +1273,9 @@ async fn an_expired_story_sends_its_insights_once_through_the_page() {
         assert_eq!(listed[0]["field"], "story_insights", "{b}");
 
         // A story that had already expired when its world was loaded sends nothing.
-        let res = Reply::read(
-            client()
-                .post(server.url("/_localgram/world"))
-                .header("content-type", "application/toml")
-                .body(format!(
+        let res = post_world(&server, "application/toml", &format!(
                     "{CAFE_POST}\n  [[instagram_users.media]]\n  id = \"17900000000000077\"\n  media_type = \"IMAGE\"\n  media_product_type = \"STORY\"\n  timestamp = \"2026-05-04T08:00:00+0000\"\n"
-                ))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+                )).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         advance(&server, 60).await;
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -1389,16 +1371,7 @@ async fn subscriptions_travel_in_the_world_export_and_world_files() {
             ..Default::default()
         })
         .await;
-        let res = Reply::read(
-            client()
-                .post(target.url("/_localgram/world"))
-                .header("content-type", "application/json")
-                .body(export.text.clone())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&target, "application/json", &export.text).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         assert_eq!(webhook_answers(&target).await, before, "{b}");
         // No handshake on load; the subscription works: a comment on the new server is sent.
@@ -1430,16 +1403,7 @@ name = "Hooks"
   callback_url = "http://127.0.0.1:9/hook"
   fields = ["comments", "likes"]
 "#;
-        let res = Reply::read(
-            client()
-                .post(target.url("/_localgram/world"))
-                .header("content-type", "application/toml")
-                .body(bad)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&target, "application/toml", bad).await;
         assert_eq!(res.status, 400, "{b}: {}", res.text);
         assert_eq!(
             res.json()["error"],
@@ -1455,16 +1419,7 @@ name = "Hooks"
         // And one enabling an app nobody declared.
         let bad = CAFE_POST.to_owned()
             + "\n  [[instagram_users.subscribed_apps]]\n  app = \"990602627938556\"\n  subscribed_fields = [\"comments\"]\n";
-        let res = Reply::read(
-            client()
-                .post(target.url("/_localgram/world"))
-                .header("content-type", "application/toml")
-                .body(bad)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = post_world(&target, "application/toml", &bad).await;
         assert_eq!(res.status, 400, "{b}: {}", res.text);
         assert!(
             res.text.contains("instagram_users[0].subscribed_apps[0]")
