@@ -6,6 +6,9 @@ mod rows;
 mod sql;
 mod value;
 
+#[cfg(test)]
+mod shipped;
+
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]

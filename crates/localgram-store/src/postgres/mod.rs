@@ -24,7 +24,7 @@ use crate::sql::{Backend, Conn, Job, SqlStore};
 use crate::value::{Kind, Row, Value};
 
 /// The schema, embedded at build time.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// How long a caller waits for a pooled connection before the store reports itself unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);

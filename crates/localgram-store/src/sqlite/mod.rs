@@ -33,7 +33,7 @@ use readers::Readers;
 use writer::Writer;
 
 /// The schema, embedded at build time.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a connection waits for another connection's write lock before SQLite gives up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -18,7 +18,8 @@ const TEXT: &[&str] = &[
     "rs", "md", "html", "toml", "sql", "json", "sh", "mjs", "js", "lua", "yml", "yaml", "txt",
 ];
 
-/// Migrations that have shipped: applied history, checked by checksum, kept byte for byte.
+/// Migrations that have shipped: applied history, kept byte for byte (their checksums are
+/// pinned in `localgram-store/src/shipped.rs`).
 fn is_shipped_migration(rel: &str) -> bool {
     let Some(name) = rel
         .strip_prefix("crates/localgram-store/migrations/")
@@ -27,7 +28,8 @@ fn is_shipped_migration(rel: &str) -> bool {
         return false;
     };
     [
-        "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
+        "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011",
+        "0012", "0013",
     ]
     .iter()
     .any(|n| name.starts_with(n))
