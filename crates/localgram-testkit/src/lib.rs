@@ -1,5 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+pub mod actors;
+pub mod pages;
+
+pub use actors::{
+    Anonymous, AuthParams, DashboardDeveloper, FacebookUser, InstagramUser, PageAdmin,
+    TestServerBuilder,
+};
+pub use pages::Reply;
+
 use localgram_server::config::Config;
 use localgram_server::state::AppState;
 use std::net::SocketAddr;

@@ -4,55 +4,9 @@
 //! and the languages.
 
 use crate::support::*;
+use localgram_testkit::actors::shown_secret;
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, browser, facebook_world, form_value};
-use reqwest::Client;
-
-/// The CSRF token of a page (`None` when it has no form).
-fn csrf(page: &Reply) -> String {
-    form_value(&page.text, "csrf").unwrap_or_else(|| panic!("no csrf in {}", page.text))
-}
-
-/// Opens `path`, then posts `form` (plus the page's CSRF token) to `action`.
-async fn submit(
-    server: &TestServer,
-    br: &Client,
-    path: &str,
-    action: &str,
-    form: &[(&str, &str)],
-) -> Reply {
-    let page = get(br, &server.url(path)).await;
-    assert_eq!(page.status, 200, "{path}: {}", page.text);
-    let token = csrf(&page);
-    let mut fields = vec![("csrf", token.as_str())];
-    fields.extend_from_slice(form);
-    post_form(br, &server.url(action), &fields).await
-}
-
-/// Creates an app through the dashboard; returns its id and its secret (read off the page shown
-/// right after creation).
-async fn create_app(server: &TestServer, br: &Client, name: &str) -> (String, String) {
-    let res = submit(server, br, "/", "/apps", &[("name", name)]).await;
-    assert_eq!(res.status, 303, "{}", res.text);
-    assert_page_headers(&res.headers, "create");
-    let location = res.location().unwrap().to_owned();
-    let id = location
-        .strip_prefix("/apps/")
-        .and_then(|r| r.split('?').next())
-        .unwrap()
-        .to_owned();
-    let page = get(br, &server.url(&location)).await;
-    assert_page(&page, 200, "app page");
-    let secret = page
-        .text
-        .split("data-secret=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("the secret is shown right after creation")
-        .to_owned();
-    assert!(page.text.contains("App created."));
-    (id, secret)
-}
+use localgram_testkit::{Backend, TestOptions, TestServer, form_value};
 
 /// An app access token (`client_credentials`) of an app, from graph.facebook.com.
 async fn app_token(server: &TestServer, app: &str, secret: &str) -> String {
@@ -85,8 +39,10 @@ async fn two_instances_on_one_postgres_database_share_the_one_time_reveals() {
     let a = spawn(&backend).await;
     let b = a.spawn_sharing().await;
     let db = Db::open(&a).await;
-    let br = browser();
-    let res = submit(&a, &br, "/", "/apps", &[("name", "Shared App")]).await;
+    let br = a.dashboard_developer();
+    // The same browser (one cookie jar) on B.
+    let on_b = b.anonymous_with(br.http().clone());
+    let res = br.submit("/", "/apps", &[("name", "Shared App")]).await;
     assert_eq!(res.status, 303, "{}", res.text);
     assert_eq!(db.count("dashboard_reveals").await, 1);
     let location = res.location().unwrap().to_owned();
@@ -96,21 +52,14 @@ async fn two_instances_on_one_postgres_database_share_the_one_time_reveals() {
         .unwrap()
         .to_owned();
     // B serves the page the creation on A redirected to.
-    let page = get(&br, &b.url(&location)).await;
+    let page = on_b.get(&location).await;
     assert_page(&page, 200, "app page on B");
-    let secret = page
-        .text
-        .split("data-secret=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("B shows the secret made on A")
-        .to_owned();
+    let secret = shown_secret(&page).expect("B shows the secret made on A");
     assert_eq!(db.count("dashboard_reveals").await, 0, "taken");
     // The secret is the app's: it gets an app token.
     assert!(!app_token(&a, &id, &secret).await.is_empty());
     // Shown once, on every instance.
-    for server in [&a, &b] {
-        let again = get(&br, &server.url(&location)).await;
+    for again in [br.get(&location).await, on_b.get(&location).await] {
         assert!(!again.text.contains("data-secret"), "shown twice");
     }
 }
@@ -121,13 +70,13 @@ async fn dashboard_creating_an_app_shows_its_secret_once_and_stores_it_hashed() 
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
-        let home = get(&br, &server.url("/")).await;
+        let br = server.dashboard_developer();
+        let home = br.get("/").await;
         assert_page(&home, 200, b);
         assert!(home.text.contains("Social Sizzle"), "{b}");
 
         let apps_before = db.count("apps").await;
-        let (id, secret) = create_app(&server, &br, "My New App").await;
+        let (id, secret, _) = br.created_app("My New App").await;
         assert_eq!(id.len(), 16, "{b}");
         assert_eq!(secret.len(), 32, "{b}");
         assert_eq!(db.count("apps").await, apps_before + 1, "{b}");
@@ -145,28 +94,21 @@ async fn dashboard_creating_an_app_shows_its_secret_once_and_stores_it_hashed() 
         );
 
         // Shown once: a reload masks it.
-        let again = get(&br, &server.url(&format!("/apps/{id}"))).await;
+        let again = br.get(&format!("/apps/{id}")).await;
         assert!(!again.text.contains(&secret), "{b}");
         assert!(!again.text.contains("data-secret"), "{b}");
 
         // Reset: a new secret, shown once; the old hash is gone.
-        let res = submit(
-            &server,
-            &br,
-            &format!("/apps/{id}"),
-            &format!("/apps/{id}/secret/reset"),
-            &[],
-        )
-        .await;
+        let res = br
+            .submit(
+                &format!("/apps/{id}"),
+                &format!("/apps/{id}/secret/reset"),
+                &[],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let page = get(&br, &server.url(res.location().unwrap())).await;
-        let new_secret = page
-            .text
-            .split("data-secret=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_owned();
+        let page = br.get(res.location().unwrap()).await;
+        let new_secret = shown_secret(&page).expect("the new secret is shown");
         assert_ne!(new_secret, secret, "{b}");
         let stored = db
             .opt_string(&format!("SELECT secret_hash FROM apps WHERE id = '{id}'"))
@@ -201,7 +143,7 @@ async fn dashboard_creating_an_app_shows_its_secret_once_and_stores_it_hashed() 
 
         // Validation: an empty or too long name is refused, typed text kept, nothing written.
         for name in ["   ", &"x".repeat(101)] {
-            let res = submit(&server, &br, "/", "/apps", &[("name", name)]).await;
+            let res = br.submit("/", "/apps", &[("name", name)]).await;
             assert_page(&res, 400, b);
             assert!(res.text.contains("id=\"form-error\""), "{b}");
             assert_eq!(form_value(&res.text, "name").as_deref(), Some(name), "{b}");
@@ -216,11 +158,11 @@ async fn dashboard_forms_refuse_a_missing_reused_or_foreign_csrf_token_and_write
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
+        let br = server.dashboard_developer();
         let before = db.dump().await;
         let app = format!("/apps/{APP_ID}");
-        let page = get(&br, &server.url(&app)).await;
-        let token = csrf(&page);
+        let page = br.get(&app).await;
+        let token = page.csrf();
         let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
             ("/apps".into(), vec![("name", "Sneaky")]),
             (
@@ -259,29 +201,27 @@ async fn dashboard_forms_refuse_a_missing_reused_or_foreign_csrf_token_and_write
         ];
         for (action, form) in &forms {
             // No token.
-            let res = post_form(&br, &server.url(action), form).await;
+            let res = br.post_form(action, form).await;
             assert_eq!(res.status, 403, "{b}: {action} without csrf");
             assert_page_headers(&res.headers, b);
             // A made-up token.
             let mut bad = vec![("csrf", "not-a-token")];
             bad.extend_from_slice(form);
-            let res = post_form(&br, &server.url(action), &bad).await;
+            let res = br.post_form(action, &bad).await;
             assert_eq!(res.status, 403, "{b}: {action} with a bad csrf");
             // Another browser's token.
-            let other = browser();
+            let other = server.anonymous();
             let mut foreign = vec![("csrf", token.as_str())];
             foreign.extend_from_slice(form);
-            let _ = get(&other, &server.url("/")).await;
-            let res = post_form(&other, &server.url(action), &foreign).await;
+            let _ = other.get("/").await;
+            let res = other.post_form(action, &foreign).await;
             assert_eq!(res.status, 403, "{b}: {action} with a foreign csrf");
             // A cross-site origin.
-            let res = Reply::read(
-                br.post(server.url(action))
+            let res = Reply::send(
+                br.http()
+                    .post(server.url(action))
                     .header("origin", "https://evil.example")
-                    .form(&foreign)
-                    .send()
-                    .await
-                    .unwrap(),
+                    .form(&foreign),
             )
             .await;
             assert_eq!(res.status, 403, "{b}: {action} from another origin");
@@ -290,24 +230,20 @@ async fn dashboard_forms_refuse_a_missing_reused_or_foreign_csrf_token_and_write
         // browser itself says the post is same-origin.
         let mut null_origin = vec![("csrf", token.as_str())];
         null_origin.push(("name", "Null Origin"));
-        let res = Reply::read(
-            br.post(server.url("/apps"))
+        let res = Reply::send(
+            br.http()
+                .post(server.url("/apps"))
                 .header("origin", "null")
-                .form(&null_origin)
-                .send()
-                .await
-                .unwrap(),
+                .form(&null_origin),
         )
         .await;
         assert_eq!(res.status, 403, "{b}: a null origin without Sec-Fetch-Site");
-        let res = Reply::read(
-            br.post(server.url("/apps"))
+        let res = Reply::send(
+            br.http()
+                .post(server.url("/apps"))
                 .header("origin", "null")
                 .header("sec-fetch-site", "cross-site")
-                .form(&null_origin)
-                .send()
-                .await
-                .unwrap(),
+                .form(&null_origin),
         )
         .await;
         assert_eq!(res.status, 403, "{b}: a null origin from another site");
@@ -330,19 +266,21 @@ async fn dashboard_forms_refuse_a_missing_reused_or_foreign_csrf_token_and_write
         );
 
         // A used token cannot be used again.
-        let res = post_form(
-            &br,
-            &server.url(&format!("{app}/redirect-uris")),
-            &[("csrf", token.as_str()), ("uri", "https://ok.example/cb")],
-        )
-        .await;
+        let res = br
+            .submit_on(
+                &page,
+                &format!("{app}/redirect-uris"),
+                &[("uri", "https://ok.example/cb")],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let res = post_form(
-            &br,
-            &server.url(&format!("{app}/redirect-uris")),
-            &[("csrf", token.as_str()), ("uri", "https://ok2.example/cb")],
-        )
-        .await;
+        let res = br
+            .submit_on(
+                &page,
+                &format!("{app}/redirect-uris"),
+                &[("uri", "https://ok2.example/cb")],
+            )
+            .await;
         assert_eq!(res.status, 403, "{b}: reused csrf");
     }
 }
@@ -362,19 +300,14 @@ async fn dashboard_redirect_uris_are_kept_exactly_validated_and_near_duplicates_
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
-        let (id, _) = create_app(&server, &br, "Redirects").await;
+        let br = server.dashboard_developer();
+        let (id, _, _) = br.created_app("Redirects").await;
         let app = format!("/apps/{id}");
         let add = format!("{app}/redirect-uris");
 
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &add,
-            &[("uri", "https://x.example/cb/")],
-        )
-        .await;
+        let res = br
+            .submit(&app, &add, &[("uri", "https://x.example/cb/")])
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(
             res.location(),
@@ -384,9 +317,11 @@ async fn dashboard_redirect_uris_are_kept_exactly_validated_and_near_duplicates_
             redirect_uris(&db, &id).await,
             r#"["https://x.example/cb/"]"#.replace(' ', "")
         );
-        let res = submit(&server, &br, &app, &add, &[("uri", "https://x.example/cb")]).await;
+        let res = br
+            .submit(&app, &add, &[("uri", "https://x.example/cb")])
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let page = get(&br, &server.url(&app)).await;
+        let page = br.get(&app).await;
         assert!(
             page.text.contains("class=\"warning near-duplicate\""),
             "{b}"
@@ -400,7 +335,7 @@ async fn dashboard_redirect_uris_are_kept_exactly_validated_and_near_duplicates_
             ("ftp://x.example/cb", "absolute http"),
             ("https://x.example/cb#frag", "absolute http"),
         ] {
-            let res = submit(&server, &br, &app, &add, &[("uri", uri)]).await;
+            let res = br.submit(&app, &add, &[("uri", uri)]).await;
             assert_page(&res, 400, b);
             assert!(res.text.contains(message), "{b}: {uri}: {}", res.text);
             assert!(
@@ -416,54 +351,50 @@ async fn dashboard_redirect_uris_are_kept_exactly_validated_and_near_duplicates_
         }
 
         // Edit in place, then remove.
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &format!("{app}/redirect-uris/edit"),
-            &[
-                ("old", "https://x.example/cb"),
-                ("uri", "https://y.example/cb"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &format!("{app}/redirect-uris/edit"),
+                &[
+                    ("old", "https://x.example/cb"),
+                    ("uri", "https://y.example/cb"),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         let uris = redirect_uris(&db, &id).await;
         assert!(
             uris.contains("https://y.example/cb") && !uris.contains("\"https://x.example/cb\""),
             "{b}: {uris}"
         );
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &format!("{app}/redirect-uris/edit"),
-            &[("old", "https://y.example/cb"), ("uri", "nope")],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &format!("{app}/redirect-uris/edit"),
+                &[("old", "https://y.example/cb"), ("uri", "nope")],
+            )
+            .await;
         assert_page(&res, 400, b);
         assert!(res.text.contains("value=\"nope\""), "{b}: typed edit kept");
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &format!("{app}/redirect-uris/remove"),
-            &[("uri", "https://y.example/cb")],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &format!("{app}/redirect-uris/remove"),
+                &[("uri", "https://y.example/cb")],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(
             redirect_uris(&db, &id).await.replace(' ', ""),
             r#"["https://x.example/cb/"]"#
         );
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &format!("{app}/redirect-uris/remove"),
-            &[("uri", "https://never.example/")],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &format!("{app}/redirect-uris/remove"),
+                &[("uri", "https://never.example/")],
+            )
+            .await;
         assert_page(&res, 400, b);
     }
 }
@@ -474,23 +405,22 @@ async fn dashboard_settings_are_validated_and_saved() {
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
-        let (id, _) = create_app(&server, &br, "Settings").await;
+        let br = server.dashboard_developer();
+        let (id, _, _) = br.created_app("Settings").await;
         let app = format!("/apps/{id}");
         let action = format!("{app}/settings");
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &action,
-            &[
-                ("name", "Renamed"),
-                ("mode", "live"),
-                ("product", "instagram_login"),
-                ("deauthorize_callback_url", "javascript:alert(1)"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &action,
+                &[
+                    ("name", "Renamed"),
+                    ("mode", "live"),
+                    ("product", "instagram_login"),
+                    ("deauthorize_callback_url", "javascript:alert(1)"),
+                ],
+            )
+            .await;
         assert_page(&res, 400, b);
         assert!(res.text.contains("value=\"javascript:alert(1)\""), "{b}");
         assert!(res.text.contains("value=\"Renamed\""), "{b}");
@@ -499,32 +429,26 @@ async fn dashboard_settings_are_validated_and_saved() {
             .await;
         assert_eq!(name.as_deref(), Some("Settings"), "{b}: nothing written");
 
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &action,
-            &[("name", "Renamed"), ("mode", "nonsense")],
-        )
-        .await;
+        let res = br
+            .submit(&app, &action, &[("name", "Renamed"), ("mode", "nonsense")])
+            .await;
         assert_page(&res, 400, b);
 
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &action,
-            &[
-                ("name", "Renamed"),
-                ("mode", "live"),
-                ("product", "instagram_login"),
-                ("product", "facebook_login"),
-                ("require_appsecret_proof", "on"),
-                ("deauthorize_callback_url", "https://x.example/deauth"),
-                ("data_deletion_url", ""),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &action,
+                &[
+                    ("name", "Renamed"),
+                    ("mode", "live"),
+                    ("product", "instagram_login"),
+                    ("product", "facebook_login"),
+                    ("require_appsecret_proof", "on"),
+                    ("deauthorize_callback_url", "https://x.example/deauth"),
+                    ("data_deletion_url", ""),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         let row = db
             .opt_string(&format!(
@@ -551,34 +475,30 @@ async fn dashboard_settings_are_validated_and_saved() {
 /// `POST /{user-id}/accounts` by the Facebook world's person who is not a test user, through the
 /// Facebook Login app.
 async fn real_person_creates_a_page(server: &TestServer) -> Reply {
-    post_form(
-        &localgram_testkit::client(),
-        &server.url(&format!(
-            "/graph.facebook.com/v21.0/{}/accounts",
-            fb::REAL_ID
-        )),
-        &[
-            ("access_token", fb::REAL_TOKEN),
-            ("name", "Allowlisted Cafe"),
-            ("category_enum", "CAFE"),
-            ("city_id", "106505586052951"),
-        ],
-    )
-    .await
+    server
+        .facebook_user_with_token(fb::REAL_TOKEN)
+        .post(
+            &format!("/{}/accounts", fb::REAL_ID),
+            &[
+                ("name", "Allowlisted Cafe"),
+                ("category_enum", "CAFE"),
+                ("city_id", "106505586052951"),
+            ],
+        )
+        .await
 }
 
 #[tokio::test]
 async fn dashboard_settings_toggle_the_page_creation_allowlist() {
     for backend in Backend::all() {
         let b = backend.name();
-        let server = TestServer::spawn_with(TestOptions {
-            backend: backend.clone(),
-            world: Some(facebook_world()),
-            ..Default::default()
-        })
-        .await;
+        let server = TestServer::builder()
+            .backend(&backend)
+            .facebook_world()
+            .spawn()
+            .await;
         let db = Db::open(&server).await;
-        let br = browser();
+        let br = server.dashboard_developer();
         let app = format!("/apps/{}", fb::APP_ID);
         let action = format!("{app}/settings");
         let allowlisted = format!("apps WHERE id = '{}' AND page_creation_allowed", fb::APP_ID);
@@ -591,7 +511,7 @@ async fn dashboard_settings_toggle_the_page_creation_allowlist() {
             "(#200) Permissions error: only test users can create Pages",
         );
 
-        let page = get(&br, &server.url(&app)).await;
+        let page = br.get(&app).await;
         assert_page(&page, 200, b);
         assert!(page.text.contains(unticked), "{b}: {}", page.text);
         assert_graph_error(
@@ -602,19 +522,18 @@ async fn dashboard_settings_toggle_the_page_creation_allowlist() {
         let pages = db.count("pages").await;
 
         // A form that fails validation keeps the box as ticked and writes nothing.
-        let res = submit(
-            &server,
-            &br,
-            &app,
-            &action,
-            &[
-                ("name", "Facebook Only"),
-                ("mode", "nonsense"),
-                ("product", "facebook_login"),
-                ("page_creation_allowed", "on"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                &app,
+                &action,
+                &[
+                    ("name", "Facebook Only"),
+                    ("mode", "nonsense"),
+                    ("product", "facebook_login"),
+                    ("page_creation_allowed", "on"),
+                ],
+            )
+            .await;
         assert_page(&res, 400, b);
         assert!(res.text.contains(ticked), "{b}: {}", res.text);
         assert_eq!(db.count(&allowlisted).await, 0, "{b}: nothing written");
@@ -627,10 +546,10 @@ async fn dashboard_settings_toggle_the_page_creation_allowlist() {
         ];
         let mut on = settings.to_vec();
         on.push(("page_creation_allowed", "on"));
-        let res = submit(&server, &br, &app, &action, &on).await;
+        let res = br.submit(&app, &action, &on).await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(db.count(&allowlisted).await, 1, "{b}");
-        let page = get(&br, &server.url(&app)).await;
+        let page = br.get(&app).await;
         assert_page(&page, 200, b);
         assert!(page.text.contains(ticked), "{b}: {}", page.text);
         let res = real_person_creates_a_page(&server).await;
@@ -641,10 +560,10 @@ async fn dashboard_settings_toggle_the_page_creation_allowlist() {
         assert_eq!(db.count("pages").await, pages + 1, "{b}");
 
         // Unticked: taken away again; the other settings are as they were.
-        let res = submit(&server, &br, &app, &action, &settings).await;
+        let res = br.submit(&app, &action, &settings).await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(db.count(&allowlisted).await, 0, "{b}");
-        let page = get(&br, &server.url(&app)).await;
+        let page = br.get(&app).await;
         assert!(page.text.contains(unticked), "{b}: {}", page.text);
         assert_graph_error(
             &real_person_creates_a_page(&server).await,
@@ -674,37 +593,26 @@ async fn stranger_status(db: &Db) -> Option<String> {
     .await
 }
 
-/// Signs in on the Instagram side.
-async fn ig_login(server: &TestServer, br: &Client, username: &str, password: &str) {
-    let res = submit(
-        server,
-        br,
-        "/instagram",
-        "/instagram/login",
-        &[("username", username), ("password", password)],
-    )
-    .await;
-    assert_eq!(res.status, 303, "{}", res.text);
-}
-
 #[tokio::test]
 async fn dashboard_testers_are_invited_pending_and_accept_or_decline_on_the_instagram_side() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let dev = browser();
+        let dev = server.dashboard_developer();
         let app = format!("/apps/{APP_ID}");
         let add = format!("{app}/testers");
 
-        let res = submit(&server, &dev, &app, &add, &[("username", "no.such.user")]).await;
+        let res = dev
+            .submit(&app, &add, &[("username", "no.such.user")])
+            .await;
         assert_page(&res, 400, b);
         assert!(res.text.contains("value=\"no.such.user\""), "{b}");
-        let res = submit(&server, &dev, &app, &add, &[("username", TESTER)]).await;
+        let res = dev.submit(&app, &add, &[("username", TESTER)]).await;
         assert_page(&res, 400, b);
         assert!(res.text.contains("already a tester"), "{b}");
 
-        let res = submit(&server, &dev, &app, &add, &[("username", STRANGER)]).await;
+        let res = dev.submit(&app, &add, &[("username", STRANGER)]).await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(
             stranger_status(&db).await.as_deref(),
@@ -713,33 +621,32 @@ async fn dashboard_testers_are_invited_pending_and_accept_or_decline_on_the_inst
         );
 
         // The Instagram side: a wrong password keeps the username; then accept.
-        let ig = browser();
-        let login = get(&ig, &server.url("/instagram")).await;
+        let ig = server.anonymous();
+        let login = ig.get("/instagram").await;
         assert!(is_login_page(&login.text), "{b}");
-        let res = post_form(
-            &ig,
-            &server.url("/instagram/login"),
-            &[
-                ("csrf", &csrf(&login)),
-                ("username", STRANGER),
-                ("password", "wrong"),
-            ],
-        )
-        .await;
+        let res = ig
+            .post_form(
+                "/instagram/login",
+                &[
+                    ("csrf", &login.csrf()),
+                    ("username", STRANGER),
+                    ("password", "wrong"),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 401, "{b}");
         assert!(res.text.contains(&format!("value=\"{STRANGER}\"")), "{b}");
-        ig_login(&server, &ig, STRANGER, STRANGER_PASSWORD).await;
-        let page = get(&ig, &server.url("/instagram/apps")).await;
+        ig.instagram_sign_in(STRANGER, STRANGER_PASSWORD).await;
+        let page = ig.get("/instagram/apps").await;
         assert_page(&page, 200, b);
         assert!(page.text.contains("Social Sizzle"), "{b}");
-        let res = submit(
-            &server,
-            &ig,
-            "/instagram/apps",
-            &format!("/instagram/invitations/{APP_ID}/accept"),
-            &[],
-        )
-        .await;
+        let res = ig
+            .submit(
+                "/instagram/apps",
+                &format!("/instagram/invitations/{APP_ID}/accept"),
+                &[],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(
             stranger_status(&db).await.as_deref(),
@@ -747,14 +654,13 @@ async fn dashboard_testers_are_invited_pending_and_accept_or_decline_on_the_inst
             "{b}"
         );
         // Nothing pending any more.
-        let res = submit(
-            &server,
-            &ig,
-            "/instagram/apps",
-            &format!("/instagram/invitations/{APP_ID}/decline"),
-            &[],
-        )
-        .await;
+        let res = ig
+            .submit(
+                "/instagram/apps",
+                &format!("/instagram/invitations/{APP_ID}/decline"),
+                &[],
+            )
+            .await;
         assert_page(&res, 400, b);
         assert_eq!(
             stranger_status(&db).await.as_deref(),
@@ -763,40 +669,37 @@ async fn dashboard_testers_are_invited_pending_and_accept_or_decline_on_the_inst
         );
 
         // Bob declines his invitation; the developer may invite him again.
-        let bob = browser();
-        ig_login(&server, &bob, INVITED, INVITED_PASSWORD).await;
-        let res = submit(
-            &server,
-            &bob,
-            "/instagram/apps",
-            &format!("/instagram/invitations/{APP_ID}/decline"),
-            &[],
-        )
-        .await;
+        let bob = server.anonymous();
+        bob.instagram_sign_in(INVITED, INVITED_PASSWORD).await;
+        let res = bob
+            .submit(
+                "/instagram/apps",
+                &format!("/instagram/invitations/{APP_ID}/decline"),
+                &[],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let page = get(&dev, &server.url(&app)).await;
+        let page = dev.get(&app).await;
         assert!(page.text.contains("Declined"), "{b}");
-        let res = submit(&server, &dev, &app, &add, &[("username", INVITED)]).await;
+        let res = dev.submit(&app, &add, &[("username", INVITED)]).await;
         assert_eq!(res.status, 303, "{b}");
 
         // Remove a tester.
-        let res = submit(
-            &server,
-            &dev,
-            &app,
-            &format!("{app}/testers/remove"),
-            &[("ig_user_id", "17841400000000000")],
-        )
-        .await;
+        let res = dev
+            .submit(
+                &app,
+                &format!("{app}/testers/remove"),
+                &[("ig_user_id", "17841400000000000")],
+            )
+            .await;
         assert_page(&res, 400, b);
-        let res = submit(
-            &server,
-            &dev,
-            &app,
-            &format!("{app}/testers/remove"),
-            &[("ig_user_id", TESTER_ID)],
-        )
-        .await;
+        let res = dev
+            .submit(
+                &app,
+                &format!("{app}/testers/remove"),
+                &[("ig_user_id", TESTER_ID)],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(
             db.count(&format!(
@@ -815,9 +718,9 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
+        let br = server.dashboard_developer();
         let base = format!("/apps/{APP_ID}/token-generator/{TESTER_ID}");
-        let app_page = get(&br, &server.url(&format!("/apps/{APP_ID}"))).await;
+        let app_page = br.get(&format!("/apps/{APP_ID}")).await;
         assert!(app_page.text.contains(&base), "{b}: Generate Token link");
 
         // Not an accepted tester: refused.
@@ -827,67 +730,43 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
             ))
             .await
             .unwrap();
-        let res = get(
-            &br,
-            &server.url(&format!("/apps/{APP_ID}/token-generator/{invited_id}")),
-        )
-        .await;
+        let res = br.token_generator(APP_ID, &invited_id).await;
         assert_page(&res, 404, b);
 
-        let login = get(&br, &server.url(&base)).await;
+        let login = br.token_generator(APP_ID, TESTER_ID).await;
         assert_page(&login, 200, b);
         assert!(is_login_page(&login.text), "{b}");
         // Another account cannot log in here.
-        let res = post_form(
-            &br,
-            &server.url(&format!("{base}/login")),
-            &[
-                ("csrf", &csrf(&login)),
-                ("username", STRANGER),
-                ("password", STRANGER_PASSWORD),
-            ],
-        )
-        .await;
+        let res = br
+            .token_generator_login(APP_ID, TESTER_ID, &login, STRANGER, STRANGER_PASSWORD)
+            .await;
         assert_eq!(res.status, 401, "{b}");
-        let res = post_form(
-            &br,
-            &server.url(&format!("{base}/login")),
-            &[
-                ("csrf", &csrf(&res)),
-                ("username", TESTER),
-                ("password", TESTER_PASSWORD),
-            ],
-        )
-        .await;
+        let res = br
+            .token_generator_login(APP_ID, TESTER_ID, &res, TESTER, TESTER_PASSWORD)
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let consent = get(&br, &server.url(&base)).await;
+        let consent = br.token_generator(APP_ID, TESTER_ID).await;
         assert!(is_consent_page(&consent.text), "{b}: {}", consent.text);
 
         // Cancel: no token.
         let tokens = db.count("tokens").await;
-        let res = post_form(
-            &br,
-            &server.url(&base),
-            &[("csrf", &csrf(&consent)), ("decision", "cancel")],
-        )
-        .await;
+        let res = br
+            .token_generator_decide(APP_ID, TESTER_ID, &consent, "cancel")
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(db.count("tokens").await, tokens, "{b}");
 
-        let consent = get(&br, &server.url(&base)).await;
-        let res = post_form(
-            &br,
-            &server.url(&base),
-            &[("csrf", &csrf(&consent)), ("decision", "allow")],
-        )
-        .await;
+        let consent = br.token_generator(APP_ID, TESTER_ID).await;
+        let res = br
+            .token_generator_decide(APP_ID, TESTER_ID, &consent, "allow")
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(
             res.location(),
             Some(format!("{base}/token").as_str()),
             "{b}"
         );
-        let page = get(&br, &server.url(&format!("{base}/token"))).await;
+        let page = br.get(&format!("{base}/token")).await;
         assert_page(&page, 200, b);
         let token = form_value(&page.text, "token")
             .or_else(|| {
@@ -917,12 +796,12 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
         assert_eq!(media.status, 200, "{b}: {}", media.text);
 
         // Shown once.
-        let again = get(&br, &server.url(&format!("{base}/token"))).await;
+        let again = br.get(&format!("{base}/token")).await;
         assert!(!again.text.contains(&token), "{b}");
         assert!(again.text.contains("id=\"token-gone\""), "{b}");
 
         // The recent calls remember /me without the token.
-        let emulator = get(&br, &server.url("/emulator")).await;
+        let emulator = br.get("/emulator").await;
         assert!(emulator.text.contains("/graph.instagram.com/me"), "{b}");
         assert!(
             !emulator.text.contains(&token),
@@ -931,16 +810,15 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
         assert!(emulator.text.contains("id=\"rate-chart\""), "{b}");
 
         // Apps and Websites lists the app; removing it revokes the token.
-        let page = get(&br, &server.url("/instagram/apps")).await;
+        let page = br.get("/instagram/apps").await;
         assert!(page.text.contains("class=\"authorized\""), "{b}");
-        let res = submit(
-            &server,
-            &br,
-            "/instagram/apps",
-            &format!("/instagram/apps/{APP_ID}/remove"),
-            &[],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/instagram/apps",
+                &format!("/instagram/apps/{APP_ID}/remove"),
+                &[],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert!(db.token_revoked_at(&token).await.is_some(), "{b}");
         let me = me(&server, &token).await;
@@ -956,48 +834,21 @@ fn png() -> Vec<u8> {
     out.into_inner()
 }
 
-async fn upload(
-    server: &TestServer,
-    br: &Client,
-    owner: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> Reply {
-    let page = get(br, &server.url("/emulator")).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf(&page))
-        .text("owner", owner.to_owned())
-        .text("caption", "Uploaded")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-        );
-    Reply::read(
-        br.post(server.url("/emulator/media"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_content() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
+        let br = server.dashboard_developer();
 
-        let res = submit(
-            &server,
-            &br,
-            "/emulator",
-            "/emulator/clock/advance",
-            &[("duration", "soon")],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/emulator",
+                "/emulator/clock/advance",
+                &[("duration", "soon")],
+            )
+            .await;
         assert_page(&res, 400, b);
         assert!(res.text.contains("value=\"soon\""), "{b}");
         assert_eq!(
@@ -1005,21 +856,20 @@ async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_co
             NOW_MS,
             "{b}"
         );
-        let res = submit(
-            &server,
-            &br,
-            "/emulator",
-            "/emulator/clock/advance",
-            &[("duration", "1h30m")],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/emulator",
+                "/emulator/clock/advance",
+                &[("duration", "1h30m")],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(
             localgram_core::clock::to_millis(server.clock().state().now),
             NOW_MS + 5_400_000,
             "{b}"
         );
-        let page = get(&br, &server.url("/emulator")).await;
+        let page = br.get("/emulator").await;
         assert!(page.text.contains("2026-11-20T13:30:00Z"), "{b}");
 
         let media = db.count("ig_media").await;
@@ -1031,13 +881,13 @@ async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_co
             (TESTER, "empty.png", Vec::new()),
             ("no.such.user", "ok.png", png()),
         ] {
-            let res = upload(&server, &br, owner, name, bytes).await;
+            let res = br.upload(owner, name, bytes).await;
             assert_page(&res, 400, b);
             assert!(res.text.contains("value=\"Uploaded\""), "{b}: caption kept");
             assert_eq!(db.count("ig_media").await, media, "{b}: {name}");
             assert_eq!(db.count("blobs").await, blobs, "{b}: {name}");
         }
-        let res = upload(&server, &br, TESTER, "ok.png", png()).await;
+        let res = br.upload(TESTER, "ok.png", png()).await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(db.count("ig_media").await, media + 1, "{b}");
         assert_eq!(
@@ -1047,14 +897,14 @@ async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_co
             "{b}: stored content-addressed"
         );
         // The same bytes again: one blob.
-        let res = upload(&server, &br, TESTER, "again.png", png()).await;
+        let res = br.upload(TESTER, "again.png", png()).await;
         assert_eq!(res.status, 303, "{b}");
         assert_eq!(db.count("blobs").await, blobs + 1, "{b}");
 
         // Too large.
-        let page = get(&br, &server.url("/emulator")).await;
+        let page = br.get("/emulator").await;
         let form = reqwest::multipart::Form::new()
-            .text("csrf", csrf(&page))
+            .text("csrf", page.csrf())
             .text("owner", TESTER)
             .part(
                 "file",
@@ -1062,6 +912,7 @@ async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_co
             );
         // The server may answer before reading the whole body and close the connection.
         if let Ok(res) = br
+            .http()
             .post(server.url("/emulator/media"))
             .multipart(form)
             .send()
@@ -1073,8 +924,10 @@ async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_co
         assert_eq!(db.count("ig_media").await, media + 2, "{b}");
 
         // The profile grid shows the upload.
-        ig_login(&server, &br, TESTER, TESTER_PASSWORD).await;
-        let profile = get(&br, &server.url("/instagram")).await;
+        br.browser()
+            .instagram_sign_in(TESTER, TESTER_PASSWORD)
+            .await;
+        let profile = br.get("/instagram").await;
         assert_page(&profile, 200, b);
         assert!(profile.text.contains("id=\"media-grid\""), "{b}");
         assert!(profile.text.contains("/cdn/media/"), "{b}");
@@ -1088,7 +941,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn dashboard_speaks_the_requested_language_with_english_as_fallback() {
     let server = TestServer::spawn().await;
-    let br = browser();
+    let br = server.dashboard_developer();
     for (accept, text) in [
         ("sv-SE,sv;q=0.9", "Mina appar"),
         ("zh-CN", "我的应用"),
@@ -1096,41 +949,32 @@ async fn dashboard_speaks_the_requested_language_with_english_as_fallback() {
         ("vi-VN", "Ứng dụng của tôi"),
         ("fr-FR", "My apps"),
     ] {
-        let res = Reply::read(
-            br.get(server.url("/"))
-                .header("accept-language", accept)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let res = br.get_in("/", accept).await;
         assert_eq!(res.status, 200);
         assert!(res.text.contains(text), "{accept}");
     }
-    let res = get(&br, &server.url("/lang/ko?back=/emulator")).await;
+    let res = br.choose_language("ko", "/emulator").await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location(), Some("/emulator"));
-    let page = get(&br, &server.url("/")).await;
+    let page = br.get("/").await;
     assert!(page.text.contains("<html lang=\"ko\">"));
-    let res = get(&br, &server.url("/lang/sv?back=//evil.example")).await;
+    let res = br.choose_language("sv", "//evil.example").await;
     assert_eq!(res.location(), Some("/"));
 
     // The OAuth window's login page follows the same choice.
-    let fresh = browser();
-    let url = authorize_url(&server, API, &AuthParams::basic_display());
-    let res = Reply::read(
+    let fresh = server.anonymous();
+    let params = AuthParams::basic_display();
+    let res = Reply::send(
         fresh
-            .get(&url)
-            .header("accept-language", "vi")
-            .send()
-            .await
-            .unwrap(),
+            .http()
+            .get(fresh.authorize_url(API, &params))
+            .header("accept-language", "vi"),
     )
     .await;
     assert_eq!(res.status, 200);
     assert!(res.text.contains("<html lang=\"vi\">"), "{}", res.text);
     assert!(res.text.contains("Đăng nhập để tiếp tục đến Social Sizzle"));
-    let login = get(&br, &url).await;
+    let login = br.browser().authorize(API, &params).await;
     assert!(login.text.contains("<html lang=\"sv\">"));
     assert!(
         login
@@ -1141,40 +985,25 @@ async fn dashboard_speaks_the_requested_language_with_english_as_fallback() {
 
 #[tokio::test]
 async fn dashboard_with_an_admin_token_must_be_unlocked_first() {
-    let server = TestServer::spawn_with(TestOptions {
-        admin_token: Some("let-me-in".into()),
-        ..Default::default()
-    })
-    .await;
-    let br = browser();
-    let res = get(&br, &server.url("/")).await;
+    let server = TestServer::builder().admin_token("let-me-in").spawn().await;
+    let br = server.dashboard_developer();
+    let res = br.get("/").await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location(), Some("/unlock"));
-    let page = get(&br, &server.url("/unlock")).await;
+    let page = br.get("/unlock").await;
     assert_eq!(page.status, 401);
-    let res = post_form(
-        &br,
-        &server.url("/unlock"),
-        &[("csrf", &csrf(&page)), ("token", "wrong")],
-    )
-    .await;
+    let res = br.submit_on(&page, "/unlock", &[("token", "wrong")]).await;
     assert_eq!(res.status, 401);
-    let res = post_form(
-        &br,
-        &server.url("/unlock"),
-        &[("csrf", &csrf(&res)), ("token", "let-me-in")],
-    )
-    .await;
+    let res = br
+        .submit_on(&res, "/unlock", &[("token", "let-me-in")])
+        .await;
     assert_eq!(res.status, 303);
-    assert_eq!(get(&br, &server.url("/")).await.status, 200);
+    assert_eq!(br.get("/").await.status, 200);
     // Scripts may send the token as a bearer.
-    let res = Reply::read(
+    let res = Reply::send(
         localgram_testkit::client()
             .get(server.url("/emulator"))
-            .header("authorization", "Bearer let-me-in")
-            .send()
-            .await
-            .unwrap(),
+            .header("authorization", "Bearer let-me-in"),
     )
     .await;
     assert_eq!(res.status, 200);
@@ -1211,7 +1040,7 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
+        let br = server.dashboard_developer();
         let token = short_lived_token(&server).await;
         assert_me_ok(&server, &token, b).await;
         // A refused call: 400 on graph.instagram.com.
@@ -1222,7 +1051,7 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         .await;
         assert_eq!(refused.status, 400, "{b}");
 
-        let page = get(&br, &server.url("/emulator")).await;
+        let page = br.get("/emulator").await;
         assert_page(&page, 200, b);
         let durations = cells(&page.text, "duration");
         assert!(durations.len() >= 3, "{b}: {durations:?}");
@@ -1265,7 +1094,7 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         assert!(page.text.contains("2026-11-20 12:00:00 UTC"), "{b}");
 
         // Filters are query parameters the server applies.
-        let only = get(&br, &server.url("/emulator?status=400")).await;
+        let only = br.get("/emulator?status=400").await;
         assert_page(&only, 200, b);
         let statuses = cells(&only.text, "status");
         assert!(!statuses.is_empty(), "{b}");
@@ -1274,13 +1103,9 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
             only.text.contains("value=\"400\""),
             "{b}: the filter is kept"
         );
-        let fb = get(&br, &server.url("/emulator?host=graph.facebook.com")).await;
+        let fb = br.get("/emulator?host=graph.facebook.com").await;
         assert!(fb.text.contains("id=\"no-calls\""), "{b}");
-        let hosts = get(
-            &br,
-            &server.url("/emulator?host=graph.instagram.com&status="),
-        )
-        .await;
+        let hosts = br.get("/emulator?host=graph.instagram.com&status=").await;
         let shown = cells(&hosts.text, "path");
         assert!(!shown.is_empty(), "{b}");
         assert!(
@@ -1295,20 +1120,20 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
                 .any(|p| p.starts_with("<code>/api.instagram.com/")),
             "{b}: the unfiltered list has the code exchange too"
         );
-        let by_app = get(&br, &server.url(&format!("/emulator?app={APP_ID}"))).await;
+        let by_app = br.get(&format!("/emulator?app={APP_ID}")).await;
         let apps = cells(&by_app.text, "app");
         assert!(!apps.is_empty(), "{b}");
         assert!(apps.iter().all(|a| a == "Social Sizzle"), "{b}: {apps:?}");
-        let none = get(&br, &server.url("/emulator?app=123")).await;
+        let none = br.get("/emulator?app=123").await;
         assert!(none.text.contains("id=\"no-calls\""), "{b}");
         // A bad filter: 400, and the message names the field.
-        let bad = get(&br, &server.url("/emulator?status=abc")).await;
+        let bad = br.get("/emulator?status=abc").await;
         assert_page(&bad, 400, b);
         assert!(
             bad.text.contains("Status: an HTTP status from 100 to 599"),
             "{b}"
         );
-        let bad = get(&br, &server.url("/emulator?host=evil.example")).await;
+        let bad = br.get("/emulator?host=evil.example").await;
         assert_page(&bad, 400, b);
         assert!(
             bad.text
@@ -1317,16 +1142,15 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         );
 
         // After advancing the clock, the offset is in days, hours and minutes.
-        let res = submit(
-            &server,
-            &br,
-            "/emulator",
-            "/emulator/clock/advance",
-            &[("duration", "1d1h30m")],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/emulator",
+                "/emulator/clock/advance",
+                &[("duration", "1d1h30m")],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let page = get(&br, &server.url("/emulator")).await;
+        let page = br.get("/emulator").await;
         let offset_after = element_text(&page.text, "clock-offset").unwrap();
         assert_ne!(offset_after, offset_before, "{b}");
         assert!(
@@ -1342,9 +1166,9 @@ async fn dashboard_pages_link_the_icon_and_the_callback_names_the_only_app() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
+        let br = server.dashboard_developer();
         for path in ["/favicon.ico", "/static/favicon.svg"] {
-            let res = get(&br, &server.url(path)).await;
+            let res = br.get(path).await;
             assert_eq!(res.status, 200, "{b}: {path}");
             assert_eq!(res.header("content-type"), Some("image/svg+xml"), "{b}");
             assert!(
@@ -1355,19 +1179,17 @@ async fn dashboard_pages_link_the_icon_and_the_callback_names_the_only_app() {
         }
         let link = "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">";
         for path in ["/", "/emulator", "/people", "/instagram"] {
-            let page = get(&br, &server.url(path)).await;
+            let page = br.get(path).await;
             assert!(page.text.contains(link), "{b}: {path}");
         }
-        let consent = get(
-            &br,
-            &server.url("/_localgram/oauth/callback?error=access_denied"),
-        )
-        .await;
+        let consent = br
+            .get("/_localgram/oauth/callback?error=access_denied")
+            .await;
         assert!(consent.text.contains(link), "{b}: OAuth pages too");
         // The Copied notice's live region, translated.
-        let sv = get(&br, &server.url("/lang/sv?back=/")).await;
+        let sv = br.get("/lang/sv?back=/").await;
         assert_eq!(sv.status, 303, "{b}");
-        let home = get(&br, &server.url("/")).await;
+        let home = br.get("/").await;
         assert!(
             home.text
                 .contains("id=\"live\" class=\"visually-hidden\" role=\"status\" aria-live=\"polite\" data-copied=\"Kopierat\""),
@@ -1422,8 +1244,8 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
         })
         .await;
         let db = Db::open(&server).await;
-        let br = browser();
-        let page = get(&br, &server.url("/people")).await;
+        let br = server.dashboard_developer();
+        let page = br.get("/people").await;
         assert_page(&page, 200, b);
         assert!(page.text.contains("id=\"nav-people\""), "{b}");
 
@@ -1467,7 +1289,7 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
                 "Account type: choose PERSONAL, BUSINESS or MEDIA_CREATOR.",
             ),
         ] {
-            let res = submit(&server, &br, "/people", "/people/instagram", &form).await;
+            let res = br.submit("/people", "/people/instagram", &form).await;
             assert_page(&res, 400, b);
             assert!(res.text.contains(message), "{b}: {message}");
             assert!(
@@ -1480,19 +1302,18 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             );
             assert_eq!(db.count("ig_users").await, users, "{b}: {message}");
         }
-        let res = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/instagram",
-            &[
-                ("username", "commenter.one"),
-                ("password", "commenter pw"),
-                ("account_type", "PERSONAL"),
-                ("name", "Commenter One"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/people",
+                "/people/instagram",
+                &[
+                    ("username", "commenter.one"),
+                    ("password", "commenter pw"),
+                    ("account_type", "PERSONAL"),
+                    ("name", "Commenter One"),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_page_headers(&res.headers, b);
         let location = res.location().unwrap().to_owned();
@@ -1506,25 +1327,26 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             .unwrap();
         assert!(stored.starts_with("$argon2id$"), "{b}: {stored}");
         assert!(!db.dump().await.contains("commenter pw"), "{b}");
-        let made = get(&br, &server.url(&location)).await;
+        let made = br.get(&location).await;
         assert!(made.text.contains("Account created."), "{b}");
         assert!(made.text.contains("commenter.one"), "{b}");
         // The new account signs in with its password.
-        ig_login(&server, &br, "commenter.one", "commenter pw").await;
+        br.browser()
+            .instagram_sign_in("commenter.one", "commenter pw")
+            .await;
 
-        let res = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/instagram",
-            &[
-                ("username", "pro.shop"),
-                ("password", "pro shop pw"),
-                ("account_type", "BUSINESS"),
-                ("name", ""),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/people",
+                "/people/instagram",
+                &[
+                    ("username", "pro.shop"),
+                    ("password", "pro shop pw"),
+                    ("account_type", "BUSINESS"),
+                    ("name", ""),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}");
         let pro_id = db
             .opt_string(
@@ -1542,52 +1364,49 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
             ),
             ("", "Email: an address such as name@example.com."),
         ] {
-            let res = submit(
-                &server,
-                &br,
-                "/people",
-                "/people/facebook",
-                &[
-                    ("name", "Fiona"),
-                    ("email", email),
-                    ("password", "fiona pw"),
-                ],
-            )
-            .await;
+            let res = br
+                .submit(
+                    "/people",
+                    "/people/facebook",
+                    &[
+                        ("name", "Fiona"),
+                        ("email", email),
+                        ("password", "fiona pw"),
+                    ],
+                )
+                .await;
             assert_page(&res, 400, b);
             assert!(res.text.contains(message), "{b}");
             assert_eq!(db.count("fb_users").await, fb_users, "{b}");
         }
-        let res = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/facebook",
-            &[
-                ("name", "Fiona Page"),
-                ("email", "Fiona@Example.com"),
-                ("password", "fiona pw"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/people",
+                "/people/facebook",
+                &[
+                    ("name", "Fiona Page"),
+                    ("email", "Fiona@Example.com"),
+                    ("password", "fiona pw"),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(db.count("fb_users").await, fb_users + 1, "{b}");
         let fiona = db
             .opt_string("SELECT id FROM fb_users WHERE email = 'fiona@example.com'")
             .await
             .unwrap();
-        let again = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/facebook",
-            &[
-                ("name", "Fiona Two"),
-                ("email", "fiona@example.com"),
-                ("password", "fiona pw"),
-            ],
-        )
-        .await;
+        let again = br
+            .submit(
+                "/people",
+                "/people/facebook",
+                &[
+                    ("name", "Fiona Two"),
+                    ("email", "fiona@example.com"),
+                    ("password", "fiona pw"),
+                ],
+            )
+            .await;
         assert_page(&again, 400, b);
         assert!(
             again
@@ -1610,34 +1429,32 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
                 "only a professional (BUSINESS or MEDIA_CREATOR) account",
             ),
         ] {
-            let res = submit(
-                &server,
-                &br,
-                "/people",
-                "/people/pages",
-                &[
-                    ("name", "Fiona's Shop"),
-                    ("owner", owner),
-                    ("instagram", instagram),
-                ],
-            )
-            .await;
+            let res = br
+                .submit(
+                    "/people",
+                    "/people/pages",
+                    &[
+                        ("name", "Fiona's Shop"),
+                        ("owner", owner),
+                        ("instagram", instagram),
+                    ],
+                )
+                .await;
             assert_page(&res, 400, b);
             assert!(res.text.contains(message), "{b}: {message}");
             assert_eq!(db.count("pages").await, pages, "{b}");
         }
-        let res = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/pages",
-            &[
-                ("name", "Fiona's Shop"),
-                ("owner", "Fiona@example.com"),
-                ("instagram", "pro.shop"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/people",
+                "/people/pages",
+                &[
+                    ("name", "Fiona's Shop"),
+                    ("owner", "Fiona@example.com"),
+                    ("instagram", "pro.shop"),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         let page_id = res
             .location()
@@ -1668,40 +1485,38 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
 
         // Generated media on sizzle.cafe.
         let media = db.count("ig_media").await;
-        let res = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/media",
-            &[("owner", BUSINESS), ("media_type", "GIF"), ("caption", "x")],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/people",
+                "/people/media",
+                &[("owner", BUSINESS), ("media_type", "GIF"), ("caption", "x")],
+            )
+            .await;
         assert_page(&res, 400, b);
         assert_eq!(db.count("ig_media").await, media, "{b}");
-        let res = submit(
-            &server,
-            &br,
-            "/people",
-            "/people/media",
-            &[
-                ("owner", BUSINESS),
-                ("media_type", "IMAGE"),
-                ("caption", "Fresh bread"),
-            ],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/people",
+                "/people/media",
+                &[
+                    ("owner", BUSINESS),
+                    ("media_type", "IMAGE"),
+                    ("caption", "Fresh bread"),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(db.count("ig_media").await, media + 1, "{b}");
         let media_id = db
             .opt_string(&format!("SELECT id FROM ig_media WHERE owner_id = '{BUSINESS_ID}' AND caption = 'Fresh bread'"))
             .await
             .unwrap();
-        let file = get(&br, &server.url(&format!("/cdn/media/{media_id}.jpg"))).await;
+        let file = br.get(&format!("/cdn/media/{media_id}.jpg")).await;
         assert_eq!(file.status, 200, "{b}");
         assert_eq!(file.header("content-type"), Some("image/jpeg"), "{b}");
 
         // commenter.one (signed in above) comments on sizzle.cafe's post.
-        let profile = get(&br, &server.url("/instagram")).await;
+        let profile = br.get("/instagram").await;
         assert!(
             profile
                 .text
@@ -1724,26 +1539,24 @@ async fn dashboard_people_pages_media_and_a_comment_by_another_account() {
                 "Media id: no post has this id.",
             ),
         ] {
-            let res = submit(
-                &server,
-                &br,
-                "/instagram",
-                "/instagram/comments",
-                &[("media", media), ("message", text)],
-            )
-            .await;
+            let res = br
+                .submit(
+                    "/instagram",
+                    "/instagram/comments",
+                    &[("media", media), ("message", text)],
+                )
+                .await;
             assert_page(&res, 400, b);
             assert!(res.text.contains(message), "{b}: {message}");
         }
         assert_eq!(db.count("ig_comments").await, comments, "{b}");
-        let res = submit(
-            &server,
-            &br,
-            "/instagram",
-            "/instagram/comments",
-            &[("media", &media_id), ("message", "Looks delicious!")],
-        )
-        .await;
+        let res = br
+            .submit(
+                "/instagram",
+                "/instagram/comments",
+                &[("media", &media_id), ("message", "Looks delicious!")],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_eq!(
             res.location(),

@@ -4,7 +4,7 @@
 
 use crate::support::*;
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, browser, client};
+use localgram_testkit::{Backend, client};
 
 const WRONG_PASSWORD: &str =
     "Sorry, your password was incorrect. Please double-check your password.";
@@ -17,9 +17,9 @@ async fn allow_redirects_with_a_303_carrying_the_code_the_state_byte_for_byte_an
         let db = Db::open(&server).await;
         let state = "a b&c=d/é?#+%";
         let params = AuthParams::basic_display().set("state", state);
-        let br = browser();
+        let br = server.anonymous();
 
-        let login = get(&br, &authorize_url(&server, API, &params)).await;
+        let login = br.authorize(API, &params).await;
         assert_page(&login, 200, b);
         assert!(is_login_page(&login.text), "{b}: {}", login.text);
         assert!(
@@ -34,13 +34,13 @@ async fn allow_redirects_with_a_303_carrying_the_code_the_state_byte_for_byte_an
         let (_, q) = hidden_fields(&login.text, b);
         assert_eq!(q, params.query(), "{b}: q is the request as sent");
 
-        let res = submit_login(&server, &br, API, &login, TESTER, TESTER_PASSWORD).await;
+        let res = br.submit_login(API, &login, TESTER, TESTER_PASSWORD).await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         assert_page_headers(&res.headers, b);
         let back = format!("{API}/oauth/authorize?{}", params.query());
         assert_eq!(res.location(), Some(back.as_str()), "{b}");
 
-        let consent = get(&br, &server.url(&back)).await;
+        let consent = br.get(&back).await;
         assert_page(&consent, 200, b);
         assert!(is_consent_page(&consent.text), "{b}: {}", consent.text);
         assert_eq!(
@@ -60,7 +60,7 @@ async fn allow_redirects_with_a_303_carrying_the_code_the_state_byte_for_byte_an
             "{b}: a code before consent"
         );
 
-        let res = decide(&server, &br, API, &consent, "allow").await;
+        let res = br.decide(API, &consent, "allow").await;
         assert_page_headers(&res.headers, b);
         let code = code_of(&res, b);
         assert_eq!(
@@ -102,14 +102,14 @@ async fn cancel_redirects_with_access_denied_and_the_state_and_issues_nothing() 
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let br = browser();
+        let br = server.anonymous();
         for (state, expected_state) in [(Some("st-1"), "&state=st-1"), (None, "")] {
             let params = match state {
                 Some(s) => AuthParams::basic_display().set("state", s),
                 None => AuthParams::basic_display().remove("state"),
             };
-            let consent = open_consent(&server, &br, API, &params, TESTER, TESTER_PASSWORD).await;
-            let res = decide(&server, &br, API, &consent, "cancel").await;
+            let consent = br.open_consent(API, &params, TESTER, TESTER_PASSWORD).await;
+            let res = br.decide(API, &consent, "cancel").await;
             assert_eq!(res.status, 303, "{b}: {}", res.text);
             assert_page_headers(&res.headers, b);
             assert_eq!(
@@ -134,11 +134,11 @@ async fn a_wrong_password_shows_the_error_keeps_the_username_and_logs_nobody_in(
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
         let params = AuthParams::basic_display();
-        let br = browser();
-        let mut page = get(&br, &authorize_url(&server, API, &params)).await;
+        let br = server.anonymous();
+        let mut page = br.authorize(API, &params).await;
         // The second attempt posts the form of the page the first one answered with.
         for (username, password) in [(TESTER, "wrong horse"), ("nobody.here", "whatever")] {
-            let res = submit_login(&server, &br, API, &page, username, password).await;
+            let res = br.submit_login(API, &page, username, password).await;
             let ctx = format!("{b}: {username}");
             assert_page(&res, 401, &ctx);
             assert!(is_login_page(&res.text), "{ctx}");
@@ -160,7 +160,7 @@ async fn a_wrong_password_shows_the_error_keeps_the_username_and_logs_nobody_in(
             assert_eq!(q, params.query(), "{ctx}");
             page = res;
         }
-        let again = get(&br, &authorize_url(&server, API, &params)).await;
+        let again = br.authorize(API, &params).await;
         assert_page(&again, 200, b);
         assert!(
             is_login_page(&again.text),
@@ -180,19 +180,19 @@ async fn invited_testers_and_strangers_get_insufficient_developer_role_and_no_co
         let params = AuthParams::basic_display();
         for (user, password) in [(INVITED, INVITED_PASSWORD), (STRANGER, STRANGER_PASSWORD)] {
             let ctx = format!("{b}: {user}");
-            let br = browser();
-            let page = get(&br, &authorize_url(&server, API, &params)).await;
-            let res = submit_login(&server, &br, API, &page, user, password).await;
+            let br = server.anonymous();
+            let page = br.authorize(API, &params).await;
+            let res = br.submit_login(API, &page, user, password).await;
             assert_eq!(res.status, 303, "{ctx}: {}", res.text);
-            let res = get(&br, &server.url(res.location().unwrap_or_default())).await;
+            let res = br.get(res.location().unwrap_or_default()).await;
             assert_error_page(&res, 400, "Insufficient developer role", &ctx);
             // Posting a consent form anyway changes nothing.
-            let forged = post_form(
-                &br,
-                &server.url(&format!("{API}/oauth/authorize")),
-                &[("q", &params.query()), ("decision", "allow")],
-            )
-            .await;
+            let forged = br
+                .post_form(
+                    &format!("{API}/oauth/authorize"),
+                    &[("q", &params.query()), ("decision", "allow")],
+                )
+                .await;
             assert_eq!(forged.status, 403, "{ctx}: {}", forged.text);
         }
         assert_eq!(db.count("auth_codes").await, 0, "{b}");
@@ -200,7 +200,10 @@ async fn invited_testers_and_strangers_get_insufficient_developer_role_and_no_co
         let live = AuthParams::instagram_login()
             .set("client_id", LIVE_APP_ID)
             .set("redirect_uri", LIVE_REDIRECT_URI);
-        let code = authorize_as(&server, &browser(), WWW, &live, STRANGER, STRANGER_PASSWORD).await;
+        let code = server
+            .anonymous()
+            .authorize_as(WWW, &live, STRANGER, STRANGER_PASSWORD)
+            .await;
         assert_eq!(db.count("auth_codes").await, 1, "{b}: {code}");
     }
 }
@@ -212,21 +215,26 @@ async fn csrf_failures_and_cross_site_posts_get_403_and_issue_no_code() {
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
         let params = AuthParams::basic_display();
-        let consent_url = server.url(&format!("{API}/oauth/authorize"));
-        let login_url = server.url(&format!("{API}/oauth/authorize/login"));
+        let consent_path = format!("{API}/oauth/authorize");
+        let consent_url = server.url(&consent_path);
+        let login_path = format!("{API}/oauth/authorize/login");
         let invalid = "The form's security token is invalid or was already used. Reload the page and try again.";
 
         // Browser A logs in; its first CSRF token (the login page's) is now used.
-        let a = browser();
-        let login_page = get(&a, &authorize_url(&server, API, &params)).await;
+        let a = server.anonymous();
+        let login_page = a.authorize(API, &params).await;
         let (login_csrf, q) = hidden_fields(&login_page.text, b);
-        let res = submit_login(&server, &a, API, &login_page, TESTER, TESTER_PASSWORD).await;
+        let res = a
+            .submit_login(API, &login_page, TESTER, TESTER_PASSWORD)
+            .await;
         assert_eq!(res.status, 303, "{b}");
-        let consent = get(&a, &authorize_url(&server, API, &params)).await;
+        let consent = a.authorize(API, &params).await;
         let (consent_csrf, _) = hidden_fields(&consent.text, b);
 
         // No token at all.
-        let res = post_form(&a, &consent_url, &[("q", &q), ("decision", "allow")]).await;
+        let res = a
+            .post_form(&consent_path, &[("q", &q), ("decision", "allow")])
+            .await;
         assert_error_page(
             &res,
             403,
@@ -234,48 +242,48 @@ async fn csrf_failures_and_cross_site_posts_get_403_and_issue_no_code() {
             &format!("{b}: no token"),
         );
         // A token already used (the login form's).
-        let res = post_form(
-            &a,
-            &consent_url,
-            &[("csrf", &login_csrf), ("q", &q), ("decision", "allow")],
-        )
-        .await;
+        let res = a
+            .post_form(
+                &consent_path,
+                &[("csrf", &login_csrf), ("q", &q), ("decision", "allow")],
+            )
+            .await;
         assert_error_page(&res, 403, invalid, &format!("{b}: reused token"));
         // A made-up token.
-        let res = post_form(
-            &a,
-            &consent_url,
-            &[
-                ("csrf", "x".repeat(43).as_str()),
-                ("q", &q),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
+        let res = a
+            .post_form(
+                &consent_path,
+                &[
+                    ("csrf", "x".repeat(43).as_str()),
+                    ("q", &q),
+                    ("decision", "allow"),
+                ],
+            )
+            .await;
         assert_error_page(&res, 403, invalid, &format!("{b}: made-up token"));
 
         // Browser B, logged in too, presents A's unused consent token.
-        let bb = browser();
-        let _ = open_consent(&server, &bb, API, &params, TESTER, TESTER_PASSWORD).await;
-        let res = post_form(
-            &bb,
-            &consent_url,
-            &[("csrf", &consent_csrf), ("q", &q), ("decision", "allow")],
-        )
-        .await;
+        let bb = server.anonymous();
+        let _ = bb.open_consent(API, &params, TESTER, TESTER_PASSWORD).await;
+        let res = bb
+            .post_form(
+                &consent_path,
+                &[("csrf", &consent_csrf), ("q", &q), ("decision", "allow")],
+            )
+            .await;
         assert_error_page(&res, 403, invalid, &format!("{b}: another browser's token"));
         // The same on the login form.
-        let res = post_form(
-            &bb,
-            &login_url,
-            &[
-                ("csrf", &consent_csrf),
-                ("q", &q),
-                ("username", TESTER),
-                ("password", TESTER_PASSWORD),
-            ],
-        )
-        .await;
+        let res = bb
+            .post_form(
+                &login_path,
+                &[
+                    ("csrf", &consent_csrf),
+                    ("q", &q),
+                    ("username", TESTER),
+                    ("password", TESTER_PASSWORD),
+                ],
+            )
+            .await;
         assert_error_page(
             &res,
             403,
@@ -299,16 +307,13 @@ async fn csrf_failures_and_cross_site_posts_get_403_and_issue_no_code() {
 
         // A cross-site or opaque Origin, with a valid token of this browser.
         for origin in ["https://evil.example", "null"] {
-            let consent = get(&a, &authorize_url(&server, API, &params)).await;
+            let consent = a.authorize(API, &params).await;
             let (csrf, _) = hidden_fields(&consent.text, b);
-            let res = Reply::read(
-                a.post(&consent_url)
-                    .header("origin", origin)
-                    .form(&[("csrf", csrf.as_str()), ("q", &q), ("decision", "allow")])
-                    .send()
-                    .await
-                    .expect("POST failed"),
-            )
+            let res = Reply::send(a.http().post(&consent_url).header("origin", origin).form(&[
+                ("csrf", csrf.as_str()),
+                ("q", &q),
+                ("decision", "allow"),
+            ]))
             .await;
             assert_error_page(
                 &res,
@@ -329,17 +334,15 @@ async fn csrf_failures_and_cross_site_posts_get_403_and_issue_no_code() {
             ("q", q.as_str()),
             ("decision", "allow"),
         ];
-        let res = Reply::read(
-            a.post(&consent_url)
+        let res = Reply::send(
+            a.http()
+                .post(&consent_url)
                 .header("origin", server.base.as_str())
-                .form(&form)
-                .send()
-                .await
-                .expect("POST failed"),
+                .form(&form),
         )
         .await;
         let _ = code_of(&res, b);
-        let res = post_form(&a, &consent_url, &form).await;
+        let res = a.post_form(&consent_path, &form).await;
         assert_error_page(&res, 403, invalid, &format!("{b}: token replayed"));
         assert_eq!(db.count("auth_codes").await, 1, "{b}");
     }
@@ -350,13 +353,13 @@ async fn force_reauth_on_the_www_window_asks_again_for_a_login_older_than_two_mi
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
+        let br = server.anonymous();
         let params = AuthParams::instagram_login();
         let reauth = params.clone().set("force_reauth", "true");
-        let _ = open_consent(&server, &br, WWW, &params, TESTER, TESTER_PASSWORD).await;
+        let _ = br.open_consent(WWW, &params, TESTER, TESTER_PASSWORD).await;
 
         server.advance(60);
-        let page = get(&br, &authorize_url(&server, WWW, &reauth)).await;
+        let page = br.authorize(WWW, &reauth).await;
         assert_page(&page, 200, b);
         assert!(
             is_consent_page(&page.text),
@@ -364,7 +367,7 @@ async fn force_reauth_on_the_www_window_asks_again_for_a_login_older_than_two_mi
         );
 
         server.advance(61);
-        let page = get(&br, &authorize_url(&server, WWW, &reauth)).await;
+        let page = br.authorize(WWW, &reauth).await;
         assert_page(&page, 200, b);
         assert!(
             is_login_page(&page.text),
@@ -372,13 +375,13 @@ async fn force_reauth_on_the_www_window_asks_again_for_a_login_older_than_two_mi
         );
         // Without force_reauth, and on the api window (which ignores it), the login still holds.
         for (window, p) in [(WWW, &params), (API, &reauth)] {
-            let page = get(&br, &authorize_url(&server, window, p)).await;
+            let page = br.authorize(window, p).await;
             assert!(is_consent_page(&page.text), "{b}: {window}");
         }
         // Logging in again satisfies force_reauth.
-        let res = submit_login(&server, &br, WWW, &page, TESTER, TESTER_PASSWORD).await;
+        let res = br.submit_login(WWW, &page, TESTER, TESTER_PASSWORD).await;
         assert_eq!(res.status, 303, "{b}");
-        let code = authorize_as(&server, &br, WWW, &reauth, TESTER, TESTER_PASSWORD).await;
+        let code = br.authorize_as(WWW, &reauth, TESTER, TESTER_PASSWORD).await;
         assert!(code.starts_with("AQ"), "{b}");
     }
 }
@@ -388,23 +391,25 @@ async fn switching_account_logs_out_and_shows_the_login_page() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
+        let br = server.anonymous();
         let params = AuthParams::basic_display();
-        let consent = open_consent(&server, &br, API, &params, TESTER, TESTER_PASSWORD).await;
+        let consent = br.open_consent(API, &params, TESTER, TESTER_PASSWORD).await;
         let (csrf, q) = hidden_fields(&consent.text, b);
-        let res = post_form(
-            &br,
-            &server.url(&format!("{API}/oauth/authorize/logout")),
-            &[("csrf", &csrf), ("q", &q)],
-        )
-        .await;
+        let res = br
+            .post_form(
+                &format!("{API}/oauth/authorize/logout"),
+                &[("csrf", &csrf), ("q", &q)],
+            )
+            .await;
         assert_eq!(res.status, 303, "{b}: {}", res.text);
         let back = format!("{API}/oauth/authorize?{}", params.query());
         assert_eq!(res.location(), Some(back.as_str()), "{b}");
-        let page = get(&br, &server.url(&back)).await;
+        let page = br.get(&back).await;
         assert!(is_login_page(&page.text), "{b}: still logged in");
         // Another account then logs in on the same browser.
-        let consent = open_consent(&server, &br, API, &params, BUSINESS, BUSINESS_PASSWORD).await;
+        let consent = br
+            .open_consent(API, &params, BUSINESS, BUSINESS_PASSWORD)
+            .await;
         assert_eq!(
             element_text(&consent.text, "username").as_deref(),
             Some(BUSINESS)

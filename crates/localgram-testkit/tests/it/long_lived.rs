@@ -31,8 +31,8 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let short = short_lived_token(&server).await;
-        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        let short = server.instagram_tester().await;
+        let res = short.exchange_long_lived(APP_SECRET).await;
         let long = assert_long_lived(&res, "IGQVJ", b);
         assert_eq!(
             db.count(&format!(
@@ -47,7 +47,7 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
         assert_me_ok(&server, &long, b).await;
         // Meta has no once-only rule: a second exchange answers another 60-day token, and
         // both work.
-        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        let res = short.exchange_long_lived(APP_SECRET).await;
         let again = assert_long_lived(&res, "IGQVJ", &format!("{b}: second exchange"));
         assert_ne!(again, long, "{b}");
         assert_me_ok(&server, &again, b).await;
@@ -62,8 +62,11 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
             1,
         )
         .await;
-        let short = access_token_of(&exchange_code(&server, &code[0]).await, b);
-        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        let short = server.instagram_user_with_token(&access_token_of(
+            &exchange_code(&server, &code[0]).await,
+            b,
+        ));
+        let res = short.exchange_long_lived(APP_SECRET).await;
         assert_long_lived(&res, "IGAA", b);
     }
 }
@@ -73,8 +76,8 @@ async fn the_exchange_refuses_a_wrong_secret_a_long_lived_token_and_a_missing_gr
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let short = short_lived_token(&server).await;
-        let res = exchange_long_lived(&server, "a1b2c3d4e5f60719", &short).await;
+        let short = server.instagram_tester().await;
+        let res = short.exchange_long_lived("a1b2c3d4e5f60719").await;
         assert_graph_error(
             &res,
             graph_error(
@@ -85,7 +88,10 @@ async fn the_exchange_refuses_a_wrong_secret_a_long_lived_token_and_a_missing_gr
             ),
             &format!("{b}: wrong secret"),
         );
-        let res = exchange_long_lived(&server, APP_SECRET, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .exchange_long_lived(APP_SECRET)
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -96,13 +102,9 @@ async fn the_exchange_refuses_a_wrong_secret_a_long_lived_token_and_a_missing_gr
             ),
             &format!("{b}: long-lived input"),
         );
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/access_token?client_secret={APP_SECRET}&access_token={short}"
-            )),
-        )
-        .await;
+        let res = short
+            .get(&format!("/access_token?client_secret={APP_SECRET}"))
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -114,7 +116,7 @@ async fn the_exchange_refuses_a_wrong_secret_a_long_lived_token_and_a_missing_gr
             &format!("{b}: no grant_type"),
         );
         // None of these used the token up.
-        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        let res = short.exchange_long_lived(APP_SECRET).await;
         assert_long_lived(&res, "IGQVJ", b);
     }
 }
@@ -124,19 +126,19 @@ async fn an_expired_short_lived_token_gets_190_463_with_both_times_in_pacific_ti
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let short = short_lived_token(&server).await;
+        let short = server.instagram_tester().await;
         server.advance(3599);
-        assert_me_ok(&server, &short, &format!("{b}: at 3599 s")).await;
+        assert_me_ok(&server, short.token(), &format!("{b}: at 3599 s")).await;
         server.advance(2);
         let expected = expired(
             "Friday, 20-Nov-26 05:00:00 PST",
             "Friday, 20-Nov-26 05:00:01 PST",
         );
-        let res = exchange_long_lived(&server, APP_SECRET, &short).await;
+        let res = short.exchange_long_lived(APP_SECRET).await;
         assert_graph_error(&res, expected.clone(), &format!("{b}: exchange"));
-        let res = me(&server, &short).await;
+        let res = short.me().await;
         assert_graph_error(&res, expected.clone(), &format!("{b}: /me"));
-        let res = refresh(&server, &short).await;
+        let res = short.refresh().await;
         assert_graph_error(&res, expected, &format!("{b}: refresh"));
     }
 }
@@ -147,7 +149,10 @@ async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let res = refresh(&server, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .refresh()
+            .await;
         let fresh = assert_long_lived(&res, "IGQVJ", b);
         assert_ne!(fresh, LONG_LIVED_TOKEN, "{b}");
         assert_eq!(
@@ -165,7 +170,10 @@ async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_
         // The same token refreshes again (a cron job, or two machines sharing it), each time
         // for 60 days from the refresh; so does the newer one.
         server.advance(3_600);
-        let res = refresh(&server, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .refresh()
+            .await;
         let again = assert_long_lived(&res, "IGQVJ", &format!("{b}: second refresh"));
         assert_eq!(
             db.count(&format!(
@@ -179,7 +187,7 @@ async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_
         );
         assert_me_ok(&server, &again, &format!("{b}: twice refreshed")).await;
         server.advance(86_400);
-        let res = refresh(&server, &fresh).await;
+        let res = server.instagram_user_with_token(&fresh).refresh().await;
         assert_long_lived(
             &res,
             "IGQVJ",
@@ -188,7 +196,10 @@ async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_
         server.advance(-3_600 - 86_400);
         // The world's token (issued 2026-11-01) expires on 2026-12-31T00:00:00Z.
         server.advance(3_499_201);
-        let res = me(&server, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .me()
+            .await;
         assert_graph_error(
             &res,
             expired(
@@ -197,7 +208,10 @@ async fn the_worlds_long_lived_token_refreshes_and_both_tokens_live_until_their_
             ),
             &format!("{b}: old after its expiry"),
         );
-        let res = refresh(&server, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .refresh()
+            .await;
         assert_graph_error(
             &res,
             expired(
@@ -220,8 +234,8 @@ async fn a_long_lived_token_refreshes_only_after_24_hours_and_a_short_lived_one_
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let short = short_lived_token(&server).await;
-        let res = refresh(&server, &short).await;
+        let short = server.instagram_tester().await;
+        let res = short.refresh().await;
         assert_graph_error(
             &res,
             graph_error(
@@ -232,21 +246,21 @@ async fn a_long_lived_token_refreshes_only_after_24_hours_and_a_short_lived_one_
             ),
             &format!("{b}: short-lived"),
         );
-        let long = access_token_of(&exchange_long_lived(&server, APP_SECRET, &short).await, b);
+        let long = access_token_of(&short.exchange_long_lived(APP_SECRET).await, b);
         let too_early = graph_error(
             100,
             None,
             "OAuthException",
             "(#100) The access token can be refreshed only 24 hours after it was issued",
         );
-        let res = refresh(&server, &long).await;
+        let res = server.instagram_user_with_token(&long).refresh().await;
         assert_graph_error(&res, too_early.clone(), &format!("{b}: fresh"));
         server.advance(86_340);
-        let res = refresh(&server, &long).await;
+        let res = server.instagram_user_with_token(&long).refresh().await;
         assert_graph_error(&res, too_early, &format!("{b}: 23 h 59 min"));
         assert_me_ok(&server, &long, &format!("{b}: unchanged by the refusals")).await;
         server.advance(60);
-        let res = refresh(&server, &long).await;
+        let res = server.instagram_user_with_token(&long).refresh().await;
         let fresh = assert_long_lived(&res, "IGQVJ", &format!("{b}: 24 h"));
         assert_me_ok(&server, &long, b).await;
         assert_me_ok(&server, &fresh, b).await;
@@ -355,9 +369,10 @@ async fn twenty_concurrent_exchanges_or_refreshes_of_one_token_all_succeed() {
         let b = backend.name();
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
-        let short = short_lived_token(&server).await;
+        let short = server.instagram_tester().await;
         let (tokens, errors) = race(server.url(&format!(
-            "/graph.instagram.com/access_token?grant_type=ig_exchange_token&client_secret={APP_SECRET}&access_token={short}"
+            "/graph.instagram.com/access_token?grant_type=ig_exchange_token&client_secret={APP_SECRET}&access_token={}",
+                short.token()
         )))
         .await;
         assert!(errors.is_empty(), "{b}: no exchange fails: {errors:?}");

@@ -24,6 +24,7 @@ mod login_consent;
 mod long_lived;
 mod media_files;
 mod page_creation;
+mod page_snapshots;
 mod publishing;
 mod readme;
 mod restart;

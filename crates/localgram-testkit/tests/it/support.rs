@@ -1,21 +1,20 @@
-//! Helpers of the HTTP integration suite: servers per backend, the browser flow (authorize,
-//! login, consent), the code exchange, the two error envelopes, the security headers of pages, and
-//! a look into the database the server writes.
+//! Helpers of the HTTP integration suite: servers per backend, the two error envelopes, the
+//! code exchange without a browser, and a look into the database the server writes. The steps of
+//! the people a test plays are the actors of `localgram_testkit::actors`.
 
+pub use localgram_testkit::Reply;
+pub use localgram_testkit::actors::{API, AuthParams, WWW, encode};
+pub use localgram_testkit::pages::{
+    access_token_of, assert_page, assert_page_headers, code_of, element_text, hidden_fields,
+    is_consent_page, is_login_page,
+};
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, client, form_value, html_unescape};
-use reqwest::header::HeaderMap;
-use reqwest::{Client, StatusCode};
+use localgram_testkit::{Backend, TestOptions, TestServer, client};
+use reqwest::Client;
 use serde_json::{Value, json};
 
-/// The authorization window of Basic Display.
-pub const API: &str = "/api.instagram.com";
-/// The authorization window of Business Login for Instagram.
-pub const WWW: &str = "/www.instagram.com";
 /// The frozen clock of every test server, 2026-11-20T12:00:00Z, in epoch milliseconds.
 pub const NOW_MS: i64 = 1_795_176_000_000;
-/// Instagram Login scopes used by the tests.
-pub const IG_LOGIN_SCOPES: &str = "instagram_business_basic,instagram_business_manage_messages";
 
 /// A test server with the standard world on `backend`.
 pub async fn spawn(backend: &Backend) -> TestServer {
@@ -26,50 +25,11 @@ pub async fn spawn(backend: &Backend) -> TestServer {
     .await
 }
 
-/// A finished response: status, headers and the body text.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-}
-
-impl Reply {
-    /// Reads the whole response.
-    pub async fn read(res: reqwest::Response) -> Self {
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("cannot read a response body");
-        Self {
-            status,
-            headers,
-            text,
-        }
-    }
-
-    /// The body as JSON.
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
-    }
-
-    /// A header's value, if present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// `Location`.
-    pub fn location(&self) -> Option<&str> {
-        self.header("location")
-    }
-}
-
 /// `GET url` with `client`.
 pub async fn get(client: &Client, url: &str) -> Reply {
     Reply::read(client.get(url).send().await.expect("GET failed")).await
 }
 
-/// `POST url` with a form body.
 /// `POST /_localgram/world` with `body` as `content_type` (`application/toml` or JSON).
 pub async fn post_world(server: &TestServer, content_type: &str, body: &str) -> Reply {
     Reply::read(
@@ -84,6 +44,7 @@ pub async fn post_world(server: &TestServer, content_type: &str, body: &str) -> 
     .await
 }
 
+/// `POST url` with a form body.
 pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Reply {
     Reply::read(
         client
@@ -96,111 +57,9 @@ pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Rep
     .await
 }
 
-/// Authorize-request parameters, in order; a key may repeat.
-#[derive(Debug, Clone)]
-pub struct AuthParams(Vec<(String, String)>);
-
-impl AuthParams {
-    /// A valid Basic Display request of [`APP_ID`] with `state=st-1`.
-    pub fn basic_display() -> Self {
-        Self(
-            [
-                ("client_id", APP_ID),
-                ("redirect_uri", REDIRECT_URI),
-                ("scope", "user_profile,user_media"),
-                ("response_type", "code"),
-                ("state", "st-1"),
-            ]
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        )
-    }
-
-    /// A valid Instagram Login request of [`APP_ID`].
-    pub fn instagram_login() -> Self {
-        Self::basic_display().set("scope", IG_LOGIN_SCOPES)
-    }
-
-    /// Replaces every value of `key` by one `value` (appended if absent).
-    pub fn set(self, key: &str, value: &str) -> Self {
-        let mut p = self.remove(key);
-        p.0.push((key.to_owned(), value.to_owned()));
-        p
-    }
-
-    /// Adds one more `key=value`, keeping the others.
-    pub fn add(mut self, key: &str, value: &str) -> Self {
-        self.0.push((key.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// Removes `key`.
-    pub fn remove(mut self, key: &str) -> Self {
-        self.0.retain(|(k, _)| k != key);
-        self
-    }
-
-    /// The form-urlencoded query string.
-    pub fn query(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(self.0.iter())
-            .finish()
-    }
-}
-
 /// The authorize URL of a window (`API` or `WWW`).
 pub fn authorize_url(server: &TestServer, window: &str, params: &AuthParams) -> String {
-    server.url(&format!("{window}/oauth/authorize?{}", params.query()))
-}
-
-/// Asserts the anti-framing and leakage headers every HTML response carries
-/// (`docs/robustness.md#browser-forms`).
-pub fn assert_page_headers(headers: &HeaderMap, ctx: &str) {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    assert_eq!(h("x-frame-options"), Some("DENY"), "{ctx}: X-Frame-Options");
-    let csp = h("content-security-policy").unwrap_or_else(|| panic!("{ctx}: no CSP"));
-    assert!(csp.contains("frame-ancestors 'none'"), "{ctx}: CSP {csp}");
-    assert!(csp.contains("default-src 'self'"), "{ctx}: CSP {csp}");
-    assert!(
-        !csp.contains("http"),
-        "{ctx}: CSP names another origin: {csp}"
-    );
-    assert_eq!(
-        h("referrer-policy"),
-        Some("no-referrer"),
-        "{ctx}: Referrer-Policy"
-    );
-    assert_eq!(h("cache-control"), Some("no-store"), "{ctx}: Cache-Control");
-    assert_eq!(
-        h("x-content-type-options"),
-        Some("nosniff"),
-        "{ctx}: nosniff"
-    );
-    assert!(
-        headers.get("access-control-allow-origin").is_none(),
-        "{ctx}: CORS header on a page"
-    );
-}
-
-/// Asserts an HTML page: status, content type and security headers.
-pub fn assert_page(reply: &Reply, status: u16, ctx: &str) {
-    assert_eq!(reply.status.as_u16(), status, "{ctx}: {}", reply.text);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("text/html; charset=utf-8"),
-        "{ctx}: content type"
-    );
-    assert_page_headers(&reply.headers, ctx);
-}
-
-/// The text of the element with this `id` (up to its first child tag), unescaped.
-pub fn element_text(html: &str, id: &str) -> Option<String> {
-    let needle = format!("id=\"{id}\"");
-    let at = html.find(&needle)? + needle.len();
-    let start = html[at..].find('>')? + at + 1;
-    let end = html[start..].find('<')? + start;
-    Some(html_unescape(&html[start..end]))
+    server.anonymous().authorize_url(window, params)
 }
 
 /// Asserts an error page (never a redirect) with exactly this message.
@@ -310,24 +169,6 @@ pub fn expired(expired_on: &str, now: &str) -> Value {
     )
 }
 
-/// The (html-unescaped) hidden fields `csrf` and `q` of a login or consent page.
-pub fn hidden_fields(html: &str, ctx: &str) -> (String, String) {
-    let csrf = form_value(html, "csrf").unwrap_or_else(|| panic!("{ctx}: no csrf field"));
-    let q = form_value(html, "q").unwrap_or_else(|| panic!("{ctx}: no q field"));
-    assert!(csrf.len() >= 32, "{ctx}: a weak csrf token {csrf:?}");
-    (csrf, q)
-}
-
-/// Whether a page is the login page.
-pub fn is_login_page(html: &str) -> bool {
-    html.contains("id=\"login\"") && html.contains("name=\"password\"")
-}
-
-/// Whether a page is the consent page.
-pub fn is_consent_page(html: &str) -> bool {
-    html.contains("id=\"allow\"") && html.contains("name=\"decision\"")
-}
-
 /// Posts the login form of `page` as `username` / `password`.
 pub async fn submit_login(
     server: &TestServer,
@@ -337,18 +178,10 @@ pub async fn submit_login(
     username: &str,
     password: &str,
 ) -> Reply {
-    let (csrf, q) = hidden_fields(&page.text, "login page");
-    post_form(
-        browser,
-        &server.url(&format!("{window}/oauth/authorize/login")),
-        &[
-            ("csrf", &csrf),
-            ("q", &q),
-            ("username", username),
-            ("password", password),
-        ],
-    )
-    .await
+    server
+        .anonymous_with(browser.clone())
+        .submit_login(window, page, username, password)
+        .await
 }
 
 /// Opens the authorize URL, logs in as `username` when the login page shows, follows the 303 and
@@ -361,23 +194,10 @@ pub async fn open_consent(
     username: &str,
     password: &str,
 ) -> Reply {
-    let url = authorize_url(server, window, params);
-    let mut page = get(browser, &url).await;
-    assert_page(&page, 200, "authorize");
-    if is_login_page(&page.text) {
-        let res = submit_login(server, browser, window, &page, username, password).await;
-        assert_eq!(res.status, 303, "login as {username}: {}", res.text);
-        let expected = format!("{window}/oauth/authorize?{}", params.query());
-        assert_eq!(res.location(), Some(expected.as_str()), "after login");
-        page = get(browser, &server.url(&expected)).await;
-        assert_page(&page, 200, "authorize after login");
-    }
-    assert!(
-        is_consent_page(&page.text),
-        "not a consent page: {}",
-        page.text
-    );
-    page
+    server
+        .anonymous_with(browser.clone())
+        .open_consent(window, params, username, password)
+        .await
 }
 
 /// Clicks a button of the consent page (`allow` or `cancel`).
@@ -388,26 +208,10 @@ pub async fn decide(
     consent: &Reply,
     decision: &str,
 ) -> Reply {
-    let (csrf, q) = hidden_fields(&consent.text, "consent page");
-    post_form(
-        browser,
-        &server.url(&format!("{window}/oauth/authorize")),
-        &[("csrf", &csrf), ("q", &q), ("decision", decision)],
-    )
-    .await
-}
-
-/// The code of a `303` to the redirect URI (`…?code=AQ…&state=…#_`).
-pub fn code_of(reply: &Reply, ctx: &str) -> String {
-    assert_eq!(reply.status, 303, "{ctx}: {}", reply.text);
-    let location = reply
-        .location()
-        .unwrap_or_else(|| panic!("{ctx}: no Location"));
-    assert!(location.ends_with("#_"), "{ctx}: {location}");
-    let code = localgram_testkit::query_value(location, "code")
-        .unwrap_or_else(|| panic!("{ctx}: no code in {location}"));
-    assert!(code.starts_with("AQ") && code.len() >= 40, "{ctx}: {code}");
-    code
+    server
+        .anonymous_with(browser.clone())
+        .decide(window, consent, decision)
+        .await
 }
 
 /// The whole browser flow on a window, as `username`: authorize, login when needed, Allow.
@@ -419,9 +223,10 @@ pub async fn authorize_as(
     username: &str,
     password: &str,
 ) -> String {
-    let consent = open_consent(server, browser, window, params, username, password).await;
-    let res = decide(server, browser, window, &consent, "allow").await;
-    code_of(&res, "allow")
+    server
+        .anonymous_with(browser.clone())
+        .authorize_as(window, params, username, password)
+        .await
 }
 
 /// The browser flow of the API window as the accepted tester [`TESTER`].
@@ -435,40 +240,17 @@ pub async fn authorize_and_get_code(
 
 /// `POST /api.instagram.com/oauth/access_token` with a form body.
 pub async fn exchange(server: &TestServer, form: &[(&str, &str)]) -> Reply {
-    post_form(
-        &client(),
-        &server.url("/api.instagram.com/oauth/access_token"),
-        form,
-    )
-    .await
+    server.anonymous().exchange(form).await
 }
 
 /// Exchanges `code` of [`APP_ID`] issued for [`REDIRECT_URI`].
 pub async fn exchange_code(server: &TestServer, code: &str) -> Reply {
-    exchange(
-        server,
-        &[
-            ("client_id", APP_ID),
-            ("client_secret", APP_SECRET),
-            ("grant_type", "authorization_code"),
-            ("redirect_uri", REDIRECT_URI),
-            ("code", code),
-        ],
-    )
-    .await
+    server.anonymous().exchange_code(code).await
 }
 
 /// `POST /_localgram/oauth/codes`: the raw reply.
 pub async fn mint(server: &TestServer, body: Value) -> Reply {
-    Reply::read(
-        client()
-            .post(server.url("/_localgram/oauth/codes"))
-            .json(&body)
-            .send()
-            .await
-            .expect("POST /_localgram/oauth/codes failed"),
-    )
-    .await
+    server.mint(body).await
 }
 
 /// Mints `count` codes without the browser.
@@ -480,18 +262,9 @@ pub async fn mint_codes(
     redirect_uri: &str,
     count: usize,
 ) -> Vec<String> {
-    let res = mint(
-        server,
-        json!({"app": app, "user": user, "scopes": scopes, "redirect_uri": redirect_uri, "count": count}),
-    )
-    .await;
-    assert_eq!(res.status, 200, "minting codes: {}", res.text);
-    res.json()["codes"]
-        .as_array()
-        .expect("no codes array")
-        .iter()
-        .map(|c| c.as_str().expect("a code is not a string").to_owned())
-        .collect()
+    server
+        .mint_codes(app, user, scopes, redirect_uri, count)
+        .await
 }
 
 /// One Basic Display code of [`TESTER`] for [`APP_ID`].
@@ -508,57 +281,27 @@ pub async fn mint_code(server: &TestServer) -> String {
     .remove(0)
 }
 
-/// The `access_token` of a successful flat exchange.
-pub fn access_token_of(reply: &Reply, ctx: &str) -> String {
-    assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
-    reply.json()["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{ctx}: no access_token in {}", reply.text))
-        .to_owned()
-}
-
 /// A fresh short-lived Basic Display token of [`TESTER`].
 pub async fn short_lived_token(server: &TestServer) -> String {
-    let code = mint_code(server).await;
-    access_token_of(&exchange_code(server, &code).await, "code exchange")
+    server.instagram_tester().await.token().to_owned()
 }
 
 /// `GET /graph.instagram.com/access_token?grant_type=ig_exchange_token&…`.
 pub async fn exchange_long_lived(server: &TestServer, secret: &str, token: &str) -> Reply {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "ig_exchange_token")
-        .append_pair("client_secret", secret)
-        .append_pair("access_token", token)
-        .finish();
-    get(
-        &client(),
-        &server.url(&format!("/graph.instagram.com/access_token?{q}")),
-    )
-    .await
+    server
+        .instagram_user_with_token(token)
+        .exchange_long_lived(secret)
+        .await
 }
 
 /// `GET /graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=…`.
 pub async fn refresh(server: &TestServer, token: &str) -> Reply {
-    get(
-        &client(),
-        &server.url(&format!(
-            "/graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token={}",
-            encode(token)
-        )),
-    )
-    .await
+    server.instagram_user_with_token(token).refresh().await
 }
 
 /// `GET /graph.instagram.com/me?access_token=…`.
 pub async fn me(server: &TestServer, token: &str) -> Reply {
-    get(
-        &client(),
-        &server.url(&format!(
-            "/graph.instagram.com/me?access_token={}",
-            encode(token)
-        )),
-    )
-    .await
+    server.instagram_user_with_token(token).me().await
 }
 
 /// Asserts `GET /me` answers 200 `{"id": TESTER_ID}` for a token of [`TESTER`].
@@ -566,11 +309,6 @@ pub async fn assert_me_ok(server: &TestServer, token: &str, ctx: &str) {
     let res = me(server, token).await;
     assert_eq!(res.status, 200, "{ctx}: {}", res.text);
     assert_eq!(res.json(), json!({"id": TESTER_ID}), "{ctx}");
-}
-
-/// Form-urlencodes one value.
-pub fn encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// The lowercase hex SHA-256 the store keeps for a secret.
@@ -607,7 +345,6 @@ impl Db {
         }
     }
 
-    /// `SELECT COUNT(*) FROM {from_where}`.
     /// Runs a statement (to set up a case the API cannot reach).
     pub async fn exec(&self, sql: &str) {
         match self {
@@ -617,6 +354,7 @@ impl Db {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// `SELECT COUNT(*) FROM {from_where}`.
     pub async fn count(&self, from_where: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {from_where}");
         match self {

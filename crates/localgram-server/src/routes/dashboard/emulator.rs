@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::SignedCookieJar;
-use localgram_core::dashboard::{MAX_UPLOAD_BYTES, parse_duration};
+use localgram_core::dashboard::{DashboardError, MAX_UPLOAD_BYTES, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
@@ -623,6 +623,126 @@ pub fn validate_upload(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The fields of the upload form, as sent.
+#[derive(Default)]
+struct UploadForm {
+    csrf: Option<String>,
+    owner: String,
+    caption: String,
+    file: Option<Vec<u8>>,
+    /// The body went over the limit: the form was read up to there.
+    too_large: bool,
+}
+
+const UNREADABLE: ApiError = ApiError::Forbidden("The form could not be read.");
+
+/// Reads the multipart upload form up to its end, or up to the size limit.
+async fn read_upload_form(multipart: &mut Multipart) -> Result<UploadForm> {
+    let mut form = UploadForm::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                form.too_large = true;
+                break;
+            }
+            Err(_) => return Err(UNREADABLE),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => match field.bytes().await {
+                Ok(b) => form.file = Some(b.to_vec()),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    form.too_large = true;
+                    break;
+                }
+                Err(_) => return Err(UNREADABLE),
+            },
+            "csrf" | "owner" | "caption" => {
+                let text = field.text().await.map_err(|_| UNREADABLE)?;
+                match name.as_str() {
+                    "csrf" => form.csrf = Some(text),
+                    "owner" => form.owner = text,
+                    _ => form.caption = text,
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// Checks the form's single-use CSRF token against the browser's session.
+async fn check_upload_csrf(
+    state: &AppState,
+    session: &Session,
+    csrf: Option<String>,
+) -> Result<()> {
+    let csrf = csrf.ok_or(ApiError::Forbidden(
+        "The form is missing its security token. Reload the page and try again.",
+    ))?;
+    if !state
+        .platform
+        .consume_csrf(&csrf, &session.browser_id)
+        .await
+        .map_err(internal)?
+    {
+        return Err(ApiError::Forbidden(
+            "The form's security token is invalid or was already used. Reload the page and try again.",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates the upload (a known account, a non-empty file of a known type) and stores it.
+async fn store_upload(
+    state: &AppState,
+    owner: &str,
+    caption: &str,
+    bytes: Vec<u8>,
+) -> std::result::Result<(), DashboardError> {
+    let user = state
+        .platform
+        .find_ig_user_by_username(owner.trim())
+        .await
+        .map_err(DashboardError::Store)?
+        .ok_or(DashboardError::NoSuchInstagramUser)?;
+    if bytes.is_empty() {
+        return Err(DashboardError::EmptyFile);
+    }
+    let ct = validate_upload(&bytes).ok_or(DashboardError::BadFileType)?;
+    state
+        .platform
+        .add_uploaded_media(&user.id, ct, bytes, caption)
+        .await
+        .map(drop)
+}
+
+/// The Emulator page again, refusing the upload with `status` and `message`, what was typed kept.
+async fn upload_refused(
+    state: &AppState,
+    l: Lang,
+    session: &Session,
+    status: StatusCode,
+    message: &str,
+    form: &UploadForm,
+) -> Result<Response> {
+    emulator_page(
+        state,
+        l,
+        session,
+        status,
+        None,
+        Some(message),
+        "",
+        &form.owner,
+        &form.caption,
+        &CallsQuery::default(),
+    )
+    .await
+}
+
 async fn post_upload(
     PageLang(l): PageLang,
     State(state): State<AppState>,
@@ -638,106 +758,33 @@ async fn post_upload(
     let session = session::load(&jar).ok_or(ApiError::Forbidden(
         "Your session has expired. Reload the page and try again.",
     ))?;
-    let (mut csrf, mut owner, mut caption, mut file) = (None, String::new(), String::new(), None);
-    let mut too_large = false;
-    loop {
-        let next = multipart.next_field().await;
-        let field = match next {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                too_large = true;
-                break;
-            }
-            Err(_) => return Err(ApiError::Forbidden("The form could not be read.")),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        match name.as_str() {
-            "file" => match field.bytes().await {
-                Ok(b) => file = Some(b.to_vec()),
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    too_large = true;
-                    break;
-                }
-                Err(_) => return Err(ApiError::Forbidden("The form could not be read.")),
-            },
-            "csrf" | "owner" | "caption" => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|_| ApiError::Forbidden("The form could not be read."))?;
-                match name.as_str() {
-                    "csrf" => csrf = Some(text),
-                    "owner" => owner = text,
-                    _ => caption = text,
-                }
-            }
-            _ => {}
-        }
-    }
-    if too_large {
+    let mut form = read_upload_form(&mut multipart).await?;
+    if form.too_large {
         // The CSRF token may be unread; the file is refused either way and nothing is stored.
-        return emulator_page(
+        let message = l.t("err.file_too_large");
+        return upload_refused(
             &state,
             l,
             &session,
             StatusCode::PAYLOAD_TOO_LARGE,
-            None,
-            Some(l.t("err.file_too_large")),
-            "",
-            &owner,
-            &caption,
-            &CallsQuery::default(),
+            message,
+            &form,
         )
         .await;
     }
-    let csrf = csrf.ok_or(ApiError::Forbidden(
-        "The form is missing its security token. Reload the page and try again.",
-    ))?;
-    if !state
-        .platform
-        .consume_csrf(&csrf, &session.browser_id)
-        .await
-        .map_err(internal)?
-    {
-        return Err(ApiError::Forbidden(
-            "The form's security token is invalid or was already used. Reload the page and try again.",
-        ));
-    }
-    let bytes = file.unwrap_or_default();
-    let result = async {
-        let user = state
-            .platform
-            .find_ig_user_by_username(owner.trim())
-            .await
-            .map_err(localgram_core::dashboard::DashboardError::Store)?
-            .ok_or(localgram_core::dashboard::DashboardError::NoSuchInstagramUser)?;
-        if bytes.is_empty() {
-            return Err(localgram_core::dashboard::DashboardError::EmptyFile);
-        }
-        let ct = validate_upload(&bytes)
-            .ok_or(localgram_core::dashboard::DashboardError::BadFileType)?;
-        state
-            .platform
-            .add_uploaded_media(&user.id, ct, bytes, &caption)
-            .await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(see_other("/emulator?done=uploaded#upload")),
+    check_upload_csrf(&state, &session, form.csrf.take()).await?;
+    let bytes = form.file.take().unwrap_or_default();
+    match store_upload(&state, &form.owner, &form.caption, bytes).await {
+        Ok(()) => Ok(see_other("/emulator?done=uploaded#upload")),
         Err(e) => {
             let key = refusal(e)?;
-            emulator_page(
+            upload_refused(
                 &state,
                 l,
                 &session,
                 StatusCode::BAD_REQUEST,
-                None,
-                Some(l.t(key)),
-                "",
-                &owner,
-                &caption,
-                &CallsQuery::default(),
+                l.t(key),
+                &form,
             )
             .await
         }
