@@ -38,13 +38,15 @@ struct Entry<V> {
 /// A map whose entries expire after [`TTL`] or when the store's generation moves.
 #[derive(Debug)]
 pub struct TtlCache<K, V> {
-    entries: Mutex<HashMap<K, Entry<V>>>,
+    /// foldhash (seeded per process) rather than SipHash: every Graph call looks up several
+    /// entries, and SipHash was a measurable share of a call answered from memory.
+    entries: Mutex<HashMap<K, Entry<V>, foldhash::fast::RandomState>>,
 }
 
 impl<K, V> Default for TtlCache<K, V> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::default()),
         }
     }
 }

@@ -44,6 +44,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -636,11 +637,17 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::graph::instagram_router())
         .nest("/www.facebook.com", routes::facebook::router())
         .merge(routes::graph::facebook_router())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            faults::layer,
-        ))
-        .layer(RequestBodyLimitLayer::new(http::params::FORM_BODY_LIMIT));
+        // One `layer` call per group: each call wraps every route in one more boxed service,
+        // which axum clones on every request.
+        .layer(
+            ServiceBuilder::new()
+                .layer(RequestBodyLimitLayer::new(http::params::FORM_BODY_LIMIT))
+                .map_request(|req: axum::http::Request<_>| req.map(axum::body::Body::new))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    faults::layer,
+                )),
+        );
     Router::new()
         .merge(public)
         .merge(routes::control::router(state.clone()))
@@ -651,14 +658,17 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::media_files::router())
         .merge(routes::dashboard::router(state.clone()))
         .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            http::logging::log_requests,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(30),
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    http::logging::log_requests,
+                )),
+        )
         .with_state(state)
 }
 

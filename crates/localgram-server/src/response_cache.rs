@@ -36,7 +36,7 @@ struct Inner {
     /// The generation every entry was rendered under.
     generation: u64,
     bytes: usize,
-    entries: HashMap<String, Bytes>,
+    entries: HashMap<String, Bytes, foldhash::fast::RandomState>,
 }
 
 /// The key of an answer: the token's row id, the request's origin when it is not the public

@@ -26,8 +26,8 @@ pub(crate) struct Counters {
 
 #[derive(Debug, Default)]
 struct State {
-    windows: HashMap<String, BTreeMap<i64, i64>>,
-    dirty: HashSet<String>,
+    windows: HashMap<String, BTreeMap<i64, i64>, foldhash::fast::RandomState>,
+    dirty: HashSet<String, foldhash::fast::RandomState>,
 }
 
 impl Counters {

@@ -19,8 +19,68 @@ use tracing_subscriber::registry::LookupSpan;
 /// The target of the access-log events.
 const ACCESS_TARGET: &str = "localgram::access";
 
+/// Wall-clock timestamps exactly as tracing-subscriber's `SystemTime` writes them (RFC 3339 in
+/// UTC with microseconds: `2026-11-23T17:08:14.409473Z`), with the date and time of day
+/// formatted once per second on each thread instead of through `fmt` on every line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogTime;
+
+impl FormatTime for LogTime {
+    fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
+        #[allow(clippy::disallowed_methods)] // a log line's wall-clock time, not the emulated clock
+        let now = std::time::SystemTime::now();
+        write_stamp(w, now)
+    }
+}
+
+/// Writes `at` as [`LogTime`] does.
+fn write_stamp(w: &mut impl fmt::Write, at: std::time::SystemTime) -> fmt::Result {
+    thread_local! {
+        /// The whole second last formatted on this thread, and its `YYYY-MM-DDTHH:MM:SS.`.
+        static SECOND: std::cell::RefCell<(u64, String)> = const {
+            std::cell::RefCell::new((u64::MAX, String::new()))
+        };
+    }
+    let Ok(since) = at.duration_since(std::time::UNIX_EPOCH) else {
+        return Err(fmt::Error);
+    };
+    let (secs, micros) = (since.as_secs(), since.subsec_micros());
+    SECOND.with_borrow_mut(|(second, prefix)| {
+        if *second != secs {
+            let t = i64::try_from(secs)
+                .ok()
+                .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+                .ok_or(fmt::Error)?;
+            prefix.clear();
+            fmt::Write::write_fmt(
+                prefix,
+                format_args!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                ),
+            )?;
+            *second = secs;
+        }
+        w.write_str(prefix)
+    })?;
+    let mut digits = [b'0'; 7];
+    let mut n = micros;
+    for d in digits[..6].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    digits[6] = b'Z';
+    // Seven ASCII bytes.
+    w.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
+}
+
 /// The `pretty` format (see the module documentation).
-pub struct PrettyFormat<T = SystemTime> {
+pub struct PrettyFormat<T = LogTime> {
     compact: Format<Compact, T>,
     timer: T,
 }
@@ -28,7 +88,7 @@ pub struct PrettyFormat<T = SystemTime> {
 impl PrettyFormat {
     /// The format with wall-clock timestamps.
     pub fn new() -> Self {
-        Self::with_timer(SystemTime)
+        Self::with_timer(LogTime)
     }
 }
 
@@ -228,6 +288,41 @@ mod tests {
              latency_ms=2.102674 app=\"990602627938098\" graph_code=190"
         );
         assert_eq!(pretty.lines().count(), 7);
+    }
+
+    #[test]
+    fn log_time_writes_what_the_system_time_format_writes() {
+        let at = |secs: u64, micros: u32| {
+            std::time::UNIX_EPOCH + std::time::Duration::new(secs, micros * 1000 + 999)
+        };
+        let stamp = |t| {
+            let mut out = String::new();
+            write_stamp(&mut out, t).unwrap();
+            out
+        };
+        assert_eq!(
+            stamp(at(1_795_453_694, 409_473)),
+            "2026-11-23T17:08:14.409473Z"
+        );
+        assert_eq!(stamp(at(1_795_453_694, 7)), "2026-11-23T17:08:14.000007Z");
+        assert_eq!(stamp(at(1_795_453_695, 0)), "2026-11-23T17:08:15.000000Z");
+        assert_eq!(stamp(at(0, 0)), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(stamp(at(951_782_400, 1)), "2000-02-29T00:00:00.000001Z");
+        // The same instant through tracing-subscriber's own timer: only the part up to the
+        // second can be compared, and only when both fall in the same second.
+        for _ in 0..3 {
+            let mut theirs = String::new();
+            SystemTime
+                .format_time(&mut Writer::new(&mut theirs))
+                .unwrap();
+            let mut ours = String::new();
+            LogTime.format_time(&mut Writer::new(&mut ours)).unwrap();
+            assert_eq!(ours.len(), theirs.len(), "{ours} / {theirs}");
+            if ours[..20] == theirs[..20] {
+                return;
+            }
+        }
+        panic!("three seconds changed in a row");
     }
 
     #[test]
