@@ -354,6 +354,6 @@ fn the_checks_see_what_they_look_for() {
         "crates/localgram-store/migrations/sqlite/0005_test_users.sql"
     ));
     assert!(!is_shipped_migration(
-        "crates/localgram-store/migrations/sqlite/0010_next.sql"
+        "crates/localgram-store/migrations/sqlite/0014_next.sql"
     ));
 }
