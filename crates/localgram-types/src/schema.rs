@@ -553,7 +553,7 @@ pub static IG_COMMENT: Node = Node {
             "timestamp",
             A::PROFESSIONAL,
             Kind::Timestamp,
-            "When it was written.",
+            "When it was written, `2026-05-01T18:10:00+0000`.",
         )
         .nesting(Nesting::Ignored),
         field(
