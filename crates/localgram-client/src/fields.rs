@@ -142,6 +142,10 @@ pub enum MediaField {
     LikeCount,
     /// `comments_count`.
     CommentsCount,
+    /// `is_comment_enabled` (Instagram Login, Facebook Login).
+    IsCommentEnabled,
+    /// `owner` (`{id}` of the owning account; Instagram Login, Facebook Login).
+    Owner,
     /// `children` (ids of an album's items).
     Children,
     /// `children{…}`: an album's items with the given fields (silently omitted on non-albums).
@@ -176,6 +180,8 @@ impl MediaField {
             MediaField::Shortcode => "shortcode",
             MediaField::LikeCount => "like_count",
             MediaField::CommentsCount => "comments_count",
+            MediaField::IsCommentEnabled => "is_comment_enabled",
+            MediaField::Owner => "owner",
             MediaField::Children | MediaField::ChildrenWith(_) => "children",
         }
     }
@@ -222,6 +228,14 @@ pub enum PageField {
     Username,
     /// `location`.
     Location,
+    /// `picture` (`{data: {url, is_silhouette}}`).
+    Picture,
+    /// `cover` (`{id, source, offset_x, offset_y}`).
+    Cover,
+    /// `is_place`.
+    IsPlace,
+    /// `is_promotable`.
+    IsPromotable,
     /// `access_token`: the Page token (for users with a task on the Page).
     AccessToken,
     /// `tasks`: the user's tasks on the Page (on `/me/accounts`).
@@ -249,6 +263,10 @@ impl PageField {
             PageField::Link => "link",
             PageField::Username => "username",
             PageField::Location => "location",
+            PageField::Picture => "picture",
+            PageField::Cover => "cover",
+            PageField::IsPlace => "is_place",
+            PageField::IsPromotable => "is_promotable",
             PageField::AccessToken => "access_token",
             PageField::Tasks => "tasks",
             PageField::InstagramBusinessAccount | PageField::InstagramBusinessAccountWith(_) => {
@@ -280,6 +298,195 @@ mod tests {
         assert_eq!(
             render(MediaField::DEFAULT),
             "caption,media_type,media_url,permalink,timestamp,username,thumbnail_url"
+        );
+    }
+
+    use localgram_types::schema::{self, Api, Node};
+
+    /// Every variant, with a match that stops compiling when one is added and not listed.
+    fn every_user_field() -> Vec<UserField> {
+        use UserField::*;
+        let all = vec![
+            Id,
+            UserId,
+            Username,
+            Name,
+            AccountType,
+            MediaCount,
+            FollowersCount,
+            FollowsCount,
+            ProfilePictureUrl,
+            Biography,
+            Website,
+        ];
+        for f in &all {
+            match f {
+                Id | UserId | Username | Name | AccountType | MediaCount | FollowersCount
+                | FollowsCount | ProfilePictureUrl | Biography | Website => {}
+            }
+        }
+        all
+    }
+
+    fn every_media_field() -> Vec<MediaField> {
+        use MediaField::*;
+        let all = vec![
+            Id,
+            Caption,
+            MediaType,
+            MediaUrl,
+            Permalink,
+            ThumbnailUrl,
+            Timestamp,
+            Username,
+            IsSharedToFeed,
+            MediaProductType,
+            Shortcode,
+            LikeCount,
+            CommentsCount,
+            IsCommentEnabled,
+            Owner,
+            Children,
+            ChildrenWith(vec![Id]),
+        ];
+        for f in &all {
+            match f {
+                Id | Caption | MediaType | MediaUrl | Permalink | ThumbnailUrl | Timestamp
+                | Username | IsSharedToFeed | MediaProductType | Shortcode | LikeCount
+                | CommentsCount | IsCommentEnabled | Owner | Children | ChildrenWith(_) => {}
+            }
+        }
+        all
+    }
+
+    fn every_page_field() -> Vec<PageField> {
+        use PageField::*;
+        let all = vec![
+            Id,
+            Name,
+            About,
+            Category,
+            CategoryList,
+            Description,
+            Phone,
+            Website,
+            Emails,
+            FanCount,
+            FollowersCount,
+            Link,
+            Username,
+            Location,
+            Picture,
+            Cover,
+            IsPlace,
+            IsPromotable,
+            AccessToken,
+            Tasks,
+            InstagramBusinessAccount,
+            InstagramBusinessAccountWith(vec!["id".into()]),
+        ];
+        for f in &all {
+            match f {
+                Id
+                | Name
+                | About
+                | Category
+                | CategoryList
+                | Description
+                | Phone
+                | Website
+                | Emails
+                | FanCount
+                | FollowersCount
+                | Link
+                | Username
+                | Location
+                | Picture
+                | Cover
+                | IsPlace
+                | IsPromotable
+                | AccessToken
+                | Tasks
+                | InstagramBusinessAccount
+                | InstagramBusinessAccountWith(_) => {}
+            }
+        }
+        all
+    }
+
+    /// Fields Meta's Page has that Localgram does not emulate: the SDK asks for them and reads
+    /// them when a server has them, a Localgram table does not list them.
+    const PAGE_FIELDS_NOT_EMULATED: &[&str] =
+        &["emails", "fan_count", "followers_count", "username"];
+
+    /// Table fields without a variant: edges, read through their own requests.
+    const EDGES_READ_ON_THEIR_OWN: &[&str] = &["media"];
+
+    /// Checks both ways: every variant names a field of `node` on one of `apis`, and every
+    /// such field has a variant (or is an exception).
+    fn agree(
+        names: &[String],
+        node: &Node,
+        apis: &[Api],
+        not_in_table: &[&str],
+        no_variant: &[&str],
+    ) {
+        for name in names {
+            let in_table = node
+                .field(name)
+                .is_some_and(|f| apis.iter().any(|a| f.served_on(*a)));
+            assert!(
+                in_table || not_in_table.contains(&name.as_str()),
+                "{}: the variant `{name}` is not a field of the table",
+                node.title
+            );
+            assert!(
+                !(in_table && not_in_table.contains(&name.as_str())),
+                "{}: `{name}` is in the table now; take it off the exception list",
+                node.title
+            );
+        }
+        for f in node.fields {
+            if apis.iter().any(|a| f.served_on(*a)) && !no_variant.contains(&f.name) {
+                assert!(
+                    names.iter().any(|n| n == f.name),
+                    "{}: the field `{}` has no variant",
+                    node.title,
+                    f.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_field_enums_agree_with_the_node_tables() {
+        let instagram_host = [Api::BasicDisplay, Api::InstagramLogin];
+        let names: Vec<String> = every_user_field()
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect();
+        agree(
+            &names,
+            &schema::IG_USER,
+            &instagram_host,
+            &[],
+            EDGES_READ_ON_THEIR_OWN,
+        );
+        let names: Vec<String> = every_media_field()
+            .iter()
+            .map(|f| f.name().to_owned())
+            .collect();
+        agree(&names, &schema::IG_MEDIA, Api::ALL, &[], &[]);
+        let names: Vec<String> = every_page_field()
+            .iter()
+            .map(|f| f.name().to_owned())
+            .collect();
+        agree(
+            &names,
+            &schema::PAGE,
+            &[Api::FacebookLogin],
+            PAGE_FIELDS_NOT_EMULATED,
+            &[],
         );
     }
 

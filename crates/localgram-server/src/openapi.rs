@@ -16,49 +16,7 @@ use localgram_types::{
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-/// The Instagram user node (fields present when selected).
-#[derive(Serialize, ToSchema)]
-pub struct UserNode {
-    id: String,
-    user_id: Option<String>,
-    username: Option<String>,
-    name: Option<String>,
-    /// `PERSONAL` | `BUSINESS` | `MEDIA_CREATOR` (Basic Display); `Business` | `Media_Creator`.
-    account_type: Option<String>,
-    media_count: Option<i64>,
-    profile_picture_url: Option<String>,
-    followers_count: Option<i64>,
-    follows_count: Option<i64>,
-    biography: Option<String>,
-    website: Option<String>,
-    media: Option<MediaPage>,
-}
-
-/// A media node (fields present when selected and applicable).
-#[derive(Serialize, ToSchema)]
-pub struct MediaNode {
-    id: String,
-    /// Absent on album children and when the post has none.
-    caption: Option<String>,
-    /// `IMAGE` | `VIDEO` | `CAROUSEL_ALBUM`.
-    media_type: Option<String>,
-    /// Absent for copyright-flagged VIDEO.
-    media_url: Option<String>,
-    /// Absent for copyright-flagged media.
-    permalink: Option<String>,
-    /// VIDEO only.
-    thumbnail_url: Option<String>,
-    /// `2026-05-01T18:10:00+0000`.
-    timestamp: Option<String>,
-    username: Option<String>,
-    /// REELS only.
-    is_shared_to_feed: Option<bool>,
-    /// `FEED` | `REELS` | `STORY` | `AD`.
-    media_product_type: Option<String>,
-    shortcode: Option<String>,
-    /// CAROUSEL_ALBUM only.
-    children: Option<ChildrenData>,
-}
+pub use crate::openapi_shared::nodes::{FbUserNode, MediaNode, PageNode, UserNode};
 
 /// Inline album children.
 #[derive(Serialize, ToSchema)]
@@ -210,48 +168,6 @@ pub struct EdgeQuery {
     suppress_http_code: Option<String>,
     /// JSONP: the answer becomes `/**/ NAME(<body>);` (`text/javascript`, status 200).
     callback: Option<String>,
-}
-
-/// The Facebook user node.
-#[derive(Serialize, ToSchema)]
-pub struct FbUserNode {
-    id: String,
-    name: Option<String>,
-    email: Option<String>,
-    accounts: Option<AccountsPage>,
-}
-
-/// A category reference.
-#[derive(Serialize, ToSchema)]
-pub struct CategoryRef {
-    id: String,
-    name: String,
-}
-
-/// A Page node (fields present when selected and set).
-#[derive(Serialize, ToSchema)]
-pub struct PageNode {
-    id: String,
-    name: Option<String>,
-    about: Option<String>,
-    category: Option<String>,
-    category_list: Option<Vec<CategoryRef>>,
-    description: Option<String>,
-    phone: Option<String>,
-    website: Option<String>,
-    link: Option<String>,
-    /// `{city, state, country, zip, street, latitude, longitude, city_id}`.
-    location: Option<serde_json::Value>,
-    /// `{data: {url, is_silhouette}}`.
-    picture: Option<serde_json::Value>,
-    /// `{id, source, offset_x, offset_y}`.
-    cover: Option<serde_json::Value>,
-    /// `{id, username, …}` of the linked professional Instagram account.
-    instagram_business_account: Option<serde_json::Value>,
-    /// A Page token, for users with a task on the Page.
-    access_token: Option<String>,
-    /// On the accounts edge: the user's tasks.
-    tasks: Option<Vec<String>>,
 }
 
 /// A page of the accounts edge.
@@ -730,7 +646,6 @@ impl utoipa::Modify for CommonStatuses {
         ChildrenData,
         FbUserNode,
         PageNode,
-        CategoryRef,
         AccountsPage,
         CreatedId,
         Success,
@@ -770,6 +685,51 @@ mod tests {
         assert!(
             committed == generated,
             "docs/openapi.json is out of date: run `LOCALGRAM_UPDATE_OPENAPI=1 cargo test -p localgram-server openapi` and review the diff"
+        );
+    }
+
+    #[test]
+    fn every_table_field_is_a_property_of_its_node_component() {
+        let doc: serde_json::Value = serde_json::from_str(&super::json()).unwrap();
+        let components = &doc["components"]["schemas"];
+        for node in localgram_types::schema::NODES {
+            let name = crate::openapi_shared::nodes::component(node.id);
+            if node.id == localgram_types::schema::NodeId::PublishingLimit {
+                continue; // PublishingLimitItem is written by hand in openapi_publishing.rs
+            }
+            let props = components[name]["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{name} is not a component"));
+            for f in node.fields {
+                let p = props
+                    .get(f.name)
+                    .unwrap_or_else(|| panic!("{name}.{} missing", f.name));
+                assert!(
+                    p.to_string().contains(f.description),
+                    "{name}.{}: no description",
+                    f.name
+                );
+                if let localgram_types::schema::Kind::Enum(values) = f.kind {
+                    for v in values {
+                        assert!(
+                            p["enum"].as_array().unwrap().contains(&(*v).into()),
+                            "{name}.{}: {v}",
+                            f.name
+                        );
+                    }
+                }
+            }
+            assert_eq!(
+                props.len(),
+                node.fields.len(),
+                "{name}: a property outside the table"
+            );
+        }
+        let user = &components["UserNode"];
+        assert_eq!(user["required"], serde_json::json!(["id"]));
+        assert_eq!(
+            user["properties"]["media"]["oneOf"][1]["$ref"],
+            "#/components/schemas/MediaPage"
         );
     }
 

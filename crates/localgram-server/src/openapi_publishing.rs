@@ -4,6 +4,7 @@
 //! tokens), also under a version prefix.
 #![allow(dead_code)] // the functions below exist only to carry their `#[utoipa::path]`
 
+use crate::openapi_shared::nodes::{CommentNode, ContainerNode};
 use crate::openapi_shared::{CreatedId, Success};
 use localgram_types::GraphErrorBody;
 use serde::Serialize;
@@ -39,17 +40,6 @@ pub struct ContainerParams {
     cover_url: Option<String>,
     /// Videos: milliseconds.
     thumb_offset: Option<i64>,
-}
-
-/// `GET /{container_id}?fields=status_code,status`.
-#[derive(Serialize, ToSchema)]
-pub struct ContainerNode {
-    id: String,
-    /// `IN_PROGRESS` | `FINISHED` | `ERROR` | `EXPIRED` | `PUBLISHED`.
-    status_code: Option<String>,
-    /// `Finished: Media has been uploaded and it is ready to be published.`, or on ERROR
-    /// `Error: Media upload has failed with error code 2207026`.
-    status: Option<String>,
 }
 
 /// The quota configuration.
@@ -96,20 +86,6 @@ fn media_publish() {}
     description = "Posts published through the API in the rolling 24 hours (a carousel counts once) and the quota (50 by default, --publish-quota). Also on graph.facebook.com.",
     responses((status = 200, body = PublishingLimit), (status = 400, body = GraphErrorBody)))]
 fn content_publishing_limit() {}
-
-/// An IG Comment (fields present when selected).
-#[derive(Serialize, ToSchema)]
-pub struct CommentNode {
-    id: String,
-    text: Option<String>,
-    /// `2026-05-01T18:10:00+0000`.
-    timestamp: Option<String>,
-    hidden: Option<bool>,
-    like_count: Option<i64>,
-    username: Option<String>,
-    /// Replies only.
-    parent_id: Option<String>,
-}
 
 /// A page of comments.
 #[derive(Serialize, ToSchema)]

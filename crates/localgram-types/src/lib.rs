@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod schema;
+
 use serde::{Deserialize, Serialize};
 
 /// The Graph error envelope of graph.instagram.com and graph.facebook.com:

@@ -3,8 +3,9 @@
 //! `DELETE /{ig-comment-id}` and `POST /{ig-media-id}?comment_enabled=…`. The rules are
 //! `localgram_core::comments`.
 
-use super::call::{Caller, caller, graph_json, paging_url};
-use super::fields::requested;
+use super::call::{Caller, caller, graph_json, graph_json_bytes, paging_url};
+use super::fields::{check, professional_api, requested};
+use super::json_out::{Members, Object};
 use super::request::GraphRequest;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -14,12 +15,8 @@ use localgram_core::error::{GraphError, GraphHost};
 use localgram_core::fields::FieldSelection;
 use localgram_core::model::IgMedia;
 use localgram_core::timefmt::graph_timestamp;
-use serde_json::{Map, Value, json};
-
-/// The node type named in errors about comment fields.
-const COMMENT_TYPE: &str = "IGComment";
-/// The default fields of the comments and replies edges.
-const EDGE_DEFAULT: &str = "timestamp,text,id";
+use localgram_types::schema;
+use serde_json::json;
 
 fn param<'a>(gr: &'a GraphRequest, name: &str) -> Result<Option<&'a str>> {
     gr.params.get(name).map_err(|_| {
@@ -29,78 +26,75 @@ fn param<'a>(gr: &'a GraphRequest, name: &str) -> Result<Option<&'a str>> {
     })
 }
 
-fn check_fields(sel: &[FieldSelection]) -> Result<()> {
-    for f in sel {
-        let known = matches!(
-            f.name.as_str(),
-            "id" | "text"
-                | "timestamp"
-                | "hidden"
-                | "like_count"
-                | "from"
-                | "media"
-                | "parent_id"
-                | "replies"
-                | "username"
-        );
-        if !known {
-            return Err(GraphError::nonexisting_field(&f.name, COMMENT_TYPE).into());
-        }
-        if f.name == "replies"
-            && let Some(nested) = &f.nested
-        {
-            check_fields(nested)?;
-        }
-    }
-    Ok(())
+fn check_fields(sel: &[FieldSelection], host: GraphHost) -> Result<()> {
+    check(sel, &schema::IG_COMMENT, professional_api(host), false)
 }
 
-/// A comment as JSON, with the selected fields in the order asked (`id` last when not asked).
+/// A comment ([`schema::IG_COMMENT`]) as JSON bytes, the selected fields sorted by name, `id`
+/// always present.
 fn render<'a>(
     state: &'a AppState,
     c: &'a Comment,
     media: &'a IgMedia,
     sel: &'a [FieldSelection],
     depth: usize,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>>> + Send + 'a>> {
     Box::pin(async move {
-        let mut out = Map::new();
+        let mut out = Members::new();
         for f in sel {
-            let v = match f.name.as_str() {
-                "id" => json!(c.id),
-                "text" => json!(c.text),
-                "timestamp" => json!(graph_timestamp(c.timestamp)),
-                "hidden" => json!(c.hidden),
-                "like_count" => json!(0),
-                "username" => json!(c.from_username),
-                "from" => json!({"id": c.from_id, "username": c.from_username}),
-                "media" => {
-                    json!({"id": media.id, "media_product_type": media.media_product_type.as_str()})
+            let key = f.name.as_str();
+            match key {
+                "id" => out.str(key, &c.id),
+                "text" => out.str(key, &c.text),
+                "timestamp" => out.str(key, &graph_timestamp(c.timestamp)),
+                "hidden" => out.value(key, &c.hidden),
+                "like_count" => out.value(key, &0),
+                "username" => out.str(key, &c.from_username),
+                "from" => {
+                    let mut from = Object::begin(out.key(key));
+                    from.str("id", &c.from_id);
+                    from.str("username", &c.from_username);
+                    from.end();
                 }
-                "parent_id" => match &c.parent_id {
-                    Some(p) => json!(p),
-                    None => continue,
-                },
+                "media" => {
+                    let mut m = Object::begin(out.key(key));
+                    m.str("id", &media.id);
+                    m.str("media_product_type", media.media_product_type.as_str());
+                    m.end();
+                }
+                "parent_id" => {
+                    if let Some(p) = &c.parent_id {
+                        out.str(key, p);
+                    }
+                }
                 "replies" if c.parent_id.is_none() && depth == 0 => {
                     let nested = f.nested.clone().unwrap_or_else(|| {
-                        localgram_core::fields::parse(EDGE_DEFAULT).unwrap_or_default()
+                        localgram_core::fields::parse(&schema::IG_COMMENT.edge_default_fields())
+                            .unwrap_or_default()
                     });
-                    let mut data = Vec::new();
-                    for r in state.platform.replies_of(c).await? {
-                        data.push(render(state, &r, media, &nested, depth + 1).await?);
-                    }
+                    let replies = state.platform.replies_of(c).await?;
                     // As Graph does for an expanded edge with nothing in it: no key at all.
-                    if data.is_empty() {
+                    if replies.is_empty() {
                         continue;
                     }
-                    json!({ "data": data })
+                    let mut data = Vec::with_capacity(128 * replies.len() + 16);
+                    data.extend_from_slice(br#"{"data":["#);
+                    for (i, r) in replies.iter().enumerate() {
+                        if i > 0 {
+                            data.push(b',');
+                        }
+                        data.extend_from_slice(&render(state, r, media, &nested, depth + 1).await?);
+                    }
+                    data.extend_from_slice(b"]}");
+                    out.raw(key, data);
                 }
-                _ => continue,
-            };
-            out.insert(f.name.clone(), v);
+                _ => {}
+            }
         }
-        out.entry("id").or_insert_with(|| json!(c.id));
-        Ok(Value::Object(out))
+        if !out.contains("id") {
+            out.str("id", &c.id);
+        }
+        Ok(out.into_bytes())
     })
 }
 
@@ -112,9 +106,10 @@ async fn edge(
     media: &IgMedia,
     parent: Option<&Comment>,
     path: &str,
+    host: GraphHost,
 ) -> Result<Response> {
-    let sel = requested(gr, EDGE_DEFAULT)?;
-    check_fields(&sel)?;
+    let sel = requested(gr, &schema::IG_COMMENT.edge_default_fields())?;
+    check_fields(&sel, host)?;
     let page = state
         .platform
         .list_comments(
@@ -124,25 +119,37 @@ async fn edge(
             param(gr, "after")?,
         )
         .await?;
-    let mut data = Vec::with_capacity(page.items.len());
-    for c in &page.items {
-        data.push(render(state, c, media, &sel, 0).await?);
-    }
-    let mut body = json!({ "data": data });
-    if let (Some(before), Some(after)) = (&page.before, &page.after) {
-        let mut paging = json!({"cursors": {"before": before, "after": after}});
-        if page.has_next {
-            paging["next"] = json!(paging_url(
-                state,
-                gr,
-                path,
-                gr.params.pairs(),
-                ("after", after)
-            ));
+    let mut body = Vec::with_capacity(256 * page.items.len() + 512);
+    let mut out = Object::begin(&mut body);
+    {
+        let data = out.key("data");
+        data.push(b'[');
+        for (i, c) in page.items.iter().enumerate() {
+            if i > 0 {
+                data.push(b',');
+            }
+            data.extend_from_slice(&render(state, c, media, &sel, 0).await?);
         }
-        body["paging"] = paging;
+        data.push(b']');
     }
-    Ok(caller.finish(graph_json(gr, &body)))
+    if let (Some(before), Some(after)) = (&page.before, &page.after) {
+        let mut paging = Object::begin(out.key("paging"));
+        {
+            let mut cursors = Object::begin(paging.key("cursors"));
+            cursors.str("after", after);
+            cursors.str("before", before);
+            cursors.end();
+        }
+        if page.has_next {
+            paging.str(
+                "next",
+                &paging_url(state, gr, path, gr.params.pairs(), ("after", after)),
+            );
+        }
+        paging.end();
+    }
+    out.end();
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }
 
 /// `GET /{ig-media-id}/comments`.
@@ -158,7 +165,7 @@ pub async fn list(
         .comment_media(&caller.token, id, host, "GET")
         .await?;
     let path = format!("/{}/{id}/comments", gr.version);
-    edge(state, gr, caller, &media, None, &path).await
+    edge(state, gr, caller, &media, None, &path, host).await
 }
 
 /// `GET /{ig-comment-id}/replies`.
@@ -174,7 +181,7 @@ pub async fn replies(
         .comment_for(&caller.token, id, host, "GET")
         .await?;
     let path = format!("/{}/{id}/replies", gr.version);
-    edge(state, gr, caller, &media, Some(&comment), &path).await
+    edge(state, gr, caller, &media, Some(&comment), &path, host).await
 }
 
 /// `POST /{ig-media-id}/comments`: `{"id": "<comment-id>"}`.
@@ -273,8 +280,8 @@ pub async fn comment_node(
     else {
         return Ok(None);
     };
-    let sel = requested(gr, "id")?;
-    check_fields(&sel)?;
+    let sel = requested(gr, &schema::IG_COMMENT.default_fields())?;
+    check_fields(&sel, host)?;
     let body = render(state, &comment, &media, &sel, 0).await?;
-    Ok(Some(graph_json(gr, &body)))
+    Ok(Some(graph_json_bytes(gr, body)))
 }

@@ -3,7 +3,7 @@
 //! node renderers (user, media) that honour it.
 
 use super::call::paging_url;
-use super::json_out::Object;
+use super::json_out::{Members, Object};
 use super::request::GraphRequest;
 use crate::error::{ApiError, Result};
 use crate::media::urls;
@@ -16,102 +16,25 @@ use localgram_core::model::{MediaProductType, MediaType};
 use localgram_core::profile::Profile;
 use localgram_core::scope::Family;
 use localgram_core::timefmt::push_graph_timestamp;
-use serde_json::{Map, Value, json};
 
-/// The API a node is read through: it decides which fields a node has (a field another API
-/// serves is a "nonexisting field" here, as on Meta) and the node's type name in errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    /// Instagram Basic Display, on graph.instagram.com.
-    BasicDisplay,
-    /// Instagram API with Instagram Login, on graph.instagram.com.
-    InstagramLogin,
-    /// Instagram API with Facebook Login, on graph.facebook.com.
-    FacebookLogin,
-}
+pub use localgram_types::schema::Api;
+use localgram_types::schema::{self, Kind, Nesting, Node};
 
-impl Api {
-    /// The API of an Instagram token (graph.instagram.com), from its scopes.
-    pub fn of_instagram_token(token: &TokenRecord) -> Self {
-        match localgram_core::scope::family_of(&token.scopes) {
-            Some(Family::InstagramLogin) => Self::InstagramLogin,
-            _ => Self::BasicDisplay,
-        }
-    }
-
-    fn bit(self) -> u8 {
-        match self {
-            Self::BasicDisplay => BD,
-            Self::InstagramLogin => IL,
-            Self::FacebookLogin => FL,
-        }
-    }
-
-    /// The user node's type name in errors.
-    pub fn user_type(self) -> &'static str {
-        match self {
-            Self::FacebookLogin => "IGUser",
-            _ => "User",
-        }
-    }
-
-    /// The media node's type name in errors.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::FacebookLogin => "IGMedia",
-            _ => "Media",
-        }
+/// The API of an Instagram token (graph.instagram.com), from its scopes.
+pub fn instagram_api(token: &TokenRecord) -> Api {
+    match localgram_core::scope::family_of(&token.scopes) {
+        Some(Family::InstagramLogin) => Api::InstagramLogin,
+        _ => Api::BasicDisplay,
     }
 }
 
-const BD: u8 = 1;
-const IL: u8 = 2;
-const FL: u8 = 4;
-const ALL: u8 = BD | IL | FL;
-const INSTAGRAM_HOST: u8 = BD | IL;
-const PROFESSIONAL: u8 = IL | FL;
-
-/// The Instagram user node, on both Graph hosts: each field with the APIs that serve it.
-pub const USER_SCHEMA: &[(&str, u8)] = &[
-    ("id", ALL),
-    ("ig_id", FL),
-    ("user_id", INSTAGRAM_HOST),
-    ("username", ALL),
-    ("name", ALL),
-    ("account_type", INSTAGRAM_HOST),
-    ("media_count", ALL),
-    ("profile_picture_url", ALL),
-    ("followers_count", ALL),
-    ("follows_count", ALL),
-    ("biography", ALL),
-    ("website", ALL),
-    ("media", ALL),
-];
-
-/// The Instagram media node, on both Graph hosts: each field with the APIs that serve it.
-pub const MEDIA_SCHEMA: &[(&str, u8)] = &[
-    ("id", ALL),
-    ("caption", ALL),
-    ("media_type", ALL),
-    ("media_url", ALL),
-    ("permalink", ALL),
-    ("thumbnail_url", ALL),
-    ("timestamp", ALL),
-    ("username", ALL),
-    ("is_shared_to_feed", ALL),
-    ("media_product_type", ALL),
-    ("shortcode", ALL),
-    ("like_count", PROFESSIONAL),
-    ("comments_count", PROFESSIONAL),
-    ("is_comment_enabled", PROFESSIONAL),
-    ("owner", PROFESSIONAL),
-    ("children", ALL),
-];
-
-fn has(schema: &[(&str, u8)], api: Api, name: &str) -> bool {
-    schema
-        .iter()
-        .any(|(n, apis)| *n == name && apis & api.bit() != 0)
+/// The API of a professional account's token on `host` (comments, publishing): Instagram Login
+/// on graph.instagram.com, Facebook Login on graph.facebook.com.
+pub fn professional_api(host: localgram_core::error::GraphHost) -> Api {
+    match host {
+        localgram_core::error::GraphHost::Facebook => Api::FacebookLogin,
+        _ => Api::InstagramLogin,
+    }
 }
 
 /// The `fields` of a request, or `default` when absent.
@@ -123,75 +46,82 @@ pub fn requested(gr: &GraphRequest, default: &str) -> Result<Vec<FieldSelection>
     fields::parse(raw).map_err(|e| ApiError::Graph(GraphError::fields_syntax(e.graph_message(raw))))
 }
 
-/// Checks every selection (recursively) against the node types; the first unknown field is a
-/// code 100 error naming it and its node type.
-pub fn check_user(sel: &[FieldSelection], api: Api) -> Result<()> {
+/// Checks every selection (recursively) against the node's table (`localgram_types::schema`)
+/// as `api` serves it, before anything is read: the first field the node does not have, or a
+/// nested selection the field does not take, is a code 100 error naming the field and the node
+/// type. `on_edge`: the node is an item of an edge (edge-only fields exist).
+pub fn check(sel: &[FieldSelection], node: &Node, api: Api, on_edge: bool) -> Result<()> {
+    let nonexisting = |name: &str| -> ApiError {
+        GraphError::nonexisting_field(name, node.type_name(api)).into()
+    };
     for f in sel {
-        if !has(USER_SCHEMA, api, &f.name) {
-            return Err(GraphError::nonexisting_field(&f.name, api.user_type()).into());
-        }
-        if let Some(nested) = &f.nested {
-            if f.name != "media" {
-                return Err(GraphError::nonexisting_field(&f.name, api.user_type()).into());
-            }
-            check_media(nested, api)?;
-        }
-    }
-    Ok(())
-}
-
-/// Checks media selections (`children{…}` nests media, `owner{…}` nests the owner's `id`).
-pub fn check_media(sel: &[FieldSelection], api: Api) -> Result<()> {
-    for f in sel {
-        if !has(MEDIA_SCHEMA, api, &f.name) {
-            return Err(GraphError::nonexisting_field(&f.name, api.media_type()).into());
-        }
-        if let Some(nested) = &f.nested {
-            match f.name.as_str() {
-                "children" => check_media(nested, api)?,
-                "owner" => {
-                    if let Some(n) = nested.iter().find(|n| n.name != "id" || n.nested.is_some()) {
-                        return Err(GraphError::nonexisting_field(&n.name, api.user_type()).into());
-                    }
+        let Some(field) = node.served(&f.name, api, on_edge) else {
+            return Err(nonexisting(&f.name));
+        };
+        let Some(nested) = &f.nested else { continue };
+        match (field.nesting, field.kind) {
+            (Nesting::Ignored, _) => {}
+            (Nesting::Checked, Kind::Node(n)) => check(nested, n.node(), api, false)?,
+            (Nesting::Checked, Kind::Edge { node: n, .. }) => check(nested, n.node(), api, true)?,
+            (Nesting::Only(names), Kind::Node(n) | Kind::Edge { node: n, .. }) => {
+                if let Some(bad) = nested
+                    .iter()
+                    .find(|x| !names.contains(&x.name.as_str()) || x.nested.is_some())
+                {
+                    return Err(
+                        GraphError::nonexisting_field(&bad.name, n.node().type_name(api)).into(),
+                    );
                 }
-                _ => return Err(GraphError::nonexisting_field(&f.name, api.media_type()).into()),
             }
+            _ => return Err(nonexisting(&f.name)),
         }
     }
     Ok(())
 }
 
-/// Renders the user node.
+/// Checks a user node's selection ([`schema::IG_USER`]).
+pub fn check_user(sel: &[FieldSelection], api: Api) -> Result<()> {
+    check(sel, &schema::IG_USER, api, false)
+}
+
+/// Checks media selections ([`schema::IG_MEDIA`]: `children{…}` nests media, `owner{…}` the
+/// owner's `id`).
+pub fn check_media(sel: &[FieldSelection], api: Api) -> Result<()> {
+    check(sel, &schema::IG_MEDIA, api, true)
+}
+
+/// Renders the user node ([`schema::IG_USER`]) as JSON bytes, keys sorted by name, `id` always
+/// present; the `media` edge is written in place.
 pub async fn render_user(
     state: &AppState,
     gr: &GraphRequest,
     token: &TokenRecord,
     profile: &Profile,
     sel: &[FieldSelection],
-) -> Result<Value> {
+) -> Result<Vec<u8>> {
     let u = &profile.user;
-    let mut out = Map::new();
+    let mut out = Members::new();
     for f in sel {
-        let v = match f.name.as_str() {
-            "id" => json!(u.id),
-            "ig_id" | "user_id" => json!(u.id),
-            "username" => json!(u.username),
-            "name" if !u.name.is_empty() => json!(u.name),
-            "account_type" => json!(profile.account_type()),
+        let key = f.name.as_str();
+        match key {
+            "id" | "ig_id" | "user_id" => out.str(key, &u.id),
+            "username" => out.str(key, &u.username),
+            "name" if !u.name.is_empty() => out.str(key, &u.name),
+            "account_type" => out.str(key, &profile.account_type()),
             "media_count" => {
                 if !localgram_core::media::can_read_media(token) {
                     return Err(GraphError::permission_denied().into());
                 }
-                json!(profile.media_count)
+                out.value(key, &profile.media_count);
             }
-            "profile_picture_url" => json!(urls::profile_picture_url(
-                &crate::http::origin::public_url(&state.public_url),
-                u
-            )),
-            "followers_count" => json!(u.followers_count),
-            "follows_count" => json!(u.follows_count),
-            "biography" if !u.biography.is_empty() => json!(u.biography),
-            "website" if !u.website.is_empty() => json!(u.website),
+            "profile_picture_url" => out.str(
+                key,
+                &urls::profile_picture_url(&crate::http::origin::public_url(&state.public_url), u),
+            ),
+            "followers_count" => out.value(key, &u.followers_count),
+            "follows_count" => out.value(key, &u.follows_count),
+            "biography" if !u.biography.is_empty() => out.str(key, &u.biography),
+            "website" if !u.website.is_empty() => out.str(key, &u.website),
             "media" => {
                 let nested = f
                     .nested
@@ -208,18 +138,18 @@ pub async fn render_user(
                     .await?;
                 let next_base = nested_edge_params(gr, &nested, limit);
                 let path = format!("/{}/{}/media", gr.version, u.id);
-                let bytes = render_page(state, gr, &page, &nested, &path, &next_base).await?;
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    tracing::error!(error = %e, "a rendered media page does not parse");
-                    ApiError::Graph(GraphError::internal())
-                })?
+                out.raw(
+                    key,
+                    render_page(state, gr, &page, &nested, &path, &next_base).await?,
+                );
             }
-            _ => continue,
-        };
-        out.insert(f.name.clone(), v);
+            _ => {}
+        }
     }
-    out.entry("id").or_insert_with(|| json!(u.id));
-    Ok(Value::Object(out))
+    if !out.contains("id") {
+        out.str("id", &u.id);
+    }
+    Ok(out.into_bytes())
 }
 
 /// The query of a nested edge's `next` link: the token (if it travelled in the query), the
@@ -469,4 +399,126 @@ pub fn render_media<'a>(
         out.end();
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use localgram_core::publishing::ContainerStatus;
+
+    fn message(sel: &str, node: &Node, api: Api, on_edge: bool) -> Option<String> {
+        let sel = fields::parse(sel).unwrap();
+        match check(&sel, node, api, on_edge) {
+            Ok(()) => None,
+            Err(ApiError::Graph(e)) => Some(e.message),
+            Err(_) => Some("another error".into()),
+        }
+    }
+
+    #[test]
+    fn the_closed_sets_of_the_tables_are_the_core_enums() {
+        let media: Vec<&str> = MediaType::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(media, schema::MEDIA_TYPES);
+        let product: Vec<&str> = MediaProductType::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(product, schema::MEDIA_PRODUCT_TYPES);
+        let statuses: Vec<&str> = [
+            ContainerStatus::InProgress,
+            ContainerStatus::Finished,
+            ContainerStatus::Error,
+            ContainerStatus::Expired,
+            ContainerStatus::Published,
+        ]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+        assert_eq!(statuses, schema::CONTAINER_STATUSES);
+    }
+
+    #[test]
+    fn the_check_names_the_field_and_the_node_type_of_the_api() {
+        let nonexisting = |field: &str, ty: &str| {
+            Some(format!(
+                "(#100) Tried accessing nonexisting field ({field}) on node type ({ty})"
+            ))
+        };
+        let media = &schema::IG_MEDIA;
+        assert_eq!(
+            message("id,like_count", media, Api::FacebookLogin, false),
+            None
+        );
+        assert_eq!(
+            message("id,like_count", media, Api::BasicDisplay, false),
+            nonexisting("like_count", "Media")
+        );
+        assert_eq!(
+            message("owner{id,username}", media, Api::FacebookLogin, false),
+            nonexisting("username", "IGUser")
+        );
+        assert_eq!(
+            message("owner{id{id}}", media, Api::InstagramLogin, false),
+            nonexisting("id", "User")
+        );
+        assert_eq!(
+            message("caption{id}", media, Api::InstagramLogin, false),
+            nonexisting("caption", "Media")
+        );
+        assert_eq!(
+            message("children{id,nope}", media, Api::BasicDisplay, false),
+            nonexisting("nope", "Media")
+        );
+        let user = &schema::IG_USER;
+        assert_eq!(
+            message("ig_id", user, Api::InstagramLogin, false),
+            nonexisting("ig_id", "User")
+        );
+        assert_eq!(
+            message("media{id,owner}", user, Api::BasicDisplay, false),
+            nonexisting("owner", "Media")
+        );
+        let page = &schema::PAGE;
+        assert_eq!(
+            message("tasks", page, Api::FacebookLogin, false),
+            nonexisting("tasks", "Page")
+        );
+        assert_eq!(
+            message("tasks,picture{x}", page, Api::FacebookLogin, true),
+            None
+        );
+        assert_eq!(
+            message(
+                "instagram_business_account{user_id}",
+                page,
+                Api::FacebookLogin,
+                false
+            ),
+            nonexisting("user_id", "IGUser")
+        );
+        assert_eq!(
+            message(
+                "accounts{id,tasks,bogus}",
+                &schema::FB_USER,
+                Api::FacebookLogin,
+                false
+            ),
+            nonexisting("bogus", "Page")
+        );
+        assert_eq!(
+            message(
+                "from{anything},replies{nope}",
+                &schema::IG_COMMENT,
+                Api::FacebookLogin,
+                false
+            ),
+            nonexisting("nope", "IGComment")
+        );
+        assert_eq!(
+            message(
+                "status{x},nope",
+                &schema::CONTAINER,
+                Api::InstagramLogin,
+                false
+            ),
+            nonexisting("nope", "ShadowIGMediaBuilder")
+        );
+    }
 }

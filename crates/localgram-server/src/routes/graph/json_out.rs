@@ -1,7 +1,9 @@
 //! A small JSON object writer for the Graph read path: media pages are written straight into
 //! the response bytes instead of being built as `serde_json::Value` trees and serialized
 //! afterwards (a 25-item page is ~150 small maps and strings otherwise). Strings are escaped
-//! by serde_json, so the output is the same JSON.
+//! by serde_json, so the output is the same JSON. [`Members`] collects the members of a node
+//! rendered in the order they were asked for and writes them sorted by name, as a
+//! `serde_json::Map` always listed them.
 
 use serde::Serialize;
 
@@ -56,9 +58,102 @@ impl<'a> Object<'a> {
     }
 }
 
+/// The members of an object rendered one at a time, in any order, and written with their keys
+/// sorted by name (a key rendered twice keeps its last value), each value already JSON bytes.
+#[derive(Default)]
+pub struct Members<'k> {
+    map: std::collections::BTreeMap<&'k str, Vec<u8>>,
+}
+
+impl<'k> Members<'k> {
+    /// No members yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The buffer of `key`'s value, emptied: write the value's JSON into it.
+    pub fn key(&mut self, key: &'k str) -> &mut Vec<u8> {
+        let value = self.map.entry(key).or_default();
+        value.clear();
+        value
+    }
+
+    /// `"key":"value"`.
+    pub fn str(&mut self, key: &'k str, value: &str) {
+        push_str(self.key(key), value);
+    }
+
+    /// `"key":<value as JSON>`.
+    pub fn value<T: Serialize + ?Sized>(&mut self, key: &'k str, value: &T) {
+        push_value(self.key(key), value);
+    }
+
+    /// `"key":<json>`, the value written already.
+    pub fn raw(&mut self, key: &'k str, json: Vec<u8>) {
+        self.map.insert(key, json);
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Writes the object into `buf`.
+    pub fn write(self, buf: &mut Vec<u8>) {
+        let mut out = Object::begin(buf);
+        for (key, value) in self.map {
+            out.key(key).extend_from_slice(&value);
+        }
+        out.end();
+    }
+
+    /// The object as JSON bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(64 + self.map.values().map(Vec::len).sum::<usize>());
+        self.write(&mut buf);
+        buf
+    }
+}
+
+/// Writes `[item, item, …]`, each item written by `write`.
+pub fn push_array<T>(buf: &mut Vec<u8>, items: &[T], mut write: impl FnMut(&T, &mut Vec<u8>)) {
+    buf.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        write(item, buf);
+    }
+    buf.push(b']');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_written_sorted_like_a_serde_json_map_with_the_last_value_kept() {
+        let mut m = Members::new();
+        m.str("username", "a");
+        m.value("media_count", &3);
+        m.raw("media", br#"{"data":[]}"#.to_vec());
+        m.str("id", "1");
+        m.value("media_count", &4);
+        assert!(m.contains("id") && !m.contains("name"));
+        let mut v = serde_json::Map::new();
+        v.insert("username".into(), serde_json::json!("a"));
+        v.insert("media_count".into(), serde_json::json!(4));
+        v.insert("media".into(), serde_json::json!({"data": []}));
+        v.insert("id".into(), serde_json::json!("1"));
+        let bytes = m.into_bytes();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            serde_json::Value::Object(v).to_string()
+        );
+        let mut buf = Vec::new();
+        push_array(&mut buf, &[1, 2], |n, b| push_value(b, n));
+        assert_eq!(buf, b"[1,2]");
+    }
 
     #[test]
     fn objects_are_valid_json_with_escaped_strings() {

@@ -5,7 +5,7 @@
 //! Instagram account's Business Use Case limit for the app, as the Page's
 //! `instagram_business_account` expansion does.
 
-use super::call::{Caller, caller, graph_json, graph_json_bytes};
+use super::call::{Caller, caller, graph_json_bytes};
 use super::fields::{
     Api, check_media, check_user, output_fields, render_children, render_media, render_page,
     render_user, requested, username_of, wants,
@@ -42,7 +42,7 @@ pub async fn user_node(
     check_user(&sel, Api::FacebookLogin)?;
     count_account(state, &caller, &profile.user.id).await?;
     let body = render_user(state, gr, &caller.token, profile, &sel).await?;
-    Ok(caller.finish(graph_json(gr, &body)))
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }
 
 /// `GET /{ig-media-id}`: default field `id`.

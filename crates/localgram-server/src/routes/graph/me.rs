@@ -4,8 +4,8 @@
 
 use super::call::{Caller, answer, cached_answer, caller};
 use super::fields::{
-    Api, check_media, check_user, output_fields, render_media, render_user, requested, username_of,
-    wants,
+    check_media, check_user, instagram_api, output_fields, render_media, render_user, requested,
+    username_of, wants,
 };
 use super::request::GraphRequest;
 use crate::error::Result;
@@ -30,10 +30,10 @@ async fn user_for(
         return Ok(caller.finish(res));
     }
     let sel = requested(gr, "id")?;
-    check_user(&sel, Api::of_instagram_token(&caller.token))?;
+    check_user(&sel, instagram_api(&caller.token))?;
     let profile = state.platform.profile(&caller.token, id).await?;
     let body = render_user(state, gr, &caller.token, &profile, &sel).await?;
-    let res = answer(state, gr, &caller, body.to_string().into_bytes());
+    let res = answer(state, gr, &caller, body);
     Ok(caller.finish(res))
 }
 
@@ -58,7 +58,7 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     }
     let sel = requested(gr, "id")?;
     let media = state.platform.get_media(&caller.token, id).await?;
-    check_media(&sel, Api::of_instagram_token(&caller.token))?;
+    check_media(&sel, instagram_api(&caller.token))?;
     let owner = if wants(&sel, "username") {
         username_of(state, &media.owner_id).await?
     } else {

@@ -4,7 +4,7 @@
 
 use super::call::{answer, cached_answer, caller};
 use super::fields::{
-    Api, check_media, render_children, render_page, requested, username_of, wants,
+    check_media, instagram_api, render_children, render_page, requested, username_of, wants,
 };
 use super::request::GraphRequest;
 use crate::error::Result;
@@ -21,7 +21,7 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
     }
     let token = &caller.token;
     let sel = requested(gr, "id")?;
-    check_media(&sel, Api::of_instagram_token(&caller.token))?;
+    check_media(&sel, instagram_api(&caller.token))?;
     let owner = state
         .platform
         .own_account(token, (node != "me").then_some(node))?
@@ -51,7 +51,7 @@ pub async fn get_children(state: &AppState, gr: &GraphRequest, id: &str) -> Resu
         return Ok(caller.finish(res));
     }
     let sel = requested(gr, "id")?;
-    check_media(&sel, Api::of_instagram_token(&caller.token))?;
+    check_media(&sel, instagram_api(&caller.token))?;
     let (album, children) = state.platform.get_children(&caller.token, id).await?;
     let owner = if wants(&sel, "username") {
         username_of(state, &album.owner_id).await?

@@ -4,8 +4,9 @@
 //! `docs/graph-api.md#page-node`, `docs/graph-api.md#page-creation`,
 //! `docs/graph-api.md#revoking-permissions`).
 
-use super::call::{Caller, caller, graph_json, paging_url};
-use super::fields::{Api, check_user, render_user, requested};
+use super::call::{Caller, caller, graph_json, graph_json_bytes, paging_url};
+use super::fields::{Api, check, render_user, requested};
+use super::json_out::{Members, Object, push_array};
 use super::request::GraphRequest;
 use crate::error::Result;
 use crate::state::AppState;
@@ -17,65 +18,19 @@ use localgram_core::fields::FieldSelection;
 use localgram_core::linked::FacebookNode;
 use localgram_core::model::{FbUser, Page, TokenRecord};
 use localgram_core::pages::{AccountsPage, AccountsParams};
-use serde_json::{Map, Value, json};
+use localgram_types::schema;
+use serde_json::{Value, json};
 
-/// Fields of the Facebook user node.
-pub const FB_USER_FIELDS: &[&str] = &["id", "name", "email", "accounts"];
-
-/// Fields of the Page node (plus `tasks` on the accounts edge).
-pub const PAGE_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "about",
-    "category",
-    "category_list",
-    "description",
-    "phone",
-    "website",
-    "link",
-    "location",
-    "picture",
-    "cover",
-    "instagram_business_account",
-    "access_token",
-    "is_place",
-    "is_promotable",
-];
-
-/// Default fields of each Page on the accounts edge (`docs/graph-api.md#accounts-edge`).
-const ACCOUNTS_DEFAULT: &str = "access_token,category,category_list,name,id,tasks";
-
+/// Checks a Page selection ([`schema::PAGE`]); `on_edge`: on the accounts edge (`tasks`).
 fn check_page(sel: &[FieldSelection], on_edge: bool) -> Result<()> {
-    for f in sel {
-        let known = PAGE_FIELDS.contains(&f.name.as_str()) || (on_edge && f.name == "tasks");
-        if !known {
-            return Err(GraphError::nonexisting_field(&f.name, "Page").into());
-        }
-        if let Some(nested) = &f.nested {
-            match f.name.as_str() {
-                "instagram_business_account" => check_user(nested, Api::FacebookLogin)?,
-                "picture" | "cover" => {}
-                _ => return Err(GraphError::nonexisting_field(&f.name, "Page").into()),
-            }
-        }
-    }
-    Ok(())
+    check(sel, &schema::PAGE, Api::FacebookLogin, on_edge)
 }
 
+/// Checks a Facebook user selection ([`schema::FB_USER`]); the `accounts` selection (the last
+/// one), if any.
 fn check_fb_user(sel: &[FieldSelection]) -> Result<Option<&FieldSelection>> {
-    let mut accounts = None;
-    for f in sel {
-        if !FB_USER_FIELDS.contains(&f.name.as_str()) {
-            return Err(GraphError::nonexisting_field(&f.name, "User").into());
-        }
-        if f.name == "accounts" {
-            check_page(f.nested.as_deref().unwrap_or(&[]), true)?;
-            accounts = Some(f);
-        } else if f.nested.is_some() {
-            return Err(GraphError::nonexisting_field(&f.name, "User").into());
-        }
-    }
-    Ok(accounts)
+    check(sel, &schema::FB_USER, Api::FacebookLogin, false)?;
+    Ok(sel.iter().rev().find(|f| f.name == "accounts"))
 }
 
 fn category_list(page: &Page) -> Vec<&'static categories::Category> {
@@ -99,43 +54,47 @@ fn category_list(page: &Page) -> Vec<&'static categories::Category> {
     }
 }
 
-/// Renders a Page with the selected fields. `tasks` is the caller's tasks on it (`None`: no
-/// role, so no `access_token`).
-async fn render_page(
+/// Renders a Page ([`schema::PAGE`]) with the selected fields, keys sorted by name (written by
+/// [`Members::write`]). `tasks` is the caller's tasks on it (`None`: no role, so no
+/// `access_token`).
+async fn render_page<'s>(
     state: &AppState,
     gr: &GraphRequest,
     token: &TokenRecord,
     page: &Page,
     tasks: Option<&[String]>,
-    sel: &[FieldSelection],
-) -> Result<Value> {
-    let mut out = Map::new();
+    sel: &'s [FieldSelection],
+) -> Result<Members<'s>> {
+    let mut out = Members::new();
     let extra = page.extra.as_object();
     let get = |k: &str| extra.and_then(|e| e.get(k));
     for f in sel {
-        let v = match f.name.as_str() {
-            "id" => json!(page.id),
-            "name" => json!(page.name),
-            "about" if !page.about.is_empty() => json!(page.about),
-            "description" if !page.description.is_empty() => json!(page.description),
-            "phone" if !page.phone.is_empty() => json!(page.phone),
-            "website" if !page.website.is_empty() => json!(page.website),
-            "category" => json!(
+        let key = f.name.as_str();
+        match key {
+            "id" => out.str(key, &page.id),
+            "name" => out.str(key, &page.name),
+            "about" if !page.about.is_empty() => out.str(key, &page.about),
+            "description" if !page.description.is_empty() => out.str(key, &page.description),
+            "phone" if !page.phone.is_empty() => out.str(key, &page.phone),
+            "website" if !page.website.is_empty() => out.str(key, &page.website),
+            "category" => out.str(
+                key,
                 categories::by_enum(&page.category_enum)
                     .map(|c| c.name)
-                    .unwrap_or(page.category_enum.as_str())
+                    .unwrap_or(page.category_enum.as_str()),
             ),
-            "category_list" => Value::Array(
-                category_list(page)
-                    .into_iter()
-                    .map(|c| json!({"id": c.id, "name": c.name}))
-                    .collect(),
-            ),
-            "link" => json!(format!("https://www.facebook.com/{}", page.id)),
-            "location" => match get("location") {
-                Some(l) => l.clone(),
-                None => continue,
-            },
+            "category_list" => push_array(out.key(key), &category_list(page), |c, buf| {
+                let mut o = Object::begin(buf);
+                o.str("id", c.id);
+                o.str("name", c.name);
+                o.end();
+            }),
+            "link" => out.str(key, &format!("https://www.facebook.com/{}", page.id)),
+            "location" => {
+                if let Some(l) = get("location") {
+                    out.value(key, l);
+                }
+            }
             "picture" => {
                 let url = get("picture").and_then(Value::as_str).map_or_else(
                     || {
@@ -147,21 +106,28 @@ async fn render_page(
                     },
                     str::to_owned,
                 );
-                json!({"data": {"url": url, "is_silhouette": get("picture").is_none()}})
+                let mut picture = Object::begin(out.key(key));
+                let mut data = Object::begin(picture.key("data"));
+                data.value("is_silhouette", &get("picture").is_none());
+                data.str("url", &url);
+                data.end();
+                picture.end();
             }
-            "cover" => match get("cover_photo") {
-                Some(c) => json!({
-                    "id": format!("{}_cover", page.id),
-                    "source": c.get("url").cloned().unwrap_or(Value::Null),
-                    "offset_x": c.get("offset_x").cloned().unwrap_or(json!(50)),
-                    "offset_y": c.get("offset_y").cloned().unwrap_or(json!(50)),
-                }),
-                None => continue,
-            },
-            "is_place" => json!(page.is_place),
-            "is_promotable" => json!(page.is_promotable),
-            "instagram_business_account" => match &page.instagram_business_account {
-                Some(ig) => {
+            "cover" => {
+                if let Some(c) = get("cover_photo") {
+                    let fifty = Value::from(50);
+                    let mut cover = Object::begin(out.key(key));
+                    cover.str("id", &format!("{}_cover", page.id));
+                    cover.value("offset_x", c.get("offset_x").unwrap_or(&fifty));
+                    cover.value("offset_y", c.get("offset_y").unwrap_or(&fifty));
+                    cover.value("source", c.get("url").unwrap_or(&Value::Null));
+                    cover.end();
+                }
+            }
+            "is_place" => out.value(key, &page.is_place),
+            "is_promotable" => out.value(key, &page.is_promotable),
+            "instagram_business_account" => {
+                if let Some(ig) = &page.instagram_business_account {
                     // Reading the account counts against its Instagram Business Use Case
                     // limit for this app (80002 past it).
                     let counted = state
@@ -171,45 +137,36 @@ async fn render_page(
                     if let Some(e) = counted.throttled {
                         return Err(crate::error::ApiError::GraphWithUsage(e, counted.usage));
                     }
-                    let Some(profile) = state.platform.page_ig_account(ig).await? else {
-                        continue;
-                    };
-                    let default = [FieldSelection::plain("id")];
-                    let nested = f.nested.as_deref().unwrap_or(&default);
-                    render_user(state, gr, token, &profile, nested).await?
+                    if let Some(profile) = state.platform.page_ig_account(ig).await? {
+                        let default = [FieldSelection::plain("id")];
+                        let nested = f.nested.as_deref().unwrap_or(&default);
+                        out.raw(key, render_user(state, gr, token, &profile, nested).await?);
+                    }
                 }
-                None => continue,
-            },
-            "tasks" => match tasks {
-                Some(t) => json!(t),
-                None => continue,
-            },
-            "access_token" => match tasks {
-                Some(_)
-                    if matches!(
+            }
+            "tasks" => {
+                if let Some(t) = tasks {
+                    out.value(key, t);
+                }
+            }
+            "access_token"
+                if tasks.is_some()
+                    && matches!(
                         token.kind,
                         localgram_core::model::TokenKind::FacebookUser
                             | localgram_core::model::TokenKind::FacebookUserLongLived
                     ) =>
-                {
-                    json!(
-                        state
-                            .platform
-                            .issue_page_token(token, &page.id)
-                            .await?
-                            .expose()
-                    )
-                }
-                _ => continue,
-            },
-            _ => continue,
-        };
-        out.insert(f.name.clone(), v);
+            {
+                let page_token = state.platform.issue_page_token(token, &page.id).await?;
+                out.str(key, page_token.expose());
+            }
+            _ => {}
+        }
     }
-    Ok(Value::Object(out))
+    Ok(out)
 }
 
-/// Renders one page of the accounts edge, with `summary` when asked.
+/// Renders one page of the accounts edge, with `summary` when asked, as JSON bytes.
 #[allow(clippy::too_many_arguments)]
 async fn render_accounts(
     state: &AppState,
@@ -220,41 +177,55 @@ async fn render_accounts(
     path: &str,
     base_params: &[(String, String)],
     summary: bool,
-) -> Result<Value> {
-    let mut data = Vec::with_capacity(page.items.len());
-    for p in &page.items {
-        data.push(render_page(state, gr, token, &p.page, Some(&p.tasks), sel).await?);
+) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(256 * page.items.len() + 512);
+    let mut out = Object::begin(&mut buf);
+    {
+        let data = out.key("data");
+        data.push(b'[');
+        for (i, p) in page.items.iter().enumerate() {
+            if i > 0 {
+                data.push(b',');
+            }
+            render_page(state, gr, token, &p.page, Some(&p.tasks), sel)
+                .await?
+                .write(data);
+        }
+        data.push(b']');
     }
-    let mut out = Map::new();
-    out.insert("data".into(), Value::Array(data));
     if !page.items.is_empty() {
-        let mut paging = Map::new();
-        paging.insert(
-            "cursors".into(),
-            json!({ "before": page.before, "after": page.after }),
-        );
-        if page.has_previous
-            && let Some(b) = &page.before
+        let mut paging = Object::begin(out.key("paging"));
         {
-            paging.insert(
-                "previous".into(),
-                json!(paging_url(state, gr, path, base_params, ("before", b))),
-            );
+            let mut cursors = Object::begin(paging.key("cursors"));
+            cursors.value("after", &page.after);
+            cursors.value("before", &page.before);
+            cursors.end();
         }
         if page.has_next
             && let Some(a) = &page.after
         {
-            paging.insert(
-                "next".into(),
-                json!(paging_url(state, gr, path, base_params, ("after", a))),
+            paging.str(
+                "next",
+                &paging_url(state, gr, path, base_params, ("after", a)),
             );
         }
-        out.insert("paging".into(), Value::Object(paging));
+        if page.has_previous
+            && let Some(b) = &page.before
+        {
+            paging.str(
+                "previous",
+                &paging_url(state, gr, path, base_params, ("before", b)),
+            );
+        }
+        paging.end();
     }
     if summary {
-        out.insert("summary".into(), json!({ "total_count": page.total_count }));
+        let mut s = Object::begin(out.key("summary"));
+        s.value("total_count", &page.total_count);
+        s.end();
     }
-    Ok(Value::Object(out))
+    out.end();
+    Ok(buf)
 }
 
 fn wants_summary(raw: Option<&str>) -> bool {
@@ -270,15 +241,17 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
     let sel = requested(gr, "id,name")?;
     let accounts_sel = check_fb_user(&sel)?;
     let user = user_of(state, &caller, id).await?;
-    let mut out = Map::new();
+    let mut out = Members::new();
     for f in &sel {
-        let v = match f.name.as_str() {
-            "id" => json!(user.id),
-            "name" => json!(user.name),
-            "email" => match &user.email {
-                Some(e) => json!(e),
-                None => continue,
-            },
+        let key = f.name.as_str();
+        match key {
+            "id" => out.str(key, &user.id),
+            "name" => out.str(key, &user.name),
+            "email" => {
+                if let Some(e) = &user.email {
+                    out.str(key, e);
+                }
+            }
             "accounts" => {
                 let Some(a) = accounts_sel else { continue };
                 let user = state
@@ -293,7 +266,7 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
                     .platform
                     .list_accounts(&caller.token, &user, &params)
                     .await?;
-                let default = localgram_core::fields::parse(ACCOUNTS_DEFAULT)
+                let default = localgram_core::fields::parse(&schema::PAGE.edge_default_fields())
                     .map_err(|_| GraphError::internal())?;
                 let nested = a.nested.as_deref().unwrap_or(&default);
                 let mut base = Vec::new();
@@ -304,7 +277,7 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
                     base.push(("limit".to_owned(), l.to_owned()));
                 }
                 let path = format!("/{}/{}/accounts", gr.version, user.id);
-                render_accounts(
+                let accounts = render_accounts(
                     state,
                     gr,
                     &caller.token,
@@ -315,13 +288,13 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
                     a.modifier("summary")
                         .is_some_and(|s| s == "true" || s == "total_count"),
                 )
-                .await?
+                .await?;
+                out.raw(key, accounts);
             }
-            _ => continue,
-        };
-        out.insert(f.name.clone(), v);
+            _ => {}
+        }
     }
-    Ok(caller.finish(graph_json(gr, &Value::Object(out))))
+    Ok(caller.finish(graph_json_bytes(gr, out.into_bytes())))
 }
 
 async fn user_of(state: &AppState, caller: &Caller, id: Option<&str>) -> Result<FbUser> {
@@ -364,7 +337,7 @@ async fn user_of(state: &AppState, caller: &Caller, id: Option<&str>) -> Result<
 /// `GET /{user-id}/accounts`.
 pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Result<Response> {
     let caller = caller(state, gr, GraphHost::Facebook, node == "me").await?;
-    let sel = requested(gr, ACCOUNTS_DEFAULT)?;
+    let sel = requested(gr, &schema::PAGE.edge_default_fields())?;
     check_page(&sel, true)?;
     let user = state
         .platform
@@ -394,7 +367,7 @@ pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Re
         wants_summary(p("summary")),
     )
     .await?;
-    Ok(caller.finish(graph_json(gr, &body)))
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }
 
 /// `POST /{user-id}/accounts`: `{"id": "…"}`, or with `fields`, the new Page with those fields
@@ -419,10 +392,10 @@ pub async fn post_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> R
     let page = state.platform.read_page(&id).await?;
     let tasks = state.platform.tasks_on_page(&caller.token, &id).await?;
     let mut body = render_page(state, gr, &caller.token, &page, tasks.as_deref(), &sel).await?;
-    if let Some(o) = body.as_object_mut() {
-        o.entry("id").or_insert_with(|| json!(id));
+    if !body.contains("id") {
+        body.str("id", &id);
     }
-    Ok(caller.finish(graph_json(gr, &body)))
+    Ok(caller.finish(graph_json_bytes(gr, body.into_bytes())))
 }
 
 /// `GET /{id}` on graph.facebook.com: the token's own user, or a Page.
@@ -469,7 +442,7 @@ pub async fn get_node(state: &AppState, gr: &GraphRequest, id: &str) -> Result<R
     check_page(&sel, false)?;
     let tasks = state.platform.tasks_on_page(&caller.token, id).await?;
     let body = render_page(state, gr, &caller.token, &page, tasks.as_deref(), &sel).await?;
-    Ok(caller.finish(graph_json(gr, &body)))
+    Ok(caller.finish(graph_json_bytes(gr, body.into_bytes())))
 }
 
 /// `GET /fb_page_categories`: the category tree (any valid token).

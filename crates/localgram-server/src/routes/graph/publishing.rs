@@ -5,18 +5,17 @@
 //! graph.facebook.com) and the error type of an object the token does not reach. The rules are
 //! `localgram_core::publishing`; the media bytes are fetched by [`crate::media::fetch`].
 
-use super::call::{Caller, caller, graph_json};
-use super::fields::requested;
+use super::call::{Caller, caller, graph_json, graph_json_bytes};
+use super::fields::{check, professional_api, requested};
+use super::json_out::{Members, Object};
 use super::request::GraphRequest;
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::state::AppState;
 use axum::response::Response;
 use localgram_core::error::{GraphError, GraphHost};
 use localgram_core::publishing::{Container, ContainerKind, ContainerStatus};
-use serde_json::{Map, Value, json};
-
-/// The node type named in errors about container fields.
-const CONTAINER_TYPE: &str = "ShadowIGMediaBuilder";
+use localgram_types::schema;
+use serde_json::json;
 
 /// Resolves and counts the token the way `host` does.
 /// `POST /{ig-user-id}/media`: `{"id": "<container-id>"}`.
@@ -74,29 +73,37 @@ pub async fn publishing_limit(
         .platform
         .publishing_account(&caller.token, node, host, "GET")
         .await?;
-    let sel = requested(gr, "quota_usage")?;
-    for f in &sel {
-        if !matches!(f.name.as_str(), "quota_usage" | "config") {
-            return Err(GraphError::nonexisting_field(&f.name, "ContentPublishingLimit").into());
-        }
-    }
+    let sel = requested(gr, &schema::PUBLISHING_LIMIT.default_fields())?;
+    check(
+        &sel,
+        &schema::PUBLISHING_LIMIT,
+        professional_api(host),
+        false,
+    )?;
     let since = gr.params.get("since").ok().flatten();
     let limit = state.platform.publishing_limit(&owner, since).await?;
-    let mut item = Map::new();
+    let mut item = Members::new();
     for f in &sel {
         match f.name.as_str() {
-            "quota_usage" => {
-                item.insert("quota_usage".into(), json!(limit.quota_usage));
-            }
+            "quota_usage" => item.value("quota_usage", &limit.quota_usage),
             _ => {
-                item.insert(
-                    "config".into(),
-                    json!({"quota_total": limit.quota_total, "quota_duration": limit.quota_duration}),
-                );
+                let mut config = Object::begin(item.key("config"));
+                config.value("quota_duration", &limit.quota_duration);
+                config.value("quota_total", &limit.quota_total);
+                config.end();
             }
         }
     }
-    Ok(caller.finish(graph_json(gr, &json!({ "data": [item] }))))
+    let mut body = Vec::with_capacity(128);
+    let mut out = Object::begin(&mut body);
+    {
+        let data = out.key("data");
+        data.push(b'[');
+        item.write(data);
+        data.push(b']');
+    }
+    out.end();
+    Ok(caller.finish(graph_json_bytes(gr, body)))
 }
 
 /// `GET /{container-id}` when `id` names a container the caller reaches; `None` otherwise (the
@@ -115,31 +122,32 @@ pub async fn container_node(
     else {
         return Ok(None);
     };
-    let sel = requested(gr, "id")?;
+    let sel = requested(gr, &schema::CONTAINER.default_fields())?;
+    check(&sel, &schema::CONTAINER, professional_api(host), false)?;
     let now = state.platform.clock.now();
-    let mut out = Map::new();
+    let mut out = Members::new();
     for f in &sel {
-        let value = match f.name.as_str() {
-            "id" => continue,
-            "status_code" => json!(container.status(now).as_str()),
-            "status" => json!(container.status_text(now)),
-            "copyright_check_status" => copyright_check(&container, now),
-            other => {
-                return Err(ApiError::Graph(GraphError::nonexisting_field(
-                    other,
-                    CONTAINER_TYPE,
-                )));
+        let key = f.name.as_str();
+        match key {
+            "status_code" => out.str(key, container.status(now).as_str()),
+            "status" => out.str(key, &container.status_text(now)),
+            "copyright_check_status" => {
+                let mut check = Object::begin(out.key(key));
+                check.value("matches_found", &false);
+                check.str("status", copyright_check(&container, now));
+                check.end();
             }
-        };
-        out.insert(f.name.clone(), value);
+            _ => {}
+        }
     }
-    out.insert("id".into(), json!(container.id));
-    Ok(Some(graph_json(gr, &Value::Object(out))))
+    out.str("id", &container.id);
+    Ok(Some(graph_json_bytes(gr, out.into_bytes())))
 }
 
-/// `copyright_check_status`: videos are checked while they process; nothing is ever found.
-fn copyright_check(c: &Container, now: time::OffsetDateTime) -> Value {
-    let status = if !c.is_video && c.kind != ContainerKind::Carousel {
+/// `copyright_check_status.status`: videos are checked while they process; nothing is ever
+/// found.
+fn copyright_check(c: &Container, now: time::OffsetDateTime) -> &'static str {
+    if !c.is_video && c.kind != ContainerKind::Carousel {
         "not_started"
     } else {
         match c.status(now) {
@@ -147,6 +155,5 @@ fn copyright_check(c: &Container, now: time::OffsetDateTime) -> Value {
             ContainerStatus::Error => "error",
             _ => "completed",
         }
-    };
-    json!({ "matches_found": false, "status": status })
+    }
 }
