@@ -57,11 +57,6 @@ pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Rep
     .await
 }
 
-/// The authorize URL of a window (`API` or `WWW`).
-pub fn authorize_url(server: &TestServer, window: &str, params: &AuthParams) -> String {
-    server.anonymous().authorize_url(window, params)
-}
-
 /// Asserts an error page (never a redirect) with exactly this message.
 pub fn assert_error_page(reply: &Reply, status: u16, message: &str, ctx: &str) {
     assert_page(reply, status, ctx);
@@ -169,75 +164,6 @@ pub fn expired(expired_on: &str, now: &str) -> Value {
     )
 }
 
-/// Posts the login form of `page` as `username` / `password`.
-pub async fn submit_login(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    page: &Reply,
-    username: &str,
-    password: &str,
-) -> Reply {
-    server
-        .anonymous_with(browser.clone())
-        .submit_login(window, page, username, password)
-        .await
-}
-
-/// Opens the authorize URL, logs in as `username` when the login page shows, follows the 303 and
-/// returns the consent page (asserted to be one).
-pub async fn open_consent(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    params: &AuthParams,
-    username: &str,
-    password: &str,
-) -> Reply {
-    server
-        .anonymous_with(browser.clone())
-        .open_consent(window, params, username, password)
-        .await
-}
-
-/// Clicks a button of the consent page (`allow` or `cancel`).
-pub async fn decide(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    consent: &Reply,
-    decision: &str,
-) -> Reply {
-    server
-        .anonymous_with(browser.clone())
-        .decide(window, consent, decision)
-        .await
-}
-
-/// The whole browser flow on a window, as `username`: authorize, login when needed, Allow.
-pub async fn authorize_as(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    params: &AuthParams,
-    username: &str,
-    password: &str,
-) -> String {
-    server
-        .anonymous_with(browser.clone())
-        .authorize_as(window, params, username, password)
-        .await
-}
-
-/// The browser flow of the API window as the accepted tester [`TESTER`].
-pub async fn authorize_and_get_code(
-    server: &TestServer,
-    browser: &Client,
-    params: &AuthParams,
-) -> String {
-    authorize_as(server, browser, API, params, TESTER, TESTER_PASSWORD).await
-}
-
 /// `POST /api.instagram.com/oauth/access_token` with a form body.
 pub async fn exchange(server: &TestServer, form: &[(&str, &str)]) -> Reply {
     server.anonymous().exchange(form).await
@@ -284,19 +210,6 @@ pub async fn mint_code(server: &TestServer) -> String {
 /// A fresh short-lived Basic Display token of [`TESTER`].
 pub async fn short_lived_token(server: &TestServer) -> String {
     server.instagram_tester().await.token().to_owned()
-}
-
-/// `GET /graph.instagram.com/access_token?grant_type=ig_exchange_token&…`.
-pub async fn exchange_long_lived(server: &TestServer, secret: &str, token: &str) -> Reply {
-    server
-        .instagram_user_with_token(token)
-        .exchange_long_lived(secret)
-        .await
-}
-
-/// `GET /graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=…`.
-pub async fn refresh(server: &TestServer, token: &str) -> Reply {
-    server.instagram_user_with_token(token).refresh().await
 }
 
 /// `GET /graph.instagram.com/me?access_token=…`.
