@@ -60,7 +60,8 @@ async fn fb_exchange(
 
 /// One Facebook Login code of the test user for the Facebook-only app.
 async fn mint_fb_code(server: &TestServer, user: &str, scopes: &[&str]) -> String {
-    mint_codes(server, fb::APP_ID, user, scopes, fb::REDIRECT_URI, 1)
+    server
+        .mint_codes(fb::APP_ID, user, scopes, fb::REDIRECT_URI, 1)
         .await
         .remove(0)
 }
@@ -85,21 +86,20 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn_fb(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
 
         // A Facebook Login code presented to api.instagram.com by the app it was issued to.
         let fb_code = mint_fb_code(&server, fb::USER_ID, &["pages_show_list"]).await;
-        let res = exchange(
-            &server,
-            &[
+        let res = app
+            .exchange(&[
                 ("client_id", fb::APP_ID),
                 ("client_secret", fb::APP_SECRET),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", fb::REDIRECT_URI),
                 ("code", &fb_code),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_ig_error(
             &res,
             "Matching code was not found or was already used",
@@ -151,7 +151,7 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
             &format!("{b}: an Instagram code on graph.facebook.com"),
         );
         assert_eq!(db.code_consumed_at(&ig_code).await, None, "{b}");
-        let res = exchange_code(&server, &ig_code).await;
+        let res = app.exchange_code(&ig_code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         assert_eq!(
             res.json()["user_id"],
@@ -260,16 +260,16 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         )
         .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
-        let code = mint_codes(
-            &server,
-            DEV_APP,
-            "Test User",
-            &["pages_show_list"],
-            "https://dev.example/cb",
-            1,
-        )
-        .await
-        .remove(0);
+        let code = server
+            .mint_codes(
+                DEV_APP,
+                "Test User",
+                &["pages_show_list"],
+                "https://dev.example/cb",
+                1,
+            )
+            .await
+            .remove(0);
         fb_token_of(
             &fb_exchange(
                 &server,
@@ -281,10 +281,7 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
             .await,
             b,
         );
-        let res = mint(
-            &server,
-            json!({"app": DEV_APP, "user": "Real Person", "redirect_uri": "https://dev.example/cb", "scopes": ["public_profile"]}),
-        )
+        let res = server.mint(json!({"app": DEV_APP, "user": "Real Person", "redirect_uri": "https://dev.example/cb", "scopes": ["public_profile"]}))
         .await;
         assert_eq!(
             res.json(),
@@ -293,7 +290,8 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         );
 
         // No scopes for a Facebook user: public_profile only.
-        let code = mint_codes(&server, fb::APP_ID, fb::USER_ID, &[], fb::REDIRECT_URI, 1)
+        let code = server
+            .mint_codes(fb::APP_ID, fb::USER_ID, &[], fb::REDIRECT_URI, 1)
             .await
             .remove(0);
         let token = fb_token_of(
@@ -370,7 +368,7 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
                 "Invalid Request: Request parameters are invalid: Invalid scope: public_profile",
             ),
         ] {
-            let res = mint(&server, body.clone()).await;
+            let res = server.mint(body.clone()).await;
             assert_eq!(res.status, 400, "{b}: {body}: {}", res.text);
             assert_eq!(res.json(), json!({"error": message}), "{b}: {body}");
         }

@@ -383,17 +383,20 @@ async fn one_schema_per_node_read_as_each_api() {
 
 /// A short-lived Instagram Login token of the business account.
 async fn instagram_login_token(server: &TestServer) -> String {
-    let code = mint_codes(
-        server,
-        APP_ID,
-        BUSINESS,
-        &["instagram_business_basic"],
-        REDIRECT_URI,
-        1,
-    )
-    .await
-    .remove(0);
-    let token = access_token_of(&exchange_code(server, &code).await, "Instagram Login");
+    let code = server
+        .mint_codes(
+            APP_ID,
+            BUSINESS,
+            &["instagram_business_basic"],
+            REDIRECT_URI,
+            1,
+        )
+        .await
+        .remove(0);
+    let token = access_token_of(
+        &server.anonymous().exchange_code(&code).await,
+        "Instagram Login",
+    );
     assert!(token.starts_with("IGAA"), "{token}");
     token
 }

@@ -30,6 +30,7 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let short = server.instagram_tester().await;
         let res = short.exchange_long_lived(APP_SECRET).await;
@@ -53,19 +54,17 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
         assert_me_ok(&server, &again, b).await;
         assert_me_ok(&server, &long, b).await;
         // Instagram Login tokens keep their IGAA prefix.
-        let code = mint_codes(
-            &server,
-            APP_ID,
-            BUSINESS,
-            &["instagram_business_basic"],
-            REDIRECT_URI,
-            1,
-        )
-        .await;
-        let short = server.instagram_user_with_token(&access_token_of(
-            &exchange_code(&server, &code[0]).await,
-            b,
-        ));
+        let code = server
+            .mint_codes(
+                APP_ID,
+                BUSINESS,
+                &["instagram_business_basic"],
+                REDIRECT_URI,
+                1,
+            )
+            .await;
+        let short = server
+            .instagram_user_with_token(&access_token_of(&app.exchange_code(&code[0]).await, b));
         let res = short.exchange_long_lived(APP_SECRET).await;
         assert_long_lived(&res, "IGAA", b);
     }

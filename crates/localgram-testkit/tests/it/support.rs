@@ -1,6 +1,7 @@
-//! Helpers of the HTTP integration suite: servers per backend, the two error envelopes, the
-//! code exchange without a browser, and a look into the database the server writes. The steps of
-//! the people a test plays are the actors of `localgram_testkit::actors`.
+//! Helpers of the HTTP integration suite: servers per backend, the two error envelopes, a code
+//! minted without a browser, and a look into the database the server writes. The steps of the
+//! people a test plays (authorize, exchange, /me, refresh) are the actors of
+//! `localgram_testkit::actors`.
 
 pub use localgram_testkit::Reply;
 pub use localgram_testkit::actors::{API, AuthParams, WWW, encode};
@@ -164,62 +165,23 @@ pub fn expired(expired_on: &str, now: &str) -> Value {
     )
 }
 
-/// `POST /api.instagram.com/oauth/access_token` with a form body.
-pub async fn exchange(server: &TestServer, form: &[(&str, &str)]) -> Reply {
-    server.anonymous().exchange(form).await
-}
-
-/// Exchanges `code` of [`APP_ID`] issued for [`REDIRECT_URI`].
-pub async fn exchange_code(server: &TestServer, code: &str) -> Reply {
-    server.anonymous().exchange_code(code).await
-}
-
-/// `POST /_localgram/oauth/codes`: the raw reply.
-pub async fn mint(server: &TestServer, body: Value) -> Reply {
-    server.mint(body).await
-}
-
-/// Mints `count` codes without the browser.
-pub async fn mint_codes(
-    server: &TestServer,
-    app: &str,
-    user: &str,
-    scopes: &[&str],
-    redirect_uri: &str,
-    count: usize,
-) -> Vec<String> {
-    server
-        .mint_codes(app, user, scopes, redirect_uri, count)
-        .await
-}
-
 /// One Basic Display code of [`TESTER`] for [`APP_ID`].
 pub async fn mint_code(server: &TestServer) -> String {
-    mint_codes(
-        server,
-        APP_ID,
-        TESTER,
-        &["user_profile", "user_media"],
-        REDIRECT_URI,
-        1,
-    )
-    .await
-    .remove(0)
-}
-
-/// A fresh short-lived Basic Display token of [`TESTER`].
-pub async fn short_lived_token(server: &TestServer) -> String {
-    server.instagram_tester().await.token().to_owned()
-}
-
-/// `GET /graph.instagram.com/me?access_token=…`.
-pub async fn me(server: &TestServer, token: &str) -> Reply {
-    server.instagram_user_with_token(token).me().await
+    server
+        .mint_codes(
+            APP_ID,
+            TESTER,
+            &["user_profile", "user_media"],
+            REDIRECT_URI,
+            1,
+        )
+        .await
+        .remove(0)
 }
 
 /// Asserts `GET /me` answers 200 `{"id": TESTER_ID}` for a token of [`TESTER`].
 pub async fn assert_me_ok(server: &TestServer, token: &str, ctx: &str) {
-    let res = me(server, token).await;
+    let res = server.instagram_user_with_token(token).me().await;
     assert_eq!(res.status, 200, "{ctx}: {}", res.text);
     assert_eq!(res.json(), json!({"id": TESTER_ID}), "{ctx}");
 }
