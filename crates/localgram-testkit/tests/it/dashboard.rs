@@ -786,13 +786,7 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
         assert_eq!(db.count("tokens").await, tokens + 1, "{b}");
         assert!(!db.dump().await.contains(&token), "{b}: stored hashed");
         assert_me_ok(&server, &token, b).await;
-        let media = get(
-            &localgram_testkit::client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me/media?access_token={token}"
-            )),
-        )
-        .await;
+        let media = server.instagram_user_with_token(&token).media().await;
         assert_eq!(media.status, 200, "{b}: {}", media.text);
 
         // Shown once.
