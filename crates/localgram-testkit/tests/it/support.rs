@@ -10,7 +10,7 @@ pub use localgram_testkit::pages::{
     is_consent_page, is_login_page,
 };
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, client};
+use localgram_testkit::{Backend, TestServer, client};
 use reqwest::Client;
 use serde_json::{Value, json};
 
@@ -19,11 +19,7 @@ pub const NOW_MS: i64 = 1_795_176_000_000;
 
 /// A test server with the standard world on `backend`.
 pub async fn spawn(backend: &Backend) -> TestServer {
-    TestServer::spawn_with(TestOptions {
-        backend: backend.clone(),
-        ..Default::default()
-    })
-    .await
+    TestServer::builder().backend(backend).spawn().await
 }
 
 /// `GET url` with `client`.
