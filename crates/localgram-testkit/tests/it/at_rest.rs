@@ -2,52 +2,61 @@
 //! password appears anywhere in the database (`docs/robustness.md#secrets-at-rest`).
 
 use crate::support::*;
+use localgram_testkit::Backend;
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, browser};
 
 #[tokio::test]
 async fn no_code_token_secret_or_password_is_stored_in_cleartext() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
+        let app = server.anonymous();
+        let br = server.anonymous();
         // The browser flow (login with a password, CSRF tokens, consent), the exchange, the
         // long-lived exchange, a refresh, and an Instagram Login grant on the live app.
-        let code = authorize_and_get_code(&server, &br, &AuthParams::basic_display()).await;
-        let short = access_token_of(&exchange_code(&server, &code).await, b);
-        let long = access_token_of(&exchange_long_lived(&server, APP_SECRET, &short).await, b);
-        let refreshed = access_token_of(&refresh(&server, LONG_LIVED_TOKEN).await, b);
+        let code = br
+            .authorize_as(API, &AuthParams::basic_display(), TESTER, TESTER_PASSWORD)
+            .await;
+        let short = access_token_of(&app.exchange_code(&code).await, b);
+        let long = access_token_of(
+            &server
+                .instagram_user_with_token(&short)
+                .exchange_long_lived(APP_SECRET)
+                .await,
+            b,
+        );
+        let refreshed = access_token_of(
+            &server
+                .instagram_user_with_token(LONG_LIVED_TOKEN)
+                .refresh()
+                .await,
+            b,
+        );
         let live = AuthParams::instagram_login()
             .set("client_id", LIVE_APP_ID)
             .set("redirect_uri", LIVE_REDIRECT_URI);
-        let live_code =
-            authorize_as(&server, &browser(), WWW, &live, STRANGER, STRANGER_PASSWORD).await;
-        let res = exchange(
-            &server,
-            &[
+        let live_code = server
+            .anonymous()
+            .authorize_as(WWW, &live, STRANGER, STRANGER_PASSWORD)
+            .await;
+        let res = app
+            .exchange(&[
                 ("client_id", LIVE_APP_ID),
                 ("client_secret", LIVE_APP_SECRET),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", LIVE_REDIRECT_URI),
                 ("code", &live_code),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         let live_token = res.json()["data"][0]["access_token"]
             .as_str()
             .expect("no wrapped token")
             .to_owned();
         // A consent page's CSRF token, left unused.
-        let consent = open_consent(
-            &server,
-            &br,
-            API,
-            &AuthParams::basic_display(),
-            TESTER,
-            TESTER_PASSWORD,
-        )
-        .await;
+        let consent = br
+            .open_consent(API, &AuthParams::basic_display(), TESTER, TESTER_PASSWORD)
+            .await;
         let (csrf, _) = hidden_fields(&consent.text, b);
 
         let dump = Db::open(&server).await.dump().await;

@@ -4,8 +4,8 @@
 //! `docs/robustness.md#redirect-uri-registration`, `docs/robustness.md#browser-forms`).
 
 use crate::support::*;
+use localgram_testkit::Backend;
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, browser};
 
 const PREFIX: &str = "Invalid Request: Request parameters are invalid: ";
 
@@ -18,7 +18,7 @@ async fn assert_refused(
     ctx: &str,
 ) {
     for window in [API, WWW] {
-        let res = get(&browser(), &authorize_url(server, window, params)).await;
+        let res = server.anonymous().authorize(window, params).await;
         assert_error_page(&res, 400, message, &format!("{ctx} on {window}"));
     }
     assert_eq!(db.count("auth_codes").await, 0, "{ctx}: a code was stored");
@@ -188,6 +188,7 @@ async fn app_id_unknown_parameters_and_both_scope_separators_are_accepted() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let base = AuthParams::basic_display();
         for (what, params) in [
             (
@@ -205,7 +206,7 @@ async fn app_id_unknown_parameters_and_both_scope_separators_are_accepted() {
             ),
         ] {
             for window in [API, WWW] {
-                let res = get(&browser(), &authorize_url(&server, window, &params)).await;
+                let res = server.anonymous().authorize(window, &params).await;
                 let ctx = format!("{b}: {what} on {window}");
                 assert_page(&res, 200, &ctx);
                 assert!(is_login_page(&res.text), "{ctx}: {}", res.text);
@@ -214,9 +215,16 @@ async fn app_id_unknown_parameters_and_both_scope_separators_are_accepted() {
             }
         }
         // The unknown parameter does not get in the way of the whole flow either.
-        let code =
-            authorize_and_get_code(&server, &browser(), &base.clone().add("foo", "bar")).await;
-        let res = exchange_code(&server, &code).await;
+        let code = server
+            .anonymous()
+            .authorize_as(
+                API,
+                &base.clone().add("foo", "bar"),
+                TESTER,
+                TESTER_PASSWORD,
+            )
+            .await;
+        let res = app.exchange_code(&code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
     }
 }
@@ -226,13 +234,14 @@ async fn a_registered_loopback_redirect_matches_on_any_port() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let redirect = "http://127.0.0.1:51234/cb";
         let params = AuthParams::basic_display()
             .set("redirect_uri", redirect)
             .set("state", "loop");
-        let br = browser();
-        let consent = open_consent(&server, &br, API, &params, TESTER, TESTER_PASSWORD).await;
-        let res = decide(&server, &br, API, &consent, "allow").await;
+        let br = server.anonymous();
+        let consent = br.open_consent(API, &params, TESTER, TESTER_PASSWORD).await;
+        let res = br.decide(API, &consent, "allow").await;
         let code = code_of(&res, b);
         assert_eq!(
             res.location(),
@@ -250,11 +259,11 @@ async fn a_registered_loopback_redirect_matches_on_any_port() {
         };
         let mut without_port = form("http://127.0.0.1/cb").to_vec();
         without_port.push(("code", &code));
-        let res = exchange(&server, &without_port).await;
+        let res = app.exchange(&without_port).await;
         assert_ig_error(&res, "Invalid redirect_uri", b);
         let mut exact = form(redirect).to_vec();
         exact.push(("code", &code));
-        let res = exchange(&server, &exact).await;
+        let res = app.exchange(&exact).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
     }
 }

@@ -152,7 +152,9 @@ async fn the_instagram_token_endpoint_and_the_windows_are_not_readable_from_anot
         assert_eq!(res.header("access-control-allow-origin"), None, "{b}");
         for path in [
             "/api.instagram.com/oauth/access_token".to_owned(),
-            authorize_url(&server, API, &AuthParams::basic_display())
+            server
+                .anonymous()
+                .authorize_url(API, &AuthParams::basic_display())
                 .trim_start_matches(&server.url(""))
                 .to_owned(),
             format!(

@@ -5,7 +5,7 @@
 
 use crate::support::*;
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, browser, client};
+use localgram_testkit::{Backend, TestOptions, TestServer, client};
 use serde_json::json;
 
 fn form(code: &str) -> Vec<(&'static str, &str)> {
@@ -48,18 +48,19 @@ async fn basic_display_codes_give_a_flat_token_with_a_numeric_user_id_form_or_mu
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
-        let codes = mint_codes(
-            &server,
-            APP_ID,
-            TESTER,
-            &["user_profile", "user_media"],
-            REDIRECT_URI,
-            2,
-        )
-        .await;
+        let codes = server
+            .mint_codes(
+                APP_ID,
+                TESTER,
+                &["user_profile", "user_media"],
+                REDIRECT_URI,
+                2,
+            )
+            .await;
 
-        let by_form = exchange_code(&server, &codes[0]).await;
+        let by_form = app.exchange_code(&codes[0]).await;
         let multipart = reqwest::multipart::Form::new()
             .text("client_id", APP_ID)
             .text("client_secret", APP_SECRET)
@@ -119,13 +120,16 @@ async fn instagram_login_codes_give_permissions_flat_or_wrapped_as_the_app_says(
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let scopes = [
             "instagram_business_basic",
             "instagram_business_manage_messages",
         ];
 
-        let code = mint_codes(&server, APP_ID, BUSINESS, &scopes, REDIRECT_URI, 1).await;
-        let res = exchange_code(&server, &code[0]).await;
+        let code = server
+            .mint_codes(APP_ID, BUSINESS, &scopes, REDIRECT_URI, 1)
+            .await;
+        let res = app.exchange_code(&code[0]).await;
         let token = access_token_of(&res, b);
         assert!(token.starts_with("IGAA"), "{b}: {token}");
         assert_eq!(
@@ -137,18 +141,18 @@ async fn instagram_login_codes_give_permissions_flat_or_wrapped_as_the_app_says(
         );
         assert_token_headers(&res, b);
 
-        let code = mint_codes(&server, LIVE_APP_ID, TESTER, &scopes, LIVE_REDIRECT_URI, 1).await;
-        let res = exchange(
-            &server,
-            &[
+        let code = server
+            .mint_codes(LIVE_APP_ID, TESTER, &scopes, LIVE_REDIRECT_URI, 1)
+            .await;
+        let res = app
+            .exchange(&[
                 ("client_id", LIVE_APP_ID),
                 ("client_secret", LIVE_APP_SECRET),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", LIVE_REDIRECT_URI),
                 ("code", &code[0]),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         let body = res.json();
         let token = body["data"][0]["access_token"]
@@ -174,6 +178,7 @@ async fn missing_or_wrong_client_credentials_are_refused_and_consume_nothing() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let code = mint_code(&server).await;
         let f = form(&code);
@@ -228,7 +233,7 @@ async fn missing_or_wrong_client_credentials_are_refused_and_consume_nothing() {
                 "Duplicate field client_id",
             ),
         ] {
-            let res = exchange(&server, &body).await;
+            let res = app.exchange(&body).await;
             assert_ig_error(&res, message, &format!("{b}: {what}"));
             assert_eq!(db.code_consumed_at(&code).await, None, "{b}: {what}");
         }
@@ -268,7 +273,7 @@ async fn missing_or_wrong_client_credentials_are_refused_and_consume_nothing() {
         );
         assert_eq!(db.count("tokens").await, 1, "{b}: only the world's token");
         // The code still works.
-        let res = exchange_code(&server, &code).await;
+        let res = app.exchange_code(&code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
     }
 }
@@ -283,7 +288,9 @@ async fn client_secret_goes_in_the_body_or_in_http_basic_never_both_never_in_the
         let server = spawn(&backend).await;
         let db = Db::open(&server).await;
         let url = server.url("/api.instagram.com/oauth/access_token");
-        let codes = mint_codes(&server, APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2).await;
+        let codes = server
+            .mint_codes(APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2)
+            .await;
         let post = |auth: Option<String>, query: &str, body: Vec<(&'static str, &str)>| {
             let mut req = client().post(format!("{url}{query}")).form(&body);
             if let Some(a) = auth {
@@ -351,25 +358,24 @@ async fn app_id_and_app_secret_are_accepted_in_place_of_client_id_and_client_sec
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let code = mint_code(&server).await;
-        let res = exchange(
-            &server,
-            &[
+        let res = app
+            .exchange(&[
                 ("app_id", APP_ID),
                 ("app_secret", APP_SECRET),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", REDIRECT_URI),
                 ("code", &code),
-            ],
-        )
-        .await;
+            ])
+            .await;
         let token = access_token_of(&res, b);
         assert_me_ok(&server, &token, b).await;
         // Both names at once are a duplicate.
         let code = mint_code(&server).await;
         let mut body = form(&code);
         body.push(("app_id", APP_ID));
-        let res = exchange(&server, &body).await;
+        let res = app.exchange(&body).await;
         assert_ig_error(&res, "Duplicate field client_id/app_id", b);
     }
 }
@@ -379,6 +385,7 @@ async fn a_redirect_uri_mismatch_is_refused_without_consuming_the_code() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let code = mint_code(&server).await;
         for (what, body, message) in [
@@ -402,14 +409,14 @@ async fn a_redirect_uri_mismatch_is_refused_without_consuming_the_code() {
                 "Missing required field redirect_uri",
             ),
         ] {
-            let res = exchange(&server, &body).await;
+            let res = app.exchange(&body).await;
             assert_ig_error(&res, message, &format!("{b}: {what}"));
             assert_eq!(db.code_consumed_at(&code).await, None, "{b}: {what}");
         }
         assert_eq!(db.count("tokens").await, 1, "{b}: a token was issued");
-        let res = exchange_code(&server, &code).await;
+        let res = app.exchange_code(&code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
-        let res = exchange_code(&server, &code).await;
+        let res = app.exchange_code(&code).await;
         assert_ig_error(&res, "Matching code was not found or was already used", b);
     }
 }
@@ -419,17 +426,24 @@ async fn a_replayed_code_is_refused_and_revokes_every_token_issued_from_it() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let code = mint_code(&server).await;
-        let short = access_token_of(&exchange_code(&server, &code).await, b);
-        let long = access_token_of(&exchange_long_lived(&server, APP_SECRET, &short).await, b);
+        let short = access_token_of(&app.exchange_code(&code).await, b);
+        let long = access_token_of(
+            &server
+                .instagram_user_with_token(&short)
+                .exchange_long_lived(APP_SECRET)
+                .await,
+            b,
+        );
         assert_me_ok(&server, &long, b).await;
 
         server.advance(30);
-        let res = exchange_code(&server, &code).await;
+        let res = app.exchange_code(&code).await;
         assert_ig_error(&res, "Matching code was not found or was already used", b);
         for (what, token) in [("short-lived", &short), ("long-lived", &long)] {
-            let res = me(&server, token).await;
+            let res = server.instagram_user_with_token(token).me().await;
             assert_graph_error(&res, invalidated(), &format!("{b}: {what} after replay"));
             assert_eq!(
                 db.token_revoked_at(token).await,
@@ -452,9 +466,12 @@ async fn a_code_presented_by_another_app_is_refused_and_revokes_nothing() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
-        let codes = mint_codes(&server, APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2).await;
-        let token = access_token_of(&exchange_code(&server, &codes[0]).await, b);
+        let codes = server
+            .mint_codes(APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2)
+            .await;
+        let token = access_token_of(&app.exchange_code(&codes[0]).await, b);
         // App B, with its own valid secret, replays A's used code and tries A's fresh one.
         for code in &codes {
             let body = with(
@@ -462,7 +479,7 @@ async fn a_code_presented_by_another_app_is_refused_and_revokes_nothing() {
                 "client_secret",
                 LIVE_APP_SECRET,
             );
-            let res = exchange(&server, &body).await;
+            let res = app.exchange(&body).await;
             assert_ig_error(
                 &res,
                 "Matching code was not found or was already used",
@@ -478,7 +495,7 @@ async fn a_code_presented_by_another_app_is_refused_and_revokes_nothing() {
         assert_eq!(db.token_revoked_at(&token).await, None, "{b}");
         assert_eq!(db.code_consumed_at(&codes[1]).await, None, "{b}");
         // A's fresh code still works for A.
-        let res = exchange_code(&server, &codes[1]).await;
+        let res = app.exchange_code(&codes[1]).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
     }
 }
@@ -494,18 +511,20 @@ async fn codes_work_until_one_second_before_their_lifetime_ends() {
                 ..Default::default()
             })
             .await;
+            let app = server.anonymous();
             let db = Db::open(&server).await;
-            let codes =
-                mint_codes(&server, APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2).await;
+            let codes = server
+                .mint_codes(APP_ID, TESTER, &["user_profile"], REDIRECT_URI, 2)
+                .await;
             server.advance(ttl - 1);
-            let res = exchange_code(&server, &codes[0]).await;
+            let res = app.exchange_code(&codes[0]).await;
             assert_eq!(res.status, 200, "{b}: at TTL-1: {}", res.text);
             server.advance(2);
-            let res = exchange_code(&server, &codes[1]).await;
+            let res = app.exchange_code(&codes[1]).await;
             assert_ig_error(&res, "Matching code was not found or was already used", &b);
             assert_eq!(db.code_consumed_at(&codes[1]).await, None, "{b}");
             server.advance(86_400);
-            let res = exchange_code(&server, &codes[1]).await;
+            let res = app.exchange_code(&codes[1]).await;
             assert_ig_error(&res, "Matching code was not found or was already used", &b);
         }
     }
@@ -520,7 +539,8 @@ async fn pkce_is_optional_enforced_once_a_challenge_was_sent_and_cannot_be_downg
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
+        let app = server.anonymous();
+        let br = server.anonymous();
         let plain = AuthParams::basic_display();
         let s256 = plain
             .clone()
@@ -563,12 +583,12 @@ async fn pkce_is_optional_enforced_once_a_challenge_was_sent_and_cannot_be_downg
         ];
         for (what, params, verifier, error) in cases {
             let ctx = format!("{b}: {what}");
-            let code = authorize_and_get_code(&server, &br, params).await;
+            let code = br.authorize_as(API, params, TESTER, TESTER_PASSWORD).await;
             let mut body = form(&code);
             if let Some(v) = verifier {
                 body.push(("code_verifier", v));
             }
-            let res = exchange(&server, &body).await;
+            let res = app.exchange(&body).await;
             match error {
                 None => assert_eq!(res.status, 200, "{ctx}: {}", res.text),
                 Some(message) => assert_ig_error(&res, message, &ctx),
@@ -590,7 +610,7 @@ async fn pkce_is_optional_enforced_once_a_challenge_was_sent_and_cannot_be_downg
                 "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]",
             ),
         ] {
-            let res = get(&br, &authorize_url(&server, API, &params)).await;
+            let res = br.authorize(API, &params).await;
             assert_error_page(
                 &res,
                 400,
@@ -653,19 +673,20 @@ async fn exchanges_abandoned_at_random_moments_leave_the_store_writable() {
     const EXCHANGES: usize = 300;
     for backend in Backend::all() {
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let ctx = backend.name();
         let mut codes = Vec::new();
         while codes.len() < EXCHANGES {
             codes.extend(
-                mint_codes(
-                    &server,
-                    APP_ID,
-                    TESTER,
-                    &["user_profile", "user_media"],
-                    REDIRECT_URI,
-                    50,
-                )
-                .await,
+                server
+                    .mint_codes(
+                        APP_ID,
+                        TESTER,
+                        &["user_profile", "user_media"],
+                        REDIRECT_URI,
+                        50,
+                    )
+                    .await,
             );
         }
         let addr = server
@@ -715,7 +736,7 @@ async fn exchanges_abandoned_at_random_moments_leave_the_store_writable() {
 
         // The store takes writes: a fresh code is minted and exchanged.
         let code = mint_code(&server).await;
-        let token = access_token_of(&exchange_code(&server, &code).await, ctx);
+        let token = access_token_of(&app.exchange_code(&code).await, ctx);
         assert_me_ok(&server, &token, ctx).await;
         // Every abandoned exchange is whole at any moment: a code is consumed exactly when a
         // token exists for it (what a hung-up client started is finished or not done at all).

@@ -70,7 +70,10 @@ async fn the_clock_can_be_read_set_and_advanced_and_drives_token_expiry() {
         let res = get(&client(), &url).await;
         assert_eq!(clock_body(&res, b)["unix"], 1_798_761_690, "{b}: frozen");
         // The world's token expired on 2026-12-31T00:00:00Z.
-        let res = me(&server, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .me()
+            .await;
         assert_graph_error(
             &res,
             expired(
@@ -131,6 +134,7 @@ async fn worlds_load_as_toml_or_json_idempotently_and_an_invalid_one_writes_noth
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let url = server.url("/_localgram/world");
         let loaded = json!({"loaded": {"apps": 1, "instagram_users": 1, "media": 0, "facebook_users": 0, "pages": 0, "tokens": 0, "faults": 0}});
@@ -176,18 +180,18 @@ async fn worlds_load_as_toml_or_json_idempotently_and_an_invalid_one_writes_noth
         );
 
         // The loaded app works at once: a code for its tester, exchanged with its secret.
-        let code = mint_codes(&server, NEW_APP, NEW_USER, &[], "https://new.example/cb", 1).await;
-        let res = exchange(
-            &server,
-            &[
+        let code = server
+            .mint_codes(NEW_APP, NEW_USER, &[], "https://new.example/cb", 1)
+            .await;
+        let res = app
+            .exchange(&[
                 ("client_id", NEW_APP),
                 ("client_secret", "new-app-secret-0001"),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", "https://new.example/cb"),
                 ("code", &code[0]),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
 
         // An invalid world: the valid app before the bad one is not written either.
@@ -234,28 +238,27 @@ async fn minted_codes_each_work_once_and_obey_the_authorize_rules() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
-        let codes = mint_codes(
-            &server,
-            APP_ID,
-            TESTER,
-            &["user_profile", "user_media"],
-            REDIRECT_URI,
-            3,
-        )
-        .await;
+        let codes = server
+            .mint_codes(
+                APP_ID,
+                TESTER,
+                &["user_profile", "user_media"],
+                REDIRECT_URI,
+                3,
+            )
+            .await;
         assert_eq!(codes.len(), 3, "{b}");
-        let res = mint(
-            &server,
-            json!({"app": APP_ID, "user": TESTER, "redirect_uri": REDIRECT_URI}),
-        )
-        .await;
+        let res = server
+            .mint(json!({"app": APP_ID, "user": TESTER, "redirect_uri": REDIRECT_URI}))
+            .await;
         assert_eq!(res.header("cache-control"), Some("no-store"), "{b}");
         assert_eq!(res.json()["codes"].as_array().map(Vec::len), Some(1), "{b}");
         for code in &codes {
-            let res = exchange_code(&server, code).await;
+            let res = app.exchange_code(code).await;
             assert_eq!(res.status, 200, "{b}: {}", res.text);
-            let res = exchange_code(&server, code).await;
+            let res = app.exchange_code(code).await;
             assert_ig_error(&res, "Matching code was not found or was already used", b);
         }
         let before = db.count("auth_codes").await;
@@ -289,7 +292,7 @@ async fn minted_codes_each_work_once_and_obey_the_authorize_rules() {
                 "count: between 1 and 10000",
             ),
         ] {
-            let res = mint(&server, body.clone()).await;
+            let res = server.mint(body.clone()).await;
             assert_eq!(res.status, 400, "{b}: {body}: {}", res.text);
             assert_eq!(res.json(), json!({"error": message}), "{b}: {body}");
         }

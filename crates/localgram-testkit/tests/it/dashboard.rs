@@ -786,13 +786,7 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
         assert_eq!(db.count("tokens").await, tokens + 1, "{b}");
         assert!(!db.dump().await.contains(&token), "{b}: stored hashed");
         assert_me_ok(&server, &token, b).await;
-        let media = get(
-            &localgram_testkit::client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me/media?access_token={token}"
-            )),
-        )
-        .await;
+        let media = server.instagram_user_with_token(&token).media().await;
         assert_eq!(media.status, 200, "{b}: {}", media.text);
 
         // Shown once.
@@ -821,7 +815,7 @@ async fn dashboard_user_token_generator_shows_a_working_long_lived_token_once() 
             .await;
         assert_eq!(res.status, 303, "{b}");
         assert!(db.token_revoked_at(&token).await.is_some(), "{b}");
-        let me = me(&server, &token).await;
+        let me = server.instagram_user_with_token(&token).me().await;
         assert_eq!(me.status, 400, "{b}");
     }
 }
@@ -1041,7 +1035,7 @@ async fn dashboard_emulator_lists_calls_with_real_durations_names_and_server_sid
         let b = backend.name();
         let server = spawn(&backend).await;
         let br = server.dashboard_developer();
-        let token = short_lived_token(&server).await;
+        let token = server.instagram_tester().await.token().to_owned();
         assert_me_ok(&server, &token, b).await;
         // A refused call: 400 on graph.instagram.com.
         let refused = get(

@@ -5,117 +5,37 @@
 //! each asserting nothing was written), the Page node and categories.
 
 use crate::support::*;
+use localgram_testkit::actors::{Anonymous, FB_GRAPH, with_token};
 use localgram_testkit::world::fb::*;
 use localgram_testkit::world::{BUSINESS_ID, LONG_LIVED_TOKEN};
-use localgram_testkit::{
-    Backend, TestOptions, TestServer, browser, client, facebook_world, query_value,
-};
+use localgram_testkit::{Backend, TestServer, client, facebook_world, query_value};
 use reqwest::Client;
 use serde_json::{Value, json};
 
-const DIALOG: &str = "/www.facebook.com/dialog/oauth";
-const GRAPH: &str = "/graph.facebook.com/v21.0";
-
 async fn spawn_fb(backend: &Backend) -> TestServer {
-    TestServer::spawn_with(TestOptions {
-        backend: backend.clone(),
-        world: Some(facebook_world()),
-        ..Default::default()
-    })
+    TestServer::builder()
+        .backend(backend)
+        .facebook_world()
+        .spawn()
+        .await
+}
+
+/// `GET graph.facebook.com/v21.0{path_and_query}` as given: the token endpoint, or a token (if
+/// any) already in the query.
+async fn graph_get(server: &TestServer, path_and_query: &str) -> Reply {
+    get(
+        &client(),
+        &server.url(&format!("{FB_GRAPH}{path_and_query}")),
+    )
     .await
 }
 
-fn dialog_query(app: &str, redirect: &str, scope: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", app)
-        .append_pair("redirect_uri", redirect)
-        .append_pair("scope", scope)
-        .append_pair("state", "fb-st")
-        .finish()
-}
-
-async fn graph_get(server: &TestServer, path_and_query: &str) -> Reply {
-    get(&client(), &server.url(&format!("{GRAPH}{path_and_query}"))).await
-}
-
-fn with_token(path: &str, token: &str) -> String {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{sep}access_token={}", encode(token))
-}
-
-/// Opens the dialog, logs in when asked, and returns the consent page.
-async fn fb_consent(server: &TestServer, b: &Client, query: &str, email: &str, pw: &str) -> Reply {
-    let url = server.url(&format!("{DIALOG}?{query}"));
-    let mut page = get(b, &url).await;
-    assert_page(&page, 200, "dialog");
-    if page.text.contains("name=\"password\"") {
-        let (csrf, q) = hidden_fields(&page.text, "fb login");
-        let res = post_form(
-            b,
-            &server.url("/www.facebook.com/dialog/oauth/login"),
-            &[
-                ("csrf", &csrf),
-                ("q", &q),
-                ("email", email),
-                ("password", pw),
-            ],
-        )
-        .await;
-        assert_eq!(res.status, 303, "login: {}", res.text);
-        assert_eq!(res.location(), Some(format!("{DIALOG}?{query}").as_str()));
-        page = get(b, &url).await;
-        assert_page(&page, 200, "dialog after login");
-    }
-    assert!(page.text.contains("id=\"allow\""), "{}", page.text);
-    page
-}
-
-/// Clicks Continue (with these permissions and Pages ticked) or Cancel.
-async fn fb_decide(
-    server: &TestServer,
-    b: &Client,
-    consent: &Reply,
-    decision: &str,
-    perms: &[&str],
-    pages: &[&str],
-) -> Reply {
-    let (csrf, q) = hidden_fields(&consent.text, "fb consent");
-    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("q", &q), ("decision", decision)];
-    form.extend(perms.iter().map(|p| ("perm", *p)));
-    form.extend(pages.iter().map(|p| ("page", *p)));
-    post_form(b, &server.url(DIALOG), &form).await
-}
-
+/// The app exchanges a dialog code of the Facebook world's app.
 async fn exchange(server: &TestServer, code: &str) -> Reply {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", APP_ID)
-        .append_pair("client_secret", APP_SECRET)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("code", code)
-        .finish();
-    graph_get(server, &format!("/oauth/access_token?{q}")).await
-}
-
-/// The dialog flow as the test user, ticking `perms` and `pages`; returns the user token.
-async fn login_flow(server: &TestServer, scope: &str, perms: &[&str], pages: &[&str]) -> String {
-    let b = browser();
-    let consent = fb_consent(
-        server,
-        &b,
-        &dialog_query(APP_ID, REDIRECT_URI, scope),
-        EMAIL,
-        PASSWORD,
-    )
-    .await;
-    let res = fb_decide(server, &b, &consent, "allow", perms, pages).await;
-    assert_eq!(res.status, 303, "{}", res.text);
-    let loc = res.location().unwrap().to_owned();
-    assert!(loc.starts_with("https://fb.example/cb?code=AQ"), "{loc}");
-    assert_eq!(query_value(&loc, "state").as_deref(), Some("fb-st"));
-    let code = query_value(&loc, "code").unwrap();
-    let reply = exchange(server, &code).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.json()["access_token"].as_str().unwrap().to_owned()
+    server
+        .anonymous()
+        .facebook_exchange(APP_ID, APP_SECRET, REDIRECT_URI, code)
+        .await
 }
 
 fn ids(body: &Value) -> Vec<String> {
@@ -132,9 +52,10 @@ async fn dialog_login_consent_and_code_exchange() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let b = browser();
-        let query = dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,business_management");
-        let consent = fb_consent(&server, &b, &query, EMAIL, PASSWORD).await;
+        let b = server.anonymous();
+        let query =
+            Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,business_management");
+        let consent = b.facebook_consent(&query, EMAIL, PASSWORD).await;
         for id in [CAFE_PAGE, BLOG_PAGE, HOLDINGS_PAGE] {
             assert!(consent.text.contains(&format!("id=\"page-{id}\"")), "{ctx}");
         }
@@ -146,15 +67,14 @@ async fn dialog_login_consent_and_code_exchange() {
             !consent.text.contains("id=\"perm-public_profile\""),
             "{ctx}"
         );
-        let res = fb_decide(
-            &server,
-            &b,
-            &consent,
-            "allow",
-            &["pages_show_list", "business_management"],
-            &[CAFE_PAGE, HOLDINGS_PAGE],
-        )
-        .await;
+        let res = b
+            .facebook_decide(
+                &consent,
+                "allow",
+                &["pages_show_list", "business_management"],
+                &[CAFE_PAGE, HOLDINGS_PAGE],
+            )
+            .await;
         let loc = res.location().unwrap().to_owned();
         let code = query_value(&loc, "code").unwrap();
         let db = Db::open(&server).await;
@@ -178,11 +98,12 @@ async fn dialog_login_consent_and_code_exchange() {
             json!({"access_token": token, "token_type": "bearer", "expires_in": 5_184_000}),
             "{ctx}"
         );
-        let me = graph_get(&server, &with_token("/me", &token)).await;
+        let user = server.facebook_user_with_token(&token);
+        let me = user.me().await;
         assert_eq!(me.status, 200, "{ctx}: {}", me.text);
         assert_eq!(me.json(), json!({"id": USER_ID, "name": "Test User"}));
         assert_eq!(me.header("facebook-api-version"), Some("v21.0"));
-        let accounts = graph_get(&server, &with_token("/me/accounts?fields=id", &token)).await;
+        let accounts = user.accounts("id").await;
         assert_eq!(
             ids(&accounts.json()),
             vec![CAFE_PAGE, HOLDINGS_PAGE],
@@ -200,14 +121,14 @@ async fn dialog_login_consent_and_code_exchange() {
 async fn partial_grant_without_pages_show_list_cannot_list() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let token = login_flow(
-            &server,
-            "pages_show_list,pages_manage_metadata",
-            &["pages_manage_metadata"],
-            &[CAFE_PAGE],
-        )
-        .await;
-        let reply = graph_get(&server, &with_token("/me/accounts", &token)).await;
+        let user = server
+            .facebook_user(
+                "pages_show_list,pages_manage_metadata",
+                &["pages_manage_metadata"],
+                &[CAFE_PAGE],
+            )
+            .await;
+        let reply = user.get("/me/accounts").await;
         assert_graph_error(
             &reply,
             graph_error(
@@ -225,14 +146,14 @@ async fn partial_grant_without_pages_show_list_cannot_list() {
 async fn unticked_business_management_hides_business_pages() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let token = login_flow(
-            &server,
-            "pages_show_list,business_management",
-            &["pages_show_list"],
-            &[CAFE_PAGE, BLOG_PAGE, HOLDINGS_PAGE],
-        )
-        .await;
-        let reply = graph_get(&server, &with_token("/me/accounts?fields=id", &token)).await;
+        let user = server
+            .facebook_user(
+                "pages_show_list,business_management",
+                &["pages_show_list"],
+                &[CAFE_PAGE, BLOG_PAGE, HOLDINGS_PAGE],
+            )
+            .await;
+        let reply = user.accounts("id").await;
         assert_eq!(
             ids(&reply.json()),
             vec![CAFE_PAGE, BLOG_PAGE],
@@ -246,16 +167,15 @@ async fn unticked_business_management_hides_business_pages() {
 async fn cancel_redirects_with_the_oauth_error() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let b = browser();
-        let consent = fb_consent(
-            &server,
-            &b,
-            &dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
-            EMAIL,
-            PASSWORD,
-        )
-        .await;
-        let res = fb_decide(&server, &b, &consent, "cancel", &[], &[]).await;
+        let b = server.anonymous();
+        let consent = b
+            .facebook_consent(
+                &Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
+                EMAIL,
+                PASSWORD,
+            )
+            .await;
+        let res = b.facebook_decide(&consent, "cancel", &[], &[]).await;
         assert_eq!(res.status, 303);
         assert_eq!(
             res.location(),
@@ -272,15 +192,14 @@ async fn dialog_validation_errors_are_pages_never_redirects() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let c = client();
         let cases = [
             (
-                dialog_query("123", REDIRECT_URI, ""),
+                Anonymous::dialog_query("123", REDIRECT_URI, ""),
                 "Invalid Request: Request parameters are invalid: Invalid platform app",
             ),
             (
                 // The Instagram-only app has no Facebook Login.
-                dialog_query(
+                Anonymous::dialog_query(
                     localgram_testkit::world::LIVE_APP_ID,
                     localgram_testkit::world::LIVE_REDIRECT_URI,
                     "",
@@ -288,34 +207,33 @@ async fn dialog_validation_errors_are_pages_never_redirects() {
                 "Invalid Request: Request parameters are invalid: Invalid platform app",
             ),
             (
-                dialog_query(APP_ID, "https://fb.example/cb/", ""),
+                Anonymous::dialog_query(APP_ID, "https://fb.example/cb/", ""),
                 "Invalid Request: Request parameters are invalid: Invalid redirect_uri",
             ),
             (
-                dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,nonsense"),
+                Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,nonsense"),
                 "Invalid Request: Request parameters are invalid: Invalid scope: nonsense",
             ),
             (
                 format!(
                     "{}&response_type=token",
-                    dialog_query(APP_ID, REDIRECT_URI, "")
+                    Anonymous::dialog_query(APP_ID, REDIRECT_URI, "")
                 ),
                 "Invalid Request: Request parameters are invalid: Invalid response_type",
             ),
         ];
         for (q, message) in cases {
-            let reply = get(&c, &server.url(&format!("{DIALOG}?{q}"))).await;
+            let reply = server.anonymous().facebook_dialog(&q).await;
             assert_error_page(&reply, 400, message, ctx);
         }
         // A versioned dialog path is the same dialog.
-        let reply = get(
-            &c,
-            &server.url(&format!(
+        let reply = server
+            .anonymous()
+            .get(&format!(
                 "/www.facebook.com/v21.0/dialog/oauth?{}",
-                dialog_query(APP_ID, REDIRECT_URI, "")
-            )),
-        )
-        .await;
+                Anonymous::dialog_query(APP_ID, REDIRECT_URI, "")
+            ))
+            .await;
         assert_page(&reply, 200, ctx);
         assert!(reply.text.contains("name=\"email\""), "{ctx}");
     }
@@ -325,28 +243,27 @@ async fn dialog_validation_errors_are_pages_never_redirects() {
 async fn development_apps_need_an_app_role() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let b = browser();
-        let query = dialog_query(
+        let b = server.anonymous();
+        let query = Anonymous::dialog_query(
             localgram_testkit::world::APP_ID,
             localgram_testkit::world::REDIRECT_URI,
             "pages_show_list",
         );
-        let url = server.url(&format!("{DIALOG}?{query}"));
-        let page = get(&b, &url).await;
+        let page = b.facebook_dialog(&query).await;
         let (csrf, q) = hidden_fields(&page.text, "login");
-        let res = post_form(
-            &b,
-            &server.url("/www.facebook.com/dialog/oauth/login"),
-            &[
-                ("csrf", &csrf),
-                ("q", &q),
-                ("email", EMAIL),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+        let res = b
+            .post_form(
+                "/www.facebook.com/dialog/oauth/login",
+                &[
+                    ("csrf", &csrf),
+                    ("q", &q),
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(res.status, 303);
-        let reply = get(&b, &url).await;
+        let reply = b.facebook_dialog(&query).await;
         assert_error_page(&reply, 400, "Insufficient developer role", backend.name());
     }
 }
@@ -355,36 +272,34 @@ async fn development_apps_need_an_app_role() {
 async fn wrong_password_shows_the_login_page_again() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let b = browser();
-        let url = server.url(&format!(
-            "{DIALOG}?{}",
-            dialog_query(APP_ID, REDIRECT_URI, "")
-        ));
-        let page = get(&b, &url).await;
+        let b = server.anonymous();
+        let page = b
+            .facebook_dialog(&Anonymous::dialog_query(APP_ID, REDIRECT_URI, ""))
+            .await;
         let (csrf, q) = hidden_fields(&page.text, "login");
-        let res = post_form(
-            &b,
-            &server.url("/www.facebook.com/dialog/oauth/login"),
-            &[
-                ("csrf", &csrf),
-                ("q", &q),
-                ("email", EMAIL),
-                ("password", "nope"),
-            ],
-        )
-        .await;
+        let res = b
+            .post_form(
+                "/www.facebook.com/dialog/oauth/login",
+                &[
+                    ("csrf", &csrf),
+                    ("q", &q),
+                    ("email", EMAIL),
+                    ("password", "nope"),
+                ],
+            )
+            .await;
         assert_page(&res, 401, backend.name());
         assert_eq!(
             element_text(&res.text, "login-error").as_deref(),
             Some("The email or password you entered is incorrect.")
         );
         // Without the CSRF token the form is refused.
-        let res = post_form(
-            &b,
-            &server.url("/www.facebook.com/dialog/oauth/login"),
-            &[("q", &q), ("email", EMAIL), ("password", PASSWORD)],
-        )
-        .await;
+        let res = b
+            .post_form(
+                "/www.facebook.com/dialog/oauth/login",
+                &[("q", &q), ("email", EMAIL), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(res.status, 403);
     }
 }
@@ -466,16 +381,17 @@ async fn token_endpoint_errors() {
 async fn redirect_mismatch_keeps_the_code() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let b = browser();
-        let consent = fb_consent(
-            &server,
-            &b,
-            &dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
-            EMAIL,
-            PASSWORD,
-        )
-        .await;
-        let res = fb_decide(&server, &b, &consent, "allow", &["pages_show_list"], &[]).await;
+        let b = server.anonymous();
+        let consent = b
+            .facebook_consent(
+                &Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
+                EMAIL,
+                PASSWORD,
+            )
+            .await;
+        let res = b
+            .facebook_decide(&consent, "allow", &["pages_show_list"], &[])
+            .await;
         let code = query_value(res.location().unwrap(), "code").unwrap();
         let reply = graph_get(
             &server,
@@ -504,16 +420,15 @@ async fn redirect_mismatch_keeps_the_code() {
 async fn reused_code_carries_the_invalid_code_challenge() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let b = browser();
-        let consent = fb_consent(
-            &server,
-            &b,
-            &dialog_query(APP_ID, REDIRECT_URI, ""),
-            EMAIL,
-            PASSWORD,
-        )
-        .await;
-        let res = fb_decide(&server, &b, &consent, "allow", &[], &[]).await;
+        let b = server.anonymous();
+        let consent = b
+            .facebook_consent(
+                &Anonymous::dialog_query(APP_ID, REDIRECT_URI, ""),
+                EMAIL,
+                PASSWORD,
+            )
+            .await;
+        let res = b.facebook_decide(&consent, "allow", &[], &[]).await;
         let code = query_value(res.location().unwrap(), "code").unwrap();
         assert_eq!(exchange(&server, &code).await.status, 200);
         let again = exchange(&server, &code).await;
@@ -532,13 +447,10 @@ async fn long_lived_exchange_and_page_tokens_that_never_expire() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let reply = graph_get(
-            &server,
-            &format!(
-                "/oauth/access_token?grant_type=fb_exchange_token&client_id={APP_ID}&client_secret={APP_SECRET}&fb_exchange_token={SHORT_TOKEN}"
-            ),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(SHORT_TOKEN)
+            .exchange_long_lived(APP_ID, APP_SECRET)
+            .await;
         assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
         let body = reply.json();
         let long = body["access_token"].as_str().unwrap().to_owned();
@@ -560,14 +472,12 @@ async fn long_lived_exchange_and_page_tokens_that_never_expire() {
             (long.as_str(), None),
             (SHORT_TOKEN, Some(NOW_MS + 3_600_000)),
         ] {
-            let reply = graph_get(
-                &server,
-                &with_token("/me/accounts?fields=id,access_token", user_token),
-            )
-            .await;
-            assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
-            let body = reply.json();
-            let page_token = body["data"][0]["access_token"].as_str().unwrap();
+            // The admin of the cafe, holding the Page token /me/accounts lists for it.
+            let admin = server
+                .facebook_user_with_token(user_token)
+                .page_admin(CAFE_PAGE)
+                .await;
+            let page_token = admin.page_token();
             assert!(page_token.starts_with("EAA"));
             assert_eq!(
                 db.opt_i64(&format!(
@@ -579,11 +489,7 @@ async fn long_lived_exchange_and_page_tokens_that_never_expire() {
                 "{ctx}"
             );
             // The Page token reads its Page.
-            let node = graph_get(
-                &server,
-                &with_token(&format!("/{CAFE_PAGE}?fields=id,name"), page_token),
-            )
-            .await;
+            let node = admin.page("id,name").await;
             assert_eq!(node.json(), json!({"id": CAFE_PAGE, "name": "Sizzle Cafe"}));
         }
     }
@@ -607,11 +513,14 @@ async fn app_tokens_from_client_credentials_and_the_secret_form() {
         assert_eq!(body, json!({"access_token": token, "token_type": "bearer"}));
         let pipe = format!("{APP_ID}|{APP_SECRET}");
         for t in [token.as_str(), pipe.as_str()] {
-            let cats = graph_get(&server, &with_token("/fb_page_categories", t)).await;
+            let cats = server
+                .facebook_user_with_token(t)
+                .get("/fb_page_categories")
+                .await;
             assert_eq!(cats.status, 200, "{ctx}: {}", cats.text);
             assert_eq!(cats.json()["data"][0]["api_enum"], "COMMUNITY");
             // An app token is no one: /me is the no-user error.
-            let me = graph_get(&server, &with_token("/me/accounts", t)).await;
+            let me = server.facebook_user_with_token(t).get("/me/accounts").await;
             assert_graph_error(
                 &me,
                 graph_error(
@@ -623,11 +532,10 @@ async fn app_tokens_from_client_credentials_and_the_secret_form() {
                 ctx,
             );
         }
-        let wrong = graph_get(
-            &server,
-            &with_token("/fb_page_categories", &format!("{APP_ID}|wrong")),
-        )
-        .await;
+        let wrong = server
+            .facebook_user_with_token(&format!("{APP_ID}|wrong"))
+            .get("/fb_page_categories")
+            .await;
         assert_graph_error(&wrong, cannot_parse(), ctx);
     }
 }
@@ -637,16 +545,19 @@ async fn tokens_are_refused_on_the_other_host() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let reply = graph_get(&server, &with_token("/me", LONG_LIVED_TOKEN)).await;
+        let reply = server
+            .facebook_user_with_token(LONG_LIVED_TOKEN)
+            .get("/me")
+            .await;
         assert_graph_error(&reply, cannot_parse(), ctx);
-        let reply = get(
-            &client(),
-            &server.url(&with_token("/graph.instagram.com/me", LONG_TOKEN)),
-        )
-        .await;
+        // A Facebook token on graph.instagram.com.
+        let reply = server.instagram_user_with_token(LONG_TOKEN).me().await;
         assert_graph_error(&reply, cannot_parse(), ctx);
         // Unknown paths on graph.facebook.com answer in the Graph envelope.
-        let reply = graph_get(&server, &with_token("/me/nothing", LONG_TOKEN)).await;
+        let reply = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get("/me/nothing")
+            .await;
         assert_graph_error(
             &reply,
             graph_error(
@@ -665,7 +576,10 @@ async fn accounts_default_fields_and_reach() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let reply = graph_get(&server, &with_token("/me/accounts", LONG_TOKEN)).await;
+        let reply = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get("/me/accounts")
+            .await;
         assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
         let mut body = reply.json();
         for p in body["data"].as_array_mut().unwrap() {
@@ -689,18 +603,16 @@ async fn accounts_default_fields_and_reach() {
         assert!(body["paging"].get("next").is_none(), "{ctx}");
         assert!(body.get("summary").is_none());
         // Without business_management the business-reached Page is not listed.
-        let reply = graph_get(
-            &server,
-            &with_token("/me/accounts?fields=id", SHOW_LIST_TOKEN),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(SHOW_LIST_TOKEN)
+            .get("/me/accounts?fields=id")
+            .await;
         assert_eq!(ids(&reply.json()), vec![CAFE_PAGE, BLOG_PAGE], "{ctx}");
         // The user id works like me.
-        let reply = graph_get(
-            &server,
-            &with_token(&format!("/{USER_ID}/accounts?fields=id"), SHOW_LIST_TOKEN),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(SHOW_LIST_TOKEN)
+            .get(&format!("/{USER_ID}/accounts?fields=id"))
+            .await;
         assert_eq!(ids(&reply.json()), vec![CAFE_PAGE, BLOG_PAGE], "{ctx}");
     }
 }
@@ -719,14 +631,12 @@ async fn accounts_filters_and_total_count() {
             ("", 60),
         ];
         for (filter, total) in cases {
-            let reply = graph_get(
-                &server,
-                &with_token(
-                    &format!("/me/accounts?fields=id&summary=total_count&limit=100&{filter}"),
-                    MANY_TOKEN,
-                ),
-            )
-            .await;
+            let reply = server
+                .facebook_user_with_token(MANY_TOKEN)
+                .get(&format!(
+                    "/me/accounts?fields=id&summary=total_count&limit=100&{filter}"
+                ))
+                .await;
             assert_eq!(reply.status, 200, "{ctx} {filter}: {}", reply.text);
             let body = reply.json();
             assert_eq!(
@@ -736,14 +646,10 @@ async fn accounts_filters_and_total_count() {
             );
             assert_eq!(ids(&body).len(), total as usize, "{ctx} {filter}");
         }
-        let reply = graph_get(
-            &server,
-            &with_token(
-                "/me/accounts?fields=id,is_place&is_place=true&limit=3",
-                MANY_TOKEN,
-            ),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(MANY_TOKEN)
+            .get("/me/accounts?fields=id,is_place&is_place=true&limit=3")
+            .await;
         assert_eq!(
             reply.json()["data"],
             json!([
@@ -752,11 +658,10 @@ async fn accounts_filters_and_total_count() {
                 {"id": "210000000000005", "is_place": true},
             ])
         );
-        let reply = graph_get(
-            &server,
-            &with_token("/me/accounts?is_place=maybe", MANY_TOKEN),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(MANY_TOKEN)
+            .get("/me/accounts?is_place=maybe")
+            .await;
         assert_graph_error(
             &reply,
             graph_error(
@@ -775,12 +680,11 @@ async fn accounts_paging_over_sixty_pages() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let first = graph_get(
-            &server,
-            &with_token("/me/accounts?fields=id&summary=true", MANY_TOKEN),
-        )
-        .await
-        .json();
+        let first = server
+            .facebook_user_with_token(MANY_TOKEN)
+            .get("/me/accounts?fields=id&summary=true")
+            .await
+            .json();
         assert_eq!(first["summary"]["total_count"], 60);
         assert_eq!(ids(&first).len(), 25, "{ctx}: default limit 25");
         assert!(first["paging"].get("previous").is_none());
@@ -814,20 +718,21 @@ async fn accounts_paging_over_sixty_pages() {
         assert_eq!(ids(&back), expected[25..50].to_vec(), "{ctx}");
         // After the end: no data, no next.
         let after = last["paging"]["cursors"]["after"].as_str().unwrap();
-        let end = graph_get(
-            &server,
-            &with_token(&format!("/me/accounts?fields=id&after={after}"), MANY_TOKEN),
-        )
-        .await;
+        let end = server
+            .facebook_user_with_token(MANY_TOKEN)
+            .get(&format!("/me/accounts?fields=id&after={after}"))
+            .await;
         assert_eq!(end.json(), json!({"data": []}), "{ctx}");
         // Limits clamp at 100; a tampered cursor is refused.
-        let all = graph_get(
-            &server,
-            &with_token("/me/accounts?fields=id&limit=1000", MANY_TOKEN),
-        )
-        .await;
+        let all = server
+            .facebook_user_with_token(MANY_TOKEN)
+            .get("/me/accounts?fields=id&limit=1000")
+            .await;
         assert_eq!(ids(&all.json()).len(), 60);
-        let bad = graph_get(&server, &with_token("/me/accounts?after=AAAA", MANY_TOKEN)).await;
+        let bad = server
+            .facebook_user_with_token(MANY_TOKEN)
+            .get("/me/accounts?after=AAAA")
+            .await;
         assert_graph_error(
             &bad,
             graph_error(
@@ -922,7 +827,7 @@ async fn accounts_error_codes() {
         // Update and delete are not supported on the edge.
         let reply = Reply::read(
             client()
-                .delete(server.url(&format!("{GRAPH}/me/accounts?access_token={LONG_TOKEN}")))
+                .delete(server.url(&format!("{FB_GRAPH}/me/accounts?access_token={LONG_TOKEN}")))
                 .send()
                 .await
                 .unwrap(),
@@ -945,14 +850,10 @@ async fn accounts_error_codes() {
 async fn accounts_expand_the_instagram_business_account() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let reply = graph_get(
-            &server,
-            &with_token(
-                "/me/accounts?fields=id,name,instagram_business_account{id,username}",
-                LONG_TOKEN,
-            ),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get("/me/accounts?fields=id,name,instagram_business_account{id,username}")
+            .await;
         assert_eq!(
             reply.json()["data"],
             json!([
@@ -965,23 +866,18 @@ async fn accounts_expand_the_instagram_business_account() {
             backend.name()
         );
         // The same through the Page node, and nested under /me.
-        let node = graph_get(
-            &server,
-            &with_token(
-                &format!("/{CAFE_PAGE}?fields=instagram_business_account"),
-                LONG_TOKEN,
-            ),
-        )
-        .await;
+        let node = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get(&format!("/{CAFE_PAGE}?fields=instagram_business_account"))
+            .await;
         assert_eq!(
             node.json(),
             json!({"instagram_business_account": {"id": BUSINESS_ID}})
         );
-        let me = graph_get(
-            &server,
-            &with_token("/me?fields=id,accounts.limit(1){id,tasks}", LONG_TOKEN),
-        )
-        .await;
+        let me = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get("/me?fields=id,accounts.limit(1){id,tasks}")
+            .await;
         let body = me.json();
         assert_eq!(body["id"], USER_ID);
         assert_eq!(
@@ -1002,14 +898,12 @@ async fn page_node_and_categories() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let reply = graph_get(
-            &server,
-            &with_token(
-                &format!("/{CAFE_PAGE}?fields=id,name,about,category,phone,website,link,location"),
-                REAL_TOKEN,
-            ),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(REAL_TOKEN)
+            .get(&format!(
+                "/{CAFE_PAGE}?fields=id,name,about,category,phone,website,link,location"
+            ))
+            .await;
         assert_eq!(
             reply.json(),
             json!({"id": CAFE_PAGE, "name": "Sizzle Cafe", "about": "Coffee and cake",
@@ -1019,13 +913,15 @@ async fn page_node_and_categories() {
             "{ctx}"
         );
         // A user without a task gets no access_token.
-        let reply = graph_get(
-            &server,
-            &with_token(&format!("/{CAFE_PAGE}?fields=id,access_token"), REAL_TOKEN),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(REAL_TOKEN)
+            .get(&format!("/{CAFE_PAGE}?fields=id,access_token"))
+            .await;
         assert_eq!(reply.json(), json!({"id": CAFE_PAGE}), "{ctx}");
-        let reply = graph_get(&server, &with_token("/200000000000999", REAL_TOKEN)).await;
+        let reply = server
+            .facebook_user_with_token(REAL_TOKEN)
+            .get("/200000000000999")
+            .await;
         assert_graph_error(
             &reply,
             graph_error(
@@ -1036,7 +932,10 @@ async fn page_node_and_categories() {
             ),
             ctx,
         );
-        let cats = graph_get(&server, &with_token("/fb_page_categories", REAL_TOKEN)).await;
+        let cats = server
+            .facebook_user_with_token(REAL_TOKEN)
+            .get("/fb_page_categories")
+            .await;
         let body = cats.json();
         let community = &body["data"][0];
         assert_eq!(community["id"], "2612");
@@ -1052,17 +951,6 @@ async fn page_node_and_categories() {
 // Page creation
 // ------------------------------------------------------------------------------------------------
 
-async fn create(server: &TestServer, token: &str, form: &[(&str, &str)]) -> Reply {
-    let mut body: Vec<(&str, &str)> = vec![("access_token", token)];
-    body.extend_from_slice(form);
-    post_form(
-        &client(),
-        &server.url(&format!("{GRAPH}/me/accounts")),
-        &body,
-    )
-    .await
-}
-
 const STOCKHOLM: &str = "106505586052951";
 
 #[tokio::test]
@@ -1070,38 +958,33 @@ async fn create_page_then_read_it_back() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let reply = create(
-            &server,
-            LONG_TOKEN,
-            &[
-                ("name", "New Sizzle"),
-                ("category_enum", "RESTAURANT"),
-                ("city_id", STOCKHOLM),
-                ("coordinates", r#"{"latitude": 59.33, "longitude": 18.07}"#),
-                ("about", "Fresh"),
-                ("description", "A new restaurant"),
-                ("phone", "+46 1"),
-                ("website", "https://new.example/"),
-                ("zip", "111 22"),
-                ("picture", "https://new.example/p.jpg"),
-                (
-                    "cover_photo",
-                    r#"{"url": "https://new.example/c.jpg", "offset_y": 10}"#,
-                ),
-            ],
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .post(
+                "/me/accounts",
+                &[
+                    ("name", "New Sizzle"),
+                    ("category_enum", "RESTAURANT"),
+                    ("city_id", STOCKHOLM),
+                    ("coordinates", r#"{"latitude": 59.33, "longitude": 18.07}"#),
+                    ("about", "Fresh"),
+                    ("description", "A new restaurant"),
+                    ("phone", "+46 1"),
+                    ("website", "https://new.example/"),
+                    ("zip", "111 22"),
+                    ("picture", "https://new.example/p.jpg"),
+                    (
+                        "cover_photo",
+                        r#"{"url": "https://new.example/c.jpg", "offset_y": 10}"#,
+                    ),
+                ],
+            )
+            .await;
         assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
         let body = reply.json();
         let id = body["id"].as_str().unwrap().to_owned();
         assert_eq!(body, json!({"id": id}));
-        let node = graph_get(
-            &server,
-            &with_token(
-                &format!("/{id}?fields=id,name,about,description,category,category_list,phone,website,location,picture,cover,access_token"),
-                LONG_TOKEN,
-            ),
-        )
+        let node = server.facebook_user_with_token(LONG_TOKEN).get(&format!("/{id}?fields=id,name,about,description,category,category_list,phone,website,location,picture,cover,access_token"))
         .await;
         let mut node = node.json();
         assert!(
@@ -1126,11 +1009,10 @@ async fn create_page_then_read_it_back() {
             "{ctx}"
         );
         // Listed on the edge with every task.
-        let list = graph_get(
-            &server,
-            &with_token("/me/accounts?fields=id,tasks", LONG_TOKEN),
-        )
-        .await;
+        let list = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get("/me/accounts?fields=id,tasks")
+            .await;
         let data = list.json()["data"].clone();
         assert!(
             data.as_array().unwrap().contains(&json!({"id": id, "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]})),
@@ -1159,7 +1041,7 @@ async fn create_page_as_json_and_with_category_list() {
         let server = spawn_fb(&backend).await;
         let reply = Reply::read(
             client()
-                .post(server.url(&format!("{GRAPH}/me/accounts?access_token={LONG_TOKEN}")))
+                .post(server.url(&format!("{FB_GRAPH}/me/accounts?access_token={LONG_TOKEN}")))
                 .json(&json!({
                     "name": "Band Page",
                     "category_list": ["792007097567368", "1108"],
@@ -1173,14 +1055,10 @@ async fn create_page_as_json_and_with_category_list() {
         .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         let id = reply.json()["id"].as_str().unwrap().to_owned();
-        let node = graph_get(
-            &server,
-            &with_token(
-                &format!("/{id}?fields=category,category_list,location"),
-                LONG_TOKEN,
-            ),
-        )
-        .await;
+        let node = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get(&format!("/{id}?fields=category,category_list,location"))
+            .await;
         assert_eq!(
             node.json(),
             json!({"category": "Band",
@@ -1205,7 +1083,10 @@ async fn refused(
         db.count("page_roles").await,
         db.count("fb_grants").await,
     );
-    let reply = create(server, token, form).await;
+    let reply = server
+        .facebook_user_with_token(token)
+        .post("/me/accounts", form)
+        .await;
     assert_graph_error(&reply, expected, ctx);
     let after = (
         db.count("pages").await,
@@ -1462,7 +1343,7 @@ async fn create_for_another_user_is_refused() {
         ] {
             let reply = post_form(
                 &client(),
-                &server.url(&format!("{GRAPH}/{user}/accounts")),
+                &server.url(&format!("{FB_GRAPH}/{user}/accounts")),
                 &[("access_token", LONG_TOKEN), OK_NAME, OK_CAT, OK_CITY],
             )
             .await;
@@ -1476,18 +1357,19 @@ async fn create_for_another_user_is_refused() {
 async fn ignore_coordinate_warnings_accepts_far_coordinates() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let reply = create(
-            &server,
-            LONG_TOKEN,
-            &[
-                OK_NAME,
-                OK_CAT,
-                OK_CITY,
-                ("coordinates", r#"{"latitude": 48.85, "longitude": 2.35}"#),
-                ("ignore_coordinate_warnings", "true"),
-            ],
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .post(
+                "/me/accounts",
+                &[
+                    OK_NAME,
+                    OK_CAT,
+                    OK_CITY,
+                    ("coordinates", r#"{"latitude": 48.85, "longitude": 2.35}"#),
+                    ("ignore_coordinate_warnings", "true"),
+                ],
+            )
+            .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
 }
@@ -1501,14 +1383,10 @@ fn app_token() -> String {
 }
 
 async fn debug(server: &TestServer, input: &str, token: &str) -> Reply {
-    graph_get(
-        server,
-        &with_token(
-            &format!("/debug_token?input_token={}", encode(input)),
-            token,
-        ),
-    )
-    .await
+    server
+        .facebook_user_with_token(token)
+        .get(&format!("/debug_token?input_token={}", encode(input)))
+        .await
 }
 
 #[tokio::test]
@@ -1575,7 +1453,10 @@ async fn debug_token_describes_user_page_and_app_tokens() {
             e100("(#100) The input token belongs to another app than the access token"),
             ctx,
         );
-        let reply = graph_get(&server, &with_token("/debug_token", &app_token())).await;
+        let reply = server
+            .facebook_user_with_token(&app_token())
+            .get("/debug_token")
+            .await;
         assert_graph_error(
             &reply,
             e100("(#100) The parameter input_token is required"),
@@ -1588,14 +1469,10 @@ async fn debug_token_describes_user_page_and_app_tokens() {
 async fn debug_token_reports_the_granted_pages() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
-        let token = login_flow(
-            &server,
-            "pages_show_list,email",
-            &["pages_show_list"],
-            &[BLOG_PAGE],
-        )
-        .await;
-        let reply = debug(&server, &token, &app_token()).await;
+        let user = server
+            .facebook_user("pages_show_list,email", &["pages_show_list"], &[BLOG_PAGE])
+            .await;
+        let reply = debug(&server, user.token(), &app_token()).await;
         let data = reply.json()["data"].clone();
         assert_eq!(
             data["scopes"],
@@ -1616,18 +1493,17 @@ async fn deleting_permissions_revokes_the_grant() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let token = login_flow(
-            &server,
-            "pages_show_list",
-            &["pages_show_list"],
-            &[CAFE_PAGE],
-        )
-        .await;
+        let user = server
+            .facebook_user("pages_show_list", &["pages_show_list"], &[CAFE_PAGE])
+            .await;
         let db = Db::open(&server).await;
         assert_eq!(db.count("fb_grants").await, 1);
         let reply = Reply::read(
             client()
-                .delete(server.url(&with_token(&format!("{GRAPH}/me/permissions"), &token)))
+                .delete(server.url(&with_token(
+                    &format!("{FB_GRAPH}/me/permissions"),
+                    user.token(),
+                )))
                 .send()
                 .await
                 .unwrap(),
@@ -1636,8 +1512,8 @@ async fn deleting_permissions_revokes_the_grant() {
         assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
         assert_eq!(reply.json(), json!({"success": true}));
         assert_eq!(db.count("fb_grants").await, 0, "{ctx}");
-        assert!(db.token_revoked_at(&token).await.is_some());
-        let me = graph_get(&server, &with_token("/me", &token)).await;
+        assert!(db.token_revoked_at(user.token()).await.is_some());
+        let me = user.me().await;
         assert_graph_error(&me, invalidated(), ctx);
     }
 }
@@ -1695,12 +1571,17 @@ async fn batch_logs_out_and_refuses_oversized_batches() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let token = login_flow(&server, "pages_show_list", &["pages_show_list"], &[]).await;
+        let user = server
+            .facebook_user("pages_show_list", &["pages_show_list"], &[])
+            .await;
         let batch = json!([{"method": "DELETE", "relative_url": "me/permissions"}]);
         let reply = post_form(
             &client(),
             &server.url("/graph.facebook.com/v21.0/"),
-            &[("access_token", &token), ("batch", &batch.to_string())],
+            &[
+                ("access_token", user.token()),
+                ("batch", &batch.to_string()),
+            ],
         )
         .await;
         assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
@@ -1710,7 +1591,7 @@ async fn batch_logs_out_and_refuses_oversized_batches() {
         assert!(
             Db::open(&server)
                 .await
-                .token_revoked_at(&token)
+                .token_revoked_at(user.token())
                 .await
                 .is_some()
         );
@@ -1744,16 +1625,16 @@ async fn page_tokens_have_the_pages_business_use_case_limit() {
             anchor,
             &format!("{anchor}\n\n[apps.rate_limits]\nbusiness_calls_per_day = 2\n"),
         );
-        let server = TestServer::spawn_with(TestOptions {
-            backend: backend.clone(),
-            world: Some(world),
-            ..Default::default()
-        })
-        .await;
+        let server = TestServer::builder()
+            .backend(&backend)
+            .world(world)
+            .spawn()
+            .await;
         let ctx = backend.name();
-        let path = with_token(&format!("/{CAFE_PAGE}?fields=id"), PAGE_TOKEN);
+        let page = server.facebook_user_with_token(PAGE_TOKEN);
+        let path = format!("/{CAFE_PAGE}?fields=id");
         for pct in [50, 100] {
-            let reply = graph_get(&server, &path).await;
+            let reply = page.get(&path).await;
             assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
             let usage: Value =
                 serde_json::from_str(reply.header("x-business-use-case-usage").unwrap()).unwrap();
@@ -1764,7 +1645,7 @@ async fn page_tokens_have_the_pages_business_use_case_limit() {
                 "{ctx}"
             );
         }
-        let reply = graph_get(&server, &path).await;
+        let reply = page.get(&path).await;
         assert_eq!(reply.status, 400, "{ctx}");
         let mut body = reply.json();
         body["error"].as_object_mut().unwrap().remove("fbtrace_id");
@@ -1776,11 +1657,10 @@ async fn page_tokens_have_the_pages_business_use_case_limit() {
         );
         assert!(reply.header("x-business-use-case-usage").is_some());
         // The user token of the same app is not throttled by the Page's budget.
-        let reply = graph_get(
-            &server,
-            &with_token(&format!("/{CAFE_PAGE}?fields=id"), LONG_TOKEN),
-        )
-        .await;
+        let reply = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get(&format!("/{CAFE_PAGE}?fields=id"))
+            .await;
         assert_eq!(reply.status, 200, "{ctx}");
     }
 }
@@ -1793,25 +1673,22 @@ async fn reading_a_linked_instagram_account_counts_against_its_business_use_case
             anchor,
             &format!("{anchor}\n\n[apps.rate_limits]\nbusiness_calls_per_day = 2\n"),
         );
-        let server = TestServer::spawn_with(TestOptions {
-            backend: backend.clone(),
-            world: Some(world),
-            ..Default::default()
-        })
-        .await;
+        let server = TestServer::builder()
+            .backend(&backend)
+            .world(world)
+            .spawn()
+            .await;
         let ctx = backend.name();
-        let expand = with_token(
-            "/me/accounts?fields=id,instagram_business_account{id}",
-            LONG_TOKEN,
-        );
+        let user = server.facebook_user_with_token(LONG_TOKEN);
+        let expand = "id,instagram_business_account{id}";
         for _ in 0..2 {
-            let reply = graph_get(&server, &expand).await;
+            let reply = user.accounts(expand).await;
             assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
         }
         // Without the expansion the Instagram account is not read, and not counted.
-        let plain = graph_get(&server, &with_token("/me/accounts?fields=id", LONG_TOKEN)).await;
+        let plain = user.accounts("id").await;
         assert_eq!(plain.status, 200, "{ctx}");
-        let reply = graph_get(&server, &expand).await;
+        let reply = user.accounts(expand).await;
         assert_eq!(reply.status, 400, "{ctx}: {}", reply.text);
         let mut body = reply.json();
         body["error"].as_object_mut().unwrap().remove("fbtrace_id");
@@ -1830,14 +1707,10 @@ async fn reading_a_linked_instagram_account_counts_against_its_business_use_case
             "{ctx}"
         );
         // The same through the Page node.
-        let node = graph_get(
-            &server,
-            &with_token(
-                &format!("/{CAFE_PAGE}?fields=instagram_business_account"),
-                LONG_TOKEN,
-            ),
-        )
-        .await;
+        let node = server
+            .facebook_user_with_token(LONG_TOKEN)
+            .get(&format!("/{CAFE_PAGE}?fields=instagram_business_account"))
+            .await;
         assert_eq!(node.status, 400, "{ctx}");
         assert_eq!(node.json()["error"]["code"], 80002, "{ctx}");
     }
@@ -1872,16 +1745,16 @@ async fn a_test_users_login_url_logs_a_browser_in_once() {
         let nonce = url.split("?n=").nth(1).unwrap().to_owned();
         assert!(!db.dump().await.contains(&nonce), "{ctx}: stored hashed");
 
-        let b = browser();
-        let page = get(&b, &url).await;
+        let b = server.anonymous();
+        let page = b.get_url(&url).await;
         assert_page(&page, 200, ctx);
         assert_eq!(
             element_text(&page.text, "username").as_deref(),
             Some("Link Tester")
         );
         // The browser is now logged in: the dialog goes straight to the consent page.
-        let query = dialog_query(APP_ID, REDIRECT_URI, "pages_show_list");
-        let dialog = get(&b, &server.url(&format!("{DIALOG}?{query}"))).await;
+        let query = Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list");
+        let dialog = b.facebook_dialog(&query).await;
         assert_page(&dialog, 200, ctx);
         assert!(
             dialog.text.contains("id=\"allow\""),
@@ -1891,7 +1764,7 @@ async fn a_test_users_login_url_logs_a_browser_in_once() {
         assert!(!dialog.text.contains("name=\"password\""), "{ctx}");
 
         // Once only; a tampered or missing secret, or another user's id, does nothing.
-        let again = get(&browser(), &url).await;
+        let again = server.anonymous().get_url(&url).await;
         assert_eq!(again.status, 403, "{ctx}");
         let fresh = post_test_users(&server, &app_token(), &[("name", "Second Link")]).await;
         let other = fresh.json()["id"].as_str().unwrap().to_owned();
@@ -1901,18 +1774,18 @@ async fn a_test_users_login_url_logs_a_browser_in_once() {
             fresh_url.split("?n=").next().unwrap().to_owned(),
             format!("{fresh_url}x"),
         ] {
-            let res = get(&browser(), &bad).await;
+            let res = server.anonymous().get_url(&bad).await;
             assert_eq!(res.status, 403, "{ctx}: {bad}");
         }
         // An hour later the link has expired.
         server.advance(3601);
-        let res = get(&browser(), &fresh_url).await;
+        let res = server.anonymous().get_url(&fresh_url).await;
         assert_eq!(res.status, 403, "{ctx}");
     }
 }
 
 fn test_users_path() -> String {
-    format!("{GRAPH}/{APP_ID}/accounts/test-users")
+    format!("{FB_GRAPH}/{APP_ID}/accounts/test-users")
 }
 
 async fn post_test_users(server: &TestServer, token: &str, form: &[(&str, &str)]) -> Reply {
@@ -1926,12 +1799,11 @@ async fn spawn_fb_with_limit(backend: &Backend, limit: i64) -> TestServer {
         "name = \"Facebook Only\"",
         &format!("name = \"Facebook Only\"\ntest_user_limit = {limit}"),
     );
-    TestServer::spawn_with(TestOptions {
-        backend: backend.clone(),
-        world: Some(world),
-        ..Default::default()
-    })
-    .await
+    TestServer::builder()
+        .backend(backend)
+        .world(world)
+        .spawn()
+        .await
 }
 
 #[tokio::test]
@@ -2000,16 +1872,17 @@ async fn test_user_is_created_logs_in_and_creates_a_page() {
         assert!(!db.dump().await.contains(&password), "{ctx}");
 
         // The returned token creates a Page: the create rule "a test user" passes.
-        let page = create(
-            &server,
-            &token,
-            &[
-                ("name", "Tess Cafe"),
-                ("category_enum", "CAFE"),
-                ("city_id", STOCKHOLM),
-            ],
-        )
-        .await;
+        let page = server
+            .facebook_user_with_token(&token)
+            .post(
+                "/me/accounts",
+                &[
+                    ("name", "Tess Cafe"),
+                    ("category_enum", "CAFE"),
+                    ("city_id", STOCKHOLM),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 200, "{ctx}: {}", page.text);
         let page_id = page.json()["id"].as_str().unwrap().to_owned();
         assert_eq!(
@@ -2022,16 +1895,17 @@ async fn test_user_is_created_logs_in_and_creates_a_page() {
         );
 
         // The test user logs in through the Facebook Login dialog with its email and password.
-        let b = browser();
-        let consent = fb_consent(
-            &server,
-            &b,
-            &dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
-            &email,
-            &password,
-        )
-        .await;
-        let res = fb_decide(&server, &b, &consent, "allow", &["pages_show_list"], &[]).await;
+        let b = server.anonymous();
+        let consent = b
+            .facebook_consent(
+                &Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list"),
+                &email,
+                &password,
+            )
+            .await;
+        let res = b
+            .facebook_decide(&consent, "allow", &["pages_show_list"], &[])
+            .await;
         assert_eq!(res.status, 303, "{ctx}: {}", res.text);
         let code = query_value(res.location().unwrap(), "code").unwrap();
         let exchanged = exchange(&server, &code).await;
@@ -2040,7 +1914,10 @@ async fn test_user_is_created_logs_in_and_creates_a_page() {
             .as_str()
             .unwrap()
             .to_owned();
-        let me = graph_get(&server, &with_token("/me?fields=id,name", &user_token)).await;
+        let me = server
+            .facebook_user_with_token(&user_token)
+            .get("/me?fields=id,name")
+            .await;
         assert_eq!(me.json(), json!({"id": id, "name": "Tess Tester"}), "{ctx}");
     }
 }
@@ -2085,11 +1962,10 @@ async fn test_users_list_with_paging_and_method_override() {
         );
 
         // The list, oldest first; an installed user carries a token.
-        let list = graph_get(
-            &server,
-            &with_token(&format!("/{APP_ID}/accounts/test-users"), &app_token()),
-        )
-        .await;
+        let list = server
+            .facebook_user_with_token(&app_token())
+            .get(&format!("/{APP_ID}/accounts/test-users"))
+            .await;
         assert_eq!(list.status, 200, "{ctx}: {}", list.text);
         let body = list.json();
         let data = body["data"].as_array().unwrap();
@@ -2107,26 +1983,18 @@ async fn test_users_list_with_paging_and_method_override() {
         );
         assert!(body["paging"].get("next").is_none(), "{ctx}: {body}");
         // `type=test-users` on the accounts edge is the same list.
-        let typed = graph_get(
-            &server,
-            &with_token(
-                &format!("/{APP_ID}/accounts?type=test-users&fields=id"),
-                &app_token(),
-            ),
-        )
-        .await;
+        let typed = server
+            .facebook_user_with_token(&app_token())
+            .get(&format!("/{APP_ID}/accounts?type=test-users&fields=id"))
+            .await;
         assert_eq!(typed.json()["data"].as_array().unwrap().len(), 2, "{ctx}");
 
         // Paging one at a time.
-        let page1 = graph_get(
-            &server,
-            &with_token(
-                &format!("/{APP_ID}/accounts/test-users?limit=1"),
-                &app_token(),
-            ),
-        )
-        .await
-        .json();
+        let page1 = server
+            .facebook_user_with_token(&app_token())
+            .get(&format!("/{APP_ID}/accounts/test-users?limit=1"))
+            .await
+            .json();
         assert_eq!(page1["data"][0]["id"], json!(first_id), "{ctx}");
         assert!(page1["paging"].get("previous").is_none(), "{ctx}");
         let next = page1["paging"]["next"].as_str().unwrap().to_owned();
@@ -2139,14 +2007,10 @@ async fn test_users_list_with_paging_and_method_override() {
         assert_eq!(page2["data"][0]["id"], json!(second_id), "{ctx}");
         assert!(page2["paging"].get("next").is_none(), "{ctx}: {page2}");
         assert!(page2["paging"]["previous"].is_string(), "{ctx}");
-        let bad = graph_get(
-            &server,
-            &with_token(
-                &format!("/{APP_ID}/accounts/test-users?after=garbage"),
-                &app_token(),
-            ),
-        )
-        .await;
+        let bad = server
+            .facebook_user_with_token(&app_token())
+            .get(&format!("/{APP_ID}/accounts/test-users?after=garbage"))
+            .await;
         assert_eq!(bad.status, 400, "{ctx}: {}", bad.text);
     }
 }
@@ -2249,7 +2113,10 @@ async fn test_user_removal_rules() {
             "{ctx}"
         );
         assert!(db.token_revoked_at(&drop_token).await.is_some(), "{ctx}");
-        let me = graph_get(&server, &with_token("/me", &drop_token)).await;
+        let me = server
+            .facebook_user_with_token(&drop_token)
+            .get("/me")
+            .await;
         assert_eq!(me.status, 400, "{ctx}: {}", me.text);
         assert_eq!(me.json()["error"]["code"], 190, "{ctx}");
         // The app's only test user cannot be removed (method=delete on a POST).
@@ -2370,36 +2237,35 @@ async fn associated_test_users_may_authorize_a_development_mode_app() {
         let id = created["id"].as_str().unwrap().to_owned();
         let email = created["email"].as_str().unwrap().to_owned();
         let password = created["password"].as_str().unwrap().to_owned();
-        let query = dialog_query(
+        let query = Anonymous::dialog_query(
             DEV_APP,
             "https://socialsizzle.example/auth/",
             "pages_show_list",
         );
-        let url = server.url(&format!("{DIALOG}?{query}"));
         // Not (yet) a test user of the development-mode app: refused after login.
-        let b = browser();
-        let page = get(&b, &url).await;
+        let b = server.anonymous();
+        let page = b.facebook_dialog(&query).await;
         let (csrf, q) = hidden_fields(&page.text, ctx);
-        let login = post_form(
-            &b,
-            &server.url("/www.facebook.com/dialog/oauth/login"),
-            &[
-                ("csrf", &csrf),
-                ("q", &q),
-                ("email", &email),
-                ("password", &password),
-            ],
-        )
-        .await;
+        let login = b
+            .post_form(
+                "/www.facebook.com/dialog/oauth/login",
+                &[
+                    ("csrf", &csrf),
+                    ("q", &q),
+                    ("email", &email),
+                    ("password", &password),
+                ],
+            )
+            .await;
         assert_eq!(login.status, 303, "{ctx}: {}", login.text);
-        let refused = get(&b, &url).await;
+        let refused = b.facebook_dialog(&query).await;
         assert_eq!(refused.status, 400, "{ctx}: {}", refused.text);
         // Associated with that app (uid + owner_access_token), it reaches the consent page.
         let dev_token = format!("{DEV_APP}|{DEV_SECRET}");
         let owner = app_token();
         let associated = post_form(
             &client(),
-            &server.url(&format!("{GRAPH}/{DEV_APP}/accounts/test-users")),
+            &server.url(&format!("{FB_GRAPH}/{DEV_APP}/accounts/test-users")),
             &[
                 ("access_token", dev_token.as_str()),
                 ("uid", id.as_str()),
@@ -2422,7 +2288,7 @@ async fn associated_test_users_may_authorize_a_development_mode_app() {
             2,
             "{ctx}"
         );
-        let consent = get(&b, &url).await;
+        let consent = b.facebook_dialog(&query).await;
         assert_page(&consent, 200, ctx);
         assert!(
             consent.text.contains("id=\"allow\""),
@@ -2432,7 +2298,7 @@ async fn associated_test_users_may_authorize_a_development_mode_app() {
         // Associating it again, or with a wrong owner, is refused.
         let again = post_form(
             &client(),
-            &server.url(&format!("{GRAPH}/{DEV_APP}/accounts/test-users")),
+            &server.url(&format!("{FB_GRAPH}/{DEV_APP}/accounts/test-users")),
             &[
                 ("access_token", dev_token.as_str()),
                 ("uid", id.as_str()),
@@ -2473,9 +2339,10 @@ async fn the_dialog_speaks_the_browser_language() {
     for backend in Backend::all() {
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
-        let b = browser_speaking("sv-SE,sv;q=0.9,en;q=0.5");
-        let query = dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,business_management");
-        let login = get(&b, &server.url(&format!("{DIALOG}?{query}"))).await;
+        let b = server.anonymous_with(browser_speaking("sv-SE,sv;q=0.9,en;q=0.5"));
+        let query =
+            Anonymous::dialog_query(APP_ID, REDIRECT_URI, "pages_show_list,business_management");
+        let login = b.facebook_dialog(&query).await;
         assert_page(&login, 200, ctx);
         assert!(login.text.contains("<html lang=\"sv\""), "{ctx}");
         assert!(
@@ -2487,17 +2354,17 @@ async fn the_dialog_speaks_the_browser_language() {
         );
         // A wrong password: the message in Swedish, the email kept.
         let (csrf, q) = hidden_fields(&login.text, ctx);
-        let wrong = post_form(
-            &b,
-            &server.url("/www.facebook.com/dialog/oauth/login"),
-            &[
-                ("csrf", &csrf),
-                ("q", &q),
-                ("email", EMAIL),
-                ("password", "not the password"),
-            ],
-        )
-        .await;
+        let wrong = b
+            .post_form(
+                "/www.facebook.com/dialog/oauth/login",
+                &[
+                    ("csrf", &csrf),
+                    ("q", &q),
+                    ("email", EMAIL),
+                    ("password", "not the password"),
+                ],
+            )
+            .await;
         assert_eq!(wrong.status, 401, "{ctx}");
         assert!(
             wrong
@@ -2506,7 +2373,7 @@ async fn the_dialog_speaks_the_browser_language() {
             "{ctx}"
         );
         // The consent page: headings, permission descriptions and buttons from the catalogue.
-        let consent = fb_consent(&server, &b, &query, EMAIL, PASSWORD).await;
+        let consent = b.facebook_consent(&query, EMAIL, PASSWORD).await;
         for text in [
             "vill komma åt ditt Facebookkonto",
             "Visa en lista över sidorna du hanterar",
@@ -2529,12 +2396,9 @@ async fn listing_pages_again_and_again_gives_the_same_page_tokens_and_writes_not
         let server = spawn_fb(&backend).await;
         let ctx = backend.name();
         let db = Db::open(&server).await;
+        let user = server.facebook_user_with_token(SHORT_TOKEN);
         let list = || async {
-            let reply = graph_get(
-                &server,
-                &with_token("/me/accounts?fields=id,access_token", SHORT_TOKEN),
-            )
-            .await;
+            let reply = user.accounts("id,access_token").await;
             assert_eq!(reply.status, 200, "{ctx}: {}", reply.text);
             reply.json()["data"]
                 .as_array()
@@ -2574,7 +2438,10 @@ async fn listing_pages_again_and_again_gives_the_same_page_tokens_and_writes_not
         );
         // Each Page token works.
         for (page, token) in &first {
-            let node = graph_get(&server, &with_token(&format!("/{page}?fields=id"), token)).await;
+            let node = server
+                .facebook_user_with_token(token)
+                .get(&format!("/{page}?fields=id"))
+                .await;
             assert_eq!(node.json(), json!({"id": page}), "{ctx}");
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::support::*;
 use localgram_core::secret::SecretHash;
+use localgram_testkit::actors::InstagramUser;
 use localgram_testkit::world::*;
 use localgram_testkit::{Backend, TestOptions, TestServer, client};
 use serde_json::{Value, json};
@@ -40,10 +41,14 @@ fn me_media(server: &TestServer) -> String {
     ))
 }
 
-fn me(server: &TestServer) -> String {
-    server.url(&format!(
-        "/graph.instagram.com/me?fields=id&access_token={LONG_LIVED_TOKEN}"
-    ))
+/// The world's long-lived token of the accepted tester, as an Instagram user.
+fn tester(server: &TestServer) -> InstagramUser<'_> {
+    server.instagram_user_with_token(LONG_LIVED_TOKEN)
+}
+
+/// `GET /me?fields=id` as the tester.
+async fn me(server: &TestServer) -> Reply {
+    tester(server).me_fields("id").await
 }
 
 /// The Graph error body without its `fbtrace_id` (checked to be there).
@@ -84,7 +89,7 @@ async fn the_transient_error_rule_of_the_issue_fires_on_the_second_media_call_on
         let third = get(&client(), &me_media(&server)).await;
         assert_eq!(third.status, 200, "{b}");
         // Another path is not matched.
-        assert_eq!(get(&client(), &me(&server)).await.status, 200, "{b}");
+        assert_eq!(me(&server).await.status, 200, "{b}");
 
         let listed = rules(&server).await;
         assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{b}");
@@ -118,7 +123,7 @@ async fn the_revocation_rule_of_the_issue_revokes_the_token_in_the_store_from_th
         let res = add_rule(&server, ISSUE_RULE_2).await;
         assert_eq!(res.status, 201, "{b}: {}", res.text);
         for i in 0..3 {
-            let ok = get(&client(), &me(&server)).await;
+            let ok = me(&server).await;
             assert_eq!(ok.status, 200, "{b}: call {i}: {}", ok.text);
         }
         let stored = server
@@ -128,7 +133,7 @@ async fn the_revocation_rule_of_the_issue_revokes_the_token_in_the_store_from_th
             .unwrap()
             .unwrap();
         assert_eq!(stored.revoked_at, None, "{b}");
-        let fourth = get(&client(), &me(&server)).await;
+        let fourth = me(&server).await;
         assert_eq!(fourth.status, 400, "{b}: {}", fourth.text);
         let body = error_without_trace(&fourth);
         assert_eq!(body["error"]["code"], 190, "{b}");
@@ -158,7 +163,7 @@ async fn the_revocation_rule_of_the_issue_revokes_the_token_in_the_store_from_th
         )
         .await;
         assert_eq!(del.json(), json!({"deleted": 1}), "{b}");
-        let after = get(&client(), &me(&server)).await;
+        let after = me(&server).await;
         assert_eq!(after.json()["error"]["error_subcode"], 460, "{b}");
     }
 }
@@ -209,7 +214,7 @@ async fn malformed_rules_answer_400_naming_the_field_and_install_nothing() {
     }
     assert_eq!(rules(&server).await, json!({"data": []}));
     // Nothing installed: calls pass.
-    assert_eq!(get(&client(), &me(&server)).await.status, 200);
+    assert_eq!(me(&server).await.status, 200);
     // The guard's content-type rule holds.
     let res = send(
         client()
@@ -273,7 +278,7 @@ async fn throttling_answers_the_code_with_its_usage_header() {
     let server = TestServer::spawn().await;
     let rule = r#"{"match": {"path": "/me"}, "effect": {"throttle": {"code": 80002, "estimated_time_to_regain_access": 7}}}"#;
     assert_eq!(add_rule(&server, rule).await.status, 201);
-    let res = get(&client(), &me(&server)).await;
+    let res = me(&server).await;
     assert_eq!(res.status, 400, "{}", res.text);
     let body = error_without_trace(&res);
     assert_eq!(body["error"]["code"], 80002);
@@ -334,12 +339,14 @@ async fn a_dropped_connection_gets_no_answer_and_the_next_call_is_served() {
         r#"{"match": {"path": "/me"}, "when": {"nth": 1}, "effect": {"drop_connection": true}}"#;
     assert_eq!(add_rule(&server, rule).await.status, 201);
     let err = client()
-        .get(me(&server))
+        .get(server.url(&format!(
+            "/graph.instagram.com/me?fields=id&access_token={LONG_LIVED_TOKEN}"
+        )))
         .send()
         .await
         .expect_err("the connection is dropped");
     assert!(err.is_request() || err.is_connect(), "{err:?}");
-    assert_eq!(get(&client(), &me(&server)).await.status, 200);
+    assert_eq!(me(&server).await.status, 200);
     assert_eq!(rules(&server).await["data"][0]["fired"], 1);
 }
 
@@ -348,7 +355,7 @@ async fn latency_delays_and_the_call_is_journaled_with_its_rule() {
     let server = TestServer::spawn().await;
     let rule = r#"{"id": "slow", "match": {"host": "graph.instagram.com"}, "effect": {"latency": {"min_ms": 1, "max_ms": 3}}}"#;
     assert_eq!(add_rule(&server, rule).await.status, 201);
-    assert_eq!(get(&client(), &me(&server)).await.status, 200);
+    assert_eq!(me(&server).await.status, 200);
     let calls = get(&client(), &server.url("/_localgram/calls"))
         .await
         .json();
@@ -393,7 +400,7 @@ async fn the_journal_lists_filters_counts_and_clears_with_secrets_redacted() {
     for _ in 0..4 {
         assert_eq!(get(&client(), &me_media(&server)).await.status, 200);
     }
-    assert_eq!(get(&client(), &me(&server)).await.status, 200);
+    assert_eq!(me(&server).await.status, 200);
     let bad = get(
         &client(),
         &server.url("/graph.instagram.com/me?access_token=IGQVJnope"),
@@ -508,7 +515,7 @@ async fn the_journal_is_bounded_by_its_configured_size() {
     })
     .await;
     for _ in 0..5 {
-        get(&client(), &me(&server)).await;
+        me(&server).await;
     }
     let all = get(&client(), &server.url("/_localgram/calls"))
         .await
@@ -588,7 +595,7 @@ async fn probability_firings_repeat_under_the_same_seed() {
         assert_eq!(add_rule(&server, rule).await.status, 201);
         let mut statuses = Vec::new();
         for _ in 0..20 {
-            statuses.push(get(&client(), &me(&server)).await.status.as_u16());
+            statuses.push(me(&server).await.status.as_u16());
         }
         runs.push(statuses);
     }
@@ -621,7 +628,7 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
         "2026-11-20T12:00:00Z"
     );
     // The token is valid on both.
-    assert_eq!(get(&client(), &me(&b)).await.status, 200);
+    assert_eq!(me(&b).await.status, 200);
     // 61 days later, through A: the long-lived token (issued 2026-11-01) has expired on B too.
     let res = send(
         client()
@@ -634,7 +641,7 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
         now(get(&client(), &clock(&b)).await),
         "2027-01-20T12:00:00Z"
     );
-    let expired = get(&client(), &me(&b)).await;
+    let expired = me(&b).await;
     assert_eq!(
         expired.json()["error"]["error_subcode"],
         463,
@@ -653,7 +660,7 @@ async fn two_instances_on_one_postgres_database_share_the_test_clock() {
         now(get(&client(), &clock(&a)).await),
         "2026-11-21T00:00:00Z"
     );
-    assert_eq!(get(&client(), &me(&a)).await.status, 200);
+    assert_eq!(me(&a).await.status, 200);
     // A second instance on SQLite keeps its own clock (the file is one process's).
     let sqlite = TestServer::spawn().await;
     let other = sqlite.spawn_sharing().await;
@@ -685,7 +692,7 @@ async fn two_instances_on_one_postgres_database_share_the_journal() {
     for _ in 0..3 {
         assert_eq!(get(&client(), &me_media(&a)).await.status, 200);
     }
-    assert_eq!(get(&client(), &me(&b)).await.status, 200);
+    assert_eq!(me(&b).await.status, 200);
     let count = |s: &TestServer, body: Value| {
         let url = s.url("/_localgram/calls/count");
         async move {
@@ -724,7 +731,7 @@ async fn a_rule_on_one_token_revokes_that_token_only() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let other = access_token_of(&exchange_code(&server, &mint_code(&server).await).await, b);
+        let other = server.instagram_tester().await;
         let rule = json!({
             "match": {"token": LONG_LIVED_TOKEN},
             "when": {"after": 1},
@@ -739,22 +746,17 @@ async fn a_rule_on_one_token_revokes_that_token_only() {
             "{b}"
         );
         assert!(!listed.to_string().contains(LONG_LIVED_TOKEN), "{b}");
-        let mine = |token: &str| {
-            server.url(&format!(
-                "/graph.instagram.com/me?fields=id&access_token={token}"
-            ))
-        };
-        for token in [LONG_LIVED_TOKEN, &other, &other] {
-            assert_eq!(get(&client(), &mine(token)).await.status, 200, "{b}");
+        for user in [&tester(&server), &other, &other] {
+            assert_eq!(user.me_fields("id").await.status, 200, "{b}");
         }
-        let second = get(&client(), &mine(LONG_LIVED_TOKEN)).await;
+        let second = me(&server).await;
         assert_eq!(
             second.json()["error"]["error_subcode"],
             460,
             "{b}: {}",
             second.text
         );
-        let still = get(&client(), &mine(&other)).await;
+        let still = other.me_fields("id").await;
         assert_eq!(
             still.status, 200,
             "{b}: the other token lives: {}",
@@ -783,21 +785,15 @@ async fn a_rule_on_one_token_revokes_that_token_only() {
 #[tokio::test]
 async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     let server = TestServer::spawn().await;
-    let br = localgram_testkit::browser();
+    let dev = server.dashboard_developer();
     let submit = |action: &'static str, form: Vec<(&'static str, String)>| {
-        let br = br.clone();
-        let server = &server;
+        let dev = &dev;
         async move {
-            let page = get(&br, &server.url("/emulator")).await;
-            assert_eq!(page.status, 200);
-            let token = localgram_testkit::form_value(&page.text, "csrf").expect("a csrf field");
-            let mut fields = vec![("csrf", token)];
-            fields.extend(form);
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            post_form(&br, &server.url(action), &fields).await
+            let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            dev.submit("/emulator", action, &fields).await
         }
     };
-    let page = get(&br, &server.url("/emulator")).await;
+    let page = dev.emulator().await;
     assert!(page.text.contains("id=\"no-faults\""), "{}", page.text);
 
     // "Revoke this token after 3 calls".
@@ -812,9 +808,9 @@ async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
     assert_eq!(res.status, 303, "{}", res.text);
     assert_eq!(res.location(), Some("/emulator?done=fault_added#faults"));
     for _ in 0..3 {
-        assert_eq!(get(&client(), &me(&server)).await.status, 200);
+        assert_eq!(me(&server).await.status, 200);
     }
-    let revoked = get(&client(), &me(&server)).await;
+    let revoked = me(&server).await;
     assert_eq!(revoked.json()["error"]["error_subcode"], 460);
     let listed = rules(&server).await;
     assert_eq!(
@@ -822,7 +818,7 @@ async fn the_dashboard_adds_rules_from_presets_and_lists_their_firings() {
         json!({"token_sha256": SecretHash::of(LONG_LIVED_TOKEN).0})
     );
     assert_eq!(listed["data"][0]["fired"], 1);
-    let page = get(&br, &server.url("/emulator")).await;
+    let page = dev.emulator().await;
     assert!(page.text.contains("id=\"fault-table\""), "{}", page.text);
     assert!(page.text.contains("<td>1</td>"), "the firing is shown");
 
@@ -882,7 +878,7 @@ async fn two_instances_on_one_postgres_database_share_fault_rules_and_their_coun
     let mut errors = 0;
     for i in 0..6 {
         let server = if i % 2 == 0 { &b } else { &a };
-        let res = get(&client(), &me(server)).await;
+        let res = me(server).await;
         if res.status == 503 {
             errors += 1;
         } else {

@@ -37,30 +37,10 @@ async fn spawn_fb(backend: &Backend) -> TestServer {
     .await
 }
 
-/// `GET graph.facebook.com/oauth/access_token` with a code.
-async fn fb_exchange(
-    server: &TestServer,
-    app: &str,
-    secret: &str,
-    redirect: &str,
-    code: &str,
-) -> Reply {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", app)
-        .append_pair("client_secret", secret)
-        .append_pair("redirect_uri", redirect)
-        .append_pair("code", code)
-        .finish();
-    get(
-        &client(),
-        &server.url(&format!("{GRAPH}/oauth/access_token?{q}")),
-    )
-    .await
-}
-
 /// One Facebook Login code of the test user for the Facebook-only app.
 async fn mint_fb_code(server: &TestServer, user: &str, scopes: &[&str]) -> String {
-    mint_codes(server, fb::APP_ID, user, scopes, fb::REDIRECT_URI, 1)
+    server
+        .mint_codes(fb::APP_ID, user, scopes, fb::REDIRECT_URI, 1)
         .await
         .remove(0)
 }
@@ -85,21 +65,20 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn_fb(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
 
         // A Facebook Login code presented to api.instagram.com by the app it was issued to.
         let fb_code = mint_fb_code(&server, fb::USER_ID, &["pages_show_list"]).await;
-        let res = exchange(
-            &server,
-            &[
+        let res = app
+            .exchange(&[
                 ("client_id", fb::APP_ID),
                 ("client_secret", fb::APP_SECRET),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", fb::REDIRECT_URI),
                 ("code", &fb_code),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_ig_error(
             &res,
             "Matching code was not found or was already used",
@@ -116,14 +95,10 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
             "{b}: no token was issued from the code"
         );
         // It still works where it belongs.
-        let res = fb_exchange(
-            &server,
-            fb::APP_ID,
-            fb::APP_SECRET,
-            fb::REDIRECT_URI,
-            &fb_code,
-        )
-        .await;
+        let res = server
+            .anonymous()
+            .facebook_exchange(fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &fb_code)
+            .await;
         let token = fb_token_of(&res, b);
         let me = get(
             &client(),
@@ -139,7 +114,10 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
         // An Instagram code presented to graph.facebook.com by its app (which has Facebook
         // Login too).
         let ig_code = mint_code(&server).await;
-        let res = fb_exchange(&server, APP_ID, APP_SECRET, REDIRECT_URI, &ig_code).await;
+        let res = server
+            .anonymous()
+            .facebook_exchange(APP_ID, APP_SECRET, REDIRECT_URI, &ig_code)
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -151,7 +129,7 @@ async fn the_instagram_endpoint_refuses_facebook_codes_and_graph_facebook_refuse
             &format!("{b}: an Instagram code on graph.facebook.com"),
         );
         assert_eq!(db.code_consumed_at(&ig_code).await, None, "{b}");
-        let res = exchange_code(&server, &ig_code).await;
+        let res = app.exchange_code(&ig_code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         assert_eq!(
             res.json()["user_id"],
@@ -174,7 +152,10 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
             let code = mint_fb_code(&server, user, &["public_profile", "pages_show_list"]).await;
             assert!(code.starts_with("AQ") && code.len() >= 40, "{ctx}: {code}");
             let token = fb_token_of(
-                &fb_exchange(&server, fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code).await,
+                &server
+                    .anonymous()
+                    .facebook_exchange(fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code)
+                    .await,
                 &ctx,
             );
             // Every Page the user has a task on was "ticked"; the business-reached one needs
@@ -220,8 +201,10 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
                 "{ctx}"
             );
             // Single use: a replay is refused and revokes what the code gave.
-            let again =
-                fb_exchange(&server, fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code).await;
+            let again = server
+                .anonymous()
+                .facebook_exchange(fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code)
+                .await;
             assert_eq!(again.status, 400, "{ctx}");
             let mut body = again.json();
             body["error"]
@@ -260,31 +243,29 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         )
         .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
-        let code = mint_codes(
-            &server,
-            DEV_APP,
-            "Test User",
-            &["pages_show_list"],
-            "https://dev.example/cb",
-            1,
-        )
-        .await
-        .remove(0);
-        fb_token_of(
-            &fb_exchange(
-                &server,
+        let code = server
+            .mint_codes(
                 DEV_APP,
-                "dev-fb-secret-0001",
+                "Test User",
+                &["pages_show_list"],
                 "https://dev.example/cb",
-                &code,
+                1,
             )
-            .await,
+            .await
+            .remove(0);
+        fb_token_of(
+            &server
+                .anonymous()
+                .facebook_exchange(
+                    DEV_APP,
+                    "dev-fb-secret-0001",
+                    "https://dev.example/cb",
+                    &code,
+                )
+                .await,
             b,
         );
-        let res = mint(
-            &server,
-            json!({"app": DEV_APP, "user": "Real Person", "redirect_uri": "https://dev.example/cb", "scopes": ["public_profile"]}),
-        )
+        let res = server.mint(json!({"app": DEV_APP, "user": "Real Person", "redirect_uri": "https://dev.example/cb", "scopes": ["public_profile"]}))
         .await;
         assert_eq!(
             res.json(),
@@ -293,11 +274,15 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         );
 
         // No scopes for a Facebook user: public_profile only.
-        let code = mint_codes(&server, fb::APP_ID, fb::USER_ID, &[], fb::REDIRECT_URI, 1)
+        let code = server
+            .mint_codes(fb::APP_ID, fb::USER_ID, &[], fb::REDIRECT_URI, 1)
             .await
             .remove(0);
         let token = fb_token_of(
-            &fb_exchange(&server, fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code).await,
+            &server
+                .anonymous()
+                .facebook_exchange(fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code)
+                .await,
             b,
         );
         let res = get(
@@ -310,14 +295,15 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
 
         // The redirect URI is bound to the code: a mismatch is refused and consumes nothing.
         let code = mint_fb_code(&server, fb::USER_ID, &["pages_show_list"]).await;
-        let res = fb_exchange(
-            &server,
-            fb::APP_ID,
-            fb::APP_SECRET,
-            "https://fb.example/other",
-            &code,
-        )
-        .await;
+        let res = server
+            .anonymous()
+            .facebook_exchange(
+                fb::APP_ID,
+                fb::APP_SECRET,
+                "https://fb.example/other",
+                &code,
+            )
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -331,7 +317,10 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
         assert_eq!(db.code_consumed_at(&code).await, None, "{b}");
         // Codes live one hour, as the dialog's.
         server.advance(3600);
-        let res = fb_exchange(&server, fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code).await;
+        let res = server
+            .anonymous()
+            .facebook_exchange(fb::APP_ID, fb::APP_SECRET, fb::REDIRECT_URI, &code)
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -370,7 +359,7 @@ async fn minted_facebook_codes_obey_every_rule_of_the_dialog() {
                 "Invalid Request: Request parameters are invalid: Invalid scope: public_profile",
             ),
         ] {
-            let res = mint(&server, body.clone()).await;
+            let res = server.mint(body.clone()).await;
             assert_eq!(res.status, 400, "{b}: {body}: {}", res.text);
             assert_eq!(res.json(), json!({"error": message}), "{b}: {body}");
         }

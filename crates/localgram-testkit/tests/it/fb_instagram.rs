@@ -331,13 +331,10 @@ async fn one_schema_per_node_read_as_each_api() {
         );
         // On graph.instagram.com the professional fields exist for Instagram Login, not for
         // Basic Display; account_type exists there and not on graph.facebook.com.
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me/media?fields=id,like_count&access_token={LONG_LIVED_TOKEN}"
-            )),
-        )
-        .await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .get("/me/media?fields=id,like_count")
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -349,25 +346,16 @@ async fn one_schema_per_node_read_as_each_api() {
             b,
         );
         let ig_login = instagram_login_token(&server).await;
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me/media?fields=id,like_count,owner&limit=1&access_token={ig_login}"
-            )),
-        )
-        .await;
+        let business = server.instagram_user_with_token(&ig_login);
+        let res = business
+            .get("/me/media?fields=id,like_count,owner&limit=1")
+            .await;
         assert_eq!(
             ok(&res, b)["data"],
             json!([{"id": IMAGE, "like_count": 0, "owner": {"id": BUSINESS_ID}}]),
             "{b}"
         );
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me?fields=account_type,ig_id&access_token={ig_login}"
-            )),
-        )
-        .await;
+        let res = business.me_fields("account_type,ig_id").await;
         assert_graph_error(
             &res,
             graph_error(
@@ -383,17 +371,20 @@ async fn one_schema_per_node_read_as_each_api() {
 
 /// A short-lived Instagram Login token of the business account.
 async fn instagram_login_token(server: &TestServer) -> String {
-    let code = mint_codes(
-        server,
-        APP_ID,
-        BUSINESS,
-        &["instagram_business_basic"],
-        REDIRECT_URI,
-        1,
-    )
-    .await
-    .remove(0);
-    let token = access_token_of(&exchange_code(server, &code).await, "Instagram Login");
+    let code = server
+        .mint_codes(
+            APP_ID,
+            BUSINESS,
+            &["instagram_business_basic"],
+            REDIRECT_URI,
+            1,
+        )
+        .await
+        .remove(0);
+    let token = access_token_of(
+        &server.anonymous().exchange_code(&code).await,
+        "Instagram Login",
+    );
     assert!(token.starts_with("IGAA"), "{token}");
     token
 }
@@ -463,13 +454,10 @@ async fn who_reaches_the_linked_account_and_with_which_permission() {
             assert_graph_error(&res, cannot_parse(), b);
         }
         // The Instagram account's own token still reads it on graph.instagram.com.
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me?fields=id,username&access_token={ig_login}"
-            )),
-        )
-        .await;
+        let res = server
+            .instagram_user_with_token(&ig_login)
+            .me_fields("id,username")
+            .await;
         assert_eq!(
             ok(&res, b),
             json!({"id": BUSINESS_ID, "username": BUSINESS}),

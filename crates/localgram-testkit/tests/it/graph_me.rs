@@ -13,6 +13,7 @@ async fn me_answers_the_requested_fields_of_the_token_owner() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let tester = server.instagram_user_with_token(LONG_LIVED_TOKEN);
         for (fields, expected) in [
             (
                 "id,username,account_type,media_count",
@@ -24,14 +25,7 @@ async fn me_answers_the_requested_fields_of_the_token_owner() {
             ),
             ("username", json!({"username": TESTER, "id": TESTER_ID})),
         ] {
-            let res = get(
-                &client(),
-                &server.url(&format!(
-                    "/graph.instagram.com/me?fields={}&access_token={LONG_LIVED_TOKEN}",
-                    encode(fields)
-                )),
-            )
-            .await;
+            let res = tester.me_fields(&encode(fields)).await;
             let ctx = format!("{b}: fields={fields}");
             assert_eq!(res.status, 200, "{ctx}: {}", res.text);
             assert_eq!(res.json(), expected, "{ctx}");
@@ -48,13 +42,9 @@ async fn me_answers_the_requested_fields_of_the_token_owner() {
             assert_eq!(res.header("facebook-api-version"), Some("v22.0"), "{ctx}");
         }
         // The same node by id.
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/{TESTER_ID}?fields=id,username&access_token={LONG_LIVED_TOKEN}"
-            )),
-        )
-        .await;
+        let res = tester
+            .get(&format!("/{TESTER_ID}?fields=id,username"))
+            .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         assert_eq!(
             res.json(),
@@ -69,13 +59,8 @@ async fn unknown_fields_and_other_users_get_graph_errors() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/me?fields=id,foo&access_token={LONG_LIVED_TOKEN}"
-            )),
-        )
-        .await;
+        let tester = server.instagram_user_with_token(LONG_LIVED_TOKEN);
+        let res = tester.me_fields("id,foo").await;
         assert_graph_error(
             &res,
             graph_error(
@@ -87,13 +72,7 @@ async fn unknown_fields_and_other_users_get_graph_errors() {
             &format!("{b}: unknown field"),
         );
         for id in [BUSINESS_ID, "17841499999999999"] {
-            let res = get(
-                &client(),
-                &server.url(&format!(
-                    "/graph.instagram.com/{id}?access_token={LONG_LIVED_TOKEN}"
-                )),
-            )
-            .await;
+            let res = tester.get(&format!("/{id}")).await;
             assert_graph_error(
                 &res,
                 graph_error(

@@ -4,7 +4,7 @@
 //! `docs/graph-api.md#errors`, `docs/graph-api.md#rate-limits`).
 
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, client};
+use localgram_testkit::{Backend, TestServer, client};
 use serde_json::{Value, json};
 
 const ALBUM: &str = "17895695668004551";
@@ -68,12 +68,11 @@ fn expected_id(i: usize) -> String {
 #[tokio::test]
 async fn paging_a_1000_media_account_collects_every_id_once_in_order() {
     for backend in Backend::all() {
-        let server = TestServer::spawn_with(TestOptions {
-            backend: backend.clone(),
-            world: Some(big_world(1000, "")),
-            ..Default::default()
-        })
-        .await;
+        let server = TestServer::builder()
+            .backend(&backend)
+            .world(big_world(1000, ""))
+            .spawn()
+            .await;
         for limit in [1usize, 7, 25, 100] {
             let mut seen = Vec::new();
             let mut url = server.url(&format!("/graph.instagram.com/v21.0/me/media?access_token=IGQVJbigAccountToken0001&limit={limit}&fields=id,caption"));
@@ -135,11 +134,7 @@ async fn paging_a_1000_media_account_collects_every_id_once_in_order() {
 
 #[tokio::test]
 async fn paging_back_with_before_returns_the_previous_page() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(60, "")),
-        ..Default::default()
-    })
-    .await;
+    let server = TestServer::builder().world(big_world(60, "")).spawn().await;
     let (_, _, first) = get(
         &server,
         "/graph.instagram.com/me/media?access_token=IGQVJbigAccountToken0001&limit=10",
@@ -171,11 +166,7 @@ async fn paging_back_with_before_returns_the_previous_page() {
 
 #[tokio::test]
 async fn after_past_the_end_is_an_empty_data_array() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(3, "")),
-        ..Default::default()
-    })
-    .await;
+    let server = TestServer::builder().world(big_world(3, "")).spawn().await;
     let (_, _, page) = get(
         &server,
         "/graph.instagram.com/me/media?access_token=IGQVJbigAccountToken0001&limit=3",
@@ -196,12 +187,11 @@ async fn after_past_the_end_is_an_empty_data_array() {
 
 #[tokio::test]
 async fn stories_and_ads_are_never_listed_and_the_cap_limits_reach() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(30, "")),
-        configure: |c| c.max_listed_media = 12,
-        ..Default::default()
-    })
-    .await;
+    let server = TestServer::builder()
+        .world(big_world(30, ""))
+        .configure(|c| c.max_listed_media = 12)
+        .spawn()
+        .await;
     let (_, _, page) = get(
         &server,
         "/graph.instagram.com/me/media?access_token=IGQVJbigAccountToken0001&limit=100",
@@ -225,11 +215,7 @@ async fn stories_and_ads_are_never_listed_and_the_cap_limits_reach() {
 
 #[tokio::test]
 async fn since_and_until_bound_the_media_edge() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(48, "")),
-        ..Default::default()
-    })
-    .await;
+    let server = TestServer::builder().world(big_world(48, "")).spawn().await;
     // Media i is at 2026-01-01T00:00Z minus i hours: until = 10 hours back, since = 20 hours back.
     let until = 1_767_225_600 - 10 * 3600;
     let since = 1_767_225_600 - 20 * 3600;
@@ -254,11 +240,7 @@ async fn since_and_until_bound_the_media_edge() {
 
 #[tokio::test]
 async fn bad_limits_and_tampered_cursors_are_code_100_never_500() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(5, "")),
-        ..Default::default()
-    })
-    .await;
+    let server = TestServer::builder().world(big_world(5, "")).spawn().await;
     for bad in ["0", "-1", "abc", "1e3", "18446744073709551616"] {
         let (status, _, body) = get(
             &server,
@@ -389,11 +371,7 @@ async fn copyright_flagged_media_lose_permalink_and_video_url() {
             "  [[instagram_users.media]]\n  id = \"17895695668009990\"\n  media_type = \"VIDEO\"\n  timestamp = \"2026-06-01T00:00:00+0000\"\n  copyright_flagged = true\n\n  [[instagram_users.media]]\n  id = \"17895695668009991\"\n  media_type = \"IMAGE\"\n  timestamp = \"2026-06-02T00:00:00+0000\"\n  copyright_flagged = true\n\n  [[instagram_users.media]]\n  id = \"17895695668004550\""
         )
     );
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(world),
-        ..Default::default()
-    })
-    .await;
+    let server = TestServer::builder().world(world).spawn().await;
     let (_, _, video) = get(
         &server,
         &format!(
@@ -524,19 +502,12 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn another_users_media_and_a_missing_id_answer_the_same_bytes() {
-    let server = TestServer::spawn_with(TestOptions { world: Some(format!("{}\n{}", localgram_testkit::TEST_WORLD, "[[tokens]]\nvalue = \"IGQVJlocalgramSizzleLongLived\"\napp = \"990602627938098\"\nuser = \"sizzle.cafe\"\nkind = \"instagram_long_lived\"\n")), ..Default::default() }).await;
-    let (s1, _, a) = get(
-        &server,
-        &format!("/graph.instagram.com/{IMAGE}?access_token=IGQVJlocalgramSizzleLongLived"),
-    )
-    .await;
-    let (s2, _, b) = get(
-        &server,
-        "/graph.instagram.com/17895695660000000?access_token=IGQVJlocalgramSizzleLongLived",
-    )
-    .await;
-    assert_eq!((s1, s2), (400, 400));
-    let (a, b) = (without_trace(a), without_trace(b));
+    let server = TestServer::builder().world(format!("{}\n{}", localgram_testkit::TEST_WORLD, "[[tokens]]\nvalue = \"IGQVJlocalgramSizzleLongLived\"\napp = \"990602627938098\"\nuser = \"sizzle.cafe\"\nkind = \"instagram_long_lived\"\n")).spawn().await;
+    let sizzle = server.instagram_user_with_token("IGQVJlocalgramSizzleLongLived");
+    let a = sizzle.get(&format!("/{IMAGE}")).await;
+    let b = sizzle.get("/17895695660000000").await;
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (400, 400));
+    let (a, b) = (without_trace(a.json()), without_trace(b.json()));
     assert_eq!(a["error"]["error_subcode"], 33);
     assert_eq!(
         a.to_string().replace(IMAGE, "X"),
@@ -551,19 +522,14 @@ async fn a_token_without_user_media_gets_code_10_on_media() {
         localgram_testkit::TEST_WORLD,
         "[[tokens]]\nvalue = \"IGQVJlocalgramProfileOnly01\"\napp = \"990602627938098\"\nuser = \"jane.doe\"\nkind = \"instagram_long_lived\"\nscopes = [\"user_profile\"]\n"
     );
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(world),
-        ..Default::default()
-    })
-    .await;
-    let (status, _, err) = get(
-        &server,
-        "/graph.instagram.com/me/media?access_token=IGQVJlocalgramProfileOnly01",
-    )
-    .await;
-    assert_eq!(status, 400);
+    let server = TestServer::builder().world(world).spawn().await;
+    let err = server
+        .instagram_user_with_token("IGQVJlocalgramProfileOnly01")
+        .media()
+        .await;
+    assert_eq!(err.status, 400);
     assert_eq!(
-        without_trace(err),
+        without_trace(err.json()),
         json!({"error": {"message": "(#10) Application does not have permission for this action", "type": "OAuthException", "code": 10}})
     );
     let (status, _, me) = get(
@@ -578,15 +544,14 @@ async fn a_token_without_user_media_gets_code_10_on_media() {
 #[tokio::test]
 async fn platform_rate_limits_admit_exactly_the_limit_under_concurrency() {
     for backend in Backend::all() {
-        let server = TestServer::spawn_with(TestOptions {
-            backend: backend.clone(),
-            world: Some(big_world(
+        let server = TestServer::builder()
+            .backend(&backend)
+            .world(big_world(
                 2,
                 "[apps.rate_limits]\nuser_calls_per_hour = 100\n",
-            )),
-            ..Default::default()
-        })
-        .await;
+            ))
+            .spawn()
+            .await;
         let url = server.url("/graph.instagram.com/me?access_token=IGQVJbigAccountToken0001");
         let mut tasks = Vec::new();
         for _ in 0..200 {
@@ -633,36 +598,35 @@ async fn platform_rate_limits_admit_exactly_the_limit_under_concurrency() {
 
 #[tokio::test]
 async fn business_use_case_limits_answer_80002_with_their_header() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(
+    let server = TestServer::builder()
+        .world(big_world(
             2,
             "[apps.rate_limits]\nbusiness_calls_per_day = 3\n",
-        )),
-        ..Default::default()
-    })
-    .await;
-    let url = "/graph.instagram.com/me?access_token=IGAAbigAccountBusiness01";
+        ))
+        .spawn()
+        .await;
+    let business = server.instagram_user_with_token("IGAAbigAccountBusiness01");
     for i in 1..=3 {
-        let (status, headers, _) = get(&server, url).await;
-        assert_eq!(status, 200);
+        let res = business.me().await;
+        assert_eq!(res.status, 200);
         let usage: Value =
-            serde_json::from_str(headers["x-business-use-case-usage"].to_str().unwrap()).unwrap();
+            serde_json::from_str(res.header("x-business-use-case-usage").unwrap()).unwrap();
         assert_eq!(usage["600"][0]["type"], "instagram");
         assert_eq!(usage["600"][0]["call_count"], i * 100 / 3);
         assert_eq!(usage["600"][0]["estimated_time_to_regain_access"], 0);
     }
-    let (status, headers, err) = get(&server, url).await;
-    assert_eq!(status, 400);
+    let res = business.me().await;
+    assert_eq!(res.status, 400);
+    let err = res.json();
     assert_eq!(err["error"]["code"], 80002);
     assert_eq!(err["error"]["is_transient"], true);
     assert!(
-        headers["www-authenticate"]
-            .to_str()
+        res.header("www-authenticate")
             .unwrap()
             .starts_with("OAuth \"Facebook Platform\" \"invalid_request\"")
     );
     let usage: Value =
-        serde_json::from_str(headers["x-business-use-case-usage"].to_str().unwrap()).unwrap();
+        serde_json::from_str(res.header("x-business-use-case-usage").unwrap()).unwrap();
     assert_eq!(usage["600"][0]["call_count"], 100);
     assert!(
         usage["600"][0]["estimated_time_to_regain_access"]
@@ -674,55 +638,44 @@ async fn business_use_case_limits_answer_80002_with_their_header() {
 
 #[tokio::test]
 async fn calls_with_a_bad_token_consume_no_budget() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(
+    let server = TestServer::builder()
+        .world(big_world(
             2,
             "[apps.rate_limits]\nuser_calls_per_hour = 2\n",
-        )),
-        ..Default::default()
-    })
-    .await;
-    for _ in 0..5 {
-        let (status, _, _) = get(
-            &server,
-            "/graph.instagram.com/me?access_token=IGQVJnotAToken000000000",
-        )
+        ))
+        .spawn()
         .await;
-        assert_eq!(status, 400);
+    let stranger = server.instagram_user_with_token("IGQVJnotAToken000000000");
+    let big = server.instagram_user_with_token("IGQVJbigAccountToken0001");
+    for _ in 0..5 {
+        assert_eq!(stranger.me().await.status, 400);
     }
     for _ in 0..2 {
-        let (status, _, _) = get(
-            &server,
-            "/graph.instagram.com/me?access_token=IGQVJbigAccountToken0001",
-        )
-        .await;
-        assert_eq!(status, 200);
+        assert_eq!(big.me().await.status, 200);
     }
-    let (status, _, err) = get(
-        &server,
-        "/graph.instagram.com/me?access_token=IGQVJbigAccountToken0001",
-    )
-    .await;
-    assert_eq!(status, 400, "the third valid call is over the limit of 2");
-    assert_eq!(err["error"]["code"], 17);
+    let res = big.me().await;
+    assert_eq!(
+        res.status, 400,
+        "the third valid call is over the limit of 2"
+    );
+    assert_eq!(res.json()["error"]["code"], 17);
 }
 
 #[tokio::test]
 async fn server_wide_rate_limit_defaults_apply_to_apps_without_their_own() {
-    let server = TestServer::spawn_with(TestOptions {
-        world: Some(big_world(1, "")),
-        configure: |c| c.rate_limit_user_per_hour = 2,
-        ..Default::default()
-    })
-    .await;
-    let url = "/graph.instagram.com/me?access_token=IGQVJbigAccountToken0001";
-    assert_eq!(get(&server, url).await.0, 200);
-    assert_eq!(get(&server, url).await.0, 200);
-    let (status, headers, err) = get(&server, url).await;
-    assert_eq!(status, 400);
-    assert_eq!(err["error"]["code"], 17);
+    let server = TestServer::builder()
+        .world(big_world(1, ""))
+        .configure(|c| c.rate_limit_user_per_hour = 2)
+        .spawn()
+        .await;
+    let big = server.instagram_user_with_token("IGQVJbigAccountToken0001");
+    assert_eq!(big.me().await.status, 200);
+    assert_eq!(big.me().await.status, 200);
+    let res = big.me().await;
+    assert_eq!(res.status, 400);
+    assert_eq!(res.json()["error"]["code"], 17);
     assert_eq!(
-        headers["x-app-usage"],
-        r#"{"call_count":100,"total_cputime":100,"total_time":100}"#
+        res.header("x-app-usage"),
+        Some(r#"{"call_count":100,"total_cputime":100,"total_time":100}"#)
     );
 }

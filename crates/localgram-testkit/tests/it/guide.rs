@@ -392,7 +392,10 @@ async fn guide_instagram_app_id_and_secret_authorize_exchange_and_refresh() {
         // The authorize window takes the Instagram App ID; the exchange its secret, not the
         // app secret.
         let params = AuthParams::basic_display().set("client_id", &ig_id);
-        let code = authorize_and_get_code(&server, &browser(), &params).await;
+        let code = server
+            .anonymous()
+            .authorize_as(API, &params, TESTER, TESTER_PASSWORD)
+            .await;
         let form = |secret: &str| {
             vec![
                 ("client_id".to_owned(), ig_id.clone()),
@@ -409,7 +412,7 @@ async fn guide_instagram_app_id_and_secret_authorize_exchange_and_refresh() {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         assert_ig_error(
-            &exchange(&server, &wrong).await,
+            &server.anonymous().exchange(&wrong).await,
             "Error validating client secret",
             b,
         );
@@ -418,7 +421,7 @@ async fn guide_instagram_app_id_and_secret_authorize_exchange_and_refresh() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let res = exchange(&server, &right).await;
+        let res = server.anonymous().exchange(&right).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         let short = access_token_of(&res, b);
         assert_me_ok(&server, &short, b).await;
@@ -432,11 +435,14 @@ async fn guide_instagram_app_id_and_secret_authorize_exchange_and_refresh() {
             "{b}: the token belongs to the app"
         );
         // The long-lived exchange takes the Instagram App Secret too.
-        let res = exchange_long_lived(&server, &ig_secret, &short).await;
+        let res = server
+            .instagram_user_with_token(&short)
+            .exchange_long_lived(&ig_secret)
+            .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
         // An unknown id is still an invalid platform app.
         let params = AuthParams::basic_display().set("client_id", "1234567890123456");
-        let res = get(&browser(), &authorize_url(&server, API, &params)).await;
+        let res = server.anonymous().authorize(API, &params).await;
         assert_eq!(res.status, 400, "{b}");
         assert!(
             res.text.contains("Invalid platform app"),
@@ -550,12 +556,12 @@ async fn guide_removing_the_app_calls_its_signed_deauthorize_and_data_deletion_c
         assert_eq!(res.status, 303, "{b}: {}", res.text);
 
         // The tester authorizes the app, then removes it under Apps and Websites.
-        let ig = browser();
+        let ig = server.anonymous();
         let params = AuthParams::basic_display().set("client_id", &ig_id);
-        authorize_and_get_code(&server, &ig, &params).await;
+        ig.authorize_as(API, &params, TESTER, TESTER_PASSWORD).await;
         let res = submit(
             &server,
-            &ig,
+            ig.http(),
             "/instagram/apps",
             &format!("/instagram/apps/{APP_ID}/remove"),
             &[],
@@ -616,7 +622,7 @@ async fn guide_removing_the_app_calls_its_signed_deauthorize_and_data_deletion_c
         // Removing again (nothing authorized any more) calls nothing.
         let res = submit(
             &server,
-            &ig,
+            ig.http(),
             "/instagram/apps",
             &format!("/instagram/apps/{APP_ID}/remove"),
             &[],
@@ -696,26 +702,19 @@ async fn guide_world_files_declare_the_instagram_app_and_export_it_back() {
         );
 
         // The declared id and secret work in the code exchange.
-        let code = mint_codes(
-            &server,
-            "555000000000010",
-            TESTER,
-            &[],
-            "https://w.example/cb",
-            1,
-        )
-        .await;
-        let res = exchange(
-            &server,
-            &[
+        let code = server
+            .mint_codes("555000000000010", TESTER, &[], "https://w.example/cb", 1)
+            .await;
+        let res = server
+            .anonymous()
+            .exchange(&[
                 ("client_id", "555000000000011"),
                 ("client_secret", "world-ig-secret"),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", "https://w.example/cb"),
                 ("code", &code[0]),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
 
         // Written back out: the same keys, the secret opened from its seal.

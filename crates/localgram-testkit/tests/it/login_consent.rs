@@ -14,6 +14,7 @@ async fn allow_redirects_with_a_303_carrying_the_code_the_state_byte_for_byte_an
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let state = "a b&c=d/é?#+%";
         let params = AuthParams::basic_display().set("state", state);
@@ -91,7 +92,7 @@ async fn allow_redirects_with_a_303_carrying_the_code_the_state_byte_for_byte_an
             1,
             "{b}: the stored code"
         );
-        let res = exchange_code(&server, &code).await;
+        let res = app.exchange_code(&code).await;
         assert_eq!(res.status, 200, "{b}: {}", res.text);
     }
 }

@@ -30,6 +30,7 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let app = server.anonymous();
         let db = Db::open(&server).await;
         let short = server.instagram_tester().await;
         let res = short.exchange_long_lived(APP_SECRET).await;
@@ -53,19 +54,17 @@ async fn a_short_lived_token_is_exchanged_for_a_sixty_day_token_as_often_as_aske
         assert_me_ok(&server, &again, b).await;
         assert_me_ok(&server, &long, b).await;
         // Instagram Login tokens keep their IGAA prefix.
-        let code = mint_codes(
-            &server,
-            APP_ID,
-            BUSINESS,
-            &["instagram_business_basic"],
-            REDIRECT_URI,
-            1,
-        )
-        .await;
-        let short = server.instagram_user_with_token(&access_token_of(
-            &exchange_code(&server, &code[0]).await,
-            b,
-        ));
+        let code = server
+            .mint_codes(
+                APP_ID,
+                BUSINESS,
+                &["instagram_business_basic"],
+                REDIRECT_URI,
+                1,
+            )
+            .await;
+        let short = server
+            .instagram_user_with_token(&access_token_of(&app.exchange_code(&code[0]).await, b));
         let res = short.exchange_long_lived(APP_SECRET).await;
         assert_long_lived(&res, "IGAA", b);
     }
@@ -265,13 +264,10 @@ async fn a_long_lived_token_refreshes_only_after_24_hours_and_a_short_lived_one_
         assert_me_ok(&server, &long, b).await;
         assert_me_ok(&server, &fresh, b).await;
         // Missing grant_type.
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/refresh_access_token?access_token={fresh}"
-            )),
-        )
-        .await;
+        let res = server
+            .instagram_user_with_token(&fresh)
+            .get("/refresh_access_token")
+            .await;
         assert_graph_error(
             &res,
             graph_error(
@@ -290,19 +286,16 @@ async fn versioned_paths_are_served_and_name_their_version_and_v2_0_is_retired()
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
+        let tester = server.instagram_user_with_token(LONG_LIVED_TOKEN);
         for (version, served) in [
             ("/v21.0", "v21.0"),
             ("/v3.1", "v3.1"),
             ("/v26.0", "v26.0"),
             ("", "v22.0"),
         ] {
-            let res = get(
-                &client(),
-                &server.url(&format!(
-                    "/graph.instagram.com{version}/me?fields=id,username&access_token={LONG_LIVED_TOKEN}"
-                )),
-            )
-            .await;
+            let res = tester
+                .get(&format!("{version}/me?fields=id,username"))
+                .await;
             let ctx = format!("{b}: {version:?}");
             assert_eq!(res.status, 200, "{ctx}: {}", res.text);
             assert_eq!(
@@ -312,23 +305,13 @@ async fn versioned_paths_are_served_and_name_their_version_and_v2_0_is_retired()
             );
             assert_eq!(res.header("facebook-api-version"), Some(served), "{ctx}");
         }
-        let res = get(
-            &client(),
-            &server.url(&format!(
-                "/graph.instagram.com/v21.0/refresh_access_token?grant_type=ig_refresh_token&access_token={LONG_LIVED_TOKEN}"
-            )),
-        )
-        .await;
+        let res = tester
+            .get("/v21.0/refresh_access_token?grant_type=ig_refresh_token")
+            .await;
         assert_eq!(res.status, 200, "{b}: versioned refresh: {}", res.text);
         assert_eq!(res.header("facebook-api-version"), Some("v21.0"), "{b}");
         for old in ["v2.0", "v1.0"] {
-            let res = get(
-                &client(),
-                &server.url(&format!(
-                    "/graph.instagram.com/{old}/me?access_token={LONG_LIVED_TOKEN}"
-                )),
-            )
-            .await;
+            let res = tester.get(&format!("/{old}/me")).await;
             assert_graph_error(
                 &res,
                 graph_error(

@@ -17,20 +17,17 @@ async fn post_json(server: &TestServer, path: &str, body: Value) -> Reply {
     .await
 }
 
+/// `GET /me?fields=id,username` with `token`.
 async fn me(server: &TestServer, token: &str) -> Reply {
-    get(
-        &client(),
-        &server.url(&format!(
-            "/graph.instagram.com/me?fields=id,username&access_token={token}"
-        )),
-    )
-    .await
+    server
+        .instagram_user_with_token(token)
+        .me_fields("id,username")
+        .await
 }
 
 /// A fresh token from a code exchange (a runtime change of the state).
 async fn runtime_token(server: &TestServer) -> String {
-    let code = mint_code(server).await;
-    access_token_of(&exchange_code(server, &code).await, "exchange")
+    server.instagram_tester().await.token().to_owned()
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! Helpers of the HTTP integration suite: servers per backend, the two error envelopes, the
-//! code exchange without a browser, and a look into the database the server writes. The steps of
-//! the people a test plays are the actors of `localgram_testkit::actors`.
+//! Helpers of the HTTP integration suite: servers per backend, the two error envelopes, a code
+//! minted without a browser, and a look into the database the server writes. The steps of the
+//! people a test plays (authorize, exchange, /me, refresh) are the actors of
+//! `localgram_testkit::actors`.
 
 pub use localgram_testkit::Reply;
 pub use localgram_testkit::actors::{API, AuthParams, WWW, encode};
@@ -9,7 +10,7 @@ pub use localgram_testkit::pages::{
     is_consent_page, is_login_page,
 };
 use localgram_testkit::world::*;
-use localgram_testkit::{Backend, TestOptions, TestServer, client};
+use localgram_testkit::{Backend, TestServer, client};
 use reqwest::Client;
 use serde_json::{Value, json};
 
@@ -18,11 +19,7 @@ pub const NOW_MS: i64 = 1_795_176_000_000;
 
 /// A test server with the standard world on `backend`.
 pub async fn spawn(backend: &Backend) -> TestServer {
-    TestServer::spawn_with(TestOptions {
-        backend: backend.clone(),
-        ..Default::default()
-    })
-    .await
+    TestServer::builder().backend(backend).spawn().await
 }
 
 /// `GET url` with `client`.
@@ -55,11 +52,6 @@ pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Rep
             .expect("POST failed"),
     )
     .await
-}
-
-/// The authorize URL of a window (`API` or `WWW`).
-pub fn authorize_url(server: &TestServer, window: &str, params: &AuthParams) -> String {
-    server.anonymous().authorize_url(window, params)
 }
 
 /// Asserts an error page (never a redirect) with exactly this message.
@@ -169,144 +161,23 @@ pub fn expired(expired_on: &str, now: &str) -> Value {
     )
 }
 
-/// Posts the login form of `page` as `username` / `password`.
-pub async fn submit_login(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    page: &Reply,
-    username: &str,
-    password: &str,
-) -> Reply {
-    server
-        .anonymous_with(browser.clone())
-        .submit_login(window, page, username, password)
-        .await
-}
-
-/// Opens the authorize URL, logs in as `username` when the login page shows, follows the 303 and
-/// returns the consent page (asserted to be one).
-pub async fn open_consent(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    params: &AuthParams,
-    username: &str,
-    password: &str,
-) -> Reply {
-    server
-        .anonymous_with(browser.clone())
-        .open_consent(window, params, username, password)
-        .await
-}
-
-/// Clicks a button of the consent page (`allow` or `cancel`).
-pub async fn decide(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    consent: &Reply,
-    decision: &str,
-) -> Reply {
-    server
-        .anonymous_with(browser.clone())
-        .decide(window, consent, decision)
-        .await
-}
-
-/// The whole browser flow on a window, as `username`: authorize, login when needed, Allow.
-pub async fn authorize_as(
-    server: &TestServer,
-    browser: &Client,
-    window: &str,
-    params: &AuthParams,
-    username: &str,
-    password: &str,
-) -> String {
-    server
-        .anonymous_with(browser.clone())
-        .authorize_as(window, params, username, password)
-        .await
-}
-
-/// The browser flow of the API window as the accepted tester [`TESTER`].
-pub async fn authorize_and_get_code(
-    server: &TestServer,
-    browser: &Client,
-    params: &AuthParams,
-) -> String {
-    authorize_as(server, browser, API, params, TESTER, TESTER_PASSWORD).await
-}
-
-/// `POST /api.instagram.com/oauth/access_token` with a form body.
-pub async fn exchange(server: &TestServer, form: &[(&str, &str)]) -> Reply {
-    server.anonymous().exchange(form).await
-}
-
-/// Exchanges `code` of [`APP_ID`] issued for [`REDIRECT_URI`].
-pub async fn exchange_code(server: &TestServer, code: &str) -> Reply {
-    server.anonymous().exchange_code(code).await
-}
-
-/// `POST /_localgram/oauth/codes`: the raw reply.
-pub async fn mint(server: &TestServer, body: Value) -> Reply {
-    server.mint(body).await
-}
-
-/// Mints `count` codes without the browser.
-pub async fn mint_codes(
-    server: &TestServer,
-    app: &str,
-    user: &str,
-    scopes: &[&str],
-    redirect_uri: &str,
-    count: usize,
-) -> Vec<String> {
-    server
-        .mint_codes(app, user, scopes, redirect_uri, count)
-        .await
-}
-
 /// One Basic Display code of [`TESTER`] for [`APP_ID`].
 pub async fn mint_code(server: &TestServer) -> String {
-    mint_codes(
-        server,
-        APP_ID,
-        TESTER,
-        &["user_profile", "user_media"],
-        REDIRECT_URI,
-        1,
-    )
-    .await
-    .remove(0)
-}
-
-/// A fresh short-lived Basic Display token of [`TESTER`].
-pub async fn short_lived_token(server: &TestServer) -> String {
-    server.instagram_tester().await.token().to_owned()
-}
-
-/// `GET /graph.instagram.com/access_token?grant_type=ig_exchange_token&…`.
-pub async fn exchange_long_lived(server: &TestServer, secret: &str, token: &str) -> Reply {
     server
-        .instagram_user_with_token(token)
-        .exchange_long_lived(secret)
+        .mint_codes(
+            APP_ID,
+            TESTER,
+            &["user_profile", "user_media"],
+            REDIRECT_URI,
+            1,
+        )
         .await
-}
-
-/// `GET /graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=…`.
-pub async fn refresh(server: &TestServer, token: &str) -> Reply {
-    server.instagram_user_with_token(token).refresh().await
-}
-
-/// `GET /graph.instagram.com/me?access_token=…`.
-pub async fn me(server: &TestServer, token: &str) -> Reply {
-    server.instagram_user_with_token(token).me().await
+        .remove(0)
 }
 
 /// Asserts `GET /me` answers 200 `{"id": TESTER_ID}` for a token of [`TESTER`].
 pub async fn assert_me_ok(server: &TestServer, token: &str, ctx: &str) {
-    let res = me(server, token).await;
+    let res = server.instagram_user_with_token(token).me().await;
     assert_eq!(res.status, 200, "{ctx}: {}", res.text);
     assert_eq!(res.json(), json!({"id": TESTER_ID}), "{ctx}");
 }

@@ -35,61 +35,43 @@ async fn ten_wrong_passwords_lock_an_instagram_account_for_the_rest_of_the_windo
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let br = browser();
-        let url = authorize_url(&server, API, &AuthParams::basic_display());
-        let mut page = get(&br, &url).await;
+        let br = server.anonymous();
+        let url = br.authorize_url(API, &AuthParams::basic_display());
+        let mut page = br.get_url(&url).await;
         // Nine failures, then a success: the count starts again.
         for i in 0..9 {
-            page = submit_login(&server, &br, API, &page, TESTER, "wrong").await;
+            page = br.submit_login(API, &page, TESTER, "wrong").await;
             assert_page(&page, 401, &format!("{b}: failure {i}"));
         }
-        let ok = submit_login(&server, &br, API, &page, TESTER, TESTER_PASSWORD).await;
+        let ok = br.submit_login(API, &page, TESTER, TESTER_PASSWORD).await;
         assert_eq!(ok.status, 303, "{b}: {}", ok.text);
-        let br = browser();
-        let mut page = get(&br, &url).await;
+        let br = server.anonymous();
+        let mut page = br.get_url(&url).await;
         for i in 0..10 {
-            page = submit_login(&server, &br, API, &page, TESTER, "wrong").await;
+            page = br.submit_login(API, &page, TESTER, "wrong").await;
             assert_page(&page, 401, &format!("{b}: failure {i} after the reset"));
         }
         // Locked: even the right password gets the page, any case of the username too.
         for (user, pw) in [(TESTER, TESTER_PASSWORD), ("JANE.DOE", "wrong")] {
-            page = submit_login(&server, &br, API, &page, user, pw).await;
+            page = br.submit_login(API, &page, user, pw).await;
             assert_too_many_page(&page, &format!("{b}: {user}"));
         }
         // Another account is not affected; Business Login's window shares the count.
-        let br2 = browser();
-        let other = submit_login(
-            &server,
-            &br2,
-            API,
-            &get(&br2, &url).await,
-            BUSINESS,
-            BUSINESS_PASSWORD,
-        )
-        .await;
+        let br2 = server.anonymous();
+        let other = br2
+            .submit_login(API, &br2.get_url(&url).await, BUSINESS, BUSINESS_PASSWORD)
+            .await;
         assert_eq!(other.status, 303, "{b}: another account");
-        let www = authorize_url(&server, WWW, &AuthParams::instagram_login());
-        let locked = submit_login(
-            &server,
-            &br,
-            WWW,
-            &get(&br, &www).await,
-            TESTER,
-            TESTER_PASSWORD,
-        )
-        .await;
+        let www = br.authorize_url(WWW, &AuthParams::instagram_login());
+        let locked = br
+            .submit_login(WWW, &br.get_url(&www).await, TESTER, TESTER_PASSWORD)
+            .await;
         assert_too_many_page(&locked, &format!("{b}: www window"));
         // The window ends 15 minutes after the first failure.
         server.advance(WINDOW_SECONDS);
-        let ok = submit_login(
-            &server,
-            &br,
-            API,
-            &get(&br, &url).await,
-            TESTER,
-            TESTER_PASSWORD,
-        )
-        .await;
+        let ok = br
+            .submit_login(API, &br.get_url(&url).await, TESTER, TESTER_PASSWORD)
+            .await;
         assert_eq!(ok.status, 303, "{b}: after the window: {}", ok.text);
     }
 }
@@ -209,7 +191,9 @@ async fn ten_wrong_client_secrets_throttle_the_app_on_every_token_endpoint() {
     for backend in Backend::all() {
         let b = backend.name();
         let server = spawn(&backend).await;
-        let code = mint_codes(&server, APP_ID, TESTER, &[], REDIRECT_URI, 1)
+        let app = server.anonymous();
+        let code = server
+            .mint_codes(APP_ID, TESTER, &[], REDIRECT_URI, 1)
             .await
             .remove(0);
         let form = |secret: &'static str, code: &str| {
@@ -222,10 +206,10 @@ async fn ten_wrong_client_secrets_throttle_the_app_on_every_token_endpoint() {
             ]
         };
         let send = |f: Vec<(&'static str, String)>| {
-            let server = &server;
+            let app = &app;
             async move {
                 let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                exchange(server, &pairs).await
+                app.exchange(&pairs).await
             }
         };
         for i in 0..10 {
@@ -246,20 +230,21 @@ async fn ten_wrong_client_secrets_throttle_the_app_on_every_token_endpoint() {
             "{b}"
         );
         // The count is per app, on every token endpoint: graph.instagram.com's exchange too.
-        let res = exchange_long_lived(&server, APP_SECRET, LONG_LIVED_TOKEN).await;
+        let res = server
+            .instagram_user_with_token(LONG_LIVED_TOKEN)
+            .exchange_long_lived(APP_SECRET)
+            .await;
         assert_app_limit(&res, &format!("{b}: ig_exchange_token"));
         // Another app is not affected.
-        let res = exchange(
-            &server,
-            &[
+        let res = app
+            .exchange(&[
                 ("client_id", LIVE_APP_ID),
                 ("client_secret", "wrong"),
                 ("grant_type", "authorization_code"),
                 ("redirect_uri", LIVE_REDIRECT_URI),
                 ("code", "AQnothing"),
-            ],
-        )
-        .await;
+            ])
+            .await;
         assert_eq!(
             res.json()["error_message"],
             "Error validating client secret",
