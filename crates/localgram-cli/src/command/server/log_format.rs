@@ -12,7 +12,7 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::{Compact, Format, FormatEvent, FormatFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, format};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -197,6 +197,7 @@ impl Visit for Fields<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracing_subscriber::fmt::time::SystemTime;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::fmt::MakeWriter;
 
