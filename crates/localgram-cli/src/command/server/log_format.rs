@@ -197,9 +197,9 @@ impl Visit for Fields<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tracing_subscriber::fmt::time::SystemTime;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::fmt::time::SystemTime;
 
     /// A fixed timestamp, so that two formats' lines can be compared.
     #[derive(Clone)]
