@@ -23,6 +23,7 @@ mod house;
 mod login_consent;
 mod long_lived;
 mod media_files;
+mod node_fields;
 mod page_creation;
 mod page_snapshots;
 mod publishing;
