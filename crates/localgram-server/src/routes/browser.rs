@@ -7,8 +7,8 @@ use crate::i18n::Lang;
 use crate::session::{self, Session};
 use crate::state::AppState;
 use axum::extract::Request;
-use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::SignedCookieJar;
 use localgram_core::params::Params;
 
@@ -59,53 +59,184 @@ pub fn with_retry_after(mut res: Response, wait: time::Duration) -> Response {
     res
 }
 
-/// The checks every form POST passes first: same origin, a session, and an unused CSRF token
-/// issued to this browser. Returns the form and the session.
-pub async fn check_form(
-    state: &AppState,
-    jar: &SignedCookieJar,
-    req: Request,
-) -> Result<(Params, Session)> {
-    if !session::same_origin(req.headers(), state) {
-        return Err(ApiError::Forbidden(
-            "This form was sent from another site and was refused.",
-        ));
+/// A form POST that passed the checks every form passes first, as an extractor: same origin, a
+/// session, and an unused CSRF token (`csrf`) issued to this browser, checked in that order once
+/// the body is read. `F` is the body: [`Params`] (urlencoded or multipart text fields, the
+/// default) or [`Upload`] (multipart with files). A handler that takes it cannot skip the
+/// checks; a form that fails them never reaches the handler.
+pub struct CheckedForm<F = Params>(pub F, pub Session);
+
+/// A form body that [`CheckedForm`] reads.
+pub trait FormBody: Sized + Send {
+    /// What [`CheckedForm`] refuses a form with.
+    type Rejection: IntoResponse + From<ApiError>;
+    /// What a form sent without a session is told.
+    const SESSION_EXPIRED: &'static str;
+    /// Reads the body.
+    fn read(req: Request) -> impl Future<Output = Result<Self>> + Send;
+    /// The form's CSRF token (none when it was sent twice).
+    fn csrf(&self) -> Option<&str>;
+    /// Refuses a body read only in part, before its CSRF token is looked at (the token may be
+    /// in the part that was not read).
+    fn complete(self, session: Session) -> std::result::Result<(Self, Session), Self::Rejection> {
+        Ok((self, session))
     }
-    let form = body_params(req)
-        .await
-        .map_err(|_| ApiError::Forbidden("The form could not be read."))?;
-    let session = session::load(jar).ok_or(ApiError::Forbidden(
-        "Your session has expired. Go back to the app and start again.",
-    ))?;
-    let csrf = form.get("csrf").ok().flatten().ok_or(ApiError::Forbidden(
-        "The form is missing its security token. Reload the page and try again.",
-    ))?;
-    let ok = state
-        .platform
-        .consume_csrf(csrf, &session.browser_id)
-        .await
-        .map_err(|e| ApiError::PageInternal(e.into()))?;
-    if !ok {
-        return Err(ApiError::Forbidden(
-            "The form's security token is invalid or was already used. Reload the page and try again.",
-        ));
-    }
-    Ok((form, session))
 }
 
-/// A form POST that passed [`check_form`], as an extractor: its fields and the browser's
-/// session. A handler that takes it cannot skip the same-origin, session and CSRF checks; a
-/// form that fails them never reaches the handler.
-pub struct CheckedForm(pub Params, pub Session);
-
-impl axum::extract::FromRequest<AppState> for CheckedForm {
+impl FormBody for Params {
     type Rejection = ApiError;
+    const SESSION_EXPIRED: &'static str =
+        "Your session has expired. Go back to the app and start again.";
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
+    async fn read(req: Request) -> Result<Self> {
+        body_params(req)
+            .await
+            .map_err(|_| ApiError::Forbidden("The form could not be read."))
+    }
+
+    fn csrf(&self) -> Option<&str> {
+        self.get("csrf").ok().flatten()
+    }
+}
+
+/// A multipart form with files (the Emulator's upload): its text fields, and the parts sent
+/// with a file name, read up to the route's body limit.
+#[derive(Debug, Default)]
+pub struct Upload {
+    /// The parts sent without a file name, as text.
+    pub fields: Params,
+    /// The parts sent with a file name: the part's name and its bytes.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The body went over the limit: it was read up to there.
+    too_large: bool,
+}
+
+impl Upload {
+    /// A text field, or `""`.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).ok().flatten().unwrap_or("")
+    }
+
+    /// Takes the bytes of the file part `name`, if one was sent.
+    pub fn take_file(&mut self, name: &str) -> Option<Vec<u8>> {
+        let at = self.files.iter().position(|(n, _)| n == name)?;
+        Some(self.files.swap_remove(at).1)
+    }
+}
+
+const UNREADABLE: ApiError = ApiError::Forbidden("The form could not be read.");
+
+impl FormBody for Upload {
+    type Rejection = UploadRefusal;
+    const SESSION_EXPIRED: &'static str =
+        "Your session has expired. Reload the page and try again.";
+
+    async fn read(req: Request) -> Result<Self> {
+        use axum::extract::FromRequest;
+        let mut multipart = axum::extract::Multipart::from_request(req, &())
+            .await
+            .map_err(|_| UNREADABLE)?;
+        let mut pairs = Vec::new();
+        let mut files = Vec::new();
+        let too_large = loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break false,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => break true,
+                Err(_) => return Err(UNREADABLE),
+            };
+            let name = field.name().unwrap_or("").to_owned();
+            if field.file_name().is_some() {
+                match field.bytes().await {
+                    Ok(b) => files.push((name, b.to_vec())),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => break true,
+                    Err(_) => return Err(UNREADABLE),
+                }
+            } else {
+                match field.text().await {
+                    Ok(text) => pairs.push((name, text)),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => break true,
+                    Err(_) => return Err(UNREADABLE),
+                }
+            }
+        };
+        Ok(Self {
+            fields: Params::new(pairs),
+            files,
+            too_large,
+        })
+    }
+
+    fn csrf(&self) -> Option<&str> {
+        self.fields.get("csrf").ok().flatten()
+    }
+
+    fn complete(self, session: Session) -> std::result::Result<(Self, Session), UploadRefusal> {
+        if self.too_large {
+            return Err(UploadRefusal::TooLarge(self, session));
+        }
+        Ok((self, session))
+    }
+}
+
+/// Why a [`CheckedForm<Upload>`] was refused.
+pub enum UploadRefusal {
+    /// A check failed (the answer says which).
+    Refused(ApiError),
+    /// The body went over the route's limit: the fields read before it and the browser's
+    /// session, so the handler can show its page again with what was typed. The CSRF token was
+    /// not checked, so nothing may be done with them but refusing.
+    TooLarge(Upload, Session),
+}
+
+impl From<ApiError> for UploadRefusal {
+    fn from(e: ApiError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+impl IntoResponse for UploadRefusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Refused(e) => e.into_response(),
+            Self::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        }
+    }
+}
+
+impl<F: FormBody> axum::extract::FromRequest<AppState> for CheckedForm<F> {
+    type Rejection = F::Rejection;
+
+    async fn from_request(
+        req: Request,
+        state: &AppState,
+    ) -> std::result::Result<Self, F::Rejection> {
         use axum::extract::FromRequestParts;
+        if !session::same_origin(req.headers(), state) {
+            return Err(ApiError::Forbidden(
+                "This form was sent from another site and was refused.",
+            )
+            .into());
+        }
         let (mut parts, body) = req.into_parts();
         let Ok(jar) = SignedCookieJar::from_request_parts(&mut parts, state).await;
-        let (form, session) = check_form(state, &jar, Request::from_parts(parts, body)).await?;
+        let form = F::read(Request::from_parts(parts, body)).await?;
+        let session = session::load(&jar).ok_or(ApiError::Forbidden(F::SESSION_EXPIRED))?;
+        let (form, session) = form.complete(session)?;
+        let csrf = form.csrf().ok_or(ApiError::Forbidden(
+            "The form is missing its security token. Reload the page and try again.",
+        ))?;
+        let ok = state
+            .platform
+            .consume_csrf(csrf, &session.browser_id)
+            .await
+            .map_err(|e| ApiError::PageInternal(e.into()))?;
+        if !ok {
+            return Err(ApiError::Forbidden(
+                "The form's security token is invalid or was already used. Reload the page and try again.",
+            )
+            .into());
+        }
         Ok(Self(form, session))
     }
 }

@@ -928,6 +928,107 @@ async fn dashboard_emulator_advances_the_clock_and_uploads_media_validated_by_co
     }
 }
 
+/// The upload form is a checked form like every other (`CheckedForm<Upload>`): same origin, a
+/// session, a single-use CSRF token; a body over the limit is refused with the page shown again,
+/// what was typed kept; nothing is stored by a refused upload.
+#[tokio::test]
+async fn the_upload_form_passes_the_checks_every_form_passes() {
+    for backend in Backend::all() {
+        let b = backend.name();
+        let server = spawn(&backend).await;
+        let db = Db::open(&server).await;
+        let br = server.dashboard_developer();
+        let media = db.count("ig_media").await;
+        let form = |csrf: Option<String>, bytes: Vec<u8>| {
+            let form = reqwest::multipart::Form::new()
+                .text("owner", TESTER)
+                .text("caption", "Typed caption");
+            let form = match csrf {
+                Some(c) => form.text("csrf", c),
+                None => form,
+            };
+            form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("a.png"),
+            )
+        };
+        let post = |form: reqwest::multipart::Form| {
+            br.http()
+                .post(server.url("/emulator/media"))
+                .multipart(form)
+        };
+
+        let token = br.emulator().await.csrf();
+        let res = Reply::send(
+            post(form(Some(token), png())).header("origin", "https://elsewhere.example"),
+        )
+        .await;
+        assert_eq!(res.status, 403, "{b}: {}", res.text);
+        assert!(
+            res.text
+                .contains("This form was sent from another site and was refused."),
+            "{b}: {}",
+            res.text
+        );
+
+        let res = Reply::send(post(form(None, png()))).await;
+        assert_eq!(res.status, 403, "{b}");
+        assert!(
+            res.text.contains("The form is missing its security token."),
+            "{b}: {}",
+            res.text
+        );
+
+        let res = Reply::send(
+            reqwest::Client::new()
+                .post(server.url("/emulator/media"))
+                .multipart(form(Some("AnyToken".into()), png())),
+        )
+        .await;
+        assert_eq!(res.status, 403, "{b}");
+        assert!(
+            res.text
+                .contains("Your session has expired. Reload the page and try again."),
+            "{b}: {}",
+            res.text
+        );
+        assert_eq!(
+            db.count("ig_media").await,
+            media,
+            "{b}: nothing stored by a refused form"
+        );
+
+        let token = br.emulator().await.csrf();
+        let res = Reply::send(post(form(Some(token.clone()), png()))).await;
+        assert_eq!(res.status, 303, "{b}: {}", res.text);
+        assert_eq!(db.count("ig_media").await, media + 1, "{b}");
+        let res = Reply::send(post(form(Some(token), png()))).await;
+        assert_eq!(res.status, 403, "{b}");
+        assert!(
+            res.text.contains("invalid or was already used"),
+            "{b}: {}",
+            res.text
+        );
+        assert_eq!(
+            db.count("ig_media").await,
+            media + 1,
+            "{b}: a token serves once"
+        );
+
+        // One byte over the route's limit: the fields before the file are read, the file is
+        // refused, and the page comes back with what was typed.
+        let limit = localgram_core::dashboard::MAX_UPLOAD_BYTES + 64 * 1024;
+        let token = br.emulator().await.csrf();
+        let res = Reply::send(post(form(Some(token), vec![0u8; limit + 1]))).await;
+        assert_page(&res, 413, b);
+        assert!(
+            res.text.contains("value=\"Typed caption\""),
+            "{b}: caption kept"
+        );
+        assert_eq!(db.count("ig_media").await, media + 1, "{b}: nothing stored");
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     localgram_core::model::Blob::new("image/png", bytes.to_vec()).sha256
 }

@@ -2,7 +2,7 @@
 //! (`/apps/{id}`) with its settings, secret, redirect URIs, Instagram testers, Facebook app roles
 //! and the User Token Generator's list.
 
-use super::{check_form, field, fields, internal, issue_csrf, lang, notice, refusal, see_other};
+use super::{field, fields, internal, issue_csrf, notice, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
@@ -11,11 +11,10 @@ use crate::session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::SignedCookieJar;
 use localgram_core::dashboard::{AppSettingsInput, near_duplicates};
 use localgram_core::model::{App, AppRole, Product, TesterStatus};
 use serde::Deserialize;
@@ -371,9 +370,9 @@ async fn get_app(
 /// the app page with the refusal (400) and what was typed.
 pub(super) async fn app_form<F, Fut>(
     state: AppState,
-    jar: SignedCookieJar,
+    l: Lang,
     id: String,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
     done: &'static str,
     apply: F,
 ) -> Result<Response>
@@ -383,8 +382,6 @@ where
             Output = Result<Result<(), (localgram_core::dashboard::DashboardError, Typed)>>,
         >,
 {
-    let l = lang(req.headers(), &jar);
-    let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),
@@ -410,15 +407,15 @@ where
 
 async fn post_settings(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "saved",
         |state, id, form, _| async move {
             let input = AppSettingsInput {
@@ -453,15 +450,15 @@ async fn post_settings(
 
 async fn post_reset_secret(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "secret_reset",
         |state, id, _, session| async move {
             Ok(match state.platform.reset_app_secret(&id).await {
@@ -487,15 +484,15 @@ async fn post_reset_secret(
 
 async fn post_add_redirect(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "redirect_added",
         |state, id, form, _| async move {
             let uri = field(&form, "uri").to_owned();
@@ -517,15 +514,15 @@ async fn post_add_redirect(
 
 async fn post_edit_redirect(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "redirect_saved",
         |state, id, form, _| async move {
             let old = field(&form, "old").to_owned();
@@ -551,15 +548,15 @@ async fn post_edit_redirect(
 
 async fn post_remove_redirect(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "redirect_removed",
         |state, id, form, _| async move {
             let uri = field(&form, "uri").to_owned();
@@ -574,15 +571,15 @@ async fn post_remove_redirect(
 
 async fn post_add_tester(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "tester_invited",
         |state, id, form, _| async move {
             let username = field(&form, "username").to_owned();
@@ -604,15 +601,15 @@ async fn post_add_tester(
 
 async fn post_remove_tester(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "tester_removed",
         |state, id, form, _| async move {
             let user = field(&form, "ig_user_id").to_owned();
@@ -627,15 +624,15 @@ async fn post_remove_tester(
 
 async fn post_add_role(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "role_added",
         |state, id, form, _| async move {
             let user = field(&form, "user").to_owned();
@@ -659,15 +656,15 @@ async fn post_add_role(
 
 async fn post_remove_role(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "role_removed",
         |state, id, form, _| async move {
             let user = field(&form, "fb_user_id").to_owned();

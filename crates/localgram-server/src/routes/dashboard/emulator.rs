@@ -5,19 +5,18 @@
 
 use super::{field, internal, issue_csrf, notice, refusal, see_other};
 use crate::calls::{Call, CallFilter};
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
-use crate::routes::browser::{BrowserSession, CheckedForm, PageLang};
-use crate::session::{self, Session};
+use crate::routes::browser::{BrowserSession, CheckedForm, PageLang, Upload, UploadRefusal};
+use crate::session::Session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::SignedCookieJar;
 use localgram_core::dashboard::{DashboardError, MAX_UPLOAD_BYTES, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -623,78 +622,6 @@ pub fn validate_upload(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The fields of the upload form, as sent.
-#[derive(Default)]
-struct UploadForm {
-    csrf: Option<String>,
-    owner: String,
-    caption: String,
-    file: Option<Vec<u8>>,
-    /// The body went over the limit: the form was read up to there.
-    too_large: bool,
-}
-
-const UNREADABLE: ApiError = ApiError::Forbidden("The form could not be read.");
-
-/// Reads the multipart upload form up to its end, or up to the size limit.
-async fn read_upload_form(multipart: &mut Multipart) -> Result<UploadForm> {
-    let mut form = UploadForm::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                form.too_large = true;
-                break;
-            }
-            Err(_) => return Err(UNREADABLE),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        match name.as_str() {
-            "file" => match field.bytes().await {
-                Ok(b) => form.file = Some(b.to_vec()),
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    form.too_large = true;
-                    break;
-                }
-                Err(_) => return Err(UNREADABLE),
-            },
-            "csrf" | "owner" | "caption" => {
-                let text = field.text().await.map_err(|_| UNREADABLE)?;
-                match name.as_str() {
-                    "csrf" => form.csrf = Some(text),
-                    "owner" => form.owner = text,
-                    _ => form.caption = text,
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(form)
-}
-
-/// Checks the form's single-use CSRF token against the browser's session.
-async fn check_upload_csrf(
-    state: &AppState,
-    session: &Session,
-    csrf: Option<String>,
-) -> Result<()> {
-    let csrf = csrf.ok_or(ApiError::Forbidden(
-        "The form is missing its security token. Reload the page and try again.",
-    ))?;
-    if !state
-        .platform
-        .consume_csrf(&csrf, &session.browser_id)
-        .await
-        .map_err(internal)?
-    {
-        return Err(ApiError::Forbidden(
-            "The form's security token is invalid or was already used. Reload the page and try again.",
-        ));
-    }
-    Ok(())
-}
-
 /// Validates the upload (a known account, a non-empty file of a known type) and stores it.
 async fn store_upload(
     state: &AppState,
@@ -726,7 +653,7 @@ async fn upload_refused(
     session: &Session,
     status: StatusCode,
     message: &str,
-    form: &UploadForm,
+    form: &Upload,
 ) -> Result<Response> {
     emulator_page(
         state,
@@ -736,8 +663,8 @@ async fn upload_refused(
         None,
         Some(message),
         "",
-        &form.owner,
-        &form.caption,
+        form.field("owner"),
+        form.field("caption"),
         &CallsQuery::default(),
     )
     .await
@@ -746,35 +673,27 @@ async fn upload_refused(
 async fn post_upload(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
-    headers: HeaderMap,
-    mut multipart: Multipart,
+    form: std::result::Result<CheckedForm<Upload>, UploadRefusal>,
 ) -> Result<Response> {
-    if !session::same_origin(&headers, &state) {
-        return Err(ApiError::Forbidden(
-            "This form was sent from another site and was refused.",
-        ));
-    }
-    let session = session::load(&jar).ok_or(ApiError::Forbidden(
-        "Your session has expired. Reload the page and try again.",
-    ))?;
-    let mut form = read_upload_form(&mut multipart).await?;
-    if form.too_large {
-        // The CSRF token may be unread; the file is refused either way and nothing is stored.
-        let message = l.t("err.file_too_large");
-        return upload_refused(
-            &state,
-            l,
-            &session,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            message,
-            &form,
-        )
-        .await;
-    }
-    check_upload_csrf(&state, &session, form.csrf.take()).await?;
-    let bytes = form.file.take().unwrap_or_default();
-    match store_upload(&state, &form.owner, &form.caption, bytes).await {
+    let CheckedForm(mut form, session) = match form {
+        Ok(checked) => checked,
+        Err(UploadRefusal::TooLarge(form, session)) => {
+            // Nothing is stored: the file is refused, the page shown again with what was typed.
+            let message = l.t("err.file_too_large");
+            return upload_refused(
+                &state,
+                l,
+                &session,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                message,
+                &form,
+            )
+            .await;
+        }
+        Err(UploadRefusal::Refused(e)) => return Err(e),
+    };
+    let bytes = form.take_file("file").unwrap_or_default();
+    match store_upload(&state, form.field("owner"), form.field("caption"), bytes).await {
         Ok(()) => Ok(see_other("/emulator?done=uploaded#upload")),
         Err(e) => {
             let key = refusal(e)?;

@@ -7,7 +7,7 @@
 //! HTML form or link: no script is needed.
 
 use super::apps::{Typed, app_form, app_page, load_app};
-use super::{check_form, field, internal, issue_csrf, lang, notice, refusal, see_other};
+use super::{field, internal, issue_csrf, notice, refusal, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
@@ -16,11 +16,10 @@ use crate::session::Session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::SignedCookieJar;
 use localgram_core::dashboard::{ClientOAuthInput, DashboardError, NewAppInput};
 use localgram_core::model::{App, Product, TesterStatus};
 use serde::Deserialize;
@@ -177,15 +176,15 @@ async fn post_new_app(
 
 async fn post_platform(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     app_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         "saved",
         |state, id, form, _| async move {
             let platform = field(&form, "platform").to_owned();
@@ -450,9 +449,9 @@ async fn post_new_ig_app(
 /// with the refusal (400) and what was typed.
 async fn basic_display_form(
     state: AppState,
-    jar: SignedCookieJar,
+    l: Lang,
     id: String,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
     apply: impl AsyncFnOnce(
         &AppState,
         &App,
@@ -460,8 +459,6 @@ async fn basic_display_form(
         &Session,
     ) -> std::result::Result<(), (DashboardError, Option<ClientOAuthInput>)>,
 ) -> Result<Response> {
-    let l = lang(req.headers(), &jar);
-    let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),
@@ -490,11 +487,11 @@ async fn basic_display_form(
 
 async fn post_client_oauth(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
-    basic_display_form(state, jar, id, req, async |state, app, form, _| {
+    basic_display_form(state, l, id, form, async |state, app, form, _| {
         let input = ClientOAuthInput {
             redirect_uris: field(form, "redirect_uris").to_owned(),
             deauthorize_callback_url: field(form, "deauthorize_callback_url").to_owned(),
@@ -514,15 +511,15 @@ async fn post_client_oauth(
 
 async fn post_reset_ig_secret(
     State(state): State<AppState>,
-    jar: SignedCookieJar,
+    PageLang(l): PageLang,
     Path(id): Path<String>,
-    req: Request,
+    form: CheckedForm,
 ) -> Result<Response> {
     basic_display_form(
         state,
-        jar,
+        l,
         id,
-        req,
+        form,
         async |state, app, _, session| match state
             .platform
             .reset_instagram_app_secret(&app.id)

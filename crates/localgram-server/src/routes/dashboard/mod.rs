@@ -314,16 +314,6 @@ pub async fn issue_csrf(state: &AppState, session: &Session) -> Result<String> {
         .to_owned())
 }
 
-/// The checks every dashboard form passes first (the OAuth pages' checks): same origin, a
-/// session, and an unused CSRF token issued to this browser.
-pub async fn check_form(
-    state: &AppState,
-    jar: &SignedCookieJar,
-    req: Request,
-) -> Result<(Params, Session)> {
-    crate::routes::browser::check_form(state, jar, req).await
-}
-
 /// A form field, or `""`.
 pub fn field<'a>(form: &'a Params, name: &str) -> &'a str {
     form.pairs()

@@ -4,7 +4,7 @@
 //! Dashboard's "Test" button), and the app's latest deliveries.
 
 use super::apps::load_app;
-use super::{check_form, field, fields, internal, issue_csrf, see_other};
+use super::{field, fields, internal, issue_csrf, see_other};
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::pages;
@@ -13,11 +13,10 @@ use crate::session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::SignedCookieJar;
 use localgram_core::model::{App, Subject, TokenKind, TokenRecord};
 use localgram_core::webhooks::{DeliveryState, INSTAGRAM_FIELDS, SubscribeRequest};
 use serde::Deserialize;
@@ -222,11 +221,9 @@ fn app_token(state: &AppState, app: &App) -> TokenRecord {
 async fn post_subscribe(
     PageLang(l): PageLang,
     State(state): State<AppState>,
-    jar: SignedCookieJar,
     Path(id): Path<String>,
-    req: Request,
+    CheckedForm(form, session): CheckedForm,
 ) -> Result<Response> {
-    let (form, session) = check_form(&state, &jar, req).await?;
     let app = match load_app(&state, l, &id).await? {
         Ok(app) => app,
         Err(page) => return Ok(page),
