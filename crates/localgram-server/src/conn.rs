@@ -17,10 +17,11 @@
 
 use crate::config::Config;
 use crate::http::origin::Via;
-use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -290,26 +291,45 @@ async fn refuse(mut stream: TcpStream, max: usize) {
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains (see the module
 /// documentation).
-pub async fn serve(
+pub async fn serve<A: App>(
     listener: TcpListener,
-    app: Router,
+    app: A,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     serve_with(listener, None, None, app, limits, shutdown).await
 }
 
+/// What the server serves: any service that answers every request (the server's is `app::App`).
+pub trait App:
+    tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<A> App for A where
+    A: tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// What a connection needs to be served, whatever stream it runs on.
 #[derive(Clone)]
-struct Serving {
-    app: Router,
+struct Serving<A> {
+    app: A,
     http: hyper::server::conn::http1::Builder,
     idle: Duration,
     /// Whether the plain listener is a proxy (absolute-form requests are then checked).
     proxy: bool,
 }
 
-impl Serving {
+impl<A: App> Serving<A> {
     /// Serves HTTP/1.1 on `io` until the client closes it, the idle timer fires or the drain
     /// closes it.
     async fn serve<I>(
@@ -387,11 +407,11 @@ impl Serving {
 /// plain listener's proxy tunnels (`proxy.rs`), until `shutdown` resolves, then drains. Every
 /// connection, plain or TLS, counts against the same cap and has the same timers; a TLS
 /// handshake must end within the header-read timeout.
-pub async fn serve_with(
+pub async fn serve_with<A: App>(
     listener: TcpListener,
     https: Option<TcpListener>,
     tls: Option<crate::tls::Tls>,
-    app: Router,
+    app: A,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {

@@ -29,10 +29,20 @@ const BODY_PEEK_LIMIT: usize = crate::http::params::FORM_BODY_LIMIT;
 
 /// The layer: with no rule, straight to the handler.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    with_faults(&state, req, |req| next.run(req)).await
+}
+
+/// The fault rules around `next` (the rest of the request's way), for the router's layer and
+/// the Graph lane (`crate::app`) alike.
+pub async fn with_faults<F, Fut>(state: &AppState, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     if state.platform.faults.is_empty() {
-        return next.run(req).await;
+        return next(req).await;
     }
-    apply(state, req, next).await
+    apply(state.clone(), req, next).await
 }
 
 /// The host and the path segments after it (the version removed) of an API path.
@@ -123,10 +133,14 @@ async fn node_kind(
     state.platform.node_kind(first).await.ok().flatten()
 }
 
-async fn apply(state: AppState, req: Request, next: Next) -> Response {
+async fn apply<F, Fut>(state: AppState, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let path = req.uri().path().to_owned();
     let Some((host, segments)) = split_path(&path) else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let needs = state.platform.faults.needs();
     let query = req.uri().query().map(str::to_owned);
@@ -182,7 +196,7 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
         evaluate(&state, &facts).await
     };
     if firings.is_empty() {
-        return next.run(req).await;
+        return next(req).await;
     }
     let tag = FaultTag(firings.iter().map(|f| f.rule.id.clone()).collect());
     for f in &firings {
@@ -243,7 +257,7 @@ async fn apply(state: AppState, req: Request, next: Next) -> Response {
             }
         }
     }
-    let res = next.run(req).await;
+    let res = next(req).await;
     let res = match rewrite {
         Some(action) => rewrite_page(&state, &path, query.as_deref(), action, res).await,
         None => res,

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod app;
 pub mod calls;
 pub mod config;
 pub mod conn;
@@ -30,7 +31,6 @@ pub mod webhooks;
 use crate::config::{Config, SqliteSync};
 use crate::state::AppState;
 use anyhow::Context as _;
-use axum::Router;
 use axum_extra::extract::cookie::Key;
 use localgram_core::clock::EmulatorClock;
 use localgram_core::rng::{OsRng, RngExt};
@@ -44,9 +44,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 /// Opens the store the database URL names: `sqlite:` or `postgres:`.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -629,58 +626,6 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
     })
 }
 
-/// The whole router: every emulated host under its prefix, the control plane and static files.
-pub fn router(state: AppState) -> Router {
-    let public = Router::new()
-        .nest("/api.instagram.com", routes::oauth::api_router())
-        .nest("/www.instagram.com", routes::oauth::www_router())
-        .merge(routes::graph::instagram_router())
-        .nest("/www.facebook.com", routes::facebook::router())
-        .merge(routes::graph::facebook_router())
-        // One `layer` call per group: each call wraps every route in one more boxed service,
-        // which axum clones on every request.
-        .layer(
-            ServiceBuilder::new()
-                .layer(RequestBodyLimitLayer::new(http::params::FORM_BODY_LIMIT))
-                .map_request(|req: axum::http::Request<_>| req.map(axum::body::Body::new))
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    faults::layer,
-                )),
-        );
-    Router::new()
-        .merge(public)
-        .merge(routes::control::router(state.clone()))
-        .merge(routes::control_faults::router(state.clone()))
-        .merge(routes::control_webhooks::router(state.clone()))
-        .merge(routes::state::router(state.clone()))
-        .merge(routes::static_files::router())
-        .merge(routes::media_files::router())
-        .merge(routes::dashboard::router(state.clone()))
-        .fallback(fallback)
-        .layer(
-            ServiceBuilder::new()
-                .layer(TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(30),
-                ))
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    http::logging::log_requests,
-                )),
-        )
-        .with_state(state)
-}
-
-async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    error::ApiError::Control(
-        axum::http::StatusCode::NOT_FOUND,
-        format!("no such endpoint: {}", uri.path()),
-    )
-    .into_response()
-}
-
 /// Runs a prepared server on `listener` until `shutdown` resolves, then drains in-flight requests
 /// for at most the configured grace period (see [`conn`]).
 pub async fn run(
@@ -696,7 +641,7 @@ pub async fn run(
     let state = prepared.state.clone();
     let worker = webhooks::spawn_worker(prepared.state.clone());
     let grace = Duration::from_secs(prepared.state.config.shutdown_grace_seconds);
-    let app = router(prepared.state);
+    let app = app::App::new(prepared.state);
     let served = conn::serve_with(
         listener,
         prepared.https,

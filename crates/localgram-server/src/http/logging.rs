@@ -64,6 +64,16 @@ pub async fn log_requests(
     req: Request,
     next: Next,
 ) -> Response {
+    logged(&state, req, |req| next.run(req)).await
+}
+
+/// [`log_requests`] around `next` (the rest of the request's way), for the router's layer and
+/// the Graph lane (`crate::app`) alike.
+pub async fn logged<F, Fut>(state: &crate::state::AppState, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let start = Instant::now();
     let method = req.method().clone();
     // A `Uri` clone shares its bytes: nothing of the path or query is copied to log them.
@@ -85,7 +95,7 @@ pub async fn log_requests(
     } else {
         (req, None)
     };
-    let res = crate::error::with_trace_ids(state.trace_ids.clone(), next.run(req)).await;
+    let res = crate::error::with_trace_ids(state.trace_ids.clone(), next(req)).await;
     let path = uri.path();
     let query = uri.query().map(redact_query);
     let app = res.extensions().get::<AppTag>().map(|a| a.0.clone());
@@ -119,7 +129,7 @@ pub async fn log_requests(
             &[query.as_deref(), form.as_deref()],
         );
         crate::shared::record_call(
-            &state,
+            state,
             crate::calls::Call {
                 at: state.platform.clock.now(),
                 method: method.to_string(),

@@ -30,6 +30,16 @@ const MAX_CALLBACK: usize = 128;
 /// `Access-Control-Allow-Origin`: the request's `Origin` (with `Access-Control-Allow-Credentials`
 /// and `Vary: Origin`, so credentialed requests work too), or `*` when it sent none.
 pub async fn cors(req: Request, next: Next) -> Response {
+    with_cors(req, |req| next.run(req)).await
+}
+
+/// [`cors`] around `next` (the rest of the request's way), for the Graph lane
+/// (`crate::app`).
+pub async fn with_cors<F, Fut>(req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let origin = req.headers().get(header::ORIGIN).cloned();
     if req.method() == Method::OPTIONS
         && origin.is_some()
@@ -39,7 +49,7 @@ pub async fn cors(req: Request, next: Next) -> Response {
     {
         return preflight(req.headers(), origin);
     }
-    let mut res = next.run(req).await;
+    let mut res = next(req).await;
     allow_origin(res.headers_mut(), origin);
     res.headers_mut().insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,

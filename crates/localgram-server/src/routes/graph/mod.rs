@@ -22,48 +22,37 @@ pub mod webhooks;
 
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
-use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, any};
 use browser::Presentation;
 use call::with_version;
 use localgram_core::error::{GraphError, GraphHost};
 use request::{DEFAULT_VERSION, FACEBOOK_PREFIX, GraphRequest, INSTAGRAM_PREFIX, is_id};
 
-/// `/graph.instagram.com` and everything under it.
-pub fn instagram_router() -> Router<AppState> {
-    host_router(INSTAGRAM_PREFIX, any(dispatch_instagram))
+/// The Graph host prefix (`INSTAGRAM_PREFIX` or `FACEBOOK_PREFIX`) a path is served under: the
+/// prefix itself and every path below it.
+pub fn host_of(path: &str) -> Option<&'static str> {
+    [INSTAGRAM_PREFIX, FACEBOOK_PREFIX]
+        .into_iter()
+        .find(|prefix| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
-/// `/graph.facebook.com` and everything under it (unknown paths answer in the Graph envelope).
-pub fn facebook_router() -> Router<AppState> {
-    host_router(FACEBOOK_PREFIX, any(dispatch_facebook))
-}
-
-/// `prefix` and every path under it, to `handler`. The routes carry the whole path rather than
-/// being nested under the prefix: that spares every Graph call a nested router (a second route
-/// match, and a rewrite of its URI), and [`request::parse_request_with`] drops the prefix itself.
-/// Every route of a Graph host answers CORS ([`browser::cors`]).
-fn host_router(prefix: &str, handler: MethodRouter<AppState>) -> Router<AppState> {
-    Router::new()
-        .route(prefix, handler.clone())
-        .route(&format!("{prefix}/"), handler.clone())
-        .route(&format!("{prefix}/{{*rest}}"), handler)
-        .layer(axum::middleware::from_fn(browser::cors))
-}
-
-async fn dispatch_instagram(State(state): State<AppState>, req: Request) -> Response {
-    serve(&state, req, INSTAGRAM_PREFIX, |gr, _| route(&state, gr)).await
-}
-
-async fn dispatch_facebook(State(state): State<AppState>, req: Request) -> Response {
-    let state = &state;
-    serve(state, req, FACEBOOK_PREFIX, |gr, headers| async move {
-        facebook::route(state, gr, &headers).await
-    })
-    .await
+/// Answers a request to the Graph host at `prefix` (from [`host_of`]): graph.instagram.com's
+/// routes are below, graph.facebook.com's in [`facebook`]. Unknown paths answer in the Graph
+/// envelope.
+pub async fn dispatch(state: &AppState, req: Request, prefix: &'static str) -> Response {
+    if prefix == INSTAGRAM_PREFIX {
+        serve(state, req, INSTAGRAM_PREFIX, |gr, _| route(state, gr)).await
+    } else {
+        serve(state, req, FACEBOOK_PREFIX, |gr, headers| async move {
+            facebook::route(state, gr, &headers).await
+        })
+        .await
+    }
 }
 
 /// Reads a Graph request for the host at `prefix` (a POST's or DELETE's body included), routes

@@ -1,0 +1,150 @@
+//! The server as one service: every request to a Graph host goes down the Graph lane, everything
+//! else through the router.
+//!
+//! A Graph call is the hot path. Through an axum router it would pass a route match and, per
+//! middleware, a boxed copy of the route's service stack and a boxed future. The lane calls the
+//! same middleware functions in the same order as the router's layers, as one future with
+//! nothing boxed: the request time limit (408), the access log and journal
+//! ([`logged`](crate::http::logging::logged)), the body limit, the fault rules
+//! ([`with_faults`](crate::faults::with_faults)), CORS
+//! ([`with_cors`](crate::routes::graph::browser::with_cors)), then the host's dispatcher
+//! ([`dispatch`](crate::routes::graph::dispatch)).
+
+use crate::http::params::FORM_BODY_LIMIT;
+use crate::state::AppState;
+use crate::{faults, http, routes};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tower::{Layer as _, ServiceBuilder, ServiceExt as _};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// How long a request may take before it is answered 408 (`docs/robustness.md`).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole server: the Graph lane and the [`router`].
+#[derive(Clone)]
+pub struct App {
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    /// The server over `state`.
+    pub fn new(state: AppState) -> Self {
+        Self {
+            router: router(state.clone()),
+            state,
+        }
+    }
+}
+
+impl tower::Service<Request> for App {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match routes::graph::host_of(req.uri().path()) {
+            Some(prefix) => {
+                let state = self.state.clone();
+                Box::pin(async move { Ok(graph_lane(&state, req, prefix).await) })
+            }
+            None => Box::pin(self.router.clone().oneshot(req)),
+        }
+    }
+}
+
+/// A Graph call: the router's layers, in their order, around the host's dispatcher.
+async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Response {
+    let logged = http::logging::logged(state, req, |req| async move {
+        let limited = RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
+            |req: Request<_>| async move {
+                let req = req.map(Body::new);
+                let res = faults::with_faults(state, req, |req| {
+                    routes::graph::browser::with_cors(req, |req| {
+                        routes::graph::dispatch(state, req, prefix)
+                    })
+                })
+                .await;
+                Ok::<_, Infallible>(res)
+            },
+        ));
+        match limited.oneshot(req).await {
+            Ok(res) => res.map(Body::new),
+            Err(never) => match never {},
+        }
+    });
+    match tokio::time::timeout(REQUEST_TIMEOUT, logged).await {
+        Ok(res) => res,
+        Err(_) => timed_out(),
+    }
+}
+
+/// The answer to a request that took longer than [`REQUEST_TIMEOUT`]: what the router's
+/// `TimeoutLayer` answers, 408 with an empty body.
+fn timed_out() -> Response {
+    StatusCode::REQUEST_TIMEOUT.into_response()
+}
+
+/// The router: every host but the two Graph hosts under its prefix, the control plane and
+/// static files.
+pub fn router(state: AppState) -> Router {
+    let public = Router::new()
+        .nest("/api.instagram.com", routes::oauth::api_router())
+        .nest("/www.instagram.com", routes::oauth::www_router())
+        .nest("/www.facebook.com", routes::facebook::router())
+        // One `layer` call per group: each call wraps every route in one more boxed service,
+        // which axum clones on every request.
+        .layer(
+            ServiceBuilder::new()
+                .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT))
+                .map_request(|req: axum::http::Request<_>| req.map(Body::new))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    faults::layer,
+                )),
+        );
+    Router::new()
+        .merge(public)
+        .merge(routes::control::router(state.clone()))
+        .merge(routes::control_faults::router(state.clone()))
+        .merge(routes::control_webhooks::router(state.clone()))
+        .merge(routes::state::router(state.clone()))
+        .merge(routes::static_files::router())
+        .merge(routes::media_files::router())
+        .merge(routes::dashboard::router(state.clone()))
+        .fallback(fallback)
+        .layer(
+            ServiceBuilder::new()
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    http::logging::log_requests,
+                )),
+        )
+        .with_state(state)
+}
+
+async fn fallback(uri: axum::http::Uri) -> Response {
+    crate::error::ApiError::Control(
+        StatusCode::NOT_FOUND,
+        format!("no such endpoint: {}", uri.path()),
+    )
+    .into_response()
+}
