@@ -94,32 +94,33 @@ impl Usage {
                 account_id,
                 call_count,
                 estimated_time_to_regain_access,
-            } => serde_json::json!({
-                account_id.as_str(): [{
-                    "type": "instagram",
-                    "call_count": call_count,
-                    "total_cputime": call_count,
-                    "total_time": call_count,
-                    "estimated_time_to_regain_access": estimated_time_to_regain_access,
-                }]
-            })
-            .to_string(),
+            } => use_case_value(
+                account_id,
+                "instagram",
+                *call_count,
+                *estimated_time_to_regain_access,
+            ),
             Self::PageUseCase {
                 page_id,
                 call_count,
                 estimated_time_to_regain_access,
-            } => serde_json::json!({
-                page_id.as_str(): [{
-                    "type": "pages",
-                    "call_count": call_count,
-                    "total_cputime": call_count,
-                    "total_time": call_count,
-                    "estimated_time_to_regain_access": estimated_time_to_regain_access,
-                }]
-            })
-            .to_string(),
+            } => use_case_value(
+                page_id,
+                "pages",
+                *call_count,
+                *estimated_time_to_regain_access,
+            ),
         }
     }
+}
+
+/// `{"<id>":[{…}]}`, the value of `X-Business-Use-Case-Usage`: written directly like `App`'s,
+/// keys in alphabetical order (as a serialized JSON map has them).
+fn use_case_value(id: &str, kind: &str, call_count: i64, regain_minutes: i64) -> String {
+    let id = serde_json::Value::from(id);
+    format!(
+        r#"{{{id}:[{{"call_count":{call_count},"estimated_time_to_regain_access":{regain_minutes},"total_cputime":{call_count},"total_time":{call_count},"type":"{kind}"}}]}}"#
+    )
 }
 
 /// The outcome of counting one call.
@@ -196,6 +197,18 @@ mod tests {
             buc.header_value(),
             r#"{"1784":[{"call_count":42,"estimated_time_to_regain_access":0,"total_cputime":42,"total_time":42,"type":"instagram"}]}"#
         );
+        let page = Usage::PageUseCase {
+            page_id: "10\"5".into(),
+            call_count: 100,
+            estimated_time_to_regain_access: 60,
+        };
+        assert_eq!(
+            page.header_value(),
+            r#"{"10\"5":[{"call_count":100,"estimated_time_to_regain_access":60,"total_cputime":100,"total_time":100,"type":"pages"}]}"#
+        );
+        // The same JSON as a serialized map would be.
+        let parsed: serde_json::Value = serde_json::from_str(&page.header_value()).unwrap();
+        assert_eq!(parsed.to_string(), page.header_value());
     }
 
     #[test]

@@ -75,7 +75,8 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
                 let req = req.map(Body::new);
                 let res = faults::with_faults(state, req, |req| {
                     routes::graph::browser::with_cors(req, |req| {
-                        routes::graph::dispatch(state, req, prefix)
+                        // Boxed: the layers' futures stay small, so moving them is cheap.
+                        Box::pin(routes::graph::dispatch(state, req, prefix))
                     })
                 })
                 .await;

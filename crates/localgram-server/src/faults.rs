@@ -42,7 +42,8 @@ where
     if state.platform.faults.is_empty() {
         return next(req).await;
     }
-    apply(state.clone(), req, next).await
+    // Boxed: the rules' own state stays off the hot path's future when no rule is set.
+    Box::pin(apply(state.clone(), req, next)).await
 }
 
 /// The host and the path segments after it (the version removed) of an API path.

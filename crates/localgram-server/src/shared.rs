@@ -212,26 +212,32 @@ pub async fn recent_calls(
 /// Remembers a call: in the process, and on PostgreSQL in the database too.
 pub async fn record_call(state: &AppState, call: crate::calls::Call) {
     if enabled(state) {
-        let row = localgram_core::store::JournalCall {
-            at_ms: i64::try_from(call.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
-            method: call.method.clone(),
-            host: call.host.clone(),
-            path: call.path.clone(),
-            query: call.query.clone(),
-            form: call.form.clone(),
-            status: i64::from(call.status),
-            graph_code: call.graph_code,
-            latency_ms: i64::try_from(call.duration_us / 1000).unwrap_or(i64::MAX),
-            app: call.app.clone(),
-            user: call.user.clone(),
-            faults: call.faults.join(","),
-        };
-        let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
-        if let Err(e) = state.platform.insert_journal_call(&row, keep).await {
-            tracing::warn!(error = %e, "cannot write a call to the shared journal");
-        }
+        // Boxed: the database write stays out of every call's future on SQLite.
+        Box::pin(insert_shared(state, &call)).await;
     }
     state.calls.push(call);
+}
+
+/// Writes a call to the database's journal (PostgreSQL).
+async fn insert_shared(state: &AppState, call: &crate::calls::Call) {
+    let row = localgram_core::store::JournalCall {
+        at_ms: i64::try_from(call.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+        method: call.method.clone(),
+        host: call.host.clone(),
+        path: call.path.clone(),
+        query: call.query.clone(),
+        form: call.form.clone(),
+        status: i64::from(call.status),
+        graph_code: call.graph_code,
+        latency_ms: i64::try_from(call.duration_us / 1000).unwrap_or(i64::MAX),
+        app: call.app.clone(),
+        user: call.user.clone(),
+        faults: call.faults.join(","),
+    };
+    let keep = i64::try_from(state.calls.capacity()).unwrap_or(i64::MAX);
+    if let Err(e) = state.platform.insert_journal_call(&row, keep).await {
+        tracing::warn!(error = %e, "cannot write a call to the shared journal");
+    }
 }
 
 /// Forgets every call (`DELETE /_localgram/calls`, a reset): this process's, and on PostgreSQL

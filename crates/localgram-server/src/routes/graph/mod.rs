@@ -66,7 +66,13 @@ where
     let body_params = if parts.method == Method::GET || parts.method == Method::HEAD {
         None
     } else {
-        match crate::http::params::body_params(Request::from_parts(parts.clone(), body)).await {
+        // Boxed: reading a body is not the hot path (GETs), and its future is large.
+        match Box::pin(crate::http::params::body_params(Request::from_parts(
+            parts.clone(),
+            body,
+        )))
+        .await
+        {
             Ok(p) => Some(p),
             Err(e) => {
                 return with_version(
@@ -110,7 +116,8 @@ where
     presentation.apply(with_version(res, &version)).await
 }
 
-/// Routes a parsed graph.instagram.com request.
+/// Routes a parsed graph.instagram.com request. The writes' futures are boxed: the reads
+/// (`/me`, a node, its media) are the hot path, and a future is as large as its largest arm.
 async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
     let segs: Vec<&str> = gr.segments.iter().map(String::as_str).collect();
     match (gr.method.clone(), segs.as_slice()) {
@@ -125,36 +132,54 @@ async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
         }
         (Method::GET, [id, "children"]) if is_id(id) => media::get_children(state, &gr, id).await,
         (Method::POST, [node, "media"]) if *node == "me" || is_id(node) => {
-            publishing::create_container(state, &gr, node, GraphHost::Instagram).await
+            Box::pin(publishing::create_container(
+                state,
+                &gr,
+                node,
+                GraphHost::Instagram,
+            ))
+            .await
         }
         (Method::POST, [node, "media_publish"]) if *node == "me" || is_id(node) => {
-            publishing::publish(state, &gr, node, GraphHost::Instagram).await
+            Box::pin(publishing::publish(state, &gr, node, GraphHost::Instagram)).await
         }
         (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
-            publishing::publishing_limit(state, &gr, node, GraphHost::Instagram).await
+            Box::pin(publishing::publishing_limit(
+                state,
+                &gr,
+                node,
+                GraphHost::Instagram,
+            ))
+            .await
         }
         (Method::GET | Method::POST | Method::DELETE, [node, "subscribed_apps"])
             if *node == "me" || is_id(node) =>
         {
-            webhooks::subscribed_apps(state, &gr, node, GraphHost::Instagram).await
+            Box::pin(webhooks::subscribed_apps(
+                state,
+                &gr,
+                node,
+                GraphHost::Instagram,
+            ))
+            .await
         }
         (Method::GET, [id, "comments"]) if is_id(id) => {
-            comments::list(state, &gr, id, GraphHost::Instagram).await
+            Box::pin(comments::list(state, &gr, id, GraphHost::Instagram)).await
         }
         (Method::POST, [id, "comments"]) if is_id(id) => {
-            comments::create(state, &gr, id, GraphHost::Instagram).await
+            Box::pin(comments::create(state, &gr, id, GraphHost::Instagram)).await
         }
         (Method::GET, [id, "replies"]) if is_id(id) => {
-            comments::replies(state, &gr, id, GraphHost::Instagram).await
+            Box::pin(comments::replies(state, &gr, id, GraphHost::Instagram)).await
         }
         (Method::POST, [id, "replies"]) if is_id(id) => {
-            comments::reply(state, &gr, id, GraphHost::Instagram).await
+            Box::pin(comments::reply(state, &gr, id, GraphHost::Instagram)).await
         }
         (Method::POST, [id]) if is_id(id) => {
-            comments::post_node(state, &gr, id, GraphHost::Instagram).await
+            Box::pin(comments::post_node(state, &gr, id, GraphHost::Instagram)).await
         }
         (Method::DELETE, [id]) if is_id(id) => {
-            comments::delete(state, &gr, id, GraphHost::Instagram).await
+            Box::pin(comments::delete(state, &gr, id, GraphHost::Instagram)).await
         }
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),
