@@ -119,7 +119,7 @@ impl Platform {
             let from = bucket_start - DAY_MS + BUCKET_MS;
             let n = self
                 .store
-                .hit_counter(&format!("pbuc:{}:{page}", token.app_id), bucket_start, from)
+                .hit_counter(&["pbuc", &token.app_id, page].join(":"), bucket_start, from)
                 .await
                 .map_err(store_err)?;
             let throttled = n > limit;
@@ -141,8 +141,8 @@ impl Platform {
                 let app_limit = limits.app_calls_per_hour.unwrap_or(d.app_calls_per_hour);
                 let user_limit = limits.user_calls_per_hour.unwrap_or(d.user_calls_per_hour);
                 let from = bucket_start - HOUR_MS + BUCKET_MS;
-                let app_bucket = format!("app:{}", token.app_id);
-                let user_bucket = format!("user:{}:{user}", token.app_id);
+                let app_bucket = ["app", &token.app_id].join(":");
+                let user_bucket = ["user", &token.app_id, user].join(":");
                 let counts = self
                     .store
                     .hit_counters(&[&app_bucket, &user_bucket], bucket_start, from)
@@ -208,7 +208,7 @@ impl Platform {
         let from = bucket_start - DAY_MS + BUCKET_MS;
         let n = self
             .store
-            .hit_counter(&format!("buc:{app_id}:{account}"), bucket_start, from)
+            .hit_counter(&["buc", app_id, account].join(":"), bucket_start, from)
             .await
             .map_err(store_err)?;
         let throttled = n > limit;

@@ -209,7 +209,23 @@ pub fn no_store(headers: &mut HeaderMap) {
 
 /// Adds the usage header (`X-App-Usage` or `X-Business-Use-Case-Usage`).
 pub fn apply_usage(headers: &mut HeaderMap, usage: &localgram_core::rate::Usage) {
-    if let Ok(v) = HeaderValue::from_str(&usage.header_value()) {
+    use localgram_core::rate::Usage;
+    /// `X-App-Usage` for each percentage, written once: it goes on nearly every Graph answer.
+    static APP_USAGE: std::sync::LazyLock<Vec<HeaderValue>> = std::sync::LazyLock::new(|| {
+        (0..=100)
+            .filter_map(|call_count| {
+                HeaderValue::from_str(&Usage::App { call_count }.header_value()).ok()
+            })
+            .collect()
+    });
+    const X_APP_USAGE: axum::http::HeaderName = axum::http::HeaderName::from_static("x-app-usage");
+    if let Usage::App { call_count } = usage
+        && let Some(v) = usize::try_from(*call_count)
+            .ok()
+            .and_then(|i| APP_USAGE.get(i))
+    {
+        headers.insert(X_APP_USAGE, v.clone());
+    } else if let Ok(v) = HeaderValue::from_str(&usage.header_value()) {
         headers.insert(usage.header_name(), v);
     }
 }
@@ -255,6 +271,28 @@ pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_headers_match_their_usage_whether_written_ahead_or_not() {
+        use localgram_core::rate::Usage;
+        let usages = (-1..=101)
+            .map(|call_count| Usage::App { call_count })
+            .chain([Usage::BusinessUseCase {
+                account_id: "17841400000000001".into(),
+                call_count: 12,
+                estimated_time_to_regain_access: 0,
+            }]);
+        for usage in usages {
+            let mut headers = HeaderMap::new();
+            apply_usage(&mut headers, &usage);
+            assert_eq!(headers.len(), 1);
+            assert_eq!(
+                headers.get(usage.header_name()).map(HeaderValue::as_bytes),
+                Some(usage.header_value().as_bytes()),
+                "{usage:?}"
+            );
+        }
+    }
 
     #[test]
     fn variants_map_to_their_statuses() {

@@ -15,6 +15,8 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -62,6 +64,8 @@ pub struct Metrics {
     faults: Family<FaultLabels, Counter>,
     tokens: Family<HostLabels, Counter>,
     codes: Family<HostLabels, Counter>,
+    /// The calls' paths seen so far (at most [`KEPT_PATHS`]), each with its statuses resolved.
+    kept: RwLock<HashMap<Box<str>, Vec<Resolved>, foldhash::fast::RandomState>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -113,6 +117,7 @@ impl Default for Metrics {
             faults,
             tokens,
             codes,
+            kept: RwLock::default(),
         }
     }
 }
@@ -153,6 +158,21 @@ pub fn route_of(path: &str) -> (String, String) {
     (host, route)
 }
 
+/// How many distinct paths [`Metrics`] keeps resolved; calls to further paths are counted the
+/// same, only without the shortcut.
+const KEPT_PATHS: usize = 1024;
+
+/// A call's path and status resolved to its labels and its two metrics (handles sharing the
+/// families' counts), kept so that a repeated call skips [`route_of`] and the families' label
+/// hashing.
+struct Resolved {
+    status: u16,
+    host: String,
+    route: String,
+    requests: Counter,
+    latency: Histogram,
+}
+
 impl Metrics {
     /// Records one call to an emulated host.
     pub fn request(
@@ -163,26 +183,56 @@ impl Metrics {
         seconds: f64,
         params: &[Option<&str>],
     ) {
+        {
+            let kept = self.kept.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(r) = kept
+                .get(path)
+                .and_then(|v| v.iter().find(|r| r.status == status))
+            {
+                return self.record(r, graph_code, seconds, params);
+            }
+        }
         let (host, route) = route_of(path);
-        self.requests
-            .get_or_create(&RequestLabels {
-                host: host.clone(),
-                route: route.clone(),
-                status,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels {
-                host: host.clone(),
-                route: route.clone(),
-            })
-            .observe(seconds);
+        let resolved = Resolved {
+            status,
+            requests: self
+                .requests
+                .get_or_create(&RequestLabels {
+                    host: host.clone(),
+                    route: route.clone(),
+                    status,
+                })
+                .clone(),
+            latency: self
+                .latency
+                .get_or_create(&RouteLabels {
+                    host: host.clone(),
+                    route: route.clone(),
+                })
+                .clone(),
+            host,
+            route,
+        };
+        self.record(&resolved, graph_code, seconds, params);
+        let mut kept = self.kept.write().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < KEPT_PATHS || kept.contains_key(path) {
+            let statuses = kept.entry(path.into()).or_default();
+            if !statuses.iter().any(|r| r.status == status) {
+                statuses.push(resolved);
+            }
+        }
+    }
+
+    /// Counts a call whose labels are resolved.
+    fn record(&self, r: &Resolved, graph_code: i64, seconds: f64, params: &[Option<&str>]) {
+        r.requests.inc();
+        r.latency.observe(seconds);
         if THROTTLE_CODES.contains(&graph_code) {
             self.throttled
                 .get_or_create(&CodeLabels { code: graph_code })
                 .inc();
         }
-        if status != 200 {
+        if r.status != 200 {
             return;
         }
         let has_code = || {
@@ -191,7 +241,7 @@ impl Metrics {
                 .flatten()
                 .any(|p| form_urlencoded::parse(p.as_bytes()).any(|(k, _)| k == "code"))
         };
-        let (issued, redeemed) = match (host.as_str(), route.as_str()) {
+        let (issued, redeemed) = match (r.host.as_str(), r.route.as_str()) {
             ("api.instagram.com", "/oauth/access_token") => (true, true),
             ("graph.instagram.com", "/access_token" | "/refresh_access_token") => (true, false),
             ("graph.facebook.com", "/oauth/access_token") => (true, has_code()),
@@ -199,11 +249,17 @@ impl Metrics {
         };
         if issued {
             self.tokens
-                .get_or_create(&HostLabels { host: host.clone() })
+                .get_or_create(&HostLabels {
+                    host: r.host.clone(),
+                })
                 .inc();
         }
         if redeemed {
-            self.codes.get_or_create(&HostLabels { host }).inc();
+            self.codes
+                .get_or_create(&HostLabels {
+                    host: r.host.clone(),
+                })
+                .inc();
         }
     }
 
@@ -264,5 +320,53 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} not in\n{text}");
         }
+    }
+
+    #[test]
+    fn repeated_calls_count_the_same_with_and_without_the_kept_paths() {
+        let m = Metrics::default();
+        // Fill the kept paths, so the last path is counted without the shortcut.
+        for i in 0..KEPT_PATHS {
+            m.request(&format!("/graph.instagram.com/{i}"), 200, 0, 0.001, &[]);
+        }
+        for path in [
+            "/graph.instagram.com/v22.0/0",
+            "/graph.instagram.com/0",
+            "/graph.instagram.com/not-kept",
+        ] {
+            for status in [200, 200, 400] {
+                m.request(path, status, 0, 0.001, &[]);
+            }
+        }
+        for _ in 0..3 {
+            m.request(
+                "/graph.facebook.com/oauth/access_token",
+                200,
+                0,
+                0.001,
+                &[Some("client_id=1&code=AQx")],
+            );
+        }
+        m.request(
+            "/graph.facebook.com/oauth/access_token",
+            200,
+            0,
+            0.001,
+            &[Some("grant_type=fb_exchange_token")],
+        );
+        let text = m.encode();
+        for needle in [
+            // 1,024 kept paths and two more calls of each of two paths that are `{id}`.
+            "localgram_requests_total{host=\"graph.instagram.com\",route=\"/{id}\",status=\"200\"} 1028",
+            "localgram_requests_total{host=\"graph.instagram.com\",route=\"/{id}\",status=\"400\"} 2",
+            "localgram_requests_total{host=\"graph.instagram.com\",route=\"/not-kept\",status=\"200\"} 2",
+            "localgram_requests_total{host=\"graph.instagram.com\",route=\"/not-kept\",status=\"400\"} 1",
+            "localgram_request_duration_seconds_count{host=\"graph.instagram.com\",route=\"/not-kept\"} 3",
+            "localgram_tokens_issued_total{host=\"graph.facebook.com\"} 4",
+            "localgram_codes_redeemed_total{host=\"graph.facebook.com\"} 3",
+        ] {
+            assert!(text.contains(needle), "{needle} not in\n{text}");
+        }
+        assert_eq!(m.kept.read().unwrap().len(), KEPT_PATHS);
     }
 }

@@ -27,28 +27,35 @@ const SECRET_PARAMS: &[&str] = &[
 /// The query string with every secret value replaced by `[redacted]` (borrowed when there is
 /// nothing to redact).
 pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
-    if !query.split('&').any(is_secret_pair) {
-        return std::borrow::Cow::Borrowed(query);
-    }
-    let mut out = String::with_capacity(query.len());
-    for (i, pair) in query.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
+    // One pass: the copy starts at the first secret, with everything before it as it was.
+    let mut out: Option<String> = None;
+    let mut start = 0;
+    for pair in query.split('&') {
         if is_secret_pair(pair) {
+            let out = out.get_or_insert_with(|| {
+                let mut s = String::with_capacity(query.len());
+                s.push_str(&query[..start]);
+                s
+            });
             out.push_str(pair.split_once('=').map_or(pair, |(k, _)| k));
             out.push_str("=[redacted]");
-        } else {
+        } else if let Some(out) = &mut out {
             out.push_str(pair);
         }
+        start += pair.len() + 1;
+        if start <= query.len()
+            && let Some(out) = &mut out
+        {
+            out.push('&');
+        }
     }
-    std::borrow::Cow::Owned(out)
+    out.map_or(std::borrow::Cow::Borrowed(query), std::borrow::Cow::Owned)
 }
 
 /// Whether a `key=value` pair's key, decoded, names a secret.
 fn is_secret_pair(pair: &str) -> bool {
     let raw = pair.split_once('=').map_or(pair, |(k, _)| k);
-    if !raw.contains(['%', '+']) {
+    if !raw.as_bytes().contains(&b'%') && !raw.as_bytes().contains(&b'+') {
         return SECRET_PARAMS.contains(&raw);
     }
     let key = url::form_urlencoded::parse(raw.as_bytes())
@@ -224,5 +231,43 @@ mod tests {
             "acc%65ss_token=[redacted]"
         );
         assert_eq!(redact_query("n=AbC123secret"), "n=[redacted]");
+        // Empty pairs and separators at either end stay where they were.
+        assert_eq!(
+            redact_query("&a=1&&code=x&&b=2&"),
+            "&a=1&&code=[redacted]&&b=2&"
+        );
+        assert_eq!(redact_query("code=x&"), "code=[redacted]&");
+        assert_eq!(redact_query("&code=x"), "&code=[redacted]");
+        assert_eq!(redact_query(""), "");
+        assert_eq!(redact_query("&"), "&");
+    }
+
+    proptest::proptest! {
+        /// Redacting keeps every pair in its place: only the values of secret keys change.
+        #[test]
+        fn redaction_changes_secret_values_only(
+            pairs in proptest::collection::vec(
+                ("(access_token|code|fields|n|limit|client%5Fsecret|x+y|)", "[a-zA-Z0-9%+=]{0,6}"),
+                0..6,
+            )
+        ) {
+            let query = pairs
+                .iter()
+                .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+                .collect::<Vec<_>>()
+                .join("&");
+            let expected = query
+                .split('&')
+                .map(|pair| {
+                    if is_secret_pair(pair) {
+                        format!("{}=[redacted]", pair.split_once('=').map_or(pair, |(k, _)| k))
+                    } else {
+                        pair.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            proptest::prop_assert_eq!(redact_query(&query), expected);
+        }
     }
 }
