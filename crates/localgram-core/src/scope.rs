@@ -79,28 +79,7 @@ impl Scopes {
 
     /// Validates an already split list.
     pub fn from_list(list: Vec<String>) -> Result<Self, ScopeError> {
-        if list.is_empty() {
-            return Err(ScopeError::Missing);
-        }
-        let mut family = None;
-        for s in &list {
-            let f = if BASIC_DISPLAY_SCOPES.contains(&s.as_str()) {
-                Family::BasicDisplay
-            } else if INSTAGRAM_LOGIN_SCOPES.contains(&s.as_str()) {
-                Family::InstagramLogin
-            } else {
-                return Err(ScopeError::Unknown(s.clone()));
-            };
-            match family {
-                None => family = Some(f),
-                Some(existing) if existing != f => return Err(ScopeError::MixedFamilies),
-                Some(_) => {}
-            }
-        }
-        let family = family.ok_or(ScopeError::Missing)?;
-        if !list.iter().any(|s| s == family.required_scope()) {
-            return Err(ScopeError::RequiredMissing(family.required_scope()));
-        }
+        let family = validate(&list)?;
         Ok(Self {
             family,
             scopes: list,
@@ -129,9 +108,37 @@ impl fmt::Display for Scopes {
     }
 }
 
-/// The family of a stored scope list, if it is a valid Instagram one.
+/// The family of a stored scope list, if it is a valid Instagram one (read on every Graph call:
+/// the list is checked where it is, not copied).
 pub fn family_of(scopes: &[String]) -> Option<Family> {
-    Scopes::from_list(scopes.to_vec()).ok().map(|s| s.family())
+    validate(scopes).ok()
+}
+
+/// The family of a scope list, or why it is not a valid Instagram one.
+fn validate(list: &[String]) -> Result<Family, ScopeError> {
+    if list.is_empty() {
+        return Err(ScopeError::Missing);
+    }
+    let mut family = None;
+    for s in list {
+        let f = if BASIC_DISPLAY_SCOPES.contains(&s.as_str()) {
+            Family::BasicDisplay
+        } else if INSTAGRAM_LOGIN_SCOPES.contains(&s.as_str()) {
+            Family::InstagramLogin
+        } else {
+            return Err(ScopeError::Unknown(s.clone()));
+        };
+        match family {
+            None => family = Some(f),
+            Some(existing) if existing != f => return Err(ScopeError::MixedFamilies),
+            Some(_) => {}
+        }
+    }
+    let family = family.ok_or(ScopeError::Missing)?;
+    if !list.iter().any(|s| s == family.required_scope()) {
+        return Err(ScopeError::RequiredMissing(family.required_scope()));
+    }
+    Ok(family)
 }
 
 /// The permissions the Facebook Login dialog knows.

@@ -124,7 +124,19 @@ where
         if self.timer.format_time(&mut writer).is_err() {
             writer.write_str("<unknown time>")?;
         }
-        write!(writer, " {:>5} {ACCESS_TARGET}: ", meta.level())?;
+        // The level right-aligned in five columns, as `{:>5}` writes it, without `fmt`.
+        let level = match *meta.level() {
+            tracing::Level::TRACE => "TRACE",
+            tracing::Level::DEBUG => "DEBUG",
+            tracing::Level::INFO => " INFO",
+            tracing::Level::WARN => " WARN",
+            tracing::Level::ERROR => "ERROR",
+        };
+        writer.write_char(' ')?;
+        writer.write_str(level)?;
+        writer.write_char(' ')?;
+        writer.write_str(ACCESS_TARGET)?;
+        writer.write_str(": ")?;
         let mut fields = Fields {
             writer: &mut writer,
             first: true,
@@ -187,11 +199,44 @@ impl Visit for Fields<'_, '_> {
         };
     }
 
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if self.name(field) {
+            self.result = write_digits(self.writer, value);
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.name(field) {
+            let sign = if value < 0 {
+                self.writer.write_char('-')
+            } else {
+                Ok(())
+            };
+            self.result = sign.and_then(|()| write_digits(self.writer, value.unsigned_abs()));
+        }
+    }
+
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if self.name(field) {
             self.result = write!(self.writer, "{value:?}");
         }
     }
+}
+
+/// `n` in decimal, as `Debug` writes an integer, without `fmt`'s machinery.
+fn write_digits(w: &mut impl fmt::Write, mut n: u64) -> fmt::Result {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits.
+    w.write_str(std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)?)
 }
 
 #[cfg(test)]
@@ -268,6 +313,15 @@ mod tests {
                 "request"
             );
         }
+        // Integers at their edges, written without `fmt`.
+        tracing::info!(
+            target: "localgram::access",
+            status = 0_u16,
+            graph_code = -17_i64,
+            big = u64::MAX,
+            small = i64::MIN,
+            "request"
+        );
         tracing::warn!(target: "localgram::access", r#type = "raw", log.file = "x", "other shape");
         tracing::info!(target: "localgram::other", answer = 42, "not an access line");
         let span = tracing::info_span!("outer", id = 7);
@@ -288,7 +342,7 @@ mod tests {
              query=\"fields=id,caption&access_token=[redacted]\" status=200 \
              latency_ms=2.102674 app=\"990602627938098\" graph_code=190"
         );
-        assert_eq!(pretty.lines().count(), 7);
+        assert_eq!(pretty.lines().count(), 8);
     }
 
     #[test]

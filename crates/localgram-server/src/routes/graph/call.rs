@@ -100,8 +100,10 @@ pub fn graph_json_bytes(gr: &GraphRequest, body: impl Into<axum::body::Bytes>) -
 
 /// Adds `facebook-api-version` to an answer.
 pub fn with_version(mut res: Response, version: &str) -> Response {
+    const FACEBOOK_API_VERSION: header::HeaderName =
+        header::HeaderName::from_static("facebook-api-version");
     if let Ok(v) = HeaderValue::from_str(version) {
-        res.headers_mut().insert("facebook-api-version", v);
+        res.headers_mut().insert(FACEBOOK_API_VERSION, v);
     }
     res
 }
