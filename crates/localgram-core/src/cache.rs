@@ -53,7 +53,11 @@ impl<K, V> Default for TtlCache<K, V> {
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// The value for `key`, if it was read under `generation` less than [`TTL`] ago.
-    pub fn get(&self, key: &K, generation: Option<u64>) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q, generation: Option<u64>) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)

@@ -80,8 +80,11 @@ impl Platform {
         let time = cred
             .appsecret_time
             .map_err(|()| GraphError::invalid_appsecret_proof())?;
-        self.check_appsecret_proof(&token, raw, proof, time).await?;
-        let counted = self.count_call(&token).await?;
+        // The token's app, read once for the proof and the limits.
+        let app = self.cached_app(&token.app_id).await.map_err(store_err)?;
+        self.check_appsecret_proof(app.as_deref(), raw, proof, time)?;
+        let limits = app.map(|a| a.rate_limits.clone()).unwrap_or_default();
+        let counted = self.count_call(&token, &limits).await?;
         if let Some(e) = counted.throttled {
             return Err(Refused::Throttled(e, counted.usage));
         }
@@ -98,14 +101,13 @@ fn store_err(e: StoreError) -> GraphError {
 }
 
 impl Platform {
-    /// Counts one Graph call made with `token` and says whether it is admitted.
-    pub async fn count_call(&self, token: &TokenRecord) -> Result<Counted, GraphError> {
-        let limits: RateLimits = self
-            .cached_app(&token.app_id)
-            .await
-            .map_err(store_err)?
-            .map(|a| a.rate_limits.clone())
-            .unwrap_or_default();
+    /// Counts one Graph call made with `token`, under its app's `limits`, and says whether it
+    /// is admitted.
+    pub async fn count_call(
+        &self,
+        token: &TokenRecord,
+        limits: &RateLimits,
+    ) -> Result<Counted, GraphError> {
         let now = to_millis(self.clock.now());
         let bucket_start = now - now.rem_euclid(BUCKET_MS);
         let d = self.settings.rate_defaults;
@@ -134,7 +136,7 @@ impl Platform {
         }
         match crate::scope::family_of(&token.scopes) {
             Some(Family::InstagramLogin) => {
-                self.count_instagram_buc(&limits, &token.app_id, user, bucket_start)
+                self.count_instagram_buc(limits, &token.app_id, user, bucket_start)
                     .await
             }
             _ => {

@@ -562,9 +562,10 @@ impl Platform {
     /// with `appsecret_time`, of `<token>|<appsecret_time>`) keyed with the app secret; when the
     /// app sets `require_appsecret_proof`, it must be sent. A token in the `{app-id}|{app-secret}`
     /// form carries the secret itself and needs no proof.
-    pub async fn check_appsecret_proof(
+    /// `app` is the token's app, `None` when it is gone.
+    pub fn check_appsecret_proof(
         &self,
-        token: &TokenRecord,
+        app: Option<&crate::model::App>,
         raw: &str,
         proof: Option<&str>,
         time: Option<&str>,
@@ -572,11 +573,7 @@ impl Platform {
         if is_app_secret_form(raw) {
             return Ok(());
         }
-        let app = self
-            .cached_app(&token.app_id)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(GraphError::cannot_parse_token)?;
+        let app = app.ok_or_else(GraphError::cannot_parse_token)?;
         let Some(proof) = proof else {
             return if app.require_appsecret_proof {
                 Err(GraphError::appsecret_proof_required())
