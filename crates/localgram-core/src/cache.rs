@@ -84,17 +84,22 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// The value for `key` read under `generation` (taken before anything is read), or the
     /// outcome of `load`, which is then kept; `load` runs only on a miss, and a failed load
     /// keeps nothing.
-    pub async fn get_or_load<E>(
+    /// `key` is borrowed: the owned key is made only to keep what a miss loaded.
+    pub async fn get_or_load<Q, E>(
         &self,
-        key: K,
+        key: &Q,
         generation: Option<u64>,
         load: impl std::future::Future<Output = Result<V, E>>,
-    ) -> Result<V, E> {
-        if let Some(v) = self.get(&key, generation) {
+    ) -> Result<V, E>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(v) = self.get(key, generation) {
             return Ok(v);
         }
         let v = load.await?;
-        self.put(key, generation, v.clone());
+        self.put(key.to_owned(), generation, v.clone());
         Ok(v)
     }
 
@@ -135,14 +140,14 @@ mod tests {
     #[tokio::test]
     async fn get_or_load_loads_on_a_miss_only_and_keeps_no_failure() {
         let c = TtlCache::default();
-        let loaded = c.get_or_load("a", Some(1), async { Ok::<_, ()>(1) }).await;
+        let loaded = c.get_or_load(&"a", Some(1), async { Ok::<_, ()>(1) }).await;
         assert_eq!(loaded, Ok(1));
         let hit = c
-            .get_or_load("a", Some(1), async { unreachable!("a hit does not load") })
+            .get_or_load(&"a", Some(1), async { unreachable!("a hit does not load") })
             .await;
         assert_eq!(hit, Ok::<_, ()>(1));
         assert_eq!(
-            c.get_or_load("a", Some(2), async { Err("gone") }).await,
+            c.get_or_load(&"a", Some(2), async { Err("gone") }).await,
             Err("gone")
         );
         assert_eq!(c.get(&"a", Some(2)), None);

@@ -151,7 +151,7 @@ impl Platform {
             .caches
             .media_counts
             .get_or_load(
-                user.id.clone(),
+                user.id.as_str(),
                 self.store.last_data_version(),
                 self.store.count_media(&user.id),
             )

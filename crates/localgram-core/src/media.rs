@@ -182,7 +182,7 @@ impl Platform {
             .caches
             .media_cap
             .get_or_load(
-                owner.to_owned(),
+                owner,
                 self.store.last_data_version(),
                 self.store
                     .listed_media_key_at(owner, self.settings.max_listed_media - 1),

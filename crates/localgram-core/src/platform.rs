@@ -146,14 +146,9 @@ impl Platform {
         &self,
         id: &str,
     ) -> Result<Option<Arc<crate::model::App>>, crate::store::StoreError> {
-        let generation = self.store.last_data_version();
-        // A hit is looked up by `id` itself: no owned key is made for it.
-        if let Some(hit) = self.caches.apps.get(id, generation) {
-            return Ok(hit);
-        }
         self.caches
             .apps
-            .get_or_load(id.to_owned(), generation, async {
+            .get_or_load(id, self.store.last_data_version(), async {
                 Ok(self.store.find_app(id).await?.map(Arc::new))
             })
             .await
@@ -165,14 +160,9 @@ impl Platform {
         &self,
         id: &str,
     ) -> Result<Option<Arc<crate::model::IgUser>>, crate::store::StoreError> {
-        let generation = self.store.last_data_version();
-        // A hit is looked up by `id` itself: no owned key is made for it.
-        if let Some(hit) = self.caches.ig_users.get(id, generation) {
-            return Ok(hit);
-        }
         self.caches
             .ig_users
-            .get_or_load(id.to_owned(), generation, async {
+            .get_or_load(id, self.store.last_data_version(), async {
                 Ok(self.store.find_ig_user(id).await?.map(Arc::new))
             })
             .await

@@ -69,7 +69,7 @@ impl Platform {
             .caches
             .media_counts
             .get_or_load(
-                own.to_owned(),
+                own,
                 self.store.last_data_version(),
                 self.store.count_media(own),
             )

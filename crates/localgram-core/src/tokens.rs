@@ -68,7 +68,7 @@ impl Platform {
             Some(_) => {
                 self.caches
                     .tokens
-                    .get_or_load(hash.clone(), generation, read)
+                    .get_or_load(hash.as_str(), generation, read)
                     .await
             }
             None => read.await,

@@ -199,20 +199,16 @@ impl Visit for Fields<'_, '_> {
         };
     }
 
+    // Integers as `Debug` writes them, without `fmt`'s machinery.
     fn record_u64(&mut self, field: &Field, value: u64) {
         if self.name(field) {
-            self.result = write_digits(self.writer, value);
+            self.result = self.writer.write_str(itoa::Buffer::new().format(value));
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if self.name(field) {
-            let sign = if value < 0 {
-                self.writer.write_char('-')
-            } else {
-                Ok(())
-            };
-            self.result = sign.and_then(|()| write_digits(self.writer, value.unsigned_abs()));
+            self.result = self.writer.write_str(itoa::Buffer::new().format(value));
         }
     }
 
@@ -221,22 +217,6 @@ impl Visit for Fields<'_, '_> {
             self.result = write!(self.writer, "{value:?}");
         }
     }
-}
-
-/// `n` in decimal, as `Debug` writes an integer, without `fmt`'s machinery.
-fn write_digits(w: &mut impl fmt::Write, mut n: u64) -> fmt::Result {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits.
-    w.write_str(std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)?)
 }
 
 #[cfg(test)]

@@ -116,70 +116,62 @@ where
     presentation.apply(with_version(res, &version)).await
 }
 
-/// Routes a parsed graph.instagram.com request. The writes' futures are boxed: the reads
-/// (`/me`, a node, its media) are the hot path, and a future is as large as its largest arm.
+/// Routes a parsed graph.instagram.com request: the reads (`/me`, a node, its media, the
+/// tokens) here, everything else in [`route_rest`], boxed. A future is as large as its largest
+/// arm, so the hot reads do not carry (and move) the writes' state.
 async fn route(state: &AppState, gr: GraphRequest) -> Result<Response> {
     let segs: Vec<&str> = gr.segments.iter().map(String::as_str).collect();
-    match (gr.method.clone(), segs.as_slice()) {
-        (Method::GET, ["access_token"]) => token::get_access_token(state, &gr).await,
-        (Method::GET, ["refresh_access_token"]) => {
+    match (&gr.method, segs.as_slice()) {
+        (&Method::GET, ["access_token"]) => token::get_access_token(state, &gr).await,
+        (&Method::GET, ["refresh_access_token"]) => {
             token::get_refresh_access_token(state, &gr).await
         }
-        (Method::GET, ["me"]) => me::get_user(state, &gr, None).await,
-        (Method::GET, [id]) if is_id(id) => me::get_node(state, &gr, id).await,
-        (Method::GET, [node, "media"]) if *node == "me" || is_id(node) => {
+        (&Method::GET, ["me"]) => me::get_user(state, &gr, None).await,
+        (&Method::GET, [id]) if is_id(id) => me::get_node(state, &gr, id).await,
+        (&Method::GET, [node, "media"]) if *node == "me" || is_id(node) => {
             media::get_user_media(state, &gr, node).await
         }
-        (Method::GET, [id, "children"]) if is_id(id) => media::get_children(state, &gr, id).await,
+        (&Method::GET, [id, "children"]) if is_id(id) => media::get_children(state, &gr, id).await,
+        _ => Box::pin(route_rest(state, &gr)).await,
+    }
+}
+
+/// The graph.instagram.com routes that are not [`route`]'s reads: publishing, webhooks,
+/// comments, and the errors for paths nothing answers.
+async fn route_rest(state: &AppState, gr: &GraphRequest) -> Result<Response> {
+    let segs: Vec<&str> = gr.segments.iter().map(String::as_str).collect();
+    match (gr.method.clone(), segs.as_slice()) {
         (Method::POST, [node, "media"]) if *node == "me" || is_id(node) => {
-            Box::pin(publishing::create_container(
-                state,
-                &gr,
-                node,
-                GraphHost::Instagram,
-            ))
-            .await
+            publishing::create_container(state, gr, node, GraphHost::Instagram).await
         }
         (Method::POST, [node, "media_publish"]) if *node == "me" || is_id(node) => {
-            Box::pin(publishing::publish(state, &gr, node, GraphHost::Instagram)).await
+            publishing::publish(state, gr, node, GraphHost::Instagram).await
         }
         (Method::GET, [node, "content_publishing_limit"]) if *node == "me" || is_id(node) => {
-            Box::pin(publishing::publishing_limit(
-                state,
-                &gr,
-                node,
-                GraphHost::Instagram,
-            ))
-            .await
+            publishing::publishing_limit(state, gr, node, GraphHost::Instagram).await
         }
         (Method::GET | Method::POST | Method::DELETE, [node, "subscribed_apps"])
             if *node == "me" || is_id(node) =>
         {
-            Box::pin(webhooks::subscribed_apps(
-                state,
-                &gr,
-                node,
-                GraphHost::Instagram,
-            ))
-            .await
+            webhooks::subscribed_apps(state, gr, node, GraphHost::Instagram).await
         }
         (Method::GET, [id, "comments"]) if is_id(id) => {
-            Box::pin(comments::list(state, &gr, id, GraphHost::Instagram)).await
+            comments::list(state, gr, id, GraphHost::Instagram).await
         }
         (Method::POST, [id, "comments"]) if is_id(id) => {
-            Box::pin(comments::create(state, &gr, id, GraphHost::Instagram)).await
+            comments::create(state, gr, id, GraphHost::Instagram).await
         }
         (Method::GET, [id, "replies"]) if is_id(id) => {
-            Box::pin(comments::replies(state, &gr, id, GraphHost::Instagram)).await
+            comments::replies(state, gr, id, GraphHost::Instagram).await
         }
         (Method::POST, [id, "replies"]) if is_id(id) => {
-            Box::pin(comments::reply(state, &gr, id, GraphHost::Instagram)).await
+            comments::reply(state, gr, id, GraphHost::Instagram).await
         }
         (Method::POST, [id]) if is_id(id) => {
-            Box::pin(comments::post_node(state, &gr, id, GraphHost::Instagram)).await
+            comments::post_node(state, gr, id, GraphHost::Instagram).await
         }
         (Method::DELETE, [id]) if is_id(id) => {
-            Box::pin(comments::delete(state, &gr, id, GraphHost::Instagram)).await
+            comments::delete(state, gr, id, GraphHost::Instagram).await
         }
         (Method::GET, [_node, edge, ..]) => Err(GraphError::unknown_path(edge).into()),
         (Method::GET, []) => Err(GraphError::unknown_path("").into()),
