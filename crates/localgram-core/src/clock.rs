@@ -6,6 +6,7 @@
 //! clock is a product feature, not only a test device.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
 
 /// A source of the current time.
@@ -48,13 +49,15 @@ enum Mode {
 #[derive(Debug)]
 pub struct EmulatorClock {
     mode: Mutex<Mode>,
+    /// Whether `mode` is running with no offset, so [`Clock::now`] is the system time and needs
+    /// neither the lock nor arithmetic (the case of every call unless a test moved the clock).
+    /// Written under `mode`'s lock whenever `mode` changes.
+    system: AtomicBool,
 }
 
 impl Default for EmulatorClock {
     fn default() -> Self {
-        Self {
-            mode: Mutex::new(Mode::Running { offset_ns: 0 }),
-        }
+        Self::with_mode(Mode::Running { offset_ns: 0 })
     }
 }
 
@@ -66,9 +69,22 @@ impl EmulatorClock {
 
     /// A clock frozen at `at`.
     pub fn frozen_at(at: OffsetDateTime) -> Self {
+        Self::with_mode(Mode::Frozen { at })
+    }
+
+    fn with_mode(mode: Mode) -> Self {
+        let system = mode.is_system();
         Self {
-            mode: Mutex::new(Mode::Frozen { at }),
+            mode: Mutex::new(mode),
+            system: AtomicBool::new(system),
         }
+    }
+
+    /// Changes the mode under its lock, keeping `system` in step.
+    fn update(&self, change: impl FnOnce(&mut Mode)) {
+        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
+        change(&mut mode);
+        self.system.store(mode.is_system(), Ordering::Release);
     }
 
     fn system(&self) -> OffsetDateTime {
@@ -99,14 +115,15 @@ impl EmulatorClock {
     /// Sets the clock to `now`; `frozen` decides whether it then stands still or runs on.
     pub fn set(&self, now: OffsetDateTime, frozen: bool) {
         let system = self.system();
-        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
-        *mode = if frozen {
-            Mode::Frozen { at: now }
-        } else {
-            Mode::Running {
-                offset_ns: (now - system).whole_nanoseconds(),
-            }
-        };
+        self.update(|mode| {
+            *mode = if frozen {
+                Mode::Frozen { at: now }
+            } else {
+                Mode::Running {
+                    offset_ns: (now - system).whole_nanoseconds(),
+                }
+            };
+        });
     }
 
     /// The clock as stored for other instances: `(frozen, millis)`, frozen at `millis` (Unix
@@ -127,31 +144,40 @@ impl EmulatorClock {
 
     /// Takes the clock another instance stored ([`EmulatorClock::shared`]).
     pub fn adopt(&self, frozen: bool, millis: i64) {
-        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
-        *mode = if frozen {
-            match OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000) {
-                Ok(at) => Mode::Frozen { at },
-                Err(_) => return,
+        self.update(|mode| {
+            if !frozen {
+                *mode = Mode::Running {
+                    offset_ns: i128::from(millis) * 1_000_000,
+                };
+            } else if let Ok(at) =
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            {
+                *mode = Mode::Frozen { at };
             }
-        } else {
-            Mode::Running {
-                offset_ns: i128::from(millis) * 1_000_000,
-            }
-        };
+        });
     }
 
     /// Moves the clock forward (or backward, for a negative amount) by `seconds`.
     pub fn advance(&self, seconds: i64) {
-        let mut mode = self.mode.lock().unwrap_or_else(|e| e.into_inner());
-        match &mut *mode {
+        self.update(|mode| match mode {
             Mode::Running { offset_ns } => *offset_ns += i128::from(seconds) * 1_000_000_000,
             Mode::Frozen { at } => *at += time::Duration::seconds(seconds),
-        }
+        });
+    }
+}
+
+impl Mode {
+    /// Whether the clock reads the system time as it is.
+    fn is_system(&self) -> bool {
+        matches!(self, Mode::Running { offset_ns: 0 })
     }
 }
 
 impl Clock for EmulatorClock {
     fn now(&self) -> OffsetDateTime {
+        if self.system.load(Ordering::Acquire) {
+            return self.system();
+        }
         self.state().now
     }
 }
@@ -189,6 +215,28 @@ mod tests {
         assert!(now >= datetime!(2030-01-01 00:00 UTC));
         assert!(now < datetime!(2030-01-01 00:01 UTC));
         assert!(!clock.state().frozen);
+    }
+
+    #[test]
+    fn a_clock_back_on_the_system_time_reads_it_and_leaves_it_when_moved() {
+        let clock = EmulatorClock::running();
+        assert!(clock.system.load(Ordering::Acquire));
+        clock.advance(86_400);
+        assert!(!clock.system.load(Ordering::Acquire));
+        let ahead = clock.now() - SystemClock.now();
+        assert!(ahead > time::Duration::hours(23), "{ahead}");
+        clock.advance(-86_400);
+        assert!(clock.system.load(Ordering::Acquire));
+        assert!((clock.now() - SystemClock.now()).abs() < time::Duration::hours(1));
+        clock.set(datetime!(2026-05-01 18:10 UTC), true);
+        assert!(!clock.system.load(Ordering::Acquire));
+        assert_eq!(clock.now(), datetime!(2026-05-01 18:10 UTC));
+        clock.adopt(false, 0);
+        assert!(clock.system.load(Ordering::Acquire));
+        clock.adopt(true, 1_777_659_000_000);
+        assert_eq!(clock.now(), datetime!(2026-05-01 18:10 UTC));
+        let frozen = EmulatorClock::frozen_at(datetime!(2026-05-01 18:10 UTC));
+        assert!(!frozen.system.load(Ordering::Acquire));
     }
 
     #[test]

@@ -256,6 +256,61 @@ async fn no_demo_starts_empty_and_json_logs_are_one_object_per_line() {
     }
 }
 
+/// The access line of one `/graph.instagram.com/me` call on a server started with `envs`.
+async fn me_access_lines(envs: &[(&str, &str)]) -> Vec<String> {
+    let run = start(&["--database-url", "sqlite://demo.db"], envs);
+    let token = banner_value(&run.banner, "ready token")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = reqwest::get(format!(
+        "{}/graph.instagram.com/me?fields=id,username&access_token={token}",
+        run.base
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let logs = stop(run);
+    logs.lines()
+        .filter(|l| l.contains("localgram::access") && l.contains("path=/graph.instagram.com/me "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn access_lines_have_the_compact_shape_and_follow_the_filter() {
+    // Written by the server's own access-line writer: the compact format's line, to the byte.
+    let lines = me_access_lines(&[]).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    let (stamp, rest) = line.split_at(27);
+    assert!(
+        stamp.len() == 27 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+        "{line}"
+    );
+    let rest = rest
+        .strip_prefix(
+            "  INFO localgram::access: request method=GET path=/graph.instagram.com/me \
+             query=\"fields=id,username&access_token=[redacted]\" status=200 latency_ms=",
+        )
+        .unwrap_or_else(|| panic!("{line}"));
+    let (latency, rest) = rest.split_once(' ').unwrap();
+    assert!(latency.parse::<f64>().is_ok_and(|ms| ms >= 0.0), "{line}");
+    let app = rest
+        .strip_prefix("app=\"")
+        .and_then(|r| r.strip_suffix("\" graph_code=0"))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        !app.is_empty() && app.bytes().all(|b| b.is_ascii_digit()),
+        "{line}"
+    );
+
+    // A filter that leaves out the access target leaves out the line.
+    let lines = me_access_lines(&[("LOCALGRAM_LOG", "info,localgram::access=warn")]).await;
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
 #[test]
 fn default_config_prints_a_commented_file() {
     let out = Command::new(env!("CARGO_BIN_EXE_localgram"))

@@ -65,6 +65,70 @@ fn is_secret_pair(pair: &str) -> bool {
     SECRET_PARAMS.contains(&key.as_str())
 }
 
+/// The target of the access-log events.
+pub const ACCESS_TARGET: &str = "localgram::access";
+
+/// One access-log line: what [`logged`] records of every request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccessLine<'a> {
+    /// The request method.
+    pub method: &'a str,
+    /// The path, as sent.
+    pub path: &'a str,
+    /// The query, secrets redacted ([`redact_query`]); empty without one.
+    pub query: &'a str,
+    /// The answer's status.
+    pub status: u16,
+    /// Milliseconds from the request to its answer.
+    pub latency_ms: f64,
+    /// The app the call was made for, or `-`.
+    pub app: &'a str,
+    /// The Graph error code of the answer, or 0.
+    pub graph_code: i64,
+}
+
+impl AccessLine<'_> {
+    /// The line as the `localgram::access` tracing event `request` with one field each.
+    pub fn emit(&self) {
+        tracing::info!(
+            target: "localgram::access",
+            method = %self.method,
+            path = %self.path,
+            query = self.query,
+            status = self.status,
+            latency_ms = self.latency_ms,
+            app = self.app,
+            graph_code = self.graph_code,
+            "request"
+        );
+    }
+}
+
+/// A faster way to the same access-log output than the tracing event: a log set-up that writes
+/// lines itself may install one ([`set_access_log`]), and every access line goes to it instead of
+/// [`AccessLine::emit`]. It must write what the installed subscriber would write for the event,
+/// or hand the line to [`AccessLine::emit`].
+pub trait AccessLog: Send + Sync + 'static {
+    /// Writes `line` (or filters it out) as the subscriber would the event.
+    fn write(&self, line: &AccessLine<'_>);
+}
+
+static ACCESS_LOG: std::sync::OnceLock<Box<dyn AccessLog>> = std::sync::OnceLock::new();
+
+/// Installs the process's [`AccessLog`], once, beside its tracing subscriber; `false` when one
+/// was installed before.
+pub fn set_access_log(log: Box<dyn AccessLog>) -> bool {
+    ACCESS_LOG.set(log).is_ok()
+}
+
+/// Logs `line`: through the installed [`AccessLog`], else as the tracing event.
+fn access(line: &AccessLine<'_>) {
+    match ACCESS_LOG.get() {
+        Some(log) => log.write(line),
+        None => line.emit(),
+    }
+}
+
 /// Logs one line per request, and remembers calls to the emulated hosts for the dashboard.
 pub async fn log_requests(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
@@ -107,17 +171,15 @@ where
     let query = uri.query().map(redact_query);
     let app = res.extensions().get::<AppTag>().map(|a| a.0.clone());
     let code = res.extensions().get::<GraphCode>().map(|c| c.0);
-    tracing::info!(
-        target: "localgram::access",
-        %method,
-        path = %path,
-        query = query.as_deref().unwrap_or(""),
-        status = res.status().as_u16(),
-        latency_ms = start.elapsed().as_secs_f64() * 1000.0,
-        app = app.as_deref().unwrap_or("-"),
-        graph_code = code.unwrap_or(0),
-        "request"
-    );
+    access(&AccessLine {
+        method: method.as_str(),
+        path,
+        query: query.as_deref().unwrap_or(""),
+        status: res.status().as_u16(),
+        latency_ms: start.elapsed().as_secs_f64() * 1000.0,
+        app: app.as_deref().unwrap_or("-"),
+        graph_code: code.unwrap_or(0),
+    });
     if api {
         let form = form.and_then(|f| {
             let bytes = std::mem::take(&mut *f.lock().unwrap_or_else(|p| p.into_inner()));

@@ -16,8 +16,7 @@ use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, format};
 use tracing_subscriber::registry::LookupSpan;
 
-/// The target of the access-log events.
-const ACCESS_TARGET: &str = "localgram::access";
+use localgram_server::http::logging::{ACCESS_TARGET, AccessLine, AccessLog};
 
 /// Wall-clock timestamps exactly as tracing-subscriber's `SystemTime` writes them (RFC 3339 in
 /// UTC with microseconds: `2026-11-23T17:08:14.409473Z`), with the date and time of day
@@ -148,6 +147,90 @@ where
     }
 }
 
+/// Access lines written straight into the log's buffer, byte for byte what [`PrettyFormat`]
+/// writes for the `localgram::access` event (a test compares the two), without the event's
+/// dispatch and its fields' visits. Installed only where that format writes without colors and
+/// the filter has no span or field directives; a line the filter drops is dropped, and a line
+/// inside a span goes to the event.
+pub struct DirectAccessLog {
+    writer: super::log_writer::LogWriter,
+}
+
+impl DirectAccessLog {
+    /// Access lines into `writer`.
+    pub fn new(writer: super::log_writer::LogWriter) -> Self {
+        Self { writer }
+    }
+}
+
+impl AccessLog for DirectAccessLog {
+    fn write(&self, line: &AccessLine<'_>) {
+        if !tracing::enabled!(target: ACCESS_TARGET, tracing::Level::INFO) {
+            return;
+        }
+        if !tracing::Span::current().is_none() {
+            return line.emit();
+        }
+        thread_local! {
+            static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        LINE.with_borrow_mut(|buf| {
+            buf.clear();
+            if write_access_line(buf, &LogTime, line).is_ok() {
+                self.writer.append(buf.as_bytes());
+            }
+        });
+    }
+}
+
+/// Writes `line` as [`PrettyFormat`] writes its event, timestamp from `timer`.
+fn write_access_line(
+    out: &mut String,
+    timer: &impl FormatTime,
+    line: &AccessLine<'_>,
+) -> fmt::Result {
+    if timer.format_time(&mut Writer::new(out)).is_err() {
+        out.push_str("<unknown time>");
+    }
+    // The level right-aligned in five columns after a space, as in the event's line.
+    out.push_str("  INFO ");
+    out.push_str(ACCESS_TARGET);
+    out.push_str(": request method=");
+    out.push_str(line.method);
+    out.push_str(" path=");
+    out.push_str(line.path);
+    out.push_str(" query=");
+    write_debug_str(out, line.query)?;
+    out.push_str(" status=");
+    out.push_str(itoa::Buffer::new().format(line.status));
+    out.push_str(" latency_ms=");
+    fmt::Write::write_fmt(out, format_args!("{:?}", line.latency_ms))?;
+    out.push_str(" app=");
+    write_debug_str(out, line.app)?;
+    out.push_str(" graph_code=");
+    out.push_str(itoa::Buffer::new().format(line.graph_code));
+    out.push('\n');
+    Ok(())
+}
+
+/// Whether `Debug` writes `value` as itself in quotes (printable ASCII without `"` or `\`).
+fn plain(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// `value` as `Debug` writes it.
+fn write_debug_str(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    if plain(value) {
+        out.write_char('"')?;
+        out.write_str(value)?;
+        out.write_char('"')
+    } else {
+        write!(out, "{value:?}")
+    }
+}
+
 /// Writes fields as the compact format's default visitor does without colors: the message
 /// first and bare, then ` name=value`, values with `Debug`.
 struct Fields<'w, 'a> {
@@ -185,18 +268,7 @@ impl Visit for Fields<'_, '_> {
         if !self.name(field) {
             return;
         }
-        // `Debug` of a string that needs no escaping is the string in quotes.
-        self.result = if value
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-        {
-            self.writer
-                .write_char('"')
-                .and_then(|()| self.writer.write_str(value))
-                .and_then(|()| self.writer.write_char('"'))
-        } else {
-            write!(self.writer, "{value:?}")
-        };
+        self.result = write_debug_str(self.writer, value);
     }
 
     // Integers as `Debug` writes them, without `fmt`'s machinery.
@@ -323,6 +395,74 @@ mod tests {
              latency_ms=2.102674 app=\"990602627938098\" graph_code=190"
         );
         assert_eq!(pretty.lines().count(), 8);
+    }
+
+    /// Access lines of every shape a field can take: escapes, non-ASCII, integers at their
+    /// limits, latencies that `Debug` writes with an exponent.
+    fn access_lines() -> Vec<AccessLine<'static>> {
+        let line = AccessLine {
+            method: "GET",
+            path: "/graph.instagram.com/me/media",
+            query: "fields=id,caption&access_token=[redacted]",
+            status: 200,
+            latency_ms: 2.102674,
+            app: "990602627938098",
+            graph_code: 0,
+        };
+        vec![
+            line,
+            AccessLine {
+                method: "POST",
+                path: "/api.instagram.com/oauth/access_token",
+                query: "",
+                status: 400,
+                latency_ms: 0.0,
+                app: "-",
+                graph_code: 190,
+            },
+            AccessLine {
+                query: "q=\"quoted\"&b=back\\slash&n=\nline&e=caf\u{e9}&z=\u{200b}&c=\u{1b}[0m",
+                path: "/graph.facebook.com/v22.0/caf\u{e9}",
+                status: u16::MAX,
+                latency_ms: 1.0e-7,
+                app: "tab\there",
+                graph_code: i64::MIN,
+                ..line
+            },
+            AccessLine {
+                method: "DELETE",
+                latency_ms: 12_345_678_901_234_567_890.5,
+                graph_code: i64::MAX,
+                status: 0,
+                ..line
+            },
+            AccessLine {
+                latency_ms: f64::NAN,
+                graph_code: -17,
+                ..line
+            },
+        ]
+    }
+
+    #[test]
+    fn direct_access_lines_are_those_of_the_event() {
+        for line in access_lines() {
+            let event = lines(format().compact().with_timer(Fixed), false, || line.emit());
+            let pretty = lines(PrettyFormat::with_timer(Fixed), false, || line.emit());
+            let mut direct = String::new();
+            write_access_line(&mut direct, &Fixed, &line).unwrap();
+            assert_eq!(direct, event, "{line:?}");
+            assert_eq!(pretty, event, "{line:?}");
+        }
+        let mut direct = String::new();
+        write_access_line(&mut direct, &Fixed, &access_lines()[0]).unwrap();
+        assert_eq!(
+            direct,
+            "2026-11-23T17:08:14.409473Z  INFO localgram::access: request method=GET \
+             path=/graph.instagram.com/me/media \
+             query=\"fields=id,caption&access_token=[redacted]\" status=200 \
+             latency_ms=2.102674 app=\"990602627938098\" graph_code=0\n"
+        );
     }
 
     #[test]

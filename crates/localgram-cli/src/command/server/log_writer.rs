@@ -94,6 +94,16 @@ impl LogWriter {
     }
 }
 
+impl LogWriter {
+    /// Appends `bytes` (whole lines) as one event's writer does.
+    pub fn append(&self, bytes: &[u8]) {
+        let _ = Append {
+            shared: &self.shared,
+        }
+        .write(bytes);
+    }
+}
+
 impl Shared {
     /// The writer thread: wait for a line, write out, let `interval` pass; until stopped.
     fn run(&self, interval: Duration) {

@@ -164,20 +164,35 @@ impl ServeArgs {
 /// is left when it is dropped, so keep it until the server has stopped.
 pub fn init_logging(format: LogFormat) -> super::log_writer::FlushGuard {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("LOCALGRAM_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let directives = std::env::var("LOCALGRAM_LOG").ok();
+    let filter = directives
+        .as_deref()
+        .and_then(|d| EnvFilter::try_new(d).ok())
+        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = super::log_writer::LogWriter::new(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(writer);
-    let _ = match format {
+        .with_ansi(ansi)
+        .with_writer(writer.clone());
+    let installed = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder
             .event_format(super::log_format::PrettyFormat::new())
             .try_init(),
     };
+    // Access lines skip the event where the format writes them plainly and the filter decides
+    // by target and level alone (span and field directives are written in brackets).
+    if installed.is_ok()
+        && format == LogFormat::Pretty
+        && !ansi
+        && !directives.is_some_and(|d| d.contains('['))
+    {
+        localgram_server::http::logging::set_access_log(Box::new(
+            super::log_format::DirectAccessLog::new(writer),
+        ));
+    }
     guard
 }
 
