@@ -14,7 +14,7 @@ use crate::http::params::FORM_BODY_LIMIT;
 use crate::state::AppState;
 use crate::{faults, http, routes};
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, HttpBody as _};
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
@@ -69,19 +69,21 @@ impl tower::Service<Request> for App {
 
 /// A Graph call: the router's layers, in their order, around the host's dispatcher.
 async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Response {
+    let inner = |req: Request| {
+        faults::with_faults(state, req, |req| {
+            routes::graph::browser::with_cors(req, |req| {
+                // Boxed: the layers' futures stay small, so moving them is cheap.
+                Box::pin(routes::graph::dispatch(state, req, prefix))
+            })
+        })
+    };
     let logged = http::logging::logged(state, req, |req| async move {
+        if req.body().is_end_stream() {
+            // No body (a GET, or `Content-Length: 0`): nothing for the limit to count.
+            return inner(req).await;
+        }
         let limited = RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
-            |req: Request<_>| async move {
-                let req = req.map(Body::new);
-                let res = faults::with_faults(state, req, |req| {
-                    routes::graph::browser::with_cors(req, |req| {
-                        // Boxed: the layers' futures stay small, so moving them is cheap.
-                        Box::pin(routes::graph::dispatch(state, req, prefix))
-                    })
-                })
-                .await;
-                Ok::<_, Infallible>(res)
-            },
+            |req: Request<_>| async move { Ok::<_, Infallible>(inner(req.map(Body::new)).await) },
         ));
         match limited.oneshot(req).await {
             Ok(res) => res.map(Body::new),

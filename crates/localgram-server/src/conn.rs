@@ -1,10 +1,12 @@
 //! Accepting and serving connections (HTTP/1.1) so that slow, idle or numerous clients cannot take
 //! the server down, and so that a stop drains in-flight requests within a bounded time.
 //!
-//! - Every connection has hyper's header-read timer: a request's header must be complete within
-//!   [`Limits::header_read_timeout`] of the connection being ready for it. That closes slowloris
-//!   connections, new connections that never send a byte, and keep-alive connections that send
-//!   nothing more.
+//! - A request's header must be complete within [`Limits::header_read_timeout`] of the connection
+//!   being ready for it (opened, or done with its last request and its answer's last byte). That
+//!   closes slowloris connections, new connections that never send a byte, and keep-alive
+//!   connections that send nothing more. The connection's watch task keeps this deadline beside
+//!   the idle one, so a request costs no timer of its own (hyper's header-read timer arms one
+//!   per request).
 //! - A connection on which nothing was read or written for [`Limits::idle_timeout`], with no
 //!   request in progress, is closed.
 //! - Headers larger than [`MAX_HEADER_BYTES`] (or more than 100 header lines) answer 431.
@@ -20,7 +22,7 @@ use crate::http::origin::Via;
 use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -134,13 +136,25 @@ pub fn default_max_connections() -> usize {
     })
 }
 
-/// What the connection's reads, writes and requests last did, for the idle timer.
+/// What the connection's reads, writes and requests last did, for its deadlines.
 struct Activity {
     start: Instant,
     /// Milliseconds after `start` of the last byte read or written.
     last_ms: AtomicU64,
+    /// Milliseconds after `start` of the last byte written or the end of the last request: from
+    /// then on, with no request in progress, the connection waits for a request's header.
+    ready_ms: AtomicU64,
     /// Requests in progress.
     in_flight: AtomicUsize,
+}
+
+/// Why a connection is closed by its deadlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expired {
+    /// Nothing read or written for the idle timeout, with no request in progress.
+    Idle,
+    /// No complete request header within the header-read timeout of being ready for one.
+    Header,
 }
 
 impl Activity {
@@ -148,30 +162,52 @@ impl Activity {
         Self {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
+            ready_ms: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }
     }
 
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A byte was read.
     fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// A byte was written, or a request ended.
+    fn touch_ready(&self) {
+        let ms = self.now_ms();
         self.last_ms.store(ms, Ordering::Relaxed);
+        self.ready_ms.store(ms, Ordering::Relaxed);
     }
 
-    fn silent_for(&self) -> Duration {
-        self.start
-            .elapsed()
-            .saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
+    /// What has expired `now` (after `start`), or how long until something may.
+    fn check(&self, now: Duration, idle: Duration, header: Duration) -> Result<Duration, Expired> {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return Ok(idle.min(header));
+        }
+        let since =
+            |at: &AtomicU64| now.saturating_sub(Duration::from_millis(at.load(Ordering::Relaxed)));
+        let (silent, waiting) = (since(&self.last_ms), since(&self.ready_ms));
+        if silent >= idle {
+            return Err(Expired::Idle);
+        }
+        if waiting >= header {
+            return Err(Expired::Header);
+        }
+        Ok((idle - silent).min(header - waiting))
     }
 
-    /// Resolves once the connection has been silent for `idle` with no request in progress.
-    async fn idle(&self, idle: Duration) {
+    /// Resolves once the connection has been silent for `idle` with no request in progress, or
+    /// has waited `header` for a request's header.
+    async fn expired(&self, idle: Duration, header: Duration) -> Expired {
         loop {
-            let silent = self.silent_for();
-            if self.in_flight.load(Ordering::Relaxed) == 0 && silent >= idle {
-                return;
+            match self.check(self.start.elapsed(), idle, header) {
+                Err(expired) => return expired,
+                Ok(wait) => tokio::time::sleep(wait.max(Duration::from_millis(20))).await,
             }
-            let wait = if silent >= idle { idle } else { idle - silent };
-            tokio::time::sleep(wait.max(Duration::from_millis(20))).await;
         }
     }
 }
@@ -188,7 +224,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.touch();
+        self.0.touch_ready();
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -222,7 +258,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     ) -> Poll<std::io::Result<usize>> {
         let res = Pin::new(&mut self.inner).poll_write(cx, buf);
         if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.touch_ready();
         }
         res
     }
@@ -234,7 +270,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     ) -> Poll<std::io::Result<usize>> {
         let res = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.touch_ready();
         }
         res
     }
@@ -325,13 +361,15 @@ struct Serving<A> {
     app: A,
     http: hyper::server::conn::http1::Builder,
     idle: Duration,
+    /// The header-read timeout.
+    header: Duration,
     /// Whether the plain listener is a proxy (absolute-form requests are then checked).
     proxy: bool,
 }
 
 impl<A: App> Serving<A> {
-    /// Serves HTTP/1.1 on `io` until the client closes it, the idle timer fires or the drain
-    /// closes it.
+    /// Serves HTTP/1.1 on `io` until the client closes it, one of its deadlines passes or the
+    /// drain closes it.
     async fn serve<I>(
         self,
         io: I,
@@ -350,6 +388,7 @@ impl<A: App> Serving<A> {
             app,
             http,
             idle,
+            header,
             proxy,
         } = self;
         let requests = activity.clone();
@@ -393,8 +432,8 @@ impl<A: App> Serving<A> {
                     tracing::debug!(error = %e, "connection closed with an error");
                 }
             }
-            () = activity.idle(idle) => {
-                tracing::debug!("closing an idle connection");
+            expired = activity.expired(idle, header) => {
+                tracing::debug!(?expired, "closing a connection");
             }
             () = kill.notified() => {
                 tracing::debug!("dropping a connection (fault rule)");
@@ -416,14 +455,15 @@ pub async fn serve_with<A: App>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+    // The header-read timeout is the connection's own deadline (see the module documentation).
+    http.header_read_timeout(None)
         .max_header_size(MAX_HEADER_BYTES)
         .keep_alive(true);
     let serving = Serving {
         app,
         http,
         idle: limits.idle_timeout,
+        header: limits.header_read_timeout,
         proxy: tls.as_ref().is_some_and(|t| t.proxy),
     };
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -466,8 +506,8 @@ pub async fn serve_with<A: App>(
         let _ = stream.set_nodelay(true);
         let serving = serving.clone();
         let watcher = graceful.watcher();
-        // A connection that sends nothing is closed by the first of the two timers, as hyper's
-        // header-read timer and the idle timer do once it is served.
+        // A TLS handshake that never ends is closed by the first of the two timeouts, as a served
+        // connection's deadlines close one that sends nothing.
         let handshake = limits.header_read_timeout.min(limits.idle_timeout);
         match (&tls, on_https) {
             (Some(tls), true) => {
@@ -523,6 +563,34 @@ pub async fn serve_with<A: App>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_count_from_the_last_byte_and_the_last_answer() {
+        let (idle, header) = (Duration::from_secs(60), Duration::from_secs(10));
+        let ms = Duration::from_millis;
+        let a = Activity::new();
+        // Opened and silent: the header deadline comes first.
+        assert_eq!(a.check(ms(4_000), idle, header), Ok(ms(6_000)));
+        assert_eq!(a.check(ms(10_000), idle, header), Err(Expired::Header));
+        // Header bytes trickling in keep the connection from being idle, not from the header
+        // deadline.
+        a.last_ms.store(9_000, Ordering::Relaxed);
+        assert_eq!(a.check(ms(9_500), idle, header), Ok(ms(500)));
+        assert_eq!(a.check(ms(10_000), idle, header), Err(Expired::Header));
+        // A request in progress has no deadline.
+        a.in_flight.store(1, Ordering::Relaxed);
+        assert_eq!(a.check(ms(500_000), idle, header), Ok(header));
+        // Once it ends (or its answer's last byte is written), the next header has its time.
+        a.in_flight.store(0, Ordering::Relaxed);
+        a.last_ms.store(500_000, Ordering::Relaxed);
+        a.ready_ms.store(500_000, Ordering::Relaxed);
+        assert_eq!(a.check(ms(509_999), idle, header), Ok(ms(1)));
+        assert_eq!(a.check(ms(510_000), idle, header), Err(Expired::Header));
+        // With a longer header timeout, silence ends it as idle.
+        let long = Duration::from_secs(600);
+        assert_eq!(a.check(ms(560_000), idle, long), Err(Expired::Idle));
+        assert_eq!(a.check(ms(559_000), idle, long), Ok(ms(1_000)));
+    }
 
     #[test]
     fn the_default_cap_stays_below_the_open_file_limit() {

@@ -6,6 +6,7 @@ use crate::http::tags::{AppTag, GraphCode, UserTag};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use localgram_core::params::split_once_on;
 use std::time::Instant;
 
 /// Query parameters whose values are secrets.
@@ -30,14 +31,14 @@ pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
     // One pass: the copy starts at the first secret, with everything before it as it was.
     let mut out: Option<String> = None;
     let mut start = 0;
-    for pair in query.split('&') {
+    for pair in localgram_core::params::split_on(query, b'&') {
         if is_secret_pair(pair) {
             let out = out.get_or_insert_with(|| {
                 let mut s = String::with_capacity(query.len());
                 s.push_str(&query[..start]);
                 s
             });
-            out.push_str(pair.split_once('=').map_or(pair, |(k, _)| k));
+            out.push_str(split_once_on(pair, b'=').map_or(pair, |(k, _)| k));
             out.push_str("=[redacted]");
         } else if let Some(out) = &mut out {
             out.push_str(pair);
@@ -54,7 +55,7 @@ pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
 
 /// Whether a `key=value` pair's key, decoded, names a secret.
 fn is_secret_pair(pair: &str) -> bool {
-    let raw = pair.split_once('=').map_or(pair, |(k, _)| k);
+    let raw = split_once_on(pair, b'=').map_or(pair, |(k, _)| k);
     if !raw.as_bytes().contains(&b'%') && !raw.as_bytes().contains(&b'+') {
         return SECRET_PARAMS.contains(&raw);
     }

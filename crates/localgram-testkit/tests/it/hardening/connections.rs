@@ -120,6 +120,29 @@ async fn silent_and_slowloris_connections_are_closed_by_the_header_timeout() {
             assert!(closed.is_ok(), "slowloris {i}: never closed");
         }));
     }
+    // A keep-alive connection answered once, then trickling its next header: the deadline
+    // counts from the answer, and the trickle does not extend it.
+    let mut kept = connect(&server).await;
+    kept.write_all(health_request()).await.unwrap();
+    let (status, _) = read_response(&mut kept, "keep-alive").await;
+    assert_eq!(status, "http/1.1 200 ok");
+    let (mut read, mut write) = kept.into_split();
+    let trickle = tokio::spawn(async move {
+        let _ = write
+            .write_all(b"GET /_localgram/health HTTP/1.1\r\nX-Slow: ")
+            .await;
+        loop {
+            if write.write_all(b"a").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(GUARD, read.read_to_end(&mut rest)).await;
+    trickle.abort();
+    assert!(closed.is_ok(), "keep-alive slowloris: never closed");
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
     for t in tasks {
         t.await.expect("a connection task failed");
     }
@@ -293,4 +316,45 @@ async fn a_stop_drains_in_flight_requests_and_ends_despite_a_half_sent_header() 
     .await
     .expect("hang");
     assert!(answered.is_none(), "a stopped server answered");
+}
+
+#[tokio::test]
+async fn graph_bodies_over_the_form_limit_answer_413_and_empty_ones_are_read() {
+    let server = TestServer::spawn().await;
+    let url = server.url(&format!(
+        "/graph.instagram.com/me/media?access_token={}",
+        localgram_testkit::world::LONG_LIVED_TOKEN
+    ));
+    // A declared length over the limit is refused before the handler runs.
+    let res = client()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("caption={}", "a".repeat(64 * 1024)))
+        .send()
+        .await
+        .expect("the request failed");
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.text().await.unwrap(), "length limit exceeded");
+    // An empty body (`Content-Length: 0`) is an ordinary call: the handler answers it.
+    let res = client()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .expect("the request failed");
+    let status = res.status();
+    let body: Value = res.json().await.expect("a Graph answer");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["type"], "OAuthException", "{body}");
+    // A body just under the limit reaches the handler too.
+    let res = client()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("caption={}", "a".repeat(60 * 1024)))
+        .send()
+        .await
+        .expect("the request failed");
+    assert_ne!(res.status(), 413);
+    assert!(res.json::<Value>().await.is_ok());
 }
