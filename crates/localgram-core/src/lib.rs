@@ -5,6 +5,7 @@
 //! This crate knows nothing of HTTP or SQL: `localgram-server` maps its errors to wire bodies, and
 //! the store crates implement [`store::Store`].
 
+pub mod ascii;
 pub mod attempts;
 pub mod cache;
 pub mod call;

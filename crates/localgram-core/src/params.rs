@@ -21,10 +21,10 @@ impl Params {
         if !raw.as_bytes().contains(&b'%') && !raw.as_bytes().contains(&b'+') {
             // Nothing to decode (the usual Graph query: ids, field lists, tokens): the pairs are
             // copied as they are, without the decoder's byte-by-byte pass.
-            let pairs = split_on(raw, b'&')
+            let pairs = crate::ascii::split_on(raw, b'&')
                 .filter(|pair| !pair.is_empty())
                 .map(|pair| {
-                    let (k, v) = split_once_on(pair, b'=').unwrap_or((pair, ""));
+                    let (k, v) = crate::ascii::split_once_on(pair, b'=').unwrap_or((pair, ""));
                     (k.to_owned(), v.to_owned())
                 })
                 .collect();
@@ -81,46 +81,9 @@ impl Params {
     }
 }
 
-/// `s` split at every `sep`, an ASCII byte, as `s.split(sep as char)` splits it, with a vectorized
-/// search (a query string holds a long token; `str::split` looks for the next separator through a
-/// searcher set up at each piece).
-pub fn split_on(s: &str, sep: u8) -> impl Iterator<Item = &str> + '_ {
-    debug_assert!(sep.is_ascii());
-    let mut start = 0;
-    memchr::memchr_iter(sep, s.as_bytes())
-        .map(Some)
-        .chain(std::iter::once(None))
-        .map(move |at| {
-            // An ASCII byte is a character boundary on both sides.
-            let end = at.unwrap_or(s.len());
-            let piece = &s[start..end];
-            start = end + 1;
-            piece
-        })
-}
-
-/// `s.split_once(sep as char)` for an ASCII byte `sep`.
-pub fn split_once_on(s: &str, sep: u8) -> Option<(&str, &str)> {
-    debug_assert!(sep.is_ascii());
-    let at = memchr::memchr(sep, s.as_bytes())?;
-    Some((&s[..at], &s[at + 1..]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    proptest::proptest! {
-        /// Splitting on a byte is splitting on its character.
-        #[test]
-        fn split_on_is_str_split(s in "[a&=/é]{0,24}", sep in "[&=/]") {
-            let sep = sep.as_bytes()[0];
-            let ours: Vec<&str> = split_on(&s, sep).collect();
-            let theirs: Vec<&str> = s.split(sep as char).collect();
-            proptest::prop_assert_eq!(ours, theirs);
-            proptest::prop_assert_eq!(split_once_on(&s, sep), s.split_once(sep as char));
-        }
-    }
 
     proptest::proptest! {
         /// The shortcut for strings with nothing to decode gives what the decoder gives.

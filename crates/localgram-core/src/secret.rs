@@ -46,15 +46,32 @@ impl std::fmt::Display for Secret {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretHash(pub String);
 
+/// A SHA-256 digest as 64 lowercase hex digits ([`SecretHash::hex_of`]).
+#[derive(Clone, Copy)]
+pub struct HexDigest([u8; 64]);
+
+impl HexDigest {
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        // Hex digits are ASCII: the check is the fast one, and never fails.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 impl SecretHash {
     /// The hash of `raw`.
     pub fn of(raw: &str) -> Self {
-        // Through a buffer rather than `hex::encode`, which builds the string a char at a time
-        // (this runs on every Graph call).
+        Self(Self::hex_of(raw).as_str().to_owned())
+    }
+
+    /// The hash of `raw` as hex digits on the stack, for a lookup that needs no owned string
+    /// (a Graph call's token in the token cache).
+    pub fn hex_of(raw: &str) -> HexDigest {
+        // Through a buffer rather than `hex::encode`, which builds the string a char at a time.
         let mut hex = [0_u8; 64];
         // 32 bytes always fit in 64 hex digits.
         let _ = hex::encode_to_slice(Sha256::digest(raw.as_bytes()), &mut hex);
-        Self(String::from_utf8_lossy(&hex).into_owned())
+        HexDigest(hex)
     }
 
     /// Whether `raw` hashes to this value, compared in constant time.
@@ -134,6 +151,7 @@ mod tests {
             h.as_str(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        assert_eq!(SecretHash::hex_of("abc").as_str(), h.as_str());
     }
 
     #[test]

@@ -54,7 +54,9 @@ impl Platform {
         host: GraphHost,
         generation: Option<u64>,
     ) -> Result<Arc<TokenRecord>, GraphError> {
-        if raw.is_empty() || raw.len() > MAX_TOKEN_LEN || !raw.bytes().all(|b| b.is_ascii_graphic())
+        if raw.is_empty()
+            || raw.len() > MAX_TOKEN_LEN
+            || !crate::ascii::all_bytes(raw.as_bytes(), |b| b.is_ascii_graphic())
         {
             return Err(GraphError::cannot_parse_token());
         }
@@ -62,15 +64,11 @@ impl Platform {
         if looks_instagram != (host == GraphHost::Instagram) {
             return Err(GraphError::cannot_parse_token());
         }
-        let hash = SecretHash::of(raw).0;
-        let read = async { Ok(self.store.find_token(&hash).await?.map(Arc::new)) };
+        let digest = SecretHash::hex_of(raw);
+        let hash = digest.as_str();
+        let read = async { Ok(self.store.find_token(hash).await?.map(Arc::new)) };
         let found = match generation {
-            Some(_) => {
-                self.caches
-                    .tokens
-                    .get_or_load(hash.as_str(), generation, read)
-                    .await
-            }
+            Some(_) => self.caches.tokens.get_or_load(hash, generation, read).await,
             None => read.await,
         }
         .map_err(store_err)?;

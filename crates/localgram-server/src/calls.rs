@@ -115,10 +115,10 @@ pub fn redact_path(path: &str) -> String {
         let long_opaque = seg.len() >= 32 && !seg.bytes().all(|b| b.is_ascii_digit());
         (prefixed && seg.len() >= 24) || long_opaque
     };
-    if !localgram_core::params::split_on(path, b'/').any(secretish) {
+    if !localgram_core::ascii::split_on(path, b'/').any(secretish) {
         return path.to_owned();
     }
-    localgram_core::params::split_on(path, b'/')
+    localgram_core::ascii::split_on(path, b'/')
         .map(|seg| if secretish(seg) { "[redacted]" } else { seg })
         .collect::<Vec<_>>()
         .join("/")

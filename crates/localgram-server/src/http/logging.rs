@@ -6,7 +6,7 @@ use crate::http::tags::{AppTag, GraphCode, UserTag};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
-use localgram_core::params::split_once_on;
+use localgram_core::ascii::split_once_on;
 use std::time::Instant;
 
 /// Query parameters whose values are secrets.
@@ -31,7 +31,7 @@ pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
     // One pass: the copy starts at the first secret, with everything before it as it was.
     let mut out: Option<String> = None;
     let mut start = 0;
-    for pair in localgram_core::params::split_on(query, b'&') {
+    for pair in localgram_core::ascii::split_on(query, b'&') {
         if is_secret_pair(pair) {
             let out = out.get_or_insert_with(|| {
                 let mut s = String::with_capacity(query.len());

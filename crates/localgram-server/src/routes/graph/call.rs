@@ -8,7 +8,7 @@ use crate::error::{ApiError, Result, apply_usage};
 use crate::http::tags::AppTag;
 use crate::state::AppState;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use localgram_core::call::{Authenticated, Credentials, Refused};
 use localgram_core::error::GraphHost;
 use localgram_core::model::TokenRecord;
@@ -61,7 +61,7 @@ pub async fn caller(
 /// database has not changed since it was rendered for this caller.
 pub fn cached_answer(state: &AppState, gr: &GraphRequest, caller: &Caller) -> Option<Response> {
     let generation = gr.generation?;
-    let key = crate::response_cache::key(&caller.token.id, &gr.path_and_query);
+    let key = crate::response_cache::key(&caller.token.id, gr.path_and_query.as_str());
     let body = state.responses.get(&key, generation)?;
     Some(graph_json_bytes(gr, body))
 }
@@ -70,7 +70,7 @@ pub fn cached_answer(state: &AppState, gr: &GraphRequest, caller: &Caller) -> Op
 pub fn answer(state: &AppState, gr: &GraphRequest, caller: &Caller, body: Vec<u8>) -> Response {
     let body = axum::body::Bytes::from(body);
     if let Some(generation) = gr.generation {
-        let key = crate::response_cache::key(&caller.token.id, &gr.path_and_query);
+        let key = crate::response_cache::key(&caller.token.id, gr.path_and_query.as_str());
         state.responses.put(key, generation, body.clone());
     }
     graph_json_bytes(gr, body)
@@ -83,7 +83,10 @@ pub fn graph_json(gr: &GraphRequest, value: &serde_json::Value) -> Response {
 
 /// A JSON body already written (see [`json_out`]), with the Graph response headers.
 pub fn graph_json_bytes(gr: &GraphRequest, body: impl Into<axum::body::Bytes>) -> Response {
-    let mut res = body.into().into_response();
+    let mut res = Response::new(axum::body::Body::from(body.into()));
+    // Room for every header a Graph answer gets (type, caching, version, usage, CORS, trace),
+    // so that none of them makes the map grow and rehash.
+    *res.headers_mut() = axum::http::HeaderMap::with_capacity(12);
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -102,7 +105,12 @@ pub fn graph_json_bytes(gr: &GraphRequest, body: impl Into<axum::body::Bytes>) -
 pub fn with_version(mut res: Response, version: &str) -> Response {
     const FACEBOOK_API_VERSION: header::HeaderName =
         header::HeaderName::from_static("facebook-api-version");
-    if let Ok(v) = HeaderValue::from_str(version) {
+    let value = if version == super::request::DEFAULT_VERSION {
+        Ok(HeaderValue::from_static(super::request::DEFAULT_VERSION))
+    } else {
+        HeaderValue::from_str(version)
+    };
+    if let Ok(v) = value {
         res.headers_mut().insert(FACEBOOK_API_VERSION, v);
     }
     res

@@ -106,7 +106,7 @@ where
         }
         Err(e) => {
             presentation = Presentation::of_query(head.uri().query());
-            (DEFAULT_VERSION.to_owned(), Err(ApiError::Graph(e)))
+            (DEFAULT_VERSION.into(), Err(ApiError::Graph(e)))
         }
     };
     let res = match res {

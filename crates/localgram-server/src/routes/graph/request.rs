@@ -4,9 +4,11 @@
 //! and the `?method=` override. The bottom floor of the Graph routes: it imports none of them.
 
 use axum::extract::Request;
+use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, Method, header};
 use localgram_core::error::GraphError;
 use localgram_core::params::Params;
+use std::borrow::Cow;
 
 use crate::http::params::query_params;
 
@@ -22,8 +24,8 @@ pub const FACEBOOK_PREFIX: &str = "/graph.facebook.com";
 /// A parsed Graph request.
 #[derive(Debug)]
 pub struct GraphRequest {
-    /// The version served (`v21.0`, or [`DEFAULT_VERSION`]).
-    pub version: String,
+    /// The version served (`v21.0`, or [`DEFAULT_VERSION`], borrowed).
+    pub version: Cow<'static, str>,
     /// Path segments after the version, without empty ones.
     pub segments: Vec<String>,
     /// Query parameters.
@@ -36,8 +38,9 @@ pub struct GraphRequest {
     pub method: Method,
     /// The host prefix the request used (`/graph.instagram.com`), for paging links.
     pub prefix: &'static str,
-    /// The path and query as sent (host prefix included), for the answer cache.
-    pub path_and_query: String,
+    /// The path and query as sent (host prefix included), for the answer cache (sharing the
+    /// request's bytes).
+    pub path_and_query: PathAndQuery,
     /// The store's write generation, read before anything else of this request (on
     /// graph.instagram.com; `None` elsewhere, or when the backend has none).
     pub generation: Option<u64>,
@@ -82,11 +85,11 @@ pub fn parse_request_with(
         .filter(|s| !s.is_empty())
         .map(percent_decode)
         .collect();
-    let mut version = DEFAULT_VERSION.to_owned();
+    let mut version = Cow::Borrowed(DEFAULT_VERSION);
     if let Some(first) = segments.first()
         && let Some(v) = parse_version(first)?
     {
-        version = v;
+        version = Cow::Owned(v);
         segments.remove(0);
     }
     let mut params = query_params(req.uri().query());
@@ -131,8 +134,8 @@ pub fn parse_request_with(
         path_and_query: req
             .uri()
             .path_and_query()
-            .map_or(full, |p| p.as_str())
-            .to_owned(),
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/")),
         generation: None,
     })
 }
