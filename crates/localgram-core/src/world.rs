@@ -854,6 +854,67 @@ pub struct PlanContext<'a> {
     pub stored_files: &'a HashMap<String, Blob>,
     /// Objects already in the store.
     pub existing: &'a dyn Existing,
+    /// Passwords hashed ahead of the plan ([`hash_passwords`]); any other is hashed by it.
+    pub prehashed: &'a PasswordHashes,
+}
+
+impl PlanContext<'_> {
+    /// The argon2 hash of a world's plain `password`: one hashed ahead, else a fresh one.
+    fn password_hash(&self, password: &str) -> anyhow::Result<String> {
+        match self.prehashed.take(password) {
+            Some(hash) => Ok(hash),
+            None => hash_password(self.rng, password),
+        }
+    }
+}
+
+/// Passwords hashed ahead of [`plan`], one fresh hash (its own salt) per use of a password, so
+/// that a start-up can hash a world's passwords (argon2id: tens of milliseconds each) while the
+/// database opens.
+#[derive(Debug, Default)]
+pub struct PasswordHashes(std::sync::Mutex<HashMap<String, Vec<String>>>);
+
+impl PasswordHashes {
+    /// A hash made ahead for `password`, taken (each is used once).
+    fn take(&self, password: &str) -> Option<String> {
+        let mut hashes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let hash = hashes.get_mut(password)?.pop();
+        if hashes.get(password).is_some_and(Vec::is_empty) {
+            hashes.remove(password);
+        }
+        hash
+    }
+
+    /// How many hashes are left unused.
+    pub fn unused(&self) -> usize {
+        let hashes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        hashes.values().map(Vec::len).sum()
+    }
+}
+
+/// The plain passwords [`plan`] would hash for `world`, one per user that gives one.
+pub fn plain_passwords(world: &World) -> Vec<String> {
+    let ig = world
+        .instagram_users
+        .iter()
+        .filter(|u| !u.password.is_empty() && u.password_hash.is_none())
+        .map(|u| u.password.clone());
+    let fb = world
+        .facebook_users
+        .iter()
+        .filter(|u| u.password_hash.is_none())
+        .filter_map(|u| u.password.clone().filter(|p| !p.is_empty()));
+    ig.chain(fb).collect()
+}
+
+/// Hashes `passwords` ahead of [`plan`] (CPU-bound: for a blocking thread).
+pub fn hash_passwords(rng: &dyn Rng, passwords: Vec<String>) -> anyhow::Result<PasswordHashes> {
+    let mut hashes: HashMap<String, Vec<String>> = HashMap::new();
+    for password in passwords {
+        let hash = hash_password(rng, &password)?;
+        hashes.entry(password).or_default().push(hash);
+    }
+    Ok(PasswordHashes(std::sync::Mutex::new(hashes)))
 }
 
 /// Validates a world and builds the plan: references resolved, secrets hashed, defaults filled.
@@ -911,7 +972,8 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
         }
         let password_hash = match stored_hash {
             Some(h) => h,
-            None => hash_password(cx.rng, &u.password)
+            None => cx
+                .password_hash(&u.password)
                 .map_err(|e| invalid(&obj, "password", e.to_string()))?,
         };
         let (profile_picture, profile_blob) = load_file(
@@ -996,7 +1058,8 @@ pub fn plan(world: &World, cx: &PlanContext<'_>) -> Result<WorldPlan, WorldError
             }
             (_, Some(h)) => Some(check_password_hash(&obj, h)?),
             (Some(p), None) if !p.is_empty() => Some(
-                hash_password(cx.rng, p).map_err(|e| invalid(&obj, "password", e.to_string()))?,
+                cx.password_hash(p)
+                    .map_err(|e| invalid(&obj, "password", e.to_string()))?,
             ),
             _ => None,
         };
@@ -1895,6 +1958,7 @@ mod tests {
             base_dir: None,
             stored_files: Box::leak(Box::default()),
             existing: &NothingExisting,
+            prehashed: Box::leak(Box::default()),
         }
     }
 
@@ -1919,6 +1983,44 @@ mod tests {
             assert!(crate::secret::verify_password(password, hash), "{who}");
             assert!(!crate::secret::verify_password("wrong", hash), "{who}");
         }
+    }
+
+    #[test]
+    fn passwords_hashed_ahead_are_used_once_each_and_the_rest_hashed_by_the_plan() {
+        let world = parse(
+            "version = 1\n\
+             [[instagram_users]]\nid = \"1\"\nusername = \"a\"\npassword = \"p\"\n\
+             [[instagram_users]]\nid = \"2\"\nusername = \"b\"\npassword = \"p\"\n\
+             [[facebook_users]]\nid = \"4\"\nname = \"D\"\npassword = \"q\"\n",
+            Format::Toml,
+        )
+        .unwrap();
+        assert_eq!(plain_passwords(&world), ["p", "p", "q"]);
+        let rng = SeededRng::new(7);
+        // Hashed ahead: one of the two uses of `p` only.
+        let ahead = hash_passwords(&rng, vec!["p".to_owned()]).unwrap();
+        let made_ahead = ahead.0.lock().unwrap()["p"][0].clone();
+        let plan = plan(
+            &world,
+            &PlanContext {
+                prehashed: &ahead,
+                ..cx(&rng)
+            },
+        )
+        .unwrap();
+        assert_eq!(ahead.unused(), 0);
+        let ig: Vec<&str> = plan
+            .ig_users
+            .iter()
+            .map(|u| u.password_hash.as_str())
+            .collect();
+        assert_eq!(ig.iter().filter(|h| **h == made_ahead).count(), 1);
+        assert_ne!(ig[0], ig[1], "each user has a salt of its own");
+        for hash in &ig[..2] {
+            assert!(crate::secret::verify_password("p", hash), "{hash}");
+        }
+        let fb = plan.fb_users[0].password_hash.as_deref().unwrap();
+        assert!(crate::secret::verify_password("q", fb));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::platform::Platform;
 use crate::store::StoreError;
-use crate::world::{self, Existing, Format, PlanContext, World, WorldError};
+use crate::world::{self, Existing, Format, PasswordHashes, PlanContext, World, WorldError};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -73,6 +73,19 @@ impl Platform {
         format: Format,
         base_dir: Option<&Path>,
     ) -> Result<WorldSummary, LoadWorldError> {
+        self.load_world_prehashed(body, format, base_dir, &PasswordHashes::default())
+            .await
+    }
+
+    /// [`Platform::load_world`] with some of the world's passwords hashed ahead
+    /// ([`world::hash_passwords`]).
+    pub async fn load_world_prehashed(
+        &self,
+        body: &str,
+        format: Format,
+        base_dir: Option<&Path>,
+        prehashed: &PasswordHashes,
+    ) -> Result<WorldSummary, LoadWorldError> {
         let world = world::parse(body, format)?;
         let snapshot = self.snapshot_references(&world).await?;
         let stored_files = self.stored_files(&world).await?;
@@ -84,6 +97,7 @@ impl Platform {
                 base_dir,
                 stored_files: &stored_files,
                 existing: &snapshot,
+                prehashed,
             };
             world::plan(&world, &cx)?
         };
@@ -210,6 +224,7 @@ impl Platform {
                 base_dir,
                 stored_files: &stored_files,
                 existing: &world::NothingExisting,
+                prehashed: &PasswordHashes::default(),
             };
             world::plan(world, &cx)?
         };

@@ -432,6 +432,25 @@ pub async fn export_to_file(platform: &Platform, path: &Path) -> anyhow::Result<
 
 /// Opens the store, runs migrations, loads `--world` and, on an empty database, the demo world.
 pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepared> {
+    let world_file = match &config.world {
+        Some(path) => Some((
+            path.clone(),
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the world file {}", path.display()))?,
+        )),
+        None => None,
+    };
+    // The world file's plain passwords are hashed (argon2id: tens of milliseconds each) on a
+    // blocking thread while the database opens and migrates. A world that does not parse is
+    // reported by its load below.
+    let prehash = world_file.as_ref().map(|(path, body)| {
+        let passwords = localgram_core::world::parse(body, Format::from_path(path))
+            .map(|w| localgram_core::world::plain_passwords(&w))
+            .unwrap_or_default();
+        tokio::task::spawn_blocking(move || {
+            localgram_core::world::hash_passwords(&OsRng, passwords)
+        })
+    });
     let store = open_store(&config).await?;
     let clock = Arc::new(match &config.clock_start {
         Some(t) => {
@@ -536,12 +555,16 @@ pub async fn prepare(config: Config, addr: SocketAddr) -> anyhow::Result<Prepare
         world = Some(summary);
         start_worlds.push(start);
     }
-    if let Some(path) = &config.world {
-        let body = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the world file {}", path.display()))?;
+    if let Some((path, body)) = world_file {
+        let path = path.as_path();
+        let prehashed = match prehash {
+            // A hash that failed is made again, and its error reported, by the load.
+            Some(task) => task.await.ok().and_then(Result::ok).unwrap_or_default(),
+            None => Default::default(),
+        };
         let base_dir = base_dir_of(path);
         let summary = platform
-            .load_world(&body, Format::from_path(path), Some(base_dir))
+            .load_world_prehashed(&body, Format::from_path(path), Some(base_dir), &prehashed)
             .await
             .with_context(|| format!("cannot load the world file {}", path.display()))?;
         world = Some(summary);

@@ -205,6 +205,31 @@ fn release_start_up_memory() {
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_e`, the same in mimalloc 2 and 3):
+/// how long freed memory waits before it goes back to the system (a second by default).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Makes freed memory go back to the system at once while start-up runs, and puts the
+/// allocator's own delay back when the returned guard is dropped. Memory freed during start-up
+/// on a thread that then idles (the world's passwords hash on a blocking thread) would otherwise
+/// wait for that thread's next allocation to be given back, which an idle server never makes.
+fn purge_at_once_during_start_up() -> impl Drop {
+    struct Restore(std::ffi::c_long);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: setting an option takes no pointer.
+            unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, self.0) };
+        }
+    }
+    // SAFETY: reading and setting an option take no pointer.
+    let delay = unsafe {
+        let delay = libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        delay
+    };
+    Restore(delay)
+}
+
 /// Resolves at the next SIGINT (Ctrl-C) or SIGTERM.
 async fn stop_signal() {
     let ctrl_c = async {
@@ -247,8 +272,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
+    let purging = purge_at_once_during_start_up();
     let prepared = localgram_server::prepare(config, addr).await?;
     release_start_up_memory();
+    drop(purging);
     let report = &prepared.report;
     println!("listening on http://{addr}");
     println!(
@@ -282,4 +309,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     localgram_server::run(prepared, listener, shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_purges_at_once_then_puts_the_allocators_delay_back() {
+        // SAFETY: reading an option takes no pointer.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        // The option at that place is the purge delay: mimalloc 3's default, a second.
+        assert_eq!(get(), 1000);
+        let purging = purge_at_once_during_start_up();
+        assert_eq!(get(), 0);
+        drop(purging);
+        assert_eq!(get(), 1000);
+    }
 }
