@@ -26,6 +26,12 @@ pub fn split_once_on(s: &str, sep: u8) -> Option<(&str, &str)> {
     Some((&s[..at], &s[at + 1..]))
 }
 
+/// Whether `bytes` holds `a` or `b`, in one vectorized pass (`<[u8]>::contains` looks a word at
+/// a time, once per byte sought).
+pub fn contains_either(bytes: &[u8], a: u8, b: u8) -> bool {
+    memchr::memchr2(a, b, bytes).is_some()
+}
+
 /// Whether every byte of `bytes` passes `test`: sixteen bytes at a time without an early exit,
 /// which the compiler turns into vector compares (a token or a query is a hundred bytes and more).
 pub fn all_bytes(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
@@ -39,6 +45,17 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// Looking for either byte is looking for each.
+        #[test]
+        fn contains_either_is_two_contains(s in "[a%+&=é]{0,80}") {
+            let b = s.as_bytes();
+            proptest::prop_assert_eq!(
+                contains_either(b, b'%', b'+'),
+                b.contains(&b'%') || b.contains(&b'+')
+            );
+        }
+
+
         /// Splitting on a byte is splitting on its character.
         #[test]
         fn split_on_is_str_split(s in "[a&=/é]{0,24}", sep in "[&=/]") {

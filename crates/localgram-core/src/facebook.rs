@@ -113,7 +113,7 @@ fn missing(name: &str) -> GraphError {
 
 /// Whether a token string is the `{app-id}|{app-secret}` form.
 pub fn is_app_secret_form(raw: &str) -> bool {
-    raw.split_once('|')
+    crate::ascii::split_once_on(raw, b'|')
         .is_some_and(|(id, secret)| !id.is_empty() && !secret.is_empty())
 }
 

@@ -17,8 +17,9 @@ impl Params {
 
     /// Decodes an `application/x-www-form-urlencoded` string.
     pub fn parse_urlencoded(raw: &str) -> Self {
-        // Two word-at-a-time byte searches, not `str::contains` with a char set (char by char).
-        if !raw.as_bytes().contains(&b'%') && !raw.as_bytes().contains(&b'+') {
+        // One vectorized search for both bytes, not `str::contains` with a char set (char by
+        // char).
+        if !crate::ascii::contains_either(raw.as_bytes(), b'%', b'+') {
             // Nothing to decode (the usual Graph query: ids, field lists, tokens): the pairs are
             // copied as they are, without the decoder's byte-by-byte pass.
             let pairs = crate::ascii::split_on(raw, b'&')

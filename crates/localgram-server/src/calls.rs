@@ -14,6 +14,7 @@
 use localgram_core::faults::PathPattern;
 use serde::Deserialize;
 use serde_json::json;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use time::OffsetDateTime;
@@ -36,10 +37,11 @@ const API_PREFIXES: &[&str] = &[
 pub struct Call {
     /// When it was answered (the emulator clock).
     pub at: OffsetDateTime,
-    /// HTTP method.
-    pub method: String,
-    /// The Meta host (`graph.instagram.com`), empty when unknown.
-    pub host: String,
+    /// HTTP method (borrowed for the standard ones, so recording a call copies no name).
+    pub method: Cow<'static, str>,
+    /// The Meta host (`graph.instagram.com`), empty when unknown (borrowed when it is one of the
+    /// emulated hosts).
+    pub host: Cow<'static, str>,
     /// The path, host prefix included, with token-like segments redacted.
     pub path: String,
     /// The query string, secrets redacted.
@@ -68,8 +70,8 @@ impl Default for Call {
     fn default() -> Self {
         Self {
             at: OffsetDateTime::UNIX_EPOCH,
-            method: String::new(),
-            host: String::new(),
+            method: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
             path: String::new(),
             query: None,
             form: None,
@@ -265,7 +267,7 @@ impl CallFilter {
         let eq = |want: &Option<String>, got: Option<&str>| {
             want.as_deref().is_none_or(|w| got == Some(w))
         };
-        if !eq(&self.host, Some(&c.host))
+        if !eq(&self.host, Some(&*c.host))
             || !eq(&self.app, c.app.as_deref())
             || !eq(&self.user, c.user.as_deref())
         {
@@ -333,6 +335,35 @@ pub fn host_of(path: &str) -> &str {
     rest.split('/').next().unwrap_or_default()
 }
 
+/// [`host_of`] as a journal keeps it: one of the emulated hosts borrowed, anything else copied.
+pub fn journal_host(path: &str) -> Cow<'static, str> {
+    let host = host_of(path);
+    match localgram_core::faults::HOSTS.iter().find(|h| **h == host) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(host.to_owned()),
+    }
+}
+
+/// A method's name as a journal keeps it: the standard methods borrowed, others copied.
+pub fn journal_method(method: &axum::http::Method) -> Cow<'static, str> {
+    use axum::http::Method;
+    const STANDARD: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::PATCH, "PATCH"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    match STANDARD.iter().find(|(m, _)| m == method) {
+        Some((_, name)) => Cow::Borrowed(name),
+        None => Cow::Owned(method.as_str().to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +382,22 @@ mod tests {
             redact_path("/graph.instagram.com/IGQVJabcdefghijklmnopqrstuvwxyz012345"),
             "/graph.instagram.com/[redacted]"
         );
+    }
+
+    #[test]
+    fn journal_names_are_borrowed_when_known_and_copied_otherwise() {
+        use axum::http::Method;
+        for m in [Method::GET, Method::POST, Method::DELETE, Method::PATCH] {
+            let name = journal_method(&m);
+            assert!(matches!(name, Cow::Borrowed(_)), "{m}");
+            assert_eq!(name, m.as_str());
+        }
+        let custom = Method::from_bytes(b"PURGE").unwrap();
+        assert_eq!(journal_method(&custom), Cow::<str>::Owned("PURGE".into()));
+        let host = journal_host("/graph.facebook.com/v21.0/me");
+        assert!(matches!(host, Cow::Borrowed("graph.facebook.com")));
+        let other = journal_host("/elsewhere.example/x");
+        assert_eq!(other, Cow::<str>::Owned("elsewhere.example".into()));
     }
 
     #[test]

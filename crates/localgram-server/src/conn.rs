@@ -19,7 +19,7 @@
 
 use crate::config::Config;
 use crate::http::origin::Via;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -37,10 +37,27 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt as _;
 
-/// Closes the connection a request came on, without an answer (a fault rule's
-/// `drop_connection`): the connection task drops the connection, and the request with it.
+/// The connection a request came on, in the request's extensions (one entry, so a request
+/// allocates one): the peer's address, and a way to close the connection without an answer (a
+/// fault rule's `drop_connection`: the connection's task then drops the connection, and the
+/// request with it).
 #[derive(Debug, Clone)]
-pub struct ConnectionKill(pub Arc<tokio::sync::Notify>);
+pub struct Connection {
+    /// The client's address.
+    pub peer: std::net::SocketAddr,
+    /// Notified to close the connection.
+    pub kill: Arc<tokio::sync::Notify>,
+}
+
+impl Connection {
+    /// Whether `req` came from this machine (loopback); `false` when it came on no connection
+    /// of ours.
+    pub fn is_loopback<B>(req: &axum::http::Request<B>) -> bool {
+        req.extensions()
+            .get::<Self>()
+            .is_some_and(|c| c.peer.ip().is_loopback())
+    }
+}
 
 pub use crate::proxy::MAX_HEADER_BYTES;
 
@@ -397,8 +414,10 @@ impl<A: App> Serving<A> {
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let guard = InFlight::enter(&requests);
             let mut req = req.map(axum::body::Body::new);
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req.extensions_mut().insert(ConnectionKill(killer.clone()));
+            req.extensions_mut().insert(Connection {
+                peer,
+                kill: killer.clone(),
+            });
             let refused = if proxy && via == Via::Plain {
                 crate::proxy::check_absolute(&req)
             } else {
@@ -425,13 +444,21 @@ impl<A: App> Serving<A> {
                 res
             }
         });
-        let conn = watcher.watch(http.serve_connection(io, service));
+        // The connection runs as a task of its own, so its requests wake only that task (not
+        // this one's deadline timer and kill switch too); this task wakes for a deadline, a
+        // kill, or the connection's end, and its guard aborts the connection if it is itself
+        // dropped (the drain's deadline).
+        let mut conn = AbortOnDrop(tokio::spawn(
+            watcher.watch(http.serve_connection(io, service)),
+        ));
         tokio::select! {
-            res = conn => {
-                if let Err(e) = res {
-                    tracing::debug!(error = %e, "connection closed with an error");
-                }
-            }
+            biased;
+            res = &mut conn.0 => match res {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!(error = %e, "connection closed with an error"),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => {}
+            },
             expired = activity.expired(idle, header) => {
                 tracing::debug!(?expired, "closing a connection");
             }
@@ -439,6 +466,15 @@ impl<A: App> Serving<A> {
                 tracing::debug!("dropping a connection (fault rule)");
             }
         }
+    }
+}
+
+/// A spawned task aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -248,8 +248,8 @@ where
                 return tagged(res, tag);
             }
             Action::DropConnection => {
-                if let Some(kill) = req.extensions().get::<crate::conn::ConnectionKill>() {
-                    kill.0.notify_one();
+                if let Some(conn) = req.extensions().get::<crate::conn::Connection>() {
+                    conn.kill.notify_one();
                     // The connection task closes the socket, which drops this future.
                     std::future::pending::<()>().await;
                 }

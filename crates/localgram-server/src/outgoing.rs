@@ -99,7 +99,7 @@ async fn send_one(state: &AppState, client: &reqwest::Client, cb: RemovalCallbac
         crate::calls::Call {
             at: state.platform.clock.now(),
             method: "POST".into(),
-            host,
+            host: host.into(),
             path: url.path().to_owned(),
             form: Some(format!("signed_request={}", cb.signed_request)),
             app: Some(cb.app_id.clone()),

@@ -186,8 +186,8 @@ pub async fn recent_calls(
         .map(|r| crate::calls::Call {
             at: time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.at_ms) * 1_000_000)
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-            method: r.method,
-            host: r.host,
+            method: r.method.into(),
+            host: r.host.into(),
             path: r.path,
             query: r.query,
             form: r.form,
@@ -222,8 +222,8 @@ pub async fn record_call(state: &AppState, call: crate::calls::Call) {
 async fn insert_shared(state: &AppState, call: &crate::calls::Call) {
     let row = localgram_core::store::JournalCall {
         at_ms: i64::try_from(call.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
-        method: call.method.clone(),
-        host: call.host.clone(),
+        method: call.method.clone().into_owned(),
+        host: call.host.clone().into_owned(),
         path: call.path.clone(),
         query: call.query.clone(),
         form: call.form.clone(),

@@ -17,11 +17,11 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 /// The credentials of an `Authorization` header whose scheme is `scheme` (compared without regard
 /// to case, as RFC 9110 §11.1 says), trimmed; `None` for another scheme or no header.
@@ -132,10 +132,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .is_some_and(|expected| has_admin_bearer(req.headers(), expected));
     let allowed = match &state.config.admin_token {
         Some(_) => bearer,
-        None => req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback()),
+        None => crate::conn::Connection::is_loopback(&req),
     };
     if !allowed {
         return if state.config.admin_token.is_some() {

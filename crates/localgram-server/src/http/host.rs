@@ -4,22 +4,19 @@
 use axum::http::{Request, Uri, header};
 
 /// The Meta hosts Localgram emulates, each mounted under `/<host>`.
-pub const HOSTS: &[&str] = &[
-    "api.instagram.com",
-    "www.instagram.com",
-    "graph.instagram.com",
-    "www.facebook.com",
-    "graph.facebook.com",
-];
+pub const HOSTS: &[&str] = localgram_core::faults::HOSTS;
 
 /// Rewrites the URI of a request addressed to a real Meta host name onto that host's prefix.
 pub fn route_by_host<B>(mut req: Request<B>) -> Request<B> {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase());
-    let Some(host) = host.filter(|h| HOSTS.contains(&h.as_str())) else {
+    // Compared without case and without a lowercase copy: most requests name another host.
+    let host = req.headers().get(header::HOST).and_then(|h| {
+        let name = h.as_bytes();
+        let name = memchr::memchr(b':', name).map_or(name, |colon| &name[..colon]);
+        HOSTS
+            .iter()
+            .find(|known| known.as_bytes().eq_ignore_ascii_case(name))
+    });
+    let Some(host) = host else {
         return req;
     };
     let path = req.uri().path();
@@ -71,6 +68,11 @@ mod tests {
             "/api.instagram.com/oauth/authorize"
         );
         assert_eq!(rewrite("127.0.0.1:8090", "/me"), "/me");
+        assert_eq!(
+            rewrite("Graph.Instagram.COM:443", "/me"),
+            "/graph.instagram.com/me"
+        );
+        assert_eq!(rewrite("graph.instagram.com.evil", "/me"), "/me");
         assert_eq!(
             rewrite("graph.instagram.com", "/static/style.css"),
             "/static/style.css"

@@ -2,7 +2,7 @@
 //! Tokens, codes, secrets and passwords never reach a log (`docs/security.md`, "Secrets at rest and in logs"): the query is
 //! redacted before it is logged, headers are not logged, and bodies are never logged.
 
-use crate::http::tags::{AppTag, GraphCode, UserTag};
+use crate::http::tags::{CallerTag, GraphCode};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -56,7 +56,7 @@ pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
 /// Whether a `key=value` pair's key, decoded, names a secret.
 fn is_secret_pair(pair: &str) -> bool {
     let raw = split_once_on(pair, b'=').map_or(pair, |(k, _)| k);
-    if !raw.as_bytes().contains(&b'%') && !raw.as_bytes().contains(&b'+') {
+    if !localgram_core::ascii::contains_either(raw.as_bytes(), b'%', b'+') {
         return SECRET_PARAMS.contains(&raw);
     }
     let key = url::form_urlencoded::parse(raw.as_bytes())
@@ -170,7 +170,7 @@ where
     let res = crate::error::with_trace_ids(state.trace_ids.clone(), next(req)).await;
     let path = uri.path();
     let query = uri.query().map(redact_query);
-    let app = res.extensions().get::<AppTag>().map(|a| a.0.clone());
+    let app = CallerTag::app_of(res.extensions());
     let code = res.extensions().get::<GraphCode>().map(|c| c.0);
     access(&AccessLine {
         method: method.as_str(),
@@ -178,7 +178,7 @@ where
         query: query.as_deref().unwrap_or(""),
         status: res.status().as_u16(),
         latency_ms: start.elapsed().as_secs_f64() * 1000.0,
-        app: app.as_deref().unwrap_or("-"),
+        app: app.unwrap_or("-"),
         graph_code: code.unwrap_or(0),
     });
     if api {
@@ -202,8 +202,8 @@ where
             state,
             crate::calls::Call {
                 at: state.platform.clock.now(),
-                method: method.to_string(),
-                host: crate::calls::host_of(&path).to_owned(),
+                method: crate::calls::journal_method(&method),
+                host: crate::calls::journal_host(&path),
                 query: query.map(std::borrow::Cow::into_owned),
                 form,
                 faults: res
@@ -212,8 +212,8 @@ where
                     .map(|t| t.0.clone())
                     .unwrap_or_default(),
                 path,
-                app,
-                user: res.extensions().get::<UserTag>().map(|u| u.0.clone()),
+                app: app.map(str::to_owned),
+                user: CallerTag::user_of(res.extensions()).map(str::to_owned),
                 status,
                 graph_code: code.unwrap_or(0),
                 duration_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),

@@ -480,7 +480,7 @@ async fn emulator_page(
         .map(|c| CallRow {
             at: c.at.format(&Rfc3339).unwrap_or_default(),
             at_short: short_time(c.at),
-            method: c.method.clone(),
+            method: c.method.to_string(),
             path: c.path.clone(),
             app: c.app.as_deref().map_or_else(|| "-".into(), &name_of),
             status: c.status,

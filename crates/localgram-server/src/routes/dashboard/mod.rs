@@ -33,7 +33,7 @@ use crate::session::Session;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -44,7 +44,6 @@ use localgram_core::attempts::Target;
 use localgram_core::dashboard::DashboardError;
 use localgram_core::params::Params;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// The cookie that remembers an unlocked dashboard (`--admin-token`).
 pub const ADMIN_COOKIE: &str = "lg_admin";
@@ -124,10 +123,7 @@ async fn guard(
             });
             bearer || cookie || req.uri().path() == "/unlock"
         }
-        None => req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback()),
+        None => crate::conn::Connection::is_loopback(&req),
     };
     if allowed {
         return next.run(req).await;

@@ -5,7 +5,7 @@
 
 use super::request::GraphRequest;
 use crate::error::{ApiError, Result, apply_usage};
-use crate::http::tags::AppTag;
+use crate::http::tags::CallerTag;
 use crate::state::AppState;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
@@ -23,15 +23,10 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Adds the usage header and the app tag to a response.
+    /// Adds the usage header and the caller's tag (its app and user) to a response.
     pub fn finish(self, mut res: Response) -> Response {
         apply_usage(res.headers_mut(), &self.usage);
-        if let Some(user) = self.token.subject.user_id() {
-            res.extensions_mut()
-                .insert(crate::http::tags::UserTag(user.to_owned()));
-        }
-        res.extensions_mut()
-            .insert(AppTag(self.token.app_id.clone()));
+        res.extensions_mut().insert(CallerTag(self.token));
         res
     }
 }

@@ -141,7 +141,7 @@ pub fn parse_request_with(
 }
 
 pub(crate) fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
+    if memchr::memchr(b'%', s.as_bytes()).is_none() {
         return s.to_owned();
     }
     form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
