@@ -1,9 +1,14 @@
 //! Request parameters as the protocol sees them (RFC 6749 §3.1): a parameter sent without a value
 //! counts as absent, and a parameter must not be repeated.
 
-/// Name/value pairs of a query string or form body, in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+/// Name/value pairs of a query string or form body, in order: their text in one buffer and each
+/// pair's place in it, so parsing a query costs two allocations however many pairs it has.
+#[derive(Clone, Default)]
+pub struct Params {
+    text: String,
+    /// Key start and end, value start and end, in `text`.
+    spans: Vec<[usize; 4]>,
+}
 
 /// A parameter given more than once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,41 +17,79 @@ pub struct Duplicate(pub String);
 impl Params {
     /// Wraps decoded pairs.
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs)
+        Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// Decoded pairs, copied into one buffer.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut out = Self::default();
+        for (k, v) in pairs {
+            out.push(k, v);
+        }
+        out
+    }
+
+    fn push(&mut self, key: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(key);
+        let middle = self.text.len();
+        self.text.push_str(value);
+        self.spans.push([start, middle, middle, self.text.len()]);
     }
 
     /// Decodes an `application/x-www-form-urlencoded` string.
     pub fn parse_urlencoded(raw: &str) -> Self {
         // One vectorized search for both bytes, not `str::contains` with a char set (char by
         // char).
-        if !crate::ascii::contains_either(raw.as_bytes(), b'%', b'+') {
-            // Nothing to decode (the usual Graph query: ids, field lists, tokens): the pairs are
-            // copied as they are, without the decoder's byte-by-byte pass.
-            let pairs = crate::ascii::split_on(raw, b'&')
-                .filter(|pair| !pair.is_empty())
-                .map(|pair| {
-                    let (k, v) = crate::ascii::split_once_on(pair, b'=').unwrap_or((pair, ""));
-                    (k.to_owned(), v.to_owned())
-                })
-                .collect();
-            return Self(pairs);
+        if crate::ascii::contains_either(raw.as_bytes(), b'%', b'+') {
+            let mut out = Self::default();
+            for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+                out.push(&k, &v);
+            }
+            return out;
         }
-        Self(
-            url::form_urlencoded::parse(raw.as_bytes())
-                .into_owned()
-                .collect(),
-        )
+        // Nothing to decode (the usual Graph query: ids, field lists, tokens): the text is kept
+        // as it is, and each pair is a place in it.
+        let mut spans = Vec::with_capacity(memchr::memchr_iter(b'&', raw.as_bytes()).count() + 1);
+        let mut start = 0;
+        for pair in crate::ascii::split_on(raw, b'&') {
+            let end = start + pair.len();
+            if !pair.is_empty() {
+                let span = match memchr::memchr(b'=', pair.as_bytes()) {
+                    Some(eq) => [start, start + eq, start + eq + 1, end],
+                    None => [start, end, end, end],
+                };
+                spans.push(span);
+            }
+            start = end + 1;
+        }
+        Self {
+            text: raw.to_owned(),
+            spans,
+        }
+    }
+
+    /// The pairs, in order.
+    pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        self.spans
+            .iter()
+            .map(|&[k, ke, v, ve]| (&self.text[k..ke], &self.text[v..ve]))
+    }
+
+    /// These pairs, then `more`'s.
+    pub fn followed_by<'a>(&'a self, more: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self::from_pairs(self.pairs().chain(more))
     }
 
     /// The non-empty value of `name`; an error when it is given twice (even empty).
     pub fn get(&self, name: &str) -> Result<Option<&str>, Duplicate> {
         let mut found = None;
         let mut count = 0;
-        for (k, v) in &self.0 {
+        for (k, v) in self.pairs() {
             if k == name {
                 count += 1;
                 if !v.is_empty() {
-                    found = Some(v.as_str());
+                    found = Some(v);
                 }
             }
         }
@@ -73,12 +116,21 @@ impl Params {
 
     /// Whether a parameter named `name` is present at all (even empty).
     pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
+        self.pairs().any(|(k, _)| k == name)
     }
+}
 
-    /// The pairs.
-    pub fn pairs(&self) -> &[(String, String)] {
-        &self.0
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs().eq(other.pairs())
+    }
+}
+
+impl Eq for Params {}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.pairs()).finish()
     }
 }
 
@@ -93,8 +145,41 @@ mod tests {
             let decoded: Vec<(String, String)> =
                 url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
             let ours = Params::parse_urlencoded(&raw);
-            proptest::prop_assert_eq!(ours.pairs(), &decoded[..]);
+            let ours: Vec<(&str, &str)> = ours.pairs().collect();
+            let decoded: Vec<(&str, &str)> =
+                decoded.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            proptest::prop_assert_eq!(ours, decoded);
         }
+    }
+
+    #[test]
+    fn pairs_keep_their_order_and_compare_by_content() {
+        let raw = Params::parse_urlencoded("fields=id,username&&flag&access_token=T&x=");
+        let pairs: Vec<(&str, &str)> = raw.pairs().collect();
+        assert_eq!(
+            pairs,
+            [
+                ("fields", "id,username"),
+                ("flag", ""),
+                ("access_token", "T"),
+                ("x", "")
+            ]
+        );
+        assert!(raw.has("flag"));
+        assert_eq!(raw.get("flag"), Ok(None));
+        // Built from decoded pairs or parsed from a query: the same parameters are equal.
+        assert_eq!(Params::from_pairs(pairs.clone()), raw);
+        let decoded = Params::parse_urlencoded("a=b%20c&d=e+f");
+        assert_eq!(
+            decoded.pairs().collect::<Vec<_>>(),
+            [("a", "b c"), ("d", "e f")]
+        );
+        let joined = decoded.followed_by(raw.pairs().take(1));
+        assert_eq!(
+            joined.pairs().collect::<Vec<_>>(),
+            [("a", "b c"), ("d", "e f"), ("fields", "id,username")]
+        );
+        assert_ne!(joined, decoded);
     }
 
     #[test]

@@ -293,9 +293,8 @@ async fn post_consent(
         .await?;
     let all = |name: &str| -> Vec<String> {
         form.pairs()
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
             .collect()
     };
     let state_param = dialog.state.as_deref();

@@ -313,18 +313,15 @@ pub async fn issue_csrf(state: &AppState, session: &Session) -> Result<String> {
 /// A form field, or `""`.
 pub fn field<'a>(form: &'a Params, name: &str) -> &'a str {
     form.pairs()
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
+        .find(|(k, _)| *k == name)
+        .map_or("", |(_, v)| v)
 }
 
 /// Every value of a repeated form field.
 pub fn fields<'a>(form: &'a Params, name: &str) -> Vec<&'a str> {
     form.pairs()
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v)
         .collect()
 }
 

@@ -118,11 +118,11 @@ pub fn paging_url(
     state: &AppState,
     gr: &GraphRequest,
     path: &str,
-    params: &[(String, String)],
+    params: &localgram_core::params::Params,
     cursor: (&str, &str),
 ) -> String {
     let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
+    for (k, v) in params.pairs() {
         if k != "after" && k != "before" {
             ser.append_pair(k, v);
         }

@@ -143,7 +143,7 @@ async fn edge(
         if page.has_next {
             paging.str(
                 "next",
-                &paging_url(state, gr, path, gr.params.pairs(), ("after", after)),
+                &paging_url(state, gr, path, &gr.params, ("after", after)),
             );
         }
         paging.end();

@@ -305,14 +305,10 @@ fn inherit_proof(
     item: &localgram_core::params::Params,
     top: &localgram_core::params::Params,
 ) -> localgram_core::params::Params {
-    let mut pairs = item.pairs().to_vec();
-    pairs.extend(
+    item.followed_by(
         top.pairs()
-            .iter()
-            .filter(|(k, _)| k == "appsecret_proof" || k == "appsecret_time")
-            .cloned(),
-    );
-    localgram_core::params::Params::new(pairs)
+            .filter(|(k, _)| *k == "appsecret_proof" || *k == "appsecret_time"),
+    )
 }
 
 async fn batch_item(res: Response, include_headers: bool) -> serde_json::Value {

@@ -140,7 +140,15 @@ pub async fn render_user(
                 let path = format!("/{}/{}/media", gr.version, u.id);
                 out.raw(
                     key,
-                    render_page(state, gr, &page, &nested, &path, &next_base).await?,
+                    render_page(
+                        state,
+                        gr,
+                        &page,
+                        &nested,
+                        &path,
+                        &localgram_core::params::Params::new(next_base),
+                    )
+                    .await?,
                 );
             }
             _ => {}
@@ -196,7 +204,7 @@ pub async fn render_page(
     page: &MediaPage,
     sel: &[FieldSelection],
     path: &str,
-    base_params: &[(String, String)],
+    base_params: &localgram_core::params::Params,
 ) -> Result<Vec<u8>> {
     if page.items.is_empty() {
         return Ok(br#"{"data":[]}"#.to_vec());

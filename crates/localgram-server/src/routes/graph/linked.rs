@@ -93,7 +93,7 @@ pub async fn media_edge(state: &AppState, gr: &GraphRequest, id: &str) -> Result
         .list_media(&caller.token, &profile.user.id, &params, DEFAULT_LIMIT)
         .await?;
     let path = format!("/{}/{}/media", gr.version, id);
-    let body = render_page(state, gr, &page, &sel, &path, gr.params.pairs()).await?;
+    let body = render_page(state, gr, &page, &sel, &path, &gr.params).await?;
     Ok(caller.finish(graph_json_bytes(gr, body)))
 }
 

@@ -39,7 +39,7 @@ pub async fn get_user_media(state: &AppState, gr: &GraphRequest, node: &str) -> 
         .list_media(token, &owner, &params, DEFAULT_LIMIT)
         .await?;
     let path = format!("/{}/{}/media", gr.version, node);
-    let body = render_page(state, gr, &page, &sel, &path, gr.params.pairs()).await?;
+    let body = render_page(state, gr, &page, &sel, &path, &gr.params).await?;
     let res = answer(state, gr, &caller, body);
     Ok(caller.finish(res))
 }

@@ -175,7 +175,7 @@ async fn render_accounts(
     page: &AccountsPage,
     sel: &[FieldSelection],
     path: &str,
-    base_params: &[(String, String)],
+    base_params: &localgram_core::params::Params,
     summary: bool,
 ) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(256 * page.items.len() + 512);
@@ -284,7 +284,7 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
                     &page,
                     nested,
                     &path,
-                    &base,
+                    &localgram_core::params::Params::new(base),
                     a.modifier("summary")
                         .is_some_and(|s| s == "true" || s == "total_count"),
                 )
@@ -363,7 +363,7 @@ pub async fn get_accounts(state: &AppState, gr: &GraphRequest, node: &str) -> Re
         &page,
         &sel,
         &path,
-        gr.params.pairs(),
+        &gr.params,
         wants_summary(p("summary")),
     )
     .await?;

@@ -94,9 +94,7 @@ pub fn parse_request_with(
     }
     let mut params = query_params(req.uri().query());
     if let Some(body) = body {
-        let mut pairs = params.pairs().to_vec();
-        pairs.extend(body.pairs().iter().cloned());
-        params = Params::new(pairs);
+        params = params.followed_by(body.pairs());
     }
     let query_token = params
         .get("access_token")

@@ -56,13 +56,7 @@ pub async fn get_test_users(state: &AppState, gr: &GraphRequest, app_id: &str) -
         {
             paging.insert(
                 "previous".into(),
-                json!(paging_url(
-                    state,
-                    gr,
-                    &path,
-                    gr.params.pairs(),
-                    ("before", b)
-                )),
+                json!(paging_url(state, gr, &path, &gr.params, ("before", b))),
             );
         }
         if page.has_next
@@ -70,13 +64,7 @@ pub async fn get_test_users(state: &AppState, gr: &GraphRequest, app_id: &str) -
         {
             paging.insert(
                 "next".into(),
-                json!(paging_url(
-                    state,
-                    gr,
-                    &path,
-                    gr.params.pairs(),
-                    ("after", a)
-                )),
+                json!(paging_url(state, gr, &path, &gr.params, ("after", a))),
             );
         }
         out.insert("paging".into(), Value::Object(paging));
