@@ -4,9 +4,11 @@
 //! - A request's header must be complete within [`Limits::header_read_timeout`] of the connection
 //!   being ready for it (opened, or done with its last request and its answer's last byte). That
 //!   closes slowloris connections, new connections that never send a byte, and keep-alive
-//!   connections that send nothing more. The connection's watch task keeps this deadline beside
-//!   the idle one, so a request costs no timer of its own (hyper's header-read timer arms one
-//!   per request).
+//!   connections that send nothing more. Each connection is served by a task of its own, watched
+//!   by the task that spawned it: the watch task keeps this deadline beside the idle one (so a
+//!   request costs no timer of its own; hyper's header-read timer arms one per request), waits for
+//!   a fault rule's kill switch, and aborts the connection's task when either fires. A request
+//!   wakes only the connection's task.
 //! - A connection on which nothing was read or written for [`Limits::idle_timeout`], with no
 //!   request in progress, is closed.
 //! - Headers larger than [`MAX_HEADER_BYTES`] (or more than 100 header lines) answer 431.
