@@ -453,19 +453,34 @@ impl<A: App> Serving<A> {
         let mut conn = AbortOnDrop(tokio::spawn(
             watcher.watch(http.serve_connection(io, service)),
         ));
-        tokio::select! {
+        let ended = tokio::select! {
             biased;
-            res = &mut conn.0 => match res {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::debug!(error = %e, "connection closed with an error"),
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => {}
-            },
+            res = &mut conn.0 => {
+                match res {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::debug!(error = %e, "connection closed with an error"),
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Err(_) => {}
+                }
+                true
+            }
             expired = activity.expired(idle, header) => {
                 tracing::debug!(?expired, "closing a connection");
+                false
             }
             () = kill.notified() => {
                 tracing::debug!("dropping a connection (fault rule)");
+                false
+            }
+        };
+        if !ended {
+            // Waited for, so the socket is closed before this connection's place under the cap
+            // is given back.
+            conn.0.abort();
+            if let Err(e) = (&mut conn.0).await
+                && e.is_panic()
+            {
+                std::panic::resume_unwind(e.into_panic());
             }
         }
     }
