@@ -55,7 +55,6 @@ mod tests {
             );
         }
 
-
         /// Splitting on a byte is splitting on its character.
         #[test]
         fn split_on_is_str_split(s in "[a&=/é]{0,24}", sep in "[&=/]") {

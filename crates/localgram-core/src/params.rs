@@ -50,7 +50,7 @@ impl Params {
         }
         // Nothing to decode (the usual Graph query: ids, field lists, tokens): the text is kept
         // as it is, and each pair is a place in it.
-        let mut spans = Vec::with_capacity(memchr::memchr_iter(b'&', raw.as_bytes()).count() + 1);
+        let mut spans = Vec::new();
         let mut start = 0;
         for pair in crate::ascii::split_on(raw, b'&') {
             let end = start + pair.len();
