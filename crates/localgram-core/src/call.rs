@@ -70,8 +70,13 @@ impl Platform {
             }
             .into());
         };
+        // One reading of the clock for the token's expiry and the rate window.
+        let now = self.clock.now();
         let token = match host {
-            GraphHost::Instagram => self.resolve_token_at(raw, host, cred.generation).await?,
+            GraphHost::Instagram => {
+                self.resolve_token_at(raw, host, cred.generation, now)
+                    .await?
+            }
             GraphHost::Facebook => self.resolve_fb_token(raw).await?,
         };
         let proof = cred
@@ -84,7 +89,7 @@ impl Platform {
         let app = self.cached_app(&token.app_id).await.map_err(store_err)?;
         self.check_appsecret_proof(app.as_deref(), raw, proof, time)?;
         let limits = app.map(|a| a.rate_limits.clone()).unwrap_or_default();
-        let counted = self.count_call(&token, &limits).await?;
+        let counted = self.count_call(&token, &limits, now).await?;
         if let Some(e) = counted.throttled {
             return Err(Refused::Throttled(e, counted.usage));
         }
@@ -101,14 +106,15 @@ fn store_err(e: StoreError) -> GraphError {
 }
 
 impl Platform {
-    /// Counts one Graph call made with `token`, under its app's `limits`, and says whether it
-    /// is admitted.
+    /// Counts one Graph call made with `token` at `now`, under its app's `limits`, and says
+    /// whether it is admitted.
     pub async fn count_call(
         &self,
         token: &TokenRecord,
         limits: &RateLimits,
+        now: time::OffsetDateTime,
     ) -> Result<Counted, GraphError> {
-        let now = to_millis(self.clock.now());
+        let now = to_millis(now);
         let bucket_start = now - now.rem_euclid(BUCKET_MS);
         let d = self.settings.rate_defaults;
         let user = token.subject.user_id().unwrap_or("-");
@@ -143,11 +149,16 @@ impl Platform {
                 let app_limit = limits.app_calls_per_hour.unwrap_or(d.app_calls_per_hour);
                 let user_limit = limits.user_calls_per_hour.unwrap_or(d.user_calls_per_hour);
                 let from = bucket_start - HOUR_MS + BUCKET_MS;
-                let app_bucket = ["app", &token.app_id].join(":");
-                let user_bucket = ["user", &token.app_id, user].join(":");
+                // `app:{app}` and `user:{app}:{user}`, in one buffer.
+                let app = token.app_id.as_str();
+                let mut names = String::with_capacity(10 + 2 * app.len() + user.len());
+                for part in ["app:", app, "user:", app, ":", user] {
+                    names.push_str(part);
+                }
+                let (app_bucket, user_bucket) = names.split_at("app:".len() + app.len());
                 let counts = self
                     .store
-                    .hit_counters(&[&app_bucket, &user_bucket], bucket_start, from)
+                    .hit_counters(&[app_bucket, user_bucket], bucket_start, from)
                     .await
                     .map_err(store_err)?;
                 let [app_n, user_n] = counts[..] else {

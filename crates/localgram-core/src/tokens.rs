@@ -39,7 +39,8 @@ impl Platform {
         raw: &str,
         host: GraphHost,
     ) -> Result<Arc<TokenRecord>, GraphError> {
-        self.resolve_token_at(raw, host, None).await
+        self.resolve_token_at(raw, host, None, self.clock.now())
+            .await
     }
 
     /// [`Platform::resolve_token`], with the store's write generation read at the start of the
@@ -47,12 +48,13 @@ impl Platform {
     /// the token's row is read once and memoized until the next commit, so a revocation or a new
     /// token is seen by the very next request. Without one, the row is read every time (token
     /// validity is never cached by time, `docs/robustness.md#token-validity`). The checks of expiry
-    /// against the clock run on every call either way.
+    /// against the clock (`now`, the call's one reading of it) run on every call either way.
     pub async fn resolve_token_at(
         &self,
         raw: &str,
         host: GraphHost,
         generation: Option<u64>,
+        now: time::OffsetDateTime,
     ) -> Result<Arc<TokenRecord>, GraphError> {
         if raw.is_empty()
             || raw.len() > MAX_TOKEN_LEN
@@ -79,7 +81,6 @@ impl Platform {
         if token.revoked_at.is_some() {
             return Err(GraphError::invalidated());
         }
-        let now = self.clock.now();
         if let Some(exp) = token.expires_at
             && exp <= now
         {

@@ -332,7 +332,7 @@ impl Call {
 /// The host of an API path (`/graph.instagram.com/...` → `graph.instagram.com`).
 pub fn host_of(path: &str) -> &str {
     let rest = path.strip_prefix('/').unwrap_or(path);
-    rest.split('/').next().unwrap_or_default()
+    localgram_core::ascii::split_once_on(rest, b'/').map_or(rest, |(host, _)| host)
 }
 
 /// [`host_of`] as a journal keeps it: one of the emulated hosts borrowed, anything else copied.

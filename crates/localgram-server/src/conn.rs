@@ -39,10 +39,11 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt as _;
 
-/// The connection a request came on, in the request's extensions (one entry, so a request
-/// allocates one): the peer's address, and a way to close the connection without an answer (a
-/// fault rule's `drop_connection`: the connection's task then drops the connection, and the
-/// request with it).
+/// The connection a request came on: the peer's address, and a way to close the connection
+/// without an answer (a fault rule's `drop_connection`: the connection's task then drops the
+/// connection, and the request with it). It is set once for the task that serves the
+/// connection, whose requests are all handled on that task, so a request carries nothing for it
+/// ([`Connection::current`]).
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// The client's address.
@@ -51,13 +52,23 @@ pub struct Connection {
     pub kill: Arc<tokio::sync::Notify>,
 }
 
+tokio::task_local! {
+    static CURRENT: Connection;
+}
+
 impl Connection {
-    /// Whether `req` came from this machine (loopback); `false` when it came on no connection
-    /// of ours.
-    pub fn is_loopback<B>(req: &axum::http::Request<B>) -> bool {
-        req.extensions()
-            .get::<Self>()
-            .is_some_and(|c| c.peer.ip().is_loopback())
+    /// The connection of the request being handled; `None` outside a connection of ours (a
+    /// test's `oneshot`, or a task the handler spawned).
+    pub fn current() -> Option<Self> {
+        CURRENT.try_with(Self::clone).ok()
+    }
+
+    /// Whether the request being handled came from this machine (loopback); `false` when it
+    /// came on no connection of ours.
+    pub fn is_loopback() -> bool {
+        CURRENT
+            .try_with(|c| c.peer.ip().is_loopback())
+            .unwrap_or(false)
     }
 }
 
@@ -416,10 +427,6 @@ impl<A: App> Serving<A> {
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let guard = InFlight::enter(&requests);
             let mut req = req.map(axum::body::Body::new);
-            req.extensions_mut().insert(Connection {
-                peer,
-                kill: killer.clone(),
-            });
             let refused = if proxy && via == Via::Plain {
                 crate::proxy::check_absolute(&req)
             } else {
@@ -450,9 +457,11 @@ impl<A: App> Serving<A> {
         // this one's deadline timer and kill switch too); this task wakes for a deadline, a
         // kill, or the connection's end, and its guard aborts the connection if it is itself
         // dropped (the drain's deadline).
-        let mut conn = AbortOnDrop(tokio::spawn(
+        let connection = Connection { peer, kill: killer };
+        let mut conn = AbortOnDrop(tokio::spawn(CURRENT.scope(
+            connection,
             watcher.watch(http.serve_connection(io, service)),
-        ));
+        )));
         let ended = tokio::select! {
             biased;
             res = &mut conn.0 => {

@@ -248,7 +248,7 @@ where
                 return tagged(res, tag);
             }
             Action::DropConnection => {
-                if let Some(conn) = req.extensions().get::<crate::conn::Connection>() {
+                if let Some(conn) = crate::conn::Connection::current() {
                     conn.kill.notify_one();
                     // The connection task closes the socket, which drops this future.
                     std::future::pending::<()>().await;

@@ -204,12 +204,33 @@ fn write_access_line(
     out.push_str(" status=");
     out.push_str(itoa::Buffer::new().format(line.status));
     out.push_str(" latency_ms=");
-    fmt::Write::write_fmt(out, format_args!("{:?}", line.latency_ms))?;
+    write_millis(out, line.latency_us)?;
     out.push_str(" app=");
     write_debug_str(out, line.app)?;
     out.push_str(" graph_code=");
     out.push_str(itoa::Buffer::new().format(line.graph_code));
     out.push('\n');
+    Ok(())
+}
+
+/// `micros` as milliseconds, what `Debug` writes for `micros as f64 / 1000.0`
+/// ([`AccessLine::latency_ms`]) without `fmt`: below 2^50 microseconds that value is the double
+/// nearest to a decimal with three places, doubles there lie less than 0.0005 apart, so its
+/// shortest round-trip form is that decimal with its trailing zeros dropped (one kept).
+fn write_millis(out: &mut String, micros: u64) -> fmt::Result {
+    if micros >= 1 << 50 {
+        return fmt::Write::write_fmt(out, format_args!("{:?}", micros as f64 / 1000.0));
+    }
+    out.push_str(itoa::Buffer::new().format(micros / 1000));
+    out.push('.');
+    let frac = micros % 1000;
+    let digits = [frac / 100, frac / 10 % 10, frac % 10].map(|d| char::from(b'0' + d as u8));
+    let kept = match frac {
+        f if f % 100 == 0 => 1,
+        f if f % 10 == 0 => 2,
+        _ => 3,
+    };
+    out.extend(&digits[..kept]);
     Ok(())
 }
 
@@ -409,7 +430,7 @@ mod tests {
             path: "/graph.instagram.com/me/media",
             query: "fields=id,caption&access_token=[redacted]",
             status: 200,
-            latency_ms: 2.102674,
+            latency_us: 2_102,
             app: "990602627938098",
             graph_code: 0,
         };
@@ -420,7 +441,7 @@ mod tests {
                 path: "/api.instagram.com/oauth/access_token",
                 query: "",
                 status: 400,
-                latency_ms: 0.0,
+                latency_us: 0,
                 app: "-",
                 graph_code: 190,
             },
@@ -428,21 +449,29 @@ mod tests {
                 query: "q=\"quoted\"&b=back\\slash&n=\nline&e=caf\u{e9}&z=\u{200b}&c=\u{1b}[0m",
                 path: "/graph.facebook.com/v22.0/caf\u{e9}",
                 status: u16::MAX,
-                latency_ms: 1.0e-7,
+                latency_us: 1,
                 app: "tab\there",
                 graph_code: i64::MIN,
                 ..line
             },
             AccessLine {
                 method: "DELETE",
-                latency_ms: 12_345_678_901_234_567_890.5,
+                latency_us: u64::MAX,
                 graph_code: i64::MAX,
                 status: 0,
                 ..line
             },
             AccessLine {
-                latency_ms: f64::NAN,
+                latency_us: (1 << 50) - 1,
                 graph_code: -17,
+                ..line
+            },
+            AccessLine {
+                latency_us: 1 << 50,
+                ..line
+            },
+            AccessLine {
+                latency_us: 120,
                 ..line
             },
         ]
@@ -465,8 +494,34 @@ mod tests {
             "2026-11-23T17:08:14.409473Z  INFO localgram::access: request method=GET \
              path=/graph.instagram.com/me/media \
              query=\"fields=id,caption&access_token=[redacted]\" status=200 \
-             latency_ms=2.102674 app=\"990602627938098\" graph_code=0\n"
+             latency_ms=2.102 app=\"990602627938098\" graph_code=0\n"
         );
+    }
+
+    #[test]
+    fn millis_are_what_debug_writes() {
+        let check = |micros: u64| {
+            let mut ours = String::new();
+            write_millis(&mut ours, micros).unwrap();
+            assert_eq!(ours, format!("{:?}", micros as f64 / 1000.0), "{micros}");
+        };
+        for micros in 0..200_000 {
+            check(micros);
+        }
+        for micros in [(1 << 50) - 1, 1 << 50, (1 << 53) + 1, u64::MAX] {
+            check(micros);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn millis_are_what_debug_writes_anywhere(micros in proptest::prelude::any::<u64>(), shift in 0..64_u32) {
+            for micros in [micros, micros >> shift] {
+                let mut ours = String::new();
+                write_millis(&mut ours, micros).unwrap();
+                proptest::prop_assert_eq!(ours, format!("{:?}", micros as f64 / 1000.0));
+            }
+        }
     }
 
     #[test]

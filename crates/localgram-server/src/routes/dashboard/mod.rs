@@ -123,7 +123,7 @@ async fn guard(
             });
             bearer || cookie || req.uri().path() == "/unlock"
         }
-        None => crate::conn::Connection::is_loopback(&req),
+        None => crate::conn::Connection::is_loopback(),
     };
     if allowed {
         return next.run(req).await;

@@ -80,8 +80,7 @@ pub fn parse_request_with(
 ) -> Result<GraphRequest, GraphError> {
     let full = req.uri().path();
     let path = full.strip_prefix(prefix).unwrap_or(full);
-    let mut segments: Vec<String> = path
-        .split('/')
+    let mut segments: Vec<String> = localgram_core::ascii::split_on(path, b'/')
         .filter(|s| !s.is_empty())
         .map(percent_decode)
         .collect();
