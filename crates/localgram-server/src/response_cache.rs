@@ -54,7 +54,6 @@ pub fn key(token_id: &str, path_and_query: &str) -> String {
 }
 
 impl ResponseCache {
-    /// The body rendered for `key` under `generation`, if any.
     /// Forgets every answer.
     pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -62,6 +61,7 @@ impl ResponseCache {
         inner.bytes = 0;
     }
 
+    /// The body rendered for `key` under `generation`, if any.
     pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.generation != generation {
