@@ -82,13 +82,21 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
             // No body (a GET, or `Content-Length: 0`): nothing for the limit to count.
             return inner(req).await;
         }
-        let limited = RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
-            |req: Request<_>| async move { Ok::<_, Infallible>(inner(req.map(Body::new)).await) },
-        ));
-        match limited.oneshot(req).await {
-            Ok(res) => res.map(Body::new),
-            Err(never) => match never {},
-        }
+        // Boxed: only a call with a body takes this arm, so its state (a second copy of the
+        // layers' future, inside the limit's) stays out of every other call's future.
+        Box::pin(async move {
+            let limited =
+                RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
+                    |req: Request<_>| async move {
+                        Ok::<_, Infallible>(inner(req.map(Body::new)).await)
+                    },
+                ));
+            match limited.oneshot(req).await {
+                Ok(res) => res.map(Body::new),
+                Err(never) => match never {},
+            }
+        })
+        .await
     });
     match tokio::time::timeout(REQUEST_TIMEOUT, logged).await {
         Ok(res) => res,
