@@ -626,6 +626,33 @@ pub async fn serve_with<A: App>(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn the_connection_is_its_tasks() {
+        assert!(Connection::current().is_none());
+        assert!(!Connection::is_loopback());
+        let on = |ip: &str| Connection {
+            peer: std::net::SocketAddr::new(ip.parse().unwrap(), 40_000),
+            kill: Arc::new(tokio::sync::Notify::new()),
+        };
+        let seen = CURRENT
+            .scope(on("127.0.0.1"), async {
+                (
+                    Connection::current().map(|c| c.peer),
+                    Connection::is_loopback(),
+                )
+            })
+            .await;
+        assert_eq!(seen, (Some("127.0.0.1:40000".parse().unwrap()), true));
+        let seen = CURRENT
+            .scope(on("192.0.2.7"), async {
+                // A task the handler spawns is on no connection.
+                let spawned = tokio::spawn(async { Connection::current().is_none() });
+                (Connection::is_loopback(), spawned.await.unwrap())
+            })
+            .await;
+        assert_eq!(seen, (false, true));
+    }
+
     #[test]
     fn deadlines_count_from_the_last_byte_and_the_last_answer() {
         let (idle, header) = (Duration::from_secs(60), Duration::from_secs(10));
