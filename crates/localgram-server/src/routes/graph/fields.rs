@@ -136,19 +136,11 @@ pub async fn render_user(
                     .platform
                     .list_media(token, &u.id, &params, localgram_core::media::DEFAULT_LIMIT)
                     .await?;
-                let next_base = nested_edge_params(gr, &nested, limit);
+                let next_base = nested_edge_params(gr, Some(&fields::print(&nested)), limit);
                 let path = format!("/{}/{}/media", gr.version, u.id);
                 out.raw(
                     key,
-                    render_page(
-                        state,
-                        gr,
-                        &page,
-                        &nested,
-                        &path,
-                        &localgram_core::params::Params::new(next_base),
-                    )
-                    .await?,
+                    render_page(state, gr, &page, &nested, &path, &next_base).await?,
                 );
             }
             _ => {}
@@ -160,24 +152,23 @@ pub async fn render_user(
     Ok(out.into_bytes())
 }
 
-/// The query of a nested edge's `next` link: the token (if it travelled in the query), the
-/// nested fields and limit.
-fn nested_edge_params(
+/// The query of a nested edge's paging links: the token (if it travelled in the query), then
+/// the nested fields and limit when given (a Page's nested `accounts` carries no fields).
+pub(crate) fn nested_edge_params(
     gr: &GraphRequest,
-    nested: &[FieldSelection],
+    fields: Option<&str>,
     limit: Option<&str>,
-) -> Vec<(String, String)> {
-    let mut p = Vec::new();
-    if gr.token_in_query
-        && let Some(t) = &gr.token
-    {
-        p.push(("access_token".to_owned(), t.clone()));
-    }
-    p.push(("fields".to_owned(), fields::print(nested)));
-    if let Some(l) = limit {
-        p.push(("limit".to_owned(), l.to_owned()));
-    }
-    p
+) -> localgram_core::params::Params {
+    let token = gr.token.as_deref().filter(|_| gr.token_in_query);
+    localgram_core::params::Params::from_pairs(
+        [
+            ("access_token", token),
+            ("fields", fields),
+            ("limit", limit),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?))),
+    )
 }
 
 /// The fields of a node in output order: by name (as a JSON object of this server has always

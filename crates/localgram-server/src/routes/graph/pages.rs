@@ -269,13 +269,7 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
                 let default = localgram_core::fields::parse(&schema::PAGE.edge_default_fields())
                     .map_err(|_| GraphError::internal())?;
                 let nested = a.nested.as_deref().unwrap_or(&default);
-                let mut base = Vec::new();
-                if let Some(t) = gr.token.as_deref().filter(|_| gr.token_in_query) {
-                    base.push(("access_token".to_owned(), t.to_owned()));
-                }
-                if let Some(l) = a.limit() {
-                    base.push(("limit".to_owned(), l.to_owned()));
-                }
+                let base = super::fields::nested_edge_params(gr, None, a.limit());
                 let path = format!("/{}/{}/accounts", gr.version, user.id);
                 let accounts = render_accounts(
                     state,
@@ -284,7 +278,7 @@ pub async fn get_user(state: &AppState, gr: &GraphRequest, id: Option<&str>) -> 
                     &page,
                     nested,
                     &path,
-                    &localgram_core::params::Params::new(base),
+                    &base,
                     a.modifier("summary")
                         .is_some_and(|s| s == "true" || s == "total_count"),
                 )
