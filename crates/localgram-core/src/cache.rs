@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// How long an entry is trusted at most.
@@ -39,14 +39,16 @@ struct Entry<V> {
 #[derive(Debug)]
 pub struct TtlCache<K, V> {
     /// foldhash (seeded per process) rather than SipHash: every Graph call looks up several
-    /// entries, and SipHash was a measurable share of a call answered from memory.
-    entries: Mutex<HashMap<K, Entry<V>, foldhash::fast::RandomState>>,
+    /// entries, and SipHash was a measurable share of a call answered from memory. A read
+    /// lock: the server's workers look entries up at the same time without waiting for each
+    /// other (a mutex made one wait, and sleep, whenever the other was preempted holding it).
+    entries: RwLock<HashMap<K, Entry<V>, foldhash::fast::RandomState>>,
 }
 
 impl<K, V> Default for TtlCache<K, V> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::default()),
+            entries: RwLock::new(HashMap::default()),
         }
     }
 }
@@ -58,7 +60,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
             .filter(|e| e.generation == generation && e.at.elapsed() < TTL)
@@ -67,7 +69,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
 
     /// Stores `value` for `key`, read under `generation` (taken before the read).
     pub fn put(&self, key: K, generation: Option<u64>, value: V) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
@@ -106,7 +108,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// Forgets everything.
     pub fn clear(&self) {
         self.entries
-            .lock()
+            .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }

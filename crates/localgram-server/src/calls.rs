@@ -142,11 +142,23 @@ impl Journal {
 
     /// Remembers a call, forgetting the oldest beyond the capacity.
     pub fn push(&self, call: Call) {
-        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        while calls.len() >= self.capacity {
-            calls.pop_front();
-        }
-        calls.push_back(call);
+        // The forgotten call is dropped after the lock is let go: its strings were allocated
+        // by whichever worker recorded it, and freeing them is no reason for the other
+        // worker to wait.
+        let forgotten = {
+            let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+            let forgotten = if calls.len() >= self.capacity {
+                calls.pop_front()
+            } else {
+                None
+            };
+            while calls.len() >= self.capacity {
+                calls.pop_front();
+            }
+            calls.push_back(call);
+            forgotten
+        };
+        drop(forgotten);
     }
 
     /// Forgets every call (`DELETE /_localgram/calls`, and a reset); how many there were.

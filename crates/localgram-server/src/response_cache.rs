@@ -18,7 +18,7 @@
 
 use axum::body::Bytes;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 /// Answers kept at most; the cache starts over when full.
 const MAX_ENTRIES: usize = 4096;
@@ -28,7 +28,8 @@ const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// The cache (one per process).
 #[derive(Debug, Default)]
 pub struct ResponseCache {
-    inner: Mutex<Inner>,
+    /// A read lock for lookups: the workers answer from it at the same time.
+    inner: RwLock<Inner>,
 }
 
 #[derive(Debug, Default)]
@@ -56,14 +57,14 @@ pub fn key(token_id: &str, path_and_query: &str) -> String {
 impl ResponseCache {
     /// Forgets every answer.
     pub fn clear(&self) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         inner.entries.clear();
         inner.bytes = 0;
     }
 
     /// The body rendered for `key` under `generation`, if any.
     pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
         if inner.generation != generation {
             return None;
         }
@@ -74,7 +75,7 @@ impl ResponseCache {
     /// rendered under an older generation than the cache holds is dropped; a newer one
     /// replaces everything.
     pub fn put(&self, key: String, generation: u64, body: Bytes) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         if generation < inner.generation {
             return;
         }
@@ -142,7 +143,7 @@ mod tests {
         c.put("one more".into(), 1, Bytes::from_static(b"y"));
         assert_eq!(c.get("k0", 1), None);
         assert!(c.get("one more", 1).is_some());
-        let inner = c.inner.lock().unwrap();
+        let inner = c.inner.read().unwrap();
         assert_eq!((inner.entries.len(), inner.bytes), (1, 1));
     }
 }

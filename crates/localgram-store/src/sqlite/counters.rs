@@ -26,8 +26,31 @@ pub(crate) struct Counters {
 
 #[derive(Debug, Default)]
 struct State {
-    windows: HashMap<String, BTreeMap<i64, i64>, foldhash::fast::RandomState>,
+    windows: HashMap<String, Bucket, foldhash::fast::RandomState>,
     dirty: HashSet<String, foldhash::fast::RandomState>,
+}
+
+/// One bucket's calls per window start, and their sum, kept as calls come in: a call costs the
+/// same whether the span holds five windows or a day's 1,440.
+#[derive(Debug, Default)]
+struct Bucket {
+    windows: BTreeMap<i64, i64>,
+    total: i64,
+}
+
+impl Bucket {
+    /// Counts a call in `window_start`, forgets the windows before `sum_from` (so memory stays
+    /// bounded) and returns the sum of the rest.
+    fn hit(&mut self, window_start: i64, sum_from: i64) -> i64 {
+        *self.windows.entry(window_start).or_insert(0) += 1;
+        self.total += 1;
+        while let Some(entry) = self.windows.first_entry()
+            && *entry.key() < sum_from
+        {
+            self.total -= entry.remove();
+        }
+        self.total
+    }
 }
 
 impl Counters {
@@ -42,7 +65,8 @@ impl Counters {
             .map_err(crate::error::map_err)?;
         let mut state = State::default();
         for (bucket, window, n) in rows {
-            state.windows.entry(bucket).or_default().insert(window, n);
+            let b = state.windows.entry(bucket).or_default();
+            b.total += n - b.windows.insert(window, n).unwrap_or(0);
         }
         Ok(Self {
             state: Mutex::new(state),
@@ -55,37 +79,24 @@ impl Counters {
 
     /// Counts one call in each bucket; the sums from `sum_from` on.
     pub(crate) fn hit(&self, buckets: &[&str], window_start: i64, sum_from: i64) -> Vec<i64> {
-        /// Counts the call, forgets the windows before `sum_from` (so memory stays bounded)
-        /// and sums the rest.
-        fn hit(windows: &mut BTreeMap<i64, i64>, window_start: i64, sum_from: i64) -> i64 {
-            *windows.entry(window_start).or_insert(0) += 1;
-            while windows
-                .first_key_value()
-                .is_some_and(|(&w, _)| w < sum_from)
-            {
-                windows.pop_first();
-            }
-            windows.values().sum()
-        }
+        // Allocated before the lock is taken, so the other worker never waits on it.
+        let mut sums = Vec::with_capacity(buckets.len());
         let mut state = self.state();
         let State { windows, dirty } = &mut *state;
-        buckets
-            .iter()
-            .map(|&bucket| {
-                // A bucket's name is copied only the first time it is counted (or written).
-                if !dirty.contains(bucket) {
-                    dirty.insert(bucket.to_owned());
-                }
-                match windows.get_mut(bucket) {
-                    Some(w) => hit(w, window_start, sum_from),
-                    None => hit(
-                        windows.entry(bucket.to_owned()).or_default(),
-                        window_start,
-                        sum_from,
-                    ),
-                }
-            })
-            .collect()
+        sums.extend(buckets.iter().map(|&bucket| {
+            // A bucket's name is copied only the first time it is counted (or written).
+            if !dirty.contains(bucket) {
+                dirty.insert(bucket.to_owned());
+            }
+            match windows.get_mut(bucket) {
+                Some(b) => b.hit(window_start, sum_from),
+                None => windows
+                    .entry(bucket.to_owned())
+                    .or_default()
+                    .hit(window_start, sum_from),
+            }
+        }));
+        sums
     }
 
     /// Forgets every count (the table was emptied by a reset or a restore).
@@ -100,7 +111,7 @@ impl Counters {
         self.state()
             .windows
             .get(bucket)
-            .map_or(0, |windows| windows.range(sum_from..).map(|(_, n)| n).sum())
+            .map_or(0, |b| b.windows.range(sum_from..).map(|(_, n)| n).sum())
     }
 
     /// Writes the buckets that changed since they were last written, in one write.
@@ -114,7 +125,7 @@ impl Counters {
                     let windows = state
                         .windows
                         .get(&bucket)
-                        .map(|w| w.iter().map(|(&k, &n)| (k, n)).collect())
+                        .map(|b| b.windows.iter().map(|(&k, &n)| (k, n)).collect())
                         .unwrap_or_default();
                     (bucket, windows)
                 })
@@ -171,4 +182,57 @@ pub(crate) fn flush_in_background(counters: Weak<Counters>, writer: super::write
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: i64 = 60_000;
+
+    /// What a bucket's count must be: every call from `sum_from` on, summed afresh.
+    fn summed(calls: &[i64], sum_from: i64) -> i64 {
+        i64::try_from(calls.iter().filter(|&&w| w >= sum_from).count()).unwrap()
+    }
+
+    #[test]
+    fn counts_read_back_at_start_are_in_the_running_sums() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE rate_counters (bucket TEXT, window_start INTEGER, n INTEGER);
+             INSERT INTO rate_counters VALUES ('app:1', 0, 5), ('app:1', 60000, 7),
+                                              ('user:1:2', 60000, 2);",
+        )
+        .unwrap();
+        let counters = Counters::load(&conn).unwrap();
+        // The window at 0 is out of a span starting at one minute.
+        assert_eq!(
+            counters.hit(&["app:1", "user:1:2"], 2 * MINUTE, MINUTE),
+            vec![8, 3]
+        );
+        assert_eq!(counters.hit(&["app:1"], 2 * MINUTE, 0), vec![9]);
+        assert_eq!(counters.read("app:1", MINUTE), 9);
+    }
+
+    proptest::proptest! {
+        /// Calls coming in over time, each counted in two buckets with spans of an hour and of a
+        /// day: every count is the sum of the calls still in its span, as if summed afresh.
+        #[test]
+        fn running_sums_equal_fresh_sums(steps in proptest::collection::vec(0_i64..600, 1..300)) {
+            let counters = Counters::default();
+            let (mut now, mut hour_calls, mut day_calls) = (0_i64, Vec::new(), Vec::new());
+            for step in steps {
+                now += step * 1_000;
+                let window = now - now.rem_euclid(MINUTE);
+                let (hour_from, day_from) = (window - 60 * MINUTE + MINUTE, window - 1_440 * MINUTE + MINUTE);
+                hour_calls.push(window);
+                day_calls.push(window);
+                let hour = counters.hit(&["hour"], window, hour_from);
+                let day = counters.hit(&["day"], window, day_from);
+                proptest::prop_assert_eq!(hour, vec![summed(&hour_calls, hour_from)]);
+                proptest::prop_assert_eq!(day, vec![summed(&day_calls, day_from)]);
+                proptest::prop_assert_eq!(counters.read("hour", hour_from), summed(&hour_calls, hour_from));
+            }
+        }
+    }
 }

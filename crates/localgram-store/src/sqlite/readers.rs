@@ -50,7 +50,7 @@ enum Probe {
     /// By the WAL-index header, compared with the header seen last.
     WalIndex {
         header: WalIndexHeader,
-        seen: Mutex<[u8; wal_index::HEADER_LEN]>,
+        seen: std::sync::RwLock<[u8; wal_index::HEADER_LEN]>,
     },
     /// By `PRAGMA data_version` on each connection, when the header cannot be read (a VFS
     /// without shared memory).
@@ -110,7 +110,7 @@ impl Readers {
                 WalIndexHeader::of(&slot.conn)
             })
             .map_or(Probe::DataVersion, |header| Probe::WalIndex {
-                seen: Mutex::new(header.read()),
+                seen: std::sync::RwLock::new(header.read()),
                 header,
             });
         Ok(Some(Self {
@@ -176,8 +176,17 @@ impl Readers {
         match &self.probe {
             Probe::WalIndex { header, seen } => {
                 let now = header.read();
+                {
+                    // Every Graph call asks; with no commit since, the workers only read.
+                    let seen = seen
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if *seen == now {
+                        return Ok(self.generation.load(Ordering::SeqCst));
+                    }
+                }
                 let mut seen = seen
-                    .lock()
+                    .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *seen != now {
                     *seen = now;
