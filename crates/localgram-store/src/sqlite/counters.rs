@@ -6,7 +6,7 @@
 //!
 //! [`Store::flush`]: localgram_core::store::Store::flush
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
@@ -27,7 +27,6 @@ pub(crate) struct Counters {
 #[derive(Debug, Default)]
 struct State {
     windows: HashMap<String, Bucket, foldhash::fast::RandomState>,
-    dirty: HashSet<String, foldhash::fast::RandomState>,
 }
 
 /// One bucket's calls per window start, and their sum, kept as calls come in: a call costs the
@@ -36,6 +35,8 @@ struct State {
 struct Bucket {
     windows: BTreeMap<i64, i64>,
     total: i64,
+    /// Whether it changed since it was last written out.
+    dirty: bool,
 }
 
 impl Bucket {
@@ -44,6 +45,7 @@ impl Bucket {
     fn hit(&mut self, window_start: i64, sum_from: i64) -> i64 {
         *self.windows.entry(window_start).or_insert(0) += 1;
         self.total += 1;
+        self.dirty = true;
         while let Some(entry) = self.windows.first_entry()
             && *entry.key() < sum_from
         {
@@ -82,12 +84,9 @@ impl Counters {
         // Allocated before the lock is taken, so the other worker never waits on it.
         let mut sums = Vec::with_capacity(buckets.len());
         let mut state = self.state();
-        let State { windows, dirty } = &mut *state;
+        let windows = &mut state.windows;
         sums.extend(buckets.iter().map(|&bucket| {
-            // A bucket's name is copied only the first time it is counted (or written).
-            if !dirty.contains(bucket) {
-                dirty.insert(bucket.to_owned());
-            }
+            // A bucket's name is copied only the first time it is counted.
             match windows.get_mut(bucket) {
                 Some(b) => b.hit(window_start, sum_from),
                 None => windows
@@ -101,9 +100,7 @@ impl Counters {
 
     /// Forgets every count (the table was emptied by a reset or a restore).
     pub(crate) fn forget(&self) {
-        let mut state = self.state();
-        state.windows.clear();
-        state.dirty.clear();
+        self.state().windows.clear();
     }
 
     /// A bucket's sum from `sum_from` on.
@@ -116,21 +113,17 @@ impl Counters {
 
     /// Writes the buckets that changed since they were last written, in one write.
     pub(crate) async fn flush(&self, writer: &Writer) -> Result<()> {
-        let changed: Vec<(String, Vec<(i64, i64)>)> = {
-            let mut state = self.state();
-            let dirty = std::mem::take(&mut state.dirty);
-            dirty
-                .into_iter()
-                .map(|bucket| {
-                    let windows = state
-                        .windows
-                        .get(&bucket)
-                        .map(|b| b.windows.iter().map(|(&k, &n)| (k, n)).collect())
-                        .unwrap_or_default();
-                    (bucket, windows)
-                })
-                .collect()
-        };
+        let changed: Vec<(String, Vec<(i64, i64)>)> = self
+            .state()
+            .windows
+            .iter_mut()
+            .filter(|(_, b)| b.dirty)
+            .map(|(bucket, b)| {
+                b.dirty = false;
+                let windows = b.windows.iter().map(|(&k, &n)| (k, n)).collect();
+                (bucket.clone(), windows)
+            })
+            .collect();
         if changed.is_empty() {
             return Ok(());
         }
@@ -161,7 +154,12 @@ impl Counters {
             .await;
         if written.is_err() {
             // Written next time.
-            self.state().dirty.extend(buckets);
+            let mut state = self.state();
+            for bucket in buckets {
+                if let Some(b) = state.windows.get_mut(&bucket) {
+                    b.dirty = true;
+                }
+            }
         }
         written
     }
@@ -205,11 +203,24 @@ mod tests {
         )
         .unwrap();
         let counters = Counters::load(&conn).unwrap();
+        let dirty = |c: &Counters| {
+            let mut d: Vec<String> = c
+                .state()
+                .windows
+                .iter()
+                .filter(|(_, b)| b.dirty)
+                .map(|(k, _)| k.clone())
+                .collect();
+            d.sort();
+            d
+        };
+        assert!(dirty(&counters).is_empty(), "what was read back is written");
         // The window at 0 is out of a span starting at one minute.
         assert_eq!(
             counters.hit(&["app:1", "user:1:2"], 2 * MINUTE, MINUTE),
             vec![8, 3]
         );
+        assert_eq!(dirty(&counters), ["app:1", "user:1:2"]);
         assert_eq!(counters.hit(&["app:1"], 2 * MINUTE, 0), vec![9]);
         assert_eq!(counters.read("app:1", MINUTE), 9);
     }
