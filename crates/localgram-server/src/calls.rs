@@ -147,14 +147,12 @@ impl Journal {
         // worker to wait.
         let forgotten = {
             let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+            // Never more than `capacity` (fixed, at least 1): one out makes room.
             let forgotten = if calls.len() >= self.capacity {
                 calls.pop_front()
             } else {
                 None
             };
-            while calls.len() >= self.capacity {
-                calls.pop_front();
-            }
             calls.push_back(call);
             forgotten
         };

@@ -26,7 +26,7 @@ pub(crate) struct Counters {
 
 #[derive(Debug, Default)]
 struct State {
-    windows: HashMap<String, Bucket, foldhash::fast::RandomState>,
+    buckets: HashMap<String, Bucket, foldhash::fast::RandomState>,
 }
 
 /// One bucket's calls per window start, and their sum, kept as calls come in: a call costs the
@@ -67,7 +67,7 @@ impl Counters {
             .map_err(crate::error::map_err)?;
         let mut state = State::default();
         for (bucket, window, n) in rows {
-            let b = state.windows.entry(bucket).or_default();
+            let b = state.buckets.entry(bucket).or_default();
             b.total += n - b.windows.insert(window, n).unwrap_or(0);
         }
         Ok(Self {
@@ -84,12 +84,12 @@ impl Counters {
         // Allocated before the lock is taken, so the other worker never waits on it.
         let mut sums = Vec::with_capacity(buckets.len());
         let mut state = self.state();
-        let windows = &mut state.windows;
+        let counted = &mut state.buckets;
         sums.extend(buckets.iter().map(|&bucket| {
             // A bucket's name is copied only the first time it is counted.
-            match windows.get_mut(bucket) {
+            match counted.get_mut(bucket) {
                 Some(b) => b.hit(window_start, sum_from),
-                None => windows
+                None => counted
                     .entry(bucket.to_owned())
                     .or_default()
                     .hit(window_start, sum_from),
@@ -100,13 +100,13 @@ impl Counters {
 
     /// Forgets every count (the table was emptied by a reset or a restore).
     pub(crate) fn forget(&self) {
-        self.state().windows.clear();
+        self.state().buckets.clear();
     }
 
     /// A bucket's sum from `sum_from` on.
     pub(crate) fn read(&self, bucket: &str, sum_from: i64) -> i64 {
         self.state()
-            .windows
+            .buckets
             .get(bucket)
             .map_or(0, |b| b.windows.range(sum_from..).map(|(_, n)| n).sum())
     }
@@ -115,7 +115,7 @@ impl Counters {
     pub(crate) async fn flush(&self, writer: &Writer) -> Result<()> {
         let changed: Vec<(String, Vec<(i64, i64)>)> = self
             .state()
-            .windows
+            .buckets
             .iter_mut()
             .filter(|(_, b)| b.dirty)
             .map(|(bucket, b)| {
@@ -156,7 +156,7 @@ impl Counters {
             // Written next time.
             let mut state = self.state();
             for bucket in buckets {
-                if let Some(b) = state.windows.get_mut(&bucket) {
+                if let Some(b) = state.buckets.get_mut(&bucket) {
                     b.dirty = true;
                 }
             }
@@ -206,7 +206,7 @@ mod tests {
         let dirty = |c: &Counters| {
             let mut d: Vec<String> = c
                 .state()
-                .windows
+                .buckets
                 .iter()
                 .filter(|(_, b)| b.dirty)
                 .map(|(k, _)| k.clone())
