@@ -4,11 +4,14 @@
 //! A Graph call is the hot path. Through an axum router it would pass a route match and, per
 //! middleware, a boxed copy of the route's service stack and a boxed future. The lane calls the
 //! same middleware functions in the same order as the router's layers, as one future with
-//! nothing boxed: the request time limit (408), the access log and journal
+//! nothing boxed: the access log and journal
 //! ([`logged`](crate::http::logging::logged)), the body limit, the fault rules
 //! ([`with_faults`](crate::faults::with_faults)), CORS
 //! ([`with_cors`](crate::routes::graph::browser::with_cors)), then the host's dispatcher
 //! ([`dispatch`](crate::routes::graph::dispatch)).
+//!
+//! The request time limit (408) is the connection's, for every request alike
+//! ([`conn`](crate::conn)).
 
 use crate::http::params::FORM_BODY_LIMIT;
 use crate::state::AppState;
@@ -21,14 +24,8 @@ use axum::response::{IntoResponse as _, Response};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Duration;
 use tower::{Layer as _, ServiceBuilder, ServiceExt as _};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
-
-/// How long a request may take before it is answered 408 (`docs/robustness.md`).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole server: the Graph lane and the [`router`].
 #[derive(Clone)]
@@ -47,22 +44,20 @@ impl App {
     }
 }
 
-impl tower::Service<Request> for App {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
+impl crate::conn::App for App {
+    fn serve(&self, req: Request) -> Pin<Box<dyn Future<Output = Response> + Send + '_>> {
+        // Boxed here, where the answer's future is made: the futures around it (the
+        // connection's, its time limit's) stay small, and moving them copies little.
         match routes::graph::host_of(req.uri().path()) {
-            Some(prefix) => {
-                let state = self.state.clone();
-                Box::pin(async move { Ok(graph_lane(&state, req, prefix).await) })
-            }
-            None => Box::pin(self.router.clone().oneshot(req)),
+            // The lane borrows the state: a call clones no handle that every connection's calls
+            // share.
+            Some(prefix) => Box::pin(graph_lane(&self.state, req, prefix)),
+            None => Box::pin(async move {
+                match self.router.clone().oneshot(req).await {
+                    Ok(res) => res,
+                    Err(never) => match never {},
+                }
+            }),
         }
     }
 }
@@ -98,16 +93,7 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
         })
         .await
     });
-    match tokio::time::timeout(REQUEST_TIMEOUT, logged).await {
-        Ok(res) => res,
-        Err(_) => timed_out(),
-    }
-}
-
-/// The answer to a request that took longer than [`REQUEST_TIMEOUT`]: what the router's
-/// `TimeoutLayer` answers, 408 with an empty body.
-fn timed_out() -> Response {
-    StatusCode::REQUEST_TIMEOUT.into_response()
+    logged.await
 }
 
 /// The router: every host but the two Graph hosts under its prefix, the control plane and
@@ -138,17 +124,10 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::media_files::router())
         .merge(routes::dashboard::router(state.clone()))
         .fallback(fallback)
-        .layer(
-            ServiceBuilder::new()
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
-                    REQUEST_TIMEOUT,
-                ))
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    http::logging::log_requests,
-                )),
-        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::logging::log_requests,
+        ))
         .with_state(state)
 }
 

@@ -11,6 +11,9 @@
 //!   wakes only the connection's task.
 //! - A connection on which nothing was read or written for [`Limits::idle_timeout`], with no
 //!   request in progress, is closed.
+//! - A request not answered within [`Limits::request_timeout`] of its header is answered 408
+//!   (its handler is dropped, as at any await) and the connection goes on. The same watch task
+//!   keeps this deadline too, so a request arms no timer of its own.
 //! - Headers larger than [`MAX_HEADER_BYTES`] (or more than 100 header lines) answer 431.
 //! - At most [`Limits::max_connections`] connections are served at once (by default three
 //!   quarters of the process's open-file limit, first raised to its hard limit, so the accept
@@ -23,6 +26,7 @@ use crate::config::Config;
 use crate::http::origin::Via;
 use axum::extract::Request;
 use axum::response::Response;
+use futures_util::task::AtomicWaker;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
@@ -37,7 +41,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tower::ServiceExt as _;
 
 /// The connection a request came on: the peer's address, and a way to close the connection
 /// without an answer (a fault rule's `drop_connection`: the connection's task then drops the
@@ -85,7 +88,13 @@ pub struct Limits {
     pub max_connections: usize,
     /// How long a stop waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// How long a request may take before it is answered 408 ([`REQUEST_TIMEOUT`]).
+    pub request_timeout: Duration,
 }
+
+/// How long a request may take, from its header to its answer's head, before it is answered 408
+/// (`docs/security.md`).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Limits {
     /// The limits a configuration asks for (`max_connections = 0`: [`default_max_connections`],
@@ -102,6 +111,7 @@ impl Limits {
                 n => usize::try_from(n).unwrap_or(usize::MAX),
             },
             shutdown_grace: Duration::from_secs(config.shutdown_grace_seconds),
+            request_timeout: REQUEST_TIMEOUT,
         }
     }
 }
@@ -176,6 +186,15 @@ struct Activity {
     ready_ms: AtomicU64,
     /// Requests in progress.
     in_flight: AtomicUsize,
+    /// Milliseconds after `start` at which the request in progress began (its header's last
+    /// byte was read then).
+    begun_ms: AtomicU64,
+    /// Requests begun on the connection: the one in progress is the last.
+    requests: AtomicU64,
+    /// The request (its number) the watch task found over its time limit; 0 for none.
+    overdue: AtomicU64,
+    /// Wakes the request in progress when it is found over its time limit.
+    waker: AtomicWaker,
 }
 
 /// Why a connection is closed by its deadlines.
@@ -185,6 +204,17 @@ enum Expired {
     Idle,
     /// No complete request header within the header-read timeout of being ready for one.
     Header,
+    /// The request in progress (its number) is over the request time limit; the connection
+    /// stays open.
+    Request(u64),
+}
+
+/// The connection's deadlines.
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    idle: Duration,
+    header: Duration,
+    request: Duration,
 }
 
 impl Activity {
@@ -194,6 +224,10 @@ impl Activity {
             last_ms: AtomicU64::new(0),
             ready_ms: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            begun_ms: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            overdue: AtomicU64::new(0),
+            waker: AtomicWaker::new(),
         }
     }
 
@@ -213,42 +247,86 @@ impl Activity {
         self.ready_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// What has expired `now` (after `start`), or how long until something may.
-    fn check(&self, now: Duration, idle: Duration, header: Duration) -> Result<Duration, Expired> {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
-            return Ok(idle.min(header));
-        }
+    /// What has expired `now` (after `start`), or how long until something may. The wait is
+    /// never longer than the request time limit, so a request that begins meanwhile is found
+    /// over it in time.
+    fn check(&self, now: Duration, limits: Deadlines) -> Result<Duration, Expired> {
         let since =
             |at: &AtomicU64| now.saturating_sub(Duration::from_millis(at.load(Ordering::Relaxed)));
+        // Acquire: a request counted here has its number and start visible.
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            let number = self.requests.load(Ordering::Relaxed);
+            if self.overdue.load(Ordering::Relaxed) == number {
+                return Ok(limits.idle.min(limits.header).min(limits.request));
+            }
+            let running = since(&self.begun_ms);
+            if running >= limits.request {
+                return Err(Expired::Request(number));
+            }
+            return Ok(limits.request - running);
+        }
         let (silent, waiting) = (since(&self.last_ms), since(&self.ready_ms));
-        if silent >= idle {
+        if silent >= limits.idle {
             return Err(Expired::Idle);
         }
-        if waiting >= header {
+        if waiting >= limits.header {
             return Err(Expired::Header);
         }
-        Ok((idle - silent).min(header - waiting))
+        Ok((limits.idle - silent)
+            .min(limits.header - waiting)
+            .min(limits.request))
     }
 
-    /// Resolves once the connection has been silent for `idle` with no request in progress, or
-    /// has waited `header` for a request's header.
-    async fn expired(&self, idle: Duration, header: Duration) -> Expired {
+    /// Resolves once the connection has been silent for the idle timeout with no request in
+    /// progress, or has waited the header-read timeout for a request's header; meanwhile marks
+    /// a request over its time limit as overdue and wakes it.
+    async fn expired(&self, limits: Deadlines) -> Expired {
         loop {
-            match self.check(self.start.elapsed(), idle, header) {
+            match self.check(self.start.elapsed(), limits) {
+                Err(Expired::Request(number)) => {
+                    self.overdue.store(number, Ordering::Release);
+                    self.waker.wake();
+                }
                 Err(expired) => return expired,
                 Ok(wait) => tokio::time::sleep(wait.max(Duration::from_millis(20))).await,
             }
         }
     }
+
+    /// `answer`, unless the watch task finds request `number` over its time limit first: then
+    /// 408, and `answer` is dropped.
+    async fn within_limit(&self, number: u64, answer: impl Future<Output = Response>) -> Response {
+        let mut answer = std::pin::pin!(answer);
+        std::future::poll_fn(|cx| {
+            // Registered before the mark is read: a mark made after this read wakes this.
+            self.waker.register(cx.waker());
+            if self.overdue.load(Ordering::Acquire) == number {
+                return Poll::Ready(request_timed_out());
+            }
+            answer.as_mut().poll(cx)
+        })
+        .await
+    }
+}
+
+/// The answer to a request over its time limit: 408 with an empty body.
+fn request_timed_out() -> Response {
+    axum::response::IntoResponse::into_response(axum::http::StatusCode::REQUEST_TIMEOUT)
 }
 
 /// Counts a request as in progress while it lives.
 struct InFlight(Arc<Activity>);
 
 impl InFlight {
-    fn enter(activity: &Arc<Activity>) -> Self {
-        activity.in_flight.fetch_add(1, Ordering::Relaxed);
-        Self(activity.clone())
+    /// Request `number` begins; its time counts from its header's last byte.
+    fn enter(activity: &Arc<Activity>) -> (Self, u64) {
+        activity
+            .begun_ms
+            .store(activity.last_ms.load(Ordering::Relaxed), Ordering::Relaxed);
+        let number = activity.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        // Release: the number and the start are visible to whoever sees the request counted.
+        activity.in_flight.fetch_add(1, Ordering::Release);
+        (Self(activity.clone()), number)
     }
 }
 
@@ -366,23 +444,12 @@ pub async fn serve<A: App>(
     serve_with(listener, None, None, app, limits, shutdown).await
 }
 
-/// What the server serves: any service that answers every request (the server's is `app::App`).
-pub trait App:
-    tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
-    + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<A> App for A where
-    A: tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
-        + Clone
-        + Send
-        + Sync
-        + 'static
-{
+/// What the server serves: something that answers every request (the server's is `app::App`).
+/// A connection keeps its own copy behind an `Arc` of its own, so a request's handle on it is a
+/// count no other connection's requests touch.
+pub trait App: Clone + Send + Sync + 'static {
+    /// The answer to `req`.
+    fn serve(&self, req: Request) -> Pin<Box<dyn Future<Output = Response> + Send + '_>>;
 }
 
 /// What a connection needs to be served, whatever stream it runs on.
@@ -393,6 +460,8 @@ struct Serving<A> {
     idle: Duration,
     /// The header-read timeout.
     header: Duration,
+    /// The request time limit.
+    request: Duration,
     /// Whether the plain listener is a proxy (absolute-form requests are then checked).
     proxy: bool,
 }
@@ -419,13 +488,15 @@ impl<A: App> Serving<A> {
             http,
             idle,
             header,
+            request,
             proxy,
         } = self;
+        let app = Arc::new(app);
         let requests = activity.clone();
         let kill = Arc::new(tokio::sync::Notify::new());
         let killer = kill.clone();
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let guard = InFlight::enter(&requests);
+            let (guard, number) = InFlight::enter(&requests);
             let mut req = req.map(axum::body::Body::new);
             let refused = if proxy && via == Via::Plain {
                 crate::proxy::check_absolute(&req)
@@ -443,14 +514,15 @@ impl<A: App> Serving<A> {
             let app = app.clone();
             async move {
                 let res = match (refused, origin) {
-                    (Some(refusal), _) => Ok(refusal),
+                    (Some(refusal), _) => refusal,
                     (None, Some(origin)) => {
-                        crate::http::origin::scope(origin, app.oneshot(req)).await
+                        let answer = crate::http::origin::scope(origin, app.serve(req));
+                        guard.0.within_limit(number, answer).await
                     }
-                    (None, None) => app.oneshot(req).await,
+                    (None, None) => guard.0.within_limit(number, app.serve(req)).await,
                 };
                 drop(guard);
-                res
+                Ok::<_, Infallible>(res)
             }
         });
         // The connection runs as a task of its own, so its requests wake only that task (not
@@ -473,7 +545,7 @@ impl<A: App> Serving<A> {
                 }
                 true
             }
-            expired = activity.expired(idle, header) => {
+            expired = activity.expired(Deadlines { idle, header, request }) => {
                 tracing::debug!(?expired, "closing a connection");
                 false
             }
@@ -526,6 +598,7 @@ pub async fn serve_with<A: App>(
         http,
         idle: limits.idle_timeout,
         header: limits.header_read_timeout,
+        request: limits.request_timeout,
         proxy: tls.as_ref().is_some_and(|t| t.proxy),
     };
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -655,30 +728,138 @@ mod tests {
 
     #[test]
     fn deadlines_count_from_the_last_byte_and_the_last_answer() {
-        let (idle, header) = (Duration::from_secs(60), Duration::from_secs(10));
+        let limits = Deadlines {
+            idle: Duration::from_secs(60),
+            header: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        };
         let ms = Duration::from_millis;
-        let a = Activity::new();
+        let a = Arc::new(Activity::new());
         // Opened and silent: the header deadline comes first.
-        assert_eq!(a.check(ms(4_000), idle, header), Ok(ms(6_000)));
-        assert_eq!(a.check(ms(10_000), idle, header), Err(Expired::Header));
+        assert_eq!(a.check(ms(4_000), limits), Ok(ms(6_000)));
+        assert_eq!(a.check(ms(10_000), limits), Err(Expired::Header));
         // Header bytes trickling in keep the connection from being idle, not from the header
         // deadline.
         a.last_ms.store(9_000, Ordering::Relaxed);
-        assert_eq!(a.check(ms(9_500), idle, header), Ok(ms(500)));
-        assert_eq!(a.check(ms(10_000), idle, header), Err(Expired::Header));
-        // A request in progress has no deadline.
-        a.in_flight.store(1, Ordering::Relaxed);
-        assert_eq!(a.check(ms(500_000), idle, header), Ok(header));
+        assert_eq!(a.check(ms(9_500), limits), Ok(ms(500)));
+        assert_eq!(a.check(ms(10_000), limits), Err(Expired::Header));
+        // A request in progress has neither deadline, but its own time limit, counted from its
+        // header's last byte.
+        a.last_ms.store(9_800, Ordering::Relaxed);
+        let (first, number) = InFlight::enter(&a);
+        assert_eq!(number, 1);
+        assert_eq!(a.check(ms(500_000), limits), Err(Expired::Request(1)));
+        assert_eq!(a.check(ms(39_700), limits), Ok(ms(100)));
+        assert_eq!(a.check(ms(39_800), limits), Err(Expired::Request(1)));
+        // Once it is marked overdue, the watch task waits for the request to end.
+        a.overdue.store(1, Ordering::Relaxed);
+        assert_eq!(a.check(ms(39_800), limits), Ok(limits.header));
         // Once it ends (or its answer's last byte is written), the next header has its time.
-        a.in_flight.store(0, Ordering::Relaxed);
+        drop(first);
         a.last_ms.store(500_000, Ordering::Relaxed);
         a.ready_ms.store(500_000, Ordering::Relaxed);
-        assert_eq!(a.check(ms(509_999), idle, header), Ok(ms(1)));
-        assert_eq!(a.check(ms(510_000), idle, header), Err(Expired::Header));
-        // With a longer header timeout, silence ends it as idle.
-        let long = Duration::from_secs(600);
-        assert_eq!(a.check(ms(560_000), idle, long), Err(Expired::Idle));
-        assert_eq!(a.check(ms(559_000), idle, long), Ok(ms(1_000)));
+        assert_eq!(a.check(ms(509_999), limits), Ok(ms(1)));
+        assert_eq!(a.check(ms(510_000), limits), Err(Expired::Header));
+        // The next request is not overdue because the one before was.
+        let (_second, number) = InFlight::enter(&a);
+        assert_eq!(number, 2);
+        assert_eq!(a.check(ms(510_000), limits), Ok(ms(20_000)));
+        assert_eq!(a.check(ms(530_000), limits), Err(Expired::Request(2)));
+        drop(_second);
+        // With a longer header timeout, silence ends it as idle; the wait between checks is
+        // never longer than the request time limit (a request may begin meanwhile).
+        a.last_ms.store(500_000, Ordering::Relaxed);
+        a.ready_ms.store(500_000, Ordering::Relaxed);
+        let long = Deadlines {
+            header: Duration::from_secs(600),
+            ..limits
+        };
+        assert_eq!(a.check(ms(560_000), long), Err(Expired::Idle));
+        assert_eq!(a.check(ms(559_000), long), Ok(ms(1_000)));
+        assert_eq!(a.check(ms(500_000), long), Ok(limits.request));
+    }
+
+    /// A test server's app: `/slow` answers after a minute unless it is dropped first (which it
+    /// then records), anything else at once.
+    #[derive(Clone)]
+    struct Slow {
+        dropped: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    struct Dropped(Arc<std::sync::atomic::AtomicBool>);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    impl App for Slow {
+        fn serve(&self, req: Request) -> Pin<Box<dyn Future<Output = Response> + Send + '_>> {
+            Box::pin(async move {
+                if req.uri().path() == "/slow" {
+                    let _dropped = Dropped(self.dropped.clone());
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    std::mem::forget(_dropped);
+                }
+                Response::new(axum::body::Body::from("done"))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_over_its_time_limit_is_answered_408_and_the_connection_goes_on() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let limits = Limits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 16,
+            shutdown_grace: Duration::from_secs(1),
+            request_timeout: Duration::from_millis(300),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = Slow {
+            dropped: dropped.clone(),
+        };
+        let server = tokio::spawn(serve(listener, app, limits, async {
+            let _ = stopped.await;
+        }));
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        let mut answer = async |path: &str| {
+            let req = format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n");
+            conn.write_all(req.as_bytes()).await.unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            loop {
+                let n = conn.read(&mut buf).await.unwrap();
+                assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&seen));
+                seen.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&seen).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length: "))
+                        .map_or(0, |v| v.parse().unwrap());
+                    if body.len() >= length {
+                        return (head.lines().next().unwrap().to_owned(), body.to_owned());
+                    }
+                }
+            }
+        };
+        assert_eq!(
+            answer("/slow").await,
+            ("HTTP/1.1 408 Request Timeout".to_owned(), String::new())
+        );
+        assert!(dropped.load(Ordering::SeqCst), "the handler is dropped");
+        // The same connection serves the next request, which is not overdue.
+        assert_eq!(
+            answer("/fast").await,
+            ("HTTP/1.1 200 OK".to_owned(), "done".to_owned())
+        );
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
     }
 
     #[test]
