@@ -14,18 +14,30 @@
 //!
 //! Loading a world clears every cache at once in this process.
 //!
+//! Each thread also keeps its own copies of the entries it has read (values copied, not shared),
+//! under the same two conditions plus the cache's epoch, which [`TtlCache::clear`] moves. A hit
+//! there writes no memory another thread touches: no lock word, no shared reference count. On
+//! the server's two workers those writes were most of a shared hit's cost, each one pulling a
+//! cache line over from the other core.
+//!
 //! [`Store::last_data_version`]: crate::store::Store::last_data_version
 //! [`Store::data_version`]: crate::store::Store::data_version
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+
+use thread_local::ThreadLocal;
 
 /// How long an entry is trusted at most.
 pub const TTL: Duration = Duration::from_secs(1);
 /// Entries kept per cache before it is cleared.
 const MAX_ENTRIES: usize = 10_000;
+/// Entries a thread keeps its own copies of, per cache, before it forgets them.
+const MAX_LOCAL_ENTRIES: usize = 1_024;
 
 /// One entry: when it was read, under which generation, and the value.
 #[derive(Debug)]
@@ -35,36 +47,109 @@ struct Entry<V> {
     value: V,
 }
 
+/// A thread's own copy of an entry, and the cache's epoch when it was copied.
+#[derive(Debug)]
+struct LocalEntry<V> {
+    at: Instant,
+    generation: Option<u64>,
+    epoch: u64,
+    value: V,
+}
+
+/// A copy of a value that shares nothing another thread may write, for a thread's own entries:
+/// an `Arc` is copied into a new one, so counting references to it stays on this thread.
+pub trait Unshared {
+    /// The copy.
+    fn unshared(&self) -> Self;
+}
+
+impl<T: Clone> Unshared for Arc<T> {
+    fn unshared(&self) -> Self {
+        Arc::new(T::clone(self))
+    }
+}
+
+impl<T: Unshared> Unshared for Option<T> {
+    fn unshared(&self) -> Self {
+        self.as_ref().map(T::unshared)
+    }
+}
+
+impl Unshared for i64 {
+    fn unshared(&self) -> Self {
+        *self
+    }
+}
+
+impl Unshared for crate::store::MediaKey {
+    fn unshared(&self) -> Self {
+        self.clone()
+    }
+}
+
 /// A map whose entries expire after [`TTL`] or when the store's generation moves.
 #[derive(Debug)]
-pub struct TtlCache<K, V> {
+pub struct TtlCache<K: Send, V: Send> {
     /// foldhash (seeded per process) rather than SipHash: every Graph call looks up several
     /// entries, and SipHash was a measurable share of a call answered from memory. A read
     /// lock: the server's workers look entries up at the same time without waiting for each
     /// other (a mutex made one wait, and sleep, whenever the other was preempted holding it).
     entries: RwLock<HashMap<K, Entry<V>, foldhash::fast::RandomState>>,
+    /// Each thread's own copies (see the module documentation).
+    local: ThreadLocal<RefCell<HashMap<K, LocalEntry<V>, foldhash::fast::RandomState>>>,
+    /// Moved by [`TtlCache::clear`]: a thread's copy made before is not served.
+    epoch: AtomicU64,
 }
 
-impl<K, V> Default for TtlCache<K, V> {
+impl<K: Send, V: Send> Default for TtlCache<K, V> {
     fn default() -> Self {
         Self {
             entries: RwLock::new(HashMap::default()),
+            local: ThreadLocal::new(),
+            epoch: AtomicU64::new(0),
         }
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
+impl<K: Eq + Hash + Clone + Send, V: Clone + Unshared + Send> TtlCache<K, V> {
     /// The value for `key`, if it was read under `generation` less than [`TTL`] ago.
     pub fn get<Q>(&self, key: &Q, generation: Option<u64>) -> Option<V>
     where
         K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|e| e.generation == generation && e.at.elapsed() < TTL)
-            .map(|e| e.value.clone())
+        // Read before the shared map is: a clear after this read leaves the copy made below
+        // under an epoch that has passed.
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let local = self.local.get_or_default();
+        if let Some(e) = local.borrow().get(key)
+            && e.epoch == epoch
+            && e.generation == generation
+            && e.at.elapsed() < TTL
+        {
+            return Some(e.value.clone());
+        }
+        let (at, value) = {
+            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            let e = entries
+                .get(key)
+                .filter(|e| e.generation == generation && e.at.elapsed() < TTL)?;
+            (e.at, e.value.unshared())
+        };
+        let mut local = local.borrow_mut();
+        if local.len() >= MAX_LOCAL_ENTRIES {
+            local.clear();
+        }
+        local.insert(
+            key.to_owned(),
+            LocalEntry {
+                at,
+                generation,
+                epoch,
+                value: value.clone(),
+            },
+        );
+        Some(value)
     }
 
     /// Stores `value` for `key`, read under `generation` (taken before the read).
@@ -81,6 +166,8 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
                 value,
             },
         );
+        // A thread's copy is never older than what the shared map holds.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The value for `key` read under `generation` (taken before anything is read), or the
@@ -105,12 +192,11 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         Ok(v)
     }
 
-    /// Forgets everything.
+    /// Forgets everything, in every thread.
     pub fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.clear();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -137,6 +223,51 @@ mod tests {
         assert_eq!(c.get(&"a", None), None);
         c.put("a", Some(8), 2);
         assert_eq!(c.get(&"a", Some(8)), Some(2));
+    }
+
+    #[test]
+    fn a_threads_copies_follow_puts_and_clears() {
+        let c = TtlCache::default();
+        c.put("a", Some(1), 1_i64);
+        assert_eq!(c.get(&"a", Some(1)), Some(1), "copied into this thread");
+        c.put("a", Some(1), 2);
+        assert_eq!(
+            c.get(&"a", Some(1)),
+            Some(2),
+            "a put replaces this thread's copy"
+        );
+        c.clear();
+        assert_eq!(
+            c.get(&"a", Some(1)),
+            None,
+            "a clear forgets this thread's copy"
+        );
+        c.put("a", Some(1), 3);
+        assert_eq!(
+            c.get(&"a", Some(2)),
+            None,
+            "a copy is served under its generation only"
+        );
+    }
+
+    #[test]
+    fn a_hit_shares_no_reference_count_with_other_threads() {
+        let c: TtlCache<&str, Option<Arc<String>>> = TtlCache::default();
+        let shared = Arc::new("token".to_owned());
+        c.put("a", Some(1), Some(shared.clone()));
+        let here = c.get(&"a", Some(1)).flatten().unwrap();
+        let again = c.get(&"a", Some(1)).flatten().unwrap();
+        assert!(Arc::ptr_eq(&here, &again), "this thread's own copy");
+        assert!(!Arc::ptr_eq(&here, &shared), "not the shared value");
+        let there = std::thread::scope(|s| {
+            s.spawn(|| c.get(&"a", Some(1)).flatten().unwrap())
+                .join()
+                .unwrap()
+        });
+        assert!(!Arc::ptr_eq(&there, &here), "another thread has its own");
+        assert_eq!(*there, "token");
+        // Only the test and the shared map count the shared value.
+        assert_eq!(Arc::strong_count(&shared), 2);
     }
 
     #[tokio::test]

@@ -14,22 +14,47 @@
 //! `appsecret_proof`, rate counting and the usage headers, `Cache-Control` and the version
 //! header. Errors are never cached.
 //!
+//! Each thread also keeps its own copies of the answers it served (the bytes copied, not
+//! shared), under the same generation and the cache's epoch, which every put and clear moves:
+//! serving one writes no reference count or lock word that another thread writes too (as
+//! `localgram_core::cache` does for the read caches).
+//!
 //! [`Store::data_version`]: localgram_core::store::Store::data_version
 
 use axum::body::Bytes;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use thread_local::ThreadLocal;
 
 /// Answers kept at most; the cache starts over when full.
 const MAX_ENTRIES: usize = 4096;
 /// Bytes of bodies kept at most; the cache starts over when full.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// Answers a thread keeps its own copies of at most.
+const MAX_LOCAL_ENTRIES: usize = 256;
+/// Bytes of bodies a thread keeps its own copies of at most.
+const MAX_LOCAL_BYTES: usize = 4 * 1024 * 1024;
 
 /// The cache (one per process).
 #[derive(Debug, Default)]
 pub struct ResponseCache {
     /// A read lock for lookups: the workers answer from it at the same time.
     inner: RwLock<Inner>,
+    /// Each thread's own copies (see the module documentation).
+    local: ThreadLocal<RefCell<Local>>,
+    /// Moved by every put and clear: a thread's copies made before are not served.
+    epoch: AtomicU64,
+}
+
+/// A thread's own copies, all made under one generation and epoch.
+#[derive(Debug, Default)]
+struct Local {
+    generation: u64,
+    epoch: u64,
+    bytes: usize,
+    entries: HashMap<String, Bytes, foldhash::fast::RandomState>,
 }
 
 #[derive(Debug, Default)]
@@ -55,20 +80,55 @@ pub fn key(token_id: &str, path_and_query: &str) -> String {
 }
 
 impl ResponseCache {
-    /// Forgets every answer.
+    /// Forgets every answer, in every thread.
     pub fn clear(&self) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         inner.entries.clear();
         inner.bytes = 0;
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The body rendered for `key` under `generation`, if any.
     pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
-        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        if inner.generation != generation {
-            return None;
+        // Read before the shared map is: a put or clear after this read leaves the copy made
+        // below under an epoch that has passed.
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let local = self.local.get_or_default();
+        {
+            let local = local.borrow();
+            if local.generation == generation
+                && local.epoch == epoch
+                && let Some(body) = local.entries.get(key)
+            {
+                return Some(body.clone());
+            }
         }
-        inner.entries.get(key).cloned()
+        let body = {
+            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            if inner.generation != generation {
+                return None;
+            }
+            Bytes::copy_from_slice(inner.entries.get(key)?)
+        };
+        let mut local = local.borrow_mut();
+        if local.generation != generation
+            || local.epoch != epoch
+            || local.entries.len() >= MAX_LOCAL_ENTRIES
+            || local.bytes + body.len() > MAX_LOCAL_BYTES
+        {
+            *local = Local {
+                generation,
+                epoch,
+                ..Local::default()
+            };
+        }
+        if body.len() <= MAX_LOCAL_BYTES {
+            local.bytes += body.len();
+            if let Some(old) = local.entries.insert(key.to_owned(), body.clone()) {
+                local.bytes -= old.len();
+            }
+        }
+        Some(body)
     }
 
     /// Keeps `body`, rendered for `key` by a request that read `generation` first. A body
@@ -94,6 +154,8 @@ impl ResponseCache {
         if let Some(old) = inner.entries.insert(key, body) {
             inner.bytes -= old.len();
         }
+        // A thread's copy is never older than what the shared map holds.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -131,6 +193,30 @@ mod tests {
             "a newer generation replaced everything"
         );
         assert_eq!(c.get("newer", 6).as_deref(), Some(&b"newer"[..]));
+    }
+
+    #[test]
+    fn a_threads_copies_follow_puts_and_clears_and_share_no_bytes() {
+        let c = ResponseCache::default();
+        let shared = Bytes::from(b"{\"id\":\"1\"}".to_vec());
+        c.put("k".into(), 1, shared.clone());
+        let here = c.get("k", 1).unwrap();
+        assert_eq!(here, shared);
+        assert_ne!(here.as_ptr(), shared.as_ptr(), "this thread's own copy");
+        assert_eq!(c.get("k", 1).unwrap().as_ptr(), here.as_ptr(), "kept");
+        let there = std::thread::scope(|s| s.spawn(|| c.get("k", 1).unwrap()).join().unwrap());
+        assert_eq!(there, shared);
+        assert_ne!(there.as_ptr(), here.as_ptr(), "another thread has its own");
+        c.put("k".into(), 1, Bytes::from_static(b"{}"));
+        assert_eq!(
+            c.get("k", 1).as_deref(),
+            Some(&b"{}"[..]),
+            "a put replaces it"
+        );
+        c.clear();
+        assert_eq!(c.get("k", 1), None, "a clear forgets it");
+        c.put("k".into(), 1, Bytes::from_static(b"[]"));
+        assert_eq!(c.get("k", 2), None, "served under its generation only");
     }
 
     #[test]
