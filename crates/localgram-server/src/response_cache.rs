@@ -68,15 +68,36 @@ struct Inner {
 /// The key of an answer: the token's row id, the request's origin when it is not the public
 /// URL, then the path and query as sent.
 pub fn key(token_id: &str, path_and_query: &str) -> String {
+    let mut k = String::new();
+    write_key(&mut k, token_id, path_and_query);
+    k
+}
+
+/// [`key`], written into `k` (emptied first).
+fn write_key(k: &mut String, token_id: &str, path_and_query: &str) {
     // The URLs in an answer follow the origin the request came in on (`http/origin.rs`).
     let origin = crate::http::origin::cache_tag();
-    let mut k = String::with_capacity(token_id.len() + 2 + origin.len() + path_and_query.len());
+    k.clear();
+    k.reserve(token_id.len() + 2 + origin.len() + path_and_query.len());
     k.push_str(token_id);
     k.push(' ');
     k.push_str(&origin);
     k.push(' ');
     k.push_str(path_and_query);
-    k
+}
+
+thread_local! {
+    /// The buffer [`with_key`] writes keys into, so that a lookup allocates nothing.
+    static KEY: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// `f` of [`key`]`(token_id, path_and_query)`, written into this thread's buffer.
+pub fn with_key<R>(token_id: &str, path_and_query: &str, f: impl FnOnce(&str) -> R) -> R {
+    KEY.with(|k| {
+        let mut k = k.borrow_mut();
+        write_key(&mut k, token_id, path_and_query);
+        f(&k)
+    })
 }
 
 impl ResponseCache {
@@ -176,6 +197,17 @@ mod tests {
             None,
             "another token"
         );
+    }
+
+    #[test]
+    fn a_lookup_key_is_the_key() {
+        let k = key("t1", "/graph.instagram.com/me?fields=id");
+        assert_eq!(k, "t1  /graph.instagram.com/me?fields=id");
+        with_key("t1", "/graph.instagram.com/me?fields=id", |b| {
+            assert_eq!(b, k)
+        });
+        // The buffer is emptied before each key.
+        with_key("t2", "/x", |b| assert_eq!(b, "t2  /x"));
     }
 
     #[test]

@@ -45,12 +45,19 @@ pub(crate) struct Readers {
     generation: AtomicU64,
 }
 
+/// What one thread last compared and answered: the WAL-index header and the generation.
+type ThreadSaw = ([u8; wal_index::HEADER_LEN], u64);
+
 /// How [`Readers::version`] notices commits.
 enum Probe {
     /// By the WAL-index header, compared with the header seen last.
     WalIndex {
         header: WalIndexHeader,
         seen: std::sync::RwLock<[u8; wal_index::HEADER_LEN]>,
+        /// Each thread's last answer: the header it compared and the generation it returned.
+        /// While both still hold, the answer is the same without `seen`'s lock, whose two
+        /// atomic writes per call pulled its cache line from core to core.
+        mine: Box<thread_local::ThreadLocal<std::cell::Cell<Option<ThreadSaw>>>>,
     },
     /// By `PRAGMA data_version` on each connection, when the header cannot be read (a VFS
     /// without shared memory).
@@ -111,6 +118,7 @@ impl Readers {
             })
             .map_or(Probe::DataVersion, |header| Probe::WalIndex {
                 seen: std::sync::RwLock::new(header.read()),
+                mine: Box::default(),
                 header,
             });
         Ok(Some(Self {
@@ -174,25 +182,18 @@ impl Readers {
     /// under one lock, which orders the probes of all threads.
     pub(crate) fn version(&self) -> Result<u64> {
         match &self.probe {
-            Probe::WalIndex { header, seen } => {
+            Probe::WalIndex { header, seen, mine } => {
                 let now = header.read();
-                {
-                    // Every Graph call asks; with no commit since, the workers only read.
-                    let seen = seen
-                        .read()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if *seen == now {
-                        return Ok(self.generation.load(Ordering::SeqCst));
-                    }
+                // The generation moves only when `seen` does: if it has not moved since this
+                // thread saw `now`, `seen` is still `now` and the answer is the same.
+                let mine = mine.get_or_default();
+                let generation = self.generation.load(Ordering::SeqCst);
+                if mine.get() == Some((now, generation)) {
+                    return Ok(generation);
                 }
-                let mut seen = seen
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if *seen != now {
-                    *seen = now;
-                    self.generation.fetch_add(1, Ordering::SeqCst);
-                }
-                Ok(self.generation.load(Ordering::SeqCst))
+                let answer = self.version_shared(seen, now);
+                mine.set(Some((now, answer)));
+                Ok(answer)
             }
             Probe::DataVersion => self.with_slot(|slot| {
                 let now: i64 = slot
@@ -206,6 +207,31 @@ impl Readers {
                 Ok(self.generation.load(Ordering::SeqCst))
             }),
         }
+    }
+
+    /// [`Readers::version`] by the header `now`, compared with the one all threads saw last.
+    fn version_shared(
+        &self,
+        seen: &std::sync::RwLock<[u8; wal_index::HEADER_LEN]>,
+        now: [u8; wal_index::HEADER_LEN],
+    ) -> u64 {
+        {
+            // Every Graph call asks; with no commit since, the workers only read.
+            let seen = seen
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *seen == now {
+                return self.generation.load(Ordering::SeqCst);
+            }
+        }
+        let mut seen = seen
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *seen != now {
+            *seen = now;
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Whether commits are noticed through the WAL-index header (rather than `PRAGMA
@@ -362,6 +388,34 @@ mod tests {
             .unwrap();
         assert!(readers.reads_wal_index());
         generation_story(&readers, &writer, &other);
+    }
+
+    #[test]
+    fn every_thread_notices_a_commit_at_its_next_probe_whoever_noticed_it_first() {
+        let (path, writer) = database("threads");
+        let readers = Readers::open(&path, Duration::from_secs(5))
+            .unwrap()
+            .unwrap();
+        assert!(readers.reads_wal_index());
+        let on_another_thread =
+            || std::thread::scope(|s| s.spawn(|| readers.version().unwrap()).join().unwrap());
+        let here = readers.version().unwrap();
+        assert_eq!(on_another_thread(), here);
+        for i in 1..=3_i64 {
+            // The other thread notices first: this one, which has seen the header before the
+            // commit, returns what the other returned, not its own earlier answer.
+            writer.execute("UPDATE t SET v = ?1", [2 * i]).unwrap();
+            let there = on_another_thread();
+            assert!(there > here);
+            let here = readers.version().unwrap();
+            assert_eq!(here, there);
+            // This thread notices first: the generation has not moved, yet the header has.
+            writer.execute("UPDATE t SET v = ?1", [2 * i + 1]).unwrap();
+            let first = readers.version().unwrap();
+            assert!(first > here, "commit noticed at once: {first} > {here}");
+            assert_eq!(on_another_thread(), first);
+            assert_eq!(readers.version().unwrap(), first, "no commit, no move");
+        }
     }
 
     #[test]

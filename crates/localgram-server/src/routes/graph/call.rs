@@ -56,8 +56,10 @@ pub async fn caller(
 /// database has not changed since it was rendered for this caller.
 pub fn cached_answer(state: &AppState, gr: &GraphRequest, caller: &Caller) -> Option<Response> {
     let generation = gr.generation?;
-    let key = crate::response_cache::key(&caller.token.id, gr.path_and_query.as_str());
-    let body = state.responses.get(&key, generation)?;
+    let body =
+        crate::response_cache::with_key(&caller.token.id, gr.path_and_query.as_str(), |k| {
+            state.responses.get(k, generation)
+        })?;
     Some(graph_json_bytes(gr, body))
 }
 
