@@ -1,4 +1,4 @@
-//! The request journal (docs/journal.md): the calls the emulator answered on the emulated Meta
+//! The request journal (docs/faults.md, "The request journal"): the calls the emulator answered on the emulated Meta
 //! hosts, newest first, bounded (`journal_size`, oldest dropped first). `GET /_localgram/calls`,
 //! `POST /_localgram/calls/count` and the dashboard's recent-call list and rate chart all read
 //! this one journal.
@@ -17,6 +17,8 @@ use serde_json::json;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::time::Instant;
+use thread_local::ThreadLocal;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -86,11 +88,27 @@ impl Default for Call {
     }
 }
 
-/// The journal: a ring buffer of [`Call`]s.
+/// The journal: a ring buffer of [`Call`]s per thread, read as one.
+///
+/// Each thread that records calls keeps the last `capacity` of its own, so that recording a call
+/// writes nothing another thread writes: one shared ring's lock, ends and slots moved their
+/// cache lines between the workers on every call (a push from each of two threads at once took
+/// five times as long as from one). Readers lock every thread's ring, order the calls by the
+/// time they were recorded and keep the newest `capacity`: the same calls one ring would hold.
 #[derive(Debug)]
 pub struct Journal {
-    calls: Mutex<VecDeque<Call>>,
+    rings: ThreadLocal<Mutex<VecDeque<Recorded>>>,
+    /// The instant calls' recording times count from.
+    origin: Instant,
     capacity: usize,
+}
+
+/// A call and when it was recorded (nanoseconds since the journal's origin, on the monotonic
+/// clock: the emulator's clock can stand still or jump).
+#[derive(Debug)]
+struct Recorded {
+    at: u64,
+    call: Call,
 }
 
 /// The journal's former name.
@@ -130,7 +148,8 @@ impl Journal {
     /// A journal keeping the last `capacity` calls (at least 1).
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            calls: Mutex::new(VecDeque::new()),
+            rings: ThreadLocal::new(),
+            origin: Instant::now(),
             capacity: capacity.max(1),
         }
     }
@@ -140,20 +159,19 @@ impl Journal {
         self.capacity
     }
 
-    /// Remembers a call, forgetting the oldest beyond the capacity.
+    /// Remembers a call, forgetting this thread's oldest beyond the capacity.
     pub fn push(&self, call: Call) {
-        // The forgotten call is dropped after the lock is let go: its strings were allocated
-        // by whichever worker recorded it, and freeing them is no reason for the other
-        // worker to wait.
+        let at = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // The forgotten call is dropped after the lock is let go, so a reader never waits on it.
         let forgotten = {
-            let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ring = lock(self.rings.get_or_default());
             // Never more than `capacity` (fixed, at least 1): one out makes room.
-            let forgotten = if calls.len() >= self.capacity {
-                calls.pop_front()
+            let forgotten = if ring.len() >= self.capacity {
+                ring.pop_front()
             } else {
                 None
             };
-            calls.push_back(call);
+            ring.push_back(Recorded { at, call });
             forgotten
         };
         drop(forgotten);
@@ -161,35 +179,64 @@ impl Journal {
 
     /// Forgets every call (`DELETE /_localgram/calls`, and a reset); how many there were.
     pub fn clear(&self) -> usize {
-        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        let n = calls.len();
-        calls.clear();
-        n
+        let held: usize = self
+            .rings
+            .iter()
+            .map(|ring| {
+                let mut ring = lock(ring);
+                let n = ring.len();
+                ring.clear();
+                n
+            })
+            .sum();
+        held.min(self.capacity)
+    }
+
+    /// `f` of the kept calls, newest first: every thread's, ordered by when they were recorded,
+    /// at most `capacity`.
+    fn newest<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Call>) -> R) -> R {
+        let rings: Vec<_> = self.rings.iter().map(lock).collect();
+        // Newest first: by time, then by place in a ring (a thread's calls are in order, and
+        // two of them can share a time).
+        let mut all: Vec<(u64, usize, usize, &Call)> = rings
+            .iter()
+            .enumerate()
+            .flat_map(|(r, ring)| {
+                ring.iter()
+                    .enumerate()
+                    .map(move |(i, rec)| (rec.at, r, i, &rec.call))
+            })
+            .collect();
+        all.sort_unstable_by_key(|&(at, ring, place, _)| std::cmp::Reverse((at, ring, place)));
+        f(&mut all.into_iter().take(self.capacity).map(|(.., c)| c))
     }
 
     /// The calls `filter` matches, newest first, at most its `limit`.
     pub fn find(&self, filter: &CallFilter) -> Vec<Call> {
-        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        calls
-            .iter()
-            .rev()
-            .filter(|c| filter.matches(c))
-            .take(filter.limit.unwrap_or(usize::MAX))
-            .cloned()
-            .collect()
+        self.newest(|calls| {
+            calls
+                .filter(|c| filter.matches(c))
+                .take(filter.limit.unwrap_or(usize::MAX))
+                .cloned()
+                .collect()
+        })
     }
 
     /// How many calls `filter` matches (its `limit` ignored).
     pub fn count(&self, filter: &CallFilter) -> usize {
-        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        calls.iter().filter(|c| filter.matches(c)).count()
+        self.newest(|calls| calls.filter(|c| filter.matches(c)).count())
     }
 
     /// The remembered calls, newest first.
     pub fn recent(&self) -> Vec<Call> {
-        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        calls.iter().rev().cloned().collect()
+        self.newest(|calls| calls.cloned().collect())
     }
+}
+
+/// A ring, locked (a panic while it was held leaves a ring that is still whole).
+fn lock(ring: &Mutex<VecDeque<Recorded>>) -> std::sync::MutexGuard<'_, VecDeque<Recorded>> {
+    ring.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Which calls to list or count; every key given must match.
@@ -436,6 +483,50 @@ mod tests {
         assert_eq!(small.recent().len(), 2);
         assert_eq!(small.clear(), 2);
         assert!(small.recent().is_empty());
+    }
+
+    #[test]
+    fn calls_recorded_on_several_threads_read_as_one_ring() {
+        let journal = Journal::with_capacity(5);
+        let push = |paths: std::ops::Range<usize>| {
+            for i in paths {
+                journal.push(Call {
+                    path: format!("/{i}"),
+                    ..Call::default()
+                });
+            }
+        };
+        // Both threads live until both are done, so each records into a ring of its own: one
+        // records /0 to /3, then the other /4 to /7.
+        let turns = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                push(0..4);
+                turns.wait();
+                turns.wait();
+            });
+            s.spawn(|| {
+                turns.wait();
+                push(4..8);
+                turns.wait();
+            });
+        });
+        assert_eq!(journal.rings.iter().count(), 2);
+        let paths = |calls: Vec<Call>| calls.into_iter().map(|c| c.path).collect::<Vec<_>>();
+        // The newest five of all, newest first, whichever ring holds them.
+        assert_eq!(paths(journal.recent()), ["/7", "/6", "/5", "/4", "/3"]);
+        assert_eq!(journal.count(&CallFilter::default()), 5);
+        let two = CallFilter {
+            limit: Some(2),
+            ..CallFilter::default()
+        };
+        assert_eq!(paths(journal.find(&two)), ["/7", "/6"]);
+        // A third thread's call is the newest.
+        push(8..9);
+        assert_eq!(paths(journal.recent()), ["/8", "/7", "/6", "/5", "/4"]);
+        assert_eq!(journal.clear(), 5);
+        assert!(journal.recent().is_empty());
+        assert_eq!(journal.count(&CallFilter::default()), 0);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `GET /_localgram/metrics`: the emulator's counters in the Prometheus text format
-//! (`prometheus-client`), one registry per server (docs/journal.md, "Metrics").
+//! (`prometheus-client`), one registry per server (docs/faults.md, "Metrics").
 //!
 //! - `localgram_requests_total{host,route,status}` and
 //!   `localgram_request_duration_seconds{host,route}`: calls to the emulated Meta hosts, the
@@ -16,7 +16,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError};
+use thread_local::ThreadLocal;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -64,8 +65,8 @@ pub struct Metrics {
     faults: Family<FaultLabels, Counter>,
     tokens: Family<HostLabels, Counter>,
     codes: Family<HostLabels, Counter>,
-    /// The calls' paths seen so far (at most [`KEPT_PATHS`]), each with its statuses resolved.
-    kept: RwLock<HashMap<Box<str>, Vec<Resolved>, foldhash::fast::RandomState>>,
+    /// Each thread's resolved paths and pending counts ([`Local`]).
+    local: ThreadLocal<Mutex<Local>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -117,7 +118,7 @@ impl Default for Metrics {
             faults,
             tokens,
             codes,
-            kept: RwLock::default(),
+            local: ThreadLocal::new(),
         }
     }
 }
@@ -158,9 +159,60 @@ pub fn route_of(path: &str) -> (String, String) {
     (host, route)
 }
 
-/// How many distinct paths [`Metrics`] keeps resolved; calls to further paths are counted the
+/// How many distinct paths [`Metrics`] keeps resolved (on each thread); calls to further paths are counted the
 /// same, only without the shortcut.
 const KEPT_PATHS: usize = 1024;
+
+/// How many calls a thread counts before it adds them to the shared series.
+const PENDING_MAX: usize = 64;
+
+/// One thread's part of [`Metrics`]: the paths it resolved (at most [`KEPT_PATHS`]) and the
+/// calls it counted but has not yet added to their shared series. A call writes only here, so
+/// that it writes nothing another thread writes: the shared series (a counter, and a histogram
+/// behind a lock) moved their cache lines from core to core on every call. They are added
+/// every [`PENDING_MAX`] calls, and by [`Metrics::encode`] first, so a scrape misses none.
+#[derive(Default)]
+struct Local {
+    /// Each path's indexes into `resolved`, one per status seen.
+    paths: HashMap<Box<str>, Vec<usize>, foldhash::fast::RandomState>,
+    resolved: Vec<Resolved>,
+    /// Calls not yet in their series: the index of their [`Resolved`] and their seconds.
+    pending: Vec<(usize, f64)>,
+}
+
+impl Local {
+    /// The index of `path` with `status`, if resolved.
+    fn find(&self, path: &str, status: u16) -> Option<usize> {
+        self.paths
+            .get(path)?
+            .iter()
+            .copied()
+            .find(|&i| self.resolved[i].status == status)
+    }
+
+    /// Keeps `resolved` for `path` while there is room: its index, or `resolved` back.
+    fn keep(&mut self, path: &str, resolved: Resolved) -> Result<usize, Resolved> {
+        if self.paths.len() >= KEPT_PATHS && !self.paths.contains_key(path) {
+            return Err(resolved);
+        }
+        self.resolved.push(resolved);
+        let i = self.resolved.len() - 1;
+        self.paths.entry(path.into()).or_default().push(i);
+        Ok(i)
+    }
+
+    /// Adds the pending calls to their series: a run of calls of one series at once.
+    fn flush(&mut self) {
+        for run in self.pending.chunk_by(|a, b| a.0 == b.0) {
+            let r = &self.resolved[run[0].0];
+            r.requests.inc_by(run.len() as u64);
+            for &(_, seconds) in run {
+                r.latency.observe(seconds);
+            }
+        }
+        self.pending.clear();
+    }
+}
 
 /// A call's path and status resolved to its labels and its two metrics (handles sharing the
 /// families' counts), kept so that a repeated call skips [`route_of`] and the families' label
@@ -183,17 +235,36 @@ impl Metrics {
         seconds: f64,
         params: &[Option<&str>],
     ) {
-        {
-            let kept = self.kept.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(r) = kept
-                .get(path)
-                .and_then(|v| v.iter().find(|r| r.status == status))
-            {
-                return self.record(r, graph_code, seconds, params);
+        let mut local = self
+            .local
+            .get_or_default()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let kept = match local.find(path, status) {
+            Some(i) => Ok(i),
+            None => local.keep(path, self.resolve(path, status)),
+        };
+        match kept {
+            Ok(i) => {
+                local.pending.push((i, seconds));
+                if local.pending.len() >= PENDING_MAX {
+                    local.flush();
+                }
+                self.record_rest(&local.resolved[i], graph_code, params);
+            }
+            // No room for another path: counted straight into the families.
+            Err(resolved) => {
+                resolved.requests.inc();
+                resolved.latency.observe(seconds);
+                self.record_rest(&resolved, graph_code, params);
             }
         }
+    }
+
+    /// A call's path and status resolved to its labels and the families' two series.
+    fn resolve(&self, path: &str, status: u16) -> Resolved {
         let (host, route) = route_of(path);
-        let resolved = Resolved {
+        Resolved {
             status,
             requests: self
                 .requests
@@ -212,21 +283,12 @@ impl Metrics {
                 .clone(),
             host,
             route,
-        };
-        self.record(&resolved, graph_code, seconds, params);
-        let mut kept = self.kept.write().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < KEPT_PATHS || kept.contains_key(path) {
-            let statuses = kept.entry(path.into()).or_default();
-            if !statuses.iter().any(|r| r.status == status) {
-                statuses.push(resolved);
-            }
         }
     }
 
-    /// Counts a call whose labels are resolved.
-    fn record(&self, r: &Resolved, graph_code: i64, seconds: f64, params: &[Option<&str>]) {
-        r.requests.inc();
-        r.latency.observe(seconds);
+    /// Counts what a call adds beside its request and latency series: throttling, tokens and
+    /// codes.
+    fn record_rest(&self, r: &Resolved, graph_code: i64, params: &[Option<&str>]) {
         if THROTTLE_CODES.contains(&graph_code) {
             self.throttled
                 .get_or_create(&CodeLabels { code: graph_code })
@@ -275,6 +337,11 @@ impl Metrics {
 
     /// The text exposition.
     pub fn encode(&self) -> String {
+        // Every thread's pending counts first, so that the exposition holds every call
+        // recorded before it.
+        for local in self.local.iter() {
+            local.lock().unwrap_or_else(PoisonError::into_inner).flush();
+        }
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
             tracing::error!(error = %e, "cannot encode the metrics");
@@ -367,6 +434,36 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} not in\n{text}");
         }
-        assert_eq!(m.kept.read().unwrap().len(), KEPT_PATHS);
+        assert_eq!(
+            m.local.get().map(|l| l.lock().unwrap().paths.len()),
+            Some(KEPT_PATHS)
+        );
+    }
+
+    #[test]
+    fn calls_counted_on_different_threads_add_up_in_one_series() {
+        let m = Metrics::default();
+        m.request("/graph.instagram.com/me", 200, 0, 0.001, &[]);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for _ in 0..5 {
+                        m.request("/graph.instagram.com/me", 200, 0, 0.001, &[]);
+                    }
+                    // Each thread resolved the path once, for itself.
+                    assert_eq!(
+                        m.local.get().map(|l| l.lock().unwrap().paths.len()),
+                        Some(1)
+                    );
+                });
+            }
+        });
+        let text = m.encode();
+        for needle in [
+            "localgram_requests_total{host=\"graph.instagram.com\",route=\"/me\",status=\"200\"} 16\n",
+            "localgram_request_duration_seconds_count{host=\"graph.instagram.com\",route=\"/me\"} 16\n",
+        ] {
+            assert!(text.contains(needle), "{needle} not in\n{text}");
+        }
     }
 }

@@ -168,10 +168,22 @@ impl Ctx {
     }
 
     /// The row count of every table, read in one statement (so at one moment: a write that
-    /// commits meanwhile is seen whole or not at all).
+    /// commits meanwhile is seen whole or not at all). The tables a reset or a restore locks come
+    /// first, in the order it locks them: PostgreSQL takes a statement's locks in the order its
+    /// tables appear, and a reader taking them in another order while a restore runs (as
+    /// `story_snapshot_restore_is_whole` does) could hold one the restore waits for while
+    /// waiting for one it holds, a deadlock PostgreSQL breaks by failing the read.
     async fn table_counts(&self) -> BTreeMap<&'static str, i64> {
-        let sql = TABLES
+        let restore_order = localgram_store::STATE_TABLES
             .iter()
+            .chain(localgram_store::CLEARED_TABLES);
+        let sql = restore_order
+            .clone()
+            .chain(
+                TABLES
+                    .iter()
+                    .filter(|t| !restore_order.clone().any(|r| r == *t)),
+            )
             .map(|table| format!("SELECT '{table}', COUNT(*) FROM {table}"))
             .collect::<Vec<_>>()
             .join(" UNION ALL ");

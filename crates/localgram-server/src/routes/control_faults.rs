@@ -1,5 +1,5 @@
-//! The control plane of fault rules, the request journal and the metrics (docs/faults.md,
-//! docs/journal.md): `/_localgram/faults`, `/_localgram/calls`, `/_localgram/metrics`. Behind
+//! The control plane of fault rules, the request journal and the metrics (docs/faults.md):
+//! `/_localgram/faults`, `/_localgram/calls`, `/_localgram/metrics`. Behind
 //! the same guard as the rest of `/_localgram/*`.
 
 use crate::calls::CallFilter;

@@ -1,4 +1,4 @@
-//! Fault rules, the request journal and the metrics over HTTP (docs/faults.md, docs/journal.md).
+//! Fault rules, the request journal and the metrics over HTTP (docs/faults.md).
 
 use crate::support::*;
 use localgram_core::secret::SecretHash;
