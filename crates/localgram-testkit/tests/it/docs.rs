@@ -286,6 +286,55 @@ fn every_cited_doc_anchor_exists() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// Every `docs/NAME.md` named in a text, anchor or not.
+fn doc_names(text: &str) -> Vec<String> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("docs/") {
+        let at = from + i;
+        from = at + 5;
+        // Another folder's `docs/` (`other/docs/x.md`) is not the project's.
+        if text[..at].ends_with(|c: char| c == '/' || c == '.' || c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let end = text[from..]
+            .char_indices()
+            .find(|&(_, c)| !name_char(c))
+            .map_or(text.len(), |(j, _)| from + j);
+        if end > from && text[end..].starts_with(".md") {
+            out.push(format!("docs/{}.md", &text[from..end]));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_cited_doc_exists() {
+    let root = root();
+    let files = files(&root);
+    let this_file = "crates/localgram-testkit/tests/it/docs.rs";
+    let mut checked = 0;
+    let mut bad = BTreeSet::new();
+    for (rel, text) in files.iter().filter(|(rel, _)| rel.as_str() != this_file) {
+        for name in doc_names(text) {
+            checked += 1;
+            if !root.join(&name).is_file() {
+                bad.insert(format!("{rel}: names {name}, which does not exist"));
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} docs named: is the walk broken?"
+    );
+    assert!(
+        bad.is_empty(),
+        "{}",
+        bad.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
 #[test]
 fn where_to_look_paths_exist() {
     let root = root();
@@ -349,6 +398,10 @@ fn the_checks_see_what_they_look_for() {
             ("docs/graph-api.md".to_owned(), "code-exchange".to_owned()),
             ("tokens.md".to_owned(), "page-tokens".to_owned()),
         ]
+    );
+    assert_eq!(
+        doc_names("(docs/faults.md, \"Metrics\"), `docs/tls.md#ca`, other/docs/x.md, docs/"),
+        ["docs/faults.md", "docs/tls.md"]
     );
     assert!(is_shipped_migration(
         "crates/localgram-store/migrations/sqlite/0005_test_users.sql"
