@@ -12,7 +12,10 @@ const SQLITE_UNAVAILABLE: [i64; 5] = [5, 6, 10, 13, 14];
 /// Whether a database error is transient unavailability. SQLite: its primary result code (the
 /// low byte of the extended code sqlx reports) is one of [`SQLITE_UNAVAILABLE`]. PostgreSQL:
 /// SQLSTATE class 08 (connection exception), class 53 (insufficient resources: disk full, out
-/// of memory, too many connections) and 57P01–57P03 (shutting down, cannot connect now).
+/// of memory, too many connections), 57P01–57P03 (shutting down, cannot connect now), and
+/// 40P01 and 40001 (the statement lost a deadlock or a serialization race, for example a read
+/// reaching two tables in the other order from a reset that locks them: PostgreSQL's advice is
+/// to try again).
 fn is_unavailable(db: &dyn DatabaseError) -> bool {
     let Some(code) = db.code() else {
         return false;
@@ -25,7 +28,7 @@ fn is_unavailable(db: &dyn DatabaseError) -> bool {
     }
     code.starts_with("08")
         || code.starts_with("53")
-        || matches!(&*code, "57P01" | "57P02" | "57P03")
+        || matches!(&*code, "57P01" | "57P02" | "57P03" | "40P01" | "40001")
 }
 
 /// A failed statement, as the shared SQL sees it, whichever driver ran it.
@@ -114,5 +117,54 @@ pub(crate) fn migrate_err(e: sqlx::migrate::MigrateError) -> StoreError {
             other => other,
         },
         other => StoreError::Other(anyhow::Error::new(other).context("running migrations")),
+    }
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    use super::DbError;
+    use sqlx::Connection as _;
+
+    /// The loser of a deadlock is told to retry (unavailable: Graph code 2), not that something
+    /// broke. Two sessions take two advisory locks in opposite orders; PostgreSQL fails one.
+    #[tokio::test]
+    async fn a_postgres_deadlock_loser_is_unavailable() {
+        let Ok(url) = std::env::var("LOCALGRAM_TEST_PG_URL") else {
+            eprintln!("skipped: LOCALGRAM_TEST_PG_URL not set");
+            return;
+        };
+        // Keys of this test's own, so no other test's advisory lock is involved.
+        let first = 0x4c47_0000_0000 + 2 * i64::from(std::process::id());
+        let second = first + 1;
+        let lock = "SELECT pg_advisory_xact_lock($1)";
+        let session = async |mine: i64| {
+            let mut c = sqlx::PgConnection::connect(&url).await.expect("a session");
+            sqlx::query("BEGIN")
+                .execute(&mut c)
+                .await
+                .expect("a transaction");
+            sqlx::query(lock)
+                .bind(mine)
+                .execute(&mut c)
+                .await
+                .expect("its own lock");
+            c
+        };
+        let mut a = session(first).await;
+        let mut b = session(second).await;
+        let (ra, rb) = tokio::join!(
+            sqlx::query(lock).bind(second).execute(&mut a),
+            sqlx::query(lock).bind(first).execute(&mut b),
+        );
+        let lost = match (ra, rb) {
+            (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+            other => panic!("one session should lose the deadlock: {other:?}"),
+        };
+        let code = lost
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned());
+        assert_eq!(code.as_deref(), Some("40P01"), "{lost}");
+        assert!(matches!(DbError::from(lost), DbError::Unavailable(_)));
     }
 }
