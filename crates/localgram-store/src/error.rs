@@ -12,10 +12,7 @@ const SQLITE_UNAVAILABLE: [i64; 5] = [5, 6, 10, 13, 14];
 /// Whether a database error is transient unavailability. SQLite: its primary result code (the
 /// low byte of the extended code sqlx reports) is one of [`SQLITE_UNAVAILABLE`]. PostgreSQL:
 /// SQLSTATE class 08 (connection exception), class 53 (insufficient resources: disk full, out
-/// of memory, too many connections), 57P01–57P03 (shutting down, cannot connect now), and
-/// 40P01 and 40001 (the statement lost a deadlock or a serialization race, for example a read
-/// reaching two tables in the other order from a reset that locks them: PostgreSQL's advice is
-/// to try again).
+/// of memory, too many connections) and 57P01–57P03 (shutting down, cannot connect now).
 fn is_unavailable(db: &dyn DatabaseError) -> bool {
     let Some(code) = db.code() else {
         return false;
@@ -28,7 +25,15 @@ fn is_unavailable(db: &dyn DatabaseError) -> bool {
     }
     code.starts_with("08")
         || code.starts_with("53")
-        || matches!(&*code, "57P01" | "57P02" | "57P03" | "40P01" | "40001")
+        || matches!(&*code, "57P01" | "57P02" | "57P03")
+}
+
+/// Whether a PostgreSQL statement lost a deadlock (40P01) or a serialization race (40001), for
+/// example a read reaching two tables in the other order from a reset that locks them:
+/// PostgreSQL's advice is to run it again.
+fn is_lost(db: &dyn DatabaseError) -> bool {
+    db.code()
+        .is_some_and(|code| matches!(&*code, "40P01" | "40001"))
 }
 
 /// A failed statement, as the shared SQL sees it, whichever driver ran it.
@@ -38,6 +43,10 @@ pub enum DbError {
     Unique(String),
     /// The database cannot serve us right now (busy, full, unreachable, shutting down).
     Unavailable(anyhow::Error),
+    /// The statement lost a deadlock or a serialization race (PostgreSQL): run again, it can
+    /// succeed. A read is run again by its connection ([`RetryLost`](crate::sql::RetryLost));
+    /// what is left is unavailability to the caller.
+    Lost(anyhow::Error),
     /// Anything else.
     Other(anyhow::Error),
 }
@@ -52,6 +61,7 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(ref db) if db.is_unique_violation() => {
                 Self::Unique(db.message().to_owned())
             }
+            sqlx::Error::Database(ref db) if is_lost(db.as_ref()) => Self::Lost(e.into()),
             sqlx::Error::Database(ref db) if is_unavailable(db.as_ref()) => {
                 Self::Unavailable(e.into())
             }
@@ -87,7 +97,7 @@ impl From<rusqlite::Error> for DbError {
 pub(crate) fn map_err(e: impl Into<DbError>) -> StoreError {
     match e.into() {
         DbError::Unique(what) => StoreError::Conflict { what },
-        DbError::Unavailable(e) => StoreError::Unavailable(e),
+        DbError::Unavailable(e) | DbError::Lost(e) => StoreError::Unavailable(e),
         DbError::Other(e) => StoreError::Other(e),
     }
 }
@@ -104,7 +114,7 @@ pub(crate) fn write_err(
         DbError::Unique(_) => StoreError::Conflict {
             what: format!("{}: {}", object(), taken()),
         },
-        DbError::Unavailable(e) => StoreError::Unavailable(e),
+        DbError::Unavailable(e) | DbError::Lost(e) => StoreError::Unavailable(e),
         DbError::Other(e) => StoreError::Other(e.context(format!("writing {}", object()))),
     }
 }
@@ -125,8 +135,9 @@ mod tests {
     use super::DbError;
     use sqlx::Connection as _;
 
-    /// The loser of a deadlock is told to retry (unavailable: Graph code 2), not that something
-    /// broke. Two sessions take two advisory locks in opposite orders; PostgreSQL fails one.
+    /// The loser of a deadlock is [`DbError::Lost`] (a read runs again), and to the caller
+    /// unavailable (Graph code 2: retry later), not that something broke. Two sessions take two
+    /// advisory locks in opposite orders; PostgreSQL fails one.
     #[tokio::test]
     async fn a_postgres_deadlock_loser_is_unavailable() {
         let Ok(url) = std::env::var("LOCALGRAM_TEST_PG_URL") else {
@@ -165,6 +176,11 @@ mod tests {
             .and_then(|d| d.code())
             .map(|c| c.into_owned());
         assert_eq!(code.as_deref(), Some("40P01"), "{lost}");
-        assert!(matches!(DbError::from(lost), DbError::Unavailable(_)));
+        let class = DbError::from(lost);
+        assert!(matches!(class, DbError::Lost(_)), "{class:?}");
+        assert!(matches!(
+            super::map_err(class),
+            localgram_core::store::StoreError::Unavailable(_)
+        ));
     }
 }

@@ -127,6 +127,56 @@ pub trait Conn: Send {
     ) -> Result<Option<Row>, crate::error::DbError>;
 }
 
+/// How many times in all a read runs when it keeps losing deadlocks ([`RetryLost`]).
+pub(crate) const READ_ATTEMPTS: u32 = 3;
+
+/// A connection for reads that runs a statement again when it lost a deadlock or a
+/// serialization race ([`DbError::Lost`](crate::error::DbError::Lost)), up to
+/// [`READ_ATTEMPTS`] times in all. A read outside a transaction changes nothing, so running it
+/// again is safe; PostgreSQL gives up on the loser only after `deadlock_timeout`, by when the
+/// other side (a reset or a restore holding its table locks) has what it waited for.
+pub(crate) struct RetryLost<C>(pub(crate) C);
+
+/// `$run` (a statement on `self.0`), again while it loses and attempts are left.
+macro_rules! again_while_lost {
+    ($run:expr) => {{
+        let mut attempt = 1;
+        loop {
+            match $run.await {
+                Err(crate::error::DbError::Lost(_)) if attempt < READ_ATTEMPTS => attempt += 1,
+                done => break done,
+            }
+        }
+    }};
+}
+
+#[async_trait]
+impl<C: Conn> Conn for RetryLost<C> {
+    async fn execute(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<u64, crate::error::DbError> {
+        again_while_lost!(self.0.execute(sql, params.clone()))
+    }
+
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<Row>, crate::error::DbError> {
+        again_while_lost!(self.0.fetch_all(sql, params.clone()))
+    }
+
+    async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Option<Row>, crate::error::DbError> {
+        again_while_lost!(self.0.fetch_optional(sql, params.clone()))
+    }
+}
+
 /// A write job: runs inside the transaction the backend opened; `Ok` commits, `Err` rolls back.
 pub type Job<R> =
     Box<dyn for<'c> FnOnce(&'c mut dyn Conn) -> BoxFuture<'c, Result<R>> + Send + 'static>;
@@ -2166,3 +2216,80 @@ fn test_user_link((app_id, fb_user_id, created_at): (String, String, i64)) -> Te
 }
 
 pub(crate) mod state;
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+    use crate::error::DbError;
+
+    /// A connection whose first `failures` statements fail with `error`; it counts its runs.
+    struct Failing {
+        failures: u32,
+        error: fn() -> DbError,
+        runs: u32,
+    }
+
+    impl Failing {
+        fn new(failures: u32, error: fn() -> DbError) -> RetryLost<Self> {
+            RetryLost(Self {
+                failures,
+                error,
+                runs: 0,
+            })
+        }
+
+        fn run(&mut self) -> Result<Option<Row>, DbError> {
+            self.runs += 1;
+            if self.runs <= self.failures {
+                return Err((self.error)());
+            }
+            Ok(Some(Row {
+                columns: vec!["n".to_owned()].into(),
+                values: vec![Value::Int(1)],
+            }))
+        }
+    }
+
+    #[async_trait]
+    impl Conn for Failing {
+        async fn execute(&mut self, _: &str, _: Vec<Value>) -> Result<u64, DbError> {
+            self.run().map(|_| 1)
+        }
+
+        async fn fetch_all(&mut self, _: &str, _: Vec<Value>) -> Result<Vec<Row>, DbError> {
+            self.run().map(|row| row.into_iter().collect())
+        }
+
+        async fn fetch_optional(&mut self, _: &str, _: Vec<Value>) -> Result<Option<Row>, DbError> {
+            self.run()
+        }
+    }
+
+    fn lost() -> DbError {
+        DbError::Lost(anyhow::anyhow!("deadlock detected"))
+    }
+
+    fn broken() -> DbError {
+        DbError::Other(anyhow::anyhow!("syntax error"))
+    }
+
+    #[tokio::test]
+    async fn a_read_that_loses_a_deadlock_runs_again() {
+        let mut c = Failing::new(READ_ATTEMPTS - 1, lost);
+        assert_eq!(c.fetch_all("SELECT 1", params![]).await.unwrap().len(), 1);
+        assert_eq!(c.0.runs, READ_ATTEMPTS);
+        let mut c = Failing::new(1, lost);
+        assert_eq!(c.execute("SELECT 1", params![]).await.unwrap(), 1);
+        assert_eq!(c.0.runs, 2);
+        // Losing every time: the last loss is the answer, after every attempt.
+        let mut c = Failing::new(u32::MAX, lost);
+        let answer = c.fetch_optional("SELECT 1", params![]).await;
+        assert!(matches!(answer, Err(DbError::Lost(_))), "{answer:?}");
+        assert_eq!(c.0.runs, READ_ATTEMPTS);
+        // Any other failure is the answer at once.
+        let mut c = Failing::new(1, broken);
+        let answer = c.fetch_all("SELECT 1", params![]).await;
+        assert!(matches!(answer, Err(DbError::Other(_))), "{answer:?}");
+        assert_eq!(c.0.runs, 1);
+    }
+}

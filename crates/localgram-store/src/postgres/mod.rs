@@ -98,7 +98,7 @@ impl Backend for PgBackend {
     }
 
     fn reader(&self) -> Box<dyn Conn> {
-        Box::new(self.pool.clone())
+        Box::new(crate::sql::RetryLost(self.pool.clone()))
     }
 
     /// One statement, so one round trip, for every bucket of a call: the upsert takes each
