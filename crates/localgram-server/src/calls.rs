@@ -1,7 +1,7 @@
-//! The request journal (docs/faults.md, "The request journal"): the calls the emulator answered on the emulated Meta
-//! hosts, newest first, bounded (`journal_size`, oldest dropped first). `GET /_localgram/calls`,
-//! `POST /_localgram/calls/count` and the dashboard's recent-call list and rate chart all read
-//! this one journal.
+//! The request journal (docs/faults.md, "The request journal"): the calls the emulator answered
+//! on the emulated Meta hosts, newest first, bounded (`journal_size`, oldest dropped first).
+//! `GET /_localgram/calls`, `POST /_localgram/calls/count` and the dashboard's recent-call list
+//! and rate chart all read this one journal.
 //!
 //! It never holds a token or a secret: secret query and form values (`access_token`,
 //! `client_secret`, `code`, …) are replaced by `[redacted]`, and a path segment that looks like a

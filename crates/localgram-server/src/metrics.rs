@@ -159,8 +159,8 @@ pub fn route_of(path: &str) -> (String, String) {
     (host, route)
 }
 
-/// How many distinct paths [`Metrics`] keeps resolved (on each thread); calls to further paths are counted the
-/// same, only without the shortcut.
+/// How many distinct paths [`Metrics`] keeps resolved (on each thread); calls to further paths
+/// are counted the same, only without the shortcut.
 const KEPT_PATHS: usize = 1024;
 
 /// How many calls a thread counts before it adds them to the shared series.

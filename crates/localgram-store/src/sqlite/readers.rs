@@ -399,22 +399,23 @@ mod tests {
         assert!(readers.reads_wal_index());
         let on_another_thread =
             || std::thread::scope(|s| s.spawn(|| readers.version().unwrap()).join().unwrap());
-        let here = readers.version().unwrap();
+        let mut here = readers.version().unwrap();
         assert_eq!(on_another_thread(), here);
         for i in 1..=3_i64 {
             // The other thread notices first: this one, which has seen the header before the
             // commit, returns what the other returned, not its own earlier answer.
             writer.execute("UPDATE t SET v = ?1", [2 * i]).unwrap();
             let there = on_another_thread();
-            assert!(there > here);
-            let here = readers.version().unwrap();
+            assert!(there > here, "commit noticed there: {there} > {here}");
+            here = readers.version().unwrap();
             assert_eq!(here, there);
             // This thread notices first: the generation has not moved, yet the header has.
             writer.execute("UPDATE t SET v = ?1", [2 * i + 1]).unwrap();
             let first = readers.version().unwrap();
-            assert!(first > here, "commit noticed at once: {first} > {here}");
+            assert!(first > here, "commit noticed here: {first} > {here}");
             assert_eq!(on_another_thread(), first);
             assert_eq!(readers.version().unwrap(), first, "no commit, no move");
+            here = first;
         }
     }
 
