@@ -72,7 +72,7 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
             })
         })
     };
-    let logged = http::logging::logged(state, req, |req| async move {
+    http::logging::logged(state, req, |req| async move {
         if req.body().is_end_stream() {
             // No body (a GET, or `Content-Length: 0`): nothing for the limit to count.
             return inner(req).await;
@@ -92,8 +92,8 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
             }
         })
         .await
-    });
-    logged.await
+    })
+    .await
 }
 
 /// The router: every host but the two Graph hosts under its prefix, the control plane and

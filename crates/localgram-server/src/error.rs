@@ -76,12 +76,13 @@ tokio::task_local! {
     static TRACE_IDS: std::sync::Arc<TraceIds>;
 }
 
-/// Runs `f` (a request) with `ids` as the source of the `fbtrace_id`s it answers.
-pub async fn with_trace_ids<F: std::future::Future>(
+/// Runs `f` (a request) with `ids` as the source of the `fbtrace_id`s it answers. Not an
+/// `async fn`: that would keep `f` twice in its future (as its argument and as the scope's).
+pub fn with_trace_ids<F: std::future::Future>(
     ids: std::sync::Arc<TraceIds>,
     f: F,
-) -> F::Output {
-    TRACE_IDS.scope(ids, f).await
+) -> tokio::task::futures::TaskLocalFuture<std::sync::Arc<TraceIds>, F> {
+    TRACE_IDS.scope(ids, f)
 }
 
 /// A fresh `fbtrace_id`, from the serving server's [`TraceIds`] (outside a request, from a

@@ -80,9 +80,13 @@ pub fn of<B>(req: &Request<B>, via: Via) -> Option<RequestOrigin> {
     })
 }
 
-/// Runs `fut` with `origin` as the request's origin.
-pub async fn scope<F: Future>(origin: RequestOrigin, fut: F) -> F::Output {
-    ORIGIN.scope(origin, fut).await
+/// Runs `fut` with `origin` as the request's origin (not an `async fn`, which would keep `fut`
+/// twice in its future).
+pub fn scope<F: Future>(
+    origin: RequestOrigin,
+    fut: F,
+) -> tokio::task::futures::TaskLocalFuture<RequestOrigin, F> {
+    ORIGIN.scope(origin, fut)
 }
 
 fn with_port(scheme: &str, host: &str, port: Option<u16>) -> String {
