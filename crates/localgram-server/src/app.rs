@@ -3,11 +3,11 @@
 //!
 //! A Graph call is the hot path. Through an axum router it would pass a route match and, per
 //! middleware, a boxed copy of the route's service stack and a boxed future. The lane calls the
-//! same middleware functions in the same order as the router's layers, as one future with
-//! nothing boxed: the access log and journal
-//! ([`logged`](crate::http::logging::logged)), the body limit, the fault rules
+//! same middleware steps in the same order as the router's layers, as one future with
+//! nothing boxed per layer: the access log and journal
+//! ([`Logged`](crate::http::logging::Logged)), the body limit, the fault rules
 //! ([`with_faults`](crate::faults::with_faults)), CORS
-//! ([`with_cors`](crate::routes::graph::browser::with_cors)), then the host's dispatcher
+//! ([`Cors`](crate::routes::graph::browser::Cors)), then the host's dispatcher
 //! ([`dispatch`](crate::routes::graph::dispatch)).
 //!
 //! The request time limit (408) is the connection's, for every request alike
@@ -62,38 +62,54 @@ impl crate::conn::App for App {
     }
 }
 
-/// A Graph call: the router's layers, in their order, around the host's dispatcher.
+/// A Graph call: the router's layers, in their order, around the host's dispatcher. The access
+/// log and CORS are each a step before the call and a step after it, so the call is one future,
+/// with no future of their own.
 async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Response {
-    let inner = |req: Request| {
-        faults::with_faults(state, req, |req| {
-            routes::graph::browser::with_cors(req, |req| {
-                // Boxed: the layers' futures stay small, so moving them is cheap.
-                Box::pin(routes::graph::dispatch(state, req, prefix))
-            })
-        })
-    };
-    http::logging::logged(state, req, |req| async move {
-        if req.body().is_end_stream() {
-            // No body (a GET, or `Content-Length: 0`): nothing for the limit to count.
-            return inner(req).await;
+    let (log, req) = http::logging::Logged::begin(req);
+    let res = crate::error::with_trace_ids(state.trace_ids.clone(), async move {
+        if !req.body().is_end_stream() {
+            // Boxed: only a call with a body takes this arm, so its state (the body limit's
+            // service) stays out of every other call's future.
+            return Box::pin(with_body_limit(state, req, prefix)).await;
         }
-        // Boxed: only a call with a body takes this arm, so its state (a second copy of the
-        // layers' future, inside the limit's) stays out of every other call's future.
-        Box::pin(async move {
-            let limited =
-                RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
-                    |req: Request<_>| async move {
-                        Ok::<_, Infallible>(inner(req.map(Body::new)).await)
-                    },
-                ));
-            match limited.oneshot(req).await {
-                Ok(res) => res.map(Body::new),
-                Err(never) => match never {},
-            }
-        })
-        .await
+        if !state.platform.faults.is_empty() {
+            // Boxed, as the fault layer boxes its own work: no rule, nothing of it here.
+            return Box::pin(faults::with_faults(state, req, |req| {
+                graph_call(state, req, prefix)
+            }))
+            .await;
+        }
+        graph_call(state, req, prefix).await
     })
-    .await
+    .await;
+    log.end(state, res).await
+}
+
+/// A call with a body: the body limit, then the fault rules and the call.
+async fn with_body_limit(state: &AppState, req: Request, prefix: &'static str) -> Response {
+    let limited = RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
+        |req: Request<_>| async move {
+            let req = req.map(Body::new);
+            Ok::<_, Infallible>(
+                faults::with_faults(state, req, |req| graph_call(state, req, prefix)).await,
+            )
+        },
+    ));
+    match limited.oneshot(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+/// CORS around the host's dispatcher.
+async fn graph_call(state: &AppState, req: Request, prefix: &'static str) -> Response {
+    let cors = routes::graph::browser::Cors::of(&req);
+    if let Some(answer) = cors.preflight(&req) {
+        return answer;
+    }
+    // Boxed: the dispatcher's future is the largest of the call's, and only this box holds it.
+    cors.end(Box::pin(routes::graph::dispatch(state, req, prefix)).await)
 }
 
 /// The router: every host but the two Graph hosts under its prefix, the control plane and

@@ -161,7 +161,14 @@ impl Journal {
 
     /// Remembers a call, forgetting this thread's oldest beyond the capacity.
     pub fn push(&self, call: Call) {
-        let at = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.push_at(call, Instant::now());
+    }
+
+    /// [`Journal::push`], for a call answered at `answered` (the monotonic clock, which orders
+    /// the calls: a caller that has just read it passes it on rather than read it again).
+    pub fn push_at(&self, call: Call, answered: Instant) {
+        let at = u64::try_from(answered.saturating_duration_since(self.origin).as_nanos())
+            .unwrap_or(u64::MAX);
         // The forgotten call is dropped after the lock is let go, so a reader never waits on it.
         let forgotten = {
             let mut ring = lock(self.rings.get_or_default());

@@ -96,6 +96,7 @@ async fn send_one(state: &AppState, client: &reqwest::Client, cb: RemovalCallbac
     };
     crate::shared::record_call(
         state,
+        Instant::now(),
         crate::calls::Call {
             at: state.platform.clock.now(),
             method: "POST".into(),

@@ -209,13 +209,13 @@ pub async fn recent_calls(
         .collect())
 }
 
-/// Remembers a call: in the process, and on PostgreSQL in the database too.
-pub async fn record_call(state: &AppState, call: crate::calls::Call) {
+/// Remembers a call: in the process, and on PostgreSQL in the database too. `answered` is when the call was answered, on the monotonic clock (it orders the journal).
+pub async fn record_call(state: &AppState, answered: std::time::Instant, call: crate::calls::Call) {
     if enabled(state) {
         // Boxed: the database write stays out of every call's future on SQLite.
         Box::pin(insert_shared(state, &call)).await;
     }
-    state.calls.push(call);
+    state.calls.push_at(call, answered);
 }
 
 /// Writes a call to the database's journal (PostgreSQL).

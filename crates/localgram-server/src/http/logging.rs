@@ -145,90 +145,133 @@ pub async fn log_requests(
     logged(&state, req, |req| next.run(req)).await
 }
 
-/// [`log_requests`] around `next` (the rest of the request's way), for the router's layer and
-/// the Graph lane (`crate::app`) alike.
+/// [`log_requests`] around `next` (the rest of the request's way), for the router's layer.
 pub async fn logged<F, Fut>(state: &crate::state::AppState, req: Request, next: F) -> Response
 where
     F: FnOnce(Request) -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
-    let start = Instant::now();
-    let method = req.method().clone();
-    // A `Uri` clone shares its bytes: nothing of the path or query is copied to log them.
-    let uri = req.uri().clone();
-    let api = crate::calls::is_api_path(uri.path());
-    // A form body sent to an emulated host is kept (redacted) for the journal as the handler
-    // reads it.
-    let (req, form) = if api && is_form(req.headers()) {
-        let (parts, body) = req.into_parts();
-        let captured = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let tee = Tee {
-            inner: body,
-            captured: captured.clone(),
-        };
-        (
-            Request::from_parts(parts, axum::body::Body::new(tee)),
-            Some(captured),
-        )
-    } else {
-        (req, None)
-    };
+    let (log, req) = Logged::begin(req);
     let res = crate::error::with_trace_ids(state.trace_ids.clone(), next(req)).await;
-    let elapsed = start.elapsed();
-    let path = uri.path();
-    let query = uri.query().map(redact_query);
-    let app = CallerTag::app_of(res.extensions());
-    let code = res.extensions().get::<GraphCode>().map(|c| c.0);
-    access(&AccessLine {
-        method: method.as_str(),
-        path,
-        query: query.as_deref().unwrap_or(""),
-        status: res.status().as_u16(),
-        latency_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        app: app.unwrap_or("-"),
-        graph_code: code.unwrap_or(0),
-    });
-    if api {
-        let form = form.and_then(|f| {
-            let bytes = std::mem::take(&mut *f.lock().unwrap_or_else(|p| p.into_inner()));
-            String::from_utf8(bytes)
-                .ok()
-                .map(|s| redact_query(&s).into_owned())
-        });
-        let status = res.status().as_u16();
-        let path = crate::calls::redact_path(path);
-        state.metrics.request(
-            &path,
-            status,
-            code.unwrap_or(0),
-            elapsed.as_secs_f64(),
-            &[query.as_deref(), form.as_deref()],
-        );
-        crate::shared::record_call(
-            state,
-            crate::calls::Call {
-                at: state.platform.clock.now(),
-                method: crate::calls::journal_method(&method),
-                host: crate::calls::journal_host(&path),
-                query: query.map(std::borrow::Cow::into_owned),
-                form,
-                faults: res
-                    .extensions()
-                    .get::<crate::faults::FaultTag>()
-                    .map(|t| t.0.clone())
-                    .unwrap_or_default(),
-                path,
-                app: app.map(str::to_owned),
-                user: CallerTag::user_of(res.extensions()).map(str::to_owned),
-                status,
-                graph_code: code.unwrap_or(0),
-                duration_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-                whole_ms: false,
-            },
-        )
-        .await;
+    log.end(state, res).await
+}
+
+/// One request being logged: what [`Logged::begin`] reads of the request for the access line
+/// and the journal, which [`Logged::end`] writes once the answer is there. The router's layer
+/// ([`logged`]) and the Graph lane (`crate::app`) both go through it, around the request's
+/// trace-id scope.
+pub struct Logged {
+    start: Instant,
+    method: axum::http::Method,
+    /// A `Uri` clone shares its bytes: nothing of the path or query is copied to log them.
+    uri: axum::http::Uri,
+    /// The request is to an emulated host: it goes to the journal and the metrics too.
+    api: bool,
+    /// A form body sent to an emulated host, kept (redacted) for the journal as the handler
+    /// reads it.
+    form: Option<std::sync::Arc<std::sync::Mutex<Vec<u8>>>>,
+}
+
+impl Logged {
+    /// Starts logging `req` (the clock starts now); the request to pass on.
+    pub fn begin(req: Request) -> (Self, Request) {
+        let start = Instant::now();
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let api = crate::calls::is_api_path(uri.path());
+        let (req, form) = if api && is_form(req.headers()) {
+            let (parts, body) = req.into_parts();
+            let captured = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let tee = Tee {
+                inner: body,
+                captured: captured.clone(),
+            };
+            (
+                Request::from_parts(parts, axum::body::Body::new(tee)),
+                Some(captured),
+            )
+        } else {
+            (req, None)
+        };
+        let log = Self {
+            start,
+            method,
+            uri,
+            api,
+            form,
+        };
+        (log, req)
     }
-    res
+
+    /// Writes the access line for `res` and, for an emulated host, its journal entry and
+    /// metrics; then hands `res` back.
+    pub async fn end(self, state: &crate::state::AppState, res: Response) -> Response {
+        let Self {
+            start,
+            method,
+            uri,
+            api,
+            form,
+        } = self;
+        let end = Instant::now();
+        let elapsed = end.saturating_duration_since(start);
+        let path = uri.path();
+        let query = uri.query().map(redact_query);
+        let app = CallerTag::app_of(res.extensions());
+        let code = res.extensions().get::<GraphCode>().map(|c| c.0);
+        let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        access(&AccessLine {
+            method: method.as_str(),
+            path,
+            query: query.as_deref().unwrap_or(""),
+            status: res.status().as_u16(),
+            latency_us: duration_us,
+            app: app.unwrap_or("-"),
+            graph_code: code.unwrap_or(0),
+        });
+        if api {
+            let form = form.and_then(|f| {
+                let bytes = std::mem::take(&mut *f.lock().unwrap_or_else(|p| p.into_inner()));
+                String::from_utf8(bytes)
+                    .ok()
+                    .map(|s| redact_query(&s).into_owned())
+            });
+            let status = res.status().as_u16();
+            let path = crate::calls::redact_path(path);
+            state.metrics.request(
+                &path,
+                status,
+                code.unwrap_or(0),
+                elapsed.as_secs_f64(),
+                &[query.as_deref(), form.as_deref()],
+            );
+            crate::shared::record_call(
+                state,
+                end,
+                crate::calls::Call {
+                    at: state.platform.clock.now(),
+                    method: crate::calls::journal_method(&method),
+                    host: crate::calls::journal_host(&path),
+                    query: query.map(std::borrow::Cow::into_owned),
+                    form,
+                    faults: res
+                        .extensions()
+                        .get::<crate::faults::FaultTag>()
+                        .map(|t| t.0.clone())
+                        .unwrap_or_default(),
+                    path,
+                    app: app.map(str::to_owned),
+                    user: CallerTag::user_of(res.extensions()).map(str::to_owned),
+                    status,
+                    graph_code: code.unwrap_or(0),
+                    duration_us,
+                    whole_ms: false,
+                },
+            )
+            .await;
+        }
+        res
+    }
 }
 
 /// The most of a form body the journal keeps.

@@ -10,7 +10,6 @@ use crate::error::ApiError;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use localgram_core::error::GraphError;
 use localgram_core::params::Params;
@@ -25,37 +24,43 @@ const EXPOSE_HEADERS: &str =
 /// The longest JSONP callback name accepted.
 const MAX_CALLBACK: usize = 128;
 
-/// The CORS layer of the Graph hosts: a preflight (`OPTIONS` with `Origin` and
+/// The CORS step of the Graph hosts: a preflight (`OPTIONS` with `Origin` and
 /// `Access-Control-Request-Method`) is answered here with 200; every other answer gets
 /// `Access-Control-Allow-Origin`: the request's `Origin` (with `Access-Control-Allow-Credentials`
-/// and `Vary: Origin`, so credentialed requests work too), or `*` when it sent none.
-pub async fn cors(req: Request, next: Next) -> Response {
-    with_cors(req, |req| next.run(req)).await
+/// and `Vary: Origin`, so credentialed requests work too), or `*` when it sent none. The Graph
+/// lane (`crate::app`) runs it around its dispatcher in steps: what the request asks
+/// ([`Cors::of`], [`Cors::preflight`]), then what the answer gets ([`Cors::end`]).
+pub struct Cors {
+    origin: Option<HeaderValue>,
 }
 
-/// [`cors`] around `next` (the rest of the request's way), for the Graph lane
-/// (`crate::app`).
-pub async fn with_cors<F, Fut>(req: Request, next: F) -> Response
-where
-    F: FnOnce(Request) -> Fut,
-    Fut: std::future::Future<Output = Response>,
-{
-    let origin = req.headers().get(header::ORIGIN).cloned();
-    if req.method() == Method::OPTIONS
-        && origin.is_some()
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
-    {
-        return preflight(req.headers(), origin);
+impl Cors {
+    /// Reads the request's `Origin`.
+    pub fn of(req: &Request) -> Self {
+        Self {
+            origin: req.headers().get(header::ORIGIN).cloned(),
+        }
     }
-    let mut res = next(req).await;
-    allow_origin(res.headers_mut(), origin);
-    res.headers_mut().insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(EXPOSE_HEADERS),
-    );
-    res
+
+    /// The answer to `req` when it is a preflight: it is answered here, not dispatched.
+    pub fn preflight(&self, req: &Request) -> Option<Response> {
+        (req.method() == Method::OPTIONS
+            && self.origin.is_some()
+            && req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD))
+        .then(|| preflight(req.headers(), self.origin.clone()))
+    }
+
+    /// Adds the CORS headers to an answer.
+    pub fn end(self, mut res: Response) -> Response {
+        allow_origin(res.headers_mut(), self.origin);
+        res.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSE_HEADERS),
+        );
+        res
+    }
 }
 
 fn allow_origin(h: &mut HeaderMap, origin: Option<HeaderValue>) {
