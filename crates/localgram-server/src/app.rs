@@ -73,14 +73,8 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
             // service) stays out of every other call's future.
             return Box::pin(with_body_limit(state, req, prefix)).await;
         }
-        if !state.platform.faults.is_empty() {
-            // Boxed, as the fault layer boxes its own work: no rule, nothing of it here.
-            return Box::pin(faults::with_faults(state, req, |req| {
-                graph_call(state, req, prefix)
-            }))
-            .await;
-        }
-        graph_call(state, req, prefix).await
+        // With no rule installed this is one atomic load; the rules' work is boxed inside.
+        faults::with_faults(state, req, |req| graph_call(state, req, prefix)).await
     })
     .await;
     log.end(state, res).await

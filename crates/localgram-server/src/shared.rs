@@ -209,7 +209,8 @@ pub async fn recent_calls(
         .collect())
 }
 
-/// Remembers a call: in the process, and on PostgreSQL in the database too. `answered` is when the call was answered, on the monotonic clock (it orders the journal).
+/// Remembers a call: in the process, and on PostgreSQL in the database too. `answered` is when
+/// the call was answered, on the monotonic clock (it orders the journal).
 pub async fn record_call(state: &AppState, answered: std::time::Instant, call: crate::calls::Call) {
     if enabled(state) {
         // Boxed: the database write stays out of every call's future on SQLite.
