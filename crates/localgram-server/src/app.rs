@@ -73,8 +73,7 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
             // service) stays out of every other call's future.
             return Box::pin(with_body_limit(state, req, prefix)).await;
         }
-        // With no rule installed this is one atomic load; the rules' work is boxed inside.
-        faults::with_faults(state, req, |req| graph_call(state, req, prefix)).await
+        faulted_call(state, req, prefix).await
     })
     .await;
     log.end(state, res).await
@@ -84,16 +83,24 @@ async fn graph_lane(state: &AppState, req: Request, prefix: &'static str) -> Res
 async fn with_body_limit(state: &AppState, req: Request, prefix: &'static str) -> Response {
     let limited = RequestBodyLimitLayer::new(FORM_BODY_LIMIT).layer(tower::service_fn(
         |req: Request<_>| async move {
-            let req = req.map(Body::new);
-            Ok::<_, Infallible>(
-                faults::with_faults(state, req, |req| graph_call(state, req, prefix)).await,
-            )
+            Ok::<_, Infallible>(faulted_call(state, req.map(Body::new), prefix).await)
         },
     ));
     match limited.oneshot(req).await {
         Ok(res) => res.map(Body::new),
         Err(never) => match never {},
     }
+}
+
+/// The fault rules, then [`graph_call`]: what follows the body limit, with a body or without
+/// (not an `async fn`, which would keep the future it returns once more in its own).
+fn faulted_call<'a>(
+    state: &'a AppState,
+    req: Request,
+    prefix: &'static str,
+) -> impl Future<Output = Response> + Send + 'a {
+    // With no rule installed this is one atomic load; the rules' work is boxed inside.
+    faults::with_faults(state, req, move |req| graph_call(state, req, prefix))
 }
 
 /// CORS around the host's dispatcher.
