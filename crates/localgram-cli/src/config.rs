@@ -39,6 +39,7 @@ pub const KEYS: &[&str] = &[
     "header_read_timeout_seconds",
     "idle_timeout_seconds",
     "max_connections",
+    "connection_threads",
     "shutdown_grace_seconds",
     "https_listen",
     "ca_dir",
@@ -439,6 +440,11 @@ fn apply(config: &mut Config, given: &Given) -> Result<(), CliError> {
             .and_then(|n| u64::try_from(n).ok())
             .map(|n| config.max_connections = n)
             .ok_or("a whole number of connections, 0 for three quarters of the open-file limit"),
+        "connection_threads" => integer(v)
+            .and_then(|n| u64::try_from(n).ok())
+            .filter(|n| *n <= 1024)
+            .map(|n| config.connection_threads = n)
+            .ok_or("a whole number of threads from 0 to 1024, 0 for three per processor"),
         "shutdown_grace_seconds" => integer(v)
             .and_then(|n| u64::try_from(n).ok())
             .map(|n| config.shutdown_grace_seconds = n)
@@ -559,6 +565,10 @@ pub const DEFAULT_CONFIG: &str = r#"# localgram.toml: the emulator's configurati
 # of the process's open-file limit.
 # max_connections = 0
 
+# Threads that serve connections, each with a single-threaded runtime; a connection stays on
+# one. 0: three per processor the process may use, since the clients usually share them.
+# connection_threads = 0
+
 # Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests before closing what is left;
 # a second signal stops at once.
 # shutdown_grace_seconds = 10
@@ -657,6 +667,24 @@ mod tests {
         );
         let message = resolve(vec![url]).unwrap_err().to_string();
         assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn connection_threads_are_a_count_up_to_1024() {
+        let given = |v| vec![Given::flag("connection_threads", v)];
+        let threads = |v| resolve(given(v)).map(|c| c.connection_threads);
+        assert_eq!(threads(toml::Value::String("6".into())).unwrap(), 6);
+        assert_eq!(threads(toml::Value::Integer(0)).unwrap(), 0);
+        assert_eq!(threads(toml::Value::Integer(1024)).unwrap(), 1024);
+        for bad in [toml::Value::Integer(1025), toml::Value::Integer(-1)] {
+            assert_eq!(
+                threads(bad.clone()).unwrap_err().to_string(),
+                format!(
+                    "invalid value {bad} for --connection-threads: expected a whole number of \
+                     threads from 0 to 1024, 0 for three per processor"
+                )
+            );
+        }
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct Config {
     /// Connections served at once; beyond, a connection gets 503 at once. 0: three quarters of
     /// the process's open-file limit.
     pub max_connections: u64,
+    /// Threads that serve connections, each with a single-threaded runtime. 0: three per
+    /// processor the process may use.
+    pub connection_threads: u64,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests before closing what is left.
     pub shutdown_grace_seconds: u64,
     /// Start the `fbtrace_id` sequence from this seed (reproducible ids, for tests) instead of a
@@ -124,6 +127,7 @@ impl Default for Config {
             header_read_timeout_seconds: 10,
             idle_timeout_seconds: 5,
             max_connections: 0,
+            connection_threads: 0,
             shutdown_grace_seconds: 10,
             fbtrace_seed: None,
             https_listen: None,
@@ -169,6 +173,7 @@ impl std::fmt::Debug for Config {
             )
             .field("idle_timeout_seconds", &self.idle_timeout_seconds)
             .field("max_connections", &self.max_connections)
+            .field("connection_threads", &self.connection_threads)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("fbtrace_seed", &self.fbtrace_seed)
             .field("https_listen", &self.https_listen)

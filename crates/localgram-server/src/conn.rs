@@ -21,6 +21,11 @@
 //!   and is closed.
 //! - When the shutdown future resolves, the listener is closed, idle connections are closed,
 //!   in-flight requests finish, and whatever is left after [`Limits::shutdown_grace`] is closed.
+//!
+//! Connections are accepted on the caller's runtime and served on the process's connection
+//! threads ([`ConnectionThreads`]): each runs a single-threaded runtime, and a connection, with
+//! every task it spawns, stays on the thread it was handed to, so no request wakes or waits for
+//! another thread (`docs/benchmarks.md#thirteenth-round-connection-threads`).
 
 use crate::config::Config;
 use crate::http::origin::Via;
@@ -38,6 +43,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -90,6 +96,9 @@ pub struct Limits {
     pub shutdown_grace: Duration,
     /// How long a request may take before it is answered 408 ([`REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
+    /// How many threads serve connections, if the process has not started them yet
+    /// ([`ConnectionThreads::start_once`]).
+    pub connection_threads: usize,
 }
 
 /// How long a request may take, from its header to its answer's head, before it is answered 408
@@ -112,6 +121,10 @@ impl Limits {
             },
             shutdown_grace: Duration::from_secs(config.shutdown_grace_seconds),
             request_timeout: REQUEST_TIMEOUT,
+            connection_threads: match config.connection_threads {
+                0 => default_connection_threads(),
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            },
         }
     }
 }
@@ -174,6 +187,83 @@ pub fn default_max_connections() -> usize {
     open_file_limit().map_or(10_000, |n| {
         usize::try_from(n / 4 * 3).unwrap_or(usize::MAX).max(16)
     })
+}
+
+/// Three per processor the process may use (3 when that is unknown). A local server shares the
+/// machine with the clients that call it; with one thread per processor, a client woken on a
+/// processor preempts the thread serving there and holds up all its connections, and with more
+/// threads the others go on answering; with three rather than two, each holds up fewer
+/// connections, which keeps the slowest answers fast too
+/// (`docs/benchmarks.md#thirteenth-round-connection-threads`).
+pub fn default_connection_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) * 3
+}
+
+/// The threads that serve connections, started once per process and kept until it exits: each
+/// runs a single-threaded runtime (I/O and timers), and connections are handed to them in turn.
+/// A connection's tasks, and the tasks its requests spawn, run on its thread; so do the
+/// database connections they open, which is why the threads outlive any one server (a server in
+/// a test, say) rather than stop with it.
+pub struct ConnectionThreads {
+    runtimes: Vec<Handle>,
+    next: AtomicUsize,
+    /// Dropped, they end the threads (only when two servers race to start them).
+    _stops: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+static CONNECTION_THREADS: std::sync::OnceLock<ConnectionThreads> = std::sync::OnceLock::new();
+
+impl ConnectionThreads {
+    /// The process's connection threads, starting `count` of them (at least one) if none run
+    /// yet; a later call's `count` is not used.
+    pub fn start_once(count: usize) -> std::io::Result<&'static Self> {
+        if let Some(threads) = CONNECTION_THREADS.get() {
+            return Ok(threads);
+        }
+        let started = Self::start(count.max(1))?;
+        Ok(CONNECTION_THREADS.get_or_init(|| started))
+    }
+
+    fn start(count: usize) -> std::io::Result<Self> {
+        let mut runtimes = Vec::with_capacity(count);
+        let mut stops = Vec::with_capacity(count);
+        for i in 0..count {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            runtimes.push(runtime.handle().clone());
+            std::thread::Builder::new()
+                .name(format!("localgram-io-{i}"))
+                .spawn(move || {
+                    runtime.block_on(async {
+                        let _ = stopped.await;
+                    });
+                })?;
+            stops.push(stop);
+        }
+        Ok(Self {
+            runtimes,
+            next: AtomicUsize::new(0),
+            _stops: stops,
+        })
+    }
+
+    /// How many threads there are.
+    pub fn len(&self) -> usize {
+        self.runtimes.len()
+    }
+
+    /// Never: there is at least one thread.
+    pub fn is_empty(&self) -> bool {
+        self.runtimes.is_empty()
+    }
+
+    /// The runtime of the thread the next connection goes to.
+    fn next(&self) -> &Handle {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.runtimes.len();
+        &self.runtimes[i]
+    }
 }
 
 /// What the connection's reads, writes and requests last did, for its deadlines.
@@ -567,6 +657,13 @@ impl<A: App> Serving<A> {
     }
 }
 
+/// An accepted connection, put on the I/O driver of the runtime this runs on.
+fn on_this_thread(stream: std::net::TcpStream) -> Option<TcpStream> {
+    TcpStream::from_std(stream)
+        .inspect_err(|e| tracing::debug!(error = %e, "cannot serve a connection"))
+        .ok()
+}
+
 /// A spawned task aborted when its handle is dropped.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
@@ -601,6 +698,7 @@ pub async fn serve_with<A: App>(
         request: limits.request_timeout,
         proxy: tls.as_ref().is_some_and(|t| t.proxy),
     };
+    let threads = ConnectionThreads::start_once(limits.connection_threads)?;
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut connections = JoinSet::new();
@@ -639,6 +737,16 @@ pub async fn serve_with<A: App>(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        // Handed to a connection thread: taken off this runtime's I/O driver here, and put on
+        // that thread's by the task.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot hand a connection over");
+                continue;
+            }
+        };
+        let thread = threads.next();
         let serving = serving.clone();
         let watcher = graceful.watcher();
         // A TLS handshake that never ends is closed by the first of the two timeouts, as a served
@@ -647,35 +755,53 @@ pub async fn serve_with<A: App>(
         match (&tls, on_https) {
             (Some(tls), true) => {
                 let acceptor = tls.acceptor.clone();
-                connections.spawn(async move {
-                    let _permit = permit;
-                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => serving.serve(stream, peer, Via::Tls, watcher).await,
-                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!("TLS handshake timed out"),
-                    }
-                });
+                connections.spawn_on(
+                    async move {
+                        let _permit = permit;
+                        let Some(stream) = on_this_thread(stream) else {
+                            return;
+                        };
+                        match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => serving.serve(stream, peer, Via::Tls, watcher).await,
+                            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
+                    },
+                    thread,
+                );
             }
             (Some(tls), false) if tls.proxy => {
                 let acceptor = tls.acceptor.clone();
-                connections.spawn(async move {
-                    let _permit = permit;
-                    match crate::proxy::open(stream, &acceptor, handshake).await {
-                        crate::proxy::Opened::Http(stream) => {
-                            serving.serve(stream, peer, Via::Plain, watcher).await;
+                connections.spawn_on(
+                    async move {
+                        let _permit = permit;
+                        let Some(stream) = on_this_thread(stream) else {
+                            return;
+                        };
+                        match crate::proxy::open(stream, &acceptor, handshake).await {
+                            crate::proxy::Opened::Http(stream) => {
+                                serving.serve(stream, peer, Via::Plain, watcher).await;
+                            }
+                            crate::proxy::Opened::Tunnel(stream) => {
+                                serving.serve(*stream, peer, Via::Tls, watcher).await;
+                            }
+                            crate::proxy::Opened::Closed => {}
                         }
-                        crate::proxy::Opened::Tunnel(stream) => {
-                            serving.serve(*stream, peer, Via::Tls, watcher).await;
-                        }
-                        crate::proxy::Opened::Closed => {}
-                    }
-                });
+                    },
+                    thread,
+                );
             }
             _ => {
-                connections.spawn(async move {
-                    let _permit = permit;
-                    serving.serve(stream, peer, Via::Plain, watcher).await;
-                });
+                connections.spawn_on(
+                    async move {
+                        let _permit = permit;
+                        let Some(stream) = on_this_thread(stream) else {
+                            return;
+                        };
+                        serving.serve(stream, peer, Via::Plain, watcher).await;
+                    },
+                    thread,
+                );
             }
         }
     }
@@ -818,6 +944,7 @@ mod tests {
             max_connections: 16,
             shutdown_grace: Duration::from_secs(1),
             request_timeout: Duration::from_millis(300),
+            connection_threads: 2,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = Slow {
@@ -827,39 +954,122 @@ mod tests {
             let _ = stopped.await;
         }));
         let mut conn = TcpStream::connect(addr).await.unwrap();
-        let mut answer = async |path: &str| {
-            let req = format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n");
-            conn.write_all(req.as_bytes()).await.unwrap();
-            let mut seen = Vec::new();
-            let mut buf = [0u8; 1024];
-            loop {
-                let n = conn.read(&mut buf).await.unwrap();
-                assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&seen));
-                seen.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&seen).into_owned();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length: "))
-                        .map_or(0, |v| v.parse().unwrap());
-                    if body.len() >= length {
-                        return (head.lines().next().unwrap().to_owned(), body.to_owned());
-                    }
-                }
-            }
-        };
         assert_eq!(
-            answer("/slow").await,
+            answer(&mut conn, "/slow").await,
             ("HTTP/1.1 408 Request Timeout".to_owned(), String::new())
         );
         assert!(dropped.load(Ordering::SeqCst), "the handler is dropped");
         // The same connection serves the next request, which is not overdue.
         assert_eq!(
-            answer("/fast").await,
+            answer(&mut conn, "/fast").await,
             ("HTTP/1.1 200 OK".to_owned(), "done".to_owned())
         );
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
+    }
+
+    /// Sends `GET path` on `conn` and reads the answer: its status line and body.
+    async fn answer(conn: &mut TcpStream, path: &str) -> (String, String) {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n");
+        conn.write_all(req.as_bytes()).await.unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = conn.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length: "))
+                    .map_or(0, |v| v.parse().unwrap());
+                if body.len() >= length {
+                    return (head.lines().next().unwrap().to_owned(), body.to_owned());
+                }
+            }
+        }
+    }
+
+    /// A test server's app that answers with the name of the thread serving the request and of
+    /// the thread a task it spawns runs on.
+    #[derive(Clone)]
+    struct Threads;
+
+    fn thread_name() -> String {
+        std::thread::current().name().unwrap_or("").to_owned()
+    }
+
+    impl App for Threads {
+        fn serve(&self, _: Request) -> Pin<Box<dyn Future<Output = Response> + Send + '_>> {
+            Box::pin(async move {
+                let spawned = tokio::spawn(async { thread_name() }).await.unwrap();
+                Response::new(axum::body::Body::from(format!(
+                    "{} {spawned}",
+                    thread_name()
+                )))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_and_what_its_requests_spawn_stay_on_one_connection_thread() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = Limits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 16,
+            shutdown_grace: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(10),
+            connection_threads: 2,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, Threads, limits, async {
+            let _ = stopped.await;
+        }));
+        let threads = ConnectionThreads::start_once(2).unwrap().len();
+        let names: Vec<String> = (0..threads).map(|i| format!("localgram-io-{i}")).collect();
+        for _ in 0..2 {
+            let mut conn = TcpStream::connect(addr).await.unwrap();
+            let (status, first) = answer(&mut conn, "/").await;
+            assert_eq!(status, "HTTP/1.1 200 OK");
+            let (on, spawned_on) = first.split_once(' ').unwrap();
+            assert!(
+                names.iter().any(|n| n == on),
+                "{on} is not one of {names:?}"
+            );
+            assert_eq!(
+                spawned_on, on,
+                "a task the request spawns runs on its thread"
+            );
+            for _ in 0..3 {
+                assert_eq!(answer(&mut conn, "/").await.1, first);
+            }
+        }
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn connections_go_to_the_threads_in_turn() {
+        let threads = ConnectionThreads::start(3).unwrap();
+        assert_eq!(threads.len(), 3);
+        let on = |handle: &Handle| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            handle.spawn(async move { tx.send(thread_name()).unwrap() });
+            rx.recv_timeout(Duration::from_secs(10)).unwrap()
+        };
+        let seen: Vec<String> = (0..4).map(|_| on(threads.next())).collect();
+        assert_eq!(
+            seen,
+            [
+                "localgram-io-0",
+                "localgram-io-1",
+                "localgram-io-2",
+                "localgram-io-0"
+            ]
+        );
     }
 
     #[test]

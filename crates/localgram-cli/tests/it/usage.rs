@@ -175,6 +175,10 @@ fn every_bad_setting_is_one_line_naming_it_with_exit_code_2() {
             "error: invalid value \"many\" for --max-connections: expected a whole number of connections, 0 for three quarters of the open-file limit",
         ),
         bad(
+            &["serve", "--connection-threads", "4096"],
+            "error: invalid value \"4096\" for --connection-threads: expected a whole number of threads from 0 to 1024, 0 for three per processor",
+        ),
+        bad(
             &["serve", "--fbtrace-seed", "-1"],
             "error: invalid value \"-1\" for --fbtrace-seed: expected a whole number from 0 to 9223372036854775807",
         ),
@@ -189,7 +193,7 @@ fn every_bad_setting_is_one_line_naming_it_with_exit_code_2() {
             file: "lisen = \"127.0.0.1:0\"\n",
             ..bad(
                 &["serve"],
-                "error: unknown setting \"lisen\" in localgram.toml: expected one of listen, database_url, public_url, world, import, export_on_exit, no_demo, no_migrate, admin_token, log_format, code_ttl_seconds, sqlite_synchronous, clock_start, rate_limit_app_per_hour, rate_limit_user_per_hour, rate_limit_business_per_day, max_listed_media, publish_quota, accept_any_media_url, webhook_allow_host, fbtrace_seed, header_read_timeout_seconds, idle_timeout_seconds, max_connections, shutdown_grace_seconds, https_listen, ca_dir, no_proxy",
+                "error: unknown setting \"lisen\" in localgram.toml: expected one of listen, database_url, public_url, world, import, export_on_exit, no_demo, no_migrate, admin_token, log_format, code_ttl_seconds, sqlite_synchronous, clock_start, rate_limit_app_per_hour, rate_limit_user_per_hour, rate_limit_business_per_day, max_listed_media, publish_quota, accept_any_media_url, webhook_allow_host, fbtrace_seed, header_read_timeout_seconds, idle_timeout_seconds, max_connections, connection_threads, shutdown_grace_seconds, https_listen, ca_dir, no_proxy",
             )
         },
         Bad {

@@ -89,6 +89,9 @@ pub struct ServeArgs {
     /// open-file limit [default: 0].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_connections: Option<String>,
+    /// Threads that serve connections, up to 1024; 0: three per processor [default: 0].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub connection_threads: Option<String>,
     /// Seconds a stop waits for in-flight requests; a second signal stops at once [default: 10].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub shutdown_grace_seconds: Option<String>,
@@ -134,6 +137,7 @@ impl ServeArgs {
             ),
             ("idle_timeout_seconds", &self.idle_timeout_seconds),
             ("max_connections", &self.max_connections),
+            ("connection_threads", &self.connection_threads),
             ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
             ("https_listen", &self.https_listen),
             ("ca_dir", &self.ca_dir),
