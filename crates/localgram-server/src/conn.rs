@@ -250,13 +250,9 @@ impl ConnectionThreads {
     }
 
     /// How many threads there are.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.runtimes.len()
-    }
-
-    /// Never: there is at least one thread.
-    pub fn is_empty(&self) -> bool {
-        self.runtimes.is_empty()
     }
 
     /// The runtime of the thread the next connection goes to.
@@ -657,6 +653,16 @@ impl<A: App> Serving<A> {
     }
 }
 
+/// How an accepted connection begins.
+enum Opening {
+    /// A TLS handshake (the HTTPS listener).
+    Tls(tokio_rustls::TlsAcceptor),
+    /// A request that may be `CONNECT` (the plain listener when it is a proxy).
+    Proxy(tokio_rustls::TlsAcceptor),
+    /// HTTP at once.
+    Plain,
+}
+
 /// An accepted connection, put on the I/O driver of the runtime this runs on.
 fn on_this_thread(stream: std::net::TcpStream) -> Option<TcpStream> {
     TcpStream::from_std(stream)
@@ -752,32 +758,26 @@ pub async fn serve_with<A: App>(
         // A TLS handshake that never ends is closed by the first of the two timeouts, as a served
         // connection's deadlines close one that sends nothing.
         let handshake = limits.header_read_timeout.min(limits.idle_timeout);
-        match (&tls, on_https) {
-            (Some(tls), true) => {
-                let acceptor = tls.acceptor.clone();
-                connections.spawn_on(
-                    async move {
-                        let _permit = permit;
-                        let Some(stream) = on_this_thread(stream) else {
-                            return;
-                        };
+        let opening = match (&tls, on_https) {
+            (Some(tls), true) => Opening::Tls(tls.acceptor.clone()),
+            (Some(tls), false) if tls.proxy => Opening::Proxy(tls.acceptor.clone()),
+            _ => Opening::Plain,
+        };
+        connections.spawn_on(
+            async move {
+                let _permit = permit;
+                let Some(stream) = on_this_thread(stream) else {
+                    return;
+                };
+                match opening {
+                    Opening::Tls(acceptor) => {
                         match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
                             Ok(Ok(stream)) => serving.serve(stream, peer, Via::Tls, watcher).await,
                             Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                             Err(_) => tracing::debug!("TLS handshake timed out"),
                         }
-                    },
-                    thread,
-                );
-            }
-            (Some(tls), false) if tls.proxy => {
-                let acceptor = tls.acceptor.clone();
-                connections.spawn_on(
-                    async move {
-                        let _permit = permit;
-                        let Some(stream) = on_this_thread(stream) else {
-                            return;
-                        };
+                    }
+                    Opening::Proxy(acceptor) => {
                         match crate::proxy::open(stream, &acceptor, handshake).await {
                             crate::proxy::Opened::Http(stream) => {
                                 serving.serve(stream, peer, Via::Plain, watcher).await;
@@ -787,23 +787,12 @@ pub async fn serve_with<A: App>(
                             }
                             crate::proxy::Opened::Closed => {}
                         }
-                    },
-                    thread,
-                );
-            }
-            _ => {
-                connections.spawn_on(
-                    async move {
-                        let _permit = permit;
-                        let Some(stream) = on_this_thread(stream) else {
-                            return;
-                        };
-                        serving.serve(stream, peer, Via::Plain, watcher).await;
-                    },
-                    thread,
-                );
-            }
-        }
+                    }
+                    Opening::Plain => serving.serve(stream, peer, Via::Plain, watcher).await,
+                }
+            },
+            thread,
+        );
     }
     drop(listener);
     drop(https);

@@ -26,7 +26,8 @@ use crate::rows::{BlobRow, IgMediaRow, MediaKeyRow, TokenRow};
 use crate::sql::{self, HotReads};
 use crate::value::{FromRow, Value};
 
-/// How many connections: enough that the runtime's worker threads rarely wait for one.
+/// How many connections: enough that the threads answering requests, at most one running on
+/// each processor, rarely wait for one.
 const CONNECTIONS: usize = 4;
 /// Statements kept prepared per connection (the media page has a handful of shapes).
 const STATEMENT_CACHE: usize = 32;
